@@ -1,0 +1,3 @@
+from auditui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The headless core: git -> model -> diff -> policy -> report. Never imports Textual."""

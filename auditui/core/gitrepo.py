@@ -1,0 +1,319 @@
+"""Read-only access to the audited repository's git objects.
+
+History is read in one `git log --raw` pass and blobs through GitPython's
+persistent `cat-file --batch` object reader, so cost does not grow with a git
+process per commit (the pre-push hook runs on every push). Nothing here reads the
+working tree: history is judged from objects alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditui.core.errors import AuditError
+
+ZERO_SHA = "0" * 40
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+UNSHALLOW_HINT = "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A path's object at one commit: its mode (as git prints it) and blob id."""
+
+    mode: str
+    sha: str
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One line of `git diff --raw` against the first parent; `new` is None for a deletion."""
+
+    path: str
+    old: FileEntry | None
+    new: FileEntry | None
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str  # RFC 3339, as git prints %aI
+    committer_date: str  # RFC 3339, %cI
+    subject: str
+    changes: tuple[RawChange, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+_LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%s%x1f"
+
+
+def _entry(mode: str, sha: str) -> FileEntry | None:
+    if sha == ZERO_SHA or set(mode) == {"0"}:
+        return None
+    return FileEntry(mode, sha)
+
+
+def parse_log(out: bytes) -> list[CommitInfo]:
+    """Parse `git log -z --raw --format=_LOG_FORMAT` output (see tests for its shape)."""
+    commits: list[CommitInfo] = []
+    text = out.decode("utf-8", "surrogateescape")
+    for record in text.split("\x1e"):
+        if not record.strip("\x00\n"):
+            continue
+        fields = record.split("\x1f", 7)
+        if len(fields) < 8:
+            raise AuditError("could not read `git log` output (unexpected format)")
+        sha, parents, an, ae, ad, cd, subject, rest = fields
+        tokens = rest.lstrip("\x00\n").split("\x00")
+        changes: list[RawChange] = []
+        i = 0
+        while i + 1 < len(tokens):
+            meta, path = tokens[i], tokens[i + 1]
+            i += 2
+            if not meta.startswith(":"):
+                continue
+            old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split(" ", 4)
+            changes.append(RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha)))
+        commits.append(
+            CommitInfo(
+                sha=sha,
+                parents=tuple(parents.split()),
+                author_name=an,
+                author_email=ae,
+                author_date=ad,
+                committer_date=cd,
+                subject=subject,
+                changes=tuple(changes),
+            )
+        )
+    return commits
+
+
+class GitRepo:
+    """The audited repository. Construct with `GitRepo.open`."""
+
+    def __init__(self, repo) -> None:  # repo: git.Repo (import deferred, see open)
+        self._repo = repo
+        self.root = Path(repo.working_tree_dir or repo.git_dir)
+        self.git_dir = Path(repo.git_dir)
+        self._trees: dict[str, object] = {}
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> GitRepo:
+        # GitPython costs ~80 ms to import (it runs `git version`); only pay when used.
+        import git
+
+        p = Path(path)
+        if not p.exists():
+            raise AuditError(f"{p}: no such directory", "hint: pass --repo PATH of a git repository")
+        try:
+            repo = git.Repo(p, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise AuditError(
+                f"{p}: not a git repository",
+                "hint: run auditui inside a git repository or pass --repo PATH",
+            ) from None
+        # A partial clone would otherwise try the network for each missing blob.
+        repo.git.update_environment(GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0")
+        return cls(repo)
+
+    # -- revisions ---------------------------------------------------------
+
+    def _git(self, *args: str, binary: bool = False):
+        import git
+
+        try:
+            return self._repo.git.execute(
+                ["git", "-c", "log.showSignature=false", *args],
+                stdout_as_string=not binary,
+                strip_newline_in_stdout=not binary,
+            )
+        except git.GitCommandError as exc:
+            stderr = (exc.stderr or "").strip().splitlines()
+            raise _GitFailed(stderr[-1] if stderr else str(exc)) from None
+
+    def resolve(self, rev: str, what: str = "revision") -> str:
+        """Full sha of the commit `rev` names, or AuditError naming it."""
+        try:
+            out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        except _GitFailed:
+            out = ""
+        if not out:
+            hint = "hint: check the name with `git rev-parse`"
+            if self.is_shallow():
+                hint = UNSHALLOW_HINT
+            raise AuditError(f"unknown {what} '{rev}' in {self.root}", hint)
+        return out.strip()
+
+    def is_shallow(self) -> bool:
+        return (self.git_dir / "shallow").exists()
+
+    def shallow_boundary(self) -> set[str]:
+        path = self.git_dir / "shallow"
+        if not path.exists():
+            return set()
+        return {line.strip() for line in path.read_text().splitlines() if line.strip()}
+
+    def upstream_merge_base(self, head: str) -> str | None:
+        """Merge-base of head with the current branch's upstream, or None if it has none."""
+        try:
+            upstream = self._git("rev-parse", "--verify", "--quiet", "@{upstream}")
+        except _GitFailed:
+            return None
+        if not upstream:
+            return None
+        return self.merge_base(head, upstream.strip())
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            out = self._git("merge-base", a, b)
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", a, b)
+        except _GitFailed:
+            return False
+        return True
+
+    # -- history -----------------------------------------------------------
+
+    def walk(self, head: str, base: str | None) -> list[CommitInfo]:
+        """Commits reachable from head and not from base, oldest first, parents
+        before children, each with its raw diff against its first parent."""
+        args = [
+            "log",
+            "--topo-order",
+            "--reverse",
+            "--root",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--no-color",
+            "--diff-merges=first-parent",
+            f"--format={_LOG_FORMAT}",
+            head,
+        ]
+        if base:
+            args.append(f"^{base}")
+        args.append("--")
+        try:
+            out = self._git(*args, binary=True)
+        except _GitFailed as exc:
+            raise AuditError(
+                f"cannot read history of {self.root}: {exc}",
+                UNSHALLOW_HINT if self.is_shallow() else "hint: run `git fsck` to check the repository",
+            ) from None
+        commits = parse_log(out)
+        boundary = self.shallow_boundary()
+        for c in commits:
+            if c.sha in boundary:
+                raise AuditError(
+                    f"history before commit {c.short} is missing (shallow clone)",
+                    UNSHALLOW_HINT,
+                )
+        return commits
+
+    # -- objects -----------------------------------------------------------
+
+    def _tree(self, commit_sha: str):
+        tree = self._trees.get(commit_sha)
+        if tree is None:
+            try:
+                tree = self._repo.commit(commit_sha).tree
+            except Exception:  # gitdb raises several unrelated types for a missing object
+                raise _missing(commit_sha, "commit") from None
+            if len(self._trees) > 64:
+                self._trees.clear()
+            self._trees[commit_sha] = tree
+        return tree
+
+    def lookup(self, commit_sha: str, path: str) -> FileEntry | None:
+        """The entry at `path` in the commit's tree, or None if absent (or a directory)."""
+        try:
+            node = self._tree(commit_sha).join(path)
+        except (KeyError, TypeError):
+            return None
+        if node.type != "blob":
+            return None
+        return FileEntry(f"{node.mode:o}", node.hexsha)
+
+    def list_files(self, commit_sha: str, patterns: list[str]) -> dict[str, FileEntry]:
+        """Blobs under the commit's tree that could match any of the globs, by path.
+
+        Only descends into directories a pattern can reach, so a catalogue's
+        thousand-file `models/` folder is read but an unrelated `src/` is not."""
+        from auditui.core.globs import literal_prefix
+
+        prefixes = [literal_prefix(p) for p in patterns]
+        depths = [None if "**" in p else p.count("/") for p in patterns]
+        out: dict[str, FileEntry] = {}
+
+        def wanted_dir(d: str) -> bool:
+            dd = d + "/"
+            depth = dd.count("/")
+            for pre, maxd in zip(prefixes, depths, strict=True):
+                if pre.startswith(dd) or (dd.startswith(pre) and (maxd is None or depth <= maxd)):
+                    return True
+            return False
+
+        def visit(tree) -> None:
+            try:
+                items = list(tree)
+            except Exception:
+                raise _missing(tree.hexsha, "tree") from None
+            for item in items:
+                if item.type == "tree":
+                    if wanted_dir(item.path):
+                        visit(item)
+                elif item.type == "blob":
+                    out[item.path] = FileEntry(f"{item.mode:o}", item.hexsha)
+
+        visit(self._tree(commit_sha))
+        return out
+
+    def blob_size(self, sha: str) -> int:
+        try:
+            return self._repo.odb.info(bytes.fromhex(sha)).size
+        except Exception:
+            raise _missing(sha, "blob") from None
+
+    def read_blob(self, sha: str) -> bytes:
+        try:
+            return self._repo.odb.stream(bytes.fromhex(sha)).read()
+        except Exception:
+            raise _missing(sha, "blob") from None
+
+    def config_value(self, key: str) -> str | None:
+        try:
+            out = self._git("config", "--get", key)
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def _missing(sha: str, kind: str) -> AuditError:
+    return AuditError(
+        f"git {kind} {sha[:12]} is missing from the repository (partial or damaged clone)",
+        "hint: fetch the missing objects (`git fetch --refetch`) or clone without --filter",
+    )

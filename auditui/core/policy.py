@@ -1,0 +1,278 @@
+"""The policy file `.auditui.toml`: layout of the audited repository and the rules.
+
+Validation is strict (unknown keys and wrong types are errors) because a typo in a
+policy silently weakens the control it was meant to express.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditui.core.errors import AuditError
+
+POLICY_FILE = ".auditui.toml"
+POLICY_HINT = "hint: fix the file; `auditui init` writes a commented example of every key"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A file (or glob of files) holding many models (SPEC section 1, Collections)."""
+
+    path: str
+    items: str = "list"  # "list" or "mapping"
+    name_key: str = "name"
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    models: tuple[str, ...] = ("models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json")
+    defaults: str | None = "models/_defaults.toml"
+    prompts: tuple[str, ...] = ("prompts/**/*.md", "prompts/**/*.txt")
+    records: str = "audit"
+    naming: str = "stem"
+    collections: tuple[Collection, ...] = ()
+
+
+@dataclass(frozen=True)
+class Watch:
+    keys: tuple[str, ...] = ("*",)
+    ignore: tuple[str, ...] = ("description", "notes", "notes.*")
+
+
+@dataclass(frozen=True)
+class Evals:
+    required_suites: tuple[str, ...] = ("coding",)
+    max_regression: float = 1.0
+
+
+@dataclass(frozen=True)
+class Approvals:
+    required: int = 1
+    approvers: tuple[str, ...] = ()
+    allow_self_approval: bool = False
+    require_signatures: bool = False
+    allowed_signers: str = "allowed_signers"
+
+
+@dataclass(frozen=True)
+class Rollout:
+    key: str = "rollout.percent"
+    stages: tuple[float, ...] = (1, 10, 50, 100)
+    soak_hours: float = 24
+
+
+@dataclass(frozen=True)
+class Policy:
+    layout: Layout = field(default_factory=Layout)
+    watch: Watch = field(default_factory=Watch)
+    scales: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"reasoning.effort": ("low", "medium", "high", "max")}
+    )
+    evals: Evals = field(default_factory=Evals)
+    approvals: Approvals = field(default_factory=Approvals)
+    rollout: Rollout | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+# key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
+_SCHEMA: dict[str, dict[str, str]] = {
+    "layout": {
+        "models": "strs",
+        "defaults": "str?",
+        "prompts": "strs",
+        "records": "str",
+        "naming": "naming",
+        "collection": "collections",
+    },
+    "watch": {"keys": "strs", "ignore": "strs"},
+    "evals": {"required_suites": "strs", "max_regression": "num"},
+    "approvals": {
+        "required": "int",
+        "approvers": "strs",
+        "allow_self_approval": "bool",
+        "require_signatures": "bool",
+        "allowed_signers": "str",
+    },
+    "rollout": {"key": "str", "stages": "nums", "soak_hours": "num"},
+}
+_COLLECTION_KEYS = {"path": "str", "items": "items", "name_key": "str", "at": "str"}
+
+
+def _describe(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+             list: "a list", dict: "a table"}
+    return f"{names.get(type(value), type(value).__name__)} ({value!r})"[:80]
+
+
+def _check(kind: str, value: Any, where: str) -> Any:
+    def bad(expected: str) -> AuditError:
+        return AuditError(f"{where} must be {expected}, got {_describe(value)}", POLICY_HINT)
+
+    if kind == "str":
+        if not isinstance(value, str) or not value:
+            raise bad("a non-empty string")
+        return value
+    if kind == "str?":
+        if value == "" or value is False:
+            return None
+        return _check("str", value, where)
+    if kind == "strs":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad("a non-negative integer")
+        return value
+    if kind == "num":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise bad("a non-negative number")
+        return float(value)
+    if kind == "nums":
+        if not isinstance(value, list) or not value or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            raise bad("a non-empty list of numbers")
+        if list(value) != sorted(value):
+            raise bad("a list of numbers in increasing order")
+        return tuple(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind == "naming":
+        if value not in ("stem", "path"):
+            raise bad('"stem" or "path"')
+        return value
+    if kind == "items":
+        if value not in ("list", "mapping"):
+            raise bad('"list" or "mapping"')
+        return value
+    raise AssertionError(kind)
+
+
+def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
+    """Parse and validate policy text; AuditError names the file, key and fix."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AuditError(f"{source}: invalid TOML: {exc}", POLICY_HINT) from None
+    known = set(_SCHEMA) | {"scales"}
+    for section in raw:
+        if section not in known:
+            raise AuditError(
+                f"{source}: unknown section [{section}] (known: {', '.join(sorted(known))})",
+                POLICY_HINT,
+            )
+    values: dict[str, dict[str, Any]] = {}
+    for section, schema in _SCHEMA.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise AuditError(f"{source}: [{section}] must be a table", POLICY_HINT)
+        values[section] = {}
+        for key, value in table.items():
+            if key not in schema:
+                raise AuditError(
+                    f"{source}: unknown key '{key}' in [{section}] "
+                    f"(known: {', '.join(sorted(schema))})",
+                    POLICY_HINT,
+                )
+            where = f"{source}: [{section}] {key}"
+            if schema[key] == "collections":
+                values[section]["collections"] = _collections(value, where, source)
+            else:
+                values[section][key] = _check(schema[key], value, where)
+    scales_raw = raw.get("scales", None)
+    scales = Policy().scales
+    if scales_raw is not None:
+        if not isinstance(scales_raw, dict):
+            raise AuditError(f"{source}: [scales] must be a table", POLICY_HINT)
+        scales = {
+            k: _check("strs", v, f"{source}: [scales] {k!r}") for k, v in scales_raw.items()
+        }
+    return Policy(
+        layout=Layout(**values["layout"]),
+        watch=Watch(**values["watch"]),
+        scales=scales,
+        evals=Evals(**values["evals"]),
+        approvals=Approvals(**values["approvals"]),
+        rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
+        raw=raw,
+    )
+
+
+def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise AuditError(f"{where} must be [[layout.collection]] tables", POLICY_HINT)
+    out = []
+    for n, table in enumerate(value, 1):
+        kwargs: dict[str, Any] = {}
+        for key, v in table.items():
+            if key not in _COLLECTION_KEYS:
+                raise AuditError(
+                    f"{source}: unknown key '{key}' in [[layout.collection]] #{n} "
+                    f"(known: {', '.join(sorted(_COLLECTION_KEYS))})",
+                    POLICY_HINT,
+                )
+            kwargs[key] = _check(_COLLECTION_KEYS[key], v, f"{where} #{n} {key}")
+        if "path" not in kwargs:
+            raise AuditError(f"{where} #{n} needs a 'path'", POLICY_HINT)
+        out.append(Collection(**kwargs))
+    return tuple(out)
+
+
+STARTER = """\
+# auditui policy: which files hold model configs, and what a change to them needs.
+# Every key is optional; the values shown are the defaults. See README.md.
+
+[layout]
+# One model per file, named by its file stem (models/opus-4.7.yaml -> "opus-4.7").
+models   = ["models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json"]
+# Merged under every model; not a model itself.
+defaults = "models/_defaults.toml"
+# System prompts; a model binds them with `system_prompt = "prompts/x.md"`.
+prompts  = ["prompts/**/*.md", "prompts/**/*.txt"]
+# Folder of audit records (<first 16 hex of fingerprint>.toml).
+records  = "audit"
+# naming = "path"   # name models by path, for catalogues that reuse stems
+
+# Files holding many models:
+# [[layout.collection]]
+# path     = "resources/model-settings.yml"
+# items    = "list"      # or "mapping" (top-level keys are model names)
+# name_key = "name"
+# at       = "models"    # dotted key where the list/mapping sits
+
+[watch]
+# Dotted-key globs whose change needs an audit, and those that never do.
+keys   = ["*"]
+ignore = ["description", "notes", "notes.*"]
+
+[scales]
+# Ordered low -> high: a move down is a "downgrade".
+"reasoning.effort" = ["low", "medium", "high", "max"]
+
+[evals]
+required_suites = ["coding"]   # each affected model needs an eval on each suite
+max_regression  = 1.0          # points a candidate may fall below its baseline
+
+[approvals]
+required            = 1        # approvals needed per change
+approvers           = []       # allowed approver emails; empty = anyone but the author
+allow_self_approval = false
+require_signatures  = false
+allowed_signers     = "allowed_signers"
+
+# Gradual rollout and soak enforcement:
+# [rollout]
+# key        = "rollout.percent"
+# stages     = [1, 10, 50, 100]
+# soak_hours = 24
+"""
