@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditui.core.globs import match_key
-from auditui.core.limits import Limit, extract_limits
+from auditui.core.limits import Limit
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
 
@@ -37,8 +37,13 @@ class Delta:
     detail: str | None = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, Any]:
-        return {"model": self.model, "path": self.path, "old": self.old, "new": self.new,
-                "kind": self.kind}
+        return {
+            "model": self.model,
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+            "kind": self.kind,
+        }
 
     @property
     def is_limit(self) -> bool:
@@ -143,7 +148,9 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
     return deltas
 
 
-def limit_deltas(name: str, prompt: str, old: tuple[Limit, ...], new: tuple[Limit, ...]) -> list[Delta]:
+def limit_deltas(
+    name: str, prompt: str, old: tuple[Limit, ...], new: tuple[Limit, ...]
+) -> list[Delta]:
     """Pair limits by (unit, what they govern); a different max is `limit-changed`."""
     path = f"prompt:{prompt}#limits"
     groups: dict[tuple, tuple[list[Limit], list[Limit]]] = {}
@@ -158,9 +165,9 @@ def limit_deltas(name: str, prompt: str, old: tuple[Limit, ...], new: tuple[Limi
         news = [lim for lim in news if lim not in unchanged]
         for o, n in zip(olds, news, strict=False):
             out.append(Delta(name, path, o.as_dict(), n.as_dict(), "limit-changed"))
-        for o in olds[len(news):]:
+        for o in olds[len(news) :]:
             out.append(Delta(name, path, o.as_dict(), None, "limit-removed"))
-        for n in news[len(olds):]:
+        for n in news[len(olds) :]:
             out.append(Delta(name, path, None, n.as_dict(), "limit-added"))
     return out
 
@@ -206,7 +213,10 @@ def policy_deltas(old: dict | None, new: dict | None, scales: dict) -> list[Delt
 def _canonical(delta: Delta) -> str:
     return json.dumps(
         [delta.model, delta.path, delta.kind, delta.old, delta.new],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
     )
 
 

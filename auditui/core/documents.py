@@ -56,7 +56,9 @@ def parse_data(path: str, data: bytes) -> Any:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DocumentError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+            raise DocumentError(
+                f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            ) from None
     elif fmt == "yaml":
         value = _load_yaml(text)
     else:

@@ -17,7 +17,9 @@ from auditui.core.errors import AuditError
 ZERO_SHA = "0" * 40
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
-UNSHALLOW_HINT = "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+UNSHALLOW_HINT = (
+    "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ class GitRepo:
 
         p = Path(path)
         if not p.exists():
-            raise AuditError(f"{p}: no such directory", "hint: pass --repo PATH of a git repository")
+            raise AuditError(
+                f"{p}: no such directory", "hint: pass --repo PATH of a git repository"
+            )
         try:
             repo = git.Repo(p, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -148,7 +152,9 @@ class GitRepo:
     def resolve(self, rev: str, what: str = "revision") -> str:
         """Full sha of the commit `rev` names, or AuditError naming it."""
         try:
-            out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+            out = self._git(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+            )
         except _GitFailed:
             out = ""
         if not out:
@@ -218,7 +224,9 @@ class GitRepo:
         except _GitFailed as exc:
             raise AuditError(
                 f"cannot read history of {self.root}: {exc}",
-                UNSHALLOW_HINT if self.is_shallow() else "hint: run `git fsck` to check the repository",
+                UNSHALLOW_HINT
+                if self.is_shallow()
+                else "hint: run `git fsck` to check the repository",
             ) from None
         commits = parse_log(out)
         boundary = self.shallow_boundary()

@@ -22,21 +22,28 @@ _UNITS = {
 }  # fmt: skip
 
 _NUM = r"(?P<num>\d[\d,]*|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
-_UNIT = r"(?P<unit>bullet[ -]points?|bullets?|words?|sentences?|tokens?|paragraphs?|lines?|characters?|chars?)\b"
+_UNIT = (
+    r"(?P<unit>bullet[ -]points?|bullets?|words?|sentences?|tokens?|paragraphs?|lines?|"
+    r"characters?|chars?)\b"
+)
 _BOUND = (
     r"(?:<=|≤|=<|<|at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|"
     r"under|fewer\s+than|less\s+than|maximum(?:\s+of)?|max\.?|up\s+to|within|a\s+maximum\s+of|"
     r"limit(?:ed)?\s+(?:it\s+|yourself\s+)?to|cap(?:ped)?\s+at)"
 )
 _PREFIX = re.compile(_BOUND + r"\s*" + _NUM + r"\s+" + _UNIT, re.IGNORECASE)
-_SUFFIX = re.compile(_NUM + r"\s+" + _UNIT + r"\s+(?:or\s+(?:less|fewer)|max(?:imum)?)\b", re.IGNORECASE)
+_SUFFIX = re.compile(
+    _NUM + r"\s+" + _UNIT + r"\s+(?:or\s+(?:less|fewer)|max(?:imum)?)\b", re.IGNORECASE
+)
 
 _LEAD_VERBS = re.compile(
     r"^(?:please\s+)?(?:always\s+)?(?:keep|limit|restrict|cap|make|write|use|respond|reply|"
     r"answer|ensure|constrain)(?:\s+(?:with|in|using))?(?:\s+|$)(?:your\s+|the\s+|all\s+)?",
     re.IGNORECASE,
 )
-_TRAIL = re.compile(r"\s*(?:to|at|in|with|of|is|are|should\s+be|must\s+be|:|-|—|,)\s*$", re.IGNORECASE)
+_TRAIL = re.compile(
+    r"\s*(?:to|at|in|with|of|is|are|should\s+be|must\s+be|:|-|—|,)\s*$", re.IGNORECASE
+)
 _AFTER = re.compile(
     r"^\s*(?:(?:for|in|between|per|after|before|when|during|of)\b[^.;:\n]*)", re.IGNORECASE
 )
@@ -106,6 +113,11 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
     found: set[Limit] = set()
     for rx in (_PREFIX, _SUFFIX):
         for m in rx.finditer(text):
-            found.add(Limit(_unit(m.group("unit")), _number(m.group("num")),
-                            _applies_to(text, m.start(), m.end())))
+            found.add(
+                Limit(
+                    _unit(m.group("unit")),
+                    _number(m.group("num")),
+                    _applies_to(text, m.start(), m.end()),
+                )
+            )
     return tuple(sorted(found, key=lambda lim: (lim.unit, lim.applies_to or "", lim.max)))

@@ -77,12 +77,16 @@ def models_in_collection(path: str, doc: Any, spec: Collection, layout: Layout) 
     out: list[RawModel] = []
     if spec.items == "mapping":
         if not isinstance(node, dict):
-            raise ModelError(f"collection must be a mapping of model name to settings ({spec.at or 'top level'})")
+            raise ModelError(
+                f"collection must be a mapping of model name to settings ({spec.at or 'top level'})"
+            )
         for key, value in node.items():
             out.append(_raw(prefix + key, path, value))
     else:
         if not isinstance(node, list):
-            raise ModelError(f"collection must be a list of model entries ({spec.at or 'top level'})")
+            raise ModelError(
+                f"collection must be a list of model entries ({spec.at or 'top level'})"
+            )
         for n, item in enumerate(node, 1):
             if not isinstance(item, dict) or not isinstance(item.get(spec.name_key), str | int):
                 raise ModelError(f"entry {n} has no '{spec.name_key}' field naming the model")

@@ -102,8 +102,14 @@ _COLLECTION_KEYS = {"path": "str", "items": "items", "name_key": "str", "at": "s
 
 
 def _describe(value: Any) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-             list: "a list", dict: "a table"}
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }
     return f"{names.get(type(value), type(value).__name__)} ({value!r})"[:80]
 
 
@@ -134,8 +140,10 @@ def _check(kind: str, value: Any, where: str) -> Any:
             raise bad("a non-negative number")
         return float(value)
     if kind == "nums":
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
         ):
             raise bad("a non-empty list of numbers")
         if list(value) != sorted(value):
@@ -192,9 +200,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     if scales_raw is not None:
         if not isinstance(scales_raw, dict):
             raise AuditError(f"{source}: [scales] must be a table", POLICY_HINT)
-        scales = {
-            k: _check("strs", v, f"{source}: [scales] {k!r}") for k, v in scales_raw.items()
-        }
+        scales = {k: _check("strs", v, f"{source}: [scales] {k!r}") for k, v in scales_raw.items()}
     return Policy(
         layout=Layout(**values["layout"]),
         watch=Watch(**values["watch"]),

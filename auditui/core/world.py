@@ -1,0 +1,475 @@
+"""The state of every model at one commit, updated commit by commit.
+
+A World is built once from a tree (the base of the range) and then moved forward
+by each commit's raw diff: only files a commit touches are re-read, and only models
+depending on them are re-resolved. That keeps a catalogue of thousands of model
+files over thousands of commits linear in what actually changed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from auditui.core.documents import DocumentError, decode_text, parse_data
+from auditui.core.errors import AuditError
+from auditui.core.gitrepo import FileEntry, GitRepo
+from auditui.core.globs import match_any, match_path
+from auditui.core.limits import Limit, extract_limits
+from auditui.core.models import (
+    PROMPT_MODEL_PREFIX,
+    Effective,
+    ModelError,
+    RawModel,
+    ancestry,
+    bound_prompts,
+    merged_config,
+    models_in_collection,
+    models_in_file,
+)
+from auditui.core.policy import POLICY_FILE, Collection, Policy
+
+MAX_LINK_HOPS = 8
+
+
+@dataclass(frozen=True)
+class FileState:
+    entry: FileEntry
+    models: tuple[RawModel, ...]  # the last good definitions
+    deps: frozenset[str] = frozenset()  # other paths read to load it (symlink targets)
+
+
+@dataclass
+class World:
+    commit: str | None = None
+    entries: dict[str, FileEntry] = field(default_factory=dict)  # every path we track
+    files: dict[str, FileState] = field(default_factory=dict)  # model + collection files
+    defaults: dict = field(default_factory=dict)
+    raw: dict[str, RawModel] = field(default_factory=dict)
+    effective: dict[str, Effective] = field(default_factory=dict)
+    deps_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    dep_index: dict[str, frozenset[str]] = field(default_factory=dict)
+    linked: dict[str, frozenset[str]] = field(default_factory=dict)  # target -> link files
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, model) -> msg
+    bound: dict[str, int] = field(default_factory=dict)
+    policy_seen: bool = False
+
+    def copy(self) -> World:
+        return World(
+            self.commit, dict(self.entries), dict(self.files), self.defaults, dict(self.raw),
+            dict(self.effective), dict(self.deps_of), dict(self.dep_index), dict(self.linked),
+            dict(self.errors), dict(self.bound), self.policy_seen,
+        )  # fmt: skip
+
+
+@dataclass
+class Step:
+    """What one commit did, relative to the world it was applied to."""
+
+    models: list[tuple[str, Effective | None, Effective | None]]
+    errors: dict[tuple[str, str], str]  # problems new (or changed) at this commit
+    policy: tuple[FileEntry | None, FileEntry | None] | None
+    signers: tuple[FileEntry | None, FileEntry | None] | None
+
+
+class Loader:
+    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly)."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self._data: dict[tuple[str, str], object] = {}
+        self._text: dict[str, str | DocumentError] = {}
+        self._limits: dict[str, tuple[Limit, ...]] = {}
+
+    def data(self, path: str, sha: str):
+        from auditui.core.documents import check_size, format_of
+
+        key = (sha, format_of(path) or path)
+        if key not in self._data:
+            try:
+                check_size(self.repo.blob_size(sha))
+                self._data[key] = parse_data(path, self.repo.read_blob(sha))
+            except DocumentError as exc:
+                self._data[key] = exc
+        value = self._data[key]
+        if isinstance(value, DocumentError):
+            raise value
+        return value
+
+    def text(self, sha: str) -> str:
+        if sha not in self._text:
+            try:
+                from auditui.core.documents import check_size
+
+                check_size(self.repo.blob_size(sha))
+                self._text[sha] = decode_text(self.repo.read_blob(sha))
+            except DocumentError as exc:
+                self._text[sha] = exc
+        value = self._text[sha]
+        if isinstance(value, DocumentError):
+            raise value
+        return value
+
+    def limits(self, sha: str) -> tuple[Limit, ...]:
+        if sha not in self._limits:
+            try:
+                self._limits[sha] = extract_limits(self.text(sha))
+            except DocumentError:
+                self._limits[sha] = ()
+        return self._limits[sha]
+
+
+class Tracker:
+    """Builds and advances Worlds under one policy's layout."""
+
+    def __init__(self, repo: GitRepo, policy: Policy, loader: Loader | None = None) -> None:
+        self.repo = repo
+        self.policy = policy
+        self.layout = policy.layout
+        self.loader = loader or Loader(repo)
+        self.signers_path = policy.approvals.allowed_signers
+        self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
+        self.clashes: list[str] = []  # files whose model names collide (naming = "stem")
+
+    # -- what a path is ----------------------------------------------------
+
+    def kind(self, path: str) -> tuple[str, Collection | None] | None:
+        if path in self._kinds:
+            return self._kinds[path]
+        result: tuple[str, Collection | None] | None = None
+        if path == POLICY_FILE:
+            result = ("policy", None)
+        elif path == self.signers_path:
+            result = ("signers", None)
+        elif path == self.layout.defaults:
+            result = ("defaults", None)
+        else:
+            for spec in self.layout.collections:
+                if match_path(spec.path, path):
+                    result = ("collection", spec)
+                    break
+            else:
+                if match_any(self.layout.models, path):
+                    result = ("model", None)
+                elif match_any(self.layout.prompts, path):
+                    result = ("prompt", None)
+        self._kinds[path] = result
+        return result
+
+    def patterns(self) -> list[str]:
+        pats = [
+            *self.layout.models,
+            *self.layout.prompts,
+            *(c.path for c in self.layout.collections),
+        ]
+        pats += [POLICY_FILE, self.signers_path]
+        if self.layout.defaults:
+            pats.append(self.layout.defaults)
+        return pats
+
+    def relevant(self, path: str, world: World) -> bool:
+        return path in world.entries or path in world.linked or self.kind(path) is not None
+
+    # -- building ----------------------------------------------------------
+
+    def from_tree(self, commit: str) -> World:
+        """The world at `commit`, read from its tree (used for a range's base)."""
+        entries = self.repo.list_files(commit, self.patterns())
+        changes = {p: e for p, e in entries.items() if self.kind(p) is not None}
+        self.clashes.clear()
+        world, step = self.advance(World(), commit, changes, steal=True)
+        if self.clashes:
+            path = self.clashes[0]
+            raise AuditError(
+                f"{path}: {step.errors[(path, '')].split(';')[0]} (models are named by file stem)",
+                'hint: set [layout] naming = "path" in .auditui.toml',
+            )
+        world.policy_seen = POLICY_FILE in world.entries
+        return world
+
+    def advance(
+        self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool
+    ) -> tuple[World, Step]:
+        """Apply one commit's relevant changes to `parent` (in place when `steal`)."""
+        old_errors = dict(parent.errors)
+        old_policy = parent.entries.get(POLICY_FILE)
+        old_signers = parent.entries.get(self.signers_path)
+        had_policy = parent.policy_seen or old_policy is not None
+        w = parent if steal else parent.copy()
+        w.commit = commit
+        before: dict[str, Effective | None] = {}
+        dirty: set[str] = set()
+        prompts_touched: set[str] = set()
+        all_dirty = False
+
+        # Deletions first, so a file renamed to another format is not a name clash.
+        pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
+        reload: set[str] = set()
+        for path in pending:
+            entry = changes[path]
+            if entry is None:
+                w.entries.pop(path, None)
+            else:
+                w.entries[path] = entry
+            reload |= w.linked.get(path, frozenset())
+            kind = self.kind(path)
+            what = kind[0] if kind else "extra"
+            if what == "defaults":
+                all_dirty = True
+                self._load_defaults(w, path, entry)
+            elif what in ("model", "collection"):
+                dirty |= self._load_file(w, path, entry, kind[1] if kind else None)
+            elif what == "prompt":
+                prompts_touched.add(path)
+                self._check_prompt(w, path, entry)
+            if what == "extra":
+                w.errors.pop((path, ""), None)
+            if what not in ("model", "collection"):
+                dirty |= w.dep_index.get(path, frozenset())
+        for path in sorted(reload - set(changes)):
+            entry = w.entries.get(path)
+            if entry is not None:
+                kind = self.kind(path)
+                dirty |= self._load_file(w, path, entry, kind[1] if kind else None)
+
+        if all_dirty:
+            dirty = set(w.raw) | set(w.effective)
+        for name in list(dirty):
+            dirty |= w.dep_index.get("name:" + name, frozenset())
+        flips: set[str] = set()
+        for name in sorted(dirty):
+            if name.startswith(PROMPT_MODEL_PREFIX):
+                continue
+            before[name] = w.effective.get(name)
+            flips |= self._resolve(w, name)
+        for path in sorted(prompts_touched | flips):
+            name = PROMPT_MODEL_PREFIX + path
+            entry = w.entries.get(path)
+            before.setdefault(name, w.effective.get(name))
+            kind = self.kind(path)
+            if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
+                if (path, "") in w.errors:
+                    continue  # unreadable: keep the last good text
+                w.effective[name] = Effective(name, path, {}, ((path, entry.sha),))
+            else:
+                w.effective.pop(name, None)
+
+        w.policy_seen = had_policy or POLICY_FILE in w.entries
+        new_policy = w.entries.get(POLICY_FILE)
+        new_signers = w.entries.get(self.signers_path)
+        step = Step(
+            models=[
+                (n, before[n], w.effective.get(n))
+                for n in sorted(before)
+                if before[n] != w.effective.get(n)
+            ],
+            errors={k: v for k, v in w.errors.items() if old_errors.get(k) != v},
+            policy=(old_policy, new_policy) if old_policy != new_policy else None,
+            signers=(old_signers, new_signers) if old_signers != new_signers else None,
+        )
+        return w, step
+
+    # -- loading files -----------------------------------------------------
+
+    def _read_through(
+        self, w: World, path: str, entry: FileEntry
+    ) -> tuple[str, FileEntry, set[str]]:
+        """Follow a symlink inside the repository to the blob it names."""
+        deps: set[str] = set()
+        hops = 0
+        while entry.is_symlink:
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                raise DocumentError("symlink chain too long (or a loop)")
+            target = self.repo.read_blob(entry.sha).decode("utf-8", "replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or resolved.startswith(".."):
+                raise DocumentError(f"symlink to '{target}' leaves the repository")
+            deps.add(resolved)
+            found = self.repo.lookup(w.commit, resolved)
+            if found is None:
+                raise DocumentError(f"symlink target '{resolved}' does not exist")
+            path, entry = resolved, found
+        return path, entry, deps
+
+    def _load_file(
+        self, w: World, path: str, entry: FileEntry | None, spec: Collection | None
+    ) -> set[str]:
+        """Re-read one model or collection file; returns the model names it touched."""
+        old = w.files.get(path)
+        old_names = {m.name for m in old.models} if old else set()
+        for key in [k for k in w.errors if k[0] == path and k[1] == ""]:
+            del w.errors[key]
+        old_deps = old.deps if old else frozenset()
+        if entry is None:
+            self._set_models(w, path, old, ())
+            w.files.pop(path, None)
+            self._set_links(w, path, old_deps, frozenset())
+            return old_names
+        deps: set[str] = set()
+        try:
+            real_path, real_entry, deps = self._read_through(w, path, entry)
+            doc = self.loader.data(real_path, real_entry.sha)
+            if spec is not None:
+                models = models_in_collection(path, doc, spec, self.layout)
+            else:
+                models = models_in_file(path, doc, self.layout)
+            for m in models:
+                owner = w.raw.get(m.name)
+                if owner is not None and owner.source != path:
+                    self.clashes.append(path)
+                    raise ModelError(
+                        f"model '{m.name}' is already defined by {owner.source}; "
+                        'set [layout] naming = "path" to name models by path'
+                    )
+        except (DocumentError, ModelError) as exc:
+            w.errors[(path, "")] = str(exc)
+            self._set_links(w, path, old_deps, frozenset(deps))
+            if old is not None:
+                w.files[path] = FileState(entry, old.models, frozenset(deps))
+            return set()
+        self._set_models(w, path, old, tuple(models))
+        w.files[path] = FileState(entry, tuple(models), frozenset(deps))
+        self._set_links(w, path, old_deps, frozenset(deps))
+        return old_names | {m.name for m in models}
+
+    def _set_models(
+        self, w: World, path: str, old: FileState | None, models: tuple[RawModel, ...]
+    ) -> None:
+        if old is not None:
+            for m in old.models:
+                if w.raw.get(m.name) is not None and w.raw[m.name].source == path:
+                    del w.raw[m.name]
+        for m in models:
+            w.raw[m.name] = m
+
+    def _set_links(self, w: World, path: str, old: frozenset[str], deps: frozenset[str]) -> None:
+        for target in old - deps:
+            rest = w.linked.get(target, frozenset()) - {path}
+            if rest:
+                w.linked[target] = rest
+            else:
+                w.linked.pop(target, None)
+        for target in deps - old:
+            w.linked[target] = w.linked.get(target, frozenset()) | {path}
+            if target not in w.entries:
+                found = self.repo.lookup(w.commit, target)
+                if found is not None:
+                    w.entries[target] = found
+
+    def _load_defaults(self, w: World, path: str, entry: FileEntry | None) -> None:
+        w.errors.pop((path, ""), None)
+        if entry is None:
+            w.defaults = {}
+            return
+        try:
+            real_path, real_entry, _ = self._read_through(w, path, entry)
+            doc = self.loader.data(real_path, real_entry.sha)
+            if not isinstance(doc, dict):
+                raise DocumentError("defaults must be a mapping")
+        except DocumentError as exc:
+            w.errors[(path, "")] = str(exc)
+            return
+        w.defaults = {k: v for k, v in doc.items() if k not in ("extends", "deployed")}
+
+    def _check_prompt(self, w: World, path: str, entry: FileEntry | None) -> None:
+        w.errors.pop((path, ""), None)
+        if entry is None:
+            return
+        try:
+            if entry.is_symlink:
+                _, entry, _ = self._read_through(w, path, entry)
+            self.loader.text(entry.sha)
+        except DocumentError as exc:
+            w.errors[(path, "")] = str(exc)
+
+    # -- resolving models --------------------------------------------------
+
+    def _prompt_entry(self, w: World, path: str) -> FileEntry | None:
+        if path in w.entries:
+            entry = w.entries[path]
+        else:
+            entry = self.repo.lookup(w.commit, path)
+            if entry is None:
+                return None
+            w.entries[path] = entry  # tracked from now on, so later edits are seen
+        if entry.is_symlink:
+            try:
+                _, entry, _ = self._read_through(w, path, entry)
+            except DocumentError:
+                return None
+        return entry
+
+    def _resolve(self, w: World, name: str) -> set[str]:
+        """Recompute one model's effective config; returns prompts whose bound state flipped."""
+        raw = w.raw.get(name)
+        old = w.effective.get(name)
+        key = (raw.source if raw else "", name)
+        stale = [k for k in w.errors if k[1] == name]
+        for k in stale:
+            del w.errors[k]
+        new: Effective | None = None
+        deps: set[str] = set()
+        if raw is not None and raw.deployed:
+            try:
+                chain = ancestry(name, w.raw)
+                deps |= {"name:" + m.name for m in chain[1:]}
+                config = merged_config(chain, w.defaults)
+                prompts = []
+                for p in bound_prompts(config, name):
+                    deps.add(p)
+                    entry = self._prompt_entry(w, p)
+                    if entry is None:
+                        raise ModelError(f"model '{name}' binds {p}, which does not exist")
+                    try:
+                        self.loader.text(entry.sha)
+                    except DocumentError as exc:
+                        w.errors[(p, "")] = str(exc)
+                        raise
+                    prompts.append((p, entry.sha))
+                new = Effective(name, raw.source, config, tuple(prompts))
+            except ModelError as exc:
+                w.errors[key] = str(exc)
+                new = old
+                missing = str(exc).split("unknown model '")
+                if len(missing) == 2:
+                    deps.add("name:" + missing[1].rstrip("'"))
+            except DocumentError:
+                new = old  # an unreadable prompt is reported on the prompt itself
+        elif raw is not None and raw.extends is not None:
+            deps.add("name:" + raw.extends)
+        self._set_deps(w, name, frozenset(deps))
+        if new is None:
+            w.effective.pop(name, None)
+        else:
+            w.effective[name] = new
+        return self._rebind(w, old, new)
+
+    def _set_deps(self, w: World, name: str, deps: frozenset[str]) -> None:
+        old = w.deps_of.get(name, frozenset())
+        if old == deps:
+            return
+        for d in old - deps:
+            rest = w.dep_index.get(d, frozenset()) - {name}
+            if rest:
+                w.dep_index[d] = rest
+            else:
+                w.dep_index.pop(d, None)
+        for d in deps - old:
+            w.dep_index[d] = w.dep_index.get(d, frozenset()) | {name}
+        w.deps_of[name] = deps
+
+    def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:
+        before = {p for p, _ in old.prompts} if old else set()
+        after = {p for p, _ in new.prompts} if new else set()
+        flips = set()
+        for p in before - after:
+            w.bound[p] -= 1
+            if not w.bound[p]:
+                del w.bound[p]
+                flips.add(p)
+        for p in after - before:
+            w.bound[p] = w.bound.get(p, 0) + 1
+            if w.bound[p] == 1:
+                flips.add(p)
+        return flips
