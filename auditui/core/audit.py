@@ -1,0 +1,312 @@
+"""One audit run: walk a range of history and judge each change.
+
+Data flows one way: git (CommitInfo, blobs) -> World (effective configs) -> deltas
+and fingerprint -> checks against the head's records -> Report. Nothing here
+prints; the CLI, the hook and the app each render the Report their own way.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditui.core.checks import Finding, judge
+from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas, sort_deltas
+from auditui.core.documents import DocumentError
+from auditui.core.errors import AuditError
+from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
+from auditui.core.policy import POLICY_FILE, Policy, parse_policy
+from auditui.core.records import Record, RecordError, parse_record, record_name
+from auditui.core.world import Loader, Step, Tracker, World
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Change:
+    commit: CommitInfo
+    deltas: list[Delta]
+    fingerprint: str
+    record_file: str
+    status: str = "pass"  # pass | blocked | exempt
+    findings: list[Finding] = field(default_factory=list)
+    record: Record | None = None
+
+    @property
+    def models(self) -> list[str]:
+        return sorted({d.model for d in self.deltas if d.model is not None})
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({f.rule for f in self.findings})
+
+
+@dataclass
+class Report:
+    repo: str
+    base: str | None
+    head: str
+    policy_source: str  # "base", "head" or the --policy path
+    changes: list[Change]
+    commits_walked: int = 0
+
+    @property
+    def blocked(self) -> list[Change]:
+        return [c for c in self.changes if c.status == "blocked"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocked
+
+
+@dataclass
+class AuditContext:
+    """Everything resolved before the walk: which repo, range and policy."""
+
+    repo: GitRepo
+    head: str
+    base: str | None
+    policy: Policy
+    policy_source: str
+
+
+def resolve_context(
+    repo_path: str | Path = ".",
+    base: str | None = None,
+    head: str = "HEAD",
+    policy_file: str | Path | None = None,
+    default_base: bool = True,
+) -> AuditContext:
+    repo = GitRepo.open(repo_path)
+    head_sha = repo.resolve(head, "head revision")
+    if base:
+        base_sha: str | None = repo.resolve(base, "base revision")
+    else:
+        base_sha = repo.upstream_merge_base(head_sha) if default_base else None
+    if policy_file is not None:
+        path = Path(policy_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise AuditError(f"{path}: cannot read policy file ({exc.strerror})") from None
+        return AuditContext(repo, head_sha, base_sha, parse_policy(text, str(path)), str(path))
+    for where, sha in (("base", base_sha), ("head", head_sha)):
+        if sha is None:
+            continue
+        entry = repo.lookup(sha, POLICY_FILE)
+        if entry is not None:
+            text = repo.read_blob(entry.sha).decode("utf-8", "replace")
+            label = f"{POLICY_FILE} at {where} ({sha[:7]})"
+            return AuditContext(repo, head_sha, base_sha, parse_policy(text, label), where)
+    raise AuditError(
+        f"no {POLICY_FILE} at {'base or head' if base_sha else 'head'} of {repo.root}",
+        "hint: run `auditui init` to write a starter policy, or pass --policy FILE",
+    )
+
+
+def run_audit(
+    repo_path: str | Path = ".",
+    base: str | None = None,
+    head: str = "HEAD",
+    policy_file: str | Path | None = None,
+    progress: Progress | None = None,
+    default_base: bool = True,
+) -> Report:
+    ctx = resolve_context(repo_path, base, head, policy_file, default_base)
+    return audit(ctx, progress)
+
+
+def audit(ctx: AuditContext, progress: Progress | None = None) -> Report:
+    repo, policy = ctx.repo, ctx.policy
+    commits = repo.walk(ctx.head, ctx.base)
+    tracker = Tracker(repo, policy)
+    records = _Records(repo, ctx.head, policy.layout.records, tracker.loader)
+    walker = _Walker(tracker, commits)
+    changes: list[Change] = []
+    for n, commit in enumerate(commits, 1):
+        governed, world, step = walker.step(commit)
+        deltas = _deltas(tracker, world, step)
+        if len(commit.parents) > 1 and deltas:
+            deltas = _evil_only(tracker, walker, commit, world, deltas)
+        walker.release(commit)
+        if progress:
+            progress(n, len(commits))
+        if not deltas:
+            continue
+        deltas = sort_deltas(deltas)
+        fp = fingerprint(deltas)
+        change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
+        if ctx.policy_source in ("base", "head") and not governed:
+            change.status = "exempt"
+        else:
+            _judge(change, records, policy)
+        changes.append(change)
+    return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
+
+
+class _Walker:
+    """Keeps each commit's World alive exactly as long as a later commit needs it."""
+
+    def __init__(self, tracker: Tracker, commits: list[CommitInfo]) -> None:
+        self.tracker = tracker
+        self.worlds: dict[str, World] = {}
+        self.children: dict[str, int] = {}
+        self.uses: dict[int, int] = {}
+        for c in commits:
+            for p in c.parents:
+                self.children[p] = self.children.get(p, 0) + 1
+
+    def world(self, sha: str) -> World:
+        if sha not in self.worlds:
+            self._keep(sha, self.tracker.from_tree(sha))
+        return self.worlds[sha]
+
+    def _keep(self, sha: str, world: World) -> None:
+        self.worlds[sha] = world
+        self.uses[id(world)] = self.uses.get(id(world), 0) + self.children.get(sha, 0)
+
+    def step(self, commit: CommitInfo) -> tuple[bool, World, Step]:
+        """Advance to `commit`; also says whether its first parent was under a policy
+        (read before the parent's World may be reused in place)."""
+        parent = self.world(commit.parents[0]) if commit.parents else World()
+        governed = parent.policy_seen
+        changes = {
+            ch.path: ch.new for ch in commit.changes if self.tracker.relevant(ch.path, parent)
+        }
+        if changes:
+            steal = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
+            world, step = self.tracker.advance(parent, commit.sha, changes, steal)
+        else:
+            world, step = parent, Step([], {}, None, None)
+        self._keep(commit.sha, world)
+        return governed, world, step
+
+    def release(self, commit: CommitInfo) -> None:
+        for p in commit.parents:
+            world = self.worlds.get(p)
+            if world is None:
+                continue
+            self.uses[id(world)] -= 1
+            self.children[p] -= 1
+            if self.children[p] == 0:
+                del self.worlds[p]
+
+
+def _entry_sha(world: World, path: str) -> str | None:
+    entry = world.entries.get(path)
+    return entry.sha if entry else None
+
+
+def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
+    loader, policy = tracker.loader, tracker.policy
+    deltas: list[Delta] = []
+    for name, old, new in step.models:
+        deltas += model_deltas(name, old, new, policy, loader.text, loader.limits)
+    by_path: dict[str, list[str]] = {}
+    for (path, _model), message in sorted(step.errors.items()):
+        by_path.setdefault(path, []).append(message)
+    for path, messages in by_path.items():
+        detail = "; ".join(dict.fromkeys(messages))
+        deltas.append(Delta(None, f"file:{path}", None, _entry_sha(world, path), "invalid", detail))
+    if step.policy is not None:
+        deltas += _policy_deltas(tracker, *step.policy)
+    if step.signers is not None:
+        old, new = step.signers
+        kind = "added" if old is None else "removed" if new is None else "changed"
+        deltas.append(
+            Delta(None, "signers", old.sha if old else None, new.sha if new else None, kind)
+        )
+    return deltas
+
+
+def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | None) -> list[Delta]:
+    def raw(entry: FileEntry | None) -> dict | None:
+        if entry is None:
+            return None
+        return tomllib.loads(tracker.loader.text(entry.sha))
+
+    try:
+        old_raw = raw(old)
+    except (DocumentError, tomllib.TOMLDecodeError):
+        old_raw = None
+    try:
+        if new is not None:
+            parse_policy(tracker.loader.text(new.sha), POLICY_FILE)
+        new_raw = raw(new)
+    except (DocumentError, AuditError) as exc:
+        return [
+            Delta(None, f"file:{POLICY_FILE}", None, new.sha if new else None, "invalid", str(exc))
+        ]
+    deltas = policy_deltas(old_raw, new_raw, {})
+    if not deltas:  # reformatted, or the file appeared/vanished empty: still a policy edit
+        return [
+            Delta(None, "policy:", old.sha if old else None, new.sha if new else None, "changed")
+        ]
+    return deltas
+
+
+def _evil_only(
+    tracker: Tracker, walker: _Walker, commit: CommitInfo, world: World, deltas: list[Delta]
+) -> list[Delta]:
+    """Keep a merge's deltas only where the result differs from every parent (SPEC 2)."""
+    keep = {(d.model, d.path) for d in deltas}
+    for p in commit.parents[1:]:
+        other = walker.world(p)
+        names = sorted({d.model for d in deltas if d.model is not None})
+        steps = Step(
+            [(n, other.effective.get(n), world.effective.get(n)) for n in names],
+            {k: v for k, v in world.errors.items() if other.errors.get(k) != v},
+            _pair(other, world, POLICY_FILE),
+            _pair(other, world, tracker.signers_path),
+        )
+        keep &= {(d.model, d.path) for d in _deltas(tracker, world, steps)}
+    return [d for d in deltas if (d.model, d.path) in keep]
+
+
+def _pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
+    a, b = old.entries.get(path), new.entries.get(path)
+    return (a, b) if a != b else None
+
+
+class _Records:
+    """Audit records as they stand at the head of the range, parsed on demand."""
+
+    def __init__(self, repo: GitRepo, head: str, folder: str, loader: Loader) -> None:
+        self.folder = folder.rstrip("/")
+        self.loader = loader
+        self._entries = repo.list_files(head, [f"{self.folder}/*.toml"])
+
+    def get(self, path: str) -> tuple[Record | None, str | None]:
+        entry = self._entries.get(path)
+        if entry is None:
+            return None, None
+        try:
+            return parse_record(path, self.loader.text(entry.sha)), None
+        except (RecordError, DocumentError) as exc:
+            return None, str(exc)
+
+
+def _judge(change: Change, records: _Records, policy: Policy) -> None:
+    findings = [
+        Finding("AUD009", f"{d.path.removeprefix('file:')}: {d.detail}", d.model,
+                d.path.removeprefix("file:"))
+        for d in change.deltas
+        if d.kind == "invalid"
+    ]  # fmt: skip
+    record, error = records.get(change.record_file)
+    findings += judge(
+        fingerprint=change.fingerprint,
+        models=change.models,
+        author=change.commit.author_email,
+        needs_evals=any(d.model is not None for d in change.deltas),
+        needs_extra_approval=any(d.model is None and d.kind != "invalid" for d in change.deltas),
+        record_file=change.record_file,
+        record=record,
+        record_error=error,
+        policy=policy,
+    )
+    change.record = record
+    change.findings = findings
+    change.status = "blocked" if findings else "pass"

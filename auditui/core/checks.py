@@ -1,0 +1,132 @@
+"""The policy checks (SPEC section 4): a change plus its record -> findings.
+
+Each finding carries the rule id scripts key on and a message that says what
+would satisfy the rule, so a blocked push tells its author what to do next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditui.core.policy import Policy
+from auditui.core.records import Record
+
+RULES = {
+    "AUD001": "change has no audit record",
+    "AUD002": "affected model lacks an eval on a required suite",
+    "AUD003": "eval regresses by more than max_regression",
+    "AUD004": "fewer valid approvals than required",
+    "AUD005": "approval by the change's author",
+    "AUD006": "approver not in the allowed approvers",
+    "AUD007": "signature missing or not verified",
+    "AUD008": "a reviewer rejected the change",
+    "AUD009": "file cannot be parsed or is invalid",
+    "AUD010": "rollout skips a stage or soak too short",
+    "AUD011": "record names a different fingerprint",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    model: str | None = None
+    file: str | None = None  # repository path the finding is about, where there is one
+
+    def as_json(self) -> dict:
+        return {"rule": self.rule, "model": self.model, "message": self.message}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def judge(
+    *,
+    fingerprint: str,
+    models: list[str],
+    author: str,
+    needs_evals: bool,
+    needs_extra_approval: bool,
+    record_file: str,
+    record: Record | None,
+    record_error: str | None,
+    policy: Policy,
+) -> list[Finding]:
+    """Findings from the change's record; invalid-file findings are added by the caller."""
+    short = fingerprint.removeprefix("sha256:")[:16]
+    if record_error is not None:
+        return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]
+    if record is None:
+        return [
+            Finding(
+                "AUD001",
+                f"no audit record {record_file}; add evals and an approval "
+                f"(`auditui eval add {short} ...`, `auditui approve {short}`)",
+            )
+        ]
+    if record.fingerprint != fingerprint:
+        return [
+            Finding(
+                "AUD011",
+                f"{record_file} names {record.fingerprint} but this change is {fingerprint}: "
+                "the change was edited after it was audited; audit the new content",
+                file=record_file,
+            )
+        ]
+    findings: list[Finding] = []
+    evals = record.latest_evals()
+    if needs_evals:
+        for model in models:
+            for suite in policy.evals.required_suites:
+                if (model, suite) not in evals:
+                    findings.append(
+                        Finding(
+                            "AUD002",
+                            f"{model} has no eval on suite '{suite}'; run it and "
+                            f"`auditui eval add {short} --model {model} --suite {suite} "
+                            "--baseline X --candidate Y`",
+                            model,
+                        )
+                    )
+    limit = policy.evals.max_regression
+    for (model, suite), ev in sorted(evals.items()):
+        if ev.candidate < ev.baseline - limit:
+            findings.append(
+                Finding(
+                    "AUD003",
+                    f"{model} regresses {_fmt(ev.baseline - ev.candidate)} points on '{suite}' "
+                    f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the "
+                    f"{_fmt(limit)} allowed",
+                    model,
+                )
+            )
+    rules = policy.approvals
+    needed = max(rules.required, 1) if needs_extra_approval else rules.required
+    allowed = {a.lower() for a in rules.approvers}
+    valid = 0
+    for who, ap in sorted(record.verdicts().items()):
+        if ap.verdict == "reject":
+            note = f": {ap.comment}" if ap.comment else ""
+            findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
+            continue
+        if who == author.lower() and not rules.allow_self_approval:
+            findings.append(
+                Finding("AUD005", f"approved by its own author {ap.by}; self-approval is off")
+            )
+            continue
+        if allowed and who not in allowed:
+            findings.append(
+                Finding("AUD006", f"{ap.by} is not an allowed approver ([approvals] approvers)")
+            )
+            continue
+        valid += 1
+    if valid < needed:
+        findings.append(
+            Finding(
+                "AUD004",
+                f"{valid} of {needed} required approval{'s' if needed != 1 else ''}; "
+                f"ask a reviewer to run `auditui approve {short}`",
+            )
+        )
+    return findings

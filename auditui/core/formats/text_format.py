@@ -1,0 +1,77 @@
+"""The human report: per change its subject, models, deltas, findings and verdict,
+then one summary line. Colour only when writing to a terminal (and not NO_COLOR)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2"}
+KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
+MAX_TEXT_LINES = 12
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "∅"
+    if isinstance(v, dict) and "unit" in v and "max" in v:
+        where = f" ({v['applies_to']})" if v.get("applies_to") else ""
+        return f"<= {v['max']} {v['unit']}{where}"
+    if isinstance(v, str):
+        return v[:12] if len(v) == 40 and all(c in "0123456789abcdef" for c in v) else v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def render(report, color: bool = False, verbose: bool = False) -> str:
+    def paint(text: str, code: str | None) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+
+    lines: list[str] = []
+    for c in report.changes:
+        badge = c.status.upper()
+        if c.status == "blocked":
+            badge += " " + ",".join(c.rules)
+        lines.append(
+            f"{paint(badge, STATUS_STYLE[c.status])}  {c.commit.short}  "
+            f"{c.commit.author_date[:10]}  {c.commit.author_email}"
+        )
+        lines.append(f"  {paint(c.commit.subject, '1')}")
+        models = ", ".join(c.models) if c.models else "(policy)"
+        lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({c.record_file})")
+        width = max((len(d.model or "-") for d in c.deltas), default=1)
+        pwidth = max((len(d.path) for d in c.deltas), default=1)
+        for d in c.deltas:
+            arrow = f"{_value(d.old)} -> {_value(d.new)}"
+            if d.kind == "invalid":
+                arrow = d.detail or "invalid"
+            lines.append(
+                f"    {(d.model or '-'):<{width}}  {d.path:<{pwidth}}  {arrow}  "
+                f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
+            )
+            if d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
+                body = [ln for ln in d.detail.splitlines()[2:] if not ln.startswith("@@")]
+                shown = body if verbose else body[:MAX_TEXT_LINES]
+                for ln in shown:
+                    code = "32" if ln.startswith("+") else "31" if ln.startswith("-") else None
+                    lines.append("      " + paint(ln, code))
+                if len(body) > len(shown):
+                    lines.append(f"      … {len(body) - len(shown)} more lines (--verbose)")
+        for f in c.findings:
+            lines.append(f"  {paint(f.rule, '31')}  {f.message}")
+        lines.append("")
+    n = len(report.changes)
+    blocked = len(report.blocked)
+    exempt = sum(1 for c in report.changes if c.status == "exempt")
+    passed = n - blocked - exempt
+    policy = {
+        "base": f"policy at base {report.base[:7] if report.base else ''}".rstrip(),
+        "head": "policy at head (the base has none)",
+    }.get(report.policy_source, f"policy {report.policy_source}")
+    base = report.base[:7] if report.base else "root"
+    verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
+    lines.append(
+        f"auditui: {verdict} — {n} change{'s' if n != 1 else ''} in "
+        f"{report.commits_walked} commit{'s' if report.commits_walked != 1 else ''} "
+        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt; {policy}"
+    )
+    return "\n".join(lines) + "\n"

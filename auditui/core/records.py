@@ -1,0 +1,250 @@
+"""Audit records: the evidence (evals, approvals) a change carries (SPEC section 3).
+
+Records are read from the head of the audited range and written only by appending:
+an entry, once written, is never dropped (a reject is withdrawn by a later approve,
+not by deleting it), and every write is atomic so a crash leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditui.core.errors import AuditError
+
+VERDICTS = ("approve", "reject")
+
+
+class RecordError(Exception):
+    """A record file that cannot be used as evidence (reported as AUD009)."""
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    model: str
+    suite: str
+    baseline: float
+    candidate: float
+    samples: int | None = None
+    run: str | None = None
+    recorded_by: str | None = None
+    at: dt.datetime | None = None
+
+    @property
+    def delta(self) -> float:
+        return self.candidate - self.baseline
+
+
+@dataclass(frozen=True)
+class Approval:
+    by: str
+    verdict: str
+    at: dt.datetime
+    comment: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    path: str
+    fingerprint: str
+    summary: str = ""
+    models: tuple[str, ...] = ()
+    evals: tuple[EvalResult, ...] = ()
+    approvals: tuple[Approval, ...] = field(default=())
+
+    def latest_evals(self) -> dict[tuple[str, str], EvalResult]:
+        """The newest eval per (model, suite): a re-run supersedes, it does not add."""
+        out: dict[tuple[str, str], EvalResult] = {}
+        for n, ev in sorted(enumerate(self.evals), key=lambda p: (_ts(p[1].at), p[0])):
+            del n
+            out[(ev.model, ev.suite)] = ev
+        return out
+
+    def verdicts(self) -> dict[str, Approval]:
+        """Each approver's latest entry (SPEC section 7: the latest by `at` wins)."""
+        out: dict[str, Approval] = {}
+        for _, ap in sorted(enumerate(self.approvals), key=lambda p: (_ts(p[1].at), p[0])):
+            out[ap.by.lower()] = ap
+        return out
+
+
+def _ts(value: dt.datetime | None) -> float:
+    if value is None:
+        return float("-inf")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.timestamp()
+
+
+def record_name(fingerprint: str) -> str:
+    return fingerprint.removeprefix("sha256:")[:16] + ".toml"
+
+
+def _when(value: Any, where: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, str):
+        try:
+            return _when(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), where)
+        except ValueError:
+            pass
+    raise RecordError(f"{where}: `at` must be an RFC 3339 date-time, got {value!r}")
+
+
+def _field(table: dict, key: str, types: tuple, where: str, required: bool = True) -> Any:
+    if key not in table:
+        if required:
+            raise RecordError(f"{where}: missing `{key}`")
+        return None
+    value = table[key]
+    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+        names = "/".join(t.__name__ for t in types)
+        raise RecordError(f"{where}: `{key}` must be {names}, got {value!r}")
+    return value
+
+
+def parse_record(path: str, text: str) -> Record:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RecordError(f"invalid TOML: {exc}") from None
+    fp = _field(data, "fingerprint", (str,), "record")
+    evals = []
+    raw_evals = data.get("evals", [])
+    if not isinstance(raw_evals, list):
+        raise RecordError("`evals` must be an array of tables ([[evals]])")
+    for n, e in enumerate(raw_evals, 1):
+        where = f"[[evals]] #{n}"
+        if not isinstance(e, dict):
+            raise RecordError(f"{where} must be a table")
+        evals.append(
+            EvalResult(
+                model=_field(e, "model", (str,), where),
+                suite=_field(e, "suite", (str,), where),
+                baseline=float(_field(e, "baseline", (int, float), where)),
+                candidate=float(_field(e, "candidate", (int, float), where)),
+                samples=_field(e, "samples", (int,), where, False),
+                run=_field(e, "run", (str,), where, False),
+                recorded_by=_field(e, "recorded_by", (str,), where, False),
+                at=_when(e["at"], where) if "at" in e else None,
+            )
+        )
+    approvals = []
+    raw_approvals = data.get("approvals", [])
+    if not isinstance(raw_approvals, list):
+        raise RecordError("`approvals` must be an array of tables ([[approvals]])")
+    for n, a in enumerate(raw_approvals, 1):
+        where = f"[[approvals]] #{n}"
+        if not isinstance(a, dict):
+            raise RecordError(f"{where} must be a table")
+        verdict = _field(a, "verdict", (str,), where)
+        if verdict not in VERDICTS:
+            raise RecordError(f'{where}: `verdict` must be "approve" or "reject", got {verdict!r}')
+        approvals.append(
+            Approval(
+                by=_field(a, "by", (str,), where),
+                verdict=verdict,
+                at=_when(_field(a, "at", (dt.datetime, str), where), where),
+                comment=_field(a, "comment", (str,), where, False),
+                signature=_field(a, "signature", (str,), where, False),
+            )
+        )
+    models = data.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+        raise RecordError("`models` must be a list of model names")
+    summary = data.get("summary", "")
+    if not isinstance(summary, str):
+        raise RecordError("`summary` must be a string")
+    return Record(path, fp, summary, tuple(models), tuple(evals), tuple(approvals))
+
+
+# -- writing -----------------------------------------------------------------
+
+
+def now_utc() -> dt.datetime:
+    """Whole seconds in UTC: the form records store and signatures sign (SPEC section 7)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def append_entries(
+    file: Path,
+    fingerprint: str,
+    *,
+    summary: str = "",
+    models: list[str] | tuple[str, ...] = (),
+    evals: list[dict[str, Any]] = (),
+    approvals: list[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Add eval and approval entries to the record at `file`, creating it if needed.
+
+    Refuses (AuditError) to touch a record it cannot parse or that names another
+    fingerprint, since rewriting it could lose entries. Returns what was written.
+    """
+    import tomli_w
+
+    data: dict[str, Any] = {}
+    if file.exists():
+        text = file.read_text(encoding="utf-8")
+        try:
+            parse_record(str(file), text)
+            data = tomllib.loads(text)
+        except RecordError as exc:
+            raise AuditError(
+                f"{file}: cannot add to this record: {exc}",
+                "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
+            ) from None
+        if data["fingerprint"] != fingerprint:
+            raise AuditError(
+                f"{file}: record names fingerprint {data['fingerprint']}, not {fingerprint}",
+                "hint: the change was edited after this record was written; audit it anew",
+            )
+    data.setdefault("fingerprint", fingerprint)
+    if summary and not data.get("summary"):
+        data["summary"] = summary
+    known = list(data.get("models", []))
+    for m in models:
+        if m not in known:
+            known.append(m)
+    if known:
+        data["models"] = known
+    order = ["fingerprint", "summary", "models", "evals", "approvals"]
+    data = {k: data[k] for k in order if k in data} | {
+        k: v for k, v in data.items() if k not in order
+    }
+    data.setdefault("evals", [])
+    data.setdefault("approvals", [])
+    data["evals"] = [*data["evals"], *(_clean(e) for e in evals)]
+    data["approvals"] = [*data["approvals"], *(_clean(a) for a in approvals)]
+    if not data["evals"]:
+        del data["evals"]
+    if not data["approvals"]:
+        del data["approvals"]
+    text = tomli_w.dumps(data, multiline_strings=True)
+    parse_record(str(file), text)  # never write what we could not read back
+    atomic_write(file, text)
+    return data
+
+
+def _clean(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def atomic_write(file: Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename: readers see old or new, whole."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
