@@ -295,6 +295,10 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         for d in change.deltas
         if d.kind == "invalid"
     ]  # fmt: skip
+    if findings and len(findings) == len(change.deltas):
+        # Only broken files: there is no config to evaluate or approve until it parses.
+        change.findings, change.status = findings, "blocked"
+        return
     record, error = records.get(change.record_file)
     findings += judge(
         fingerprint=change.fingerprint,

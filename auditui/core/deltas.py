@@ -129,6 +129,8 @@ def diff_mappings(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, A
         for side, value in ((0, o), (1, n)):
             if value is _MISSING:
                 continue
+            if not path and value == {}:
+                continue  # a model or policy appearing from nothing: only its leaves count
             for leaf, v in _leaves(list(path), value):
                 pairs.setdefault(tuple(leaf), [_MISSING, _MISSING])[side] = v
         for leaf, (lo, ln) in pairs.items():

@@ -76,8 +76,11 @@ def _unit(text: str) -> str:
 
 def _clause_before(text: str, start: int) -> str:
     """The words before a limit in the same clause ("Keep final responses to")."""
-    cut = max(text.rfind(ch, 0, start) for ch in ".;\n!?()")
-    return text[cut + 1 : start]
+    cut = max(
+        text.rfind(mark, 0, start) + len(mark) - 1
+        for mark in (".", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#")
+    )
+    return text[cut + 1 : start].replace("\n", " ")
 
 
 def _applies_to(text: str, start: int, end: int) -> str | None:

@@ -36,7 +36,11 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
             f"{c.commit.author_date[:10]}  {c.commit.author_email}"
         )
         lines.append(f"  {paint(c.commit.subject, '1')}")
-        models = ", ".join(c.models) if c.models else "(policy)"
+        models = ", ".join(c.models) or (
+            "(policy)"
+            if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
+            else "(none)"
+        )
         lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({c.record_file})")
         width = max((len(d.model or "-") for d in c.deltas), default=1)
         pwidth = max((len(d.path) for d in c.deltas), default=1)
@@ -48,7 +52,10 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
                 f"    {(d.model or '-'):<{width}}  {d.path:<{pwidth}}  {arrow}  "
                 f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
             )
-            if d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
+            whole = d.old is None or d.new is None  # a prompt bound or unbound whole
+            if d.kind == "text" and d.detail and whole and not verbose:
+                lines.append(f"      ({len(d.detail.splitlines()) - 3} lines)")
+            elif d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
                 body = [ln for ln in d.detail.splitlines()[2:] if not ln.startswith("@@")]
                 shown = body if verbose else body[:MAX_TEXT_LINES]
                 for ln in shown:
