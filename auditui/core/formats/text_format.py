@@ -79,6 +79,7 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
     lines.append(
         f"auditui: {verdict} — {n} change{'s' if n != 1 else ''} in "
         f"{report.commits_walked} commit{'s' if report.commits_walked != 1 else ''} "
-        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt; {policy}"
+        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt; "
+        f"{policy}"
     )
     return "\n".join(lines) + "\n"

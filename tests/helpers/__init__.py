@@ -1,0 +1,1 @@
+"""Test helpers: one way to build real git repositories for every test."""

@@ -1,0 +1,117 @@
+"""`RepoBuilder`: real git repositories in temp folders with controlled authors and dates.
+
+Every test that needs history builds it here, so commits are made the same way
+everywhere (real `git commit`, no mocks) and dates are deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+DEFAULT_POLICY = """\
+[layout]
+models = ["models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json"]
+defaults = "models/_defaults.toml"
+prompts = ["prompts/**/*.md", "prompts/**/*.txt"]
+records = "audit"
+
+[evals]
+required_suites = ["coding"]
+max_regression = 1.0
+
+[approvals]
+required = 1
+"""
+
+AUTHORS = {
+    "alice": ("Alice", "alice@example.com"),
+    "bob": ("Bob", "bob@example.com"),
+    "carol": ("Carol", "carol@example.com"),
+}
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout.strip()
+
+
+class RepoBuilder:
+    """A git repository under construction. `commit()` writes files and commits them."""
+
+    def __init__(self, path: Path, policy: str | None = DEFAULT_POLICY) -> None:
+        self.path = path
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._clock = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+        git(path, "init", "-q", "-b", "main")
+        git(path, "config", "user.email", "alice@example.com")
+        git(path, "config", "user.name", "Alice")
+        git(path, "config", "commit.gpgsign", "false")
+        self.initial_policy = policy
+
+    def git(self, *args: str, **kw) -> str:
+        return git(self.path, *args, **kw)
+
+    def write(self, files: dict[str, str | bytes | None]) -> None:
+        """Write (str/bytes) or delete (None) files in the working tree."""
+        for rel, content in files.items():
+            target = self.path / rel
+            if content is None:
+                if target.is_symlink() or target.exists():
+                    target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                target.unlink()
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+
+    def symlink(self, rel: str, target: str) -> None:
+        link = self.path / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(target, link)
+
+    def commit(
+        self,
+        message: str,
+        files: dict[str, str | bytes | None] | None = None,
+        author: str = "alice",
+        date: dt.datetime | None = None,
+    ) -> str:
+        """Commit `files` (plus anything already written) and return the new sha."""
+        self.write(files or {})
+        self._clock = date or (self._clock + dt.timedelta(hours=1))
+        name, email = AUTHORS.get(author, (author, f"{author}@example.com"))
+        stamp = self._clock.isoformat()
+        env = {
+            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": stamp,
+        }  # fmt: skip
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+    def start(self, models: dict[str, str] | None = None, **extra: str) -> str:
+        """The usual first commit: policy plus some models (adoption commit, exempt)."""
+        files: dict[str, str | bytes | None] = dict(models or {})
+        files.update(extra)
+        if self.initial_policy is not None:
+            files[".auditui.toml"] = self.initial_policy
+        return self.commit("adopt auditui", files)
