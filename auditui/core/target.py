@@ -1,0 +1,67 @@
+"""Finding the change a reviewer means by `FINGERPRINT|COMMIT` (approve, eval add)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditui.core.audit import Change, audit, resolve_context
+from auditui.core.errors import AuditError
+from auditui.core.records import parse_record, record_name
+
+
+@dataclass
+class Target:
+    fingerprint: str
+    record_file: Path  # in the working tree: where evidence is written
+    change: Change | None  # None when only a record names the fingerprint
+
+
+def find_target(repo_path: str | Path, target: str) -> Target:
+    ctx = resolve_context(repo_path, None, "HEAD", None, default_base=False)
+    folder = ctx.repo.root / ctx.policy.layout.records
+    fp_prefix = target.removeprefix("sha256:").lower()
+    is_fp = target.startswith("sha256:")
+    if not is_fp:
+        try:
+            sha = ctx.repo.resolve(target, "commit")
+        except AuditError:
+            sha = None
+            if not re.fullmatch(r"[0-9a-f]{6,64}", fp_prefix):
+                raise
+        if sha is not None:
+            # The change a commit makes is judged against its first parent.
+            ctx.base = ctx.repo.resolve(f"{sha}^") if _has_parent(ctx, sha) else None
+            ctx.head = sha
+            report = audit(ctx)
+            if not report.changes:
+                raise AuditError(
+                    f"commit {sha[:7]} changes no watched model setting or prompt; nothing to audit"
+                )
+            change = report.changes[-1]
+            return Target(change.fingerprint, folder / record_name(change.fingerprint), change)
+    if len(fp_prefix) < 16:
+        raise AuditError(
+            f"'{target}' is neither a commit nor a fingerprint (give at least 16 hex digits)"
+        )
+    existing = folder / (fp_prefix[:16] + ".toml")
+    if existing.exists():
+        record = parse_record(str(existing), existing.read_text(encoding="utf-8"))
+        if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
+            return Target(record.fingerprint, existing, None)
+    for change in audit(ctx).changes:
+        if change.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
+            return Target(change.fingerprint, folder / record_name(change.fingerprint), change)
+    raise AuditError(
+        f"no change with fingerprint {target} in the history of {ctx.repo.root}",
+        "hint: `auditui check --format json` lists each change's fingerprint",
+    )
+
+
+def _has_parent(ctx, sha: str) -> bool:
+    try:
+        ctx.repo.resolve(f"{sha}^")
+    except AuditError:
+        return False
+    return True

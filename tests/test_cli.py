@@ -1,0 +1,269 @@
+"""The command line as CI scripts see it: exit codes, stdout data, stderr diagnostics."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditui.cli import main
+from tests.helpers.repo import RepoBuilder, git
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_cannot_judge(code: int, out: str, err: str, *needles: str) -> None:
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert 1 <= len(lines) <= 2, err
+    assert lines[0].startswith("auditui: error: ")
+    if len(lines) == 2:
+        assert lines[1].startswith("hint: ")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err
+
+
+@pytest.fixture
+def simple(repo: RepoBuilder) -> RepoBuilder:
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    repo.commit("raise", {"models/a.toml": "max_tokens = 20\n"})
+    return repo
+
+
+def test_check_blocks_unaudited_change_exit_1(capsys, simple):
+    code, out, err = run(capsys, "check", "--repo", str(simple.path))
+    assert code == 1
+    assert "BLOCKED AUD001" in out
+    assert "a  max_tokens  10 -> 20  (increase)" in out
+    assert out.rstrip().splitlines()[-1].startswith("auditui: BLOCKED — 2 changes in 2 commits")
+    assert err == ""
+
+
+def test_check_json_is_the_spec_shape(capsys, simple):
+    code, out, _ = run(capsys, "check", "--repo", str(simple.path), "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["version"] == 1 and data["ok"] is False and data["policy"] == "head"
+    assert data["base"] is None and len(data["head"]) == 40
+    assert data["summary"] == {"changes": 2, "blocked": 1}
+    first, second = data["changes"]
+    assert first["status"] == "exempt" and second["status"] == "blocked"
+    assert set(second) == {"commit", "subject", "author", "date", "fingerprint", "models",
+                           "deltas", "status", "findings"}  # fmt: skip
+    assert second["deltas"] == [
+        {"model": "a", "path": "max_tokens", "old": 10, "new": 20, "kind": "increase"}
+    ]
+    assert second["findings"][0]["rule"] == "AUD001"
+    assert second["author"] == "alice@example.com"
+    assert second["date"].startswith("2026-03-01T")
+
+
+def test_check_output_file(capsys, simple, tmp_path):
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, "check", "--repo", str(simple.path), "--format", "json",
+                       "--output", str(target))  # fmt: skip
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["summary"]["blocked"] == 1
+
+
+def test_empty_range_passes_exit_0(capsys, simple):
+    code, out, _ = run(capsys, "check", "--repo", str(simple.path), "--base", "HEAD")
+    assert code == 0
+    assert "0 changes in 0 commits" in out
+
+
+def test_not_a_git_repository(capsys, tmp_path):
+    assert_cannot_judge(*run(capsys, "check", "--repo", str(tmp_path)), "not a git repository")
+
+
+def test_missing_directory(capsys, tmp_path):
+    assert_cannot_judge(*run(capsys, "check", "--repo", str(tmp_path / "nope")), "no such")
+
+
+def test_unknown_revision(capsys, simple):
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(simple.path), "--base", "no-such-rev"),
+        "unknown base revision 'no-such-rev'",
+    )
+
+
+def test_invalid_policy_at_base(capsys, tmp_path):
+    repo = RepoBuilder(tmp_path / "r", policy="[aprovals]\nrequired = 2\n")
+    repo.start({"models/a.toml": "x = 1\n"})
+    repo.commit("edit", {"models/a.toml": "x = 2\n"})
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(repo.path), "--base", "HEAD~1"),
+        "unknown section [aprovals]",
+        ".auditui.toml",
+    )
+
+
+def test_wrong_type_in_policy(capsys, tmp_path):
+    repo = RepoBuilder(tmp_path / "r", policy='[approvals]\nrequired = "2"\n')
+    repo.start({"models/a.toml": "x = 1\n"})
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(repo.path)), "[approvals] required", "integer"
+    )
+
+
+def test_no_policy_anywhere(capsys, tmp_path):
+    bare = RepoBuilder(tmp_path / "r", policy=None)
+    bare.commit("models", {"models/a.toml": "x = 1\n"})
+    assert_cannot_judge(*run(capsys, "check", "--repo", str(bare.path)), "no .auditui.toml",
+                        "auditui init")  # fmt: skip
+
+
+def test_policy_option_missing_file(capsys, simple, tmp_path):
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(simple.path), "--policy", str(tmp_path / "p.toml")),
+        "cannot read policy file",
+    )
+
+
+def test_policy_option_judges_without_exemption(capsys, tmp_path):
+    bare = RepoBuilder(tmp_path / "r", policy=None)
+    bare.commit("models", {"models/a.toml": "x = 1\n"})
+    policy = tmp_path / "trial.toml"
+    policy.write_text("[approvals]\nrequired = 1\n")
+    code, out, _ = run(capsys, "check", "--repo", str(bare.path), "--policy", str(policy),
+                       "--format", "json")  # fmt: skip
+    data = json.loads(out)
+    assert code == 1 and data["policy"] == str(policy)
+    assert [c["status"] for c in data["changes"]] == ["blocked"]
+
+
+def test_shallow_clone_whole_history_is_explained(capsys, simple, tmp_path):
+    for n in range(3):
+        simple.commit(f"more {n}", {"models/a.toml": f"max_tokens = {30 + n}\n"})
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{simple.path}", str(clone))
+    git(clone, "branch", "--unset-upstream")  # no upstream: the default range is all history
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(clone)), "shallow clone", "git fetch --unshallow"
+    )
+
+
+def test_shallow_clone_missing_base_is_explained(capsys, simple, tmp_path):
+    simple.commit("more", {"models/a.toml": "max_tokens = 30\n"})
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{simple.path}", str(clone))
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(clone), "--base", "HEAD~2"),
+        "unknown base revision",
+        "fetch-depth: 0",
+    )
+
+
+def test_shallow_clone_with_base_inside_history_works(capsys, simple, tmp_path):
+    simple.commit("more", {"models/a.toml": "max_tokens = 30\n"})
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{simple.path}", str(clone))
+    code, out, _ = run(capsys, "check", "--repo", str(clone), "--base", "HEAD~1")
+    assert code == 1
+    assert "max_tokens  20 -> 30" in out
+
+
+def test_partial_clone_with_missing_objects_is_explained(capsys, simple, tmp_path):
+    source = tmp_path / "source"
+    git(tmp_path, "clone", "-q", "--bare", str(simple.path), str(source))
+    git(source, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--no-checkout", "--filter=blob:none", f"file://{source}",
+        str(clone))  # fmt: skip
+    git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))  # the promisor is gone
+    code, out, err = run(capsys, "check", "--repo", str(clone))
+    assert_cannot_judge(code, out, err, "missing", "partial")
+
+
+def test_init_writes_starter_and_refuses_overwrite(capsys, tmp_path):
+    code, out, _ = run(capsys, "init", "--repo", str(tmp_path))
+    assert code == 0 and "wrote" in out
+    from auditui.core.policy import STARTER, parse_policy
+
+    text = (tmp_path / ".auditui.toml").read_text()
+    assert text == STARTER
+    parse_policy(text)
+    (tmp_path / ".auditui.toml").write_text("# mine\n")
+    code, out, err = run(capsys, "init", "--repo", str(tmp_path))
+    assert_cannot_judge(code, out, err, "already exists")
+    assert (tmp_path / ".auditui.toml").read_text() == "# mine\n"
+
+
+def test_approve_and_eval_add_write_the_record(capsys, simple):
+    simple.git("config", "user.email", "bob@example.com")
+    code, out, _ = run(capsys, "eval", "add", "HEAD", "--repo", str(simple.path), "--model", "a",
+                       "--suite", "coding", "--baseline", "50", "--candidate", "50.5")  # fmt: skip
+    assert code == 0 and "eval a/coding 50 -> 50.5 (+0.5)" in out
+    code, out, _ = run(capsys, "approve", "HEAD", "--repo", str(simple.path), "--comment", "ok")
+    assert code == 0 and "approve by bob@example.com" in out
+    records = list((simple.path / "audit").glob("*.toml"))
+    assert len(records) == 1
+    text = records[0].read_text()
+    assert (
+        'by = "bob@example.com"' in text and 'comment = "ok"' in text and "candidate = 50.5" in text
+    )
+    simple.commit("record", author="bob")
+    code, out, _ = run(capsys, "check", "--repo", str(simple.path))
+    assert code == 0, out
+    assert "PASS" in out
+
+
+def test_eval_add_refuses_unaffected_model(capsys, simple):
+    code, out, err = run(capsys, "eval", "add", "HEAD", "--repo", str(simple.path), "--model",
+                         "zzz", "--suite", "coding", "--baseline", "1", "--candidate", "1")  # fmt: skip
+    assert_cannot_judge(code, out, err, "'zzz' is not affected")
+    assert not (simple.path / "audit").exists()
+
+
+def test_demo_check_golden_json(capsys, tmp_path):
+    """The sample history's JSON report is stable: a diff here is a contract change."""
+    target = tmp_path / "demo"
+    assert main(["demo", "--check", "--into", str(target)]) == 1
+    capsys.readouterr()
+    code, out, _ = run(capsys, "check", "--repo", str(target), "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    data["repo"] = "<demo>"
+    golden = ROOT / "tests" / "golden" / "demo.json"
+    if os.environ.get("AUDITUI_UPDATE_GOLDEN"):
+        golden.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    assert data == json.loads(golden.read_text())
+    statuses = {c["subject"]: (c["status"], sorted({f["rule"] for f in c["findings"]}))
+                for c in data["changes"]}  # fmt: skip
+    assert statuses["Lower default reasoning effort high -> medium for latency"] == (
+        "blocked", ["AUD002"])  # fmt: skip
+    assert statuses["Clear thinking cache every turn to cut memory use"] == ("blocked", ["AUD001"])
+    assert statuses["Prompt: cap verbosity between tool calls and in final responses"] == (
+        "blocked", ["AUD003"])  # fmt: skip
+    kinds = {d["kind"] for c in data["changes"] for d in c["deltas"]}
+    assert {"limit-added", "limit-removed", "downgrade", "upgrade", "increase", "text"} <= kinds
+
+
+def test_entry_point_and_hook_path_do_not_import_textual(simple):
+    code = (
+        "import sys; from auditui.cli import main; rc = main(['check', '--repo', sys.argv[1]]);"
+        "assert 'textual' not in sys.modules, 'textual imported'; print('rc', rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(simple.path)], capture_output=True,
+                            text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("rc 1")
+
+
+def test_console_script_runs(simple):
+    result = subprocess.run([sys.executable, "-m", "auditui", "check", "--repo", str(simple.path)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert "AUD001" in result.stdout and result.stderr == ""
