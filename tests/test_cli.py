@@ -221,8 +221,9 @@ def test_approve_and_eval_add_write_the_record(capsys, simple):
 
 
 def test_eval_add_refuses_unaffected_model(capsys, simple):
-    code, out, err = run(capsys, "eval", "add", "HEAD", "--repo", str(simple.path), "--model",
-                         "zzz", "--suite", "coding", "--baseline", "1", "--candidate", "1")  # fmt: skip
+    argv = ["eval", "add", "HEAD", "--repo", str(simple.path), "--model", "zzz"]
+    argv += ["--suite", "coding", "--baseline", "1", "--candidate", "1"]
+    code, out, err = run(capsys, *argv)
     assert_cannot_judge(code, out, err, "'zzz' is not affected")
     assert not (simple.path / "audit").exists()
 
