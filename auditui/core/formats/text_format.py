@@ -42,6 +42,7 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
             else "(none)"
         )
         lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({c.record_file})")
+        shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
         width = max((len(d.model or "-") for d in c.deltas), default=1)
         pwidth = max((len(d.path) for d in c.deltas), default=1)
         for d in c.deltas:
@@ -53,6 +54,10 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
                 f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
             )
             whole = d.old is None or d.new is None  # a prompt bound or unbound whole
+            if d.kind == "text":
+                if (d.path, d.old, d.new) in shown_texts:
+                    continue
+                shown_texts.add((d.path, d.old, d.new))
             if d.kind == "text" and d.detail and whole and not verbose:
                 lines.append(f"      ({len(d.detail.splitlines()) - 3} lines)")
             elif d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
