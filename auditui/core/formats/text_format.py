@@ -11,7 +11,7 @@ KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "in
 MAX_TEXT_LINES = 12
 
 
-def _value(v: Any) -> str:
+def format_value(v: Any) -> str:
     if v is None:
         return "∅"
     if isinstance(v, dict) and "unit" in v and "max" in v:
@@ -46,7 +46,7 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
         width = max((len(d.model or "-") for d in c.deltas), default=1)
         pwidth = max((len(d.path) for d in c.deltas), default=1)
         for d in c.deltas:
-            arrow = f"{_value(d.old)} -> {_value(d.new)}"
+            arrow = f"{format_value(d.old)} -> {format_value(d.new)}"
             if d.kind == "invalid":
                 arrow = d.detail or "invalid"
             lines.append(

@@ -1,0 +1,1 @@
+"""One module per subcommand; each `cmd_*` takes parsed args and returns an exit code."""

@@ -1,0 +1,70 @@
+"""`auditui log`: the per-model timeline, headless."""
+
+from __future__ import annotations
+
+import argparse
+
+from auditui.core.errors import ExitCode
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    import json
+
+    from auditui.core.audit import run_audit
+    from auditui.core.timeline import models_in, parse_date, timeline
+
+    since = parse_date(args.since, "--since") if args.since else None
+    until = parse_date(args.until, "--until") if args.until else None
+    if until and len(args.until) == 10:  # a bare date includes that whole day
+        until = until.replace(hour=23, minute=59, second=59)
+    report = run_audit(args.repo, args.base, args.head, args.policy)
+    if not args.model:
+        for model in models_in(report):
+            n = sum(1 for c in report.changes if model in c.models)
+            print(f"{model}\t{n} change{'s' if n != 1 else ''}")
+        return ExitCode.OK
+    entries = timeline(report, args.model, since, until)
+    if args.format == "json":
+        payload = {
+            "version": 1,
+            "model": args.model,
+            "entries": [
+                {
+                    "commit": e.change.commit.sha,
+                    "date": e.change.commit.author_date,
+                    "author": e.change.commit.author_email,
+                    "subject": e.change.commit.subject,
+                    "fingerprint": e.change.fingerprint,
+                    "status": e.change.status,
+                    "rules": e.change.rules,
+                    "deltas": [d.as_json() for d in e.deltas],
+                    "evals": [
+                        {
+                            "suite": ev.suite,
+                            "baseline": ev.baseline,
+                            "candidate": ev.candidate,
+                            "delta": round(ev.delta, 6),
+                        }
+                        for ev in e.evals
+                    ],
+                }
+                for e in entries
+            ],
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    from auditui.core.formats.text_format import format_value
+
+    print(f"{args.model}: {len(entries)} change{'s' if len(entries) != 1 else ''}, oldest first")
+    for e in entries:
+        c = e.change
+        verdict = c.status if c.status != "blocked" else "blocked " + ",".join(c.rules)
+        print(
+            f"\n{c.commit.author_date[:10]}  {c.commit.short}  {c.commit.author_email}  [{verdict}]"
+        )
+        print(f"  {c.commit.subject}")
+        for d in e.deltas:
+            print(f"    {d.path}  {format_value(d.old)} -> {format_value(d.new)}  ({d.kind})")
+        for ev in e.evals:
+            print(f"    eval {ev.suite}: {ev.baseline:g} -> {ev.candidate:g} ({ev.delta:+.1f})")
+    return ExitCode.OK

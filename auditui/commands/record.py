@@ -1,0 +1,84 @@
+"""`auditui approve` and `auditui eval add`: append evidence to a change's record.
+
+Both go through core.records.append_entries, the same code the app uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from auditui.core.errors import AuditError, ExitCode
+
+
+def _identity(repo_path: str) -> str:
+    from auditui.core.gitrepo import GitRepo
+
+    email = GitRepo.open(repo_path).config_value("user.email")
+    if not email:
+        raise AuditError(
+            "no reviewer identity: git config user.email is not set",
+            'hint: git config user.email "you@example.com"',
+        )
+    return email
+
+
+def _confirm(target, written: dict, what: str) -> None:
+    print(f"auditui: {what} -> {target.record_file}")
+    print(f"  fingerprint {target.fingerprint}")
+    print(
+        f"  now {len(written.get('evals', []))} eval(s), "
+        f"{len(written.get('approvals', []))} approval(s) in the record; commit it to take effect"
+    )
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from auditui.core.records import append_entries, now_utc
+    from auditui.core.target import find_target
+
+    target = find_target(args.repo, args.target)
+    by = _identity(args.repo)
+    verdict = "reject" if args.reject else "approve"
+    entry = {"by": by, "verdict": verdict, "at": now_utc(), "comment": args.comment}
+    change = target.change
+    written = append_entries(
+        target.record_file,
+        target.fingerprint,
+        summary=change.commit.subject if change else "",
+        models=change.models if change else (),
+        approvals=[entry],
+    )
+    _confirm(target, written, f"{verdict} by {by}")
+    return ExitCode.OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from auditui.core.records import append_entries, now_utc
+    from auditui.core.target import find_target
+
+    target = find_target(args.repo, args.target)
+    change = target.change
+    if change is not None and args.model not in change.models:
+        raise AuditError(
+            f"model '{args.model}' is not affected by this change "
+            f"(affected: {', '.join(change.models) or 'none'})",
+            "hint: record evals for the models the change moves",
+        )
+    entry = {
+        "model": args.model, "suite": args.suite, "baseline": args.baseline,
+        "candidate": args.candidate, "samples": args.samples, "run": args.run,
+        "recorded_by": _identity(args.repo), "at": now_utc(),
+    }  # fmt: skip
+    written = append_entries(
+        target.record_file,
+        target.fingerprint,
+        summary=change.commit.subject if change else "",
+        models=change.models if change else (),
+        evals=[entry],
+    )
+    delta = args.candidate - args.baseline
+    _confirm(
+        target,
+        written,
+        f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})",
+    )
+    return ExitCode.OK

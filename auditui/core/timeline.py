@@ -1,0 +1,59 @@
+"""Per-model timelines: every change to one model's effective config, oldest first.
+
+This is the view that finds an incident's causes: one model, every setting and prompt
+change that touched it, with the eval evidence recorded for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from auditui.core.audit import Change, Report
+from auditui.core.deltas import Delta
+from auditui.core.errors import AuditError
+from auditui.core.records import EvalResult
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    change: Change
+    deltas: tuple[Delta, ...]
+    evals: tuple[EvalResult, ...]
+
+
+def models_in(report: Report) -> list[str]:
+    return sorted({m for c in report.changes for m in c.models})
+
+
+def parse_date(text: str, option: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AuditError(
+            f"{option}: '{text}' is not a date", "hint: use YYYY-MM-DD or an RFC 3339 date-time"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def timeline(
+    report: Report,
+    model: str,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[TimelineEntry]:
+    known = models_in(report)
+    if model not in known:
+        hint = f"hint: models with changes in this range: {', '.join(known) or 'none'}"
+        raise AuditError(f"no change to model '{model}' in this range", hint)
+    out = []
+    for change in report.changes:
+        when = dt.datetime.fromisoformat(change.commit.author_date)
+        if since and when < since or until and when > until:
+            continue
+        deltas = tuple(d for d in change.deltas if d.model == model)
+        if not deltas:
+            continue
+        evals = tuple(e for e in (change.record.evals if change.record else ()) if e.model == model)
+        out.append(TimelineEntry(change, deltas, evals))
+    return out
