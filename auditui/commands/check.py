@@ -37,11 +37,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from auditui.core.audit import run_audit
-    from auditui.core.formats import render
+    # Textual costs ~200 ms to import; only the interactive commands pay for it.
+    from auditui.tui.app import AuditApp
 
-    # The interactive app lands with issue 3; until then review prints the report.
-    report = run_audit(args.repo, args.base, args.head, args.policy)
-    sys.stdout.write(render(report, "text", color=sys.stdout.isatty(), verbose=False))
-    print("(the interactive review app is not built yet; this is `auditui check`)")
-    return ExitCode.OK if report.ok else ExitCode.BLOCKED
+    app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None))
+    app.run()
+    return ExitCode.OK

@@ -118,11 +118,16 @@ def run_audit(
     return audit(ctx, progress)
 
 
-def audit(ctx: AuditContext, progress: Progress | None = None) -> Report:
+def audit(
+    ctx: AuditContext, progress: Progress | None = None, worktree_records: bool = False
+) -> Report:
+    """Judge ctx's range. `worktree_records` also reads records from the working tree
+    (the app's view: evidence written locally counts before it is committed); CI and
+    the hook never set it, so only committed evidence passes a push."""
     repo, policy = ctx.repo, ctx.policy
     commits = repo.walk(ctx.head, ctx.base)
     tracker = Tracker(repo, policy)
-    records = _Records(repo, ctx.head, policy.layout.records, tracker.loader)
+    records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
     walker = _Walker(tracker, commits)
     changes: list[Change] = []
     for n, commit in enumerate(commits, 1):
@@ -273,12 +278,21 @@ def _pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntr
 class _Records:
     """Audit records as they stand at the head of the range, parsed on demand."""
 
-    def __init__(self, repo: GitRepo, head: str, folder: str, loader: Loader) -> None:
+    def __init__(
+        self, repo: GitRepo, head: str, folder: str, loader: Loader, worktree: bool = False
+    ) -> None:
         self.folder = folder.rstrip("/")
         self.loader = loader
         self._entries = repo.list_files(head, [f"{self.folder}/*.toml"])
+        self._worktree = repo.root if worktree else None
 
     def get(self, path: str) -> tuple[Record | None, str | None]:
+        if self._worktree is not None and (self._worktree / path).is_file():
+            try:
+                text = (self._worktree / path).read_text(encoding="utf-8")
+                return parse_record(path, text), None
+            except (OSError, UnicodeDecodeError, RecordError) as exc:
+                return None, str(exc)
         entry = self._entries.get(path)
         if entry is None:
             return None, None

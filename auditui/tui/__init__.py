@@ -1,0 +1,1 @@
+"""The interactive review app (Textual). A thin layer over auditui.core."""

@@ -1,0 +1,218 @@
+"""The auditui review app. State lives here; screens render it and ask it to act.
+
+History is judged in a thread worker (the UI never waits on git), progress arrives
+as messages, and every write goes through core.records.append_entries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from auditui.core.errors import AuditError
+from auditui.tui.messages import AuditFailed, AuditLoaded, AuditProgress
+from auditui.tui.screens.actions import ApproveScreen, EvalScreen
+from auditui.tui.screens.help import HelpScreen
+from auditui.tui.screens.review import ReviewScreen
+from auditui.tui.screens.timeline import TimelineScreen
+
+
+class AuditApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "auditui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(
+        self,
+        repo: str | Path = ".",
+        base: str | None = None,
+        head: str = "HEAD",
+        policy_file: str | None = None,
+        default_base: bool = True,
+    ) -> None:
+        super().__init__()
+        self.args = {"repo_path": repo, "base": base, "head": head, "policy_file": policy_file,
+                     "default_base": default_base}  # fmt: skip
+        self.report = None
+        self.ctx = None
+        self.review = ReviewScreen()
+
+    @property
+    def policy(self):
+        return self.ctx.policy if self.ctx else None
+
+    def on_mount(self) -> None:
+        self.push_screen(self.review)
+        self.load()
+
+    # -- the worker ---------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="audit")
+    def load(self, keep: str | None = None) -> None:
+        from auditui.core.audit import audit, resolve_context
+
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.05 or done == total:
+                last[0] = now
+                self.post_message(AuditProgress(done, total))
+
+        try:
+            ctx = resolve_context(**self.args)
+            report = audit(ctx, progress, worktree_records=True)
+        except AuditError as exc:
+            self.post_message(AuditFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:  # shown in the app, never a crash
+            self.post_message(AuditFailed(f"internal error: {type(exc).__name__}: {exc}"))
+            return
+        self.ctx = ctx
+        self.post_message(AuditLoaded((report, keep)))
+
+    def on_audit_progress(self, message: AuditProgress) -> None:
+        self.review.show_progress(message.done, message.total)
+
+    def on_audit_loaded(self, message: AuditLoaded) -> None:
+        report, keep = message.report
+        self.report = report
+        base = report.base[:7] if report.base else "root"
+        self.sub_title = f"{Path(report.repo).name} · {base}..{report.head[:7]}"
+        self.review.show_report(keep)
+
+    def on_audit_failed(self, message: AuditFailed) -> None:
+        self.review.show_error(message.message, message.hint)
+
+    # -- actions ------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_reload(self) -> None:
+        current = self.review.current if self.report else None
+        self.load(current.commit.sha if current else None)
+
+    def action_timeline(self, model: str | None = None) -> None:
+        if self.report is None:
+            return
+        if not self.report.changes:
+            self.notify("No changes to trace in this range.")
+            return
+        self.push_screen(TimelineScreen(model))
+
+    def select_change(self, sha: str) -> None:
+        """Back to the review with `sha` selected (clearing filters that hide it)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        review = self.review
+        if sha not in {c.commit.sha for c in review.shown}:
+            review.query_one("#filter").value = ""
+            review.query_one("#status").value = "all"
+            review.query_one("#model").clear()
+            review.change_filter.text, review.change_filter.status, review.change_filter.model = (
+                "",
+                "all",
+                None,
+            )
+        review.refilter(keep=sha)
+
+    def _identity(self) -> str | None:
+        email = self.ctx.repo.config_value("user.email") if self.ctx else None
+        if not email:
+            self.notify('Set your identity first: git config user.email "you@example.com"',
+                        severity="error", title="No reviewer identity")  # fmt: skip
+        return email
+
+    def open_approve(self, change, verdict: str) -> None:
+        if change is None:
+            self.notify("Select a change first.")
+            return
+        identity = self._identity()
+        if identity is None:
+            return
+
+        def done(result: dict | None) -> None:
+            if result is not None:
+                entry = {"by": identity, "verdict": result["verdict"], "comment": result["comment"]}
+                self._write(change, approvals=[entry])
+
+        self.push_screen(ApproveScreen(change, verdict, identity), done)
+
+    def open_eval(self, change) -> None:
+        if change is None or not change.models:
+            self.notify("Select a change that affects a model first.")
+            return
+        identity = self._identity()
+        if identity is None:
+            return
+
+        def done(result: dict | None) -> None:
+            if result is not None:
+                self._write(change, evals=[{**result, "recorded_by": identity}])
+
+        self.push_screen(EvalScreen(change, self.policy.evals.required_suites), done)
+
+    def _write(self, change, evals: list | None = None, approvals: list | None = None) -> None:
+        from auditui.core.records import append_entries, now_utc
+
+        at = now_utc()
+        evals = [{**e, "at": at} for e in evals or []]
+        approvals = [{**a, "at": at} for a in approvals or []]
+        target = self.ctx.repo.root / change.record_file
+        try:
+            append_entries(target, change.fingerprint, summary=change.commit.subject,
+                           models=change.models, evals=evals, approvals=approvals)  # fmt: skip
+        except AuditError as exc:
+            self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written")
+            return
+        what = [
+            f"{a['verdict']} by {a['by']}" + (f": {a['comment']}" if a.get("comment") else "")
+            for a in approvals
+        ] + [
+            f"eval {e['model']}/{e['suite']} {e['baseline']:g} → {e['candidate']:g}" for e in evals
+        ]
+        self.notify(
+            "\n".join(what) + f"\nwritten to {change.record_file} (uncommitted)",
+            title="Record updated",
+            timeout=8,
+        )
+        self.load(change.commit.sha)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        review = self.review
+        yield SystemCommand(
+            "Show blocked changes",
+            "Filter the list to blocked changes",
+            lambda: setattr(review.query_one("#status"), "value", "blocked"),
+        )
+        yield SystemCommand(
+            "Show all changes",
+            "Clear the status filter",
+            lambda: setattr(review.query_one("#status"), "value", "all"),
+        )
+        yield SystemCommand(
+            "Timeline", "Every change to one model, oldest first", review.action_timeline
+        )
+        yield SystemCommand(
+            "Approve selected change", "Write an approval to its record", review.action_approve
+        )
+        yield SystemCommand(
+            "Reject selected change", "Write a reject to its record", review.action_reject
+        )
+        yield SystemCommand(
+            "Add eval result", "Record an eval for the selected change", review.action_add_eval
+        )
+        yield SystemCommand("Reload", "Re-read history and records", self.action_reload)
+        yield SystemCommand("Help", "Keys and rules", self.action_help)

@@ -1,0 +1,24 @@
+"""Messages the audit worker posts to the app; small dataclasses, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class AuditProgress(Message):
+    done: int
+    total: int
+
+
+@dataclass
+class AuditLoaded(Message):
+    report: object  # auditui.core.audit.Report
+
+
+@dataclass
+class AuditFailed(Message):
+    message: str
+    hint: str | None = None

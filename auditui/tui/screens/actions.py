@@ -1,0 +1,122 @@
+"""Modal forms for acting on a change: approve / reject, and add an eval result.
+
+They only collect and validate input; the app writes the record through
+core.records.append_entries, the same code as `auditui approve` / `auditui eval add`.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+
+class ApproveScreen(ModalScreen[dict | None]):
+    CSS_PATH = "actions.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, change, verdict: str, identity: str) -> None:
+        super().__init__()
+        self.change = change
+        self.verdict = verdict
+        self.identity = identity
+
+    def compose(self) -> ComposeResult:
+        c = self.change
+        with Vertical(id="dialog"):
+            yield Label(f"[b]{self.verdict.title()}[/b] {c.commit.short} — {c.commit.subject}")
+            yield Static(
+                f"as {self.identity} · fingerprint {c.fingerprint[:23]}…\n"
+                f"models: {', '.join(c.models) or '(policy)'}",
+                classes="muted",
+            )
+            yield Input(placeholder="comment (optional)", id="comment")
+            with Horizontal(classes="buttons"):
+                variant = "success" if self.verdict == "approve" else "error"
+                yield Button(self.verdict.title(), id="ok", variant=variant)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#comment", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        comment = self.query_one("#comment", Input).value.strip() or None
+        self.dismiss({"verdict": self.verdict, "comment": comment})
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EvalScreen(ModalScreen[dict | None]):
+    CSS_PATH = "actions.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, change, suites: tuple[str, ...]) -> None:
+        super().__init__()
+        self.change = change
+        self.suites = suites
+
+    def compose(self) -> ComposeResult:
+        c = self.change
+        with Vertical(id="dialog"):
+            yield Label(f"[b]Add eval[/b] {c.commit.short} — {c.commit.subject}")
+            with Grid(id="form"):
+                yield Label("model")
+                yield Select([(m, m) for m in c.models], allow_blank=False, id="model")
+                yield Label("suite")
+                yield Input(self.suites[0] if self.suites else "", id="suite")
+                yield Label("baseline")
+                yield Input(placeholder="score of the parent config", id="baseline",
+                            type="number")  # fmt: skip
+                yield Label("candidate")
+                yield Input(placeholder="score with the change", id="candidate", type="number")
+                yield Label("samples")
+                yield Input(placeholder="optional", id="samples", type="integer")
+                yield Label("run")
+                yield Input(placeholder="optional: where the evidence lives", id="run")
+            yield Static("", id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Add eval", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#baseline", Input).focus()
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        error = self.query_one("#error", Static)
+        try:
+            baseline = float(self._value("baseline"))
+            candidate = float(self._value("candidate"))
+        except ValueError:
+            error.update("[red]baseline and candidate must be numbers[/]")
+            return
+        suite = self._value("suite")
+        if not suite:
+            error.update("[red]suite is required[/]")
+            return
+        samples = self._value("samples")
+        self.dismiss(
+            {
+                "model": str(self.query_one("#model", Select).value),
+                "suite": suite,
+                "baseline": baseline,
+                "candidate": candidate,
+                "samples": int(samples) if samples else None,
+                "run": self._value("run") or None,
+            }
+        )
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,48 @@
+"""`?`: what every key does, and where the rules come from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# auditui — keys
+
+| key | does |
+|---|---|
+| ↑ ↓ / j k | move through changes |
+| n / p | next / previous blocked change |
+| / | filter by text (subject, author, model, rule, setting); enter returns to the list |
+| s | cycle status filter: all → blocked → pass → exempt |
+| t | timeline of the selected change's model (pick another on the left) |
+| a / x | approve / reject the selected change (as `git config user.email`) |
+| e | add an eval result to the selected change |
+| r | reload history and records |
+| ctrl+p | command palette (also: theme) |
+| ? | this help · q quits |
+
+Approvals and evals are written to the change's record in the working tree
+(`audit/<fingerprint>.toml`); commit it for CI and the pre-push hook to see it.
+
+**Rules.** AUD001 no record · AUD002 missing eval · AUD003 eval regression ·
+AUD004 too few approvals · AUD005 self-approval · AUD006 approver not allowed ·
+AUD008 rejected · AUD009 unparseable file · AUD011 record fingerprint mismatch.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90; max-width: 100%; height: 80%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)

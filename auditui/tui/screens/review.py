@@ -1,0 +1,182 @@
+"""The reviewer's home: the change list beside the selected change's detail."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Select, Static
+
+from auditui.tui.widgets.change_detail import ChangeDetail
+from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
+
+
+class ReviewScreen(Screen):
+    CSS_PATH = "review.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("s", "cycle_status", "Status"),
+        Binding("n", "next_blocked", "Next blocked"),
+        Binding("p", "prev_blocked", "Prev blocked", show=False),
+        Binding("t", "timeline", "Timeline"),
+        Binding("a", "approve", "Approve"),
+        Binding("x", "reject", "Reject"),
+        Binding("e", "add_eval", "Eval"),
+        Binding("escape", "focus_list", "List", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.change_filter = ChangeFilter()
+        self.shown: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                with Horizontal(id="filters"):
+                    yield Input(placeholder="/ filter: text, model, rule…", id="filter")
+                    yield Select(
+                        [(s, s) for s in STATUSES], value="all", allow_blank=False, id="status"
+                    )
+                    yield Select([], prompt="any model", id="model")
+                yield ProgressBar(id="progress", show_eta=False)
+                yield Static("Reading history…", id="status-line")
+                yield ChangeList(id="changes")
+            with VerticalScroll(id="right"):
+                yield ChangeDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ChangeList).focus()
+        self.query_one(ChangeDetail).show(None, None)
+
+    # -- data ---------------------------------------------------------------
+
+    @property
+    def report(self):
+        return self.app.report
+
+    def show_progress(self, done: int, total: int) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(total=total, progress=done)
+        self.query_one("#status-line", Static).update(f"Reading history… {done}/{total} commits")
+
+    def show_report(self, keep: str | None = None) -> None:
+        report = self.report
+        self.query_one(ProgressBar).display = False
+        models = sorted({m for c in report.changes for m in c.models})
+        select = self.query_one("#model", Select)
+        select.set_options([(m, m) for m in models])
+        if self.change_filter.model in models:
+            select.value = self.change_filter.model
+        self.refilter(keep)
+
+    def show_error(self, message: str, hint: str | None) -> None:
+        self.query_one(ProgressBar).display = False
+        line = self.query_one("#status-line", Static)
+        line.update(f"[b red]auditui cannot judge:[/] {message}" + (f"\n{hint}" if hint else ""))
+        line.add_class("error")
+
+    def refilter(self, keep: str | None = None) -> None:
+        report = self.report
+        if report is None:
+            return
+        table = self.query_one(ChangeList)
+        if keep is None and self.current is not None:
+            keep = self.current.commit.sha
+        self.shown = [c for c in report.changes if self.change_filter.accepts(c)]
+        table.populate(self.shown, keep)
+        blocked = sum(1 for c in report.changes if c.status == "blocked")
+        exempt = sum(1 for c in report.changes if c.status == "exempt")
+        shown = f"{len(self.shown)} shown · " if len(self.shown) != len(report.changes) else ""
+        self.query_one("#status-line", Static).update(
+            f"{shown}{len(report.changes)} changes in {report.commits_walked} commits · "
+            f"[b red]{blocked} blocked[/] · {len(report.changes) - blocked - exempt} pass · "
+            f"{exempt} exempt · policy {report.policy_source}"
+        )
+        self._show_current()
+
+    @property
+    def current(self):
+        table = self.query_one(ChangeList)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    def _show_current(self) -> None:
+        self.query_one(ChangeDetail).show(self.current, self.app.policy)
+        self.query_one("#right").scroll_home(animate=False)
+
+    # -- events ---------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#changes")
+    def _highlighted(self) -> None:
+        self._show_current()
+
+    @on(Input.Changed, "#filter")
+    def _text_changed(self, event: Input.Changed) -> None:
+        self.change_filter.text = event.value
+        self.refilter()
+
+    @on(Input.Submitted, "#filter")
+    def _text_submitted(self) -> None:
+        self.query_one(ChangeList).focus()
+
+    @on(Select.Changed, "#status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        self.change_filter.status = str(event.value)
+        self.refilter()
+
+    @on(Select.Changed, "#model")
+    def _model_changed(self, event: Select.Changed) -> None:
+        self.change_filter.model = None if event.value is Select.BLANK else str(event.value)
+        self.refilter()
+
+    # -- actions --------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(ChangeList).focus()
+
+    def action_cycle_status(self) -> None:
+        select = self.query_one("#status", Select)
+        select.value = STATUSES[(STATUSES.index(self.change_filter.status) + 1) % len(STATUSES)]
+
+    def _jump_blocked(self, step: int) -> None:
+        if not self.shown:
+            return
+        table = self.query_one(ChangeList)
+        n = len(self.shown)
+        for k in range(1, n + 1):
+            index = (table.cursor_row + step * k) % n
+            if self.shown[index].status == "blocked":
+                table.move_cursor(row=index)
+                table.focus()
+                return
+        self.notify("No blocked change in this view.")
+
+    def action_next_blocked(self) -> None:
+        self._jump_blocked(1)
+
+    def action_prev_blocked(self) -> None:
+        self._jump_blocked(-1)
+
+    def action_timeline(self) -> None:
+        change = self.current
+        model = change.models[0] if change and change.models else None
+        self.app.action_timeline(model or self.change_filter.model)
+
+    def action_approve(self) -> None:
+        self.app.open_approve(self.current, "approve")
+
+    def action_reject(self) -> None:
+        self.app.open_approve(self.current, "reject")
+
+    def action_add_eval(self) -> None:
+        self.app.open_eval(self.current)

@@ -1,0 +1,90 @@
+"""Per-model timeline: every change to one model's effective config, oldest first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, OptionList, Static
+
+from auditui.core.timeline import models_in, timeline
+from auditui.tui.widgets.badges import kind, value, verdict
+
+
+class TimelineScreen(Screen):
+    CSS_PATH = "timeline.tcss"
+    BINDINGS = [
+        Binding("escape,b", "app.pop_screen", "Back"),
+        Binding("enter", "open_change", "Open change", show=True),
+    ]
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.rows: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield OptionList(id="models")
+            with Horizontal(id="body"):
+                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static(id="timeline-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        report = self.app.report
+        models = models_in(report) if report else []
+        options = self.query_one(OptionList)
+        options.add_options(models)
+        table = self.query_one(DataTable)
+        columns = ("Date", "Commit", "Verdict", "Author", "Setting", "Old → New", "Kind", "Eval Δ")
+        for col in columns:
+            table.add_column(col)
+        if models:
+            index = models.index(self.model) if self.model in models else 0
+            options.highlighted = index
+            self.show_model(models[index])
+        table.focus()
+
+    @on(OptionList.OptionHighlighted, "#models")
+    def _picked(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_model(str(event.option.prompt))
+
+    def show_model(self, model: str) -> None:
+        self.model = model
+        self.sub_title = f"timeline of {model}"
+        entries = timeline(self.app.report, model)
+        table = self.query_one(DataTable)
+        table.clear()
+        self.rows = []
+        threshold = self.app.policy.evals.max_regression
+        for entry in entries:
+            c = entry.change
+            evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
+            regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
+            for n, d in enumerate(entry.deltas):
+                first = n == 0
+                table.add_row(
+                    c.commit.author_date[:10] if first else "",
+                    c.commit.short if first else "",
+                    verdict(c) if first else "",
+                    c.commit.author_email.split("@")[0] if first else "",
+                    d.path.removeprefix("prompt:"),
+                    f"{value(d.old)} → {value(d.new)}",
+                    kind(d.kind),
+                    Text(evals, style="bold red" if regress else "green") if first else "",
+                )
+                self.rows.append(c)
+        self.query_one("#timeline-summary", Static).update(
+            f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
+            "esc goes back"
+        )
+
+    def action_open_change(self) -> None:
+        table = self.query_one(DataTable)
+        if self.rows and 0 <= table.cursor_row < len(self.rows):
+            self.app.select_change(self.rows[table.cursor_row].commit.sha)

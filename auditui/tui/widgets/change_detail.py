@@ -1,0 +1,137 @@
+"""The right-hand panel: everything about one change, as Rich renderables.
+
+Pure rendering from a Change; no I/O, so it is cheap to redraw on every highlight.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from auditui.core.checks import RULES
+from auditui.tui.widgets.badges import kind, value, verdict
+
+
+def _section(title: str) -> Rule:
+    return Rule(Text(title, style="bold"), align="left", style="dim")
+
+
+def render_change(change, policy) -> Group:
+    c = change.commit
+    parts: list = []
+    head = Text()
+    head.append(c.subject, style="bold")
+    head.append("\n")
+    head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {c.author_email}\n", "dim")
+    head.append("verdict ")
+    head.append_text(verdict(change))
+    head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {change.record_file}", "dim")
+    parts.append(head)
+
+    if change.findings:
+        parts.append(_section("Findings"))
+        for f in change.findings:
+            line = Text()
+            line.append(f"{f.rule} ", style="bold red")
+            line.append(f"{RULES.get(f.rule, '')}\n", style="red")
+            line.append(f"  {f.message}")
+            parts.append(line)
+
+    by_model: dict[str, list] = {}
+    for d in change.deltas:
+        by_model.setdefault(d.model or "(policy and files)", []).append(d)
+    parts.append(_section(f"Deltas — {len(change.models)} model(s)"))
+    texts_shown: set = set()
+    for model, deltas in by_model.items():
+        table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
+        table.add_column("path", style="cyan", no_wrap=True)
+        table.add_column("change")
+        table.add_column("kind", no_wrap=True)
+        diffs = []
+        for d in deltas:
+            if d.kind == "text":
+                arrow = f"{value(d.old)} → {value(d.new)}"
+                if (d.path, d.old, d.new) not in texts_shown and d.detail:
+                    texts_shown.add((d.path, d.old, d.new))
+                    diffs.append(d)
+            elif d.kind == "invalid":
+                arrow = d.detail or "invalid"
+            else:
+                arrow = f"{value(d.old)} → {value(d.new)}"
+            style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
+            table.add_row(d.path, Text(arrow, style=style), kind(d.kind))
+        parts.append(Text(model, style="bold magenta"))
+        parts.append(Padding(table, (0, 0, 0, 2)))
+        for d in diffs:
+            if d.old is None or d.new is None:  # a whole prompt bound or unbound
+                lines = len(d.detail.splitlines()) - 3
+                what = "bound" if d.old is None else "unbound"
+                parts.append(Text(f"    prompt {what} ({lines} lines)", style="dim"))
+                continue
+            syntax = Syntax(d.detail, "diff", theme="ansi_dark", word_wrap=True)
+            parts.append(Padding(syntax, (0, 0, 0, 4)))
+
+    limits = [d for d in change.deltas if d.is_limit]
+    if limits:
+        parts.append(_section("Prompt limits (before → after)"))
+        seen = set()
+        table = Table(box=None, padding=(0, 1))
+        table.add_column("prompt", style="cyan")
+        table.add_column("before")
+        table.add_column("after")
+        table.add_column("models", style="dim")
+        for d in limits:
+            key = (d.path, str(d.old), str(d.new))
+            if key in seen:
+                continue
+            seen.add(key)
+            models = ", ".join(
+                sorted({x.model for x in limits if (x.path, str(x.old), str(x.new)) == key})
+            )
+            table.add_row(d.path.removeprefix("prompt:").removesuffix("#limits"), value(d.old),
+                          Text(value(d.new), style="bold yellow"), models)  # fmt: skip
+        parts.append(table)
+
+    parts.append(_section("Audit record"))
+    record = change.record
+    if change.status == "exempt":
+        parts.append(Text("exempt: made before the policy was adopted", style="dim"))
+    elif record is None:
+        parts.append(Text(f"no record {change.record_file}", style="yellow"))
+    else:
+        if record.summary:
+            parts.append(Text(record.summary, style="italic"))
+        threshold = policy.evals.max_regression
+        evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
+        for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
+            evals.add_column(col)
+        for ev in record.evals:
+            regress = ev.candidate < ev.baseline - threshold
+            evals.add_row(ev.model, ev.suite, f"{ev.baseline:g}", f"{ev.candidate:g}",
+                          Text(f"{ev.delta:+.1f}", style="bold red" if regress else "green"),
+                          ev.run or "")  # fmt: skip
+        parts.append(evals if record.evals else Text("no evals", style="yellow"))
+        approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
+        for col in ("by", "verdict", "at", "comment"):
+            approvals.add_column(col)
+        for ap in record.approvals:
+            approvals.add_row(ap.by, Text(ap.verdict, style="green" if ap.verdict == "approve"
+                                          else "bold red"),
+                              ap.at.strftime("%Y-%m-%d %H:%M"), ap.comment or "")  # fmt: skip
+        parts.append(approvals if record.approvals else Text("no approvals", style="yellow"))
+    return Group(*parts)
+
+
+class ChangeDetail(Static):
+    """Shows one change; `show(None)` shows a hint instead."""
+
+    def show(self, change, policy) -> None:
+        if change is None:
+            self.update(Text("No change selected.", style="dim"))
+        else:
+            self.update(render_change(change, policy))
