@@ -1,0 +1,250 @@
+"""The review app driven through Textual's pilot on the real sample history."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from auditui.core.sample import build_sample
+from auditui.tui.app import AuditApp
+from auditui.tui.screens.actions import ApproveScreen, EvalScreen
+from auditui.tui.screens.help import HelpScreen
+from auditui.tui.screens.timeline import TimelineScreen
+from auditui.tui.widgets.change_list import ChangeList
+from tests.helpers.repo import git
+
+SIZE = (140, 40)
+
+
+@pytest.fixture(scope="session")
+def sample_repo(tmp_path_factory) -> Path:
+    """The sample, built once for read-only tests."""
+    path = tmp_path_factory.mktemp("tui") / "sample"
+    build_sample(path)
+    return path
+
+
+@pytest.fixture
+def writable_sample(tmp_path) -> Path:
+    path = tmp_path / "sample"
+    build_sample(path)
+    git(path, "config", "user.email", "bob@example.com")
+    return path
+
+
+async def loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rows(app) -> list[str]:
+    table = app.review.query_one(ChangeList)
+    return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+
+
+async def test_loads_sample_and_lists_every_change(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert len(rows(app)) == 13
+        status = str(app.review.query_one("#status-line").render())
+        assert "13 changes in 24 commits" in status and "6 blocked" in status
+        assert app.sub_title.startswith("sample · root..")
+
+
+async def test_next_blocked_and_status_filter(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("n")
+        assert app.review.current.commit.subject.startswith("Lower default reasoning effort")
+        await pilot.press("n", "n")
+        assert app.review.current.rules == ["AUD009"]
+        await pilot.press("p")
+        assert app.review.current.rules == ["AUD004", "AUD005"]
+        await pilot.press("s")  # all -> blocked
+        await pilot.pause()
+        assert len(rows(app)) == 6
+        assert all(c.status == "blocked" for c in app.review.shown)
+        await pilot.press("s")  # -> pass
+        await pilot.pause()
+        assert {c.status for c in app.review.shown} == {"pass"}
+
+
+async def test_text_filter(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"every turn", "enter")
+        await pilot.pause()
+        assert rows(app) == ["Clear thinking cache every turn to cut memory use"]
+        assert app.focused is app.review.query_one(ChangeList)
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"AUD003", "enter")
+        await pilot.pause()
+        assert len(rows(app)) == 1 and app.review.current.rules == ["AUD003"]
+
+
+async def test_detail_shows_limits_and_regression(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"AUD003", "enter")
+        await pilot.pause()
+        from rich.console import Console
+
+        from auditui.tui.widgets.change_detail import render_change
+
+        console = Console(width=160, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(render_change(app.review.current, app.policy))
+        text = console.export_text()
+        assert "limit-added" in text
+        assert "<= 25 words (text between tool calls)" in text
+        assert "-3.1" in text  # the regressing eval
+        assert "AUD003" in text
+
+
+async def test_timeline_lists_changes_to_one_model_oldest_first(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"every turn", "enter", "t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen) and screen.model == "opus-4.6"
+        dates = [c.commit.author_date for c in screen.rows]
+        assert dates == sorted(dates)
+        subjects = list(dict.fromkeys(c.commit.subject for c in screen.rows))
+        assert "Lower default reasoning effort high -> medium for latency" in subjects
+        assert "Clear thinking cache every turn to cut memory use" in subjects
+        assert "Prompt: cap verbosity between tool calls and in final responses" in subjects
+        await pilot.press("escape")
+        assert app.screen is app.review
+
+
+async def test_approve_writes_record_and_refreshes_verdict(writable_sample):
+    app = AuditApp(writable_sample, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"every turn", "enter")
+        await pilot.pause()
+        change = app.review.current
+        assert change.rules == ["AUD001"]
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ApproveScreen)
+        await pilot.press(*"ok after soak", "enter")
+        await loaded(pilot)
+        record = writable_sample / change.record_file
+        data = tomllib.loads(record.read_text())
+        assert data["fingerprint"] == change.fingerprint
+        (approval,) = data["approvals"]
+        assert approval["by"] == "bob@example.com" and approval["verdict"] == "approve"
+        assert approval["comment"] == "ok after soak"
+        assert app.review.current.rules == ["AUD002"]  # record found; evals still missing
+
+
+async def test_reject_then_eval_never_drops_entries(writable_sample):
+    app = AuditApp(writable_sample, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"roll out to 100", "enter")
+        await pilot.pause()
+        change = app.review.current
+        record = writable_sample / change.record_file
+        before = tomllib.loads(record.read_text())
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*"not yet", "enter")
+        await loaded(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        await pilot.press(*"70.5", "tab", *"71", "enter")
+        await loaded(pilot)
+        after = tomllib.loads(record.read_text())
+        assert after["approvals"][: len(before["approvals"])] == before["approvals"]
+        assert after["approvals"][-1]["verdict"] == "reject"
+        assert after["approvals"][-1]["by"] == "bob@example.com"
+        assert after["evals"][: len(before["evals"])] == before["evals"]
+        new_eval = after["evals"][-1]
+        assert (new_eval["model"], new_eval["baseline"], new_eval["candidate"]) == (
+            "opus-4.7",
+            70.5,
+            71.0,
+        )
+        assert "AUD008" in app.review.current.rules
+
+
+async def test_eval_form_rejects_non_numbers(writable_sample):
+    app = AuditApp(writable_sample, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("n", "e")
+        await pilot.pause()
+        await pilot.press("enter")  # empty baseline
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        assert "must be numbers" in str(app.screen.query_one("#error").render())
+
+
+async def test_help_and_errors_inside_the_app(tmp_path):
+    app = AuditApp(tmp_path, default_base=False)  # not a git repository
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        line = str(app.review.query_one("#status-line").render())
+        assert "not a git repository" in line
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is app.review
+
+
+class TestSnapshots:
+    """SVG snapshots of the main screens on the sample history."""
+
+    def test_review_blocked_change(self, snap_compare, sample_repo):
+        """The incident's prompt edit: limits added, evals regressing, AUD003."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press("slash", *"cap verbosity", "enter")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+    def test_review_narrow_terminal(self, snap_compare, sample_repo):
+        """At 80x24 the list stacks above the detail and stays usable."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    def test_timeline(self, snap_compare, sample_repo):
+        """opus-4.7 over time: the three causes of the incident, with eval deltas."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            pilot.app.action_timeline("opus-4.7")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=(140, 32), run_before=run_before)
+
+    def test_light_theme(self, snap_compare, sample_repo):
+        """The review stays readable in the light theme."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            pilot.app.theme = "textual-light"
+            await pilot.press("n")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
