@@ -128,6 +128,19 @@ def ancestry(name: str, raw: dict[str, RawModel]) -> list[RawModel]:
     return chain
 
 
+def extends_names(name: str, raw: dict[str, RawModel]) -> list[str]:
+    """The names `name`'s `extends` chain reaches, even when it is broken (a cycle,
+    or a base that does not exist): what its resolution depends on."""
+    out: list[str] = []
+    model = raw.get(name)
+    current = model.extends if model else None
+    while current is not None and current != name and current not in out:
+        out.append(current)
+        model = raw.get(current)
+        current = model.extends if model else None
+    return out
+
+
 def bound_prompts(config: dict[str, Any], name: str) -> tuple[str, ...]:
     value = config.get("system_prompt")
     if value is None:

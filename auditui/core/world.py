@@ -23,6 +23,7 @@ from auditui.core.models import (
     RawModel,
     ancestry,
     bound_prompts,
+    extends_names,
     merged_config,
     models_in_collection,
     models_in_file,
@@ -130,6 +131,7 @@ class Tracker:
         self.signers_path = policy.approvals.allowed_signers
         self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
         self.clashes: list[str] = []  # files whose model names collide (naming = "stem")
+        self._unread: set[str] = set()  # files a commit changes that are not re-read yet
 
     # -- what a path is ----------------------------------------------------
 
@@ -204,8 +206,10 @@ class Tracker:
 
         # Deletions first, so a file renamed to another format is not a name clash.
         pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
+        self._unread = set(pending)
         reload: set[str] = set()
         for path in pending:
+            self._unread.discard(path)
             entry = changes[path]
             if entry is None:
                 w.entries.pop(path, None)
@@ -245,7 +249,10 @@ class Tracker:
         for path in sorted(prompts_touched | flips):
             name = PROMPT_MODEL_PREFIX + path
             entry = w.entries.get(path)
-            before.setdefault(name, w.effective.get(name))
+            if path in prompts_touched:
+                # A prompt only (un)bound by a model is no change of the prompt itself: the
+                # model's own deltas show the binding. Its stand-in is just kept current.
+                before.setdefault(name, w.effective.get(name))
             kind = self.kind(path)
             if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
                 if (path, "") in w.errors:
@@ -316,7 +323,9 @@ class Tracker:
                 models = models_in_file(path, doc, self.layout)
             for m in models:
                 owner = w.raw.get(m.name)
-                if owner is not None and owner.source != path:
+                # An owner this commit also changes may give the model up (an entry moved
+                # between files): only a name still taken once it is re-read is a clash.
+                if owner is not None and owner.source != path and owner.source not in self._unread:
                     self.clashes.append(path)
                     raise ModelError(
                         f"model '{m.name}' is already defined by {owner.source}; "
@@ -431,9 +440,9 @@ class Tracker:
             except ModelError as exc:
                 w.errors[key] = str(exc)
                 new = old
-                missing = str(exc).split("unknown model '")
-                if len(missing) == 2:
-                    deps.add("name:" + missing[1].rstrip("'"))
+                # Depend on every name the broken chain reaches (not only a missing one), so
+                # fixing any link of it (a base appearing, a cycle broken) re-resolves this.
+                deps |= {"name:" + n for n in extends_names(name, w.raw)}
             except DocumentError:
                 new = old  # an unreadable prompt is reported on the prompt itself
         elif raw is not None and raw.extends is not None:
