@@ -36,7 +36,9 @@ class Change:
 
     @property
     def models(self) -> list[str]:
-        return sorted({d.model for d in self.deltas if d.model is not None})
+        """Models whose effective config moved (a broken file moves none: it keeps the
+        last good config, SPEC 7)."""
+        return sorted({d.model for d in self.deltas if d.model is not None and d.kind != "invalid"})
 
     @property
     def rules(self) -> list[str]:
@@ -209,12 +211,16 @@ def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     deltas: list[Delta] = []
     for name, old, new in step.models:
         deltas += model_deltas(name, old, new, policy, loader.text, loader.limits)
-    by_path: dict[str, list[str]] = {}
-    for (path, _model), message in sorted(step.errors.items()):
-        by_path.setdefault(path, []).append(message)
-    for path, messages in by_path.items():
-        detail = "; ".join(dict.fromkeys(messages))
-        deltas.append(Delta(None, f"file:{path}", None, _entry_sha(world, path), "invalid", detail))
+    by_path: dict[str, dict[str, str]] = {}
+    for (path, model), message in sorted(step.errors.items()):
+        by_path.setdefault(path, {})[model] = message
+    for path, problems in by_path.items():
+        detail = "; ".join(dict.fromkeys(problems.values()))
+        # A problem of one model (a cycle, an unknown base) names it; a file that does
+        # not parse concerns every model in it, so it names none.
+        model = next(iter(problems)) if len(problems) == 1 and "" not in problems else None
+        entry = _entry_sha(world, path)
+        deltas.append(Delta(model, f"file:{path}", None, entry, "invalid", detail))
     if step.policy is not None:
         deltas += _policy_deltas(tracker, *step.policy)
     if step.signers is not None:
@@ -318,7 +324,7 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         fingerprint=change.fingerprint,
         models=change.models,
         author=change.commit.author_email,
-        needs_evals=any(d.model is not None for d in change.deltas),
+        needs_evals=bool(change.models),
         needs_extra_approval=any(d.model is None and d.kind != "invalid" for d in change.deltas),
         record_file=change.record_file,
         record=record,

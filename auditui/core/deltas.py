@@ -212,9 +212,20 @@ def policy_deltas(old: dict | None, new: dict | None, scales: dict) -> list[Delt
     ]
 
 
+def _canon_value(value: Any) -> Any:
+    """1.0 and 1 are the same setting (see `_same`), so they must fingerprint alike."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_canon_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canon_value(v) for k, v in value.items()}
+    return value
+
+
 def _canonical(delta: Delta) -> str:
     return json.dumps(
-        [delta.model, delta.path, delta.kind, delta.old, delta.new],
+        [delta.model, delta.path, delta.kind, _canon_value(delta.old), _canon_value(delta.new)],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

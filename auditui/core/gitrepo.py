@@ -204,7 +204,7 @@ class GitRepo:
         before children, each with its raw diff against its first parent."""
         args = [
             "log",
-            "--topo-order",
+            "--date-order",  # oldest first, yet never a child before its parent
             "--reverse",
             "--root",
             "--raw",

@@ -161,7 +161,7 @@ def test_extends_of_an_unknown_model_then_the_model_appears(repo):
     repo.commit("bad extends", {"models/b.toml": 'extends = "ghost"\ny = 1\n'})
     repo.commit("ghost appears", {"models/ghost.toml": "g = 1\n"})
     bad, fixed = audit(repo, base).changes
-    assert triples(bad) == [(None, "file:models/b.toml", None, bad.deltas[0].new, "invalid")]
+    assert triples(bad) == [("b", "file:models/b.toml", None, bad.deltas[0].new, "invalid")]
     (finding,) = bad.findings
     assert finding.rule == "AUD009"
     assert "models/b.toml" in finding.message and "unknown model 'ghost'" in finding.message
