@@ -49,9 +49,18 @@ def model_name(path: str, layout: Layout) -> str:
     return stem_path if layout.naming == "path" else posixpath.basename(stem_path)
 
 
+def describe(value: Any) -> str:
+    """A value's kind in words a config author knows (never a Python type name)."""
+    if value is None:
+        return "an empty document"
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a mapping"}  # fmt: skip
+    return kinds.get(type(value), "a value")
+
+
 def _raw(name: str, source: str, data: Any) -> RawModel:
     if not isinstance(data, dict):
-        raise ModelError(f"model '{name}' must be a mapping, got {type(data).__name__}")
+        raise ModelError(f"model '{name}' must be a mapping of settings, got {describe(data)}")
     extends = data.get("extends")
     if extends is not None and not isinstance(extends, str):
         raise ModelError(f"model '{name}': `extends` must be a model name (a string)")
