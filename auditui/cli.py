@@ -73,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int)
     p.add_argument("--run", help="where the evidence lives (URL, CI run id)")
 
+    p = sub.add_parser("hook", help="run as a git hook (see install-hook)")
+    hooks = p.add_subparsers(dest="hook_type", metavar="TYPE", required=True)
+    h = hooks.add_parser("pre-push", help="git's pre-push protocol on stdin")
+    h.add_argument("remote", nargs="?", help="remote name (git passes it)")
+    h.add_argument("url", nargs="?", help="remote URL (git passes it)")
+    h.add_argument("--repo", default=".")
+    h = hooks.add_parser("pre-commit", help="the pre-commit framework's pre-push stage")
+    h.add_argument("--repo", default=".")
+
+    p = sub.add_parser("install-hook", help="install (or --uninstall) the git pre-push hook")
+    p.add_argument("--repo", default=".")
+    p.add_argument("--uninstall", action="store_true")
+
     p = sub.add_parser("init", help="write a commented starter .auditui.toml")
     p.add_argument("--repo", default=".", help="repository root (default: current directory)")
     return parser
@@ -109,6 +122,8 @@ COMMANDS = {
     "review": "auditui.commands.check:cmd_review",
     "demo": "auditui.commands.demo:cmd_demo",
     "init": "auditui.commands.init:cmd_init",
+    "hook": "auditui.commands.hook:cmd_hook",
+    "install-hook": "auditui.commands.install_hook:cmd_install_hook",
     "log": "auditui.commands.log:cmd_log",
     "approve": "auditui.commands.record:cmd_approve",
     "eval": "auditui.commands.record:cmd_eval",

@@ -72,6 +72,8 @@ class AuditContext:
     base: str | None
     policy: Policy
     policy_source: str
+    exclude: tuple[str, ...] = ()  # more rev arguments to leave out (`--remotes=origin`)
+    commits: list[CommitInfo] | None = None  # the walk, when a caller already did it
 
 
 def resolve_context(
@@ -87,23 +89,31 @@ def resolve_context(
         base_sha: str | None = repo.resolve(base, "base revision")
     else:
         base_sha = repo.upstream_merge_base(head_sha) if default_base else None
+    policy, source = load_policy(repo, base_sha, head_sha, policy_file)
+    return AuditContext(repo, head_sha, base_sha, policy, source)
+
+
+def load_policy(
+    repo: GitRepo, base: str | None, head: str, policy_file: str | Path | None = None
+) -> tuple[Policy, str]:
+    """The policy in force: --policy FILE, else the one at base, else at head (SPEC 2)."""
     if policy_file is not None:
         path = Path(policy_file)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise AuditError(f"{path}: cannot read policy file ({exc.strerror})") from None
-        return AuditContext(repo, head_sha, base_sha, parse_policy(text, str(path)), str(path))
-    for where, sha in (("base", base_sha), ("head", head_sha)):
+        return parse_policy(text, str(path)), str(path)
+    for where, sha in (("base", base), ("head", head)):
         if sha is None:
             continue
         entry = repo.lookup(sha, POLICY_FILE)
         if entry is not None:
             text = repo.read_blob(entry.sha).decode("utf-8", "replace")
             label = f"{POLICY_FILE} at {where} ({sha[:7]})"
-            return AuditContext(repo, head_sha, base_sha, parse_policy(text, label), where)
+            return parse_policy(text, label), where
     raise AuditError(
-        f"no {POLICY_FILE} at {'base or head' if base_sha else 'head'} of {repo.root}",
+        f"no {POLICY_FILE} at {'base or head' if base else 'head'} of {repo.root}",
         "hint: run `auditui init` to write a starter policy, or pass --policy FILE",
     )
 
@@ -127,7 +137,7 @@ def audit(
     (the app's view: evidence written locally counts before it is committed); CI and
     the hook never set it, so only committed evidence passes a push."""
     repo, policy = ctx.repo, ctx.policy
-    commits = repo.walk(ctx.head, ctx.base)
+    commits = ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
     tracker = Tracker(repo, policy)
     records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
     walker = _Walker(tracker, commits)

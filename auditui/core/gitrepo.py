@@ -111,6 +111,7 @@ class GitRepo:
         self._repo = repo
         self.root = Path(repo.working_tree_dir or repo.git_dir)
         self.git_dir = Path(repo.git_dir)
+        self.common_dir = Path(repo.common_dir)  # shared refs of linked worktrees
         self._trees: dict[str, object] = {}
 
     @classmethod
@@ -190,6 +191,32 @@ class GitRepo:
             return None
         return out.strip() or None
 
+    def has_commit(self, sha: str) -> bool:
+        try:
+            return self._repo.odb.info(bytes.fromhex(sha)).type == b"commit"
+        except Exception:  # missing, or not hex
+            return False
+
+    def peel_commit(self, sha: str) -> str | None:
+        """The commit an object names (annotated tags peeled), or None for a tree/blob."""
+        try:
+            out = self._git("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def has_remote_refs(self, remote: str) -> bool:
+        return (self.common_dir / "refs" / "remotes" / remote).is_dir() or any(
+            line.split(" ", 1)[-1].startswith(f"refs/remotes/{remote}/")
+            for line in self._packed_refs()
+        )
+
+    def _packed_refs(self) -> list[str]:
+        path = self.common_dir / "packed-refs"
+        if not path.exists():
+            return []
+        return [ln for ln in path.read_text(errors="replace").splitlines() if ln[:1] not in "#^"]
+
     def is_ancestor(self, a: str, b: str) -> bool:
         try:
             self._git("merge-base", "--is-ancestor", a, b)
@@ -199,9 +226,10 @@ class GitRepo:
 
     # -- history -----------------------------------------------------------
 
-    def walk(self, head: str, base: str | None) -> list[CommitInfo]:
-        """Commits reachable from head and not from base, oldest first, parents
-        before children, each with its raw diff against its first parent."""
+    def walk(self, head: str, base: str | None, exclude: tuple[str, ...] = ()) -> list[CommitInfo]:
+        """Commits reachable from head and not from base (nor from the `exclude` rev
+        arguments, e.g. `--remotes=origin`), oldest first, parents before children,
+        each with its raw diff against its first parent."""
         args = [
             "log",
             "--date-order",  # oldest first, yet never a child before its parent
@@ -218,6 +246,8 @@ class GitRepo:
         ]
         if base:
             args.append(f"^{base}")
+        if exclude:
+            args += ["--not", *exclude]
         args.append("--")
         try:
             out = self._git(*args, binary=True)

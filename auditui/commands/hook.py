@@ -1,0 +1,73 @@
+"""`auditui hook pre-push` (git's protocol) and `auditui hook pre-commit` (the
+pre-commit framework's pre-push stage). Never imports Textual: it runs on every push."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from auditui.core.errors import AuditError, ExitCode
+
+
+def _say(line: str = "") -> None:
+    print(line, file=sys.stderr)
+
+
+def _report(verdict, remote: str | None) -> int:
+    changes = verdict.changes
+    blocked = verdict.blocked
+    where = f" to {remote}" if remote else ""
+    if not changes:
+        return ExitCode.OK
+    if not blocked:
+        n = len(changes)
+        _say(f"auditui: {n} config change{'s' if n != 1 else ''}{where}, all cleared by policy")
+        return ExitCode.OK
+    policy = {r.policy_source for _ref, r in verdict.reports}
+    _say(
+        f"auditui: push{where} blocked: {len(blocked)} of {len(changes)} config change"
+        f"{'s' if len(changes) != 1 else ''} not cleared (policy: {', '.join(sorted(policy))})"
+    )
+    for change in blocked:
+        report = next(r for _ref, r in verdict.reports if change in r.changes)
+        c = change.commit
+        _say(f"  ✗ {c.short}  {c.subject}  [{', '.join(change.rules)}]")
+        for f in change.findings:
+            _say(f"      {f.rule} {f.message}")
+        base = f"--base {report.base[:12]} " if report.base else ""
+        _say(f"      inspect: auditui review {base}--head {c.sha[:12]}")
+    _say(
+        "hint: record evidence with `auditui eval add` / `auditui approve`, commit the "
+        "records, and push again"
+    )
+    return ExitCode.BLOCKED
+
+
+def cmd_hook(args: argparse.Namespace) -> int:
+    from auditui.core.gitrepo import GitRepo
+    from auditui.core.push import PushedRef, judge_push, parse_push_lines
+
+    repo = GitRepo.open(args.repo)
+    if args.hook_type == "pre-push":
+        text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        refs = parse_push_lines(text)
+        remote = args.remote
+    else:  # pre-commit framework, pre-push stage: it consumed stdin and sets these
+        to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+        if not to_ref:
+            raise AuditError(
+                "PRE_COMMIT_TO_REF is not set: `auditui hook pre-commit` runs under the "
+                "pre-commit framework at the pre-push stage",
+                "hint: for a plain git hook use `auditui install-hook`",
+            )
+        from_ref = os.environ.get("PRE_COMMIT_FROM_REF") or "0" * 40
+        remote = os.environ.get("PRE_COMMIT_REMOTE_NAME")
+        refs = [PushedRef(os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD"), to_ref,
+                          os.environ.get("PRE_COMMIT_REMOTE_BRANCH", ""), from_ref)]  # fmt: skip
+    if not refs:
+        return ExitCode.OK
+    if remote and ("/" in remote or ":" in remote) and not repo.has_remote_refs(remote):
+        remote = None  # pushed to a URL, not a named remote: no tracking refs to consult
+    verdict = judge_push(repo, remote, refs, getattr(args, "policy", None))
+    return _report(verdict, remote)

@@ -1,0 +1,92 @@
+"""git's pre-push protocol: which commits a push would publish, and judging them.
+
+git runs the hook as `pre-push REMOTE URL` with one line per pushed ref on stdin:
+`<local ref> <local sha> <remote ref> <remote sha>`. We audit only commits not yet
+on that remote (reachable from the pushed sha and from no `refs/remotes/<remote>/*`
+ref, nor from the remote's current sha), one `git log` per ref, never one per commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auditui.core.audit import AuditContext, Change, Report, audit, load_policy
+from auditui.core.errors import AuditError
+from auditui.core.gitrepo import ZERO_SHA, GitRepo
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    local_ref: str
+    local_sha: str
+    remote_ref: str
+    remote_sha: str
+
+    @property
+    def is_deletion(self) -> bool:
+        return self.local_sha == ZERO_SHA
+
+
+@dataclass
+class PushVerdict:
+    """Every ref's report; a change pushed under two refs is judged once."""
+
+    reports: list[tuple[PushedRef, Report]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[Change]:
+        seen: dict[str, Change] = {}
+        for _ref, report in self.reports:
+            for change in report.changes:
+                seen.setdefault(change.commit.sha, change)
+        return list(seen.values())
+
+    @property
+    def blocked(self) -> list[Change]:
+        return [c for c in self.changes if c.status == "blocked"]
+
+
+def parse_push_lines(text: str) -> list[PushedRef]:
+    refs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 4:
+            raise AuditError(
+                f"pre-push input line {n} is not '<local ref> <local sha> <remote ref> "
+                f"<remote sha>': {line[:80]!r}",
+                "hint: git runs `auditui hook pre-push` itself (see `auditui install-hook`)",
+            )
+        refs.append(PushedRef(*parts))
+    return refs
+
+
+def _remote_excludes(repo: GitRepo, remote: str | None, ref: PushedRef) -> tuple[str, ...]:
+    exclude: list[str] = []
+    if remote and repo.has_remote_refs(remote):
+        exclude.append(f"--remotes={remote}")
+    if ref.remote_sha != ZERO_SHA and repo.has_commit(ref.remote_sha):
+        exclude.append(ref.remote_sha)  # what the remote has now (a force push included)
+    return tuple(exclude)
+
+
+def judge_push(
+    repo: GitRepo, remote: str | None, refs: list[PushedRef], policy_file: str | None = None
+) -> PushVerdict:
+    verdict = PushVerdict()
+    for ref in refs:
+        if ref.is_deletion:
+            continue
+        head = repo.peel_commit(ref.local_sha)
+        if head is None:
+            continue  # a tag of a tree or blob: no history to audit
+        commits = repo.walk(head, None, _remote_excludes(repo, remote, ref))
+        if not commits:
+            continue
+        first = commits[0]
+        base = first.parents[0] if first.parents else None  # the push's boundary
+        policy, source = load_policy(repo, base, head, policy_file)
+        ctx = AuditContext(repo, head, base, policy, source, commits=commits)
+        verdict.reports.append((ref, audit(ctx)))
+    return verdict
