@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditui.cli import main
-from auditui.core.records import append_entries, record_name
+from auditui.core.records import append_entries
 from tests.helpers.repo import RepoBuilder, git
 
 ZERO = "0" * 40
