@@ -6,6 +6,7 @@ would satisfy the rule, so a blocked push tells its author what to do next.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from auditui.core.policy import Policy
@@ -91,11 +92,13 @@ def judge(
                     )
     limit = policy.evals.max_regression
     for (model, suite), ev in sorted(evals.items()):
-        if ev.candidate < ev.baseline - limit:
+        drop = ev.baseline - ev.candidate
+        # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
+        if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
             findings.append(
                 Finding(
                     "AUD003",
-                    f"{model} regresses {_fmt(ev.baseline - ev.candidate)} points on '{suite}' "
+                    f"{model} regresses {_fmt(drop)} points on '{suite}' "
                     f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the "
                     f"{_fmt(limit)} allowed",
                     model,

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tomllib
 from typing import Any
 
 MAX_BYTES = 4 * 1024 * 1024  # config and prompt files beyond this are refused, not parsed
+MAX_DEPTH = 64
+# Every value takes at least two bytes of text ("0,"), so only YAML aliases (a "billion
+# laughs" file) can expand a file within MAX_BYTES past this many values.
+MAX_VALUES = MAX_BYTES
 
 
 class DocumentError(Exception):
@@ -46,12 +51,22 @@ def format_of(path: str) -> str | None:
 def parse_data(path: str, data: bytes) -> Any:
     """Parse a config blob by its extension into plain JSON-like data."""
     text = decode_text(data)
+    try:
+        return plain(_parse(path, text))
+    except RecursionError:
+        # json and tomllib recurse per nesting level; a deep enough file exhausts the stack.
+        raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep") from None
+
+
+def _parse(path: str, text: str) -> Any:
     fmt = format_of(path)
     if fmt == "toml":
         try:
             value = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise DocumentError(f"invalid TOML: {exc}") from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise DocumentError(f"invalid TOML: {_brief(exc)}") from None
     elif fmt == "json":
         try:
             value = json.loads(text)
@@ -59,11 +74,13 @@ def parse_data(path: str, data: bytes) -> Any:
             raise DocumentError(
                 f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise DocumentError(f"invalid JSON: {_brief(exc)}") from None
     elif fmt == "yaml":
         value = _load_yaml(text)
     else:
         raise DocumentError("unknown config format (expected .toml, .yaml, .yml or .json)")
-    return plain(value)
+    return value
 
 
 def _load_yaml(text: str) -> Any:
@@ -78,21 +95,44 @@ def _load_yaml(text: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise DocumentError(f"invalid YAML: {problem}{where}") from None
+    except RecursionError:
+        raise
+    except Exception as exc:
+        # PyYAML's constructors raise plain ValueError, IndexError, ... on values they
+        # cannot build: `2026-02-30`, `!!int abc`, an empty `!!int`, a huge integer.
+        raise DocumentError(f"invalid YAML: {_brief(exc)}") from None
 
 
-def plain(value: Any, _depth: int = 0) -> Any:
+def _brief(exc: Exception) -> str:
+    """One line, without Python's advice to call sys.set_int_max_str_digits()."""
+    text = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return text.split("; use sys.")[0]
+
+
+def plain(value: Any) -> Any:
     """Normalise parsed data to JSON types so diffs, fingerprints and reports agree
-    whatever format a file was written in (TOML and YAML dates become strings)."""
-    if _depth > 64:
-        raise DocumentError("data nested more than 64 levels deep")
+    whatever format a file was written in (TOML and YAML dates become strings, and
+    so do the non-finite floats nan/inf, which JSON lacks and nan != nan would make
+    a setting differ from itself)."""
+    return _plain(value, 0, [MAX_VALUES])
+
+
+def _plain(value: Any, depth: int, budget: list[int]) -> Any:
+    if depth > MAX_DEPTH:
+        raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep")
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise DocumentError(f"data expands to more than {MAX_VALUES} values (YAML aliases?)")
     if isinstance(value, dict):
-        return {str(k): plain(v, _depth + 1) for k, v in value.items()}
+        return {str(k): _plain(v, depth + 1, budget) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [plain(v, _depth + 1) for v in value]
+        return [_plain(v, depth + 1, budget) for v in value]
+    if isinstance(value, set | frozenset):  # YAML !!set; str() would vary with hash seeds
+        return sorted((_plain(v, depth + 1, budget) for v in value), key=repr)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return value  # keep 1.0 as float; equality with 1 is handled by ==
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf", "-inf"
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

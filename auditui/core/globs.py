@@ -36,19 +36,57 @@ def _compile(pattern: str) -> re.Pattern[str]:
         elif c == "?":
             out.append("[^/]")
         elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
+            parsed = _bracket(pattern, i)
+            if parsed is None:
+                out.append(re.escape(c))  # no closing `]`: a literal `[`
             else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
+                regex, i = parsed
+                out.append(regex)
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))  # `\*` is a literal `*`
         else:
             out.append(re.escape(c))
         i += 1
-    return re.compile("".join(out) + r"\Z")
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def _bracket(pattern: str, start: int) -> tuple[str, int] | None:
+    """The regex for the bracket expression at `start`, and the index of its `]`.
+
+    As in wildmatch: a leading `!` or `^` negates, a `]` first is literal, a backslash
+    escapes, a reversed range (`z-a`) matches nothing, and no class matches `/`.
+    """
+    i, n = start + 1, len(pattern)
+    negate = i < n and pattern[i] in "!^"
+    if negate:
+        i += 1
+    chars: list[tuple[str, bool]] = []  # (character, was escaped)
+    while i < n and (pattern[i] != "]" or not chars):
+        if pattern[i] == "\\" and i + 1 < n:
+            i += 1
+            chars.append((pattern[i], True))
+        else:
+            chars.append((pattern[i], False))
+        i += 1
+    if i >= n:
+        return None  # no closing `]`
+    body: list[str] = []
+    k = 0
+    while k < len(chars):
+        lo = chars[k][0]
+        if k + 2 < len(chars) and chars[k + 1] == ("-", False):
+            hi = chars[k + 2][0]
+            if lo <= hi:
+                body.append(f"{re.escape(lo)}-{re.escape(hi)}")
+            k += 3
+        else:
+            body.append(re.escape(lo))
+            k += 1
+    cls = "".join(body)
+    if negate:
+        return f"[^/{cls}]", i
+    return (f"(?!/)[{cls}]" if cls else "(?!)"), i
 
 
 def match_path(pattern: str, path: str) -> bool:
@@ -61,10 +99,10 @@ def match_any(patterns: tuple[str, ...] | list[str], path: str) -> bool:
 
 
 def literal_prefix(pattern: str) -> str:
-    """The directory part of a glob before its first wildcard ("models/" for
-    "models/*.toml"), so tree walks only descend where matches can be."""
+    """The directory part of a glob before its first wildcard or escape ("models/"
+    for "models/*.toml"), so tree walks only descend where matches can be."""
     cut = len(pattern)
-    for ch in "*?[":
+    for ch in "*?[\\":
         k = pattern.find(ch)
         if k != -1:
             cut = min(cut, k)

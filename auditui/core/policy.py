@@ -136,17 +136,19 @@ def _check(kind: str, value: Any, where: str) -> Any:
             raise bad("a non-negative integer")
         return value
     if kind == "num":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        # `not value >= 0` also refuses nan, which would make every comparison pass.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             raise bad("a non-negative number")
-        return float(value)
+        return float(value) if value < 2**1000 else float("inf")  # float() would overflow
     if kind == "nums":
         if (
             not isinstance(value, list)
             or not value
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            or any(v != v for v in value)  # nan
         ):
             raise bad("a non-empty list of numbers")
-        if list(value) != sorted(value):
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
             raise bad("a list of numbers in increasing order")
         return tuple(value)
     if kind == "bool":
@@ -168,8 +170,9 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     """Parse and validate policy text; AuditError names the file, key and fix."""
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise AuditError(f"{source}: invalid TOML: {exc}", POLICY_HINT) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
+        message = str(exc).split("; use sys.")[0]
+        raise AuditError(f"{source}: invalid TOML: {message}", POLICY_HINT) from None
     known = set(_SCHEMA) | {"scales"}
     for section in raw:
         if section not in known:

@@ -8,8 +8,10 @@ not by deleting it), and every write is atomic so a crash leaves the old file wh
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-import tempfile
+import secrets
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +96,8 @@ def _when(value: Any, where: str) -> dt.datetime:
             return _when(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), where)
         except ValueError:
             pass
-    raise RecordError(f"{where}: `at` must be an RFC 3339 date-time, got {value!r}")
+    shown = repr(value) if isinstance(value, str) else str(value)  # a TOML date: 2026-03-04
+    raise RecordError(f"{where}: `at` must be an RFC 3339 date-time, got {shown}"[:200])
 
 
 def _field(table: dict, key: str, types: tuple, where: str, required: bool = True) -> Any:
@@ -109,11 +112,23 @@ def _field(table: dict, key: str, types: tuple, where: str, required: bool = Tru
     return value
 
 
+def _score(table: dict, key: str, where: str) -> float:
+    """A finite score: nan or -inf would make every regression check pass."""
+    value = _field(table, key, (int, float), where)
+    try:
+        score = float(value)
+    except OverflowError:
+        score = math.inf
+    if not math.isfinite(score):
+        raise RecordError(f"{where}: `{key}` must be a finite number, got {value!r}"[:200])
+    return score
+
+
 def parse_record(path: str, text: str) -> Record:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RecordError(f"invalid TOML: {exc}") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
+        raise RecordError(f"invalid TOML: {str(exc).split('; use sys.')[0]}") from None
     fp = _field(data, "fingerprint", (str,), "record")
     evals = []
     raw_evals = data.get("evals", [])
@@ -127,8 +142,8 @@ def parse_record(path: str, text: str) -> Record:
             EvalResult(
                 model=_field(e, "model", (str,), where),
                 suite=_field(e, "suite", (str,), where),
-                baseline=float(_field(e, "baseline", (int, float), where)),
-                candidate=float(_field(e, "candidate", (int, float), where)),
+                baseline=_score(e, "baseline", where),
+                candidate=_score(e, "candidate", where),
                 samples=_field(e, "samples", (int,), where, False),
                 run=_field(e, "run", (str,), where, False),
                 recorded_by=_field(e, "recorded_by", (str,), where, False),
@@ -144,13 +159,15 @@ def parse_record(path: str, text: str) -> Record:
         if not isinstance(a, dict):
             raise RecordError(f"{where} must be a table")
         verdict = _field(a, "verdict", (str,), where)
+        if "at" not in a:
+            raise RecordError(f"{where}: missing `at`")
         if verdict not in VERDICTS:
             raise RecordError(f'{where}: `verdict` must be "approve" or "reject", got {verdict!r}')
         approvals.append(
             Approval(
                 by=_field(a, "by", (str,), where),
                 verdict=verdict,
-                at=_when(_field(a, "at", (dt.datetime, str), where), where),
+                at=_when(a["at"], where),
                 comment=_field(a, "comment", (str,), where, False),
                 signature=_field(a, "signature", (str,), where, False),
             )
@@ -190,13 +207,14 @@ def append_entries(
 
     data: dict[str, Any] = {}
     if file.exists():
-        text = file.read_text(encoding="utf-8")
         try:
+            text = file.read_text(encoding="utf-8")
             parse_record(str(file), text)
             data = tomllib.loads(text)
-        except RecordError as exc:
+        except (UnicodeDecodeError, RecordError) as exc:
+            why = f"not UTF-8 text (byte {exc.start})" if isinstance(exc, UnicodeError) else exc
             raise AuditError(
-                f"{file}: cannot add to this record: {exc}",
+                f"{file}: cannot add to this record: {why}",
                 "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
             ) from None
         if data["fingerprint"] != fingerprint:
@@ -226,7 +244,10 @@ def append_entries(
     if not data["approvals"]:
         del data["approvals"]
     text = tomli_w.dumps(data, multiline_strings=True)
-    parse_record(str(file), text)  # never write what we could not read back
+    try:
+        parse_record(str(file), text)  # never write what we could not read back
+    except RecordError as exc:
+        raise AuditError(f"{file}: refusing to write an invalid entry: {exc}") from None
     atomic_write(file, text)
     return data
 
@@ -236,15 +257,31 @@ def _clean(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def atomic_write(file: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename: readers see old or new, whole."""
+    """Write via a temp file in the same folder and rename: readers see old or new, whole.
+
+    The result has the permissions the file had, or a new file's usual ones (umask);
+    mkstemp's 0600 would make a rewritten record or report unreadable to others.
+    """
     file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        mode: int | None = stat.S_IMODE(file.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    while True:
+        tmp = file.parent / f".{file.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if mode is not None:
+                os.chmod(tmp, mode)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, file)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

@@ -1,0 +1,284 @@
+"""Explicit output limits extracted from prompt text (SPEC section 1, Prompt constraints)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditui.core.limits import Limit, extract_limits
+
+
+def one(text: str) -> Limit:
+    (limit,) = extract_limits(text)
+    return limit
+
+
+# -- bounds, numbers and units ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "max_"),
+    [
+        ("<=25 words", "words", 25),
+        ("<= 25 words", "words", 25),
+        ("≤ 25 words", "words", 25),
+        ("≤25 words", "words", 25),
+        ("=<25 words", "words", 25),
+        ("< 25 words", "words", 25),
+        ("at most 100 words", "words", 100),
+        ("At Most 100 Words", "words", 100),
+        ("no more than 3 sentences", "sentences", 3),
+        ("not more than 4 bullets", "bullets", 4),
+        ("no longer than 2 lines", "lines", 2),
+        ("under 50 tokens", "tokens", 50),
+        ("fewer than 2 paragraphs", "paragraphs", 2),
+        ("less than 5 words", "words", 5),
+        ("max 5 bullet points", "bullets", 5),
+        ("max. 5 bullet-points", "bullets", 5),
+        ("max 1 bullet point", "bullets", 1),
+        ("maximum 7 bullets", "bullets", 7),
+        ("maximum of 7 lines", "lines", 7),
+        ("a maximum of 7 lines", "lines", 7),
+        ("up to 1,200 tokens", "tokens", 1200),
+        ("within 80 characters", "characters", 80),
+        ("within 80 chars", "characters", 80),
+        ("limit it to 2 sentences", "sentences", 2),
+        ("limited to 2 sentences", "sentences", 2),
+        ("limit yourself to 200 characters", "characters", 200),
+        ("capped at 50 lines", "lines", 50),
+        ("cap at 50 lines", "lines", 50),
+        ("1 line", None, None),  # no bound: not a limit
+        ("25 words or less", "words", 25),
+        ("10 words or fewer", "words", 10),
+        ("3 sentences max", "sentences", 3),
+        ("3 sentences maximum", "sentences", 3),
+    ],
+)
+def test_bounds_units_and_numbers(text, unit, max_):
+    limits = extract_limits(text)
+    if unit is None:
+        assert limits == ()
+    else:
+        (limit,) = limits
+        assert (limit.unit, limit.max) == (unit, max_)
+
+
+@pytest.mark.parametrize(
+    ("text", "max_"),
+    [
+        ("at most one sentence", 1),
+        ("at most three sentences", 3),
+        ("no more than ten words", 10),
+        ("at most eleven words", 11),
+        ("at most twelve words", 12),
+        ("at most fifteen words", 15),
+        ("at most seventeen words", 17),  # not "seven" followed by garbage
+        ("at most twenty words", 20),
+        ("at most twenty-five words", 25),
+        ("at most twenty five words", 25),
+        ("Twenty-Five words or fewer", 25),
+        ("ninety-nine words max", 99),
+        ("at most fifty words", 50),
+        ("up to a hundred words", 100),
+        ("up to one hundred words", 100),
+        ("at most hundred words", 100),
+        ("up to a thousand tokens", 1000),
+        ("ten words or less", 10),
+    ],
+)
+def test_number_words(text, max_):
+    assert one(text).max == max_
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "You are a helpful assistant. Be concise and accurate.",
+        "Use 25 words.",  # no bound
+        "Write at least 100 words.",  # a minimum, not a limit
+        "Write no less than 200 words.",
+        "Use no fewer than 3 paragraphs.",
+        "Use not fewer than 3 paragraphs.",
+        "It was thunder 3 words away.",  # `under` inside a word is no bound
+        "The climax 3 words later.",  # nor is `max`
+        "Read it often words or less.",  # `ten` inside `often` is no number
+        "at most 5 apples",  # not a unit we know
+        "at most 5 wordsmiths",  # unit must end at a word boundary
+        "Version 1.5 words or less",  # `5` is part of 1.5
+        pytest.param("at most " + "9" * 5000 + " words", id="5000-digit-number"),  # no crash
+        "at most 1234567890123456 words",  # more than 15 digits
+    ],
+)
+def test_texts_without_limits(text):
+    assert extract_limits(text) == ()
+
+
+def test_fifteen_digits_is_still_a_number():
+    assert one("at most 123456789012345 tokens").max == 123456789012345
+
+
+def test_unicode_case_variants_do_not_crash():
+    # re.IGNORECASE lets "ſ" match "s" and "ı" match "i"; they must map back cleanly.
+    assert one("at most ſeven words").max == 7
+    assert one("at most fıve wordſ") == Limit("words", 5, None)
+    assert one("ſix words or less").max == 6
+
+
+# -- what a limit applies to ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "applies_to"),
+    [
+        ("<=25 words between tool calls", "between tool calls"),
+        ("Keep text between tool calls to <=25 words.", "text between tool calls"),
+        ("Keep final responses to <=100 words.", "final responses"),
+        ("Keep your final response under 100 words.", "final response"),
+        ("Final responses: at most 100 words.", "final responses"),
+        ("Write at most 100 words for final responses.", "final responses"),
+        ("Answer in no more than 3 sentences per reply.", "per reply"),
+        ("Summaries should be max 5 bullet points.", "summaries"),
+        ("- Commit messages: 1 line max", "commit messages"),
+        ("Keep responses to at most 100 words.", "responses"),  # first word kept whole
+        ("Please keep the summary to at most 3 sentences.", "summary"),
+        ("Use fewer than 2 paragraphs", None),
+        ("≤ 25 words", None),
+        ("Answer in under 50 tokens", None),
+        ("Reply in one hundred words max", None),
+    ],
+)
+def test_applies_to(text, applies_to):
+    assert one(text).applies_to == applies_to
+
+
+def test_incident_prompt_edit():
+    """The edit from the incident report: two word limits, each on its own phrase."""
+    text = (
+        "Length limits: keep text between tool calls to ≤25 words. Keep final responses "
+        "to ≤100 words unless the task requires more detail.\n"
+    )
+    assert extract_limits(text) == (
+        Limit("words", 100, "final responses"),
+        Limit("words", 25, "text between tool calls"),
+    )
+    assert [lim.as_dict() for lim in extract_limits(text)][1] == {
+        "unit": "words",
+        "max": 25,
+        "applies_to": "text between tool calls",
+    }
+
+
+def test_two_limits_in_one_sentence_do_not_borrow_each_others_words():
+    text = "Use <=25 words between tool calls and <=100 words in final responses."
+    assert extract_limits(text) == (
+        Limit("words", 25, "between tool calls"),
+        Limit("words", 100, "final responses"),
+    )
+    text = "Write at most 3 sentences and no more than 40 words"
+    assert extract_limits(text) == (Limit("sentences", 3, None), Limit("words", 40, None))
+
+
+def test_limit_written_with_bound_and_suffix_counts_once():
+    assert extract_limits("Keep answers to at most 10 words or fewer.") == (
+        Limit("words", 10, "answers"),
+    )
+    assert extract_limits("max 5 words max") == (Limit("words", 5, None),)
+
+
+def test_trailing_word_is_only_stripped_when_whole():
+    # "Again" must not lose its "in", "Main" its "in", "Plato" its "to".
+    assert one("Again: at most 3 sentences.").applies_to == "again"
+    assert one("Main answer: at most 3 sentences.").applies_to == "main answer"
+    assert one("Keep answers in <=3 sentences").applies_to == "answers"
+
+
+def test_applies_to_is_lower_case_plain_text_of_at_most_eight_words():
+    limit = one("**Keep `Final Responses` to** ≤100 words.")
+    assert limit.applies_to == "final responses"
+    long = one(
+        "<=5 words for one two three four five six seven eight nine ten eleven twelve"
+    ).applies_to
+    assert long == "one two three four five six seven eight"
+
+
+def test_repeated_limit_is_reported_once():
+    text = "At most 3 sentences.\n\nAgain, at most 3 sentences."
+    assert extract_limits(text) == (Limit("sentences", 3, None),)
+
+
+def test_result_is_sorted_by_unit_then_phrase_then_max():
+    text = (
+        "Use at most 5 lines for code. Keep final responses to <=100 words. "
+        "Keep text between tool calls to <=25 words. Use at most 2 lines for titles."
+    )
+    limits = extract_limits(text)
+    assert [(lim.unit, lim.applies_to, lim.max) for lim in limits] == [
+        ("lines", "code", 5),
+        ("lines", "titles", 2),
+        ("words", "final responses", 100),
+        ("words", "text between tool calls", 25),
+    ]
+
+
+def test_limit_describe_and_as_dict():
+    assert Limit("words", 25, "final responses").describe() == "<= 25 words (final responses)"
+    assert Limit("words", 25, None).describe() == "<= 25 words"
+    assert Limit("tokens", 50, None).as_dict() == {
+        "unit": "tokens",
+        "max": 50,
+        "applies_to": None,
+    }
+
+
+def test_markdown_prompt_with_several_limits():
+    text = (
+        "# Style\n\n"
+        "- Commit messages: 1 line max\n"
+        "- Keep code comments under 20 words.\n"
+        "- Use no more than 3 bullet points per list.\n"
+    )
+    assert extract_limits(text) == (
+        Limit("bullets", 3, "per list"),
+        Limit("lines", 1, "commit messages"),
+        Limit("words", 20, "code comments"),
+    )
+
+
+# -- properties ------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "<=", "≤", "at most", "no more than", "under", "fewer than", "max", "max.", "up to",
+        "or less", "or fewer", "maximum", "no less than", "25", "1,000", "three", "twenty-five",
+        "a hundred", "words", "word", "sentences", "bullet points", "tokens", "lines", "chars",
+        "between tool calls", "for final responses", "Keep", "text", ":", ".", ",", ";", "-",
+        "\n", "\n\n", "\n-", "(", ")", "and", "but", "unless", "ſ", "ı", "İ", "\u212a", " ", "  ",
+    ]
+)  # fmt: skip
+_PROMPTISH = st.lists(_PIECES, max_size=30).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), _PROMPTISH))
+def test_extract_limits_never_raises_and_is_sorted_and_deterministic(text):
+    limits = extract_limits(text)
+    assert isinstance(limits, tuple)
+    assert limits == extract_limits(text)  # deterministic
+    assert list(limits) == sorted(limits, key=lambda x: (x.unit, x.applies_to or "", x.max))
+    assert len(set(limits)) == len(limits)
+    for lim in limits:
+        assert lim.unit in {"words", "sentences", "tokens", "paragraphs", "bullets", "lines",
+                            "characters"}  # fmt: skip
+        assert isinstance(lim.max, int) and lim.max >= 0
+        assert lim.applies_to is None or (
+            lim.applies_to and lim.applies_to == lim.applies_to.lower()
+        )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=10**6), st.sampled_from(["words", "tokens", "lines"]))
+def test_any_number_round_trips(n, unit):
+    assert extract_limits(f"Keep answers to at most {n:,} {unit}.") == (Limit(unit, n, "answers"),)
+    assert extract_limits(f"{n} {unit} or less") == (Limit(unit, n, None),)
