@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="judge a range of history headless (CI, scripts)")
     _add_range(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "junit", "sarif", "github"],
+                   default="text", help="report format (default: text)")  # fmt: skip
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
     p.add_argument("--verbose", "-v", action="store_true", help="show whole prompt diffs")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")

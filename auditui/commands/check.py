@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from auditui.core.errors import ExitCode
+from auditui.core.errors import AuditError, ExitCode
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -20,11 +20,38 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+def ci_base(repo_path: str) -> str | None:
+    """In a GitHub pull-request job (CI=true, GITHUB_BASE_REF set) the range starts
+    at the merge base with the target branch, which must have been fetched."""
+    target = os.environ.get("GITHUB_BASE_REF")
+    if os.environ.get("CI", "").lower() != "true" or not target:
+        return None
+    from auditui.core.gitrepo import UNSHALLOW_HINT, GitRepo
+
+    repo = GitRepo.open(repo_path)
+    ref = f"refs/remotes/origin/{target}"
+    try:
+        tip = repo.resolve(ref, "target branch")
+    except AuditError:
+        raise AuditError(
+            f"CI: the target branch origin/{target} is not in this clone",
+            UNSHALLOW_HINT,
+        ) from None
+    base = repo.merge_base("HEAD", tip)
+    if base is None:
+        raise AuditError(
+            f"CI: no merge base between HEAD and origin/{target} (history missing?)",
+            UNSHALLOW_HINT,
+        )
+    return base
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from auditui.core.audit import run_audit
     from auditui.core.formats import render
 
-    report = run_audit(args.repo, args.base, args.head, args.policy)
+    base = args.base or ci_base(args.repo)
+    report = run_audit(args.repo, base, args.head, args.policy)
     color = args.color == "always" or (
         args.color == "auto"
         and not args.output
@@ -32,7 +59,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         and not os.environ.get("NO_COLOR")
     )
     options = {"color": color, "verbose": args.verbose} if args.format == "text" else {}
-    _emit(render(report, args.format, **options), args.output)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary_file:
+        # Annotations go to the log; the Markdown table to the job's summary page.
+        from auditui.core.formats import github_format
+
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(github_format.summary(report))
+        _emit(github_format.annotations(report), args.output)
+    else:
+        _emit(render(report, args.format, **options), args.output)
     return ExitCode.OK if report.ok else ExitCode.BLOCKED
 
 

@@ -33,6 +33,12 @@ class Change:
     status: str = "pass"  # pass | blocked | exempt
     findings: list[Finding] = field(default_factory=list)
     record: Record | None = None
+    # Where the change lands, per model (None: the change as a whole) as (path, line):
+    # what SARIF and GitHub annotations point at.
+    anchors: dict[str | None, tuple[str, int]] = field(default_factory=dict)
+
+    def anchor(self, model: str | None = None) -> tuple[str, int] | None:
+        return self.anchors.get(model) or self.anchors.get(None)
 
     @property
     def models(self) -> list[str]:
@@ -147,6 +153,7 @@ def audit(
         deltas = _deltas(tracker, world, step)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
+        anchors = _anchors(tracker, commit, world, deltas) if deltas else {}
         walker.release(commit)
         if progress:
             progress(n, len(commits))
@@ -155,12 +162,74 @@ def audit(
         deltas = sort_deltas(deltas)
         fp = fingerprint(deltas)
         change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
+        change.anchors = anchors
         if ctx.policy_source in ("base", "head") and not governed:
             change.status = "exempt"
         else:
             _judge(change, records, policy)
         changes.append(change)
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
+
+
+def _line_of(text: str, needle: str) -> int:
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle and needle in line:
+            return n
+    return 1
+
+
+def _first_changed_line(diff: str) -> int:
+    """The new-file line number of the first added (or removed) line of a unified diff."""
+    line = 1
+    for row in diff.splitlines():
+        if row.startswith("@@"):
+            line = int(row.split("+", 1)[1].split(",")[0].split(" ")[0] or 1)
+        elif row.startswith(("+++", "---")):
+            continue
+        elif row.startswith(("+", "-")):
+            return max(line, 1)
+        else:
+            line += 1
+    return 1
+
+
+def _anchors(
+    tracker: Tracker, commit: CommitInfo, world: World, deltas: list[Delta]
+) -> dict[str | None, tuple[str, int]]:
+    """Pick, for each model, the changed file that explains its deltas and the line
+    there: the model's own file, else defaults, else a prompt, else any changed file."""
+    touched = [ch.path for ch in commit.changes if tracker.relevant(ch.path, world)]
+    if not touched:
+        return {}
+
+    def text(path: str) -> str:
+        entry = world.entries.get(path)
+        try:
+            return tracker.loader.text(entry.sha) if entry and not entry.is_symlink else ""
+        except DocumentError:
+            return ""
+
+    out: dict[str | None, tuple[str, int]] = {}
+    for d in deltas:
+        if d.model in out:
+            continue
+        if d.path.startswith("file:"):
+            path = d.path.removeprefix("file:")
+            out.setdefault(d.model, (path, 1))
+            continue
+        if d.path.startswith("prompt:"):
+            path = d.path.removeprefix("prompt:").split("#")[0]
+            if path in touched:
+                out[d.model] = (path, _first_changed_line(d.detail or ""))
+                continue
+        effective = world.effective.get(d.model) if d.model else None
+        candidates = [effective.source] if effective else []
+        candidates += [tracker.layout.defaults or "", POLICY_FILE, tracker.signers_path]
+        path = next((p for p in candidates if p in touched), touched[0])
+        key = d.path.removeprefix("policy:").split(".")[-1]
+        out[d.model] = (path, _line_of(text(path), key))
+    out.setdefault(None, next(iter(out.values())))
+    return out
 
 
 class _Walker:

@@ -63,7 +63,10 @@ def judge(
             Finding(
                 "AUD001",
                 f"no audit record {record_file}; add evals and an approval "
-                f"(`auditui eval add {short} ...`, `auditui approve {short}`)",
+                f"(`auditui eval add {short} ...`, `auditui approve {short}`)"
+                if needs_evals
+                else f"no audit record {record_file}; a policy edit needs an approval "
+                f"(`auditui approve {short}`)",
             )
         ]
     if record.fingerprint != fingerprint:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 def render(report, fmt: str, **options) -> str:

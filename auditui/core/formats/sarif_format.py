@@ -1,0 +1,83 @@
+"""SARIF 2.1.0: one result per finding, with the rule, level, message, and the file
+and line where the change lands. Code-scanning UIs (GitHub, GitLab) show these inline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from auditui import __version__
+from auditui.core.checks import RULES
+from auditui.core.formats.locate import finding_location
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _rule_name(rule: str) -> str:
+    return "".join(w.capitalize() for w in RULES[rule].replace("'", "").split())
+
+
+def render(report, **_options) -> str:
+    rules = sorted(RULES)
+    results = []
+    for change in report.changes:
+        if change.status != "blocked":
+            continue
+        c = change.commit
+        for f in change.findings:
+            result = {
+                "ruleId": f.rule,
+                "ruleIndex": rules.index(f.rule),
+                "level": "error",
+                "message": {"text": f"{c.short} {c.subject}: {f.message}"},
+                "partialFingerprints": {
+                    "auditui/change/v1": change.fingerprint,
+                    "auditui/finding/v1": f"{f.rule}:{f.model or ''}",
+                },
+                "properties": {
+                    "commit": c.sha,
+                    "author": c.author_email,
+                    "model": f.model,
+                    "fingerprint": change.fingerprint,
+                },  # fmt: skip
+            }
+            where = finding_location(change, f)
+            if where:
+                result["locations"] = [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": where[0], "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": where[1]},
+                    }
+                }]  # fmt: skip
+            results.append(result)
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "auditui",
+                        "version": __version__,
+                        "rules": [
+                            {
+                                "id": rule,
+                                "name": _rule_name(rule),
+                                "shortDescription": {"text": RULES[rule]},
+                                "defaultConfiguration": {"level": "error"},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": Path(report.repo).as_uri() + "/"}},
+                "properties": {
+                    "base": report.base,
+                    "head": report.head,
+                    "policy": report.policy_source,
+                },  # fmt: skip
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
