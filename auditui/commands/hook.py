@@ -48,7 +48,6 @@ def cmd_hook(args: argparse.Namespace) -> int:
     from auditui.core.gitrepo import GitRepo
     from auditui.core.push import PushedRef, judge_push, parse_push_lines
 
-    repo = GitRepo.open(args.repo)
     if args.hook_type == "pre-push":
         text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
         refs = parse_push_lines(text)
@@ -66,7 +65,8 @@ def cmd_hook(args: argparse.Namespace) -> int:
         refs = [PushedRef(os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD"), to_ref,
                           os.environ.get("PRE_COMMIT_REMOTE_BRANCH", ""), from_ref)]  # fmt: skip
     if not refs:
-        return ExitCode.OK
+        return ExitCode.OK  # before opening the repository: an empty push costs nothing
+    repo = GitRepo.open(args.repo)
     if remote and ("/" in remote or ":" in remote) and not repo.has_remote_refs(remote):
         remote = None  # pushed to a URL, not a named remote: no tracking refs to consult
     verdict = judge_push(repo, remote, refs, getattr(args, "policy", None))

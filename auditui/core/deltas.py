@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from auditui.core.globs import match_key
@@ -109,6 +110,8 @@ def diff_mappings(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, A
     element changes to the whole list and expand added/removed tables to leaves, so
     each delta names one setting a reviewer recognises.
     """
+    if _same(old, new):
+        return []  # the common case when only a prompt moved: skip DeepDiff entirely
     # deepdiff costs ~85 ms to import: a push that changes no config never pays it.
     from deepdiff import DeepDiff
 
@@ -181,6 +184,12 @@ def text_diff(path: str, old: str, new: str, context: int = 2) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=256)
+def _prompt_diff(path: str, old: str | None, new: str | None, read_text: Callable) -> str:
+    """A shared prompt's diff is the same for every model binding it: compute it once."""
+    return text_diff(path, read_text(old) if old else "", read_text(new) if new else "")
+
+
 def model_deltas(
     name: str,
     old: Effective | None,
@@ -197,7 +206,7 @@ def model_deltas(
         o, n = old_prompts.get(path), new_prompts.get(path)
         if o == n:
             continue
-        detail = text_diff(path, read_text(o) if o else "", read_text(n) if n else "")
+        detail = _prompt_diff(path, o, n, read_text)
         deltas.append(Delta(name, f"prompt:{path}", o, n, "text", detail))
         deltas.extend(
             limit_deltas(name, path, limits_of(o) if o else (), limits_of(n) if n else ())
