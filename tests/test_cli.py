@@ -268,3 +268,29 @@ def test_console_script_runs(simple):
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 1
     assert "AUD001" in result.stdout and result.stderr == ""
+
+
+def test_output_through_symlink_and_to_a_fifo(capsys, simple, tmp_path):
+    """--output never replaces what the path is: a link keeps pointing, a FIFO stays one."""
+    import threading
+
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    code, _, _ = run(capsys, "check", "--repo", str(simple.path), "--format", "json",
+                     "--output", str(link))  # fmt: skip
+    assert code == 1 and link.is_symlink()
+    assert json.loads(real.read_text())["summary"]["blocked"] == 1
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, _, _ = run(capsys, "check", "--repo", str(simple.path), "--output", str(fifo))
+    reader.join(timeout=10)
+    assert code == 1 and "AUD001" in received[0]
+    import stat as stat_mod
+
+    assert stat_mod.S_ISFIFO(fifo.stat().st_mode)

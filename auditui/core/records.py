@@ -262,11 +262,18 @@ def atomic_write(file: Path, text: str) -> None:
     The result has the permissions the file had, or a new file's usual ones (umask);
     mkstemp's 0600 would make a rewritten record or report unreadable to others.
     """
+    file = Path(os.path.realpath(file))  # through a symlink: replace its target, not it
     file.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode: int | None = stat.S_IMODE(file.stat().st_mode)
+        info = file.stat()
     except FileNotFoundError:
-        mode = None
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device.
+        with open(file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    mode = stat.S_IMODE(info.st_mode) if info is not None else None
     while True:
         tmp = file.parent / f".{file.name}.{secrets.token_hex(6)}.tmp"
         try:
