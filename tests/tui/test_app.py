@@ -135,6 +135,10 @@ async def test_approve_writes_record_and_refreshes_verdict(writable_sample):
         await pilot.pause()
         assert isinstance(app.screen, ApproveScreen)
         await pilot.press(*"ok after soak", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ApproveScreen)  # Enter in the comment never writes
+        assert not (writable_sample / change.record_file).exists()
+        await pilot.press("enter")  # on the focused Approve button
         await loaded(pilot)
         record = writable_sample / change.record_file
         data = tomllib.loads(record.read_text())
@@ -156,12 +160,15 @@ async def test_reject_then_eval_never_drops_entries(writable_sample):
         before = tomllib.loads(record.read_text())
         await pilot.press("x")
         await pilot.pause()
-        await pilot.press(*"not yet", "enter")
+        await pilot.press(*"not yet", "enter", "enter")
         await loaded(pilot)
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EvalScreen)
-        await pilot.press(*"70.5", "tab", *"71", "enter")
+        await pilot.press(*"70.5", "enter", *"71", "enter")  # enter moves field to field
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        await pilot.click("#ok")
         await loaded(pilot)
         after = tomllib.loads(record.read_text())
         assert after["approvals"][: len(before["approvals"])] == before["approvals"]
@@ -183,7 +190,7 @@ async def test_eval_form_rejects_non_numbers(writable_sample):
         await loaded(pilot)
         await pilot.press("n", "e")
         await pilot.pause()
-        await pilot.press("enter")  # empty baseline
+        await pilot.click("#ok")  # empty baseline
         await pilot.pause()
         assert isinstance(app.screen, EvalScreen)
         assert "must be numbers" in str(app.screen.query_one("#error").render())

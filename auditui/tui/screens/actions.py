@@ -43,6 +43,11 @@ class ApproveScreen(ModalScreen[dict | None]):
         self.query_one("#comment", Input).focus()
 
     @on(Input.Submitted)
+    def _to_button(self) -> None:
+        # Enter in the comment only moves to the button: writing a verdict takes a
+        # deliberate second Enter, so keys typed in a burst can never approve.
+        self.query_one("#ok", Button).focus()
+
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         comment = self.query_one("#comment", Input).value.strip() or None
@@ -92,6 +97,10 @@ class EvalScreen(ModalScreen[dict | None]):
         return self.query_one(f"#{name}", Input).value.strip()
 
     @on(Input.Submitted)
+    def _next_field(self) -> None:
+        """Enter moves on (last field: to the button), never writes by itself."""
+        self.focus_next()
+
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         error = self.query_one("#error", Static)

@@ -139,7 +139,9 @@ class ReviewScreen(Screen):
     # -- actions --------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # set_focus is immediate (focus() waits a tick): keys typed in a burst after
+        # "/" must land in the filter, not on the list's one-key actions.
+        self.app.set_focus(self.query_one("#filter", Input))
 
     def action_focus_list(self) -> None:
         self.query_one(ChangeList).focus()
