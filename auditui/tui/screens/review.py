@@ -15,7 +15,7 @@ from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 
 class ReviewScreen(Screen):
     CSS_PATH = "review.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("s", "cycle_status", "Status"),

@@ -48,10 +48,7 @@ def render_change(change, policy) -> Group:
     parts.append(_section(f"Deltas — {len(change.models)} model(s)"))
     texts_shown: set = set()
     for model, deltas in by_model.items():
-        table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
-        table.add_column("path", style="cyan", no_wrap=True)
-        table.add_column("change")
-        table.add_column("kind", no_wrap=True)
+        rows = Text()
         diffs = []
         for d in deltas:
             if d.kind == "text":
@@ -64,9 +61,15 @@ def render_change(change, policy) -> Group:
             else:
                 arrow = f"{value(d.old)} → {value(d.new)}"
             style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
-            table.add_row(d.path, Text(arrow, style=style), kind(d.kind))
+            # Two lines per delta (setting + kind, then old → new) read well at any width.
+            rows.append(f"  {d.path}  ", style="cyan")
+            rows.append_text(kind(d.kind))
+            rows.append("\n    ")
+            rows.append(arrow, style=style)
+            rows.append("\n")
+        rows.rstrip()
         parts.append(Text(model, style="bold magenta"))
-        parts.append(Padding(table, (0, 0, 0, 2)))
+        parts.append(rows)
         for d in diffs:
             if d.old is None or d.new is None:  # a whole prompt bound or unbound
                 lines = len(d.detail.splitlines()) - 3

@@ -44,7 +44,7 @@ class ChangeList(DataTable):
         self.add_column("Date", key="date")
         self.add_column("Verdict", key="verdict")
         self.add_column("Author", key="author")
-        self.add_column("Subject", key="subject", width=40)
+        self.add_column("Subject", key="subject", width=34)
         self.add_column("Models", key="models")
 
     def populate(self, changes: list, keep: str | None = None) -> None:
