@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from auditui.core.audit import run_audit
 from auditui.core.records import append_entries, record_name
+from tests.helpers.repo import audit
 
 DEFAULTS = '[reasoning]\neffort = "high"\n\n[limits]\nmax_output_tokens = 1000\n'
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
 
 
 def test_defaults_change_is_attributed_to_models_that_moved(repo):

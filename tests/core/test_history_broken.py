@@ -4,17 +4,7 @@ compared with the last good config."""
 
 from __future__ import annotations
 
-from auditui.core.audit import run_audit
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
-
-
-def triples(change):
-    return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
-
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
 
 GOOD = 'max_tokens = 100\n[reasoning]\neffort = "high"\n'
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from auditui.core.audit import run_audit
 from auditui.core.formats import render
 from auditui.core.records import append_entries, record_name
-from tests.helpers.repo import RepoBuilder
+from tests.helpers.repo import RepoBuilder, audit
 
 CAROL = "carol@example.com"
 
@@ -19,10 +18,6 @@ MODELS = {
     "models/b.toml": "max_tokens = 10\n",
     "prompts/p.md": "You are an agent.\n",
 }
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
 
 
 def only(report):

@@ -3,16 +3,8 @@ are; an evil merge is a change with exactly the values neither parent had."""
 
 from __future__ import annotations
 
-from auditui.core.audit import run_audit
 from auditui.core.records import append_entries, record_name
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
-
-
-def triples(change):
-    return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
+from tests.helpers.repo import audit, triples
 
 
 def merge(repo, branch, message="merge", **files):

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditui.core.audit import run_audit
 from auditui.core.errors import AuditError
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
-
-
-def triples(change):
-    """(model, path, old, new, kind) of every delta, in report order."""
-    return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
 
 
 def aud009(change):

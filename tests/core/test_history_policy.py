@@ -7,11 +7,7 @@ import datetime as dt
 
 from auditui.core.audit import run_audit
 from auditui.core.records import append_entries, record_name
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 
 def record(repo, change, *, evals=(), approvals=(), folder="audit"):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from auditui.core.audit import run_audit
 from auditui.core.formats import render
-from tests.helpers.repo import RepoBuilder
+from tests.helpers.repo import RepoBuilder, audit
 
 PROMPT_ONLY_POLICY = """\
 [layout]
@@ -17,10 +16,6 @@ prompts = ["prompts/**/*.md"]
 """
 
 INTRO = "You are a careful coding agent.\n"
-
-
-def audit(repo, base=None, **kw):
-    return run_audit(repo.path, base=base, default_base=False, **kw)
 
 
 def blob(repo, rev, path):

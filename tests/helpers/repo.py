@@ -26,6 +26,19 @@ max_regression = 1.0
 required = 1
 """
 
+
+def audit(repo: RepoBuilder, base: str | None = None, **kw):
+    """Judge `repo` from `base` (None: the whole history), never using an upstream."""
+    from auditui.core.audit import run_audit
+
+    return run_audit(repo.path, base=base, default_base=False, **kw)
+
+
+def triples(change) -> list[tuple]:
+    """(model, path, old, new, kind) of every delta, in report order."""
+    return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
+
+
 AUTHORS = {
     "alice": ("Alice", "alice@example.com"),
     "bob": ("Bob", "bob@example.com"),
