@@ -32,28 +32,20 @@ def _confirm(target, written: dict, what: str) -> None:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from auditui.core.records import append_entries, now_utc
-    from auditui.core.target import find_target
+    from auditui.core.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
     by = _identity(args.repo)
     verdict = "reject" if args.reject else "approve"
-    entry = {"by": by, "verdict": verdict, "at": now_utc(), "comment": args.comment}
-    change = target.change
-    written = append_entries(
-        target.record_file,
-        target.fingerprint,
-        summary=change.commit.subject if change else "",
-        models=change.models if change else (),
-        approvals=[entry],
-    )
+    entry = {"by": by, "verdict": verdict, "comment": args.comment}
+    written = add_evidence(target.record_file, target.fingerprint, target.change,
+                           approvals=[entry])  # fmt: skip
     _confirm(target, written, f"{verdict} by {by}")
     return ExitCode.OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from auditui.core.records import append_entries, now_utc
-    from auditui.core.target import find_target
+    from auditui.core.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
     change = target.change
@@ -66,19 +58,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     entry = {
         "model": args.model, "suite": args.suite, "baseline": args.baseline,
         "candidate": args.candidate, "samples": args.samples, "run": args.run,
-        "recorded_by": _identity(args.repo), "at": now_utc(),
+        "recorded_by": _identity(args.repo),
     }  # fmt: skip
-    written = append_entries(
-        target.record_file,
-        target.fingerprint,
-        summary=change.commit.subject if change else "",
-        models=change.models if change else (),
-        evals=[entry],
-    )
+    written = add_evidence(target.record_file, target.fingerprint, change, evals=[entry])
     delta = args.candidate - args.baseline
-    _confirm(
-        target,
-        written,
-        f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})",
-    )
+    what = f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})"
+    _confirm(target, written, what)
     return ExitCode.OK

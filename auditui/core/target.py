@@ -65,3 +65,26 @@ def _has_parent(ctx, sha: str) -> bool:
     except AuditError:
         return False
     return True
+
+
+def add_evidence(
+    record_file: Path,
+    fingerprint: str,
+    change: Change | None,
+    *,
+    evals: list[dict] = (),
+    approvals: list[dict] = (),
+) -> dict:
+    """Stamp entries with the time (UTC, whole seconds) and append them to the
+    change's record: the one write path of `approve`, `eval add` and the app."""
+    from auditui.core.records import append_entries, now_utc
+
+    at = now_utc()
+    return append_entries(
+        record_file,
+        fingerprint,
+        summary=change.commit.subject if change else "",
+        models=change.models if change else (),
+        evals=[{**e, "at": at} for e in evals],
+        approvals=[{**a, "at": at} for a in approvals],
+    )

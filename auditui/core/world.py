@@ -73,6 +73,22 @@ class Step:
     signers: tuple[FileEntry | None, FileEntry | None] | None
 
 
+def reindex(
+    index: dict[str, frozenset[str]], owner: str, old: frozenset[str], new: frozenset[str]
+) -> None:
+    """Move `owner` in a reverse index from the keys `old` to the keys `new`.
+
+    Values are frozensets replaced, never mutated, so a World copy can share them."""
+    for key in old - new:
+        rest = index.get(key, frozenset()) - {owner}
+        if rest:
+            index[key] = rest
+        else:
+            index.pop(key, None)
+    for key in new - old:
+        index[key] = index.get(key, frozenset()) | {owner}
+
+
 class Loader:
     """Parses blobs for one run, cached by blob id (the same blob recurs endlessly)."""
 
@@ -353,14 +369,8 @@ class Tracker:
             w.raw[m.name] = m
 
     def _set_links(self, w: World, path: str, old: frozenset[str], deps: frozenset[str]) -> None:
-        for target in old - deps:
-            rest = w.linked.get(target, frozenset()) - {path}
-            if rest:
-                w.linked[target] = rest
-            else:
-                w.linked.pop(target, None)
+        reindex(w.linked, path, old, deps)
         for target in deps - old:
-            w.linked[target] = w.linked.get(target, frozenset()) | {path}
             if target not in w.entries:
                 found = self.repo.lookup(w.commit, target)
                 if found is not None:
@@ -458,14 +468,7 @@ class Tracker:
         old = w.deps_of.get(name, frozenset())
         if old == deps:
             return
-        for d in old - deps:
-            rest = w.dep_index.get(d, frozenset()) - {name}
-            if rest:
-                w.dep_index[d] = rest
-            else:
-                w.dep_index.pop(d, None)
-        for d in deps - old:
-            w.dep_index[d] = w.dep_index.get(d, frozenset()) | {name}
+        reindex(w.dep_index, name, old, deps)
         w.deps_of[name] = deps
 
     def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:

@@ -7,7 +7,7 @@ as messages, and every write goes through core.records.append_entries.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import work
@@ -134,45 +134,47 @@ class AuditApp(App):
                         severity="error", title="No reviewer identity")  # fmt: skip
         return email
 
-    def open_approve(self, change, verdict: str) -> None:
-        if change is None:
-            self.notify("Select a change first.")
-            return
+    def _act(self, change, screen, entries: Callable[[dict, str], dict]) -> None:
+        """Open a form for `change`; on submit write what `entries` builds from it."""
         identity = self._identity()
         if identity is None:
             return
 
         def done(result: dict | None) -> None:
             if result is not None:
-                entry = {"by": identity, "verdict": result["verdict"], "comment": result["comment"]}
-                self._write(change, approvals=[entry])
+                self._write(change, **entries(result, identity))
 
-        self.push_screen(ApproveScreen(change, verdict, identity), done)
+        self.push_screen(screen(identity), done)
+
+    def open_approve(self, change, verdict: str) -> None:
+        if change is None:
+            self.notify("Select a change first.")
+            return
+        self._act(
+            change,
+            lambda identity: ApproveScreen(change, verdict, identity),
+            lambda r, who: {
+                "approvals": [{"by": who, "verdict": r["verdict"], "comment": r["comment"]}]
+            },  # fmt: skip
+        )
 
     def open_eval(self, change) -> None:
         if change is None or not change.models:
             self.notify("Select a change that affects a model first.")
             return
-        identity = self._identity()
-        if identity is None:
-            return
-
-        def done(result: dict | None) -> None:
-            if result is not None:
-                self._write(change, evals=[{**result, "recorded_by": identity}])
-
-        self.push_screen(EvalScreen(change, self.policy.evals.required_suites), done)
+        self._act(
+            change,
+            lambda _identity: EvalScreen(change, self.policy.evals.required_suites),
+            lambda r, who: {"evals": [{**r, "recorded_by": who}]},
+        )
 
     def _write(self, change, evals: list | None = None, approvals: list | None = None) -> None:
-        from auditui.core.records import append_entries, now_utc
+        from auditui.core.target import add_evidence
 
-        at = now_utc()
-        evals = [{**e, "at": at} for e in evals or []]
-        approvals = [{**a, "at": at} for a in approvals or []]
+        evals, approvals = evals or [], approvals or []
         target = self.ctx.repo.root / change.record_file
         try:
-            append_entries(target, change.fingerprint, summary=change.commit.subject,
-                           models=change.models, evals=evals, approvals=approvals)  # fmt: skip
+            add_evidence(target, change.fingerprint, change, evals=evals, approvals=approvals)
         except AuditError as exc:
             self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written")
             return
