@@ -16,6 +16,8 @@ from textual.widgets import Static
 from auditui.core.checks import RULES
 from auditui.tui.widgets.badges import kind, value, verdict
 
+MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
+
 
 def _section(title: str) -> Rule:
     return Rule(Text(title, style="bold"), align="left", style="dim")
@@ -47,7 +49,8 @@ def render_change(change, policy) -> Group:
         by_model.setdefault(d.model or "(policy and files)", []).append(d)
     parts.append(_section(f"Deltas — {len(change.models)} model(s)"))
     texts_shown: set = set()
-    for model, deltas in by_model.items():
+    hidden = max(0, len(by_model) - MAX_MODELS)
+    for model, deltas in list(by_model.items())[:MAX_MODELS]:
         rows = Text()
         diffs = []
         for d in deltas:
@@ -78,6 +81,10 @@ def render_change(change, policy) -> Group:
                 continue
             syntax = Syntax(d.detail, "diff", theme="ansi_dark", word_wrap=True)
             parts.append(Padding(syntax, (0, 0, 0, 4)))
+
+    if hidden:
+        parts.append(Text(f"… and {hidden} more models: narrow the list with the model "
+                          "filter, or see `auditui check --format json`", style="dim"))  # fmt: skip
 
     limits = [d for d in change.deltas if d.is_limit]
     if limits:
