@@ -294,3 +294,32 @@ def test_output_through_symlink_and_to_a_fifo(capsys, simple, tmp_path):
     import stat as stat_mod
 
     assert stat_mod.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_log_lists_models_and_traces_one(capsys, tmp_path):
+    target = tmp_path / "demo"
+    main(["demo", "--check", "--into", str(target)])
+    capsys.readouterr()
+    code, out, _ = run(capsys, "log", "--repo", str(target))
+    assert code == 0
+    assert out.splitlines()[0].split("\t")[0] == "haiku-4.5"
+    assert "opus-4.7\t8 changes" in out
+    code, out, _ = run(capsys, "log", "--repo", str(target), "--model", "opus-4.6", "--format",
+                       "json", "--since", "2026-03-01", "--until", "2026-04-16")  # fmt: skip
+    data = json.loads(out)
+    subjects = [e["subject"] for e in data["entries"]]
+    assert subjects == [
+        "Lower default reasoning effort high -> medium for latency",
+        "Clear thinking cache every turn to cut memory use",
+        "Revert default reasoning effort to high (quality regression)",
+        "Prompt: cap verbosity between tool calls and in final responses",
+    ]
+    limits = data["entries"][-1]
+    assert {d["kind"] for d in limits["deltas"]} == {"text", "limit-added"}
+    assert limits["evals"] == [
+        {"suite": "coding", "baseline": 72.5, "candidate": 69.4, "delta": -3.1}
+    ]
+    code, out, err = run(capsys, "log", "--repo", str(target), "--model", "nope")
+    assert_cannot_judge(code, out, err, "no change to model 'nope'")
+    code, out, err = run(capsys, "log", "--repo", str(target), "-m", "opus-4.6", "--since", "x")
+    assert_cannot_judge(code, out, err, "--since: 'x' is not a date")
