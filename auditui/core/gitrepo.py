@@ -59,7 +59,10 @@ class CommitInfo:
         return self.sha[:7]
 
 
-_LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%s%x1f"
+# One header per commit: sha and parents, then fields a line each. git strips newlines
+# from identities and %s joins the subject onto one line, so only the subject's own
+# text can follow the last newline; raw diff entries come after the header's NUL.
+_LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
 
 
 def _entry(mode: str, sha: str) -> FileEntry | None:
@@ -69,30 +72,36 @@ def _entry(mode: str, sha: str) -> FileEntry | None:
 
 
 def parse_log(out: bytes) -> list[CommitInfo]:
-    """Parse `git log -z --raw --format=_LOG_FORMAT` output (see tests for its shape)."""
+    """Parse `git log -z --raw --format=_LOG_FORMAT` output.
+
+    Read token by token (tokens are NUL-separated): a header, then `:meta` / path
+    pairs. A path is taken verbatim, so no byte in a subject, name or file name can
+    forge a commit boundary or hide a raw entry."""
+    tokens = out.decode("utf-8", "surrogateescape").split("\x00")
     commits: list[CommitInfo] = []
-    text = out.decode("utf-8", "surrogateescape")
-    for record in text.split("\x1e"):
-        if not record.strip("\x00\n"):
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if not token:
             continue
-        fields = record.split("\x1f", 7)
-        if len(fields) < 8:
+        if not token.startswith("\x1e"):
             raise AuditError("could not read `git log` output (unexpected format)")
-        sha, parents, an, ae, ad, cd, subject, rest = fields
-        tokens = rest.lstrip("\x00\n").split("\x00")
+        fields = token[1:].split("\n", 5)
+        if len(fields) != 6:
+            raise AuditError("could not read `git log` output (unexpected format)")
+        ids, an, ae, ad, cd, subject = fields
+        sha, *parents = ids.split(" ")
         changes: list[RawChange] = []
-        i = 0
-        while i + 1 < len(tokens):
-            meta, path = tokens[i], tokens[i + 1]
+        while i + 1 < len(tokens) and tokens[i].lstrip("\n").startswith(":"):
+            meta, path = tokens[i].lstrip("\n"), tokens[i + 1]
             i += 2
-            if not meta.startswith(":"):
-                continue
             old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split(" ", 4)
             changes.append(RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha)))
         commits.append(
             CommitInfo(
                 sha=sha,
-                parents=tuple(parents.split()),
+                parents=tuple(p for p in parents if p),
                 author_name=an,
                 author_email=ae,
                 author_date=ad,
