@@ -147,9 +147,10 @@ def audit(
     tracker = Tracker(repo, policy)
     records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
     walker = _Walker(tracker, commits)
+    exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
     changes: list[Change] = []
     for n, commit in enumerate(commits, 1):
-        governed, world, step = walker.step(commit)
+        world, step = walker.step(commit)
         deltas = _deltas(tracker, world, step)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
@@ -163,7 +164,7 @@ def audit(
         fp = fingerprint(deltas)
         change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
         change.anchors = anchors
-        if ctx.policy_source in ("base", "head") and not governed:
+        if commit.sha in exempt:
             change.status = "exempt"
         else:
             _judge(change, records, policy)
@@ -232,6 +233,37 @@ def _anchors(
     return out
 
 
+def _before_adoption(commits: list[CommitInfo], head: str) -> set[str]:
+    """Commits exempt under the head's policy (SPEC 7, Adoption): the commit on the
+    head's first-parent line that first added the policy, and its ancestors.
+
+    Only ancestry counts: an orphan or pre-adoption branch merged later has no claim
+    to the exemption (a policy at the base exempts nothing at all)."""
+    by_sha = {c.sha: c for c in commits}
+    line = []
+    sha: str | None = head
+    while sha in by_sha:
+        line.append(by_sha[sha])
+        parents = by_sha[sha].parents
+        sha = parents[0] if parents else None
+    adoption = next(
+        (c for c in reversed(line)
+         if any(ch.path == POLICY_FILE and ch.old is None and ch.new for ch in c.changes)),
+        None,
+    )  # fmt: skip
+    if adoption is None:
+        return set()
+    exempt: set[str] = set()
+    stack = [adoption.sha]
+    while stack:
+        sha = stack.pop()
+        if sha in exempt or sha not in by_sha:
+            continue
+        exempt.add(sha)
+        stack.extend(by_sha[sha].parents)
+    return exempt
+
+
 class _Walker:
     """Keeps each commit's World alive exactly as long as a later commit needs it."""
 
@@ -253,11 +285,9 @@ class _Walker:
         self.worlds[sha] = world
         self.uses[id(world)] = self.uses.get(id(world), 0) + self.children.get(sha, 0)
 
-    def step(self, commit: CommitInfo) -> tuple[bool, World, Step]:
-        """Advance to `commit`; also says whether its first parent was under a policy
-        (read before the parent's World may be reused in place)."""
+    def step(self, commit: CommitInfo) -> tuple[World, Step]:
+        """Advance to `commit` from its first parent's World."""
         parent = self.world(commit.parents[0]) if commit.parents else World()
-        governed = parent.policy_seen
         changes = {
             ch.path: ch.new for ch in commit.changes if self.tracker.relevant(ch.path, parent)
         }
@@ -267,7 +297,7 @@ class _Walker:
         else:
             world, step = parent, Step([], {}, None, None)
         self._keep(commit.sha, world)
-        return governed, world, step
+        return world, step
 
     def release(self, commit: CommitInfo) -> None:
         for p in commit.parents:

@@ -53,13 +53,12 @@ class World:
     linked: dict[str, frozenset[str]] = field(default_factory=dict)  # target -> link files
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, model) -> msg
     bound: dict[str, int] = field(default_factory=dict)
-    policy_seen: bool = False
 
     def copy(self) -> World:
         return World(
             self.commit, dict(self.entries), dict(self.files), self.defaults, dict(self.raw),
             dict(self.effective), dict(self.deps_of), dict(self.dep_index), dict(self.linked),
-            dict(self.errors), dict(self.bound), self.policy_seen,
+            dict(self.errors), dict(self.bound),
         )  # fmt: skip
 
 
@@ -202,7 +201,6 @@ class Tracker:
                 f"{path}: {step.errors[(path, '')].split(';')[0]} (models are named by file stem)",
                 'hint: set [layout] naming = "path" in .auditui.toml',
             )
-        world.policy_seen = POLICY_FILE in world.entries
         return world
 
     def advance(
@@ -212,7 +210,6 @@ class Tracker:
         old_errors = dict(parent.errors)
         old_policy = parent.entries.get(POLICY_FILE)
         old_signers = parent.entries.get(self.signers_path)
-        had_policy = parent.policy_seen or old_policy is not None
         w = parent if steal else parent.copy()
         w.commit = commit
         before: dict[str, Effective | None] = {}
@@ -277,7 +274,6 @@ class Tracker:
             else:
                 w.effective.pop(name, None)
 
-        w.policy_seen = had_policy or POLICY_FILE in w.entries
         new_policy = w.entries.get(POLICY_FILE)
         new_signers = w.entries.get(self.signers_path)
         step = Step(
