@@ -200,11 +200,15 @@ class GitRepo:
             return None
         return out.strip() or None
 
-    def has_commit(self, sha: str) -> bool:
+    def object_type(self, sha: str) -> str | None:
+        """"commit", "tag", "tree" or "blob"; None if the object is not here."""
         try:
-            return self._repo.odb.info(bytes.fromhex(sha)).type == b"commit"
+            return self._repo.odb.info(bytes.fromhex(sha)).type.decode()
         except Exception:  # missing, or not hex
-            return False
+            return None
+
+    def has_commit(self, sha: str) -> bool:
+        return self.object_type(sha) == "commit"
 
     def peel_commit(self, sha: str) -> str | None:
         """The commit an object names (annotated tags peeled), or None for a tree/blob."""

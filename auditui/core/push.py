@@ -38,7 +38,11 @@ class PushVerdict:
         seen: dict[str, Change] = {}
         for _ref, report in self.reports:
             for change in report.changes:
-                seen.setdefault(change.commit.sha, change)
+                # Each ref reads records from its own head: a change blocked under
+                # any ref it is pushed with is blocked.
+                known = seen.get(change.commit.sha)
+                if known is None or (change.status == "blocked" and known.status != "blocked"):
+                    seen[change.commit.sha] = change
         return list(seen.values())
 
     @property
@@ -71,6 +75,27 @@ def _remote_excludes(repo: GitRepo, remote: str | None, ref: PushedRef) -> tuple
     return tuple(exclude)
 
 
+def _push_base(
+    repo: GitRepo, remote: str | None, ref: PushedRef, head: str, commits: list
+) -> str | None:
+    """The commit whose policy judges the push: where it meets what the remote has
+    (the ref's current sha, else the remote's default branch), so the pusher cannot
+    choose an older, weaker policy by forking early and merging back."""
+    candidates = []
+    if ref.remote_sha != ZERO_SHA and repo.has_commit(ref.remote_sha):
+        candidates.append(ref.remote_sha)
+    if remote:
+        branch = ref.remote_ref.removeprefix("refs/heads/")
+        candidates += [f"refs/remotes/{remote}/{branch}", f"refs/remotes/{remote}/HEAD"]
+    for rev in candidates:
+        tip = repo.peel_commit(rev)
+        base = repo.merge_base(head, tip) if tip else None
+        if base:
+            return base
+    first = commits[0]  # nothing shared with the remote that we know of
+    return first.parents[0] if first.parents else None
+
+
 def judge_push(
     repo: GitRepo, remote: str | None, refs: list[PushedRef], policy_file: str | None = None
 ) -> PushVerdict:
@@ -80,12 +105,17 @@ def judge_push(
             continue
         head = repo.peel_commit(ref.local_sha)
         if head is None:
+            if repo.object_type(ref.local_sha) is None:
+                raise AuditError(
+                    f"pushed object {ref.local_sha[:12]} ({ref.local_ref}) is not in this "
+                    "repository",
+                    "hint: run the hook from the repository being pushed (git does this)",
+                )
             continue  # a tag of a tree or blob: no history to audit
         commits = repo.walk(head, None, _remote_excludes(repo, remote, ref))
         if not commits:
             continue
-        first = commits[0]
-        base = first.parents[0] if first.parents else None  # the push's boundary
+        base = _push_base(repo, remote, ref, head, commits)
         policy, source = load_policy(repo, base, head, policy_file)
         ctx = AuditContext(repo, head, base, policy, source, commits=commits)
         verdict.reports.append((ref, audit(ctx)))
