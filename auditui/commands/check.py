@@ -14,7 +14,13 @@ def _emit(text: str, output: str | None) -> None:
     if output:
         from auditui.core.records import atomic_write
 
-        atomic_write(Path(output), text)
+        try:
+            atomic_write(Path(output), text)
+        except OSError as exc:
+            raise AuditError(
+                f"{output}: cannot write the report ({exc.strerror})",
+                "hint: pass --output a file path in a writable folder",
+            ) from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

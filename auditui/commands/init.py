@@ -15,6 +15,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.repo)
     if not root.is_dir():
         raise AuditError(f"{root}: no such directory")
+    try:  # inside a repository the policy belongs at its root, wherever we stand
+        from auditui.core.gitrepo import GitRepo
+
+        root = GitRepo.open(root).root
+    except AuditError:
+        pass  # not a repository (yet): write it here
     target = root / POLICY_FILE
     if target.exists():
         raise AuditError(

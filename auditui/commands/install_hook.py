@@ -27,8 +27,9 @@ chained="$(dirname "$0")/{chained}"
 if [ -x "$chained" ]; then
     feed | "$chained" "$@" || exit $?
 fi
-if [ -x "$AUDITUI_PYTHON" ] && "$AUDITUI_PYTHON" -c 'import auditui' 2>/dev/null; then
-    feed | "$AUDITUI_PYTHON" -m auditui hook pre-push "$@"
+# -P: never import an `auditui` folder from the repository being pushed.
+if [ -x "$AUDITUI_PYTHON" ] && "$AUDITUI_PYTHON" -P -c 'import auditui' 2>/dev/null; then
+    feed | "$AUDITUI_PYTHON" -P -m auditui hook pre-push "$@"
 elif command -v auditui >/dev/null 2>&1; then
     feed | auditui hook pre-push "$@"
 else
@@ -62,7 +63,11 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     exists = target.exists() or target.is_symlink()
     if args.uninstall:
         if not exists:
-            print(f"auditui: no pre-push hook in {hooks}; nothing to remove")
+            if chained.exists() or chained.is_symlink():  # ours was deleted by hand
+                os.replace(chained, target)
+                print(f"auditui: restored your previous hook {target}")
+            else:
+                print(f"auditui: no pre-push hook in {hooks}; nothing to remove")
             return ExitCode.OK
         if not _is_ours(target):
             raise AuditError(

@@ -50,6 +50,8 @@ def build_sample(target: Path, recipe_dir: Path | None = None) -> dict[str, str]
     from auditui.core.records import append_entries, record_name
 
     recipe = sample_recipe(recipe_dir)
+    if target.exists() and not target.is_dir():
+        raise AuditError(f"{target} is a file", "hint: pass --into a new or empty folder")
     if target.exists() and any(target.iterdir()):
         raise AuditError(f"{target} is not empty", "hint: pass --into a new or empty folder")
     target.mkdir(parents=True, exist_ok=True)
