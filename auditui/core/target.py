@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditui.core.audit import Change, audit, resolve_context
+from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
 from auditui.core.errors import AuditError
-from auditui.core.records import parse_record, record_name
+from auditui.core.records import RecordError, parse_record, record_name
 
 
 @dataclass
@@ -31,15 +31,17 @@ def find_target(repo_path: str | Path, target: str) -> Target:
             if not re.fullmatch(r"[0-9a-f]{6,64}", fp_prefix):
                 raise
         if sha is not None:
-            # The change a commit makes is judged against its first parent.
-            ctx.base = ctx.repo.resolve(f"{sha}^") if _has_parent(ctx, sha) else None
-            ctx.head = sha
-            report = audit(ctx)
-            if not report.changes:
+            # A commit's change: against its first parent, under the policy in force
+            # there (what `check` uses), and only that commit (a merge's branch is not it).
+            parent = ctx.repo.resolve(f"{sha}^") if _has_parent(ctx, sha) else None
+            policy, source = load_policy(ctx.repo, parent, sha)
+            report = audit(AuditContext(ctx.repo, sha, parent, policy, source))
+            change = next((c for c in report.changes if c.commit.sha == sha), None)
+            if change is None:
                 raise AuditError(
                     f"commit {sha[:7]} changes no watched model setting or prompt; nothing to audit"
                 )
-            change = report.changes[-1]
+            folder = ctx.repo.root / policy.layout.records
             return Target(change.fingerprint, folder / record_name(change.fingerprint), change)
     if len(fp_prefix) < 16:
         raise AuditError(
@@ -47,7 +49,13 @@ def find_target(repo_path: str | Path, target: str) -> Target:
         )
     existing = folder / (fp_prefix[:16] + ".toml")
     if existing.exists():
-        record = parse_record(str(existing), existing.read_text(encoding="utf-8"))
+        try:
+            record = parse_record(str(existing), existing.read_text(encoding="utf-8"))
+        except (RecordError, OSError, UnicodeDecodeError) as exc:
+            raise AuditError(
+                f"{existing}: cannot read this record: {exc}",
+                "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
+            ) from None
         if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
             return Target(record.fingerprint, existing, None)
     for change in audit(ctx).changes:
