@@ -176,7 +176,8 @@ class AuditApp(App):
         try:
             add_evidence(target, change.fingerprint, change, evals=evals, approvals=approvals)
         except AuditError as exc:
-            self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written")
+            self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written",
+                        markup=False)  # fmt: skip
             return
         what = [
             f"{a['verdict']} by {a['by']}" + (f": {a['comment']}" if a.get("comment") else "")
@@ -188,6 +189,7 @@ class AuditApp(App):
             "\n".join(what) + f"\nwritten to {change.record_file} (uncommitted)",
             title="Record updated",
             timeout=8,
+            markup=False,  # comments and subjects are the user's text, not markup
         )
         self.load(change.commit.sha)
 

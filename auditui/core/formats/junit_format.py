@@ -3,10 +3,19 @@ findings, an exempt one is skipped. Most CI systems render this natively."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from auditui.core.formats.locate import finding_location
 from auditui.core.formats.text_format import format_value
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot carry control characters (an ANSI escape in a subject would make
+    the whole file unparseable): show them as \\xNN instead."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(report, **_options) -> str:
@@ -48,5 +57,9 @@ def render(report, **_options) -> str:
             change_text = f"{format_value(d.old)} -> {format_value(d.new)}"
             facts.append(f"{d.model or '-'} {d.path}: {change_text} ({d.kind})")
         out.text = "\n".join(facts)
+    for element in suites.iter():
+        element.attrib = {k: _clean(v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _clean(element.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"

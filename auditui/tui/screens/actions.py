@@ -6,12 +6,21 @@ core.records.append_entries, the same code as `auditui approve` / `auditui eval 
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+
+def heading(action: str, change) -> Text:
+    """The form's title. Repository text is never markup: a subject like
+    "fix [/b] tag" must show as typed, not break the screen."""
+    title = Text(action, style="bold")
+    title.append(f" {change.commit.short} — {change.commit.subject}", style="")
+    return title
 
 
 class ApproveScreen(ModalScreen[dict | None]):
@@ -27,12 +36,12 @@ class ApproveScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         c = self.change
         with Vertical(id="dialog"):
-            yield Label(f"[b]{self.verdict.title()}[/b] {c.commit.short} — {c.commit.subject}")
+            yield Label(heading(self.verdict.title(), c))
             yield Static(
-                f"as {self.identity} · fingerprint {c.fingerprint[:23]}…\n"
-                f"models: {', '.join(c.models) or '(policy)'}",
+                Text(f"as {self.identity} · fingerprint {c.fingerprint[:23]}…\n"
+                     f"models: {', '.join(c.models) or '(policy)'}"),
                 classes="muted",
-            )
+            )  # fmt: skip
             yield Input(placeholder="comment (optional)", id="comment")
             with Horizontal(classes="buttons"):
                 variant = "success" if self.verdict == "approve" else "error"
@@ -70,7 +79,7 @@ class EvalScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         c = self.change
         with Vertical(id="dialog"):
-            yield Label(f"[b]Add eval[/b] {c.commit.short} — {c.commit.subject}")
+            yield Label(heading("Add eval", c))
             with Grid(id="form"):
                 yield Label("model")
                 yield Select([(m, m) for m in c.models], allow_blank=False, id="model")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -78,7 +79,9 @@ class ReviewScreen(Screen):
     def show_error(self, message: str, hint: str | None) -> None:
         self.query_one(ProgressBar).display = False
         line = self.query_one("#status-line", Static)
-        line.update(f"[b red]auditui cannot judge:[/] {message}" + (f"\n{hint}" if hint else ""))
+        text = Text("auditui cannot judge: ", style="bold red")
+        text.append(message + (f"\n{hint}" if hint else ""))
+        line.update(text)
         line.add_class("error")
 
     def refilter(self, keep: str | None = None) -> None:

@@ -39,7 +39,7 @@ class TimelineScreen(Screen):
         report = self.app.report
         models = models_in(report) if report else []
         options = self.query_one(OptionList)
-        options.add_options(models)
+        options.add_options([Text(m) for m in models])
         table = self.query_one(DataTable)
         columns = ("Date", "Commit", "Verdict", "Author", "Setting", "Old → New", "Kind", "Eval Δ")
         for col in columns:
@@ -72,17 +72,17 @@ class TimelineScreen(Screen):
                     c.commit.author_date[:10] if first else "",
                     c.commit.short if first else "",
                     verdict(c) if first else "",
-                    c.commit.author_email.split("@")[0] if first else "",
-                    d.path.removeprefix("prompt:"),
-                    f"{value(d.old)} → {value(d.new)}",
+                    Text(c.commit.author_email.split("@")[0] if first else ""),
+                    Text(d.path.removeprefix("prompt:")),
+                    Text(f"{value(d.old)} → {value(d.new)}"),
                     kind(d.kind),
                     Text(evals, style="bold red" if regress else "green") if first else "",
                 )
                 self.rows.append(c)
         self.query_one("#timeline-summary", Static).update(
-            f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
-            "esc goes back"
-        )
+            Text(f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
+                 "esc goes back")
+        )  # fmt: skip
 
     def action_open_change(self) -> None:
         table = self.query_one(DataTable)

@@ -103,8 +103,9 @@ def render_change(change, policy) -> Group:
             models = ", ".join(
                 sorted({x.model for x in limits if (x.path, str(x.old), str(x.new)) == key})
             )
-            table.add_row(d.path.removeprefix("prompt:").removesuffix("#limits"), value(d.old),
-                          Text(value(d.new), style="bold yellow"), models)  # fmt: skip
+            table.add_row(Text(d.path.removeprefix("prompt:").removesuffix("#limits")),
+                          Text(value(d.old)), Text(value(d.new), style="bold yellow"),
+                          Text(models))  # fmt: skip
         parts.append(table)
 
     parts.append(_section("Audit record"))
@@ -122,17 +123,18 @@ def render_change(change, policy) -> Group:
             evals.add_column(col)
         for ev in record.evals:
             regress = ev.candidate < ev.baseline - threshold
-            evals.add_row(ev.model, ev.suite, f"{ev.baseline:g}", f"{ev.candidate:g}",
+            evals.add_row(Text(ev.model), Text(ev.suite), f"{ev.baseline:g}",
+                          f"{ev.candidate:g}",
                           Text(f"{ev.delta:+.1f}", style="bold red" if regress else "green"),
-                          ev.run or "")  # fmt: skip
+                          Text(ev.run or ""))  # fmt: skip
         parts.append(evals if record.evals else Text("no evals", style="yellow"))
         approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
         for col in ("by", "verdict", "at", "comment"):
             approvals.add_column(col)
         for ap in record.approvals:
-            approvals.add_row(ap.by, Text(ap.verdict, style="green" if ap.verdict == "approve"
-                                          else "bold red"),
-                              ap.at.strftime("%Y-%m-%d %H:%M"), ap.comment or "")  # fmt: skip
+            verdict_style = "green" if ap.verdict == "approve" else "bold red"
+            approvals.add_row(Text(ap.by), Text(ap.verdict, style=verdict_style),
+                              ap.at.strftime("%Y-%m-%d %H:%M"), Text(ap.comment or ""))  # fmt: skip
         parts.append(approvals if record.approvals else Text("no approvals", style="yellow"))
     return Group(*parts)
 

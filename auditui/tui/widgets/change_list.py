@@ -59,9 +59,9 @@ class ChangeList(DataTable):
             self.add_row(
                 c.author_date[:10],
                 verdict(change),
-                c.author_email.split("@")[0],
+                Text(c.author_email.split("@")[0]),
                 Text(c.subject, overflow="ellipsis", no_wrap=True),
-                models or "(policy)",
+                Text(models or "(policy)"),
                 key=c.sha,
             )
         if keep is not None:
