@@ -17,7 +17,8 @@ def cmd_log(args: argparse.Namespace) -> int:
     until = parse_date(args.until, "--until") if args.until else None
     if until and len(args.until) == 10:  # a bare date includes that whole day
         until = until.replace(hour=23, minute=59, second=59)
-    report = run_audit(args.repo, args.base, args.head, args.policy)
+    # A timeline is about history: unlike `check`, it does not stop at the upstream.
+    report = run_audit(args.repo, args.base, args.head, args.policy, default_base=False)
     if not args.model:
         for model in models_in(report):
             n = sum(1 for c in report.changes if model in c.models)

@@ -360,7 +360,9 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
             Delta(None, f"file:{POLICY_FILE}", None, new.sha if new else None, "invalid", str(exc))
         ]
     deltas = policy_deltas(old_raw, new_raw, {})
-    if not deltas:  # reformatted, or the file appeared/vanished empty: still a policy edit
+    if not deltas and (old is None or new is None):
+        # An empty policy appearing or vanishing still turns auditing on or off;
+        # a reformat (both sides parse the same) is no change at all (SPEC 2).
         return [
             Delta(None, "policy:", old.sha if old else None, new.sha if new else None, "changed")
         ]

@@ -201,7 +201,7 @@ class GitRepo:
         return out.strip() or None
 
     def object_type(self, sha: str) -> str | None:
-        """"commit", "tag", "tree" or "blob"; None if the object is not here."""
+        """ "commit", "tag", "tree" or "blob"; None if the object is not here."""
         try:
             return self._repo.odb.info(bytes.fromhex(sha)).type.decode()
         except Exception:  # missing, or not hex

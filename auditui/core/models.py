@@ -59,6 +59,8 @@ def describe(value: Any) -> str:
 
 
 def _raw(name: str, source: str, data: Any) -> RawModel:
+    if name.startswith(PROMPT_MODEL_PREFIX):
+        raise ModelError(f"model name '{name}' is reserved: `prompt:` names unbound prompts")
     if not isinstance(data, dict):
         raise ModelError(f"model '{name}' must be a mapping of settings, got {describe(data)}")
     extends = data.get("extends")

@@ -282,7 +282,11 @@ class Tracker:
                 for n in sorted(before)
                 if before[n] != w.effective.get(n)
             ],
-            errors={k: v for k, v in w.errors.items() if old_errors.get(k) != v},
+            # New or changed problems, and any in a file this commit touched: editing a
+            # file that stays broken is still a change nobody can evaluate.
+            errors={
+                k: v for k, v in w.errors.items() if old_errors.get(k) != v or k[0] in changes
+            },
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,
         )
