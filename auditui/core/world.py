@@ -51,14 +51,17 @@ class World:
     deps_of: dict[str, frozenset[str]] = field(default_factory=dict)
     dep_index: dict[str, frozenset[str]] = field(default_factory=dict)
     linked: dict[str, frozenset[str]] = field(default_factory=dict)  # target -> link files
+    via: dict[str, frozenset[str]] = field(default_factory=dict)  # prompt/defaults -> targets
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, model) -> msg
     bound: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> World:
         return World(
-            self.commit, dict(self.entries), dict(self.files), self.defaults, dict(self.raw),
-            dict(self.effective), dict(self.deps_of), dict(self.dep_index), dict(self.linked),
-            dict(self.errors), dict(self.bound),
+            commit=self.commit, entries=dict(self.entries), files=dict(self.files),
+            defaults=self.defaults, raw=dict(self.raw), effective=dict(self.effective),
+            deps_of=dict(self.deps_of), dep_index=dict(self.dep_index),
+            linked=dict(self.linked), via=dict(self.via), errors=dict(self.errors),
+            bound=dict(self.bound),
         )  # fmt: skip
 
 
@@ -243,11 +246,23 @@ class Tracker:
                 w.errors.pop((path, ""), None)
             if what not in ("model", "collection"):
                 dirty |= w.dep_index.get(path, frozenset())
+        # Symlinks whose target this commit edited: re-read them as if they changed.
         for path in sorted(reload - set(changes)):
             entry = w.entries.get(path)
-            if entry is not None:
-                kind = self.kind(path)
+            if entry is None:
+                continue
+            kind = self.kind(path)
+            what = kind[0] if kind else "extra"
+            if what in ("model", "collection"):
                 dirty |= self._load_file(w, path, entry, kind[1] if kind else None)
+            elif what == "defaults":
+                all_dirty = True
+                self._load_defaults(w, path, entry)
+            else:  # a prompt read through a link: its models' text moved
+                if what == "prompt":
+                    prompts_touched.add(path)
+                    self._check_prompt(w, path, entry)
+                dirty |= w.dep_index.get(path, frozenset())
 
         if all_dirty:
             dirty = set(w.raw) | set(w.effective)
@@ -270,7 +285,9 @@ class Tracker:
             if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
                 if (path, "") in w.errors:
                     continue  # unreadable: keep the last good text
-                w.effective[name] = Effective(name, path, {}, ((path, entry.sha),))
+                real = self._prompt_entry(w, path)
+                if real is not None:
+                    w.effective[name] = Effective(name, path, {}, ((path, real.sha),))
             else:
                 w.effective.pop(name, None)
 
@@ -284,9 +301,7 @@ class Tracker:
             ],
             # New or changed problems, and any in a file this commit touched: editing a
             # file that stays broken is still a change nobody can evaluate.
-            errors={
-                k: v for k, v in w.errors.items() if old_errors.get(k) != v or k[0] in changes
-            },
+            errors={k: v for k, v in w.errors.items() if old_errors.get(k) != v or k[0] in changes},
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,
         )
@@ -295,10 +310,11 @@ class Tracker:
     # -- loading files -----------------------------------------------------
 
     def _read_through(
-        self, w: World, path: str, entry: FileEntry
+        self, w: World, path: str, entry: FileEntry, deps: set[str] | None = None
     ) -> tuple[str, FileEntry, set[str]]:
-        """Follow a symlink inside the repository to the blob it names."""
-        deps: set[str] = set()
+        """Follow a symlink inside the repository to the blob it names; every path on
+        the way is added to `deps` (even when a later hop fails)."""
+        deps = set() if deps is None else deps
         hops = 0
         while entry.is_symlink:
             hops += 1
@@ -331,7 +347,7 @@ class Tracker:
             return old_names
         deps: set[str] = set()
         try:
-            real_path, real_entry, deps = self._read_through(w, path, entry)
+            real_path, real_entry, _ = self._read_through(w, path, entry, deps)
             doc = self.loader.data(real_path, real_entry.sha)
             if spec is not None:
                 models = models_in_collection(path, doc, spec, self.layout)
@@ -382,7 +398,7 @@ class Tracker:
             w.defaults = {}
             return
         try:
-            real_path, real_entry, _ = self._read_through(w, path, entry)
+            real_path, real_entry, _ = self._follow(w, path, entry)
             doc = self.loader.data(real_path, real_entry.sha)
             if not isinstance(doc, dict):
                 raise DocumentError("defaults must be a mapping")
@@ -396,8 +412,7 @@ class Tracker:
         if entry is None:
             return
         try:
-            if entry.is_symlink:
-                _, entry, _ = self._read_through(w, path, entry)
+            _, entry, _ = self._follow(w, path, entry)
             self.loader.text(entry.sha)
         except DocumentError as exc:
             w.errors[(path, "")] = str(exc)
@@ -412,12 +427,24 @@ class Tracker:
             if entry is None:
                 return None
             w.entries[path] = entry  # tracked from now on, so later edits are seen
-        if entry.is_symlink:
-            try:
-                _, entry, _ = self._read_through(w, path, entry)
-            except DocumentError:
-                return None
+        try:
+            _, entry, _ = self._follow(w, path, entry)
+        except DocumentError:
+            return None
         return entry
+
+    def _follow(self, w: World, path: str, entry: FileEntry) -> tuple[str, FileEntry, set[str]]:
+        """Read a defaults or prompt file through its symlink, remembering the target
+        so that a later edit of the target re-reads this path (and its models)."""
+        deps: set[str] = set()
+        try:
+            return self._read_through(w, path, entry, deps)
+        finally:
+            self._set_links(w, path, w.via.get(path, frozenset()), frozenset(deps))
+            if deps:
+                w.via[path] = frozenset(deps)
+            else:
+                w.via.pop(path, None)
 
     def _resolve(self, w: World, name: str) -> set[str]:
         """Recompute one model's effective config; returns prompts whose bound state flipped."""
