@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", default=".")
     p.add_argument("--comment", help="why; stored with the verdict")
     p.add_argument("--reject", action="store_true", help="record a reject (blocks the change)")
+    p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
     p = sub.add_parser("eval", help="record eval results for a change")
     esub = p.add_subparsers(dest="eval_command", metavar="add", required=True)

@@ -38,6 +38,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
     by = _identity(args.repo)
     verdict = "reject" if args.reject else "approve"
     entry = {"by": by, "verdict": verdict, "comment": args.comment}
+    if args.sign:
+        from auditui.core import signatures
+        from auditui.core.records import now_utc
+
+        entry["at"] = now_utc()  # signed as stored: whole seconds, UTC
+        data = signatures.payload(target.fingerprint, verdict, by, entry["at"])
+        entry["signature"] = signatures.sign(args.sign, data)
     written = add_evidence(target.record_file, target.fingerprint, target.change,
                            approvals=[entry])  # fmt: skip
     _confirm(target, written, f"{verdict} by {by}")

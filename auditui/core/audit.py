@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditui.core import signatures
 from auditui.core.checks import Finding, judge
 from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas, sort_deltas
 from auditui.core.documents import DocumentError
@@ -146,6 +147,11 @@ def audit(
     commits = ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
     tracker = Tracker(repo, policy)
     records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
+    if policy.approvals.require_signatures:
+        # Keys come from the base, never from the range being judged (SPEC 3).
+        where = ctx.base or ctx.head
+        entry = repo.lookup(where, policy.approvals.allowed_signers)
+        records.signers = tracker.loader.text(entry.sha) if entry else None
     walker = _Walker(tracker, commits)
     exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
     changes: list[Change] = []
@@ -402,6 +408,7 @@ class _Records:
         self.loader = loader
         self._entries = repo.list_files(head, [f"{self.folder}/*.toml"])
         self._worktree = repo.root if worktree else None
+        self.signers: str | None = None  # allowed-signers text at the base
 
     def get(self, path: str) -> tuple[Record | None, str | None]:
         if self._worktree is not None and (self._worktree / path).is_file():
@@ -431,6 +438,14 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         change.findings, change.status = findings, "blocked"
         return
     record, error = records.get(change.record_file)
+
+    def check_signature(approval) -> str | None:
+        if records.signers is None:
+            return f"cannot be verified: no {policy.approvals.allowed_signers} at the base"
+        data = signatures.payload(change.fingerprint, approval.verdict, approval.by, approval.at)
+        problem = signatures.verify(approval.signature, data, approval.by, records.signers)
+        return None if problem is None else f"has a signature that does not verify ({problem})"
+
     findings += judge(
         fingerprint=change.fingerprint,
         models=change.models,
@@ -441,6 +456,7 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         record=record,
         record_error=error,
         policy=policy,
+        check_signature=check_signature,
     )
     change.record = record
     change.findings = findings

@@ -7,10 +7,11 @@ would satisfy the rule, so a blocked push tells its author what to do next.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditui.core.policy import Policy
-from auditui.core.records import Record
+from auditui.core.records import Approval, Record
 
 RULES = {
     "AUD001": "change has no audit record",
@@ -53,6 +54,7 @@ def judge(
     record: Record | None,
     record_error: str | None,
     policy: Policy,
+    check_signature: Callable[[Approval], str | None] | None = None,
 ) -> list[Finding]:
     """Findings from the change's record; invalid-file findings are added by the caller."""
     short = fingerprint.removeprefix("sha256:")[:16]
@@ -126,6 +128,19 @@ def judge(
                 Finding("AUD006", f"{ap.by} is not an allowed approver ([approvals] approvers)")
             )
             continue
+        if rules.require_signatures:
+            problem = "is not signed" if not ap.signature else None
+            if problem is None and check_signature is not None:
+                problem = check_signature(ap)
+            if problem is not None:
+                findings.append(
+                    Finding(
+                        "AUD007",
+                        f"approval by {ap.by} {problem}; sign it with "
+                        f"`auditui approve {short} --sign KEY`",
+                    )  # fmt: skip
+                )
+                continue
         valid += 1
     if valid < needed:
         findings.append(

@@ -94,5 +94,5 @@ def add_evidence(
         summary=change.commit.subject if change else "",
         models=change.models if change else (),
         evals=[{**e, "at": at} for e in evals],
-        approvals=[{**a, "at": at} for a in approvals],
+        approvals=[{"at": at, **a} for a in approvals],  # a signed entry brings its own
     )
