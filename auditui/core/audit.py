@@ -7,9 +7,11 @@ prints; the CLI, the hook and the app each render the Report their own way.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from auditui.core import signatures
@@ -20,6 +22,7 @@ from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
+from auditui.core.rollout import rollout_findings
 from auditui.core.world import Loader, Step, Tracker, World
 
 Progress = Callable[[int, int], None]
@@ -154,6 +157,12 @@ def audit(
         records.signers = tracker.loader.text(entry.sha) if entry else None
     walker = _Walker(tracker, commits)
     exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
+    since: dict[str, dt.datetime] = {}  # when each model's current rollout stage began
+
+    @cache
+    def lookback() -> dict[str, dt.datetime]:
+        return _rollout_started(ctx, commits)
+
     changes: list[Change] = []
     for n, commit in enumerate(commits, 1):
         world, step = walker.step(commit)
@@ -174,6 +183,12 @@ def audit(
             change.status = "exempt"
         else:
             _judge(change, records, policy)
+        if policy.rollout is not None:
+            when = dt.datetime.fromisoformat(commit.committer_date)
+            found = rollout_findings(change.deltas, policy.rollout, when, since, lookback)
+            if found and change.status != "exempt":
+                change.findings += found
+                change.status = "blocked"
         changes.append(change)
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
 
@@ -237,6 +252,32 @@ def _anchors(
         out[d.model] = (path, _line_of(text(path), key))
     out.setdefault(None, next(iter(out.values())))
     return out
+
+
+def _rollout_started(ctx: AuditContext, commits: list[CommitInfo]) -> dict[str, dt.datetime]:
+    """When each model's rollout value last changed below the range (committer date)."""
+    first = commits[0] if commits else None
+    if first is None or not first.parents or ctx.policy.rollout is None:
+        return {}
+    key = ctx.policy.rollout.key.split(".")
+    tracker = Tracker(ctx.repo, ctx.policy)
+    history = ctx.repo.walk(first.parents[0], None)
+    walker = _Walker(tracker, history)
+    started: dict[str, dt.datetime] = {}
+
+    def value(effective):
+        node = effective.config if effective else None
+        for part in key:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    for commit in history:
+        _world, step = walker.step(commit)
+        walker.release(commit)
+        for name, old, new in step.models:
+            if value(old) != value(new):
+                started[name] = dt.datetime.fromisoformat(commit.committer_date)
+    return started
 
 
 def _before_adoption(commits: list[CommitInfo], head: str) -> set[str]:
