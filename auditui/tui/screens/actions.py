@@ -25,6 +25,7 @@ def heading(action: str, change) -> Text:
 
 class ApproveScreen(ModalScreen[dict | None]):
     CSS_PATH = "actions.tcss"
+    AUTO_FOCUS = "#comment"  # (not on_mount: a key racing app exit must not crash it)
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, change, verdict: str, identity: str) -> None:
@@ -48,9 +49,6 @@ class ApproveScreen(ModalScreen[dict | None]):
                 yield Button(self.verdict.title(), id="ok", variant=variant)
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#comment", Input).focus()
-
     @on(Input.Submitted)
     def _to_button(self) -> None:
         # Enter in the comment only moves to the button: writing a verdict takes a
@@ -69,6 +67,7 @@ class ApproveScreen(ModalScreen[dict | None]):
 
 class EvalScreen(ModalScreen[dict | None]):
     CSS_PATH = "actions.tcss"
+    AUTO_FOCUS = "#baseline"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, change, suites: tuple[str, ...]) -> None:
@@ -98,9 +97,6 @@ class EvalScreen(ModalScreen[dict | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Add eval", id="ok", variant="primary")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#baseline", Input).focus()
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
