@@ -323,3 +323,12 @@ def test_log_lists_models_and_traces_one(capsys, tmp_path):
     assert_cannot_judge(code, out, err, "no change to model 'nope'")
     code, out, err = run(capsys, "log", "--repo", str(target), "-m", "opus-4.6", "--since", "x")
     assert_cannot_judge(code, out, err, "--since: 'x' is not a date")
+
+
+def test_terminal_escapes_in_repository_text_are_not_sent(capsys, repo):
+    repo.start({"models/a.toml": "x = 1\n"})
+    repo.commit("innocent\x1b[2K\x1b[1Ahidden", {"models/a.toml": "x = 2\n"})
+    code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--color", "never")
+    assert code == 1
+    assert "\x1b" not in out
+    assert "innocent\\x1b[2K\\x1b[1Ahidden" in out

@@ -11,7 +11,9 @@ from auditui.core.errors import AuditError, ExitCode
 
 
 def _say(line: str = "") -> None:
-    print(line, file=sys.stderr)
+    from auditui.core.formats.text_format import safe
+
+    print(safe(line), file=sys.stderr)
 
 
 def _report(verdict, remote: str | None) -> int:

@@ -4,11 +4,21 @@ then one summary line. Colour only when writing to a terminal (and not NO_COLOR)
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
 MAX_TEXT_LINES = 12
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Repository text shown in a terminal: control characters (an ANSI escape in a
+    commit subject could repaint or hide lines) are shown as \\xNN, never sent."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def format_value(v: Any) -> str:
@@ -33,9 +43,9 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
             badge += " " + ",".join(c.rules)
         lines.append(
             f"{paint(badge, STATUS_STYLE[c.status])}  {c.commit.short}  "
-            f"{c.commit.author_date[:10]}  {c.commit.author_email}"
+            f"{c.commit.author_date[:10]}  {safe(c.commit.author_email)}"
         )
-        lines.append(f"  {paint(c.commit.subject, '1')}")
+        lines.append(f"  {paint(safe(c.commit.subject), '1')}")
         models = ", ".join(c.models) or (
             "(policy)"
             if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
@@ -50,7 +60,7 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
             if d.kind == "invalid":
                 arrow = d.detail or "invalid"
             lines.append(
-                f"    {(d.model or '-'):<{width}}  {d.path:<{pwidth}}  {arrow}  "
+                f"    {safe(d.model or '-'):<{width}}  {safe(d.path):<{pwidth}}  {safe(arrow)}  "
                 f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
             )
             whole = d.old is None or d.new is None  # a prompt bound or unbound whole
@@ -65,11 +75,11 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
                 shown = body if verbose else body[:MAX_TEXT_LINES]
                 for ln in shown:
                     code = "32" if ln.startswith("+") else "31" if ln.startswith("-") else None
-                    lines.append("      " + paint(ln, code))
+                    lines.append("      " + paint(safe(ln), code))
                 if len(body) > len(shown):
                     lines.append(f"      … {len(body) - len(shown)} more lines (--verbose)")
         for f in c.findings:
-            lines.append(f"  {paint(f.rule, '31')}  {f.message}")
+            lines.append(f"  {paint(f.rule, '31')}  {safe(f.message)}")
         lines.append("")
     n = len(report.changes)
     blocked = len(report.blocked)
