@@ -38,7 +38,9 @@ _UNIT = (
 _BOUND = (
     r"(?:<=|≤|=<|<|\b(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|"
     r"under|(?<!\bno\s)(?<!\bnot\s)(?:fewer|less)\s+than|maximum(?:\s+of)?|max\.?|up\s+to|"
-    r"within|a\s+maximum\s+of|limit(?:ed)?\s+(?:it\s+|yourself\s+)?to|cap(?:ped)?\s+at))"
+    r"within|a\s+maximum\s+of|limit(?:ed)?\s+(?:it\s+|yourself\s+)?to|cap(?:ped)?\s+at|"
+    r"(?:never|don'?t|do\s+not)\s+(?:use|write|exceed|give|produce|include|output|send)?\s*"
+    r"more\s+than))"
 )
 _PREFIX = re.compile(_BOUND + r"\s*" + _NUM + r"\s+" + _UNIT, re.IGNORECASE)
 _SUFFIX = re.compile(

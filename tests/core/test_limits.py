@@ -282,3 +282,15 @@ def test_extract_limits_never_raises_and_is_sorted_and_deterministic(text):
 def test_any_number_round_trips(n, unit):
     assert extract_limits(f"Keep answers to at most {n:,} {unit}.") == (Limit(unit, n, "answers"),)
     assert extract_limits(f"{n} {unit} or less") == (Limit(unit, n, None),)
+
+
+def test_never_more_than_is_a_maximum():
+    from auditui.core.limits import extract_limits
+
+    assert [(x.unit, x.max) for x in extract_limits("Never use more than 3 bullet points.")] == [
+        ("bullets", 3)
+    ]
+    assert [(x.unit, x.max) for x in extract_limits("Don't write more than 200 words.")] == [
+        ("words", 200)
+    ]
+    assert extract_limits("Use more than 3 examples.") == ()  # a minimum is not a limit
