@@ -111,14 +111,14 @@ def judge(
             )
     rules = policy.approvals
     needed = max(rules.required, 1) if needs_extra_approval else rules.required
-    allowed = {a.lower() for a in rules.approvers}
+    allowed = {a.strip().lower() for a in rules.approvers}
     valid = 0
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "reject":
             note = f": {ap.comment}" if ap.comment else ""
             findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
             continue
-        if who == author.lower() and not rules.allow_self_approval:
+        if who == author.strip().lower() and not rules.allow_self_approval:
             findings.append(
                 Finding("AUD005", f"approved by its own author {ap.by}; self-approval is off")
             )

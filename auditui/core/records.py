@@ -72,7 +72,7 @@ class Record:
         """Each approver's latest entry (SPEC section 7: the latest by `at` wins)."""
         out: dict[str, Approval] = {}
         for _, ap in sorted(enumerate(self.approvals), key=lambda p: (_ts(p[1].at), p[0])):
-            out[ap.by.lower()] = ap
+            out[ap.by.strip().lower()] = ap  # " Bob@x " is bob@x: one person, one verdict
         return out
 
 
