@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from auditui.cli import main
 from auditui.core.records import append_entries
-from tests.helpers.repo import RepoBuilder, git
+from tests.helpers.repo import RepoBuilder, bare_remote, git, install_hook, push
 
 ZERO = "0" * 40
 
@@ -19,21 +16,11 @@ ZERO = "0" * 40
 @pytest.fixture
 def pushed(tmp_path) -> tuple[RepoBuilder, Path]:
     """A repo with an adopted policy pushed to a bare remote, hook installed."""
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
     repo = RepoBuilder(tmp_path / "work")
     repo.start({"models/a.toml": "max_tokens = 10\n", "models/b.toml": "max_tokens = 10\n"})
-    repo.git("remote", "add", "origin", str(remote))
-    repo.git("push", "-q", "-u", "origin", "main")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--repo",
-                             str(repo.path)], capture_output=True, text=True, env=env)  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    remote = bare_remote(repo, tmp_path)
+    install_hook(repo)
     return repo, remote
-
-
-def push(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "push", *args], cwd=repo.path, capture_output=True, text=True)
 
 
 def remote_sha(remote: Path, ref: str = "refs/heads/main") -> str | None:

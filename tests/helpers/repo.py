@@ -39,6 +39,30 @@ def triples(change) -> list[tuple]:
     return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
 
 
+def bare_remote(repo: RepoBuilder, where: Path, name: str = "origin") -> Path:
+    """A real bare repository as `name`, with main pushed to it (hook not run)."""
+    remote = where / f"{name}.git"
+    git(where, "init", "-q", "--bare", "-b", "main", str(remote))
+    repo.git("remote", "add", name, str(remote))
+    repo.git("push", "-q", "--no-verify", "-u", name, "main")
+    return remote
+
+
+def install_hook(repo: RepoBuilder) -> None:
+    """`auditui install-hook` as a user runs it (a subprocess with this interpreter)."""
+    import sys
+
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--repo",
+                             str(repo.path)], capture_output=True, text=True, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def push(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
+    """A real `git push` (hooks run), output captured."""
+    return subprocess.run(["git", "push", *args], cwd=repo.path, capture_output=True, text=True)
+
+
 AUTHORS = {
     "alice": ("Alice", "alice@example.com"),
     "bob": ("Bob", "bob@example.com"),

@@ -7,12 +7,9 @@ weakened config past an adopted policy by merging such a commit.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.helpers.repo import RepoBuilder, audit, git
+from tests.helpers.repo import RepoBuilder, audit, git, install_hook
 
 MODEL = 'reasoning = { effort = "high" }\n'
 WEAK = 'reasoning = { effort = "low" }\n'
@@ -66,14 +63,7 @@ def test_hook_refuses_orphan_merge(tmp_path):
     repo.start({"models/a.toml": MODEL})
     repo.git("remote", "add", "origin", str(remote))
     repo.git("push", "-q", "-u", "origin", "main")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    r = subprocess.run(
-        [sys.executable, "-m", "auditui", "install-hook", "--repo", str(repo.path)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert r.returncode == 0, r.stderr
+    install_hook(repo)
     before = git(remote, "rev-parse", "main")
     _orphan_merge(repo)
     result = subprocess.run(

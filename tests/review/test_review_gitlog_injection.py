@@ -6,12 +6,9 @@ bytes in subjects and author names, so a commit can make its own raw diff unread
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.helpers.repo import RepoBuilder, audit, git
+from tests.helpers.repo import RepoBuilder, audit, git, install_hook
 
 
 def test_subject_with_unit_separator_still_reports_its_change(repo: RepoBuilder):
@@ -38,14 +35,7 @@ def test_hook_refuses_unaudited_change_hidden_by_subject(tmp_path):
     repo.start({"models/a.toml": "max_tokens = 10\n"})
     repo.git("remote", "add", "origin", str(remote))
     repo.git("push", "-q", "-u", "origin", "main")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    r = subprocess.run(
-        [sys.executable, "-m", "auditui", "install-hook", "--repo", str(repo.path)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert r.returncode == 0, r.stderr
+    install_hook(repo)
     before = git(remote, "rev-parse", "main")
     repo.commit("harmless\x1f", {"models/a.toml": "max_tokens = 99\n"})
     result = subprocess.run(

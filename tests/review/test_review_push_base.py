@@ -5,13 +5,10 @@ while `auditui check` against the same remote branch judges it by the current on
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from auditui.core.records import append_entries
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, git
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, git, install_hook
 
 STRICT = DEFAULT_POLICY.replace("required = 1", "required = 2")
 
@@ -37,14 +34,7 @@ def _setup(tmp_path):
     assert audit(repo, old).ok
     repo.git("remote", "add", "origin", str(remote))
     repo.git("push", "-q", "-u", "origin", "main")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    r = subprocess.run(
-        [sys.executable, "-m", "auditui", "install-hook", "--repo", str(repo.path)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert r.returncode == 0, r.stderr
+    install_hook(repo)
     return repo, remote, old
 
 

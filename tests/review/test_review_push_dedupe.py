@@ -5,16 +5,13 @@ waved through when another ref (whose head has the record) is listed first."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from auditui.cli import main
 from auditui.core.records import append_entries
-from tests.helpers.repo import RepoBuilder, audit, git
+from tests.helpers.repo import RepoBuilder, audit, git, install_hook
 
 ZERO = "0" * 40
 
@@ -63,14 +60,7 @@ def test_git_push_of_two_new_branches_is_refused(setup):
     """`release` (new) points at the bare change; `evidence` (new) adds its record."""
     repo, remote, base, change_sha, rec_sha = setup
     repo.git("branch", "release", change_sha)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    r = subprocess.run(
-        [sys.executable, "-m", "auditui", "install-hook", "--repo", str(repo.path)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert r.returncode == 0, r.stderr
+    install_hook(repo)
     result = subprocess.run(
         ["git", "push", "origin", "evidence", "release"],
         cwd=repo.path,
