@@ -112,6 +112,13 @@ def diff_mappings(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, A
     """
     if _same(old, new):
         return []  # the common case when only a prompt moved: skip DeepDiff entirely
+    if not old or not new:
+        # A model (or policy) appearing or vanishing: every leaf is the delta, and
+        # DeepDiff would only walk the whole tree to say so (the bulk of a catalogue).
+        side, value = (1, new) if not old else (0, old)
+        leaves = _leaves([], value) if value else []
+        rows = [(".".join(str(p) for p in leaf), v) for leaf, v in leaves if leaf]
+        return [(k, None, v) if side else (k, v, None) for k, v in sorted(rows)]
     # deepdiff costs ~85 ms to import: a push that changes no config never pays it.
     from deepdiff import DeepDiff
 

@@ -224,13 +224,16 @@ class Tracker:
         pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
         self._unread = set(pending)
         reload: set[str] = set()
+        # Every tracked path's entry first, so a symlink read below sees its target
+        # as of this commit without asking git (see _target).
+        for path in pending:
+            if changes[path] is None:
+                w.entries.pop(path, None)
+            else:
+                w.entries[path] = changes[path]
         for path in pending:
             self._unread.discard(path)
             entry = changes[path]
-            if entry is None:
-                w.entries.pop(path, None)
-            else:
-                w.entries[path] = entry
             reload |= w.linked.get(path, frozenset())
             kind = self.kind(path)
             what = kind[0] if kind else "extra"
@@ -325,11 +328,20 @@ class Tracker:
             if target.startswith("/") or resolved.startswith(".."):
                 raise DocumentError(f"symlink to '{target}' leaves the repository")
             deps.add(resolved)
-            found = self.repo.lookup(w.commit, resolved)
+            found = self._target(w, resolved)
             if found is None:
                 raise DocumentError(f"symlink target '{resolved}' does not exist")
             path, entry = resolved, found
         return path, entry, deps
+
+    def _target(self, w: World, path: str) -> FileEntry | None:
+        """A path's entry at w.commit: tracked paths are current in w.entries (kept up
+        to date from raw diffs); only an untracked one costs a tree lookup."""
+        if path in w.entries:
+            return w.entries[path]
+        if self.kind(path) is not None:
+            return None  # every file the layout matches is tracked: absent means gone
+        return self.repo.lookup(w.commit, path)
 
     def _load_file(
         self, w: World, path: str, entry: FileEntry | None, spec: Collection | None
