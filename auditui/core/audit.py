@@ -190,6 +190,7 @@ def audit(
                 change.findings += found
                 change.status = "blocked"
         changes.append(change)
+    tracker.loader.save()
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
 
 
@@ -317,6 +318,7 @@ class _Walker:
     def __init__(self, tracker: Tracker, commits: list[CommitInfo]) -> None:
         self.tracker = tracker
         self.worlds: dict[str, World] = {}
+        self.first_boundary: World | None = None  # kept intact to derive the others
         self.children: dict[str, int] = {}
         self.uses: dict[int, int] = {}
         for c in commits:
@@ -324,8 +326,21 @@ class _Walker:
                 self.children[p] = self.children.get(p, 0) + 1
 
     def world(self, sha: str) -> World:
+        """The World at a commit outside the range (a boundary): read from its tree
+        the first time, and derived from that one by a single diff after that."""
         if sha not in self.worlds:
-            self._keep(sha, self.tracker.from_tree(sha))
+            if self.first_boundary is None:
+                world = self.tracker.from_tree(sha)
+                self.first_boundary = world.copy()
+            else:
+                known = self.first_boundary
+                changes = {
+                    ch.path: ch.new
+                    for ch in self.tracker.repo.diff(known.commit, sha)
+                    if self.tracker.relevant(ch.path, known)
+                }
+                world, _step = self.tracker.advance(known.copy(), sha, changes, steal=True)
+            self._keep(sha, world)
         return self.worlds[sha]
 
     def _keep(self, sha: str, world: World) -> None:

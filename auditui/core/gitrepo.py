@@ -281,6 +281,23 @@ class GitRepo:
                 )
         return commits
 
+    def diff(self, a: str, b: str) -> list[RawChange]:
+        """Raw changes from commit a to commit b (one process, whatever their distance)."""
+        try:
+            out = self._git("diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev",
+                            a, b, binary=True)  # fmt: skip
+        except _GitFailed as exc:
+            raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
+        tokens = out.decode("utf-8", "surrogateescape").split("\x00")
+        changes = []
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+            if meta.lstrip("\n").startswith(":"):
+                old_mode, new_mode, old_sha, new_sha, _status = meta.lstrip("\n")[1:].split(" ", 4)
+                changes.append(
+                    RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha))
+                )
+        return changes
+
     # -- objects -----------------------------------------------------------
 
     def _tree(self, commit_sha: str):
@@ -345,11 +362,21 @@ class GitRepo:
         except Exception:
             raise _missing(sha, "blob") from None
 
-    def read_blob(self, sha: str) -> bytes:
+    def read_blob(self, sha: str, limit: int | None = None) -> bytes:
+        """The blob's bytes; over `limit` bytes it is refused unread (one round trip:
+        the size comes with the stream header)."""
         try:
-            return self._repo.odb.stream(bytes.fromhex(sha)).read()
+            stream = self._repo.odb.stream(bytes.fromhex(sha))
         except Exception:
             raise _missing(sha, "blob") from None
+        if limit is not None and stream.size > limit:
+            from auditui.core.documents import DocumentError, check_size
+
+            while stream.read(1 << 20):  # drain in chunks: the cat-file pipe must stay
+                pass  # in step, and a huge blob is never held in memory
+            check_size(stream.size)
+            raise DocumentError("file too large")
+        return stream.read()
 
     def config_value(self, key: str) -> str | None:
         try:

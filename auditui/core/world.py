@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from auditui.core.documents import DocumentError, decode_text, parse_data
+from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, parse_data
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
@@ -92,24 +92,76 @@ def reindex(
 
 
 class Loader:
-    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly)."""
+    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly).
+
+    Parsed configs are also kept between runs in the repository's git dir: a blob id
+    names its content forever, so the cache can never be stale, and a pre-push on a
+    catalogue of thousands of files parses only what is new since the last push."""
+
+    CACHE_VERSION = 1  # bump when parsing or normalising changes what a blob yields
+    CACHE_LIMIT = 50_000  # entries kept: the working set of the last run
 
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
         self._data: dict[tuple[str, str], object] = {}
         self._text: dict[str, str | DocumentError] = {}
         self._limits: dict[str, tuple[Limit, ...]] = {}
+        self._stored: dict[str, object] | None = None  # the on-disk cache, once read
+        self._parsed_new = False
+
+    def _cache_file(self):
+        return self.repo.common_dir / "auditui" / f"parsed-v{self.CACHE_VERSION}.marshal"
+
+    def _stored_data(self) -> dict[str, object]:
+        if self._stored is None:
+            import marshal
+
+            try:
+                loaded = marshal.loads(self._cache_file().read_bytes())
+                self._stored = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError, EOFError, TypeError):
+                self._stored = {}
+        return self._stored
+
+    def save(self) -> None:
+        """Keep this run's parsed blobs for the next run (best effort: never fails)."""
+        if not self._parsed_new:
+            return
+        import marshal
+        import os
+        import tempfile
+
+        keep = {}
+        for (sha, fmt), value in list(self._data.items())[-self.CACHE_LIMIT :]:
+            keep[f"{sha}:{fmt}"] = ("\x00error", str(value)) if isinstance(
+                value, DocumentError) else value  # fmt: skip
+        target = self._cache_file()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(marshal.dumps(keep))
+            os.replace(tmp, target)
+        except (OSError, ValueError):
+            pass  # a read-only repository just parses again next time
+        self._parsed_new = False
 
     def data(self, path: str, sha: str):
-        from auditui.core.documents import check_size, format_of
+        from auditui.core.documents import format_of
 
         key = (sha, format_of(path) or path)
         if key not in self._data:
-            try:
-                check_size(self.repo.blob_size(sha))
-                self._data[key] = parse_data(path, self.repo.read_blob(sha))
-            except DocumentError as exc:
-                self._data[key] = exc
+            stored = self._stored_data().get(f"{sha}:{key[1]}", self)
+            if stored is self:
+                try:
+                    self._data[key] = parse_data(path, self.repo.read_blob(sha, MAX_BYTES))
+                except DocumentError as exc:
+                    self._data[key] = exc
+                self._parsed_new = True
+            elif isinstance(stored, tuple) and stored[:1] == ("\x00error",):
+                self._data[key] = DocumentError(stored[1])
+            else:
+                self._data[key] = stored
         value = self._data[key]
         if isinstance(value, DocumentError):
             raise value
@@ -118,10 +170,7 @@ class Loader:
     def text(self, sha: str) -> str:
         if sha not in self._text:
             try:
-                from auditui.core.documents import check_size
-
-                check_size(self.repo.blob_size(sha))
-                self._text[sha] = decode_text(self.repo.read_blob(sha))
+                self._text[sha] = decode_text(self.repo.read_blob(sha, MAX_BYTES))
             except DocumentError as exc:
                 self._text[sha] = exc
         value = self._text[sha]
