@@ -12,6 +12,7 @@ import sys
 
 from auditui import __version__
 from auditui.core.errors import AuditError, ExitCode
+from auditui.core.formats import FORMATS
 
 
 def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="judge a range of history headless (CI, scripts)")
     _add_range(p)
-    p.add_argument("--format", choices=["text", "json", "junit", "sarif", "github"],
+    p.add_argument("--format", choices=FORMATS,
                    default="text", help="report format (default: text)")  # fmt: skip
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
     p.add_argument("--verbose", "-v", action="store_true", help="show whole prompt diffs")

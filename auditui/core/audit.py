@@ -421,7 +421,7 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
         return [
             Delta(None, f"file:{POLICY_FILE}", None, new.sha if new else None, "invalid", str(exc))
         ]
-    deltas = policy_deltas(old_raw, new_raw, {})
+    deltas = policy_deltas(old_raw, new_raw)
     if not deltas and (old is None or new is None):
         # An empty policy appearing or vanishing still turns auditing on or off;
         # a reformat (both sides parse the same) is no change at all (SPEC 2).

@@ -20,11 +20,6 @@ from auditui.core.limits import Limit
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
 
-KINDS = (
-    "added", "removed", "changed", "upgrade", "downgrade", "increase", "decrease", "text",
-    "limit-added", "limit-removed", "limit-changed", "invalid",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Delta:
@@ -221,7 +216,7 @@ def model_deltas(
     return deltas
 
 
-def policy_deltas(old: dict | None, new: dict | None, scales: dict) -> list[Delta]:
+def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
     return [
         Delta(None, f"policy:{path}", o, n, classify(path, o, n, {}))
         for path, o, n in diff_mappings(old or {}, new or {})

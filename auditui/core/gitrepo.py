@@ -71,6 +71,12 @@ def _entry(mode: str, sha: str) -> FileEntry | None:
     return FileEntry(mode, sha)
 
 
+def _raw_change(meta: str, path: str) -> RawChange:
+    """One `--raw -z` entry: `:oldmode newmode oldsha newsha status` and its path."""
+    old_mode, new_mode, old_sha, new_sha, _status = meta.lstrip("\n")[1:].split(" ", 4)
+    return RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha))
+
+
 def parse_log(out: bytes) -> list[CommitInfo]:
     """Parse `git log -z --raw --format=_LOG_FORMAT` output.
 
@@ -94,10 +100,8 @@ def parse_log(out: bytes) -> list[CommitInfo]:
         sha, *parents = ids.split(" ")
         changes: list[RawChange] = []
         while i + 1 < len(tokens) and tokens[i].lstrip("\n").startswith(":"):
-            meta, path = tokens[i].lstrip("\n"), tokens[i + 1]
+            changes.append(_raw_change(tokens[i], tokens[i + 1]))
             i += 2
-            old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split(" ", 4)
-            changes.append(RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha)))
         commits.append(
             CommitInfo(
                 sha=sha,
@@ -230,13 +234,6 @@ class GitRepo:
             return []
         return [ln for ln in path.read_text(errors="replace").splitlines() if ln[:1] not in "#^"]
 
-    def is_ancestor(self, a: str, b: str) -> bool:
-        try:
-            self._git("merge-base", "--is-ancestor", a, b)
-        except _GitFailed:
-            return False
-        return True
-
     # -- history -----------------------------------------------------------
 
     def walk(self, head: str, base: str | None, exclude: tuple[str, ...] = ()) -> list[CommitInfo]:
@@ -289,14 +286,11 @@ class GitRepo:
         except _GitFailed as exc:
             raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
         tokens = out.decode("utf-8", "surrogateescape").split("\x00")
-        changes = []
-        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-            if meta.lstrip("\n").startswith(":"):
-                old_mode, new_mode, old_sha, new_sha, _status = meta.lstrip("\n")[1:].split(" ", 4)
-                changes.append(
-                    RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha))
-                )
-        return changes
+        return [
+            _raw_change(meta, path)
+            for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
+            if meta.lstrip("\n").startswith(":")
+        ]
 
     # -- objects -----------------------------------------------------------
 
@@ -355,12 +349,6 @@ class GitRepo:
 
         visit(self._tree(commit_sha))
         return out
-
-    def blob_size(self, sha: str) -> int:
-        try:
-            return self._repo.odb.info(bytes.fromhex(sha)).size
-        except Exception:
-            raise _missing(sha, "blob") from None
 
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
         """The blob's bytes; over `limit` bytes it is refused unread (one round trip:
