@@ -20,9 +20,11 @@ from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas,
 from auditui.core.documents import DocumentError
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
+from auditui.core.keypaths import split_key
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
 from auditui.core.rollout import rollout_findings
+from auditui.core.values import same_value
 from auditui.core.world import Loader, Step, Tracker, World
 
 Progress = Callable[[int, int], None]
@@ -236,9 +238,9 @@ def _anchors(
     for d in deltas:
         if d.model in out:
             continue
-        if d.path.startswith("file:"):
-            path = d.path.removeprefix("file:")
-            out.setdefault(d.model, (path, 1))
+        if d.kind == "invalid" and d.source:
+            entry = d.path.removeprefix(f"file:{d.source}").removeprefix("#")
+            out.setdefault(d.model, (d.source, _line_of(text(d.source), entry) if entry else 1))
             continue
         if d.path.startswith("prompt:"):
             path = d.path.removeprefix("prompt:").split("#")[0]
@@ -249,7 +251,7 @@ def _anchors(
         candidates = [effective.source] if effective else []
         candidates += [tracker.layout.defaults or "", POLICY_FILE, tracker.signers_path]
         path = next((p for p in candidates if p in touched), touched[0])
-        key = d.path.removeprefix("policy:").split(".")[-1]
+        key = split_key(d.path.removeprefix("policy:"))[-1]
         out[d.model] = (path, _line_of(text(path), key))
     out.setdefault(None, next(iter(out.values())))
     return out
@@ -276,7 +278,7 @@ def _rollout_started(ctx: AuditContext, commits: list[CommitInfo]) -> dict[str, 
         _world, step = walker.step(commit)
         walker.release(commit)
         for name, old, new in step.models:
-            if value(old) != value(new):
+            if not same_value(value(old), value(new)):
                 started[name] = dt.datetime.fromisoformat(commit.committer_date)
     return started
 
@@ -382,16 +384,14 @@ def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     deltas: list[Delta] = []
     for name, old, new in step.models:
         deltas += model_deltas(name, old, new, policy, loader.text, loader.limits)
-    by_path: dict[str, dict[str, str]] = {}
-    for (path, model), message in sorted(step.errors.items()):
-        by_path.setdefault(path, {})[model] = message
-    for path, problems in by_path.items():
-        detail = "; ".join(dict.fromkeys(problems.values()))
-        # A problem of one model (a cycle, an unknown base) names it; a file that does
-        # not parse concerns every model in it, so it names none.
-        model = next(iter(problems)) if len(problems) == 1 and "" not in problems else None
-        entry = _entry_sha(world, path)
-        deltas.append(Delta(model, f"file:{path}", None, entry, "invalid", detail))
+    for (path, label), problems in _problems_by_delta(step.errors):
+        detail = "; ".join(dict.fromkeys(p.message for p in problems))
+        # A problem of one model (a cycle, a bad entry) names it; a file that does not
+        # parse concerns every model in it, so it names none.
+        models = {p.model for p in problems}
+        model = models.pop() if len(models) == 1 else None
+        deltas.append(Delta(model, f"file:{path}{label}", None, _entry_sha(world, path),
+                            "invalid", detail, source=path))  # fmt: skip
     if step.policy is not None:
         deltas += _policy_deltas(tracker, *step.policy)
     if step.signers is not None:
@@ -401,6 +401,15 @@ def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
             Delta(None, "signers", old.sha if old else None, new.sha if new else None, kind)
         )
     return deltas
+
+
+def _problems_by_delta(errors: dict) -> list[tuple[tuple[str, str], list]]:
+    """World problems grouped by the invalid delta that reports them: one per bad
+    collection entry (`file:<path>#<entry>`), one per file for everything else."""
+    groups: dict[tuple[str, str], list] = {}
+    for (path, label), problem in sorted(errors.items()):
+        groups.setdefault((path, label if label.startswith("#") else ""), []).append(problem)
+    return sorted(groups.items())
 
 
 def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | None) -> list[Delta]:
@@ -419,7 +428,15 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
         new_raw = raw(new)
     except (DocumentError, AuditError) as exc:
         return [
-            Delta(None, f"file:{POLICY_FILE}", None, new.sha if new else None, "invalid", str(exc))
+            Delta(
+                None,
+                f"file:{POLICY_FILE}",
+                None,
+                new.sha if new else None,
+                "invalid",
+                str(exc),
+                source=POLICY_FILE,
+            )
         ]
     deltas = policy_deltas(old_raw, new_raw)
     if not deltas and (old is None or new is None):
@@ -485,7 +502,7 @@ class _Records:
 def _judge(change: Change, records: _Records, policy: Policy) -> None:
     findings = [
         Finding("AUD009", f"{d.path.removeprefix('file:')}: {d.detail}", d.model,
-                d.path.removeprefix("file:"))
+                d.source or d.path.removeprefix("file:"))
         for d in change.deltas
         if d.kind == "invalid"
     ]  # fmt: skip

@@ -16,9 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from auditui.core.globs import match_key
+from auditui.core.keypaths import join_key
 from auditui.core.limits import Limit
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
+from auditui.core.values import canonical, is_number, same_value
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Delta:
     # Not part of the contract or the fingerprint: a unified diff for `text`, the
     # parser's message for `invalid`, shown to reviewers.
     detail: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)  # the file an `invalid` is about
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -46,10 +49,6 @@ class Delta:
         return self.kind.startswith("limit-")
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def classify(path: str, old: Any, new: Any, scales: dict[str, tuple[str, ...]]) -> str:
     if old is None:
         return "added"
@@ -58,7 +57,7 @@ def classify(path: str, old: Any, new: Any, scales: dict[str, tuple[str, ...]]) 
     scale = scales.get(path)
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
-    if _is_number(old) and _is_number(new):
+    if is_number(old) and is_number(new):
         return "increase" if new > old else "decrease"
     return "changed"
 
@@ -66,84 +65,44 @@ def classify(path: str, old: Any, new: Any, scales: dict[str, tuple[str, ...]]) 
 _MISSING = object()
 
 
-def _leaves(prefix: list, value: Any) -> list[tuple[list, Any]]:
+def _leaves(prefix: tuple, value: Any) -> list[tuple[tuple, Any]]:
     if isinstance(value, dict) and value:
         out = []
         for k, v in value.items():
-            out.extend(_leaves([*prefix, k], v))
+            out.extend(_leaves((*prefix, k), v))
         return out
     return [(prefix, value)]
 
 
-def _get(data: Any, path: list) -> Any:
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return _MISSING
-        data = data[part]
-    return data
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal in value and kind: 1 and 1.0 are the same setting, True and 1 are not."""
-    if a is _MISSING or b is _MISSING:
-        return a is b
-    if _is_number(a) and _is_number(b):
-        return a == b
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b
-
-
 def diff_mappings(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(dotted path, old, new) for every leaf that differs; lists count as leaves.
+    """(path, old, new) for every leaf setting that differs, sorted by path; lists are
+    leaves. Each delta names one setting a reviewer recognises, compared with
+    `same_value` (the one notion of equal), its path unique (see keypaths)."""
+    out: list[tuple[str, Any, Any]] = []
+    _diff((), old, new, out)
+    out.sort(key=lambda row: row[0])
+    return out
 
-    DeepDiff finds the differences (`_same` then treats 1 and 1.0 as equal); we collapse list
-    element changes to the whole list and expand added/removed tables to leaves, so
-    each delta names one setting a reviewer recognises.
-    """
-    if _same(old, new):
-        return []  # the common case when only a prompt moved: skip DeepDiff entirely
-    if not old or not new:
-        # A model (or policy) appearing or vanishing: every leaf is the delta, and
-        # DeepDiff would only walk the whole tree to say so (the bulk of a catalogue).
-        side, value = (1, new) if not old else (0, old)
-        leaves = _leaves([], value) if value else []
-        rows = [(".".join(str(p) for p in leaf), v) for leaf, v in leaves if leaf]
-        return [(k, None, v) if side else (k, v, None) for k, v in sorted(rows)]
-    # deepdiff costs ~85 ms to import: a push that changes no config never pays it.
-    from deepdiff import DeepDiff
 
-    diff = DeepDiff(old, new, view="tree", verbose_level=2)
-    paths: set[tuple] = set()
-    for levels in diff.values():
-        for level in levels:
-            path = level.path(output_format="list")
-            for i, part in enumerate(path):
-                if isinstance(part, int):
-                    path = path[:i]
-                    break
-            paths.add(tuple(path))
-    out: dict[str, tuple[Any, Any]] = {}
-    for path in paths:
-        o, n = _get(old, list(path)), _get(new, list(path))
-        pairs: dict[tuple, list] = {}
-        for side, value in ((0, o), (1, n)):
-            if value is _MISSING:
-                continue
-            if not path and value == {}:
-                continue  # a model or policy appearing from nothing: only its leaves count
-            for leaf, v in _leaves(list(path), value):
-                pairs.setdefault(tuple(leaf), [_MISSING, _MISSING])[side] = v
-        for leaf, (lo, ln) in pairs.items():
-            if _same(lo, ln):
-                continue
-            dotted = ".".join(str(p) for p in leaf)
-            out[dotted] = (None if lo is _MISSING else lo, None if ln is _MISSING else ln)
-    return [(k, *out[k]) for k in sorted(out)]
+def _diff(prefix: tuple, old: Any, new: Any, out: list) -> None:
+    if old is new:
+        return  # merged configs share the subtrees they inherit: nothing to walk
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            _diff((*prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out)
+        return
+    if same_value(old, new):
+        return
+    # A setting added, removed, or changing shape (a value becoming a table): pair
+    # the leaves of both sides by path.
+    pairs: dict[tuple, list] = {}
+    for side, value in ((0, old), (1, new)):
+        if value is not _MISSING:
+            for leaf, v in _leaves(prefix, value):
+                pairs.setdefault(leaf, [_MISSING, _MISSING])[side] = v
+    for leaf, (o, n) in pairs.items():
+        if leaf and not same_value(o, n):
+            out.append((join_key(leaf), None if o is _MISSING else o, None if n is _MISSING else n))
 
 
 def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta]:
@@ -223,20 +182,9 @@ def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
     ]
 
 
-def _canon_value(value: Any) -> Any:
-    """1.0 and 1 are the same setting (see `_same`), so they must fingerprint alike."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, list):
-        return [_canon_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _canon_value(v) for k, v in value.items()}
-    return value
-
-
 def _canonical(delta: Delta) -> str:
     return json.dumps(
-        [delta.model, delta.path, delta.kind, _canon_value(delta.old), _canon_value(delta.new)],
+        [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -10,6 +10,8 @@ import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
+from auditui.core.keypaths import split_segments
+
 
 @lru_cache(maxsize=512)
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -118,6 +120,6 @@ def match_key(patterns: tuple[str, ...] | list[str], dotted: str) -> bool:
     Matching prefixes lets `notes` cover `notes.author` and `reasoning` watch
     `reasoning.effort`, which is what people write in [watch].
     """
-    parts = dotted.split(".")
+    parts = split_segments(dotted)  # a quoted key with a dot in it is one part
     prefixes = [".".join(parts[: k + 1]) for k in range(len(parts))]
     return any(fnmatchcase(p, pat) for pat in patterns for p in prefixes)

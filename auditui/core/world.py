@@ -12,17 +12,18 @@ import posixpath
 from dataclasses import dataclass, field
 
 from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, parse_data
-from auditui.core.errors import AuditError
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
 from auditui.core.limits import Limit, extract_limits
 from auditui.core.models import (
     PROMPT_MODEL_PREFIX,
     Effective,
+    EntryProblem,
     ModelError,
     RawModel,
     ancestry,
     bound_prompts,
+    content_token,
     extends_names,
     merged_config,
     models_in_collection,
@@ -36,8 +37,22 @@ MAX_LINK_HOPS = 8
 @dataclass(frozen=True)
 class FileState:
     entry: FileEntry
-    models: tuple[RawModel, ...]  # the last good definitions
+    models: dict[str, RawModel]  # by name: the last good definition of each (never mutated)
     deps: frozenset[str] = frozenset()  # other paths read to load it (symlink targets)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file, an entry or a model cannot be judged (an AUD009 finding).
+
+    Keyed in World.errors by (path, label): label "" is the whole file, "#<entry>"
+    one collection entry, "!<model>" a model file whose name another file holds,
+    "@<model>" a model that cannot be resolved (a cycle, an unknown base)."""
+
+    message: str
+    model: str | None = None
+    token: str = ""  # content digest of a bad entry: an edit to it is reported again
+    clash: bool = False  # a name another file holds: settled by ownership, not parsing
 
 
 @dataclass
@@ -52,8 +67,9 @@ class World:
     dep_index: dict[str, frozenset[str]] = field(default_factory=dict)
     linked: dict[str, frozenset[str]] = field(default_factory=dict)  # target -> link files
     via: dict[str, frozenset[str]] = field(default_factory=dict)  # prompt/defaults -> targets
-    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, model) -> msg
+    errors: dict[tuple[str, str], Problem] = field(default_factory=dict)  # see Problem
     bound: dict[str, int] = field(default_factory=dict)
+    claims: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> defining files
 
     def copy(self) -> World:
         return World(
@@ -61,7 +77,7 @@ class World:
             defaults=self.defaults, raw=dict(self.raw), effective=dict(self.effective),
             deps_of=dict(self.deps_of), dep_index=dict(self.dep_index),
             linked=dict(self.linked), via=dict(self.via), errors=dict(self.errors),
-            bound=dict(self.bound),
+            bound=dict(self.bound), claims=dict(self.claims),
         )  # fmt: skip
 
 
@@ -70,7 +86,7 @@ class Step:
     """What one commit did, relative to the world it was applied to."""
 
     models: list[tuple[str, Effective | None, Effective | None]]
-    errors: dict[tuple[str, str], str]  # problems new (or changed) at this commit
+    errors: dict[tuple[str, str], Problem]  # problems new (or changed) at this commit
     policy: tuple[FileEntry | None, FileEntry | None] | None
     signers: tuple[FileEntry | None, FileEntry | None] | None
 
@@ -187,6 +203,13 @@ class Loader:
         return self._limits[sha]
 
 
+def _name_key(model: RawModel) -> tuple[str, str]:
+    """Where a clash over this model's name is reported: its collection entry, or
+    its model file."""
+    label = "#" + model.entry if model.entry is not None else "!" + model.name
+    return (model.source, label)
+
+
 class Tracker:
     """Builds and advances Worlds under one policy's layout."""
 
@@ -197,8 +220,6 @@ class Tracker:
         self.loader = loader or Loader(repo)
         self.signers_path = policy.approvals.allowed_signers
         self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
-        self.clashes: list[str] = []  # files whose model names collide (naming = "stem")
-        self._unread: set[str] = set()  # files a commit changes that are not re-read yet
 
     # -- what a path is ----------------------------------------------------
 
@@ -245,14 +266,7 @@ class Tracker:
         """The world at `commit`, read from its tree (used for a range's base)."""
         entries = self.repo.list_files(commit, self.patterns())
         changes = {p: e for p, e in entries.items() if self.kind(p) is not None}
-        self.clashes.clear()
-        world, step = self.advance(World(), commit, changes, steal=True)
-        if self.clashes:
-            path = self.clashes[0]
-            raise AuditError(
-                f"{path}: {step.errors[(path, '')].split(';')[0]} (models are named by file stem)",
-                'hint: set [layout] naming = "path" in .auditui.toml',
-            )
+        world, _step = self.advance(World(), commit, changes, steal=True)
         return world
 
     def advance(
@@ -269,10 +283,10 @@ class Tracker:
         prompts_touched: set[str] = set()
         all_dirty = False
 
-        # Deletions first, so a file renamed to another format is not a name clash.
+        # Deletions first, then by path: the order files are read in never decides
+        # who owns a name (that is settled once all are read, see _settle).
         pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
-        self._unread = set(pending)
-        reload: set[str] = set()
+        named: set[str] = set()  # model names whose definitions moved
         # Every tracked path's entry first, so a symlink read below sees its target
         # as of this commit without asking git (see _target).
         for path in pending:
@@ -280,41 +294,29 @@ class Tracker:
                 w.entries.pop(path, None)
             else:
                 w.entries[path] = changes[path]
-        for path in pending:
-            self._unread.discard(path)
-            entry = changes[path]
-            reload |= w.linked.get(path, frozenset())
+        # Then each changed path, and the symlinks whose target this commit edited,
+        # re-read as if they changed.
+        relinked = sorted(set().union(*(w.linked.get(p, ()) for p in pending)) - set(changes))
+        for path in [*pending, *relinked]:
+            entry = changes[path] if path in changes else w.entries.get(path)
+            if path not in changes and entry is None:
+                continue
             kind = self.kind(path)
             what = kind[0] if kind else "extra"
             if what == "defaults":
                 all_dirty = True
                 self._load_defaults(w, path, entry)
             elif what in ("model", "collection"):
-                dirty |= self._load_file(w, path, entry, kind[1] if kind else None)
+                named |= self._load_file(w, path, entry, kind[1] if kind else None)
             elif what == "prompt":
                 prompts_touched.add(path)
                 self._check_prompt(w, path, entry)
-            if what == "extra":
+            elif path in changes:
                 w.errors.pop((path, ""), None)
-            if what not in ("model", "collection"):
-                dirty |= w.dep_index.get(path, frozenset())
-        # Symlinks whose target this commit edited: re-read them as if they changed.
-        for path in sorted(reload - set(changes)):
-            entry = w.entries.get(path)
-            if entry is None:
-                continue
-            kind = self.kind(path)
-            what = kind[0] if kind else "extra"
-            if what in ("model", "collection"):
-                dirty |= self._load_file(w, path, entry, kind[1] if kind else None)
-            elif what == "defaults":
-                all_dirty = True
-                self._load_defaults(w, path, entry)
-            else:  # a prompt read through a link: its models' text moved
-                if what == "prompt":
-                    prompts_touched.add(path)
-                    self._check_prompt(w, path, entry)
-                dirty |= w.dep_index.get(path, frozenset())
+            # Whatever globs it also matches, a file a model reads is its dependency
+            # (a prompt that is also a model file, a symlink target).
+            dirty |= w.dep_index.get(path, frozenset())
+        dirty |= self._settle(w, named)
 
         if all_dirty:
             dirty = set(w.raw) | set(w.effective)
@@ -353,7 +355,12 @@ class Tracker:
             ],
             # New or changed problems, and any in a file this commit touched: editing a
             # file that stays broken is still a change nobody can evaluate.
-            errors={k: v for k, v in w.errors.items() if old_errors.get(k) != v or k[0] in changes},
+            # An entry's problem is reported again when the entry itself changes (its token).
+            errors={
+                k: v
+                for k, v in w.errors.items()
+                if old_errors.get(k) != v or (k[0] in changes and k[1][:1] in ("", "@"))
+            },
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,
         )
@@ -395,55 +402,84 @@ class Tracker:
     def _load_file(
         self, w: World, path: str, entry: FileEntry | None, spec: Collection | None
     ) -> set[str]:
-        """Re-read one model or collection file; returns the model names it touched."""
+        """Re-read one model or collection file; returns the names whose definition in
+        it changed (who owns a name is decided after every changed file is read)."""
         old = w.files.get(path)
-        old_names = {m.name for m in old.models} if old else set()
-        for key in [k for k in w.errors if k[0] == path and k[1] == ""]:
-            del w.errors[key]
+        old_models = old.models if old else {}
+        for key in [k for k in w.errors if k[0] == path and k[1][:1] != "@"]:
+            if not w.errors[key].clash:
+                del w.errors[key]  # its own problems are found again below
         old_deps = old.deps if old else frozenset()
-        if entry is None:
-            self._set_models(w, path, old, ())
-            w.files.pop(path, None)
-            self._set_links(w, path, old_deps, frozenset())
-            return old_names
         deps: set[str] = set()
-        try:
-            real_path, real_entry, _ = self._read_through(w, path, entry, deps)
-            doc = self.loader.data(real_path, real_entry.sha)
-            if spec is not None:
-                models = models_in_collection(path, doc, spec, self.layout)
-            else:
-                models = models_in_file(path, doc, self.layout)
-            for m in models:
-                owner = w.raw.get(m.name)
-                # An owner this commit also changes may give the model up (an entry moved
-                # between files): only a name still taken once it is re-read is a clash.
-                if owner is not None and owner.source != path and owner.source not in self._unread:
-                    self.clashes.append(path)
-                    raise ModelError(
-                        f"model '{m.name}' is already defined by {owner.source}; "
-                        'set [layout] naming = "path" to name models by path'
-                    )
-        except (DocumentError, ModelError) as exc:
-            w.errors[(path, "")] = str(exc)
-            self._set_links(w, path, old_deps, frozenset(deps))
-            if old is not None:
-                w.files[path] = FileState(entry, old.models, frozenset(deps))
-            return set()
-        self._set_models(w, path, old, tuple(models))
-        w.files[path] = FileState(entry, tuple(models), frozenset(deps))
+        problems: list[EntryProblem] = []
+        if entry is None:
+            models: dict[str, RawModel] = {}
+            w.files.pop(path, None)
+        else:
+            try:
+                real_path, real_entry, _ = self._read_through(w, path, entry, deps)
+                doc = self.loader.data(real_path, real_entry.sha)
+                if spec is not None:
+                    found, problems = models_in_collection(path, doc, spec, self.layout)
+                else:
+                    found = models_in_file(path, doc, self.layout)
+            except (DocumentError, ModelError) as exc:
+                # The whole file is unreadable: every model keeps its last good config.
+                w.errors[(path, "")] = Problem(str(exc))
+                self._set_links(w, path, old_deps, frozenset(deps))
+                if old is not None:
+                    w.files[path] = FileState(entry, old.models, frozenset(deps))
+                return set()
+            models = {m.name: m for m in found}
+            for problem in problems:
+                w.errors[(path, "#" + problem.label)] = Problem(
+                    problem.message, problem.model, problem.token
+                )
+                if problem.model in old_models:  # a bad entry keeps its last good config
+                    models[problem.model] = old_models[problem.model]
+            w.files[path] = FileState(entry, models, frozenset(deps))
         self._set_links(w, path, old_deps, frozenset(deps))
-        return old_names | {m.name for m in models}
+        reindex(w.claims, path, frozenset(old_models), frozenset(models))
+        for name in old_models.keys() - models.keys():
+            w.errors.pop(_name_key(old_models[name]), None)  # a clash it no longer has
+        return {n for n in old_models.keys() | models.keys()
+                if old_models.get(n) != models.get(n)}  # fmt: skip
 
-    def _set_models(
-        self, w: World, path: str, old: FileState | None, models: tuple[RawModel, ...]
-    ) -> None:
-        if old is not None:
-            for m in old.models:
-                if w.raw.get(m.name) is not None and w.raw[m.name].source == path:
-                    del w.raw[m.name]
-        for m in models:
-            w.raw[m.name] = m
+    def _settle(self, w: World, names: set[str]) -> set[str]:
+        """Decide who defines each name: a file keeps a name as long as it defines it
+        (so blame never flips between commits); a name nobody holds goes to the first
+        file (by path) defining it; every other file defining it gets a clash. Returns
+        the names whose definition moved."""
+        moved = set()
+        for name in sorted(names):
+            claims = w.claims.get(name, frozenset())
+            current = w.raw.get(name)
+            owner = current.source if current is not None and current.source in claims else None
+            if owner is None and claims:
+                owner = min(claims)
+            for path in sorted(claims):
+                model = w.files[path].models[name]
+                key = _name_key(model)
+                existing = w.errors.get(key)
+                if existing is not None and not existing.clash:
+                    continue  # a bad entry's own problem says more than the clash
+                if path == owner:
+                    w.errors.pop(key, None)
+                    continue
+                fix = ('set [layout] naming = "path" to name models by path'
+                       if self.layout.naming == "stem" else "rename one of them")  # fmt: skip
+                w.errors[key] = Problem(
+                    f"model '{name}' is already defined by {owner}; {fix}",
+                    name, content_token(model.data), clash=True,
+                )  # fmt: skip
+            new = w.files[owner].models[name] if owner is not None else None
+            if new != current:
+                moved.add(name)
+                if new is None:
+                    w.raw.pop(name, None)
+                else:
+                    w.raw[name] = new
+        return moved
 
     def _set_links(self, w: World, path: str, old: frozenset[str], deps: frozenset[str]) -> None:
         reindex(w.linked, path, old, deps)
@@ -464,7 +500,7 @@ class Tracker:
             if not isinstance(doc, dict):
                 raise DocumentError("defaults must be a mapping")
         except DocumentError as exc:
-            w.errors[(path, "")] = str(exc)
+            w.errors[(path, "")] = Problem(str(exc))
             return
         w.defaults = {k: v for k, v in doc.items() if k not in ("extends", "deployed")}
 
@@ -476,7 +512,7 @@ class Tracker:
             _, entry, _ = self._follow(w, path, entry)
             self.loader.text(entry.sha)
         except DocumentError as exc:
-            w.errors[(path, "")] = str(exc)
+            w.errors[(path, "")] = Problem(str(exc))
 
     # -- resolving models --------------------------------------------------
 
@@ -511,8 +547,8 @@ class Tracker:
         """Recompute one model's effective config; returns prompts whose bound state flipped."""
         raw = w.raw.get(name)
         old = w.effective.get(name)
-        key = (raw.source if raw else "", name)
-        stale = [k for k in w.errors if k[1] == name]
+        key = (raw.source if raw else "", "@" + name)
+        stale = [k for k in w.errors if k[1] == key[1]]
         for k in stale:
             del w.errors[k]
         new: Effective | None = None
@@ -531,12 +567,12 @@ class Tracker:
                     try:
                         self.loader.text(entry.sha)
                     except DocumentError as exc:
-                        w.errors[(p, "")] = str(exc)
+                        w.errors[(p, "")] = Problem(str(exc))
                         raise
                     prompts.append((p, entry.sha))
                 new = Effective(name, raw.source, config, tuple(prompts))
             except ModelError as exc:
-                w.errors[key] = str(exc)
+                w.errors[key] = Problem(str(exc), name)
                 new = old
                 # Depend on every name the broken chain reaches (not only a missing one), so
                 # fixing any link of it (a base appearing, a cycle broken) re-resolves this.

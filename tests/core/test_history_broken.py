@@ -140,7 +140,7 @@ def test_deleting_a_broken_file_removes_its_last_good_models(repo):
     assert triples(deleted) == [("a", "x", 1, None, "removed")]
 
 
-def test_broken_collection_keeps_every_entry_at_its_last_good_config(tmp_path):
+def test_unparsable_collection_keeps_every_entry_at_its_last_good_config(tmp_path):
     policy = DEFAULT_POLICY + (
         '\n[[layout.collection]]\npath = "catalogue.yml"\nitems = "list"\nname_key = "name"\n'
     )
@@ -149,14 +149,34 @@ def test_broken_collection_keeps_every_entry_at_its_last_good_config(tmp_path):
     r.start({"catalogue.yml": good})
     base = r.head()
     r.commit("break", {"catalogue.yml": "- name: m1\n  t: [\n"})
-    r.commit("entry without name", {"catalogue.yml": "- t: 1\n"})
-    r.commit(
-        "repair, moving m2 only", {"catalogue.yml": "- name: m1\n  t: 1\n- name: m2\n  t: 2\n"}
-    )
-    broken, nameless, repair = audit(r, base).changes
-    assert broken.rules == ["AUD009"] and nameless.rules == ["AUD009"]
-    assert "entry 1 has no 'name'" in nameless.findings[0].message
+    r.commit("repair, moving m2 only", {"catalogue.yml": "- name: m1\n  t: 1\n- name: m2\n  t: 2\n"})
+    broken, repair = audit(r, base).changes
+    assert broken.rules == ["AUD009"]
+    assert triples(broken) == [
+        (None, "file:catalogue.yml", None, r.git("rev-parse", "HEAD~1:catalogue.yml"), "invalid")
+    ]
     assert triples(repair) == [("m2", "t", 1, 2, "increase")]
+
+
+def test_a_nameless_entry_is_one_finding_and_the_others_are_judged(tmp_path):
+    policy = DEFAULT_POLICY + (
+        '\n[[layout.collection]]\npath = "catalogue.yml"\nitems = "list"\nname_key = "name"\n'
+    )
+    r = RepoBuilder(tmp_path / "r", policy=policy)
+    r.start({"catalogue.yml": "- name: m1\n  t: 1\n- name: m2\n  t: 1\n"})
+    base = r.head()
+    # m1 loses its name (a nameless entry cannot say which model it was: m1 is gone)
+    # while m2 really changes in the same commit.
+    r.commit("nameless", {"catalogue.yml": "- t: 1\n- name: m2\n  t: 5\n"})
+    (change,) = audit(r, base).changes
+    assert [(d.model, d.path, d.kind) for d in change.deltas] == [
+        (None, "file:catalogue.yml#1", "invalid"),
+        ("m1", "t", "removed"),
+        ("m2", "t", "increase"),
+    ]
+    (finding,) = [f for f in change.findings if f.rule == "AUD009"]
+    assert finding.message == "catalogue.yml#1: entry 1 has no 'name' field naming the model"
+    assert finding.file == "catalogue.yml"
 
 
 def test_broken_at_the_base_then_repaired(repo):

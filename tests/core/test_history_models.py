@@ -426,7 +426,7 @@ STEM_POLICY = DEFAULT_POLICY.replace(
 )
 
 
-def test_colliding_stems_at_the_base_cannot_be_judged(tmp_path):
+def test_colliding_stems_at_the_base_are_judged_not_a_failed_run(tmp_path):
     r = RepoBuilder(tmp_path / "r", policy=STEM_POLICY)
     r.start(
         {
@@ -435,14 +435,21 @@ def test_colliding_stems_at_the_base_cannot_be_judged(tmp_path):
         }
     )
     base = r.head()
-    r.commit("edit", {"providers/azure/models/gpt-5.toml": "t = 2\n"})
-    with pytest.raises(AuditError) as info:
-        audit(r, base)
-    err = info.value
-    assert "gpt-5" in err.message
-    assert "providers/" in err.message
-    assert "stem" in err.message
-    assert err.hint is not None and 'naming = "path"' in err.hint
+    r.commit("edit the holder", {"providers/azure/models/gpt-5.toml": "t = 2\n"})
+    r.commit("edit the other", {"providers/openai/models/gpt-5.toml": "t = 3\n"})
+    r.commit("edit the holder again", {"providers/azure/models/gpt-5.toml": "t = 4\n"})
+    holder, other, again = audit(r, base).changes
+    # The first file by path holds the name at the base, and keeps it: every edit to
+    # it is judged; the clash is blamed on the other file, when it is edited.
+    assert triples(holder) == [("gpt-5", "t", 1, 2, "increase")]
+    assert [(d.model, d.path, d.kind) for d in other.deltas] == [
+        ("gpt-5", "file:providers/openai/models/gpt-5.toml", "invalid")
+    ]
+    (finding,) = other.findings
+    assert finding.rule == "AUD009" and finding.model == "gpt-5"
+    assert "already defined by providers/azure/models/gpt-5.toml" in finding.message
+    assert 'naming = "path"' in finding.message
+    assert triples(again) == [("gpt-5", "t", 2, 4, "increase")]
 
 
 def test_colliding_stems_introduced_mid_history_is_aud009(tmp_path):

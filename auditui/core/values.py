@@ -1,0 +1,44 @@
+"""One notion of "the same value", used everywhere configs are compared.
+
+Parsed configs are plain JSON-like data. Python's `==` is the wrong test for them:
+it says `1 == True` (so `1 -> true` would hide) and compares containers with the
+same blind spot. TOML and YAML write one number as `1` or `1.0`, which must stay
+one setting. Every comparison of settings (the world's step, the diff, rollout
+stages, fingerprints) goes through this module so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_number(value: Any) -> bool:
+    """A number setting: int or float, never a boolean (bool is an int in Python)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal in value and kind: 1 and 1.0 are the same setting, True and 1 are not."""
+    if a is b:
+        return True
+    if is_number(a) and is_number(b):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return a == b
+
+
+def canonical(value: Any) -> Any:
+    """The form a value is fingerprinted in: values `same_value` calls equal map to
+    one form (1.0 -> 1), and no two it tells apart do."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    return value
