@@ -196,9 +196,13 @@ def audit(
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
 
 
-def _line_of(text: str, needle: str) -> int:
+def _line_of(text: str, needle: str, whole: bool = False) -> int:
+    """The first line holding `needle` (as a whole token when `whole`), else 1."""
+    import re
+
+    token = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w.-])") if whole and needle else None
     for n, line in enumerate(text.splitlines(), 1):
-        if needle and needle in line:
+        if needle and (token.search(line) if token else needle in line):
             return n
     return 1
 
@@ -239,8 +243,10 @@ def _anchors(
         if d.model in out:
             continue
         if d.kind == "invalid" and d.source:
+            # A bad entry with a name points at the name; a nameless one at the file.
             entry = d.path.removeprefix(f"file:{d.source}").removeprefix("#")
-            out.setdefault(d.model, (d.source, _line_of(text(d.source), entry) if entry else 1))
+            line = _line_of(text(d.source), entry, whole=True) if entry and d.model else 1
+            out.setdefault(d.model, (d.source, line))
             continue
         if d.path.startswith("prompt:"):
             path = d.path.removeprefix("prompt:").split("#")[0]

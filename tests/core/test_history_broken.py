@@ -149,7 +149,9 @@ def test_unparsable_collection_keeps_every_entry_at_its_last_good_config(tmp_pat
     r.start({"catalogue.yml": good})
     base = r.head()
     r.commit("break", {"catalogue.yml": "- name: m1\n  t: [\n"})
-    r.commit("repair, moving m2 only", {"catalogue.yml": "- name: m1\n  t: 1\n- name: m2\n  t: 2\n"})
+    r.commit(
+        "repair, moving m2 only", {"catalogue.yml": "- name: m1\n  t: 1\n- name: m2\n  t: 2\n"}
+    )
     broken, repair = audit(r, base).changes
     assert broken.rules == ["AUD009"]
     assert triples(broken) == [

@@ -16,5 +16,7 @@ def test_change_to_model_named_prompt_colon_is_not_invisible(tmp_path):
     repo.commit("raise", {"catalogue.json": '{"prompt:x": {"t": 2}}'})
     (change,) = audit(repo, base).changes
     assert change.rules == ["AUD009"]
-    assert [(d.path, d.kind) for d in change.deltas] == [("file:catalogue.json#prompt:x", "invalid")]
+    assert [(d.path, d.kind) for d in change.deltas] == [
+        ("file:catalogue.json#prompt:x", "invalid")
+    ]
     assert "reserved" in change.findings[0].message
