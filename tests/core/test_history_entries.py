@@ -25,12 +25,13 @@ def test_a_duplicated_entry_is_one_finding_and_the_other_entries_are_judged(tmp_
     r = RepoBuilder(tmp_path / "r", POLICY)
     r.start({"settings.yml": "- name: a\n  t: 1\n- name: b\n  t: 1\n"})
     base = r.head()
-    r.commit("dup a, edit b", {"settings.yml": "- name: a\n  t: 1\n- name: b\n  t: 2\n"
-                                               "- name: a\n  t: 9\n"})  # fmt: skip
-    r.commit("edit b while a is still doubled", {"settings.yml": "- name: a\n  t: 1\n"
-                                                 "- name: b\n  t: 3\n- name: a\n  t: 9\n"})  # fmt: skip
-    r.commit("edit one of the doubles", {"settings.yml": "- name: a\n  t: 1\n"
-                                         "- name: b\n  t: 3\n- name: a\n  t: 8\n"})  # fmt: skip
+
+    def doubled(b: int, second_a: int) -> str:
+        return f"- name: a\n  t: 1\n- name: b\n  t: {b}\n- name: a\n  t: {second_a}\n"
+
+    r.commit("dup a, edit b", {"settings.yml": doubled(2, 9)})
+    r.commit("edit b while a is still doubled", {"settings.yml": doubled(3, 9)})
+    r.commit("edit one of the doubles", {"settings.yml": doubled(3, 8)})
     r.commit("drop the double, raise a", {"settings.yml": "- name: a\n  t: 5\n- name: b\n  t: 3\n"})
     dup, edit_b, edit_dup, fixed = audit(r, base).changes
 

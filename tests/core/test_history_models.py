@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from auditui.core.errors import AuditError
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
 
 

@@ -42,8 +42,8 @@ effort = "{nested}"
 def test_a_literal_dotted_key_and_a_nested_key_are_two_settings(repo):
     repo.start({"models/a.toml": NESTED_AND_DOTTED.format(flat="high", nested="high")})
     base = repo.head()
-    repo.commit("both move", {"models/a.toml": NESTED_AND_DOTTED.format(flat="low",
-                                                                         nested="medium")})  # fmt: skip
+    moved = NESTED_AND_DOTTED.format(flat="low", nested="medium")
+    repo.commit("both move", {"models/a.toml": moved})
     (change,) = audit(repo, base).changes
     assert triples(change) == [
         ("a", '"reasoning.effort"', "high", "low", "changed"),
