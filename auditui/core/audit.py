@@ -389,7 +389,7 @@ def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     loader, policy = tracker.loader, tracker.policy
     deltas: list[Delta] = []
     for name, old, new in step.models:
-        deltas += model_deltas(name, old, new, policy, loader.text, loader.limits)
+        deltas += model_deltas(name, old, new, policy, loader.text, loader.limit_pairs)
     for (path, label), problems in _problems_by_delta(step.errors):
         detail = "; ".join(dict.fromkeys(p.message for p in problems))
         # A problem of one model (a cycle, a bad entry) names it; a file that does not

@@ -114,28 +114,26 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
     return deltas
 
 
+LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
+
+
 def limit_deltas(
-    name: str, prompt: str, old: tuple[Limit, ...], new: tuple[Limit, ...]
+    name: str, prompt: str, pairs: list[tuple[Limit | None, Limit | None]]
 ) -> list[Delta]:
-    """Pair limits by (unit, what they govern); a different max is `limit-changed`."""
+    """One delta per limit that changed where it stands (see limits.pair_limits)."""
     path = f"prompt:{prompt}#limits"
-    groups: dict[tuple, tuple[list[Limit], list[Limit]]] = {}
-    for side, limits in ((0, old), (1, new)):
-        for lim in limits:
-            groups.setdefault((lim.unit, lim.applies_to or ""), ([], []))[side].append(lim)
-    out = []
-    for key in sorted(groups):
-        olds, news = (sorted(x, key=lambda lim: lim.max) for x in groups[key])
-        unchanged = [lim for lim in olds if lim in news]
-        olds = [lim for lim in olds if lim not in unchanged]
-        news = [lim for lim in news if lim not in unchanged]
-        for o, n in zip(olds, news, strict=False):
-            out.append(Delta(name, path, o.as_dict(), n.as_dict(), "limit-changed"))
-        for o in olds[len(news) :]:
-            out.append(Delta(name, path, o.as_dict(), None, "limit-removed"))
-        for n in news[len(olds) :]:
-            out.append(Delta(name, path, None, n.as_dict(), "limit-added"))
-    return out
+    kinds = {(True, True): "limit-changed", (True, False): "limit-removed",
+             (False, True): "limit-added"}  # fmt: skip
+    return [
+        Delta(
+            name,
+            path,
+            o.as_dict() if o else None,
+            n.as_dict() if n else None,
+            kinds[(o is not None, n is not None)],
+        )  # fmt: skip
+        for o, n in pairs
+    ]
 
 
 def text_diff(path: str, old: str, new: str, context: int = 2) -> str:
@@ -157,7 +155,7 @@ def model_deltas(
     new: Effective | None,
     policy: Policy,
     read_text: Callable[[str], str],
-    limits_of: Callable[[str], tuple[Limit, ...]],
+    limit_pairs: LimitPairs,
 ) -> list[Delta]:
     """Every delta of one model between two effective configs (None = absent)."""
     deltas = config_deltas(name, old.config if old else {}, new.config if new else {}, policy)
@@ -169,9 +167,7 @@ def model_deltas(
             continue
         detail = _prompt_diff(path, o, n, read_text)
         deltas.append(Delta(name, f"prompt:{path}", o, n, "text", detail))
-        deltas.extend(
-            limit_deltas(name, path, limits_of(o) if o else (), limits_of(n) if n else ())
-        )
+        deltas.extend(limit_deltas(name, path, limit_pairs(o, n)))
     return deltas
 
 

@@ -8,7 +8,7 @@ text diff is long.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -49,17 +49,43 @@ _SUFFIX = re.compile(
 )
 
 _LEAD_VERBS = re.compile(
-    r"^(?:please\s+)?(?:always\s+)?(?:keep|limit|restrict|cap|make|write|use|respond|reply|"
-    r"answer|ensure|constrain)(?:\s+(?:with|in|using))?(?:\s+|$)(?:your\s+|the\s+|all\s+)?",
+    r"^(?:(?:you|we)\s+(?:should|must|will)\s+)?(?:please\s+)?(?:always\s+)?"
+    r"(?:keep|limit|restrict|cap|make|write|use|respond|reply|answer|ensure|constrain)"
+    r"(?:\s+(?:with|in|using))?(?:\s+|$)",
     re.IGNORECASE,
 )
-_TRAIL = re.compile(  # a whole trailing word: "Again" does not end in "in"
-    r"\s*(?:\b(?:to|at|in|with|of|is|are|should\s+be|must\s+be)|:|-|—|,)\s*$", re.IGNORECASE
+# Words around the governed phrase that are not part of it (a whole word each).
+_DETERMINERS = r"(?:the|your|all|each|every|any|a|an|its|their|our|this|one|short|brief|concise)"
+_LEAD = re.compile(rf"^(?:(?:and|or|but|then|with|for|in|of)\s+|{_DETERMINERS}\s+)+",
+                   re.IGNORECASE)  # fmt: skip
+_TRAIL = re.compile(
+    r"(?:\s+|^)(?:to|at|in|with|of|is|are|be|should|must|limited|kept|ideally|roughly|about|"
+    r"approximately|strictly|always|short|brief|concise|and|or|total|no\s+longer\s+than)$",
+    re.IGNORECASE,
 )
-_MARKUP = re.compile(r"[*_`#>\"]+")
+# A clause whose subject does something ("GitHub allows repository names ..."): the
+# governed phrase is what follows the verb.
+_VERB = re.compile(r"\b(?:allows?|permits?|accepts?|supports?|takes?|gets?|has|have)\s+",
+                   re.IGNORECASE)  # fmt: skip
+# A clause that only describes the form ("3-5 sentences", "one line", "plain text").
+_FORM = re.compile(
+    r"^(?:\d|(?:one|two|three|four|five|single|a\s+single|plain|no|lowercase|optional|"
+    r"required|ideally)\b)",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|they|which|what|something)\b",
+                      re.IGNORECASE)  # fmt: skip
 _AFTER = re.compile(
-    r"^\s*(?:(?:for|in|between|per|after|before|when|during|of)\b[^.;:\n]*)", re.IGNORECASE
+    r"^\s*(?:(?:for|in|between|per|after|before|when|during)\b[^.;:\n()\"<>]*)", re.IGNORECASE
 )
+# A limit inside a quoted value of a JSON/YAML key: `"caption": "<<=200 chars>"`.
+_IN_VALUE = re.compile(
+    r"""["']?(?P<key>[A-Za-z_][\w.-]*)["']?\s*:\s*\[?\s*(?P<q>["'])(?P<value>[^"'\n]*)$"""
+)
+_CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", " — ", " – ",
+         " -- ", "|", "`\n", "```")  # fmt: skip
+_MARKUP = re.compile(r"[*`#>\"]+")
+_MAX_WORDS = 6  # longer, and it is a clause, not the phrase a limit governs
 
 
 @dataclass(frozen=True, order=True)
@@ -67,6 +93,7 @@ class Limit:
     unit: str
     max: int
     applies_to: str | None
+    at: int = field(default=0, compare=False)  # offset in the prompt text: where it stands
 
     def as_dict(self) -> dict:
         return {"unit": self.unit, "max": self.max, "applies_to": self.applies_to}
@@ -105,7 +132,7 @@ def _clause_before(text: str, lo: int, start: int) -> str:
     """The words before a limit in the same clause ("Keep final responses to"),
     looking back no further than `lo` (where the previous limit ends)."""
     cut = lo
-    for mark in (".", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#"):
+    for mark in _CUTS:
         k = text.rfind(mark, lo, start)
         if k != -1:
             cut = max(cut, k + len(mark))
@@ -113,47 +140,94 @@ def _clause_before(text: str, lo: int, start: int) -> str:
 
 
 def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
-    """The phrase a limit at text[start:end] governs, from its own clause: after it
-    ("<=25 words between tool calls") or before it ("Keep final responses to <=100
-    words"), never reaching into a neighbouring limit (text before `lo`, after `hi`)."""
+    """The phrase a limit at text[start:end] governs, or None when no phrase can be
+    named with confidence (never a fragment of markup or a neighbouring clause).
+
+    Looked for, in order: a phrase right after it ("<=25 words between tool calls");
+    the key of the quoted placeholder it sits in (`"caption": "<<=200 chars>"`); a
+    phrase before it in its own clause ("Keep final responses to <=100 words", "the
+    title (under 70 characters)"); the key of a quoted value it sits in. Nothing
+    reaches into a neighbouring limit (text before `lo`, after `hi`)."""
     after = _AFTER.match(text[end:hi])
     if after and after.group(0).strip():
         phrase = after.group(0).strip()
-        phrase = re.split(r"\s+(?:unless|except|and\s+keep|but)\b", phrase)[0]
+        phrase = re.split(r"\s+(?:unless|except|and\s+keep|but|so|if|while)\b", phrase)[0]
         phrase = re.sub(r"(?:\s+|^)(?:and|or)$", "", phrase, flags=re.IGNORECASE)
-        return _clean(re.sub(r"^(?:for|in)\s+", "", phrase, flags=re.IGNORECASE))
-    before = _MARKUP.sub("", _clause_before(text, lo, start)).strip()
-    head, colon, tail = before.rpartition(":")
-    if colon:
-        tail_clean = _TRAIL.sub("", _LEAD_VERBS.sub("", tail.strip()))
-        before = tail if _clean(tail_clean) else head
-    before = re.split(r",\s*", before)[-1]
-    before = re.sub(
-        r"^[\s\-*•>]*(?:(?:and|or|but|then)(?:\s+|$))?", "", before, flags=re.IGNORECASE
-    )
-    before = _LEAD_VERBS.sub("", before.strip())
-    before = _TRAIL.sub("", before)
-    before = _TRAIL.sub("", before)
-    return _clean(before)
+        found = _clean(re.sub(r"^(?:for|in)\s+", "", phrase, flags=re.IGNORECASE))
+        if found:
+            return found
+    line_start = text.rfind("\n", 0, start) + 1
+    quoted = _IN_VALUE.search(text, max(line_start, lo), start)
+    key = _clean(quoted.group("key")) if quoted else None
+    if quoted and quoted.group("value").lstrip().startswith("<"):
+        return key  # a placeholder: the key names what it holds
+    if quoted:
+        lo = max(lo, quoted.start("value"))
+    clause = _clause_before(text, lo, start)
+    if not clause.strip(" \t") and text[lo:start].rstrip().endswith("("):
+        # "the title (under 70 characters)": the phrase before the parenthesis.
+        paren = text.rindex("(", lo, start)
+        clause = _clause_before(text, lo, paren)
+    return _phrase_before(clause) or key
+
+
+def _phrase_before(clause: str) -> str | None:
+    clause = _MARKUP.sub("", clause)
+    head, colon, tail = clause.rpartition(":")
+    for part in [tail, head] if colon else [clause]:
+        segments = [seg for seg in re.split(r",\s*", part)]
+        for seg in reversed(segments[-2:]):
+            if _FORM.match(seg.strip()):
+                continue  # "one sentence," says how, not what: look further back
+            phrase = _tidy(seg)
+            if phrase:
+                return phrase
+            if seg.strip():
+                break
+        if colon and part is tail and tail.strip():
+            # "Final responses: at most 100 words" has the phrase before the colon;
+            # "Length limits: keep text ... to" after it.
+            continue
+    return None
+
+
+def _tidy(phrase: str) -> str | None:
+    phrase = re.sub(r"\s+", " ", phrase).strip(" -:,•>")
+    previous = None
+    while phrase != previous:  # strip until stable: "keep the title short" -> "title"
+        previous = phrase
+        phrase = _LEAD_VERBS.sub("", phrase).strip()
+        phrase = _LEAD.sub("", phrase).strip()
+        phrase = _TRAIL.sub("", phrase).strip()
+    verbs = list(_VERB.finditer(phrase))
+    if verbs:
+        phrase = phrase[verbs[-1].end() :]
+    if _PRONOUN.match(phrase) or _FORM.match(phrase):
+        return None
+    return _clean(phrase)
 
 
 def _clean(phrase: str) -> str | None:
     phrase = _MARKUP.sub("", phrase)
-    phrase = re.sub(r"\s+", " ", phrase).strip(" -:,").lower()
+    phrase = re.sub(r"(?<!\w)_+|_+(?!\w)", "", phrase)  # _emphasis_, not snake_case
+    phrase = re.sub(r"\s+", " ", phrase).strip(" -:,.'").lower()
     words = phrase.split()
-    if not words:
+    if not words or len(words) > _MAX_WORDS or not re.search(r"[a-z]{2}", phrase):
         return None
-    return " ".join(words[:8])
+    if re.search(r"[<>{}\[\]=|$\\]", phrase):
+        return None  # markup or code, not a phrase
+    return phrase
 
 
 def extract_limits(text: str) -> tuple[Limit, ...]:
-    """Every explicit output limit in `text`, in a stable (sorted) order."""
+    """Every explicit output limit in `text`, in the order they stand (a limit
+    written twice is two limits: each is paired with its own edit)."""
     spans: list[re.Match[str]] = []  # left to right; "at most 10 words or fewer" is one limit
     matches = (m for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
     for m in sorted(matches, key=lambda m: m.span()):
         if not spans or m.start() >= spans[-1].end():
             spans.append(m)
-    found: set[Limit] = set()
+    found: list[Limit] = []
     for k, m in enumerate(spans):
         number = _number(m.group("num"))
         if number is None:
@@ -161,5 +235,86 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
         lo = spans[k - 1].end() if k else 0
         hi = spans[k + 1].start() if k + 1 < len(spans) else len(text)
         applies_to = _applies_to(text, m.start(), m.end(), lo, hi)
-        found.add(Limit(_unit(m.group("unit")), number, applies_to))
-    return tuple(sorted(found, key=lambda lim: (lim.unit, lim.applies_to or "", lim.max)))
+        found.append(Limit(_unit(m.group("unit")), number, applies_to, m.start()))
+    return tuple(found)
+
+
+def pair_limits(
+    old_text: str, new_text: str, old: tuple[Limit, ...], new: tuple[Limit, ...]
+) -> list[tuple[Limit | None, Limit | None]]:
+    """Pair the limits of two versions of a prompt by where they stand, not as sets:
+    `<=400 chars` becoming `<=300 chars` in one sentence is one pair even when another
+    `<=300 chars` stands elsewhere. Lines are aligned as a text diff aligns them; inside
+    a changed block limits pair in order, same unit and phrase first. Returns only
+    the pairs that differ: (old, None) removed, (None, new) added, (old, new) changed.
+    A limit that only moved (removed here, the same added there) is no change."""
+    from difflib import SequenceMatcher
+
+    old_lines, new_lines = _line_starts(old_text), _line_starts(new_text)
+    old_at = _by_line(old, old_lines)
+    new_at = _by_line(new, new_lines)
+    matcher = SequenceMatcher(None, old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    out: list[tuple[Limit | None, Limit | None]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        a = [lim for i in range(i1, i2) for lim in old_at.get(i, ())]
+        b = [lim for j in range(j1, j2) for lim in new_at.get(j, ())]
+        if tag != "equal":
+            out += _pair_block(a, b)
+    # A limit removed in one place and added, unchanged, in another only moved.
+    removed = [o for o, n in out if n is None]
+    added = [n for o, n in out if o is None]
+    moved: set[int] = set()
+    for o in removed:
+        for n in added:
+            if id(n) not in moved and (o.unit, o.max, o.applies_to) == (
+                n.unit,
+                n.max,
+                n.applies_to,
+            ):
+                moved |= {id(o), id(n)}
+                break
+    return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]
+
+
+def _key(lim: Limit) -> tuple:
+    return (lim.unit, lim.max, lim.applies_to)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _by_line(limits: tuple[Limit, ...], starts: list[int]) -> dict[int, list[Limit]]:
+    from bisect import bisect_right
+
+    out: dict[int, list[Limit]] = {}
+    for lim in limits:
+        out.setdefault(bisect_right(starts, lim.at) - 1, []).append(lim)
+    return out
+
+
+def _pair_block(a: list[Limit], b: list[Limit]) -> list[tuple[Limit | None, Limit | None]]:
+    """Pair the limits of one changed block: identical ones in order (no change),
+    then the same unit and phrase, then the same unit; the rest are added/removed."""
+    out: list[tuple[Limit | None, Limit | None]] = []
+    rest_a, rest_b = list(a), list(b)
+    for same in (
+        lambda x, y: _key(x) == _key(y),
+        lambda x, y: (x.unit, x.applies_to) == (y.unit, y.applies_to),
+        lambda x, y: x.unit == y.unit,
+    ):
+        left = []
+        for x in rest_a:
+            y = next((y for y in rest_b if same(x, y)), None)
+            if y is None:
+                left.append(x)
+                continue
+            rest_b.remove(y)
+            if _key(x) != _key(y):
+                out.append((x, y))
+        rest_a = left
+    out += [(x, None) for x in rest_a] + [(None, y) for y in rest_b]
+    return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, parse_data
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
-from auditui.core.limits import Limit, extract_limits
+from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import (
     PROMPT_MODEL_PREFIX,
     Effective,
@@ -122,6 +122,7 @@ class Loader:
         self._data: dict[tuple[str, str], object] = {}
         self._text: dict[str, str | DocumentError] = {}
         self._limits: dict[str, tuple[Limit, ...]] = {}
+        self._pairs: dict[tuple, list] = {}
         self._stored: dict[str, object] | None = None  # the on-disk cache, once read
         self._parsed_new = False
 
@@ -201,6 +202,24 @@ class Loader:
             except DocumentError:
                 self._limits[sha] = ()
         return self._limits[sha]
+
+    def limit_pairs(
+        self, old: str | None, new: str | None
+    ) -> list[tuple[Limit | None, Limit | None]]:
+        """The limits that changed between two prompt blobs, paired where they stand
+        (once per pair of blobs, however many models bind the prompt)."""
+        key = (old, new)
+        if key not in self._pairs:
+            texts = []
+            for sha in key:
+                try:
+                    texts.append(self.text(sha) if sha else "")
+                except DocumentError:
+                    texts.append("")
+            self._pairs[key] = pair_limits(
+                *texts, self.limits(old) if old else (), self.limits(new) if new else ()
+            )
+        return self._pairs[key]
 
 
 def _name_key(model: RawModel) -> tuple[str, str]:

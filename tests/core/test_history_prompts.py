@@ -262,3 +262,51 @@ def test_prompts_without_any_model_under_the_default_layout(repo):
     assert change.models == ["prompt:prompts/agents/coder.md"]
     assert [d.kind for d in change.deltas] == ["text"]
     assert "+Be terse." in change.deltas[0].detail
+
+
+# -- limits in place (SPEC 8) ------------------------------------------------------
+
+
+def limit_rows(change) -> list[tuple]:
+    def show(v):
+        return None if v is None else (v["max"], v["unit"], v["applies_to"])
+
+    return [(d.kind, show(d.old), show(d.new)) for d in change.deltas if d.is_limit]
+
+
+def test_a_tightened_limit_is_changed_even_when_its_new_value_stands_elsewhere(tmp_path):
+    r = RepoBuilder(tmp_path / "r", '[layout]\nprompts = ["prompts/*.md"]\n')
+    before = "# Output\n\nKeep the summary under 400 chars.\n\nKeep each title under 300 chars.\n"
+    r.start({"prompts/p.md": before})
+    base = r.head()
+    r.commit("tighten", {"prompts/p.md": before.replace("400", "300")})
+    (change,) = audit(r, base).changes
+    assert limit_rows(change) == [
+        ("limit-changed", (400, "characters", "summary"), (300, "characters", "summary"))
+    ]
+
+
+def test_a_moved_limit_is_no_limit_change_and_a_duplicate_counts(tmp_path):
+    r = RepoBuilder(tmp_path / "r", '[layout]\nprompts = ["prompts/*.md"]\n')
+    one = "Keep final responses to at most 100 words."
+    two = "Use at most 3 bullets per list."
+    r.start({"prompts/p.md": f"{one}\n\nOther text.\n\n{two}\n"})
+    base = r.head()
+    r.commit("reorder", {"prompts/p.md": f"{two}\n\nOther text.\n\n{one}\n"})
+    r.commit("say it twice", {"prompts/p.md": f"{two}\n\nOther text.\n\n{one}\n\n{two}\n"})
+    moved, twice = audit(r, base).changes
+    assert [d.kind for d in moved.deltas] == ["text"]
+    assert limit_rows(twice) == [("limit-added", None, (3, "bullets", "per list"))]
+
+
+def test_limits_inserted_before_others_on_one_line_pair_with_their_own(tmp_path):
+    r = RepoBuilder(tmp_path / "r", '[layout]\nprompts = ["prompts/*.md"]\n')
+    r.start({"prompts/p.md": "Titles: at most 60 chars; bodies: at most 400 chars.\n"})
+    base = r.head()
+    r.commit("add and tighten", {"prompts/p.md": "Labels: at most 20 chars; titles: at most "
+                                 "60 chars; bodies: at most 300 chars.\n"})  # fmt: skip
+    (change,) = audit(r, base).changes
+    assert limit_rows(change) == [
+        ("limit-added", None, (20, "characters", "labels")),
+        ("limit-changed", (400, "characters", "bodies"), (300, "characters", "bodies")),
+    ]

@@ -160,10 +160,10 @@ def test_incident_prompt_edit():
         "to ≤100 words unless the task requires more detail.\n"
     )
     assert extract_limits(text) == (
-        Limit("words", 100, "final responses"),
         Limit("words", 25, "text between tool calls"),
+        Limit("words", 100, "final responses"),
     )
-    assert [lim.as_dict() for lim in extract_limits(text)][1] == {
+    assert [lim.as_dict() for lim in extract_limits(text)][0] == {
         "unit": "words",
         "max": 25,
         "applies_to": "text between tool calls",
@@ -194,21 +194,24 @@ def test_trailing_word_is_only_stripped_when_whole():
     assert one("Keep answers in <=3 sentences").applies_to == "answers"
 
 
-def test_applies_to_is_lower_case_plain_text_of_at_most_eight_words():
+def test_applies_to_is_lower_case_plain_text_of_at_most_six_words():
     limit = one("**Keep `Final Responses` to** ≤100 words.")
     assert limit.applies_to == "final responses"
-    long = one(
-        "<=5 words for one two three four five six seven eight nine ten eleven twelve"
-    ).applies_to
-    assert long == "one two three four five six seven eight"
+    assert one("<=5 words for one two three four five six").applies_to == (
+        "one two three four five six"
+    )
+    # Longer is a clause, not the phrase a limit governs: no phrase rather than a wrong one.
+    assert one("<=5 words for one two three four five six seven").applies_to is None
 
 
-def test_repeated_limit_is_reported_once():
+def test_a_limit_written_twice_is_two_limits_each_where_it_stands():
     text = "At most 3 sentences.\n\nAgain, at most 3 sentences."
-    assert extract_limits(text) == (Limit("sentences", 3, None),)
+    limits = extract_limits(text)
+    assert [(lim.unit, lim.max) for lim in limits] == [("sentences", 3), ("sentences", 3)]
+    assert [lim.at for lim in limits] == [0, text.index("at most")]
 
 
-def test_result_is_sorted_by_unit_then_phrase_then_max():
+def test_limits_come_in_the_order_they_stand():
     text = (
         "Use at most 5 lines for code. Keep final responses to <=100 words. "
         "Keep text between tool calls to <=25 words. Use at most 2 lines for titles."
@@ -216,10 +219,11 @@ def test_result_is_sorted_by_unit_then_phrase_then_max():
     limits = extract_limits(text)
     assert [(lim.unit, lim.applies_to, lim.max) for lim in limits] == [
         ("lines", "code", 5),
-        ("lines", "titles", 2),
         ("words", "final responses", 100),
         ("words", "text between tool calls", 25),
+        ("lines", "titles", 2),
     ]
+    assert [lim.at for lim in limits] == sorted(lim.at for lim in limits)
 
 
 def test_limit_describe_and_as_dict():
@@ -240,9 +244,9 @@ def test_markdown_prompt_with_several_limits():
         "- Use no more than 3 bullet points per list.\n"
     )
     assert extract_limits(text) == (
-        Limit("bullets", 3, "per list"),
         Limit("lines", 1, "commit messages"),
         Limit("words", 20, "code comments"),
+        Limit("bullets", 3, "per list"),
     )
 
 
@@ -262,18 +266,20 @@ _PROMPTISH = st.lists(_PIECES, max_size=30).map(" ".join)
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=300), _PROMPTISH))
-def test_extract_limits_never_raises_and_is_sorted_and_deterministic(text):
+def test_extract_limits_never_raises_and_is_in_text_order_and_deterministic(text):
     limits = extract_limits(text)
     assert isinstance(limits, tuple)
     assert limits == extract_limits(text)  # deterministic
-    assert list(limits) == sorted(limits, key=lambda x: (x.unit, x.applies_to or "", x.max))
-    assert len(set(limits)) == len(limits)
+    assert [lim.at for lim in limits] == sorted({lim.at for lim in limits})  # in order, apart
     for lim in limits:
         assert lim.unit in {"words", "sentences", "tokens", "paragraphs", "bullets", "lines",
                             "characters"}  # fmt: skip
         assert isinstance(lim.max, int) and lim.max >= 0
         assert lim.applies_to is None or (
-            lim.applies_to and lim.applies_to == lim.applies_to.lower()
+            lim.applies_to
+            and lim.applies_to == lim.applies_to.lower()
+            and len(lim.applies_to.split()) <= 6
+            and not set(lim.applies_to) & set("<>{}[]=|$\\")  # never markup
         )
 
 
