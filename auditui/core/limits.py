@@ -36,7 +36,7 @@ _UNIT = (
 )
 # Worded bounds start a word ("thunder" holds no "under"); "no fewer than" is a minimum.
 _BOUND = (
-    r"(?:<=|≤|=<|<|\b(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|"
+    r"(?:<=|≤|=<|<(?=[\s\d])|\b(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|"
     r"under|(?<!\bno\s)(?<!\bnot\s)(?:fewer|less)\s+than|maximum(?:\s+of)?|max\.?|up\s+to|"
     r"within|a\s+maximum\s+of|limit(?:ed)?\s+(?:it\s+|yourself\s+)?to|cap(?:ped)?\s+at|"
     r"(?:never|don'?t|do\s+not)\s+(?:use|write|exceed|give|produce|include|output|send)?\s*"
@@ -48,43 +48,82 @@ _SUFFIX = re.compile(
     re.IGNORECASE,
 )
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# An imperative (or "you should ...") at the start of a clause: "Keep", "Use", "Create".
 _LEAD_VERBS = re.compile(
-    r"^(?:(?:you|we)\s+(?:should|must|will)\s+)?(?:please\s+)?(?:always\s+)?"
-    r"(?:keep|limit|restrict|cap|make|write|use|respond|reply|answer|ensure|constrain)"
-    r"(?:\s+(?:with|in|using))?(?:\s+|$)",
+    r"^(?:(?:you|we|i)\s+(?:should|must|will|need\s+to|have\s+to)\s+)?(?:please\s+)?"
+    r"(?:always\s+)?"
+    r"(?:keep|limit|restrict|cap|make|write|use|respond|reply|answer|ensure|constrain|aim|"
+    r"create|provide|generate|give|produce|return|include|add|send|draft|compose|start|begin|"
+    r"lead|end)"
+    r"(?:\s+(?:with|in|using|for))?(?:\s+|$)",
     re.IGNORECASE,
 )
 # Words around the governed phrase that are not part of it (a whole word each).
 _DETERMINERS = r"(?:the|your|all|each|every|any|a|an|its|their|our|this|one|short|brief|concise)"
 _LEAD = re.compile(rf"^(?:(?:and|or|but|then|with|for|in|of)\s+|{_DETERMINERS}\s+)+",
                    re.IGNORECASE)  # fmt: skip
+# What can follow the phrase before the limit: "<phrase> should stay under", "<phrase> to".
 _TRAIL = re.compile(
-    r"(?:\s+|^)(?:to|at|in|with|of|is|are|be|should|must|limited|kept|ideally|roughly|about|"
-    r"approximately|strictly|always|short|brief|concise|and|or|total|no\s+longer\s+than)$",
+    r"(?:\s+|^)(?:to|at|in|with|of|is|are|be|should|must|can|will|stay|stays|remain|remains|"
+    r"span|spans|contain|contains|limited|kept|ideally|roughly|about|approximately|strictly|"
+    r"always|short|brief|concise|and|or|total|no\s+longer\s+than)$",
     re.IGNORECASE,
 )
-# A clause whose subject does something ("GitHub allows repository names ..."): the
-# governed phrase is what follows the verb.
-_VERB = re.compile(r"\b(?:allows?|permits?|accepts?|supports?|takes?|gets?|has|have)\s+",
-                   re.IGNORECASE)  # fmt: skip
-# A clause that only describes the form ("3-5 sentences", "one line", "plain text").
-_FORM = re.compile(
-    r"^(?:\d|(?:one|two|three|four|five|single|a\s+single|plain|no|lowercase|optional|"
-    r"required|ideally)\b)",
+# A clause whose subject does something ("GitHub allows repository names ...", "Claude
+# keeps quotes ..."): the governed phrase is what follows the verb.
+_VERB = re.compile(
+    r"\b(?:allows?|permits?|accepts?|supports?|takes?|gets?|has|have|keeps?|limits?|caps?|"
+    r"restricts?)\s+",
     re.IGNORECASE,
 )
+# A quantity or a manner that says how, not what: "3-5 sentences", "one line", "plain".
+_QUANTITY = re.compile(
+    r"^(?:(?:at\s+most|up\s+to|no\s+more\s+than|max(?:imum)?)\s+)?"
+    r"(?:\d[\d,.]*(?:\s*(?:-|–|to)\s*\d[\d,.]*)?|one|two|three|four|five|a\s+single|single)"
+    r"\s+",
+    re.IGNORECASE,
+)
+# A quoted value that names a type ("string (optional, up to 2048 chars)") or is a
+# placeholder ("<one line, <= 64 chars>"): its key is what the limit governs.
+_TYPED_VALUE = re.compile(r"^\s*(?:<|(?:string|str|text|integer|int|array|list)\b)",
+                          re.IGNORECASE)  # fmt: skip
+_UNIT_WORDS = _words(
+    "word words sentence sentences line lines paragraph paragraphs bullet bullets item "
+    "items token tokens character characters char chars"
+)
+_MANNER = re.compile(r"^(?:plain|no|lowercase|optional|required|ideally)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|they|which|what|something)\b",
                       re.IGNORECASE)  # fmt: skip
+# Words a noun phrase does not hold: auxiliaries, conjunctions of condition, pronouns.
+_NOT_IN_PHRASE = _words(
+    "be is are was were been being should must can could will would may might shall do "
+    "does did that when whenever if unless by than not only very note you we i he she "
+    "there here"
+)
+_LY_NOUNS = _words("reply family daily supply assembly anomaly italy")
 _AFTER = re.compile(
     r"^\s*(?:(?:for|in|between|per|after|before|when|during)\b[^.;:\n()\"<>]*)", re.IGNORECASE
 )
 # A limit inside a quoted value of a JSON/YAML key: `"caption": "<<=200 chars>"`.
 _IN_VALUE = re.compile(
-    r"""["']?(?P<key>[A-Za-z_][\w.-]*)["']?\s*:\s*\[?\s*(?P<q>["'])(?P<value>[^"'\n]*)$"""
+    r"""\\?["']?(?P<key>[A-Za-z_][\w.-]*)\\?["']?\s*:\s*\[?\s*\\?(?P<q>["'])"""
+    r"""(?P<value>[^"'\n\\]*)$"""
 )
-_CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", " — ", " – ",
-         " -- ", "|", "`\n", "```")  # fmt: skip
+_CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", "|", "·", "`\n",
+         "```")  # fmt: skip
+_NEW_LINE_OF_ITS_OWN = re.compile(r"\n(?=[A-Z])")  # wrapped prose continues in lower case
+# A label and what follows it: "Final responses: at most 100 words", "`question` — <= 300".
+_LABEL_MARK = re.compile(r":|\s[—–-]\s|\s--\s")
 _MARKUP = re.compile(r"[*`#>\"]+")
+_STOPWORDS = _words(
+    "a an and are as at be by each every for from in is it its of on or so that the them "
+    "these they this those to with you your"
+)
 _MAX_WORDS = 6  # longer, and it is a clause, not the phrase a limit governs
 
 
@@ -136,6 +175,8 @@ def _clause_before(text: str, lo: int, start: int) -> str:
         k = text.rfind(mark, lo, start)
         if k != -1:
             cut = max(cut, k + len(mark))
+    for m in _NEW_LINE_OF_ITS_OWN.finditer(text, cut, start):
+        cut = max(cut, m.end())
     return text[cut:start].replace("\n", " ")
 
 
@@ -146,7 +187,8 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
     Looked for, in order: a phrase right after it ("<=25 words between tool calls");
     the key of the quoted placeholder it sits in (`"caption": "<<=200 chars>"`); a
     phrase before it in its own clause ("Keep final responses to <=100 words", "the
-    title (under 70 characters)"); the key of a quoted value it sits in. Nothing
+    title (under 70 characters)"); the key of a typed value it sits in
+    (`"system": "string (optional, up to 100,000 chars)"`). Nothing
     reaches into a neighbouring limit (text before `lo`, after `hi`)."""
     after = _AFTER.match(text[end:hi])
     if after and after.group(0).strip():
@@ -157,9 +199,10 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
         if found:
             return found
     line_start = text.rfind("\n", 0, start) + 1
-    quoted = _IN_VALUE.search(text, max(line_start, lo), start)
-    key = _clean(quoted.group("key")) if quoted else None
-    if quoted and quoted.group("value").lstrip().startswith("<"):
+    quoted = _IN_VALUE.search(text, line_start, start)
+    typed = quoted is not None and _TYPED_VALUE.match(quoted.group("value"))
+    key = _clean(quoted.group("key")) if typed else None
+    if typed and quoted.group("value").lstrip().startswith("<"):
         return key  # a placeholder: the key names what it holds
     if quoted:
         lo = max(lo, quoted.start("value"))
@@ -172,23 +215,30 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
 
 
 def _phrase_before(clause: str) -> str | None:
-    clause = _MARKUP.sub("", clause)
-    head, colon, tail = clause.rpartition(":")
-    for part in [tail, head] if colon else [clause]:
-        segments = [seg for seg in re.split(r",\s*", part)]
+    """The phrase in the clause before a limit: after a label mark ("Final responses:",
+    "Terse mode enabled —") when something is there, else the label itself."""
+    parts = _LABEL_MARK.split(_MARKUP.sub("", clause))
+    for part in reversed(parts[-2:]):
+        segments = re.split(r",\s*", part)
         for seg in reversed(segments[-2:]):
-            if _FORM.match(seg.strip()):
-                continue  # "one sentence," says how, not what: look further back
-            phrase = _tidy(seg)
-            if phrase:
-                return phrase
-            if seg.strip():
-                break
-        if colon and part is tail and tail.strip():
-            # "Final responses: at most 100 words" has the phrase before the colon;
-            # "Length limits: keep text ... to" after it.
-            continue
+            seg = seg.strip().lstrip("-•*> ").strip()  # a list item's bullet
+            if not seg or _is_form(seg):
+                continue  # "3-5 sentences," says how, not what: look further back
+            # Something stands here: it is the phrase, or there is none we can name
+            # ("keep it under ..."); never the label of another clause.
+            return _tidy(_QUANTITY.sub("", seg))
     return None
+
+
+def _is_form(segment: str) -> bool:
+    """ "one sentence", "3-5 sentences", "plain text": how the output looks. But
+    "1-2 bullets with" governs its bullets, and "2 main bullets" are a thing."""
+    if _MANNER.match(segment):
+        return True
+    rest = _QUANTITY.sub("", segment)
+    if rest == segment:
+        return False
+    return rest.lower() in _UNIT_WORDS
 
 
 def _tidy(phrase: str) -> str | None:
@@ -201,10 +251,23 @@ def _tidy(phrase: str) -> str | None:
         phrase = _TRAIL.sub("", phrase).strip()
     verbs = list(_VERB.finditer(phrase))
     if verbs:
-        phrase = phrase[verbs[-1].end() :]
-    if _PRONOUN.match(phrase) or _FORM.match(phrase):
+        phrase = _LEAD.sub("", phrase[verbs[-1].end() :]).strip()
+    if _PRONOUN.match(phrase) or _MANNER.match(phrase):
         return None
-    return _clean(phrase)
+    found = _clean(phrase)
+    return found if found and _is_noun_phrase(found) else None
+
+
+def _is_noun_phrase(phrase: str) -> bool:
+    """What is left must read as the thing limited ("final responses", "todo items"),
+    not a clause ("note that this call can view", "by only providing"): no auxiliary,
+    pronoun or condition inside, no adverb, not ending in a verb's -ing."""
+    words = re.findall(r"[a-z][a-z'_-]*", phrase)
+    if any(w in _NOT_IN_PHRASE for w in words):
+        return False
+    if any(w.endswith("ly") and len(w) > 4 and w not in _LY_NOUNS for w in words):
+        return False
+    return not (words and words[-1].endswith("ing") and len(words) > 1)
 
 
 def _clean(phrase: str) -> str | None:
@@ -214,6 +277,8 @@ def _clean(phrase: str) -> str | None:
     words = phrase.split()
     if not words or len(words) > _MAX_WORDS or not re.search(r"[a-z]{2}", phrase):
         return None
+    if all(w in _STOPWORDS for w in words):
+        return None  # "for", "it": no phrase
     if re.search(r"[<>{}\[\]=|$\\]", phrase):
         return None  # markup or code, not a phrase
     return phrase
@@ -225,6 +290,8 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
     spans: list[re.Match[str]] = []  # left to right; "at most 10 words or fewer" is one limit
     matches = (m for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
     for m in sorted(matches, key=lambda m: m.span()):
+        if _is_placeholder(text, m):
+            continue
         if not spans or m.start() >= spans[-1].end():
             spans.append(m)
     found: list[Limit] = []
@@ -237,6 +304,16 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
         applies_to = _applies_to(text, m.start(), m.end(), lo, hi)
         found.append(Limit(_unit(m.group("unit")), number, applies_to, m.start()))
     return tuple(found)
+
+
+def _is_placeholder(text: str, m: re.Match[str]) -> bool:
+    """`<4 char UUID>` is a placeholder in angle brackets, not "fewer than 4 chars"
+    (a bare `<` closed by `>` later on the line; `<=` is always a bound)."""
+    if text[m.start()] != "<" or text.startswith("<=", m.start()):
+        return False
+    rest = text[m.end() : m.end() + 60].split("\n", 1)[0]
+    close = rest.find(">")
+    return close != -1 and "<" not in rest[:close]
 
 
 def pair_limits(

@@ -153,6 +153,59 @@ def test_applies_to(text, applies_to):
     assert one(text).applies_to == applies_to
 
 
+@pytest.mark.parametrize(
+    ("text", "applies_to"),
+    [
+        # the key of a quoted placeholder or typed value
+        ('{"caption": "<<=200 chars>"}', "caption"),
+        ('"headline": "<one full sentence, <=160 chars>",', "headline"),
+        ('"system": "string (optional, up to 100,000 chars)",', "system"),
+        ('{\\"reason\\": \\"<why, <=160 chars>\\"}', "reason"),
+        # prose inside a quoted value is read as prose, never named by its key
+        ('"content": "Quiet mode on — keep replies under 30 words."', "replies"),
+        ('"description": "Describe the change, use no more than 30 words"', None),
+        # parentheses, labels and forms
+        ("Keep the subject line short (under 50 characters).", "subject line"),
+        ("- `summary` — required, ≤200 chars.", "summary"),
+        ("- headline: one sentence, <=120 chars", "headline"),
+        ("- 1–2 main bullets (≤15 words each)", "main bullets"),
+        ("At most 2 short snippets (≤8 lines each).", "snippets"),
+        ("Start with one short headline (≤ 6 words).", "headline"),
+        ("Keep SKILL.md body under 3,000 words.", "skill.md body"),
+        ("We need to keep `NOTES.md` under 200 lines.", "notes.md"),
+        # a subject and its verb
+        ("Citations should span at most 3 lines of code.", "citations"),
+        ("The bot keeps quotes under 10 words.", "quotes"),
+        (
+            "Search: total lines across all edits must stay under 600 lines",
+            "total lines across all edits",
+        ),
+        # a clause, not a phrase: nothing rather than something wrong
+        ("Note that this tool can read at most 300 lines at a time.", None),
+        ("Use `edit` when changing fewer than 20 lines.", None),
+        ("If you cannot say it in under 15 words, paraphrase.", None),
+        ("Be very brief by only providing <10 lines of the code.", None),
+        ("You should keep it short, ideally no more than 4 words.", None),
+        ("(aim for under 2000 characters)", None),
+    ],
+)
+def test_applies_to_in_real_shapes(text, applies_to):
+    """Shapes met in public agent prompts (paraphrased): JSON templates, tables,
+    parentheses, labels; where no phrase can be named, none is."""
+    assert one(text).applies_to == applies_to
+
+
+def test_two_limits_in_parentheses_each_name_their_own_noun():
+    limits = extract_limits("Break anywhere: labels (≤60 chars) and reasons (≤200 chars) wrap.")
+    assert [lim.applies_to for lim in limits] == ["labels", "reasons"]
+
+
+def test_an_angle_bracket_placeholder_is_not_a_limit():
+    assert extract_limits("Then insert: 【widget|<4 char ID>】 in the reply.") == ()
+    assert extract_limits('"detail": "<one line>"') == ()
+    assert [lim.max for lim in extract_limits("Short content (<100 lines): one call.")] == [100]
+
+
 def test_incident_prompt_edit():
     """The edit from the incident report: two word limits, each on its own phrase."""
     text = (
