@@ -23,6 +23,11 @@ def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
         "with the branch's upstream, else the whole history)",
     )
     p.add_argument("--head", default="HEAD", help="last commit to audit (default: HEAD)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="audit the whole history up to --head, whatever the upstream (not with --base)",
+    )
     if policy:
         p.add_argument("--policy", help="judge with this policy file instead of the one at base")
 
@@ -98,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["review", *argv]  # plain `auditui [--repo ...]` opens the review
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "all", False) and getattr(args, "base", None):
+        parser.error("--all and --base cannot be used together")
     try:
         return int(_command(args.command)(args))
     except AuditError as exc:

@@ -56,8 +56,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from auditui.core.audit import run_audit
     from auditui.core.formats import render
 
-    base = args.base or ci_base(args.repo)
-    report = run_audit(args.repo, base, args.head, args.policy)
+    base = args.base or (None if args.all else ci_base(args.repo))
+    report = run_audit(args.repo, base, args.head, args.policy, default_base=not args.all)
+    if report.upstream and not report.commits_walked:
+        print(
+            f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "
+            f"{report.upstream}",
+            file=sys.stderr,
+        )
+        print("hint: pass --all to audit the whole history (or --base REV)", file=sys.stderr)
     color = args.color == "always" or (
         args.color == "auto"
         and not args.output
@@ -82,6 +89,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     # Textual costs ~200 ms to import; only the interactive commands pay for it.
     from auditui.tui.app import AuditApp
 
-    app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None))
+    app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None),
+                   default_base=not args.all)  # fmt: skip
     app.run()
     return ExitCode.OK

@@ -65,6 +65,7 @@ class Report:
     policy_source: str  # "base", "head" or the --policy path
     changes: list[Change]
     commits_walked: int = 0
+    upstream: str | None = None  # the base is where head meets this upstream
 
     @property
     def blocked(self) -> list[Change]:
@@ -86,6 +87,7 @@ class AuditContext:
     policy_source: str
     exclude: tuple[str, ...] = ()  # more rev arguments to leave out (`--remotes=origin`)
     commits: list[CommitInfo] | None = None  # the walk, when a caller already did it
+    upstream: str | None = None  # the upstream the base was taken from, when it was
 
 
 def resolve_context(
@@ -97,12 +99,14 @@ def resolve_context(
 ) -> AuditContext:
     repo = GitRepo.open(repo_path)
     head_sha = repo.resolve(head, "head revision")
+    upstream = None
     if base:
         base_sha: str | None = repo.resolve(base, "base revision")
     else:
-        base_sha = repo.upstream_merge_base(head_sha) if default_base else None
+        upstream = repo.upstream() if default_base else None
+        base_sha = repo.merge_base(head_sha, upstream) if upstream else None
     policy, source = load_policy(repo, base_sha, head_sha, policy_file)
-    return AuditContext(repo, head_sha, base_sha, policy, source)
+    return AuditContext(repo, head_sha, base_sha, policy, source, upstream=upstream)
 
 
 def load_policy(
@@ -193,7 +197,15 @@ def audit(
                 change.status = "blocked"
         changes.append(change)
     tracker.loader.save()
-    return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits))
+    if commits and not tracker.saw_layout:
+        raise AuditError(
+            f"the policy's [layout] matches no model, collection or prompt file in "
+            f"{repo.root} (in the audited range)",
+            "hint: run `auditui init` in a fresh checkout to see what it proposes from the "
+            "files present, or fix [layout] models / prompts / collection",
+        )
+    return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits),
+                  ctx.upstream)  # fmt: skip
 
 
 def _line_of(text: str, needle: str, whole: bool = False) -> int:

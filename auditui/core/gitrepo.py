@@ -187,15 +187,13 @@ class GitRepo:
             return set()
         return {line.strip() for line in path.read_text().splitlines() if line.strip()}
 
-    def upstream_merge_base(self, head: str) -> str | None:
-        """Merge-base of head with the current branch's upstream, or None if it has none."""
+    def upstream(self) -> str | None:
+        """The current branch's upstream (`origin/main`), or None if it has none."""
         try:
-            upstream = self._git("rev-parse", "--verify", "--quiet", "@{upstream}")
+            out = self._git("rev-parse", "--verify", "--quiet", "--abbrev-ref", "@{upstream}")
         except _GitFailed:
             return None
-        if not upstream:
-            return None
-        return self.merge_base(head, upstream.strip())
+        return out.strip() or None
 
     def merge_base(self, a: str, b: str) -> str | None:
         try:

@@ -239,6 +239,9 @@ class Tracker:
         self.loader = loader or Loader(repo)
         self.signers_path = policy.approvals.allowed_signers
         self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
+        # Whether any file the layout names as a model, collection or prompt was met: a
+        # policy matching nothing must never report OK (it would audit nothing).
+        self.saw_layout = False
 
     # -- what a path is ----------------------------------------------------
 
@@ -322,6 +325,7 @@ class Tracker:
                 continue
             kind = self.kind(path)
             what = kind[0] if kind else "extra"
+            self.saw_layout = self.saw_layout or what in ("model", "collection", "prompt")
             if what == "defaults":
                 all_dirty = True
                 self._load_defaults(w, path, entry)

@@ -255,3 +255,17 @@ class TestSnapshots:
 
         app = AuditApp(sample_repo, default_base=False)
         assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+async def test_at_its_upstream_the_app_says_how_to_see_the_whole_history(sample_repo, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(sample_repo), str(clone))
+    app = AuditApp(clone)  # the default range: from the upstream, empty
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        status = str(app.review.query_one("#status-line").render())
+        assert "Nothing to audit" in status and "origin/main" in status and "--all" in status
+    app = AuditApp(clone, default_base=False)  # what `auditui review --all` opens
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert len(rows(app)) == 13

@@ -96,6 +96,13 @@ class ReviewScreen(Screen):
         blocked = sum(1 for c in report.changes if c.status == "blocked")
         exempt = sum(1 for c in report.changes if c.status == "exempt")
         shown = f"{len(self.shown)} shown · " if len(self.shown) != len(report.changes) else ""
+        if report.upstream and not report.commits_walked:
+            self.query_one("#status-line", Static).update(Text(
+                f"Nothing to audit: {report.head[:7]} is already in its upstream "
+                f"{report.upstream}. Run `auditui review --all` for the whole history."
+            ))  # fmt: skip
+            self._show_current()
+            return
         self.query_one("#status-line", Static).update(
             f"{shown}{len(report.changes)} changes in {report.commits_walked} commits · "
             f"[b red]{blocked} blocked[/] · {len(report.changes) - blocked - exempt} pass · "
