@@ -188,13 +188,14 @@ def test_partial_clone_with_missing_objects_is_explained(capsys, simple, tmp_pat
 
 
 def test_init_writes_starter_and_refuses_overwrite(capsys, tmp_path):
+    git(tmp_path, "init", "-q")
     code, out, _ = run(capsys, "init", "--repo", str(tmp_path))
-    assert code == 0 and "wrote" in out
-    from auditui.core.policy import STARTER, parse_policy
+    assert code == 0 and "wrote" in out and "found no model configs or prompts" in out
+    from auditui.core.policy import Policy, parse_policy
 
     text = (tmp_path / ".auditui.toml").read_text()
-    assert text == STARTER
-    parse_policy(text)
+    assert parse_policy(text) == Policy()  # nothing found: the defaults, and a warning
+    assert "auditui init found no model configs or prompts" in text
     (tmp_path / ".auditui.toml").write_text("# mine\n")
     code, out, err = run(capsys, "init", "--repo", str(tmp_path))
     assert_cannot_judge(code, out, err, "already exists")

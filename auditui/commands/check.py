@@ -56,8 +56,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from auditui.core.audit import run_audit
     from auditui.core.formats import render
 
-    base = args.base or (None if args.all else ci_base(args.repo))
-    report = run_audit(args.repo, base, args.head, args.policy, default_base=not args.all)
+    whole = getattr(args, "all", False)
+    base = args.base or (None if whole else ci_base(args.repo))
+    report = run_audit(args.repo, base, args.head, args.policy, default_base=not whole)
     if report.upstream and not report.commits_walked:
         print(
             f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "
@@ -90,6 +91,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     from auditui.tui.app import AuditApp
 
     app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None),
-                   default_base=not args.all)  # fmt: skip
+                   default_base=not getattr(args, "all", False))  # fmt: skip
     app.run()
     return ExitCode.OK

@@ -1,4 +1,5 @@
-"""`auditui init`: write a commented starter policy, never over an existing one."""
+"""`auditui init`: look at the repository, propose a layout, write a commented
+starter policy (never over an existing one) and say what was chosen."""
 
 from __future__ import annotations
 
@@ -9,24 +10,50 @@ from auditui.core.errors import AuditError, ExitCode
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from auditui.core.policy import POLICY_FILE, STARTER
+    from auditui.core.adoption import layout_block, propose, scales_block
+    from auditui.core.gitrepo import GitRepo
+    from auditui.core.policy import POLICY_FILE, STARTER_SCALES, parse_policy, starter
     from auditui.core.records import atomic_write
 
-    root = Path(args.repo)
-    if not root.is_dir():
-        raise AuditError(f"{root}: no such directory")
+    if not Path(args.repo).is_dir():
+        raise AuditError(f"{args.repo}: no such directory", "hint: pass --repo PATH")
     try:  # inside a repository the policy belongs at its root, wherever we stand
-        from auditui.core.gitrepo import GitRepo
-
-        root = GitRepo.open(root).root
-    except AuditError:
-        pass  # not a repository (yet): write it here
-    target = root / POLICY_FILE
-    if target.exists():
+        repo = GitRepo.open(args.repo)
+    except AuditError as exc:
+        hint = "hint: run `git init` first (auditui audits git history)"
+        raise AuditError(exc.message, hint) from None
+    target = repo.root / POLICY_FILE
+    if target.exists() or target.is_symlink():
         raise AuditError(
             f"{target} already exists; not overwriting it",
             "hint: edit it, or remove it first to start again from the starter",
         )
-    atomic_write(target, STARTER)
-    print(f"auditui: wrote {target}; commit it to adopt auditui (earlier history is exempt)")
+    files = repo.worktree_files()
+    proposal = propose(files, lambda path: _read(repo.root, path))
+    text = starter(layout_block(proposal), scales_block(proposal) or STARTER_SCALES)
+    parse_policy(text, POLICY_FILE)  # what init writes always parses
+    atomic_write(target, text)
+    print(f"auditui: looked at {proposal.files_seen} files in {repo.root}")
+    if proposal.empty:
+        print("  found no model configs or prompts: wrote the default layout (models/, prompts/)")
+        print(
+            "  edit [layout] before committing: `auditui check` refuses a layout matching nothing"
+        )
+    for line in proposal.found:
+        print(f"  {line}")
+    print(f"auditui: wrote {target}; review it, then commit it to adopt auditui "
+          "(earlier history is exempt)")  # fmt: skip
     return ExitCode.OK
+
+
+def _read(root: Path, path: str) -> bytes | None:
+    """A regular file of the working tree (a symlink is never followed: it may lead
+    anywhere), or None."""
+    full = root / path
+    try:
+        if full.is_symlink() or not full.is_file():
+            return None
+        with open(full, "rb") as fh:
+            return fh.read(8 * 1024 * 1024 + 1)
+    except OSError:
+        return None

@@ -364,6 +364,16 @@ class GitRepo:
             raise DocumentError("file too large")
         return stream.read()
 
+    def worktree_files(self) -> list[str]:
+        """Files of the working tree git knows or would add (tracked, and untracked but
+        not ignored): what `auditui init` looks at, before any commit too."""
+        try:
+            out = self._git("ls-files", "-z", "-c", "-o", "--exclude-standard", binary=True)
+        except _GitFailed:
+            return []
+        names = out.decode("utf-8", "surrogateescape").split("\x00")
+        return sorted({n for n in names if n})
+
     def config_value(self, key: str) -> str | None:
         try:
             out = self._git("config", "--get", key)

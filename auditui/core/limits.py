@@ -49,10 +49,6 @@ _SUFFIX = re.compile(
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # An imperative (or "you should ...") at the start of a clause: "Keep", "Use", "Create".
 _LEAD_VERBS = re.compile(
     r"^(?:(?:you|we|i)\s+(?:should|must|will|need\s+to|have\s+to)\s+)?(?:please\s+)?"
@@ -92,20 +88,20 @@ _QUANTITY = re.compile(
 # placeholder ("<one line, <= 64 chars>"): its key is what the limit governs.
 _TYPED_VALUE = re.compile(r"^\s*(?:<|(?:string|str|text|integer|int|array|list)\b)",
                           re.IGNORECASE)  # fmt: skip
-_UNIT_WORDS = _words(
+_UNIT_WORDS = frozenset(
     "word words sentence sentences line lines paragraph paragraphs bullet bullets item "
-    "items token tokens character characters char chars"
+    "items token tokens character characters char chars".split()
 )
 _MANNER = re.compile(r"^(?:plain|no|lowercase|optional|required|ideally)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|they|which|what|something)\b",
                       re.IGNORECASE)  # fmt: skip
 # Words a noun phrase does not hold: auxiliaries, conjunctions of condition, pronouns.
-_NOT_IN_PHRASE = _words(
+_NOT_IN_PHRASE = frozenset(
     "be is are was were been being should must can could will would may might shall do "
     "does did that when whenever if unless by than not only very note you we i he she "
-    "there here"
+    "there here".split()
 )
-_LY_NOUNS = _words("reply family daily supply assembly anomaly italy")
+_LY_NOUNS = frozenset("reply family daily supply assembly anomaly italy".split())
 _AFTER = re.compile(
     r"^\s*(?:(?:for|in|between|per|after|before|when|during)\b[^.;:\n()\"<>]*)", re.IGNORECASE
 )
@@ -120,9 +116,9 @@ _NEW_LINE_OF_ITS_OWN = re.compile(r"\n(?=[A-Z])")  # wrapped prose continues in 
 # A label and what follows it: "Final responses: at most 100 words", "`question` — <= 300".
 _LABEL_MARK = re.compile(r":|\s[—–-]\s|\s--\s")
 _MARKUP = re.compile(r"[*`#>\"]+")
-_STOPWORDS = _words(
+_STOPWORDS = frozenset(
     "a an and are as at be by each every for from in is it its of on or so that the them "
-    "these they this those to with you your"
+    "these they this those to with you your".split()
 )
 _MAX_WORDS = 6  # longer, and it is a clause, not the phrase a limit governs
 

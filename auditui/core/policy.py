@@ -237,10 +237,12 @@ def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
     return tuple(out)
 
 
-STARTER = """\
+_STARTER_HEAD = """\
 # auditui policy: which files hold model configs, and what a change to them needs.
-# Every key is optional; the values shown are the defaults. See README.md.
+# Every key is optional; the values shown are the defaults. See docs/policy.md.
 
+"""
+STARTER_LAYOUT = """\
 [layout]
 # One model per file, named by its file stem (models/opus-4.7.yaml -> "opus-4.7").
 models   = ["models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json"]
@@ -258,16 +260,20 @@ records  = "audit"
 # items    = "list"      # or "mapping" (top-level keys are model names)
 # name_key = "name"
 # at       = "models"    # dotted key where the list/mapping sits
-
+"""
+_STARTER_WATCH = """
 [watch]
 # Dotted-key globs whose change needs an audit, and those that never do.
 keys   = ["*"]
 ignore = ["description", "notes", "notes.*"]
 
+"""
+STARTER_SCALES = """\
 [scales]
 # Ordered low -> high: a move down is a "downgrade".
 "reasoning.effort" = ["low", "medium", "high", "max"]
-
+"""
+_STARTER_REST = """
 [evals]
 required_suites = ["coding"]   # each affected model needs an eval on each suite
 max_regression  = 1.0          # points a candidate may fall below its baseline
@@ -285,3 +291,11 @@ allowed_signers     = "allowed_signers"
 # stages     = [1, 10, 50, 100]
 # soak_hours = 24
 """
+
+
+def starter(layout: str = STARTER_LAYOUT, scales: str = STARTER_SCALES) -> str:
+    """A commented starter policy; `auditui init` passes the layout it proposes."""
+    return _STARTER_HEAD + layout + _STARTER_WATCH + scales + _STARTER_REST
+
+
+STARTER = starter()
