@@ -1,0 +1,203 @@
+"""Properties the engine must hold for any config (hypothesis): the deltas and the
+fingerprint of a change do not depend on key order, file format or hash seed, and one
+broken collection entry changes nothing about the other entries' deltas."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import tomli_w
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.policy import Policy
+from tests.helpers.repo import RepoBuilder, audit
+
+# Keys as real configs write them, and the awkward ones: dots, spaces, quotes.
+KEYS = st.one_of(
+    st.sampled_from(["effort", "max_tokens", "cache", "ttl", "reasoning", "a.b", "x y", 'q"t']),
+    st.text(alphabet="abcdefghij._-", min_size=1, max_size=6),
+)
+SCALARS = st.one_of(
+    st.integers(-5, 5),
+    st.sampled_from([0.5, 1.0, 2.0, -0.0]),
+    st.booleans(),
+    st.sampled_from(["low", "medium", "high", ""]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(SCALARS, max_size=3), st.dictionaries(KEYS, inner, min_size=1, max_size=3)
+    ),
+    max_leaves=6,
+)
+CONFIGS = st.dictionaries(KEYS, VALUES, max_size=5)
+
+
+def reordered(value):
+    """The same data with every mapping's keys in reverse order."""
+    if isinstance(value, dict):
+        return {k: reordered(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [reordered(v) for v in value]
+    return value
+
+
+def digest(old: dict, new: dict) -> tuple[str, list]:
+    deltas = sort_deltas(config_deltas("m", old, new, Policy()))
+    return fingerprint(deltas), [d.as_json() for d in deltas]
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONFIGS, CONFIGS)
+def test_deltas_and_fingerprint_ignore_key_order(old, new):
+    assert digest(old, new) == digest(reordered(old), reordered(new))
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONFIGS, CONFIGS)
+def test_every_delta_path_is_unique_and_no_change_is_no_delta(old, new):
+    _, deltas = digest(old, new)
+    paths = [d["path"] for d in deltas]
+    assert len(paths) == len(set(paths))  # no setting can hide another
+    assert digest(new, new)[1] == []
+
+
+def with_dotted_twins(config: dict) -> dict:
+    """The config plus, for each nested setting, a literal key spelling its path with
+    dots (`{"a": {"b": 1}}` gains `{"a.b": 1}`): two settings that must not collide."""
+    out = dict(config)
+
+    def walk(prefix: list[str], value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk([*prefix, str(k)], v)
+        elif len(prefix) > 1:
+            out.setdefault(".".join(prefix), value)
+
+    walk([], config)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONFIGS, CONFIGS)
+def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
+    _, plain = digest(old, new)
+    _, twins = digest(with_dotted_twins(old), with_dotted_twins(new))
+    paths = [d["path"] for d in twins]
+    assert len(paths) == len(set(paths))
+    assert len(twins) >= len(plain)  # every change of the plain config is still there
+
+
+_SUBPROCESS = """
+import json, sys
+from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.policy import Policy
+pairs = json.load(sys.stdin)
+print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
+"""
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(CONFIGS, CONFIGS), min_size=5, max_size=10))
+def test_fingerprints_are_the_same_under_any_hash_seed(pairs):
+    runs = set()
+    for seed in ("0", "1", "4242"):
+        out = subprocess.run(
+            [sys.executable, "-c", _SUBPROCESS], input=json.dumps(pairs), text=True,
+            capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+        )  # fmt: skip
+        runs.add(out.stdout)
+    assert len(runs) == 1
+    assert json.loads(runs.pop()) == [digest(o, n)[0] for o, n in pairs]
+
+
+# -- through git: formats, and one bad entry ---------------------------------------
+
+FORMATS = {
+    "toml": tomli_w.dumps,
+    "json": lambda d: json.dumps(d, indent=3),
+    "yaml": lambda d: yaml.safe_dump(d, sort_keys=True),
+}
+TOML_SAFE = st.dictionaries(  # what all three formats can write alike
+    st.sampled_from(["effort", "max_tokens", "ttl", "a.b", "x y"]),
+    st.one_of(
+        st.integers(-5, 5),
+        st.booleans(),
+        st.sampled_from(["low", "high"]),
+        st.dictionaries(st.sampled_from(["effort", "ttl"]), st.integers(0, 3), min_size=1),
+    ),  # fmt: skip
+    min_size=1,
+    max_size=4,
+)
+
+
+def history_deltas(tmp: Path, name: str, files: list[dict[str, str]]) -> list[tuple]:
+    r = RepoBuilder(tmp / name, policy='[layout]\nmodels = ["models/*"]\ndefaults = ""\n')
+    r.start(files[0])
+    base = r.head()
+    for n, version in enumerate(files[1:]):
+        r.commit(f"v{n}", version)
+    return [(c.fingerprint, [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
+            for c in audit(r, base).changes]  # fmt: skip
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TOML_SAFE, TOML_SAFE, st.sampled_from(["json", "yaml"]))
+def test_the_same_change_in_any_format_is_the_same_change(old, new, fmt):
+    with tempfile.TemporaryDirectory() as tmp:
+        versions = [{"models/m.toml": FORMATS["toml"](v)} for v in (old, new)]
+        toml = history_deltas(Path(tmp), "t", versions)
+        other = history_deltas(Path(tmp), "o", [
+            {f"models/m.{fmt}": FORMATS[fmt](reordered(old))},
+            {f"models/m.{fmt}": FORMATS[fmt](reordered(new))},
+        ])  # fmt: skip
+    assert toml == other
+
+
+ENTRY = st.fixed_dictionaries({"t": st.integers(0, 3)}, optional={"effort": st.sampled_from(
+    ["low", "high"])})  # fmt: skip
+BAD = st.sampled_from([{"t": 1}, "just text", 7, {"name": ""}])  # no name, not a mapping
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(st.sampled_from(list("abcdef")), st.tuples(ENTRY, ENTRY), min_size=1),
+    BAD,
+    st.integers(0, 10),
+    st.booleans(),
+)
+def test_one_broken_entry_changes_nothing_for_the_others(entries, bad, where, in_old_too):
+    policy = ('[layout]\nmodels = []\ndefaults = ""\n[[layout.collection]]\n'
+              'path = "c.yml"\nitems = "list"\nname_key = "name"\n')  # fmt: skip
+
+    def listing(side: int, with_bad: bool) -> str:
+        items = [{"name": k, **v[side]} for k, v in sorted(entries.items())]
+        if with_bad:
+            items.insert(where % (len(items) + 1), bad)
+        return yaml.safe_dump(items)
+
+    def others(changes) -> list:
+        return [[(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas if d.kind != "invalid"]
+                for c in changes]  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        results = []
+        for with_bad in (False, True):
+            r = RepoBuilder(Path(tmp) / f"r{with_bad}", policy=policy)
+            r.start({"c.yml": listing(0, with_bad and in_old_too)})
+            base = r.head()
+            r.commit("edit", {"c.yml": listing(1, with_bad)})
+            changes = audit(r, base).changes
+            results.append(others(changes))
+            if with_bad and not in_old_too:  # the commit bringing it in reports it, once
+                assert [d.kind for c in changes for d in c.deltas].count("invalid") == 1
+    clean, broken = results
+    assert [x for x in clean if x] == [x for x in broken if x]
