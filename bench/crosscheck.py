@@ -235,6 +235,8 @@ class Blobs:
             self.proc.stdin.write(sha.encode() + b"\n")
             self.proc.stdin.flush()
             header = self.proc.stdout.readline().split()
+            if len(header) < 3 or header[1] != b"blob":
+                return None  # a submodule's commit, or missing: not a file version
             size = int(header[2])
             data = self.proc.stdout.read(size + 1)[:-1]
             if len(self.cache) > 4096:
@@ -303,6 +305,8 @@ def independent_deltas(layout: Layout, blobs: Blobs, links: Links, sha: str, par
     changed = {path for path, _, _, _ in changes}
     versions: dict[str, tuple] = {}  # path -> (old bytes, new bytes), links followed
     for path, old, new, is_link in changes:
+        if layout.kind(path) is None:
+            continue
         if is_link:
             versions[path] = (links.content(parent, path) if parent else None,
                               links.content(sha, path))  # fmt: skip

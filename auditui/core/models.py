@@ -163,8 +163,9 @@ def models_in_collection(
         model = prefix + label
         if len(entries) > 1:
             where = ", ".join(str(n) for n, _ in entries)
+            times = "twice" if len(entries) == 2 else f"{len(entries)} times"
             problems.append(EntryProblem(
-                label, model, f"model '{model}' is defined twice in this collection "
+                label, model, f"model '{model}' is defined {times} in this collection "
                 f"(entries {where})", content_token(*(e for _, e in entries))))  # fmt: skip
             continue
         try:

@@ -239,7 +239,8 @@ def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
 
 _STARTER_HEAD = """\
 # auditui policy: which files hold model configs, and what a change to them needs.
-# Every key is optional; the values shown are the defaults. See docs/policy.md.
+# Every key is optional; the values shown are the defaults. Reference: docs/policy.md
+# in auditui.
 
 """
 STARTER_LAYOUT = """\
