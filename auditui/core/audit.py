@@ -8,6 +8,7 @@ prints; the CLI, the hook and the app each render the Report their own way.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -210,8 +211,6 @@ def audit(
 
 def _line_of(text: str, needle: str, whole: bool = False) -> int:
     """The first line holding `needle` (as a whole token when `whole`), else 1."""
-    import re
-
     token = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w.-])") if whole and needle else None
     for n, line in enumerate(text.splitlines(), 1):
         if needle and (token.search(line) if token else needle in line):

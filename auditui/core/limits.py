@@ -118,7 +118,7 @@ _LABEL_MARK = re.compile(r":|\s[—–-]\s|\s--\s")
 _MARKUP = re.compile(r"[*`#>\"]+")
 _STOPWORDS = frozenset(
     "a an and are as at be by each every for from in is it its of on or so that the them "
-    "these they this those to with you your".split()
+    "these they this those to with you your total overall".split()
 )
 _MAX_WORDS = 6  # longer, and it is a clause, not the phrase a limit governs
 
@@ -192,7 +192,7 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
         phrase = re.split(r"\s+(?:unless|except|and\s+keep|but|so|if|while)\b", phrase)[0]
         phrase = re.sub(r"(?:\s+|^)(?:and|or)$", "", phrase, flags=re.IGNORECASE)
         found = _clean(re.sub(r"^(?:for|in)\s+", "", phrase, flags=re.IGNORECASE))
-        if found:
+        if found and _is_noun_phrase(found):
             return found
     line_start = text.rfind("\n", 0, start) + 1
     quoted = _IN_VALUE.search(text, line_start, start)

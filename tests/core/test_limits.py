@@ -187,6 +187,7 @@ def test_applies_to(text, applies_to):
         ("Be very brief by only providing <10 lines of the code.", None),
         ("You should keep it short, ideally no more than 4 words.", None),
         ("(aim for under 2000 characters)", None),
+        ("The quotes are under 15 words in total, and one per source.", "quotes"),
     ],
 )
 def test_applies_to_in_real_shapes(text, applies_to):
