@@ -189,7 +189,7 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
     after = _AFTER.match(text[end:hi])
     if after and after.group(0).strip():
         phrase = after.group(0).strip()
-        phrase = re.split(r"\s+(?:unless|except|and\s+keep|but|so|if|while)\b", phrase)[0]
+        phrase = re.split(r",|\s+(?:unless|except|and\s+keep|but|so|if|while)\b", phrase)[0]
         phrase = re.sub(r"(?:\s+|^)(?:and|or)$", "", phrase, flags=re.IGNORECASE)
         found = _clean(re.sub(r"^(?:for|in)\s+", "", phrase, flags=re.IGNORECASE))
         if found and _is_noun_phrase(found):
