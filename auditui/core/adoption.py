@@ -130,8 +130,7 @@ def _glob_for(paths: list[str], ext: str, others: set[str] = frozenset()) -> lis
         dirs = sorted({posixpath.dirname(p) for p in group})
         parts = [d.split("/") for d in dirs]
         depth = min(len(x) for x in parts)
-        shape = [x[0][i] if len({y[i] for y in parts}) == 1 else "*"
-                 for i, x in [(i, parts) for i in range(depth)]]  # fmt: skip
+        shape = [parts[0][i] if len({p[i] for p in parts}) == 1 else "*" for i in range(depth)]
         if any(len(x) > depth for x in parts):
             shape.append("**")
         glob = "/".join([*shape, f"*{ext}"]) if top else f"*{ext}"
