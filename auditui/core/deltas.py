@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from auditui.core.globs import match_key
-from auditui.core.keypaths import join_key
-from auditui.core.limits import Limit
+from auditui.core.globs import match_key, match_key_glob
+from auditui.core.keypaths import Item, join_key
+from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
 from auditui.core.values import canonical, is_number, same_value
@@ -49,12 +49,11 @@ class Delta:
         return self.kind.startswith("limit-")
 
 
-def classify(path: str, old: Any, new: Any, scales: dict[str, tuple[str, ...]]) -> str:
+def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None) -> str:
     if old is None:
         return "added"
     if new is None:
         return "removed"
-    scale = scales.get(path)
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
     if is_number(old) and is_number(new):
@@ -74,25 +73,38 @@ def _leaves(prefix: tuple, value: Any) -> list[tuple[tuple, Any]]:
     return [(prefix, value)]
 
 
-def diff_mappings(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(path, old, new) for every leaf setting that differs, sorted by path; lists are
-    leaves. Each delta names one setting a reviewer recognises, compared with
-    `same_value` (the one notion of equal), its path unique (see keypaths)."""
+def diff_mappings(
+    old: dict[str, Any], new: dict[str, Any], list_ids: tuple[str, ...] = ()
+) -> list[tuple[str, Any, Any]]:
+    """(path, old, new) for every leaf setting that differs, sorted by path. Each delta
+    names one setting a reviewer recognises, compared with `same_value` (the one notion
+    of equal), its path unique (see keypaths). A list of mappings that all carry one of
+    `list_ids` is compared item by item (`tiers[start=0].price`); other lists are leaves."""
     out: list[tuple[str, Any, Any]] = []
-    _diff((), old, new, out)
+    _diff((), old, new, out, list_ids)
     out.sort(key=lambda row: row[0])
     return out
 
 
-def _diff(prefix: tuple, old: Any, new: Any, out: list) -> None:
+def _diff(prefix: tuple, old: Any, new: Any, out: list, list_ids: tuple[str, ...]) -> None:
     if old is new:
         return  # merged configs share the subtrees they inherit: nothing to walk
     if isinstance(old, dict) and isinstance(new, dict):
         for key in old.keys() | new.keys():
-            _diff((*prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out)
+            _diff((*prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out, list_ids)
         return
     if same_value(old, new):
         return
+    if list_ids and isinstance(old, list) and isinstance(new, list):
+        items = _by_identity(old, new, list_ids)
+        if items is not None:
+            for item, (o, n) in items.items():
+                if o is _MISSING or n is _MISSING:  # an item appearing or vanishing, whole
+                    out.append((join_key((*prefix, item)), None if o is _MISSING else o,
+                                None if n is _MISSING else n))  # fmt: skip
+                else:
+                    _diff((*prefix, item), o, n, out, list_ids)
+            return
     # A setting added, removed, or changing shape (a value becoming a table): pair
     # the leaves of both sides by path.
     pairs: dict[tuple, list] = {}
@@ -105,23 +117,73 @@ def _diff(prefix: tuple, old: Any, new: Any, out: list) -> None:
             out.append((join_key(leaf), None if o is _MISSING else o, None if n is _MISSING else n))
 
 
+def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None:
+    """Both lists' items by identity ({Item: (old, new)}), using the first of `list_ids`
+    that every item of both carries as a scalar, unique in each list; else None."""
+    everything = old + new
+    if not everything or not all(isinstance(x, dict) for x in everything):
+        return None
+    for id_field in list_ids:
+        values = [x.get(id_field) for x in everything]
+        if not all(isinstance(v, str | int | float | bool) for v in values):
+            continue
+        sides = [{Item(id_field, x[id_field]): x for x in side} for side in (old, new)]
+        if len(sides[0]) != len(old) or len(sides[1]) != len(new):
+            continue  # an identity used twice identifies nothing
+        return {k: (sides[0].get(k, _MISSING), sides[1].get(k, _MISSING))
+                for k in sides[0].keys() | sides[1].keys()}  # fmt: skip
+    return None
+
+
 def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta]:
     deltas = []
-    for path, o, n in diff_mappings(old, new):
+    inline = policy.layout.inline_prompts
+    for path, o, n in diff_mappings(old, new, policy.diff.list_ids):
         if not match_key(policy.watch.keys, path) or match_key(policy.watch.ignore, path):
             continue
-        deltas.append(Delta(name, path, o, n, classify(path, o, n, policy.scales)))
+        if inline and _is_text(o) and _is_text(n) and any(match_key_glob(g, path) for g in inline):
+            deltas += inline_prompt_deltas(name, path, o, n)
+            continue
+        deltas.append(Delta(name, path, o, n, classify(path, o, n, policy.scale_for(path))))
     return deltas
+
+
+def _is_text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def blob_id(text: str) -> str:
+    """The git blob id of a text, as `git hash-object` gives it."""
+    data = text.encode("utf-8")
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+
+
+def inline_prompt_deltas(name: str, path: str, old: str | None, new: str | None) -> list[Delta]:
+    """A prompt kept in a config key (SPEC 8): a `text` delta between the texts' blob
+    ids, and its limits paired where they stand, exactly like a prompt file."""
+    old_id, new_id, detail, pairs = _inline_change(path, old, new)
+    text = Delta(name, path, old_id, new_id, "text", detail)
+    return [text, *limit_deltas(name, f"{path}#limits", pairs)]
+
+
+@lru_cache(maxsize=256)
+def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
+    """Computed once per text pair, however many models share it (through defaults)."""
+    pairs = pair_limits(
+        old or "", new or "", extract_limits(old) if old else (), extract_limits(new) if new else ()
+    )
+    detail = text_diff(path, old or "", new or "")
+    return (blob_id(old) if old is not None else None, blob_id(new) if new is not None else None,
+            detail, pairs)  # fmt: skip
 
 
 LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
 
 
 def limit_deltas(
-    name: str, prompt: str, pairs: list[tuple[Limit | None, Limit | None]]
+    name: str, path: str, pairs: list[tuple[Limit | None, Limit | None]]
 ) -> list[Delta]:
     """One delta per limit that changed where it stands (see limits.pair_limits)."""
-    path = f"prompt:{prompt}#limits"
     kinds = {(True, True): "limit-changed", (True, False): "limit-removed",
              (False, True): "limit-added"}  # fmt: skip
     return [
@@ -167,13 +229,13 @@ def model_deltas(
             continue
         detail = _prompt_diff(path, o, n, read_text)
         deltas.append(Delta(name, f"prompt:{path}", o, n, "text", detail))
-        deltas.extend(limit_deltas(name, path, limit_pairs(o, n)))
+        deltas.extend(limit_deltas(name, f"prompt:{path}#limits", limit_pairs(o, n)))
     return deltas
 
 
 def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
     return [
-        Delta(None, f"policy:{path}", o, n, classify(path, o, n, {}))
+        Delta(None, f"policy:{path}", o, n, classify(path, o, n))
         for path, o, n in diff_mappings(old or {}, new or {})
     ]
 

@@ -50,16 +50,21 @@ def format_of(path: str) -> str | None:
 
 def parse_data(path: str, data: bytes) -> Any:
     """Parse a config blob by its extension into plain JSON-like data."""
-    text = decode_text(data)
+    return parse_text(format_of(path), decode_text(data))
+
+
+def parse_text(fmt: str | None, text: str) -> Any:
+    """Parse text in a format ("toml", "json", "yaml") into plain JSON-like data: a
+    file's text, or a string inside one (a JSON model list in a YAML value)."""
+    check_size(len(text))
     try:
-        return plain(_parse(path, text))
+        return plain(_parse(fmt, text))
     except RecursionError:
         # json and tomllib recurse per nesting level; a deep enough file exhausts the stack.
         raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep") from None
 
 
-def _parse(path: str, text: str) -> Any:
-    fmt = format_of(path)
+def _parse(fmt: str | None, text: str) -> Any:
     if fmt == "toml":
         try:
             value = tomllib.loads(text)

@@ -120,6 +120,41 @@ def match_key(patterns: tuple[str, ...] | list[str], dotted: str) -> bool:
     Matching prefixes lets `notes` cover `notes.author` and `reasoning` watch
     `reasoning.effort`, which is what people write in [watch].
     """
-    parts = split_segments(dotted)  # a quoted key with a dot in it is one part
-    prefixes = [".".join(parts[: k + 1]) for k in range(len(parts))]
-    return any(fnmatchcase(p, pat) for pat in patterns for p in prefixes)
+    return _match_key(tuple(patterns), dotted)
+
+
+@lru_cache(maxsize=65536)
+def _match_key(patterns: tuple[str, ...], dotted: str) -> bool:
+    path = tuple(split_segments(dotted))
+    return any(_segments_match(_key_glob(p), path, prefix=True) for p in patterns)
+
+
+@lru_cache(maxsize=65536)
+def match_key_glob(pattern: str, dotted: str) -> bool:
+    """Whether a dotted key matches a dotted-key glob as a whole (SPEC 7's glob rules
+    with `.` for `/`): `*` and `?` stay within one key, `**` spans any number of keys,
+    none included (`**.reasoning_effort` matches `reasoning_effort` and `a.b.reasoning_effort`)."""
+    return _segments_match(_key_glob(pattern), tuple(split_segments(dotted)), prefix=False)
+
+
+@lru_cache(maxsize=4096)
+def _key_glob(pattern: str) -> tuple[str, ...]:
+    return tuple(split_segments(pattern))
+
+
+def _segments_match(pattern: tuple[str, ...], path: tuple[str, ...], prefix: bool) -> bool:
+    if not pattern:
+        return prefix or not path
+    if pattern == ("**",):  # a trailing `**` matches everything inside, not the key itself
+        return bool(path)
+    if pattern[0] == "**":
+        return any(_segments_match(pattern[1:], path[i:], prefix) for i in range(len(path) + 1))
+    return (
+        bool(path)
+        and fnmatchcase(path[0], pattern[0])
+        and _segments_match(pattern[1:], path[1:], prefix)
+    )
+
+
+def is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?")

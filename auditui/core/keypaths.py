@@ -5,6 +5,9 @@ A key may itself contain a dot: `{"reasoning": {"effort": ..}}` and
 `reasoning.effort` one delta would silently replace the other. As in TOML, a key
 that is not plain is quoted (`"reasoning.effort"`, JSON string escapes), so the path
 of every leaf is unique and reads the way a config author would write it.
+
+An item of a list compared by identity (SPEC 8, `[diff] list_ids`) is addressed by
+its identity field after its list's key: `tiers[start=272000].price`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ import re
 _CHAR = r"[^.\"\\\[\]\x00-\x1f\x7f]"
 _EDGE = r"[^.\"\\\[\]\x00-\x1f\x7f\s]"
 _PLAIN = re.compile(rf"{_EDGE}(?:{_CHAR}*{_EDGE})?")
-_SEGMENT = re.compile(r'"(?:[^"\\]|\\.)*"|[^.]*')
+_PLAIN_VALUE = re.compile(r"[^\]\[\"\\=\x00-\x1f\x7f\s]+")
+
+
+class Item(str):
+    """A list item's identity in a key path: `[field=value]`, joined to its list's key."""
+
+    def __new__(cls, field: str, value: object) -> Item:
+        text = value if isinstance(value, str) else json.dumps(value)
+        if not (isinstance(value, str) and _PLAIN_VALUE.fullmatch(value)):
+            text = json.dumps(value, ensure_ascii=False)
+        return super().__new__(cls, f"[{quote_key(field)}={text}]")
 
 
 def quote_key(key: str) -> str:
@@ -25,22 +38,48 @@ def quote_key(key: str) -> str:
 
 
 def join_key(parts: list[str] | tuple[str, ...]) -> str:
-    return ".".join(quote_key(str(p)) for p in parts)
+    out = ""
+    for part in parts:
+        if isinstance(part, Item):
+            out += part
+        else:
+            out += ("." if out else "") + quote_key(str(part))
+    return out
 
 
 def split_segments(path: str) -> list[str]:
-    """The segments of a path as written (quoted ones keep their quotes)."""
+    """The segments of a path as written: quoted keys keep their quotes, and a list
+    item's `[field=value]` stays with its list's key (dots inside either never split)."""
     out: list[str] = []
-    i = 0
-    while True:
-        m = _SEGMENT.match(path, i)
-        out.append(m.group(0))
-        i = m.end()
-        if i >= len(path) or path[i] != ".":
-            if i < len(path):  # junk after a quoted segment: keep it with the segment
-                out[-1] += path[i:]
-            return out
-        i += 1
+    current: list[str] = []
+    i, n = 0, len(path)
+    while i < n:
+        c = path[i]
+        if c == '"':  # a quoted key or value: up to its closing quote
+            j = i + 1
+            while j < n and path[j] != '"':
+                j += 2 if path[j] == "\\" else 1
+            current.append(path[i : j + 1])
+            i = j + 1
+        elif c == "[":  # an item selector: up to its closing bracket, quotes respected
+            j = i + 1
+            while j < n and path[j] != "]":
+                if path[j] == '"':
+                    j += 1
+                    while j < n and path[j] != '"':
+                        j += 2 if path[j] == "\\" else 1
+                j += 1
+            current.append(path[i : j + 1])
+            i = j + 1
+        elif c == ".":
+            out.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(c)
+            i += 1
+    out.append("".join(current))
+    return out
 
 
 def split_key(path: str) -> list[str]:

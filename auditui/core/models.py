@@ -8,13 +8,14 @@ plus the prompts its merged `system_prompt` binds.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from auditui.core.policy import Collection, Layout
+from auditui.core.documents import DocumentError, parse_text
+from auditui.core.policy import Collection, Inherit, Layout
 from auditui.core.values import canonical, same_value
 
-RESERVED = ("extends", "deployed")
 PROMPT_MODEL_PREFIX = "prompt:"
 
 
@@ -26,17 +27,19 @@ class ModelError(Exception):
 class RawModel:
     name: str
     source: str  # path of the file that defines it
-    data: dict[str, Any]  # without `extends` / `deployed`
-    extends: str | None = None
+    data: dict[str, Any]  # without its structural keys (`deployed`, the parent, the omits)
+    extends: str | None = None  # the parent's model name
     deployed: bool = True
     entry: str | None = None  # its name inside a collection file (None: a model file)
+    omit: tuple[str, ...] = ()  # dotted keys removed after merging onto the parent
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RawModel):
             return NotImplemented
-        return (self.name, self.source, self.extends, self.deployed, self.entry) == (
-            other.name, other.source, other.extends, other.deployed, other.entry
-        ) and same_value(self.data, other.data)  # fmt: skip
+        mine = (self.name, self.source, self.extends, self.deployed, self.entry, self.omit)
+        theirs = (other.name, other.source, other.extends, other.deployed, other.entry,
+                  other.omit)  # fmt: skip
+        return mine == theirs and same_value(self.data, other.data)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -92,23 +95,79 @@ def describe(value: Any) -> str:
     return kinds.get(type(value), "a value")
 
 
-def _raw(name: str, source: str, data: Any, entry: str | None = None) -> RawModel:
+def _raw(
+    name: str, source: str, data: Any, layout: Layout, entry: str | None = None,
+    base: bool = False,
+) -> RawModel:  # fmt: skip
     if name.startswith(PROMPT_MODEL_PREFIX):
         raise ModelError(f"model name '{name}' is reserved: `prompt:` names unbound prompts")
     if not isinstance(data, dict):
         raise ModelError(f"model '{name}' must be a mapping of settings, got {describe(data)}")
-    extends = data.get("extends")
-    if extends is not None and not isinstance(extends, str):
-        raise ModelError(f"model '{name}': `extends` must be a model name (a string)")
+    inherit = layout.inherit
+    parent = get_path(data, inherit.key)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ModelError(f"model '{name}': `{inherit.key}` must be a model name (a string)")
+        if inherit.ref is not None:
+            match = re.search(inherit.ref[0], parent)
+            if match is None:
+                raise ModelError(f"model '{name}': `{inherit.key}` '{parent}' does not match "
+                                 "[layout.inherit] ref")  # fmt: skip
+            parent = match.expand(inherit.ref[1])
+    omit = get_path(data, inherit.omit) if inherit.omit else None
+    if omit is not None and not (isinstance(omit, list) and all(isinstance(o, str) for o in omit)):
+        raise ModelError(f"model '{name}': `{inherit.omit}` must be a list of dotted keys")
     deployed = data.get("deployed", True)
     if not isinstance(deployed, bool):
         raise ModelError(f"model '{name}': `deployed` must be true or false")
-    body = {k: v for k, v in data.items() if k not in RESERVED}
-    return RawModel(name, source, body, extends, deployed, entry)
+    body = without_structure(data, layout)
+    return RawModel(name, source, body, parent, deployed and not base, entry, tuple(omit or ()))
 
 
-def models_in_file(path: str, doc: Any, layout: Layout) -> list[RawModel]:
-    return [_raw(model_name(path, layout), path, doc)]
+def without_structure(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
+    """A model's (or the defaults') settings without the keys that only say how to
+    build it: `deployed`, the parent key and the omit list (never in an effective config)."""
+    out = {k: v for k, v in data.items() if k != "deployed"}
+    for key in (layout.inherit.key, layout.inherit.omit):
+        if key:
+            out = remove_path(out, key.split("."))
+    return out
+
+
+def get_path(data: dict[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def remove_path(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+    """`node` without the value at `parts` (a copy; `node` is never changed), pruning
+    the tables that become empty on the way (SPEC 8: an omit leaves no empty table)."""
+    key = parts[0]
+    if key not in node:
+        return node
+    out = dict(node)
+    if len(parts) == 1:
+        del out[key]
+        return out
+    child = node[key]
+    if not isinstance(child, dict):
+        return node
+    smaller = remove_path(child, parts[1:])
+    if smaller is child:
+        return node
+    if smaller:
+        out[key] = smaller
+    else:
+        del out[key]
+    return out
+
+
+def models_in_file(path: str, doc: Any, layout: Layout, base: bool = False) -> list[RawModel]:
+    return [_raw(model_name(path, layout), path, doc, layout, base=base)]
 
 
 def content_token(*values: Any) -> str:
@@ -133,6 +192,14 @@ def models_in_collection(
             if not isinstance(node, dict) or part not in node:
                 raise ModelError(f"collection has no key '{spec.at}'")
             node = node[part]
+    if spec.decode:
+        if not isinstance(node, str):
+            raise ModelError(f"collection value at '{spec.at or 'top level'}' must be a string "
+                             f"holding {spec.decode.upper()}, got {describe(node)}")  # fmt: skip
+        try:
+            node = parse_text(spec.decode, node)
+        except DocumentError as exc:
+            raise ModelError(f"value at '{spec.at or 'top level'}': {exc}") from None
     prefix = posixpath.splitext(path)[0] + "/" if layout.naming == "path" else ""
     named: dict[str, list[tuple[int, Any]]] = {}  # entry name -> (position, entry)
     problems: list[EntryProblem] = []
@@ -169,7 +236,7 @@ def models_in_collection(
                 f"(entries {where})", content_token(*(e for _, e in entries))))  # fmt: skip
             continue
         try:
-            out.append(_raw(model, path, entries[0][1], label))
+            out.append(_raw(model, path, entries[0][1], layout, label))
         except ModelError as exc:
             problems.append(EntryProblem(label, model, str(exc), content_token(entries[0][1])))
     return out, problems
@@ -233,8 +300,25 @@ def bound_prompts(config: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def merged_config(chain: list[RawModel], defaults: dict[str, Any]) -> dict[str, Any]:
+def merged_config(
+    chain: list[RawModel], defaults: dict[str, Any], inherit: Inherit
+) -> dict[str, Any]:
+    """Defaults, then each ancestor from the root down, then the model: the root is
+    deep-merged onto the defaults; each child onto its parent's resolved config as
+    [layout.inherit] says (deep or shallow, the parent's excluded keys dropped); each
+    level's omits are removed after its merge."""
     config = defaults
-    for model in reversed(chain):
-        config = deep_merge(config, model.data)
+    for n, model in enumerate(reversed(chain)):
+        if n == 0:
+            config = deep_merge(config, model.data)
+        else:
+            parent = config
+            if inherit.exclude:
+                parent = {k: v for k, v in parent.items() if k not in inherit.exclude}
+            if inherit.merge == "shallow":
+                config = {**parent, **model.data}
+            else:
+                config = deep_merge(parent, model.data)
+        for dotted in model.omit:
+            config = remove_path(config, dotted.split("."))
     return config

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from auditui.core.errors import AuditError
@@ -24,6 +25,18 @@ class Collection:
     items: str = "list"  # "list" or "mapping"
     name_key: str = "name"
     at: str | None = None
+    decode: str | None = None  # "json" / "yaml": the value at `at` is a string to decode
+
+
+@dataclass(frozen=True)
+class Inherit:
+    """The repository's own inheritance (SPEC 8): the default is section 1's `extends`."""
+
+    key: str = "extends"  # dotted key naming the parent
+    ref: tuple[str, str] | None = None  # regex and replacement: the key's value -> a name
+    omit: str | None = None  # dotted key: a list of dotted keys removed after the merge
+    merge: str = "deep"  # or "shallow": the parent's top-level keys are replaced whole
+    exclude: tuple[str, ...] = ()  # the parent's top-level keys never inherited
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,14 @@ class Layout:
     records: str = "audit"
     naming: str = "stem"
     collections: tuple[Collection, ...] = ()
+    bases: tuple[str, ...] = ()  # model files others inherit from, never deployed themselves
+    inline_prompts: tuple[str, ...] = ()  # dotted-key globs whose string values are prompts
+    inherit: Inherit = field(default_factory=Inherit)
+
+
+@dataclass(frozen=True)
+class Diff:
+    list_ids: tuple[str, ...] = ("id", "name", "key", "type")  # identity fields of list items
 
 
 @dataclass(frozen=True)
@@ -74,7 +95,12 @@ class Policy:
     evals: Evals = field(default_factory=Evals)
     approvals: Approvals = field(default_factory=Approvals)
     rollout: Rollout | None = None
+    diff: Diff = field(default_factory=Diff)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def scale_for(self, path: str) -> tuple[str, ...] | None:
+        """The scale of a setting: its exact key first, else the first glob listed."""
+        return _scale_for(tuple(self.scales.items()), path)
 
 
 # key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
@@ -86,6 +112,9 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "records": "str",
         "naming": "naming",
         "collection": "collections",
+        "bases": "strs",
+        "inline_prompts": "strs",
+        "inherit": "inherit",
     },
     "watch": {"keys": "strs", "ignore": "strs"},
     "evals": {"required_suites": "strs", "max_regression": "num"},
@@ -97,8 +126,11 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "allowed_signers": "str",
     },
     "rollout": {"key": "str", "stages": "nums", "soak_hours": "num"},
+    "diff": {"list_ids": "strs"},
 }
-_COLLECTION_KEYS = {"path": "str", "items": "items", "name_key": "str", "at": "str"}
+_COLLECTION_KEYS = {"path": "str", "items": "items", "name_key": "str", "at": "str",
+                    "decode": "decode"}  # fmt: skip
+_INHERIT_KEYS = {"key": "str", "ref": "ref", "omit": "str", "merge": "merge", "exclude": "strs"}
 
 
 def _describe(value: Any) -> str:
@@ -159,10 +191,23 @@ def _check(kind: str, value: Any, where: str) -> Any:
         if value not in ("stem", "path"):
             raise bad('"stem" or "path"')
         return value
-    if kind == "items":
-        if value not in ("list", "mapping"):
-            raise bad('"list" or "mapping"')
+    choices = {"items": ("list", "mapping"), "merge": ("deep", "shallow"),
+               "decode": ("json", "yaml")}  # fmt: skip
+    if kind in choices:
+        if value not in choices[kind]:
+            raise bad(" or ".join(f'"{c}"' for c in choices[kind]))
         return value
+    if kind == "ref":
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str)
+                                                                    for v in value)):  # fmt: skip
+            raise bad('[regex, replacement], e.g. ["^(.+)$", "models/\\1"]')
+        import re
+
+        try:
+            re.compile(value[0])
+        except re.error as exc:
+            raise AuditError(f"{where}: invalid regex ({exc})", POLICY_HINT) from None
+        return tuple(value)
     raise AssertionError(kind)
 
 
@@ -196,6 +241,10 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
             where = f"{source}: [{section}] {key}"
             if schema[key] == "collections":
                 values[section]["collections"] = _collections(value, where, source)
+            elif schema[key] == "inherit":
+                values[section]["inherit"] = Inherit(
+                    **_table(value, _INHERIT_KEYS, "[layout.inherit]", where, source)
+                )
             else:
                 values[section][key] = _check(schema[key], value, where)
     scales_raw = raw.get("scales", None)
@@ -211,8 +260,37 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         evals=Evals(**values["evals"]),
         approvals=Approvals(**values["approvals"]),
         rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
+        diff=Diff(**values["diff"]),
         raw=raw,
     )
+
+
+@lru_cache(maxsize=65536)
+def _scale_for(scales: tuple[tuple[str, tuple[str, ...]], ...], path: str):
+    from auditui.core.globs import is_glob, match_key_glob
+
+    for key, scale in scales:
+        if key == path:
+            return scale
+    for key, scale in scales:
+        if is_glob(key) and match_key_glob(key, path):
+            return scale
+    return None
+
+
+def _table(value: Any, schema: dict[str, str], name: str, where: str, source: str) -> dict:
+    """A sub-table's keys, each checked (unknown keys are errors, like everywhere)."""
+    if not isinstance(value, dict):
+        raise AuditError(f"{where} must be a {name} table", POLICY_HINT)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if key not in schema:
+            raise AuditError(
+                f"{source}: unknown key '{key}' in {name} (known: {', '.join(sorted(schema))})",
+                POLICY_HINT,
+            )
+        out[key] = _check(schema[key], v, f"{where} {key}")
+    return out
 
 
 def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
@@ -222,15 +300,8 @@ def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
         raise AuditError(f"{where} must be [[layout.collection]] tables", POLICY_HINT)
     out = []
     for n, table in enumerate(value, 1):
-        kwargs: dict[str, Any] = {}
-        for key, v in table.items():
-            if key not in _COLLECTION_KEYS:
-                raise AuditError(
-                    f"{source}: unknown key '{key}' in [[layout.collection]] #{n} "
-                    f"(known: {', '.join(sorted(_COLLECTION_KEYS))})",
-                    POLICY_HINT,
-                )
-            kwargs[key] = _check(_COLLECTION_KEYS[key], v, f"{where} #{n} {key}")
+        kwargs = _table(table, _COLLECTION_KEYS, f"[[layout.collection]] #{n}", f"{where} #{n}",
+                        source)  # fmt: skip
         if "path" not in kwargs:
             raise AuditError(f"{where} #{n} needs a 'path'", POLICY_HINT)
         out.append(Collection(**kwargs))

@@ -28,6 +28,7 @@ from auditui.core.models import (
     merged_config,
     models_in_collection,
     models_in_file,
+    without_structure,
 )
 from auditui.core.policy import POLICY_FILE, Collection, Policy
 
@@ -261,7 +262,9 @@ class Tracker:
                     result = ("collection", spec)
                     break
             else:
-                if match_any(self.layout.models, path):
+                if match_any(self.layout.bases, path):
+                    result = ("base", None)
+                elif match_any(self.layout.models, path):
                     result = ("model", None)
                 elif match_any(self.layout.prompts, path):
                     result = ("prompt", None)
@@ -271,6 +274,7 @@ class Tracker:
     def patterns(self) -> list[str]:
         pats = [
             *self.layout.models,
+            *self.layout.bases,
             *self.layout.prompts,
             *(c.path for c in self.layout.collections),
         ]
@@ -325,12 +329,12 @@ class Tracker:
                 continue
             kind = self.kind(path)
             what = kind[0] if kind else "extra"
-            self.saw_layout = self.saw_layout or what in ("model", "collection", "prompt")
+            self.saw_layout = self.saw_layout or what in ("model", "base", "collection", "prompt")
             if what == "defaults":
                 all_dirty = True
                 self._load_defaults(w, path, entry)
-            elif what in ("model", "collection"):
-                named |= self._load_file(w, path, entry, kind[1] if kind else None)
+            elif what in ("model", "base", "collection"):
+                named |= self._load_file(w, path, entry, kind[1] if kind else None, what == "base")
             elif what == "prompt":
                 prompts_touched.add(path)
                 self._check_prompt(w, path, entry)
@@ -423,8 +427,9 @@ class Tracker:
         return self.repo.lookup(w.commit, path)
 
     def _load_file(
-        self, w: World, path: str, entry: FileEntry | None, spec: Collection | None
-    ) -> set[str]:
+        self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
+        base: bool = False,
+    ) -> set[str]:  # fmt: skip
         """Re-read one model or collection file; returns the names whose definition in
         it changed (who owns a name is decided after every changed file is read)."""
         old = w.files.get(path)
@@ -445,7 +450,7 @@ class Tracker:
                 if spec is not None:
                     found, problems = models_in_collection(path, doc, spec, self.layout)
                 else:
-                    found = models_in_file(path, doc, self.layout)
+                    found = models_in_file(path, doc, self.layout, base)
             except (DocumentError, ModelError) as exc:
                 # The whole file is unreadable: every model keeps its last good config.
                 w.errors[(path, "")] = Problem(str(exc))
@@ -525,7 +530,7 @@ class Tracker:
         except DocumentError as exc:
             w.errors[(path, "")] = Problem(str(exc))
             return
-        w.defaults = {k: v for k, v in doc.items() if k not in ("extends", "deployed")}
+        w.defaults = without_structure(doc, self.layout)
 
     def _check_prompt(self, w: World, path: str, entry: FileEntry | None) -> None:
         w.errors.pop((path, ""), None)
@@ -580,7 +585,7 @@ class Tracker:
             try:
                 chain = ancestry(name, w.raw)
                 deps |= {"name:" + m.name for m in chain[1:]}
-                config = merged_config(chain, w.defaults)
+                config = merged_config(chain, w.defaults, self.layout.inherit)
                 prompts = []
                 for p in bound_prompts(config, name):
                     deps.add(p)
