@@ -294,7 +294,7 @@ def _prompts(out: Proposal, files: list[str], bound: set[str]) -> None:
 
 def layout_block(p: Proposal) -> str:
     """The [layout] (and [[layout.collection]]) text of a starter policy for `p`."""
-    from auditui.core.policy import STARTER_LAYOUT
+    from auditui.core.policy import STARTER_EXAMPLES, STARTER_LAYOUT
 
     if p.empty:
         return (
@@ -320,7 +320,7 @@ def layout_block(p: Proposal) -> str:
         lines += ["", "[[layout.collection]]"]
         lines += [f"{key} = {json.dumps(c[key])}" for key in ("path", "items", "name_key", "at")
                   if key in c]  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + STARTER_EXAMPLES
 
 
 def scales_block(p: Proposal) -> str | None:

@@ -314,7 +314,31 @@ _STARTER_HEAD = """\
 # in auditui.
 
 """
-STARTER_LAYOUT = """\
+STARTER_EXAMPLES = """\
+# Models others inherit from, never served themselves: an edit to one is reported on
+# every model built on it.
+# bases = ["models/bases/*.toml"]
+# Dotted-key globs whose string values are prompts (a text diff, limits extracted):
+# inline_prompts = ["**.system_template", "preprompt"]
+
+# Files holding many models:
+# [[layout.collection]]
+# path     = "resources/model-settings.yml"
+# items    = "list"      # or "mapping" (top-level keys are model names)
+# name_key = "name"
+# at       = "models"    # dotted key where the list/mapping sits
+# decode   = "json"      # the value at `at` is a string holding JSON (or "yaml")
+
+# The repository's own inheritance (the default is `extends = "NAME"`):
+# [layout.inherit]
+# key     = "base_model"               # dotted key naming the parent
+# ref     = ['^(.+)$', 'models/\\1']   # regex and replacement: its value -> a model name
+# omit    = "base_model_omit"          # dotted key: a list of keys removed after the merge
+# merge   = "deep"                     # or "shallow": the parent's top-level keys replaced
+# exclude = ["benchmarks"]             # the parent's keys never inherited
+"""
+STARTER_LAYOUT = (
+    """\
 [layout]
 # One model per file, named by its file stem (models/opus-4.7.yaml -> "opus-4.7").
 models   = ["models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json"]
@@ -325,14 +349,9 @@ prompts  = ["prompts/**/*.md", "prompts/**/*.txt"]
 # Folder of audit records (<first 16 hex of fingerprint>.toml).
 records  = "audit"
 # naming = "path"   # name models by path, for catalogues that reuse stems
-
-# Files holding many models:
-# [[layout.collection]]
-# path     = "resources/model-settings.yml"
-# items    = "list"      # or "mapping" (top-level keys are model names)
-# name_key = "name"
-# at       = "models"    # dotted key where the list/mapping sits
 """
+    + STARTER_EXAMPLES
+)
 _STARTER_WATCH = """
 [watch]
 # Dotted-key globs whose change needs an audit, and those that never do.
@@ -342,10 +361,16 @@ ignore = ["description", "notes", "notes.*"]
 """
 STARTER_SCALES = """\
 [scales]
-# Ordered low -> high: a move down is a "downgrade".
+# Ordered low -> high: a move down is a "downgrade". Keys may be dotted-key globs (an
+# exact key wins, then the first glob listed): "**.reasoning_effort" = [...]
 "reasoning.effort" = ["low", "medium", "high", "max"]
 """
 _STARTER_REST = """
+# Lists of mappings are compared item by item, by the first of these fields every
+# item carries (a price tier's change is then tiers[start=272000].price):
+# [diff]
+# list_ids = ["id", "name", "key", "type"]
+
 [evals]
 required_suites = ["coding"]   # each affected model needs an eval on each suite
 max_regression  = 1.0          # points a candidate may fall below its baseline

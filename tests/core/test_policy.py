@@ -68,10 +68,10 @@ def test_starter_parses_to_the_defaults():
 
 
 def test_starter_rollout_block_when_uncommented_gives_the_spec_defaults():
-    text = STARTER.replace("# [rollout]", "[rollout]")
+    head, block = STARTER.split("# [rollout]")
     for key in ("key", "stages", "soak_hours"):
-        text = text.replace(f"# {key} ", f"{key} ")
-    assert parse_policy(text).rollout == Rollout()
+        block = block.replace(f"# {key} ", f"{key} ")
+    assert parse_policy(head + "[rollout]" + block).rollout == Rollout()
 
 
 def test_starter_collection_example_when_uncommented_parses():
@@ -383,3 +383,45 @@ def test_policy_is_immutable_and_comparable():
     assert a == b
     with pytest.raises(AttributeError):
         a.approvals.required = 0  # type: ignore[misc]
+
+
+def test_starter_examples_of_every_real_shape_parse_when_uncommented():
+    """`auditui init` writes a commented example of each SPEC 8 key; each works."""
+    from auditui.core.policy import Diff, Inherit
+
+    text = STARTER
+    for marker in ("# bases =", "# inline_prompts =", "# [diff]", "# list_ids"):
+        text = text.replace(marker, marker.removeprefix("# "))
+    head, block = text.split("# [layout.inherit]")
+    for key in ("key", "ref", "omit", "merge", "exclude"):
+        block = block.replace(f"# {key} ", f"{key} ", 1)
+    policy = parse_policy(head + "[layout.inherit]" + block)
+    assert policy.layout.inherit == Inherit(
+        "base_model", ("^(.+)$", "models/\\1"), "base_model_omit", "deep", ("benchmarks",)
+    )
+    assert policy.layout.bases == ("models/bases/*.toml",)
+    assert policy.layout.inline_prompts == ("**.system_template", "preprompt")
+    assert policy.diff == Diff()
+    head, block = STARTER.split("# [[layout.collection]]")
+    for key in ("path", "items", "name_key", "at", "decode"):
+        block = block.replace(f"# {key} ", f"{key} ", 1)
+    (col,) = parse_policy(head + "[[layout.collection]]" + block).layout.collections
+    assert col.decode == "json"
+
+
+@pytest.mark.parametrize(
+    ("body", "expect"),
+    [
+        ('[layout.inherit]\nref = "x"\n', "must be [regex, replacement]"),
+        ('[layout.inherit]\nref = ["(", "y"]\n', "invalid regex"),
+        ('[layout.inherit]\nmerge = "deepest"\n', '"deep" or "shallow"'),
+        ('[layout.inherit]\nparent = "x"\n', "unknown key 'parent' in [layout.inherit]"),
+        ("[layout]\ninherit = 3\n", "must be a [layout.inherit] table"),
+        ('[[layout.collection]]\npath = "x.yml"\ndecode = "xml"\n', '"json" or "yaml"'),
+        ("[diff]\nlist_ids = [1]\n", "[diff] list_ids must be a list of strings"),
+        ("[diff]\nitems = []\n", "unknown key 'items' in [diff]"),
+        ('[layout]\nbases = "x"\ninline_prompts = [3]\n', "inline_prompts must be a list"),
+    ],
+)
+def test_real_shape_keys_are_validated(body, expect):
+    assert expect in error(body).message
