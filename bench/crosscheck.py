@@ -1,28 +1,32 @@
-"""Cross-check auditui's per-model deltas against an independent diff of file versions.
+"""Cross-check auditui's per-model deltas against an independent computation.
 
     python bench/crosscheck.py --repo PATH --policy POLICY.toml [--report REPORT.json]
 
-For every non-merge commit of the repository, this script reads the two versions of
-each file the policy's layout names (one `git log --raw`, one `git cat-file --batch`),
-parses them with its own code, flattens every model to its leaf settings and diffs
-them. It then compares, model by model, what it found with the deltas of auditui's
-JSON report for that commit (`auditui check --all --format json`, run here unless
-`--report` names one).
+For every non-merge commit of the repository this script computes, with its own code,
+the effective config of every model the commit can move — reading the file versions
+(one `git log --raw`, one `git cat-file --batch`), following symlinks, decoding JSON
+held in YAML values, resolving the repository's inheritance ([layout.inherit], bases),
+comparing lists of mappings item by item, hashing inline prompts — and compares the
+settings that differ, model by model, with the deltas of auditui's JSON report for that
+commit (`auditui check --all --format json`, run here unless `--report` names one).
 
-It shares no code with auditui on purpose: only the layout it reads from the policy.
-Symlinked model files are followed (a model whose link target changed moves too).
-By convention a table that is emptied or filled is reported by its leaves alone.
-Models it cannot know from one commit alone are skipped and counted (a version that
-does not parse, an entry without a name or with a doubled name, a model that
-`extends` another or binds prompts), since auditui compares those with their last
-good config. A delta the independent diff finds and auditui does not report is a
-lost change: the script prints each one and exits 1.
+It shares no code with auditui on purpose: only the policy file. Models it cannot know
+from one commit alone are skipped and counted (a version that does not parse, an entry
+with a doubled name or none, a dangling link, a broken inheritance chain), since auditui
+compares those with their last good config. Conventions both follow (SPEC 8): a table
+emptied or filled is reported by its leaves; an item appearing in a keyed list is one
+setting. A delta this script finds that auditui does not report is a lost change: each
+is printed, and the script exits 1 (likewise for a delta auditui reports that is not
+found here).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import hashlib
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -33,25 +37,27 @@ from pathlib import Path
 import yaml
 
 UNKNOWN = object()  # a version (or model) this script cannot know on its own
+ABSENT = object()
 
 
 # -- globs and keys, written independently of auditui -------------------------------
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str, sep: str = "/") -> re.Pattern[str]:
+    s = re.escape(sep)
     out, i = [], 0
     while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
+        if pattern.startswith("**" + sep, i):
+            out.append(f"(?:.*{s})?")
             i += 3
         elif pattern.startswith("**", i):
             out.append(".*")
             i += 2
         elif pattern[i] == "*":
-            out.append("[^/]*")
+            out.append(f"[^{s}]*")
             i += 1
         elif pattern[i] == "?":
-            out.append("[^/]")
+            out.append(f"[^{s}]")
             i += 1
         else:
             out.append(re.escape(pattern[i]))
@@ -59,20 +65,18 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def key_segment(key: str) -> str:
-    plain = key and not re.search(r"[.\"\\\[\]\x00-\x1f\x7f]", key) and key == key.strip()
-    return key if plain else json.dumps(key, ensure_ascii=False)
+def segment(key: str) -> str:
+    bare = key and not re.search(r"[.\"\\\[\]\x00-\x1f\x7f]", key) and key == key.strip()
+    return key if bare else json.dumps(key, ensure_ascii=False)
 
 
-def flatten(value, prefix: str = "") -> dict[str, object]:
-    if isinstance(value, dict) and value:
-        out: dict[str, object] = {}
-        for k, v in value.items():
-            out.update(
-                flatten(v, f"{prefix}.{key_segment(str(k))}" if prefix else key_segment(str(k)))
-            )
-        return out
-    return {prefix: value} if prefix else {}
+def item_segment(field: str, value) -> str:
+    value = norm(value)
+    if isinstance(value, str) and re.fullmatch(r'[^\]\["\\=\x00-\x1f\x7f\s]+', value):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return f"[{segment(field)}={text}]"
 
 
 def norm(value):
@@ -101,6 +105,11 @@ def same(a, b) -> bool:
     return json.dumps(norm(a), sort_keys=True) == json.dumps(norm(b), sort_keys=True)
 
 
+def git_blob_id(text: str) -> str:
+    data = text.encode()
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\x00" + data).hexdigest()
+
+
 # -- the layout -------------------------------------------------------------------
 
 
@@ -108,10 +117,20 @@ class Layout:
     def __init__(self, policy: dict) -> None:
         layout = policy.get("layout", {})
         self.models = [glob_regex(p) for p in layout.get("models", ["models/*.toml"])]
+        self.bases = [glob_regex(p) for p in layout.get("bases", [])]
         self.prompts = [glob_regex(p) for p in layout.get("prompts", ["prompts/**/*.md"])]
         self.defaults = layout.get("defaults", "models/_defaults.toml")
         self.naming = layout.get("naming", "stem")
         self.collections = [(glob_regex(c["path"]), c) for c in layout.get("collection", [])]
+        inherit = layout.get("inherit", {})
+        self.parent_key = inherit.get("key", "extends")
+        self.ref = inherit.get("ref")
+        self.omit_key = inherit.get("omit")
+        self.shallow = inherit.get("merge", "deep") == "shallow"
+        self.exclude = set(inherit.get("exclude", []))
+        self.inline = [glob_regex(g, ".") for g in layout.get("inline_prompts", [])]
+        self.list_ids = policy.get("diff", {}).get("list_ids", ["id", "name", "key", "type"])
+        self.ignore = policy.get("watch", {}).get("ignore", ["description", "notes", "notes.*"])
 
     def kind(self, path: str):
         if path == self.defaults:
@@ -119,6 +138,8 @@ class Layout:
         for rx, spec in self.collections:
             if rx.match(path):
                 return ("collection", spec)
+        if any(rx.match(path) for rx in self.bases):
+            return ("base", None)
         if any(rx.match(path) for rx in self.models):
             return ("model", None)
         if any(rx.match(path) for rx in self.prompts):
@@ -129,70 +150,242 @@ class Layout:
         base = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
         return base if self.naming == "path" else base.rsplit("/", 1)[-1]
 
+    def ignored(self, path: str) -> bool:
+        parts = path.split(".")
+        prefixes = {".".join(parts[: i + 1]) for i in range(len(parts))}
+        return any(fnmatch.fnmatchcase(p, g) for g in self.ignore for p in prefixes)
 
-def parse(path: str, data: bytes):
+
+def parse(fmt: str, text: str):
     try:
-        text = data.decode("utf-8-sig")
-        if path.endswith(".toml"):
+        if fmt == "toml":
             return tomllib.loads(text)
-        if path.endswith(".json"):
+        if fmt == "json":
             return json.loads(text)
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:
         return UNKNOWN
 
 
-def models_of(layout: Layout, path: str, kind, data: bytes | None) -> dict[str, object]:
-    """model name -> flattened settings (or UNKNOWN) for one version of one file."""
+def file_format(path: str) -> str:
+    return {"toml": "toml", "json": "json"}.get(path.rsplit(".", 1)[-1].lower(), "yaml")
+
+
+# -- one file version -> its models' raw definitions -----------------------------------
+
+
+def definitions(layout: Layout, path: str, kind, data) -> dict:
+    """{model name: (raw mapping or UNKNOWN, is base)} for one version of one file."""
     if data is None:
         return {}
-    doc = parse(path, data)
-    if kind[0] == "model":
-        return {layout.stem(path): settings(doc)}
+    if data is UNKNOWN:
+        return UNKNOWN
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return UNKNOWN
+    doc = parse(file_format(path), text)
+    if doc is UNKNOWN:
+        return UNKNOWN
+    if kind[0] in ("model", "base"):
+        return {layout.stem(path): (doc if isinstance(doc, dict) else UNKNOWN, kind[0] == "base")}
     spec = kind[1]
     node = doc
-    for part in (spec.get("at") or "").split(".") if spec.get("at") else []:
-        node = node.get(part, UNKNOWN) if isinstance(node, dict) else UNKNOWN
+    for part in spec["at"].split(".") if spec.get("at") else []:
+        if not isinstance(node, dict) or part not in node:
+            return UNKNOWN
+        node = node[part]
+    if spec.get("decode"):
+        if not isinstance(node, str):
+            return UNKNOWN
+        node = parse(spec["decode"], node)
+        if node is UNKNOWN:
+            return UNKNOWN
     prefix = layout.stem(path) + "/" if layout.naming == "path" else ""
-    out: dict[str, object] = {}
-    seen: Counter = Counter()
     if spec.get("items", "list") == "mapping":
         if not isinstance(node, dict):
-            return UNKNOWN  # type: ignore[return-value]
+            return UNKNOWN
         items = [(str(k), v) for k, v in node.items()]
     else:
         if not isinstance(node, list):
-            return UNKNOWN  # type: ignore[return-value]
-        name_key = spec.get("name_key", "name")
+            return UNKNOWN
+        key = spec.get("name_key", "name")
         items = []
         for item in node:
-            name = item.get(name_key) if isinstance(item, dict) else None
+            name = item.get(key) if isinstance(item, dict) else None
             if isinstance(name, str | int) and not isinstance(name, bool) and name != "":
-                items.append((str(name), {k: v for k, v in item.items() if k != name_key}))
-    for name, value in items:
-        seen[name] += 1
-        out[prefix + name] = settings(value)
-    for name, n in seen.items():
-        if n > 1:
-            out[prefix + name] = UNKNOWN
+                items.append((str(name), {k: v for k, v in item.items() if k != key}))
+    seen = Counter(name for name, _ in items)
+    return {prefix + name: (value if seen[name] == 1 and isinstance(value, dict) else UNKNOWN,
+                            False) for name, value in items}  # fmt: skip
+
+
+# -- effective configs -------------------------------------------------------------------
+
+
+def dig(data, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return ABSENT
+        data = data[part]
+    return data
+
+
+def drop(data: dict, parts: list[str]) -> dict:
+    """A copy without the value at `parts`, and without the tables that empties."""
+    if parts[0] not in data:
+        return data
+    out = dict(data)
+    if len(parts) == 1:
+        del out[parts[0]]
+    elif isinstance(out[parts[0]], dict):
+        inner = drop(out[parts[0]], parts[1:])
+        if inner:
+            out[parts[0]] = inner
+        else:
+            del out[parts[0]]
     return out
 
 
-def settings(doc) -> object:
-    if not isinstance(doc, dict):
-        return UNKNOWN
-    if (
-        "extends" in doc
-        or "system_prompt" in doc
-        or not isinstance(doc.get("deployed", True), bool)
+def merge_deep(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = (
+            merge_deep(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        )
+    return out
+
+
+_SETTINGS: dict[int, tuple] = {}
+
+
+def settings_of(layout: Layout, raw: dict):
+    """(own settings, parent name or None, omit list) of a raw definition, or UNKNOWN
+    (remembered per definition object: states share them)."""
+    hit = _SETTINGS.get(id(raw))
+    if hit is not None and hit[0] is raw:
+        return hit[1]
+    result = _settings_of(layout, raw)
+    if len(_SETTINGS) > 200_000:
+        _SETTINGS.clear()
+    _SETTINGS[id(raw)] = (raw, result)
+    return result
+
+
+def _settings_of(layout: Layout, raw: dict):
+    parent = dig(raw, layout.parent_key)
+    if parent is not ABSENT:
+        if not isinstance(parent, str):
+            return UNKNOWN
+        if layout.ref:
+            m = re.search(layout.ref[0], parent)
+            if m is None:
+                return UNKNOWN
+            parent = m.expand(layout.ref[1])
+    omit = dig(raw, layout.omit_key) if layout.omit_key else ABSENT
+    if omit is not ABSENT and not (
+        isinstance(omit, list) and all(isinstance(o, str) for o in omit)
     ):
-        return UNKNOWN  # depends on other files, or invalid: judged with its last good config
-    if doc.get("deployed", True) is False:
-        return {}  # a base: never reported itself
-    return flatten({k: v for k, v in doc.items() if k != "deployed"})
+        return UNKNOWN
+    if not isinstance(raw.get("deployed", True), bool):
+        return UNKNOWN
+    own = {k: v for k, v in raw.items() if k != "deployed"}
+    for key in (layout.parent_key, layout.omit_key):
+        if key:
+            own = drop(own, key.split("."))
+    return own, (None if parent is ABSENT else parent), ([] if omit is ABSENT else omit)
 
 
-# -- git -----------------------------------------------------------------------------
+def effective(layout: Layout, defs: dict, name: str, defaults: dict):
+    """A deployed model's effective config, None when it is not served, or UNKNOWN."""
+    if name not in defs:
+        return None
+    raw, is_base = defs[name]
+    if raw is UNKNOWN:
+        return UNKNOWN
+    if is_base or raw.get("deployed", True) is False:
+        return None
+    chain, seen, current = [], set(), name
+    while current is not None:
+        if current in seen or current not in defs or defs[current][0] is UNKNOWN:
+            return UNKNOWN  # a cycle, a missing parent, an unreadable one
+        seen.add(current)
+        parsed = settings_of(layout, defs[current][0])
+        if parsed is UNKNOWN:
+            return UNKNOWN
+        chain.append(parsed)
+        current = parsed[1]
+    config = None
+    for own, _parent, omit in reversed(chain):
+        if config is None:
+            config = merge_deep(defaults, own)
+        else:
+            base = {k: v for k, v in config.items() if k not in layout.exclude}
+            config = {**base, **own} if layout.shallow else merge_deep(base, own)
+        for dotted in omit:
+            config = drop(config, dotted.split("."))
+    if "system_prompt" in config:
+        return UNKNOWN  # bound prompt files are not followed here
+    return config
+
+
+def differences(layout: Layout, a, b, prefix: str = "") -> dict:
+    """{path: (old, new)} of two configs, written independently of auditui's diff."""
+    out: dict[str, tuple] = {}
+
+    def leaves(value, at):
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                yield from leaves(v, f"{at}.{segment(str(k))}" if at else segment(str(k)))
+        else:
+            yield at, value
+
+    def walk(x, y, at):
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in list(x) + [k for k in y if k not in x]:
+                sub = f"{at}.{segment(str(k))}" if at else segment(str(k))
+                walk(x.get(k, ABSENT), y.get(k, ABSENT), sub)
+            return
+        if x is not ABSENT and y is not ABSENT and same(x, y):
+            return
+        if isinstance(x, list) and isinstance(y, list):
+            keyed = identity(x, y)
+            if keyed is not None:
+                field, xs, ys = keyed
+                for ident in list(xs) + [i for i in ys if i not in xs]:
+                    sub = at + ident
+                    if ident in xs and ident in ys:
+                        walk(xs[ident], ys[ident], sub)
+                    else:
+                        out[sub] = (xs.get(ident), ys.get(ident))
+                return
+        rows: dict[str, list] = {}
+        for side, value in ((0, x), (1, y)):
+            if value is not ABSENT:
+                for path, v in leaves(value, at):
+                    rows.setdefault(path, [ABSENT, ABSENT])[side] = v
+        for path, (o, n) in rows.items():
+            if path and not (o is not ABSENT and n is not ABSENT and same(o, n)):
+                out[path] = (None if o is ABSENT else o, None if n is ABSENT else n)
+
+    def identity(x: list, y: list):
+        items = x + y
+        if not items or not all(isinstance(i, dict) for i in items):
+            return None
+        for field in layout.list_ids:
+            if not all(isinstance(i.get(field), str | int | float | bool) for i in items):
+                continue
+            xs = {item_segment(field, i[field]): i for i in x}
+            ys = {item_segment(field, i[field]): i for i in y}
+            if len(xs) == len(x) and len(ys) == len(y):
+                return field, xs, ys
+        return None
+
+    walk(a, b, prefix)
+    return out
+
+
+# -- git ---------------------------------------------------------------------------------
 
 
 def git(repo: Path, *args: str) -> bytes:
@@ -201,8 +394,7 @@ def git(repo: Path, *args: str) -> bytes:
 
 
 def history(repo: Path):
-    """(sha, parent, [(path, old_sha, new_sha, is_link)]) for every non-merge commit,
-    oldest first."""
+    """(sha, parent, [(path, new mode, new sha)]) per non-merge commit, oldest first."""
     out = git(repo, "log", "--reverse", "--no-merges", "--raw", "-z", "--no-renames",
               "--no-abbrev", "--format=%x1e%H %P", "HEAD")  # fmt: skip
     commits = []
@@ -214,10 +406,9 @@ def history(repo: Path):
         for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
             meta = meta.lstrip("\n")
             if meta.startswith(":"):
-                old_mode, new_mode, old, new, _ = meta[1:].split(" ", 4)
-                changes.append((path, None if set(old) == {"0"} else old,
-                                None if set(new) == {"0"} else new,
-                                "120000" in (old_mode, new_mode)))  # fmt: skip
+                _old_mode, new_mode, _old, new, _ = meta[1:].split(" ", 4)
+                gone = set(new) == {"0"}
+                changes.append((path, None if gone else new_mode, None if gone else new))
         commits.append((sha, parents[0] if parents else None, changes))
     return commits
 
@@ -226,137 +417,88 @@ class Blobs:
     def __init__(self, repo: Path) -> None:
         self.proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
-        self.cache: dict[str, bytes] = {}
+        self.cache: dict[str, bytes | None] = {}
 
-    def read(self, sha: str | None) -> bytes | None:
-        if sha is None:
-            return None
+    def read(self, sha: str) -> bytes | None:
         if sha not in self.cache:
             self.proc.stdin.write(sha.encode() + b"\n")
             self.proc.stdin.flush()
             header = self.proc.stdout.readline().split()
             if len(header) < 3 or header[1] != b"blob":
-                return None  # a submodule's commit, or missing: not a file version
-            size = int(header[2])
-            data = self.proc.stdout.read(size + 1)[:-1]
-            if len(self.cache) > 4096:
+                self.cache[sha] = None  # a submodule's commit, or missing
+            else:
+                self.cache[sha] = self.proc.stdout.read(int(header[2]) + 1)[:-1]
+            if len(self.cache) > 20000:
                 self.cache.clear()
-            self.cache[sha] = data
         return self.cache[sha]
 
 
-# -- the comparison ------------------------------------------------------------------
+class State:
+    """One commit's tree ({path: (mode, sha)}), every model's raw definition
+    ({name: (raw, is base)}), and which file defines which names."""
+
+    def __init__(self, tree: dict, defs: dict, files: dict, owner: dict) -> None:
+        self.tree, self.defs, self.files, self.owner = tree, defs, files, owner
 
 
-class Links:
-    """Symlinks of a commit's tree, and where each leads (read once per commit)."""
-
-    def __init__(self, repo: Path, blobs: Blobs) -> None:
-        self.repo, self.blobs = repo, blobs
-        self.cache: dict[str, dict[str, str]] = {}
-
-    def at(self, rev: str) -> dict[str, str]:
-        if rev not in self.cache:
-            out = git(self.repo, "ls-tree", "-r", "-z", rev).decode("utf-8", "surrogateescape")
-            links = {}
-            for row in filter(None, out.split("\x00")):
-                meta, path = row.split("\t", 1)
-                mode, _, sha = meta.split()
-                if mode == "120000":
-                    links[path] = self.blobs.read(sha).decode("utf-8", "replace")
-            if len(self.cache) > 8:
-                self.cache.clear()
-            self.cache[rev] = links
-        return self.cache[rev]
-
-    def chain(self, rev: str, path: str) -> list[str] | None:
-        """The paths a link passes through to its final file; None if it leaves the tree."""
-        import posixpath
-
-        links, seen = self.at(rev), [path]
-        while seen[-1] in links and len(seen) < 10:
-            target = links[seen[-1]]
-            nxt = posixpath.normpath(posixpath.join(posixpath.dirname(seen[-1]), target))
-            if target.startswith("/") or nxt.startswith(".."):
-                return None
-            seen.append(nxt)
-        return seen
-
-    def content(self, rev: str, path: str) -> bytes | None:
-        chain = self.chain(rev, path)
-        if chain is None:
-            return UNKNOWN  # type: ignore[return-value]
-        data = git_maybe(self.repo, "cat-file", "blob", f"{rev}:{chain[-1]}")
-        if data is None and len(chain) > 1:
-            return UNKNOWN  # type: ignore[return-value]  # a dangling link: broken, not gone
-        return data
+def full_tree(repo: Path, rev: str) -> dict:
+    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", rev).decode("utf-8", "surrogateescape")
+    tree = {}
+    for row in filter(None, out.split("\x00")):
+        meta, path = row.split("\t", 1)
+        mode, _, sha = meta.split()
+        tree[path] = (mode, sha)
+    return tree
 
 
-def git_maybe(repo: Path, *args: str) -> bytes | None:
-    run = subprocess.run(["git", "-C", str(repo), *args], capture_output=True)
-    return run.stdout if run.returncode == 0 else None
+def content(blobs: Blobs, tree: dict, path: str):
+    """A path's bytes with symlinks followed inside the tree; None absent; UNKNOWN dangling."""
+    hops = 0
+    while path in tree and tree[path][0] == "120000":
+        target = blobs.read(tree[path][1]).decode("utf-8", "replace")
+        nxt = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if target.startswith("/") or nxt.startswith("..") or hops > 8:
+            return UNKNOWN
+        path, hops = nxt, hops + 1
+        if path not in tree:
+            return UNKNOWN
+    return blobs.read(tree[path][1]) if path in tree else None
 
 
-def independent_deltas(layout: Layout, blobs: Blobs, links: Links, sha: str, parent: str | None,
-                       changes) -> tuple[dict, set[str]]:  # fmt: skip
-    """{model: {path: (old, new)}} for one commit, and the models it cannot know."""
-    found: dict[str, dict[str, tuple]] = {}
-    unknown: set[str] = set()
-    changed = {path for path, _, _, _ in changes}
-    versions: dict[str, tuple] = {}  # path -> (old bytes, new bytes), links followed
-    for path, old, new, is_link in changes:
-        if layout.kind(path) is None:
-            continue
-        if is_link:
-            versions[path] = (links.content(parent, path) if parent else None,
-                              links.content(sha, path))  # fmt: skip
-        else:
-            versions[path] = (blobs.read(old), blobs.read(new))
-    if parent is not None:
-        # A link whose way to its file passes through a changed path moves with it.
-        for rev in (parent, sha):
-            for link in links.at(rev):
-                if link in versions or layout.kind(link) is None:
-                    continue
-                chain = links.chain(rev, link)
-                if chain is None or set(chain) & changed:
-                    versions[link] = (links.content(parent, link), links.content(sha, link))
-    for path, (old_data, new_data) in sorted(versions.items()):
+def chain_paths(blobs: Blobs, tree: dict, path: str) -> list[str]:
+    seen = [path]
+    while seen[-1] in tree and tree[seen[-1]][0] == "120000" and len(seen) < 10:
+        target = blobs.read(tree[seen[-1]][1]).decode("utf-8", "replace")
+        seen.append(posixpath.normpath(posixpath.join(posixpath.dirname(seen[-1]), target)))
+    return seen
+
+
+def load(layout: Layout, blobs: Blobs, tree: dict, paths, state: State | None) -> State:
+    """Definitions at `tree`: all of them, or `state`'s with `paths` re-read."""
+    defs = dict(state.defs) if state else {}
+    files = dict(state.files) if state else {}
+    owner = dict(state.owner) if state else {}
+    for path in paths:
         kind = layout.kind(path)
-        if kind is None:
+        if kind is None or kind[0] in ("prompt", "defaults"):
             continue
-        if kind[0] == "defaults":
-            return {}, {"*"}  # every model moves: not compared here
-        if kind[0] == "prompt":
-            found.setdefault(f"prompt:{path}", {})[f"prompt:{path}"] = (old_data, new_data)
-            continue
-        if UNKNOWN in (old_data, new_data):
-            unknown.add(layout.stem(path) if kind[0] == "model" else "file:")
-            continue
-        before = models_of(layout, path, kind, old_data)
-        after = models_of(layout, path, kind, new_data)
-        if before is UNKNOWN or after is UNKNOWN:
-            unknown.add(layout.stem(path) if kind[0] == "model" else "file:")
-            continue
-        for name in before.keys() | after.keys():
-            a, b = before.get(name, {}), after.get(name, {})
-            if a is UNKNOWN or b is UNKNOWN:
-                unknown.add(name)
-                continue
-            diff = {k: (a.get(k), b.get(k)) for k in a.keys() | b.keys()
-                    if not (k in a and k in b and same(a[k], b[k]))
-                    and not _emptied_table(k, a, b)}  # fmt: skip
-            if diff:
-                found.setdefault(name, {}).update(diff)
-    return found, unknown
+        previous = files.pop(path, set())
+        for name in previous:
+            if owner.get(name) == path:
+                del defs[name], owner[name]
+        found = definitions(layout, path, kind, content(blobs, tree, path))
+        if found is UNKNOWN:  # the file's models are unknowable: those it held, and any
+            names = {layout.stem(path)} if kind[0] != "collection" else previous | {f"file:{path}"}
+            found = {name: (UNKNOWN, kind[0] == "base") for name in names}
+        files[path] = set(found)
+        for name, (raw, base) in found.items():
+            clash = name in owner and owner[name] != path
+            defs[name] = (UNKNOWN if clash else raw, base)  # two files: unknowable here
+            owner[name] = path
+    return State(tree, defs, files, owner)
 
 
-def _emptied_table(key: str, a: dict, b: dict) -> bool:
-    """An empty table whose other side has leaves under it: reported by those leaves."""
-    for side, other in ((a, b), (b, a)):
-        if side.get(key) == {} and key not in other and any(k.startswith(key + ".") for k in other):
-            return True
-    return False
+# -- the comparison ----------------------------------------------------------------------
 
 
 def main() -> int:
@@ -376,58 +518,123 @@ def main() -> int:
             print(run.stderr, file=sys.stderr)
             return 2
         report = json.loads(run.stdout)
-    policy = tomllib.loads(args.policy.read_text())
-    layout = Layout(policy)
-    ignore = policy.get("watch", {}).get("ignore", ["description", "notes", "notes.*"])
+    layout = Layout(tomllib.loads(args.policy.read_text()))
     by_commit = {c["commit"]: c for c in report["changes"]}
     blobs = Blobs(args.repo)
-    links = Links(args.repo, blobs)
     stats: Counter = Counter()
     lost, extra = [], []
+    last: tuple[str, State] | None = None
     for sha, parent, changes in history(args.repo):
-        found, unknown = independent_deltas(layout, blobs, links, sha, parent, changes)
-        if "*" in unknown:
+        # The parent's state: the last one computed when it is the parent, else built.
+        if parent is None:
+            before = State({}, {}, {}, {})
+        elif last and last[0] == parent:
+            before = last[1]
+        else:
+            tree = full_tree(args.repo, parent)
+            before = load(layout, blobs, tree, list(tree), None)
+        tree = dict(before.tree)
+        for path, mode, new in changes:
+            if mode is None:
+                tree.pop(path, None)
+            else:
+                tree[path] = (mode, new)
+        changed = {path for path, _, _ in changes}
+        # Every layout file whose way to its content passes through a changed path.
+        touched = {p for p in changed if layout.kind(p)}
+        for t in (before.tree, tree):
+            for p, (mode, _) in t.items():
+                if mode == "120000" and layout.kind(p) and set(chain_paths(blobs, t, p)) & changed:
+                    touched.add(p)
+        after = load(layout, blobs, tree, touched, before)
+        last = (sha, after)
+        stats["commits checked"] += 1
+        if any(layout.kind(p) and layout.kind(p)[0] == "defaults" for p in changed):
             stats["commits skipped (defaults)"] += 1
             continue
+        found, unknown = compare_commit(layout, blobs, before, after, touched)
         reported: dict[str, dict[str, tuple]] = {}
         for d in by_commit.get(sha, {}).get("deltas", []):
             if d["model"] is None or d["kind"] == "invalid" or d["path"].endswith("#limits"):
                 continue
-            name = d["model"]
-            path = d["path"] if not name.startswith("prompt:") else name
-            reported.setdefault(name, {})[path] = (d["old"], d["new"])
-        stats["commits checked"] += 1
+            path = d["model"] if d["model"].startswith("prompt:") else d["path"]
+            reported.setdefault(d["model"], {})[path] = (d["old"], d["new"])
         stats["models skipped (unknowable alone)"] += len(unknown)
         for name in sorted(found.keys() | reported.keys()):
-            # A collection this diff cannot read hides which models it holds: compare
-            # only the models found elsewhere.
             if name in unknown or ("file:" in unknown and name not in found):
-                stats["models skipped (unknowable alone)"] += name not in unknown
                 continue
-            mine, theirs = found.get(name, {}), reported.get(name, {})
-            mine = {k: v for k, v in mine.items()
-                    if not any(k == g or k.startswith(g + ".") for g in ignore)}  # fmt: skip
+            mine = {k: v for k, v in found.get(name, {}).items() if not layout.ignored(k)}
+            theirs = reported.get(name, {})
             stats["models compared"] += 1
             for path, (old, new) in mine.items():
-                if name.startswith("prompt:"):
-                    ok = path in theirs
-                else:
-                    ok = (
-                        path in theirs and same(theirs[path][0], old) and same(theirs[path][1], new)
-                    )
+                got = theirs.get(path)
+                ok = got is not None and same(got[0], old) and same(got[1], new)
                 stats["deltas matched" if ok else "deltas lost"] += 1
                 if not ok:
-                    lost.append((sha, name, path, old, new, theirs.get(path)))
+                    lost.append((sha, name, path, old, new, got))
             for path in theirs.keys() - mine.keys():
-                stats["deltas auditui reports and the diff does not"] += 1
+                stats["deltas auditui reports and this does not find"] += 1
                 extra.append((sha, name, path, theirs[path]))
     for key in sorted(stats):
-        print(f"{key:45} {stats[key]}")
+        print(f"{key:48} {stats[key]}")
     for row in lost[: args.show]:
         print("LOST", *(str(x)[:80] for x in row))
     for row in extra[: args.show]:
         print("EXTRA", *(str(x)[:80] for x in row))
     return 1 if lost or extra else 0
+
+
+def compare_commit(layout: Layout, blobs: Blobs, before: State, after: State, touched: set):
+    """{model: {path: (old, new)}} the commit changes, and the models it cannot know."""
+    found: dict[str, dict] = {}
+    unknown: set[str] = set()
+    for path in touched:
+        kind = layout.kind(path)
+        if kind and kind[0] == "prompt":
+            old, new = content(blobs, before.tree, path), content(blobs, after.tree, path)
+            if UNKNOWN in (old, new):
+                unknown.add(f"prompt:{path}")
+            elif old != new:
+                ids = [
+                    None if t is None else git_blob_id(t.decode("utf-8-sig")) for t in (old, new)
+                ]
+                found[f"prompt:{path}"] = {f"prompt:{path}": tuple(ids)}
+    # The models a commit can move: those defined in a touched file, then every model
+    # whose inheritance chain reaches one of them.
+    moved = set().union(*(before.files.get(p, set()) | after.files.get(p, set()) for p in touched))
+    for name in list(moved):
+        if name.startswith("file:"):
+            unknown.add(name)
+            moved.discard(name)
+    children: dict[str, set[str]] = {}
+    for state in (before, after):
+        for name, (raw, _base) in state.defs.items():
+            parsed = settings_of(layout, raw) if raw is not UNKNOWN else UNKNOWN
+            if parsed is not UNKNOWN and parsed[1] is not None:
+                children.setdefault(parsed[1], set()).add(name)
+    queue = list(moved)
+    while queue:
+        for child in children.get(queue.pop(), ()):
+            if child not in moved:
+                moved.add(child)
+                queue.append(child)
+    if any(n.startswith("file:") for n in unknown):
+        # A collection this script cannot read hides which models it holds.
+        unknown |= {"file:"}
+    for name in moved:
+        old = effective(layout, before.defs, name, {})
+        new = effective(layout, after.defs, name, {})
+        if old is UNKNOWN or new is UNKNOWN:
+            unknown.add(name)
+            continue
+        diff = differences(layout, old or {}, new or {})
+        for path, (o, n) in list(diff.items()):
+            if layout.inline and any(rx.match(path) for rx in layout.inline) and all(
+                    v is None or isinstance(v, str) for v in (o, n)):  # fmt: skip
+                diff[path] = tuple(None if v is None else git_blob_id(v) for v in (o, n))
+        if diff:
+            found[name] = diff
+    return found, unknown
 
 
 if __name__ == "__main__":
