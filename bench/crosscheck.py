@@ -421,6 +421,8 @@ class Blobs:
 
     def read(self, sha: str) -> bytes | None:
         if sha not in self.cache:
+            if len(self.cache) > 50000:
+                self.cache.clear()
             self.proc.stdin.write(sha.encode() + b"\n")
             self.proc.stdin.flush()
             header = self.proc.stdout.readline().split()
@@ -428,8 +430,6 @@ class Blobs:
                 self.cache[sha] = None  # a submodule's commit, or missing
             else:
                 self.cache[sha] = self.proc.stdout.read(int(header[2]) + 1)[:-1]
-            if len(self.cache) > 20000:
-                self.cache.clear()
         return self.cache[sha]
 
 
@@ -451,8 +451,9 @@ def full_tree(repo: Path, rev: str) -> dict:
     return tree
 
 
-def content(blobs: Blobs, tree: dict, path: str):
-    """A path's bytes with symlinks followed inside the tree; None absent; UNKNOWN dangling."""
+def resolve(blobs: Blobs, tree: dict, path: str):
+    """The blob id a path holds, symlinks followed inside the tree; None when absent,
+    UNKNOWN for a dangling link or one leaving the tree."""
     hops = 0
     while path in tree and tree[path][0] == "120000":
         target = blobs.read(tree[path][1]).decode("utf-8", "replace")
@@ -462,7 +463,15 @@ def content(blobs: Blobs, tree: dict, path: str):
         path, hops = nxt, hops + 1
         if path not in tree:
             return UNKNOWN
-    return blobs.read(tree[path][1]) if path in tree else None
+    return tree[path][1] if path in tree else None
+
+
+def content(blobs: Blobs, tree: dict, path: str):
+    sha = resolve(blobs, tree, path)
+    return sha if sha is None or sha is UNKNOWN else blobs.read(sha)
+
+
+_DEFINITIONS: dict[tuple, object] = {}
 
 
 def chain_paths(blobs: Blobs, tree: dict, path: str) -> list[str]:
@@ -486,7 +495,12 @@ def load(layout: Layout, blobs: Blobs, tree: dict, paths, state: State | None) -
         for name in previous:
             if owner.get(name) == path:
                 del defs[name], owner[name]
-        found = definitions(layout, path, kind, content(blobs, tree, path))
+        sha = resolve(blobs, tree, path)
+        key = (path, sha if isinstance(sha, str) else repr(sha))
+        if key not in _DEFINITIONS:  # a file version is parsed once per run
+            data = sha if sha is None or sha is UNKNOWN else blobs.read(sha)
+            _DEFINITIONS[key] = definitions(layout, path, kind, data)
+        found = _DEFINITIONS[key]
         if found is UNKNOWN:  # the file's models are unknowable: those it held, and any
             names = {layout.stem(path)} if kind[0] != "collection" else previous | {f"file:{path}"}
             found = {name: (UNKNOWN, kind[0] == "base") for name in names}
@@ -507,6 +521,7 @@ def main() -> int:
     ap.add_argument("--policy", required=True, type=Path)
     ap.add_argument("--report", type=Path, help="auditui's JSON report (default: run it)")
     ap.add_argument("--show", type=int, default=20, help="lost deltas to print (default 20)")
+    ap.add_argument("--commits", type=int, help="check only the first N commits (a smoke run)")
     args = ap.parse_args()
     if args.report:
         report = json.loads(args.report.read_text())
@@ -524,7 +539,7 @@ def main() -> int:
     stats: Counter = Counter()
     lost, extra = [], []
     last: tuple[str, State] | None = None
-    for sha, parent, changes in history(args.repo):
+    for sha, parent, changes in history(args.repo)[: args.commits]:
         # The parent's state: the last one computed when it is the parent, else built.
         if parent is None:
             before = State({}, {}, {}, {})
