@@ -114,3 +114,31 @@ def test_a_symlink_is_never_followed_when_looking(capsys, tmp_path):
     _policy, out = init(capsys, r)
     assert "found no model configs or prompts" in out
     assert os.path.islink(r.path / "config/leak.yaml")
+
+
+def test_a_repositorys_own_inheritance_is_proposed_with_its_bases(capsys, tmp_path):
+    r = RepoBuilder(tmp_path / "r", policy=None)
+    canonical = 'name = "{n}"\nreasoning = true\n[limit]\ncontext = 1000\noutput = 100\n'
+    wrapper = 'base_model = "lab/{n}"\nbase_model_omit = ["limit.output"]\n[cost]\ninput = 1\n'
+    files = {f"models/lab/{n}.toml": canonical.format(n=n) for n in ("a", "b", "c")}
+    files |= {f"providers/{p}/models/{n}.toml": wrapper.format(n=n)
+              for p in ("x", "y") for n in ("a", "b", "c")}  # fmt: skip
+    r.commit("catalogue", files)
+    policy, out = init(capsys, r)
+    assert policy.layout.bases == ("models/lab/*.toml",)
+    assert policy.layout.models == ("providers/*/models/*.toml",)
+    assert (policy.layout.inherit.key, policy.layout.inherit.ref, policy.layout.inherit.omit) == (
+        "base_model",
+        ("^(.+)$", "models/\\1"),
+        "base_model_omit",
+    )
+    assert policy.layout.naming == "path"
+    assert 'inherit     base_model = "..." names a model under models/' in out
+    # and what it proposes works: an edit of a canonical model moves its wrappers
+    r.commit("adopt", {})
+    r.commit(
+        "longer context", {"models/lab/a.toml": canonical.format(n="a").replace("1000", "2000")}
+    )
+    code, out, _ = run(capsys, "check", "--repo", str(r.path), "--all", "--format", "json")
+    (change,) = [c for c in json.loads(out)["changes"] if c["subject"] == "longer context"]
+    assert change["models"] == ["providers/x/models/a", "providers/y/models/a"]

@@ -47,6 +47,7 @@ SKIP_NAMES = frozenset(
 PROMPT_EXTS = (".md", ".txt", ".prompt", ".j2", ".jinja", ".mdx")
 NOT_PROMPTS = ("readme", "changelog", "license", "contributing", "code_of_conduct", "security")
 EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+PARENT_KEYS = ("base_model", "extends", "inherits", "parent", "base")  # a model's parent
 MAX_SCAN_BYTES = 4 * 1024 * 1024
 
 
@@ -57,6 +58,8 @@ class Proposal:
     prompts: list[str] = field(default_factory=list)
     collections: list[dict[str, str]] = field(default_factory=list)
     naming: str = "stem"
+    bases: list[str] = field(default_factory=list)
+    inherit: dict[str, object] = field(default_factory=dict)  # [layout.inherit], if any
     scales: dict[str, list[str]] = field(default_factory=dict)
     found: list[str] = field(default_factory=list)  # what was chosen, in words
     files_seen: int = 0
@@ -149,6 +152,7 @@ def propose(files: list[str], read: Callable[[str], bytes | None]) -> Proposal:
     collections: list[tuple[str, dict, list[str]]] = []  # (path, shape, entry names)
     bound: set[str] = set()
     efforts: dict[str, set[str]] = {}
+    parents: dict[str, tuple[str, str, bool]] = {}  # path -> (key, parent, has `<key>_omit`)
     for path in sorted(files):
         lower = path.lower()
         name = posixpath.basename(lower)
@@ -179,8 +183,12 @@ def propose(files: list[str], read: Callable[[str], bytes | None]) -> Proposal:
             model_files.append(path)
             _efforts(doc, efforts)
             bound |= _bound_prompts(doc)
+            key = next((k for k in PARENT_KEYS if isinstance(doc.get(k), str) and doc[k]), None)
+            if key is not None:
+                parents[path] = (key, doc[key], f"{key}_omit" in doc)
         else:
             other_data.add(path)
+    model_files = _inheritance(out, model_files, parents, other_data)
     _models(out, model_files, other_data)
     _collections(out, collections, other_data)
     names = Counter(posixpath.splitext(posixpath.basename(p))[0] for p in model_files)
@@ -255,6 +263,52 @@ def _bound_prompts(doc: Any) -> set[str]:
     return {posixpath.normpath(v.lstrip("/")) for v in values if isinstance(v, str) and v}
 
 
+def _inheritance(
+    out: Proposal, model_files: list[str], parents: dict[str, tuple[str, str, bool]],
+    others: set[str],
+) -> list[str]:  # fmt: skip
+    """A repository's own inheritance (`base_model = "anthropic/opus"` onto
+    models/anthropic/opus.toml): the key, the `ref` that maps its values to model paths,
+    an omit list, and the files inherited from as `bases` when no model lives beside
+    them. Returns the model files that are not bases."""
+    if len(parents) < 2:
+        return model_files
+    key = Counter(k for k, _, _ in parents.values()).most_common(1)[0][0]
+    values = {p: v for p, (k, v, _) in parents.items() if k == key}
+    # A prefix that turns the values into existing model paths ("models/" + "lab/id").
+    by_suffix: dict[str, set[str]] = {}
+    stems = {posixpath.splitext(p)[0]: p for p in model_files}
+    for stem in stems:
+        parts = stem.split("/")
+        for i in range(len(parts)):
+            by_suffix.setdefault("/".join(parts[i:]), set()).add("/".join(parts[:i]))
+    prefixes = Counter(pre for v in values.values() for pre in by_suffix.get(v, ()))
+    if not prefixes:
+        return model_files
+    prefix, hits = prefixes.most_common(1)[0]
+    if hits * 5 < len(values) * 4:
+        return model_files  # fewer than 4 in 5 of the values name a model this way
+    prefix = f"{prefix}/" if prefix else ""
+    out.inherit = {"key": key}
+    if prefix or any("/" in v for v in values.values()):
+        out.inherit["ref"] = ["^(.+)$", prefix + "\\1"]
+        out.naming = "path"
+    if any(has_omit for k, _, has_omit in parents.values() if k == key):
+        out.inherit["omit"] = f"{key}_omit"
+    targets = {stems[prefix + v] for v in values.values() if prefix + v in stems}
+    target_tops = {t.split("/")[0] for t in targets}
+    wrapper_tops = {p.split("/")[0] for p in values}
+    out.found.append(f"inherit     {key} = \"...\" names a model under {prefix or 'the root'}"
+                     f" ({len(values)} files inherit)")  # fmt: skip
+    if target_tops & wrapper_tops:
+        return model_files
+    bases = [p for p in model_files if p.split("/")[0] in target_tops]
+    for ext in sorted({posixpath.splitext(p)[1] for p in bases}):
+        out.bases += _glob_for([p for p in bases if p.endswith(ext)], ext, others)
+    out.found.append(f"bases       {', '.join(out.bases)} (inherited from, never served)")
+    return [p for p in model_files if p not in set(bases)]
+
+
 def _models(out: Proposal, model_files: list[str], others: set[str]) -> None:
     defaults = [p for p in model_files
                 if posixpath.splitext(posixpath.basename(p))[0] in DEFAULTS_STEMS]  # fmt: skip
@@ -310,12 +364,19 @@ def layout_block(p: Proposal) -> str:
     lines += [f"#   {line}" for line in p.found]
     lines += [
         f"models   = {strings(p.models)}",
+        *([f"bases    = {strings(p.bases)}   # inherited from, never served"] if p.bases else []),
         f"defaults = {json.dumps(p.defaults or '')}   # merged under every model",
         f"prompts  = {strings(p.prompts)}",
         'records  = "audit"   # folder of audit records',
     ]
     if p.naming == "path":
         lines.append('naming   = "path"    # models named by path: one stem names several files')
+    if p.inherit:
+        lines += ["", "[layout.inherit]"]
+        for key, value in p.inherit.items():
+            text = (f"['{value[0]}', '{value[1]}']" if isinstance(value, list)
+                    else json.dumps(value))  # fmt: skip
+            lines.append(f"{key} = {text}")
     for c in p.collections:
         lines += ["", "[[layout.collection]]"]
         lines += [f"{key} = {json.dumps(c[key])}" for key in ("path", "items", "name_key", "at")
