@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
-from auditui.core.policy import Policy
+from auditui.core.policy import Diff, Policy
 from tests.helpers.repo import RepoBuilder, audit
 
 # Keys as real configs write them, and the awkward ones: dots, spaces, quotes.
@@ -99,7 +99,7 @@ def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
 _SUBPROCESS = """
 import json, sys
 from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
-from auditui.core.policy import Policy
+from auditui.core.policy import Diff, Policy
 pairs = json.load(sys.stdin)
 print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
 """
@@ -201,3 +201,27 @@ def test_one_broken_entry_changes_nothing_for_the_others(entries, bad, where, in
                 assert [d.kind for c in changes for d in c.deltas].count("invalid") == 1
     clean, broken = results
     assert [x for x in clean if x] == [x for x in broken if x]
+
+
+TIERS = st.lists(
+    st.fixed_dictionaries({"start": st.integers(0, 6), "price": st.integers(0, 3)}),
+    max_size=5,
+    unique_by=lambda t: t["start"],
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TIERS, TIERS, st.randoms(use_true_random=False))
+def test_keyed_list_items_are_matched_by_identity_whatever_their_order(old, new, rnd):
+    policy = Policy(diff=Diff(list_ids=("start",)))
+
+    def deltas(a, b):
+        return sorted(d.as_json()["path"] + repr(d.as_json()) for d in
+                      config_deltas("m", {"tiers": a}, {"tiers": b}, policy))  # fmt: skip
+
+    shuffled = list(new)
+    rnd.shuffle(shuffled)
+    assert deltas(old, new) == deltas(old, shuffled)
+    assert deltas(new, shuffled) == []  # a reorder alone is no change
+    for d in config_deltas("m", {"tiers": old}, {"tiers": new}, policy):
+        assert d.path.startswith("tiers[start=")  # item by item, never the whole list
