@@ -6,7 +6,7 @@ wait on:
 
   hook-empty      pre-push with nothing new (the common push)
   hook-10         pre-push of 10 new config commits on top of the big history
-  hook-10-nocfg   pre-push of 10 commits that touch no config (must not import deepdiff)
+  hook-10-nocfg   pre-push of 10 commits that touch no config
   check-10        `auditui check --base HEAD~10`
   check-all       `auditui check` over the whole history (the app's worst case)
 

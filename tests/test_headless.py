@@ -27,13 +27,13 @@ def test_every_core_module_imports_without_textual():
     assert result.returncode == 0, result.stderr
 
 
-def test_hook_path_imports_neither_textual_nor_deepdiff_for_an_empty_push():
+def test_hook_path_imports_neither_textual_nor_git_for_an_empty_push():
     code = (
         "import io, sys\n"
         "sys.stdin = io.StringIO('')\n"
         "from auditui.cli import main\n"
         "rc = main(['hook', 'pre-push', 'origin', 'url'])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'deepdiff', 'git'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'yaml', 'git'})\n"
         "print(rc, heavy)\n"
     )
     result = _fresh(code)
