@@ -34,7 +34,8 @@ def audit_record(repo: RepoBuilder, sha: str, approver: str = "bob@example.com")
 
     target = find_target(repo.path, sha)
     append_entries(
-        target.record_file,
+        target.root,
+        target.relative,
         target.fingerprint,
         evals=[
             {"model": m, "suite": "coding", "baseline": 50.0, "candidate": 50.0}

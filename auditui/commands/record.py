@@ -45,7 +45,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
         entry["at"] = now_utc()  # signed as stored: whole seconds, UTC
         data = signatures.payload(target.fingerprint, verdict, by, entry["at"])
         entry["signature"] = signatures.sign(args.sign, data)
-    written = add_evidence(target.record_file, target.fingerprint, target.change,
+    written = add_evidence(target.root, target.relative, target.fingerprint, target.change,
                            approvals=[entry])  # fmt: skip
     _confirm(target, written, f"{verdict} by {by}")
     return ExitCode.OK
@@ -67,7 +67,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "candidate": args.candidate, "samples": args.samples, "run": args.run,
         "recorded_by": _identity(args.repo),
     }  # fmt: skip
-    written = add_evidence(target.record_file, target.fingerprint, change, evals=[entry])
+    written = add_evidence(target.root, target.relative, target.fingerprint, change,
+                           evals=[entry])  # fmt: skip
     delta = args.candidate - args.baseline
     what = f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})"
     _confirm(target, written, what)

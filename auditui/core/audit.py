@@ -26,6 +26,7 @@ from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
 from auditui.core.rollout import rollout_findings
 from auditui.core.values import same_value
+from auditui.core.worktree import read_record
 from auditui.core.world import Loader, Step, Tracker, World
 
 Progress = Callable[[int, int], None]
@@ -501,12 +502,13 @@ class _Records:
         self.signers: str | None = None  # allowed-signers text at the base
 
     def get(self, path: str) -> tuple[Record | None, str | None]:
-        if self._worktree is not None and (self._worktree / path).is_file():
+        if self._worktree is not None:
             try:
-                text = (self._worktree / path).read_text(encoding="utf-8")
-                return parse_record(path, text), None
-            except (OSError, UnicodeDecodeError, RecordError) as exc:
-                return None, str(exc)
+                text = read_record(self._worktree, path)
+                if text is not None:
+                    return parse_record(path, text), None
+            except (AuditError, RecordError) as exc:
+                return None, exc.message if isinstance(exc, AuditError) else str(exc)
         entry = self._entries.get(path)
         if entry is None:
             return None, None

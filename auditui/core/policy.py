@@ -106,13 +106,13 @@ class Policy:
 # key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
 _SCHEMA: dict[str, dict[str, str]] = {
     "layout": {
-        "models": "strs",
-        "defaults": "str?",
-        "prompts": "strs",
-        "records": "str",
+        "models": "globs",
+        "defaults": "path?",
+        "prompts": "globs",
+        "records": "path",
         "naming": "naming",
         "collection": "collections",
-        "bases": "strs",
+        "bases": "globs",
         "inline_prompts": "strs",
         "inherit": "inherit",
     },
@@ -123,12 +123,12 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "approvers": "strs",
         "allow_self_approval": "bool",
         "require_signatures": "bool",
-        "allowed_signers": "str",
+        "allowed_signers": "path",
     },
     "rollout": {"key": "str", "stages": "nums", "soak_hours": "num"},
     "diff": {"list_ids": "strs"},
 }
-_COLLECTION_KEYS = {"path": "str", "items": "items", "name_key": "str", "at": "str",
+_COLLECTION_KEYS = {"path": "globs1", "items": "items", "name_key": "str", "at": "str",
                     "decode": "decode"}  # fmt: skip
 _INHERIT_KEYS = {"key": "str", "ref": "ref", "omit": "str", "merge": "merge", "exclude": "strs"}
 
@@ -157,6 +157,27 @@ def _check(kind: str, value: Any, where: str) -> Any:
         if value == "" or value is False:
             return None
         return _check("str", value, where)
+    if kind in ("path", "path?"):
+        # A path the policy names is read, and for records written: it must stay
+        # inside the repository whatever a committed policy says.
+        if kind == "path?" and (value == "" or value is False):
+            return None
+        from auditui.core.worktree import check_relative
+
+        try:
+            return check_relative(_check("str", value, where).rstrip("/"), where.split(": ")[-1])
+        except ValueError as exc:
+            raise AuditError(f"{where.split(': ')[0]}: {exc}", POLICY_HINT) from None
+    if kind in ("globs", "globs1"):
+        values = (
+            (_check("str", value, where),) if kind == "globs1" else _check("strs", value, where)
+        )
+        for glob in values:
+            parts = glob.split("/")
+            if glob.startswith("/") or ".." in parts or "\x00" in glob:
+                raise AuditError(f"{where} must be globs of paths inside the repository, "
+                                 f"got {glob!r}", POLICY_HINT)  # fmt: skip
+        return values[0] if kind == "globs1" else values
     if kind == "strs":
         if isinstance(value, str):
             value = [value]

@@ -129,6 +129,8 @@ def parse_record(path: str, text: str) -> Record:
         data = tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise RecordError(f"invalid TOML: {str(exc).split('; use sys.')[0]}") from None
+    except RecursionError:
+        raise RecordError("invalid TOML: nested too deeply") from None
     fp = _field(data, "fingerprint", (str,), "record")
     evals = []
     raw_evals = data.get("evals", [])
@@ -190,7 +192,8 @@ def now_utc() -> dt.datetime:
 
 
 def append_entries(
-    file: Path,
+    root: Path,
+    relative: str,
     fingerprint: str,
     *,
     summary: str = "",
@@ -205,14 +208,17 @@ def append_entries(
     """
     import tomli_w
 
+    from auditui.core.worktree import read_record, record_path
+
+    file = record_path(root, relative)  # never through a link, never outside the tree
     data: dict[str, Any] = {}
-    if file.exists():
+    existing = read_record(root, relative)
+    if existing is not None:
         try:
-            text = file.read_text(encoding="utf-8")
-            parse_record(str(file), text)
-            data = tomllib.loads(text)
-        except (UnicodeDecodeError, RecordError) as exc:
-            why = f"not UTF-8 text (byte {exc.start})" if isinstance(exc, UnicodeError) else exc
+            parse_record(str(file), existing)
+            data = tomllib.loads(existing)
+        except RecordError as exc:
+            why = exc
             raise AuditError(
                 f"{file}: cannot add to this record: {why}",
                 "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
@@ -248,7 +254,7 @@ def append_entries(
         parse_record(str(file), text)  # never write what we could not read back
     except RecordError as exc:
         raise AuditError(f"{file}: refusing to write an invalid entry: {exc}") from None
-    atomic_write(file, text)
+    atomic_write(file, text, follow_links=False)
     return data
 
 
@@ -256,19 +262,24 @@ def _clean(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if v is not None}
 
 
-def atomic_write(file: Path, text: str) -> None:
+def atomic_write(file: Path, text: str, follow_links: bool = True) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, whole.
 
     The result has the permissions the file had, or a new file's usual ones (umask);
-    mkstemp's 0600 would make a rewritten record or report unreadable to others.
+    mkstemp's 0600 would make a rewritten record or report unreadable to others. A
+    report (`--output`) is written through a symlink or into a device, as a user asks;
+    a record (`follow_links=False`) is only ever a regular file, replaced in place.
     """
-    file = Path(os.path.realpath(file))  # through a symlink: replace its target, not it
+    if follow_links:
+        file = Path(os.path.realpath(file))  # through a symlink: replace its target, not it
     file.parent.mkdir(parents=True, exist_ok=True)
     try:
-        info = file.stat()
+        info = file.stat() if follow_links else file.lstat()
     except FileNotFoundError:
         info = None
     if info is not None and not stat.S_ISREG(info.st_mode):
+        if not follow_links:
+            raise AuditError(f"{file}: is not a regular file; not writing there")
         # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device.
         with open(file, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -83,9 +83,9 @@ def build_sample(target: Path, recipe_dir: Path | None = None) -> dict[str, str]
             report = run_audit(target, f"{audited}^", audited, default_base=False)
             (change,) = report.changes
             at = dt.datetime.fromisoformat(date).astimezone(dt.UTC)
-            records = target / "audit"
             append_entries(
-                records / record_name(change.fingerprint),
+                target,
+                f"audit/{record_name(change.fingerprint)}",
                 change.fingerprint,
                 summary=step.get("summary", ""),
                 models=change.models,

@@ -9,18 +9,24 @@ from pathlib import Path
 from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
 from auditui.core.errors import AuditError
 from auditui.core.records import RecordError, parse_record, record_name
+from auditui.core.worktree import read_record
 
 
 @dataclass
 class Target:
     fingerprint: str
-    record_file: Path  # in the working tree: where evidence is written
+    root: Path  # the work tree
+    relative: str  # the record's path in it: where evidence is written
     change: Change | None  # None when only a record names the fingerprint
+
+    @property
+    def record_file(self) -> Path:
+        return self.root / self.relative
 
 
 def find_target(repo_path: str | Path, target: str) -> Target:
     ctx = resolve_context(repo_path, None, "HEAD", None, default_base=False)
-    folder = ctx.repo.root / ctx.policy.layout.records
+    root, folder = ctx.repo.root, ctx.policy.layout.records
     fp_prefix = target.removeprefix("sha256:").lower()
     is_fp = target.startswith("sha256:")
     if not is_fp:
@@ -41,26 +47,28 @@ def find_target(repo_path: str | Path, target: str) -> Target:
                 raise AuditError(
                     f"commit {sha[:7]} changes no watched model setting or prompt; nothing to audit"
                 )
-            folder = ctx.repo.root / policy.layout.records
-            return Target(change.fingerprint, folder / record_name(change.fingerprint), change)
+            relative = f"{policy.layout.records}/{record_name(change.fingerprint)}"
+            return Target(change.fingerprint, root, relative, change)
     if len(fp_prefix) < 16:
         raise AuditError(
             f"'{target}' is neither a commit nor a fingerprint (give at least 16 hex digits)"
         )
-    existing = folder / (fp_prefix[:16] + ".toml")
-    if existing.exists():
+    relative = f"{folder}/{fp_prefix[:16]}.toml"
+    text = read_record(root, relative)
+    if text is not None:
         try:
-            record = parse_record(str(existing), existing.read_text(encoding="utf-8"))
-        except (RecordError, OSError, UnicodeDecodeError) as exc:
+            record = parse_record(relative, text)
+        except RecordError as exc:
             raise AuditError(
-                f"{existing}: cannot read this record: {exc}",
+                f"{root / relative}: cannot read this record: {exc}",
                 "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
             ) from None
         if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
-            return Target(record.fingerprint, existing, None)
+            return Target(record.fingerprint, root, relative, None)
     for change in audit(ctx).changes:
         if change.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
-            return Target(change.fingerprint, folder / record_name(change.fingerprint), change)
+            return Target(change.fingerprint, root, f"{folder}/{record_name(change.fingerprint)}",
+                          change)  # fmt: skip
     raise AuditError(
         f"no change with fingerprint {target} in the history of {ctx.repo.root}",
         "hint: `auditui check --format json` lists each change's fingerprint",
@@ -76,7 +84,8 @@ def _has_parent(ctx, sha: str) -> bool:
 
 
 def add_evidence(
-    record_file: Path,
+    root: Path,
+    relative: str,
     fingerprint: str,
     change: Change | None,
     *,
@@ -89,7 +98,8 @@ def add_evidence(
 
     at = now_utc()
     return append_entries(
-        record_file,
+        root,
+        relative,
         fingerprint,
         summary=change.commit.subject if change else "",
         models=change.models if change else (),

@@ -172,9 +172,9 @@ class AuditApp(App):
         from auditui.core.target import add_evidence
 
         evals, approvals = evals or [], approvals or []
-        target = self.ctx.repo.root / change.record_file
         try:
-            add_evidence(target, change.fingerprint, change, evals=evals, approvals=approvals)
+            add_evidence(self.ctx.repo.root, change.record_file, change.fingerprint, change,
+                         evals=evals, approvals=approvals)  # fmt: skip
         except AuditError as exc:
             self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written",
                         markup=False)  # fmt: skip

@@ -46,7 +46,8 @@ def test_audited_change_passes_with_record(repo):
     (change,) = audit(repo, base).changes
     assert change.deltas[0].kind == "increase"
     append_entries(
-        repo.path / "audit" / record_name(change.fingerprint),
+        repo.path,
+        f"audit/{record_name(change.fingerprint)}",
         change.fingerprint,
         evals=[{"model": "a", "suite": "coding", "baseline": 50.0, "candidate": 50.5}],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],

@@ -86,7 +86,8 @@ def test_record_written_before_a_rebase_still_covers_the_change(repo):
     repo.commit("raise", {"models/b.toml": "max_tokens = 11\n"})
     change = only(audit(repo, base))
     append_entries(
-        repo.path / "audit" / record_name(change.fingerprint),
+        repo.path,
+        f"audit/{record_name(change.fingerprint)}",
         change.fingerprint,
         evals=[{"model": "b", "suite": "coding", "baseline": 50.0, "candidate": 50.0}],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],

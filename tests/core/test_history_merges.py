@@ -133,7 +133,8 @@ def test_evil_merge_record_covers_it(repo):
     evil = audit(repo, base).changes[-1]
     assert triples(evil) == [("b", "z", 2, 7, "increase")]
     append_entries(
-        repo.path / "audit" / record_name(evil.fingerprint),
+        repo.path,
+        f"audit/{record_name(evil.fingerprint)}",
         evil.fingerprint,
         evals=[{"model": "b", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],

@@ -12,7 +12,8 @@ from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 def record(repo, change, *, evals=(), approvals=(), folder="audit"):
     append_entries(
-        repo.path / folder / record_name(change.fingerprint),
+        repo.path,
+        f"{folder}/{record_name(change.fingerprint)}",
         change.fingerprint,
         evals=list(evals),
         approvals=list(approvals),

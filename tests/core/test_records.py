@@ -357,6 +357,10 @@ def approval(by: str = "bob@example.com", verdict: str = "approve", day: int = 4
     return {"by": by, "verdict": verdict, "at": utc(2026, 3, day, 12)}
 
 
+def rel(file, root) -> str:
+    return str(file.relative_to(root))
+
+
 def test_now_utc_is_whole_seconds_in_utc():
     now = now_utc()
     assert now.microsecond == 0 and now.utcoffset() == dt.timedelta(0)
@@ -365,7 +369,13 @@ def test_now_utc_is_whole_seconds_in_utc():
 def test_append_creates_the_record_and_its_folder(tmp_path):
     file = tmp_path / "audit" / record_name(FP)
     written = append_entries(
-        file, FP, summary="raise tokens", models=["a", "b"], evals=[EVAL], approvals=[approval()]
+        tmp_path,
+        rel(file, tmp_path),
+        FP,
+        summary="raise tokens",
+        models=["a", "b"],
+        evals=[EVAL],
+        approvals=[approval()],
     )
     data = entries_of(file)
     assert data == written
@@ -380,7 +390,7 @@ def test_append_creates_the_record_and_its_folder(tmp_path):
 
 def test_append_with_no_entries_writes_a_bare_valid_record(tmp_path):
     file = tmp_path / "r.toml"
-    append_entries(file, FP)
+    append_entries(tmp_path, rel(file, tmp_path), FP)
     assert entries_of(file) == {"fingerprint": FP}
 
 
@@ -388,8 +398,14 @@ def test_append_never_drops_existing_entries(tmp_path):
     file = tmp_path / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
     before = entries_of(file)
-    append_entries(file, FP, evals=[EVAL], approvals=[approval("carol@x", "reject", 5)])
-    append_entries(file, FP, approvals=[approval("carol@x", "approve", 6)])
+    append_entries(
+        tmp_path,
+        rel(file, tmp_path),
+        FP,
+        evals=[EVAL],
+        approvals=[approval("carol@x", "reject", 5)],
+    )
+    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval("carol@x", "approve", 6)])
     after = entries_of(file)
     assert after["evals"] == [*before["evals"], EVAL]
     assert after["approvals"] == [
@@ -407,7 +423,9 @@ def test_append_never_drops_existing_entries(tmp_path):
 def test_append_keeps_summary_and_merges_models(tmp_path):
     file = tmp_path / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
-    append_entries(file, FP, summary="another summary", models=["opus-4.7", "haiku"])
+    append_entries(
+        tmp_path, rel(file, tmp_path), FP, summary="another summary", models=["opus-4.7", "haiku"]
+    )
     data = entries_of(file)
     assert data["summary"] == "Lower default reasoning effort high -> medium"
     assert data["models"] == ["opus-4.6", "opus-4.7", "haiku"]
@@ -420,7 +438,7 @@ def test_append_preserves_unknown_keys(tmp_path):
         '[[evals]]\nmodel = "a"\nsuite = "s"\nbaseline = 1\ncandidate = 1\nextra = [1, 2]\n',
         encoding="utf-8",
     )
-    append_entries(file, FP, approvals=[approval()])
+    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
     data = entries_of(file)
     assert data["ticket"] == "OPS-12"
     assert data["meta"] == {"owner": "team-a"}
@@ -430,7 +448,12 @@ def test_append_preserves_unknown_keys(tmp_path):
 
 def test_none_fields_of_new_entries_are_left_out(tmp_path):
     file = tmp_path / "r.toml"
-    append_entries(file, FP, approvals=[{**approval(), "comment": None, "signature": None}])
+    append_entries(
+        tmp_path,
+        rel(file, tmp_path),
+        FP,
+        approvals=[{**approval(), "comment": None, "signature": None}],
+    )
     assert entries_of(file)["approvals"] == [approval()]
 
 
@@ -452,7 +475,7 @@ def test_append_refuses_unusable_record_and_leaves_it_untouched(tmp_path, conten
     file.write_bytes(content)
     stat = file.stat()
     with pytest.raises(AuditError) as exc:
-        append_entries(file, FP, evals=[EVAL], approvals=[approval()])
+        append_entries(tmp_path, rel(file, tmp_path), FP, evals=[EVAL], approvals=[approval()])
     assert str(file) in exc.value.message
     assert "\n" not in exc.value.message
     assert exc.value.hint and exc.value.hint.startswith("hint:")
@@ -465,7 +488,7 @@ def test_append_refusal_names_both_fingerprints(tmp_path):
     file = tmp_path / "r.toml"
     file.write_text(f'fingerprint = "{OTHER_FP}"\n', encoding="utf-8")
     with pytest.raises(AuditError) as exc:
-        append_entries(file, FP, approvals=[approval()])
+        append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
     assert OTHER_FP in exc.value.message and FP in exc.value.message
 
 
@@ -480,7 +503,7 @@ def test_append_refuses_to_write_an_invalid_new_approval(tmp_path, entry):
     file = tmp_path / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
     with pytest.raises(AuditError, match="invalid entry"):
-        append_entries(file, FP, approvals=[entry])
+        append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[entry])
     assert file.read_text(encoding="utf-8") == SPEC_RECORD
     assert os.listdir(tmp_path) == ["r.toml"]
 
@@ -488,14 +511,18 @@ def test_append_refuses_to_write_an_invalid_new_approval(tmp_path, entry):
 def test_append_refuses_a_nan_score(tmp_path):
     file = tmp_path / "r.toml"
     with pytest.raises(AuditError, match="finite"):
-        append_entries(file, FP, evals=[{**EVAL, "candidate": float("nan")}])
+        append_entries(
+            tmp_path, rel(file, tmp_path), FP, evals=[{**EVAL, "candidate": float("nan")}]
+        )
     assert not file.exists()
 
 
 def test_appending_leaves_no_temp_files(tmp_path):
     file = tmp_path / "r.toml"
     for day in range(1, 6):
-        append_entries(file, FP, approvals=[approval(f"p{day}@x", "approve", day)])
+        append_entries(
+            tmp_path, rel(file, tmp_path), FP, approvals=[approval(f"p{day}@x", "approve", day)]
+        )
     assert os.listdir(tmp_path) == ["r.toml"]
     assert len(entries_of(file)["approvals"]) == 5
 
@@ -552,6 +579,6 @@ def test_atomic_write_keeps_an_existing_files_permissions(tmp_path, umask_022):
 
 def test_append_entries_keeps_a_record_readable(tmp_path, umask_022):
     file = tmp_path / "r.toml"
-    append_entries(file, FP, approvals=[approval()])
-    append_entries(file, FP, approvals=[approval("carol@x")])
+    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
+    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval("carol@x")])
     assert file.stat().st_mode & 0o777 == 0o644

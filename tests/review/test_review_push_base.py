@@ -23,7 +23,8 @@ def _setup(tmp_path):
     repo.commit("require two approvals", {".auditui.toml": STRICT})
     (change,) = audit(repo, old).changes
     append_entries(
-        repo.path / change.record_file,
+        repo.path,
+        change.record_file,
         change.fingerprint,
         approvals=[
             {"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"},
@@ -46,7 +47,8 @@ def test_push_forked_from_before_a_policy_tightening_is_judged_by_current_policy
     repo.commit("raise a", {"models/a.toml": "max_tokens = 99\n"})
     (change,) = audit(repo, old).changes
     append_entries(
-        repo.path / change.record_file,
+        repo.path,
+        change.record_file,
         change.fingerprint,
         evals=[{"model": "a", "suite": "coding", "baseline": 5.0, "candidate": 5.0}],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-05T00:00:00Z"}],

@@ -30,7 +30,8 @@ def setup(tmp_path):
     # The record lives only on branch `evidence`; main itself carries the bare change.
     repo.git("checkout", "-q", "-b", "evidence")
     append_entries(
-        repo.path / change.record_file,
+        repo.path,
+        change.record_file,
         change.fingerprint,
         evals=[{"model": "a", "suite": "coding", "baseline": 5.0, "candidate": 5.0}],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-05T00:00:00Z"}],

@@ -12,7 +12,7 @@ from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 def _record(repo, change, evals=True):
     append_entries(
-        repo.path / change.record_file, change.fingerprint,
+        repo.path, change.record_file, change.fingerprint,
         evals=[{"model": m, "suite": "coding", "baseline": 5.0, "candidate": 5.0}
                for m in change.models] if evals else [],
         approvals=[{"by": "bob@example.com", "verdict": "approve",
