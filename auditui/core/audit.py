@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import partial
 from pathlib import Path
 
 from auditui.core import signatures
@@ -24,7 +24,7 @@ from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
 from auditui.core.keypaths import split_key
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
-from auditui.core.rollout import rollout_findings
+from auditui.core.rollout import StageClock, rollout_findings
 from auditui.core.values import same_value
 from auditui.core.worktree import read_record
 from auditui.core.world import Loader, Step, Tracker, World
@@ -165,16 +165,17 @@ def audit(
         records.signers = tracker.loader.text(entry.sha) if entry else None
     walker = _Walker(tracker, commits)
     exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
-    since: dict[str, dt.datetime] = {}  # when each model's current rollout stage began
-
-    @cache
-    def lookback() -> dict[str, dt.datetime]:
-        return _rollout_started(ctx, commits)
+    clock = None
+    if policy.rollout is not None:
+        clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
 
     changes: list[Change] = []
     for n, commit in enumerate(commits, 1):
         world, step = walker.step(commit)
         deltas = _deltas(tracker, world, step)
+        stage_start = partial(clock.start, commit) if clock else None
+        if clock:
+            clock.record(commit, step.models)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
         anchors = _anchors(tracker, commit, world, deltas) if deltas else {}
@@ -193,7 +194,7 @@ def audit(
             _judge(change, records, policy)
         if policy.rollout is not None:
             when = dt.datetime.fromisoformat(commit.committer_date)
-            found = rollout_findings(change.deltas, policy.rollout, when, since, lookback)
+            found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
             if found and change.status != "exempt":
                 change.findings += found
                 change.status = "blocked"
@@ -275,29 +276,21 @@ def _anchors(
     return out
 
 
-def _rollout_started(ctx: AuditContext, commits: list[CommitInfo]) -> dict[str, dt.datetime]:
-    """When each model's rollout value last changed below the range (committer date)."""
-    first = commits[0] if commits else None
-    if first is None or not first.parents or ctx.policy.rollout is None:
-        return {}
-    key = ctx.policy.rollout.key.split(".")
+def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
+    """When each model's rollout value last changed on the first-parent line of `sha`
+    (committer dates): the history below the range a stage may have been set in."""
     tracker = Tracker(ctx.repo, ctx.policy)
-    history = ctx.repo.walk(first.parents[0], None)
+    clock = StageClock(ctx.policy.rollout.key, lambda _sha: {})
+    history = ctx.repo.walk(sha, None, first_parent=True)
     walker = _Walker(tracker, history)
     started: dict[str, dt.datetime] = {}
-
-    def value(effective):
-        node = effective.config if effective else None
-        for part in key:
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
-
     for commit in history:
         _world, step = walker.step(commit)
         walker.release(commit)
+        when = dt.datetime.fromisoformat(commit.committer_date)
         for name, old, new in step.models:
-            if not same_value(value(old), value(new)):
-                started[name] = dt.datetime.fromisoformat(commit.committer_date)
+            if not same_value(clock.value(old), clock.value(new)):
+                started[name] = when
     return started
 
 

@@ -234,12 +234,16 @@ class GitRepo:
 
     # -- history -----------------------------------------------------------
 
-    def walk(self, head: str, base: str | None, exclude: tuple[str, ...] = ()) -> list[CommitInfo]:
+    def walk(
+        self, head: str, base: str | None, exclude: tuple[str, ...] = (), first_parent: bool = False
+    ) -> list[CommitInfo]:
         """Commits reachable from head and not from base (nor from the `exclude` rev
         arguments, e.g. `--remotes=origin`), oldest first, parents before children,
-        each with its raw diff against its first parent."""
+        each with its raw diff against its first parent (only the first-parent line
+        of head with `first_parent`)."""
         args = [
             "log",
+            *(["--first-parent"] if first_parent else []),
             "--date-order",  # oldest first, yet never a child before its parent
             "--reverse",
             "--root",

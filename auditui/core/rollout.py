@@ -1,9 +1,9 @@
 """Gradual rollout and soak (AUD010): a model's rollout value may only move up one
 stage at a time, and only after the current stage has been in force `soak_hours`.
 
-Times are committer dates (SPEC 7). When a stage was set before the audited range,
-its start is found by replaying the history below the base once, lazily: only a
-push that raises a rollout pays for it.
+Times are committer dates (SPEC 7). A stage's start is measured along the history of
+the commit that raises it (see StageClock); below the range that line is replayed
+once, lazily: only a push that raises a rollout pays for it.
 """
 
 from __future__ import annotations
@@ -13,29 +13,86 @@ from collections.abc import Callable
 
 from auditui.core.checks import Finding
 from auditui.core.policy import Rollout
+from auditui.core.values import is_number
 
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+class StageClock:
+    """When each model's current rollout stage began, along each commit's own history.
+
+    SPEC 7: a stage is in force from the commit that sets it. So the start is looked up
+    on the first-parent line of the commit that raises the stage, never by date across
+    the range: merging a genuinely old branch in the same push cannot move it back.
+    Inside the range each commit's line is known as it is walked; below it, the line
+    of the commit where it leaves the range is replayed once (`lookback`), lazily."""
+
+    def __init__(self, key: str, lookback: Callable[[str], dict[str, dt.datetime]]) -> None:
+        self.key = key.split(".")
+        self._lookback = lookback
+        self._below: dict[str, dict[str, dt.datetime]] = {}
+        # commit -> (where its first-parent line leaves the range, stages set inside)
+        self._lines: dict[str, tuple[str | None, dict[str, dt.datetime]]] = {}
+
+    def value(self, effective) -> object:
+        node = effective.config if effective is not None else None
+        for part in self.key:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def _line(self, commit) -> tuple[str | None, dict[str, dt.datetime]]:
+        parent = commit.parents[0] if commit.parents else None
+        if parent in self._lines:
+            return self._lines[parent]
+        return parent, {}  # the line leaves the range here (or the root: no history)
+
+    def start(self, commit, model: str) -> dt.datetime | None:
+        """When `model`'s stage in force at `commit`'s first parent began."""
+        boundary, inside = self._line(commit)
+        if model in inside:
+            return inside[model]
+        if boundary is None:
+            return None
+        if boundary not in self._below:
+            self._below[boundary] = self._lookback(boundary)
+        return self._below[boundary].get(model)
+
+    def record(self, commit, moved: list) -> None:
+        """Note the models whose rollout value `commit` changes (step.models rows)."""
+        from auditui.core.values import same_value
+
+        boundary, inside = self._line(commit)
+        when = dt.datetime.fromisoformat(commit.committer_date)
+        changed = [name for name, old, new in moved
+                   if not same_value(self.value(old), self.value(new))]  # fmt: skip
+        if changed:
+            inside = {**inside, **dict.fromkeys(changed, when)}
+        self._lines[commit.sha] = (boundary, inside)
+
+
 def rollout_findings(
     deltas: list,
     rules: Rollout,
     when: dt.datetime,
-    since: dict[str, dt.datetime],
-    lookback: Callable[[], dict[str, dt.datetime]],
+    start_of: Callable[[str], dt.datetime | None],
 ) -> list[Finding]:
-    """Findings for the rollout deltas of one change; records when each stage started."""
+    """Findings for the rollout deltas of one change (`start_of(model)`: when its
+    current stage began)."""
     findings = []
     stages = list(rules.stages)
     for d in deltas:
         if d.path != rules.key or d.model is None or d.kind == "invalid":
             continue
         old, new = d.old, d.new
-        if new is None or (old is not None and new <= old):
-            since[d.model] = when  # removal or rollback: always allowed
+        bad = [v for v in (old, new) if v is not None and not is_number(v)]
+        if bad:
+            findings.append(Finding("AUD010", f"{d.model}: rollout value {_show(bad[0])} is not "
+                                    "a number", d.model))  # fmt: skip
             continue
+        if new is None or (old is not None and new <= old):
+            continue  # removal or rollback: always allowed
         if new not in stages:
             findings.append(Finding("AUD010", f"{d.model}: rollout {_fmt(new)} is not a stage "
                                     f"({', '.join(map(_fmt, stages))})", d.model))  # fmt: skip
@@ -49,12 +106,17 @@ def rollout_findings(
                                     f"skips stage {', '.join(map(_fmt, skipped)) or 'order'}",
                                     d.model))  # fmt: skip
         else:
-            start = since.get(d.model) or lookback().get(d.model)
+            start = start_of(d.model)
             held = (when - start).total_seconds() / 3600 if start else None
             if held is None or held < rules.soak_hours:
                 told = "an unknown time" if held is None else f"{held:.1f} h"
                 findings.append(Finding("AUD010", f"{d.model}: stage {_fmt(old)} was held "
                                         f"{told} before {_fmt(new)}; soak_hours is "
                                         f"{_fmt(rules.soak_hours)}", d.model))  # fmt: skip
-        since[d.model] = when
     return findings
+
+
+def _show(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)[:40]
