@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,7 +17,7 @@ from pathlib import Path
 from auditui.core import signatures
 from auditui.core.checks import Finding, judge
 from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas, sort_deltas
-from auditui.core.documents import DocumentError
+from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
 from auditui.core.keypaths import split_key
@@ -425,13 +424,12 @@ def _problems_by_delta(errors: dict) -> list[tuple[tuple[str, str], list]]:
 
 def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | None) -> list[Delta]:
     def raw(entry: FileEntry | None) -> dict | None:
-        if entry is None:
-            return None
-        return tomllib.loads(tracker.loader.text(entry.sha))
+        # Parsed like any config (depth and size bounded), never tomllib bare.
+        return None if entry is None else parse_text("toml", tracker.loader.text(entry.sha))
 
     try:
         old_raw = raw(old)
-    except (DocumentError, tomllib.TOMLDecodeError):
+    except DocumentError:
         old_raw = None
     try:
         if new is not None:

@@ -239,6 +239,8 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         message = str(exc).split("; use sys.")[0]
         raise AuditError(f"{source}: invalid TOML: {message}", POLICY_HINT) from None
+    except RecursionError:
+        raise AuditError(f"{source}: invalid TOML: nested too deeply", POLICY_HINT) from None
     known = set(_SCHEMA) | {"scales"}
     for section in raw:
         if section not in known:

@@ -86,7 +86,7 @@ def rollout_findings(
         if d.path != rules.key or d.model is None or d.kind == "invalid":
             continue
         old, new = d.old, d.new
-        bad = [v for v in (old, new) if v is not None and not is_number(v)]
+        bad = [v for v in (new, old) if v is not None and not is_number(v)]
         if bad:
             findings.append(Finding("AUD010", f"{d.model}: rollout value {_show(bad[0])} is not "
                                     "a number", d.model))  # fmt: skip
