@@ -178,8 +178,10 @@ class Loader:
                 except (ValueError, TypeError, RecursionError, MemoryError) as exc:
                     # The one boundary for what a parser raises that documents.py did not
                     # foresee: the file is a finding (AUD009), never an internal error.
-                    self._data[key] = DocumentError(f"cannot be read ({type(exc).__name__}: "
-                                                    f"{str(exc).splitlines()[0][:120]})")  # fmt: skip
+                    first = (str(exc).splitlines() or [""])[0][:120]
+                    self._data[key] = DocumentError(
+                        f"cannot be read ({type(exc).__name__}: {first})"
+                    )
                 self._parsed_new = True
             elif isinstance(stored, tuple) and stored[:1] == ("\x00error",):
                 self._data[key] = DocumentError(stored[1])
