@@ -110,11 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(_command(args.command)(args))
     except AuditError as exc:
-        print(f"auditui: error: {exc.message}", file=sys.stderr)
+        from auditui.core.terminal import safe  # messages quote repository paths and names
+
+        print(f"auditui: error: {safe(exc.message)}", file=sys.stderr)
         if exc.hint:
-            print(
-                exc.hint if exc.hint.startswith("hint:") else f"hint: {exc.hint}", file=sys.stderr
-            )
+            hint = exc.hint if exc.hint.startswith("hint:") else f"hint: {exc.hint}"
+            print(safe(hint), file=sys.stderr)
         return ExitCode.CANNOT_JUDGE
     except KeyboardInterrupt:
         return 130
@@ -123,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; AUDITUI_DEBUG=1 shows it
         if os.environ.get("AUDITUI_DEBUG"):
             raise
-        print(f"auditui: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from auditui.core.terminal import safe
+
+        print(f"auditui: internal error: {type(exc).__name__}: {safe(exc)}", file=sys.stderr)
         print("hint: rerun with AUDITUI_DEBUG=1 and report the traceback", file=sys.stderr)
         return ExitCode.CANNOT_JUDGE
 

@@ -55,6 +55,7 @@ def ci_base(repo_path: str) -> str | None:
 def cmd_check(args: argparse.Namespace) -> int:
     from auditui.core.audit import run_audit
     from auditui.core.formats import render
+    from auditui.core.terminal import safe
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
@@ -62,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.upstream and not report.commits_walked:
         print(
             f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "
-            f"{report.upstream}",
+            f"{safe(report.upstream)}",
             file=sys.stderr,
         )
         print("hint: pass --all to audit the whole history (or --base REV)", file=sys.stderr)

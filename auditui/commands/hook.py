@@ -11,7 +11,7 @@ from auditui.core.errors import AuditError, ExitCode
 
 
 def _say(line: str = "") -> None:
-    from auditui.core.formats.text_format import safe
+    from auditui.core.terminal import safe
 
     print(safe(line), file=sys.stderr)
 

@@ -33,15 +33,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     text = starter(layout_block(proposal), scales_block(proposal) or STARTER_SCALES)
     parse_policy(text, POLICY_FILE)  # what init writes always parses
     atomic_write(target, text)
-    print(f"auditui: looked at {proposal.files_seen} files in {repo.root}")
+    from auditui.core.terminal import safe  # the proposal quotes the repository's paths
+
+    print(f"auditui: looked at {proposal.files_seen} files in {safe(repo.root)}")
     if proposal.empty:
         print("  found no model configs or prompts: wrote the default layout (models/, prompts/)")
         print(
             "  edit [layout] before committing: `auditui check` refuses a layout matching nothing"
         )
     for line in proposal.found:
-        print(f"  {line}")
-    print(f"auditui: wrote {target}; review it, then commit it to adopt auditui "
+        print(f"  {safe(line)}")
+    print(f"auditui: wrote {safe(target)}; review it, then commit it to adopt auditui "
           "(earlier history is exempt)")  # fmt: skip
     return ExitCode.OK
 

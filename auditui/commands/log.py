@@ -8,9 +8,9 @@ from auditui.core.errors import ExitCode
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    import json
 
     from auditui.core.audit import run_audit
+    from auditui.core.terminal import json_dumps, safe
     from auditui.core.timeline import models_in, parse_date, timeline
 
     since = parse_date(args.since, "--since") if args.since else None
@@ -22,7 +22,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     if not args.model:
         for model in models_in(report):
             n = sum(1 for c in report.changes if model in c.models)
-            print(f"{model}\t{n} change{'s' if n != 1 else ''}")
+            print(f"{safe(model)}\t{n} change{'s' if n != 1 else ''}")
         return ExitCode.OK
     entries = timeline(report, args.model, since, until)
     if args.format == "json":
@@ -52,20 +52,22 @@ def cmd_log(args: argparse.Namespace) -> int:
                 for e in entries
             ],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(json_dumps(payload))
         return ExitCode.OK
     from auditui.core.formats.text_format import format_value
 
-    print(f"{args.model}: {len(entries)} change{'s' if len(entries) != 1 else ''}, oldest first")
+    n = len(entries)
+    print(f"{safe(args.model)}: {n} change{'s' if n != 1 else ''}, oldest first")
     for e in entries:
         c = e.change
         verdict = c.status if c.status != "blocked" else "blocked " + ",".join(c.rules)
-        print(
-            f"\n{c.commit.author_date[:10]}  {c.commit.short}  {c.commit.author_email}  [{verdict}]"
-        )
-        print(f"  {c.commit.subject}")
+        email = safe(c.commit.author_email)
+        print(f"\n{c.commit.author_date[:10]}  {c.commit.short}  {email}  [{verdict}]")
+        print(f"  {safe(c.commit.subject)}")
         for d in e.deltas:
-            print(f"    {d.path}  {format_value(d.old)} -> {format_value(d.new)}  ({d.kind})")
+            values = f"{format_value(d.old)} -> {format_value(d.new)}"
+            print(f"    {safe(d.path)}  {safe(values)}  ({d.kind})")
         for ev in e.evals:
-            print(f"    eval {ev.suite}: {ev.baseline:g} -> {ev.candidate:g} ({ev.delta:+.1f})")
+            print(f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} "
+                  f"({ev.delta:+.1f})")  # fmt: skip
     return ExitCode.OK

@@ -23,7 +23,9 @@ def _identity(repo_path: str) -> str:
 
 
 def _confirm(target, written: dict, what: str) -> None:
-    print(f"auditui: {what} -> {target.record_file}")
+    from auditui.core.terminal import safe
+
+    print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
     print(f"  fingerprint {target.fingerprint}")
     print(
         f"  now {len(written.get('evals', []))} eval(s), "

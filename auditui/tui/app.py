@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from auditui.core.errors import AuditError
+from auditui.core.terminal import safe
 from auditui.tui.messages import AuditFailed, AuditLoaded, AuditProgress
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
@@ -176,7 +177,8 @@ class AuditApp(App):
             add_evidence(self.ctx.repo.root, change.record_file, change.fingerprint, change,
                          evals=evals, approvals=approvals)  # fmt: skip
         except AuditError as exc:
-            self.notify(f"{exc.message}\n{exc.hint or ''}", severity="error", title="Not written",
+            self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
+                        title="Not written",
                         markup=False)  # fmt: skip
             return
         what = [
@@ -186,7 +188,8 @@ class AuditApp(App):
             f"eval {e['model']}/{e['suite']} {e['baseline']:g} → {e['candidate']:g}" for e in evals
         ]
         self.notify(
-            "\n".join(what) + f"\nwritten to {change.record_file} (uncommitted)",
+            "\n".join(safe(w) for w in what)
+            + f"\nwritten to {safe(change.record_file)} (uncommitted)",
             title="Record updated",
             timeout=8,
             markup=False,  # comments and subjects are the user's text, not markup

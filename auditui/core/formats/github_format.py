@@ -7,7 +7,9 @@ from auditui.core.formats.locate import finding_location
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    from auditui.core.terminal import safe  # a CI log is a terminal too
+
+    return safe(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

@@ -3,7 +3,7 @@ bump VERSION on anything that breaks a consumer, and update the golden file."""
 
 from __future__ import annotations
 
-import json
+from auditui.core.terminal import json_dumps
 
 VERSION = 1
 
@@ -35,4 +35,4 @@ def as_dict(report) -> dict:
 
 
 def render(report, **_options) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(as_dict(report)) + "\n"

@@ -4,21 +4,13 @@ then one summary line. Colour only when writing to a terminal (and not NO_COLOR)
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
+
+from auditui.core.terminal import safe
 
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
 MAX_TEXT_LINES = 12
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def safe(text: str) -> str:
-    """Repository text shown in a terminal: control characters (an ANSI escape in a
-    commit subject could repaint or hide lines) are shown as \\xNN, never sent."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def format_value(v: Any) -> str:
@@ -51,10 +43,12 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
             if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
             else "(none)"
         )
-        lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({c.record_file})")
+        lines.append(
+            f"  models: {safe(models)}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})"
+        )
         shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
-        width = max((len(d.model or "-") for d in c.deltas), default=1)
-        pwidth = max((len(d.path) for d in c.deltas), default=1)
+        width = max((len(safe(d.model or "-")) for d in c.deltas), default=1)
+        pwidth = max((len(safe(d.path)) for d in c.deltas), default=1)
         for d in c.deltas:
             arrow = f"{format_value(d.old)} -> {format_value(d.new)}"
             if d.kind == "invalid":
@@ -88,7 +82,7 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
     policy = {
         "base": f"policy at base {report.base[:7] if report.base else ''}".rstrip(),
         "head": "policy at head (the base has none)",
-    }.get(report.policy_source, f"policy {report.policy_source}")
+    }.get(report.policy_source, f"policy {safe(report.policy_source)}")
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
     lines.append(

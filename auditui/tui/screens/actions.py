@@ -14,12 +14,14 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from auditui.core.terminal import safe
+
 
 def heading(action: str, change) -> Text:
     """The form's title. Repository text is never markup: a subject like
     "fix [/b] tag" must show as typed, not break the screen."""
     title = Text(action, style="bold")
-    title.append(f" {change.commit.short} — {change.commit.subject}", style="")
+    title.append(f" {change.commit.short} — {safe(change.commit.subject)}", style="")
     return title
 
 
@@ -39,8 +41,8 @@ class ApproveScreen(ModalScreen[dict | None]):
         with Vertical(id="dialog"):
             yield Label(heading(self.verdict.title(), c))
             yield Static(
-                Text(f"as {self.identity} · fingerprint {c.fingerprint[:23]}…\n"
-                     f"models: {', '.join(c.models) or '(policy)'}"),
+                Text(f"as {safe(self.identity)} · fingerprint {c.fingerprint[:23]}…\n"
+                     f"models: {safe(', '.join(c.models) or '(policy)')}"),
                 classes="muted",
             )  # fmt: skip
             yield Input(placeholder="comment (optional)", id="comment")
@@ -81,7 +83,7 @@ class EvalScreen(ModalScreen[dict | None]):
             yield Label(heading("Add eval", c))
             with Grid(id="form"):
                 yield Label("model")
-                yield Select([(m, m) for m in c.models], allow_blank=False, id="model")
+                yield Select([(safe(m), m) for m in c.models], allow_blank=False, id="model")
                 yield Label("suite")
                 yield Input(self.suites[0] if self.suites else "", id="suite")
                 yield Label("baseline")

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Select, Static
 
+from auditui.core.terminal import safe
 from auditui.tui.widgets.change_detail import ChangeDetail
 from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 
@@ -71,7 +72,7 @@ class ReviewScreen(Screen):
         self.query_one(ProgressBar).display = False
         models = sorted({m for c in report.changes for m in c.models})
         select = self.query_one("#model", Select)
-        select.set_options([(m, m) for m in models])
+        select.set_options([(safe(m), m) for m in models])
         if self.change_filter.model in models:
             select.value = self.change_filter.model
         self.refilter(keep)
@@ -80,7 +81,7 @@ class ReviewScreen(Screen):
         self.query_one(ProgressBar).display = False
         line = self.query_one("#status-line", Static)
         text = Text("auditui cannot judge: ", style="bold red")
-        text.append(message + (f"\n{hint}" if hint else ""))
+        text.append(safe(message) + (f"\n{safe(hint)}" if hint else ""))
         line.update(text)
         line.add_class("error")
 

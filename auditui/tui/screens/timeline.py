@@ -10,7 +10,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 
+from auditui.core.terminal import safe
 from auditui.core.timeline import models_in, timeline
+from auditui.tui.text import plain
 from auditui.tui.widgets.badges import kind, value, verdict
 
 
@@ -39,7 +41,8 @@ class TimelineScreen(Screen):
         report = self.app.report
         models = models_in(report) if report else []
         options = self.query_one(OptionList)
-        options.add_options([Text(m) for m in models])
+        self.models = models
+        options.add_options([plain(m) for m in models])
         table = self.query_one(DataTable)
         columns = ("Date", "Commit", "Verdict", "Author", "Setting", "Old → New", "Kind", "Eval Δ")
         for col in columns:
@@ -52,11 +55,11 @@ class TimelineScreen(Screen):
 
     @on(OptionList.OptionHighlighted, "#models")
     def _picked(self, event: OptionList.OptionHighlighted) -> None:
-        self.show_model(str(event.option.prompt))
+        self.show_model(self.models[event.option_index])  # the name itself, not its display
 
     def show_model(self, model: str) -> None:
         self.model = model
-        self.sub_title = f"timeline of {model}"
+        self.sub_title = f"timeline of {safe(model)}"
         entries = timeline(self.app.report, model)
         table = self.query_one(DataTable)
         table.clear()
@@ -72,16 +75,16 @@ class TimelineScreen(Screen):
                     c.commit.author_date[:10] if first else "",
                     c.commit.short if first else "",
                     verdict(c) if first else "",
-                    Text(c.commit.author_email.split("@")[0] if first else ""),
-                    Text(d.path.removeprefix("prompt:")),
-                    Text(f"{value(d.old)} → {value(d.new)}"),
+                    plain(c.commit.author_email.split("@")[0] if first else ""),
+                    plain(d.path.removeprefix("prompt:")),
+                    plain(f"{value(d.old)} → {value(d.new)}"),
                     kind(d.kind),
                     Text(evals, style="bold red" if regress else "green") if first else "",
                 )
                 self.rows.append(c)
         self.query_one("#timeline-summary", Static).update(
-            Text(f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
-                 "esc goes back")
+            plain(f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
+                  "esc goes back")
         )  # fmt: skip
 
     def action_open_change(self) -> None:

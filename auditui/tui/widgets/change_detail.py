@@ -14,6 +14,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from auditui.core.checks import RULES
+from auditui.core.terminal import safe
+from auditui.tui.text import block, plain
 from auditui.tui.widgets.badges import kind, value, verdict
 
 MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
@@ -27,12 +29,14 @@ def render_change(change, policy) -> Group:
     c = change.commit
     parts: list = []
     head = Text()
-    head.append(c.subject, style="bold")
+    head.append(safe(c.subject), style="bold")
     head.append("\n")
-    head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {c.author_email}\n", "dim")
+    head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n",
+                "dim")  # fmt: skip
     head.append("verdict ")
     head.append_text(verdict(change))
-    head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {change.record_file}", "dim")
+    head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}",
+                "dim")  # fmt: skip
     parts.append(head)
 
     if change.findings:
@@ -41,7 +45,7 @@ def render_change(change, policy) -> Group:
             line = Text()
             line.append(f"{f.rule} ", style="bold red")
             line.append(f"{RULES.get(f.rule, '')}\n", style="red")
-            line.append(f"  {f.message}")
+            line.append(f"  {safe(f.message)}")
             parts.append(line)
 
     by_model: dict[str, list] = {}
@@ -65,13 +69,13 @@ def render_change(change, policy) -> Group:
                 arrow = f"{value(d.old)} → {value(d.new)}"
             style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
             # Two lines per delta (setting + kind, then old → new) read well at any width.
-            rows.append(f"  {d.path}  ", style="cyan")
+            rows.append(f"  {safe(d.path)}  ", style="cyan")
             rows.append_text(kind(d.kind))
             rows.append("\n    ")
-            rows.append(arrow, style=style)
+            rows.append(safe(arrow), style=style)
             rows.append("\n")
         rows.rstrip()
-        parts.append(Text(model, style="bold magenta"))
+        parts.append(plain(model, style="bold magenta"))
         parts.append(rows)
         for d in diffs:
             if d.old is None or d.new is None:  # a whole prompt bound or unbound
@@ -79,7 +83,7 @@ def render_change(change, policy) -> Group:
                 what = "bound" if d.old is None else "unbound"
                 parts.append(Text(f"    prompt {what} ({lines} lines)", style="dim"))
                 continue
-            syntax = Syntax(d.detail, "diff", theme="ansi_dark", word_wrap=True)
+            syntax = Syntax(block(d.detail), "diff", theme="ansi_dark", word_wrap=True)
             parts.append(Padding(syntax, (0, 0, 0, 4)))
 
     if hidden:
@@ -103,9 +107,9 @@ def render_change(change, policy) -> Group:
             models = ", ".join(
                 sorted({x.model for x in limits if (x.path, str(x.old), str(x.new)) == key})
             )
-            table.add_row(Text(d.path.removeprefix("prompt:").removesuffix("#limits")),
-                          Text(value(d.old)), Text(value(d.new), style="bold yellow"),
-                          Text(models))  # fmt: skip
+            table.add_row(plain(d.path.removeprefix("prompt:").removesuffix("#limits")),
+                          plain(value(d.old)), plain(value(d.new), style="bold yellow"),
+                          plain(models))  # fmt: skip
         parts.append(table)
 
     parts.append(_section("Audit record"))
@@ -113,28 +117,29 @@ def render_change(change, policy) -> Group:
     if change.status == "exempt":
         parts.append(Text("exempt: made before the policy was adopted", style="dim"))
     elif record is None:
-        parts.append(Text(f"no record {change.record_file}", style="yellow"))
+        parts.append(plain(f"no record {change.record_file}", style="yellow"))
     else:
         if record.summary:
-            parts.append(Text(record.summary, style="italic"))
+            parts.append(plain(record.summary, style="italic"))
         threshold = policy.evals.max_regression
         evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
         for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
             evals.add_column(col)
         for ev in record.evals:
             regress = ev.candidate < ev.baseline - threshold
-            evals.add_row(Text(ev.model), Text(ev.suite), f"{ev.baseline:g}",
+            evals.add_row(plain(ev.model), plain(ev.suite), f"{ev.baseline:g}",
                           f"{ev.candidate:g}",
                           Text(f"{ev.delta:+.1f}", style="bold red" if regress else "green"),
-                          Text(ev.run or ""))  # fmt: skip
+                          plain(ev.run or ""))  # fmt: skip
         parts.append(evals if record.evals else Text("no evals", style="yellow"))
         approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
         for col in ("by", "verdict", "at", "comment"):
             approvals.add_column(col)
         for ap in record.approvals:
             verdict_style = "green" if ap.verdict == "approve" else "bold red"
-            approvals.add_row(Text(ap.by), Text(ap.verdict, style=verdict_style),
-                              ap.at.strftime("%Y-%m-%d %H:%M"), Text(ap.comment or ""))  # fmt: skip
+            when = ap.at.strftime("%Y-%m-%d %H:%M")
+            approvals.add_row(plain(ap.by), plain(ap.verdict, style=verdict_style), when,
+                              plain(ap.comment or ""))  # fmt: skip
         parts.append(approvals if record.approvals else Text("no approvals", style="yellow"))
     return Group(*parts)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.widgets import DataTable
 
+from auditui.tui.text import plain
 from auditui.tui.widgets.badges import verdict
 
 STATUSES = ("all", "blocked", "pass", "exempt")
@@ -59,9 +59,9 @@ class ChangeList(DataTable):
             self.add_row(
                 c.author_date[:10],
                 verdict(change),
-                Text(c.author_email.split("@")[0]),
-                Text(c.subject, overflow="ellipsis", no_wrap=True),
-                Text(models or "(policy)"),
+                plain(c.author_email.split("@")[0]),
+                plain(c.subject, overflow="ellipsis", no_wrap=True),
+                plain(models or "(policy)"),
                 key=c.sha,
             )
         if keep is not None:
