@@ -8,19 +8,18 @@ prints; the CLI, the hook and the app each render the Report their own way.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from auditui.core import signatures
+from auditui.core.anchors import change_anchors
 from auditui.core.checks import Finding, judge
 from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas, sort_deltas
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
-from auditui.core.keypaths import split_key
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
 from auditui.core.rollout import StageClock, rollout_findings
@@ -177,7 +176,7 @@ def audit(
             clock.record(commit, step.models)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
-        anchors = _anchors(tracker, commit, world, deltas) if deltas else {}
+        anchors = change_anchors(tracker, commit, world, deltas) if deltas else {}
         walker.release(commit)
         if progress:
             progress(n, len(commits))
@@ -208,71 +207,6 @@ def audit(
         )
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits),
                   ctx.upstream)  # fmt: skip
-
-
-def _line_of(text: str, needle: str, whole: bool = False) -> int:
-    """The first line holding `needle` (as a whole token when `whole`), else 1."""
-    token = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w.-])") if whole and needle else None
-    for n, line in enumerate(text.splitlines(), 1):
-        if needle and (token.search(line) if token else needle in line):
-            return n
-    return 1
-
-
-def _first_changed_line(diff: str) -> int:
-    """The new-file line number of the first added (or removed) line of a unified diff."""
-    line = 1
-    for row in diff.splitlines():
-        if row.startswith("@@"):
-            line = int(row.split("+", 1)[1].split(",")[0].split(" ")[0] or 1)
-        elif row.startswith(("+++", "---")):
-            continue
-        elif row.startswith(("+", "-")):
-            return max(line, 1)
-        else:
-            line += 1
-    return 1
-
-
-def _anchors(
-    tracker: Tracker, commit: CommitInfo, world: World, deltas: list[Delta]
-) -> dict[str | None, tuple[str, int]]:
-    """Pick, for each model, the changed file that explains its deltas and the line
-    there: the model's own file, else defaults, else a prompt, else any changed file."""
-    touched = [ch.path for ch in commit.changes if tracker.relevant(ch.path, world)]
-    if not touched:
-        return {}
-
-    def text(path: str) -> str:
-        entry = world.entries.get(path)
-        try:
-            return tracker.loader.text(entry.sha) if entry and not entry.is_symlink else ""
-        except DocumentError:
-            return ""
-
-    out: dict[str | None, tuple[str, int]] = {}
-    for d in deltas:
-        if d.model in out:
-            continue
-        if d.kind == "invalid" and d.source:
-            # A bad entry with a name points at the name; a nameless one at the file.
-            entry = d.path.removeprefix(f"file:{d.source}").removeprefix("#")
-            line = _line_of(text(d.source), entry, whole=True) if entry and d.model else 1
-            out.setdefault(d.model, (d.source, line))
-            continue
-        if d.path.startswith("prompt:"):
-            path = d.path.removeprefix("prompt:").split("#")[0]
-            if path in touched:
-                out[d.model] = (path, _first_changed_line(d.detail or ""))
-                continue
-        effective = world.effective.get(d.model) if d.model else None
-        candidates = [effective.source] if effective else []
-        candidates += [tracker.layout.defaults or "", POLICY_FILE, tracker.signers_path]
-        path = next((p for p in candidates if p in touched), touched[0])
-        key = split_key(d.path.removeprefix("policy:"))[-1]
-        out[d.model] = (path, _line_of(text(path), key))
-    out.setdefault(None, next(iter(out.values())))
-    return out
 
 
 def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
