@@ -89,10 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--repo", default=".")
     h = hooks.add_parser("pre-commit", help="the pre-commit framework's pre-push stage")
     h.add_argument("--repo", default=".")
+    h = hooks.add_parser("pre-receive", help="git's pre-receive protocol, on the server")
+    h.add_argument("--repo", default=".")
 
     p = sub.add_parser("install-hook", help="install (or --uninstall) the git pre-push hook")
     p.add_argument("--repo", default=".")
     p.add_argument("--uninstall", action="store_true")
+    p.add_argument(
+        "--pre-receive",
+        action="store_true",
+        help="install the server-side pre-receive hook (in a bare repository)",
+    )
 
     p = sub.add_parser("init", help="write a commented starter .auditui.toml")
     p.add_argument("--repo", default=".", help="repository root (default: current directory)")

@@ -16,10 +16,10 @@ def _say(line: str = "") -> None:
     print(safe(line), file=sys.stderr)
 
 
-def _report(verdict, remote: str | None) -> int:
+def _report(verdict, dest) -> int:
     changes = verdict.changes
     blocked = verdict.blocked
-    where = f" to {remote}" if remote else ""
+    where = dest.label
     if not changes:
         return ExitCode.OK
     if not blocked:
@@ -48,12 +48,22 @@ def _report(verdict, remote: str | None) -> int:
 
 def cmd_hook(args: argparse.Namespace) -> int:
     from auditui.core.gitrepo import GitRepo
-    from auditui.core.push import PushedRef, judge_push, parse_push_lines
+    from auditui.core.push import (
+        Destination,
+        PushedRef,
+        judge_push,
+        parse_push_lines,
+        parse_receive_lines,
+    )
 
     if args.hook_type == "pre-push":
         text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
         refs = parse_push_lines(text)
         remote = args.remote
+    elif args.hook_type == "pre-receive":
+        text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        refs = parse_receive_lines(text)
+        remote = None
     else:  # pre-commit framework, pre-push stage: it consumed stdin and sets these
         to_ref = os.environ.get("PRE_COMMIT_TO_REF")
         if not to_ref:
@@ -71,5 +81,6 @@ def cmd_hook(args: argparse.Namespace) -> int:
     repo = GitRepo.open(args.repo)
     if remote and ("/" in remote or ":" in remote) and not repo.has_remote_refs(remote):
         remote = None  # pushed to a URL, not a named remote: no tracking refs to consult
-    verdict = judge_push(repo, remote, refs, getattr(args, "policy", None))
-    return _report(verdict, remote)
+    dest = Destination(remote, server=args.hook_type == "pre-receive")
+    verdict = judge_push(repo, dest, refs, getattr(args, "policy", None))
+    return _report(verdict, dest)

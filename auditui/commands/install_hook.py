@@ -1,4 +1,5 @@
-"""`auditui install-hook [--uninstall]`: the pre-push hook, installed where git looks
+"""`auditui install-hook [--pre-receive] [--uninstall]`: the pre-push hook (or, on a
+server's bare repository, the pre-receive hook), installed where git looks
 (core.hooksPath respected), chaining any hook that was there and restoring it after."""
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 from auditui.core.errors import AuditError, ExitCode
 
 MARKER = "# auditui-managed-hook v1"
-CHAINED = "pre-push.auditui-chained"
 
 SCRIPT = """\
 #!/bin/sh
@@ -29,9 +29,9 @@ if [ -x "$chained" ]; then
 fi
 # -P: never import an `auditui` folder from the repository being pushed.
 if [ -x "$AUDITUI_PYTHON" ] && "$AUDITUI_PYTHON" -P -c 'import auditui' 2>/dev/null; then
-    feed | "$AUDITUI_PYTHON" -P -m auditui hook pre-push "$@"
+    feed | "$AUDITUI_PYTHON" -P -m auditui hook {hook} "$@"
 elif command -v auditui >/dev/null 2>&1; then
-    feed | auditui hook pre-push "$@"
+    feed | auditui hook {hook} "$@"
 else
     echo "auditui: not found, so this push cannot be audited; install auditui or run" >&2
     echo "hint: \\`auditui install-hook --uninstall\\` to stop auditing pushes here" >&2
@@ -57,9 +57,10 @@ def _is_ours(path: Path) -> bool:
 
 
 def cmd_install_hook(args: argparse.Namespace) -> int:
+    hook = "pre-receive" if getattr(args, "pre_receive", False) else "pre-push"
     hooks = hooks_dir(args.repo)
-    target = hooks / "pre-push"
-    chained = hooks / CHAINED
+    target = hooks / hook
+    chained = hooks / f"{hook}.auditui-chained"
     exists = target.exists() or target.is_symlink()
     if args.uninstall:
         if not exists:
@@ -67,7 +68,7 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
                 os.replace(chained, target)
                 print(f"auditui: restored your previous hook {target}")
             else:
-                print(f"auditui: no pre-push hook in {hooks}; nothing to remove")
+                print(f"auditui: no {hook} hook in {hooks}; nothing to remove")
             return ExitCode.OK
         if not _is_ours(target):
             raise AuditError(
@@ -92,11 +93,12 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
         os.replace(target, chained)
         note = f"; your existing hook now runs first, as {chained.name}"
     hooks.mkdir(parents=True, exist_ok=True)
-    script = SCRIPT.format(marker=MARKER, python=shlex.quote(sys.executable), chained=CHAINED)
+    script = SCRIPT.format(marker=MARKER, python=shlex.quote(sys.executable),
+                           chained=chained.name, hook=hook)  # fmt: skip
     from auditui.core.records import atomic_write
 
     verb = "updated" if exists and not note else "installed"
     atomic_write(target, script)
     target.chmod(0o755)
-    print(f"auditui: {verb} pre-push hook {target}{note}")
+    print(f"auditui: {verb} {hook} hook {target}{note}")
     return ExitCode.OK

@@ -1,9 +1,12 @@
-"""git's pre-push protocol: which commits a push would publish, and judging them.
+"""git's push protocols: which commits a push publishes, and judging them.
 
-git runs the hook as `pre-push REMOTE URL` with one line per pushed ref on stdin:
-`<local ref> <local sha> <remote ref> <remote sha>`. We audit only commits not yet
-on that remote (reachable from the pushed sha and from no `refs/remotes/<remote>/*`
-ref, nor from the remote's current sha), one `git log` per ref, never one per commit.
+On the pusher's side git runs `pre-push REMOTE URL` with one line per pushed ref on
+stdin: `<local ref> <local sha> <remote ref> <remote sha>`; we audit only commits not
+yet on that remote (reachable from the pushed sha and from no `refs/remotes/<remote>/*`
+ref, nor from the remote's current sha). On the server git runs `pre-receive` with
+`<old sha> <new sha> <ref>` lines, the pushed objects still in quarantine (git's
+environment makes them readable); we audit the commits reachable from no ref the server
+has. Either way: one `git log` per ref, never one per commit, and the same verdict.
 """
 
 from __future__ import annotations
@@ -66,17 +69,50 @@ def parse_push_lines(text: str) -> list[PushedRef]:
     return refs
 
 
-def _remote_excludes(repo: GitRepo, remote: str | None, ref: PushedRef) -> tuple[str, ...]:
+def parse_receive_lines(text: str) -> list[PushedRef]:
+    """pre-receive's `<old> <new> <ref>` lines, as the refs a push updates."""
+    refs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 3:
+            raise AuditError(
+                f"pre-receive input line {n} is not '<old sha> <new sha> <ref>': {line[:80]!r}",
+                "hint: git runs `auditui hook pre-receive` itself, on the server",
+            )
+        old, new, ref = parts
+        refs.append(PushedRef(ref, new, ref, old))
+    return refs
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a push lands, as judging it needs to know: a named remote seen from the
+    pusher (its tracking refs say what it has), a URL (nothing known), or this very
+    repository receiving the push on the server (its refs say what it has)."""
+
+    remote: str | None = None
+    server: bool = False
+
+    @property
+    def label(self) -> str:
+        return f" to {self.remote}" if self.remote else ""
+
+
+def _remote_excludes(repo: GitRepo, dest: Destination, ref: PushedRef) -> tuple[str, ...]:
     exclude: list[str] = []
-    if remote and repo.has_remote_refs(remote):
-        exclude.append(f"--remotes={remote}")
+    if dest.server:
+        exclude.append("--all")  # every ref the server has (pushed refs are not updated yet)
+    elif dest.remote and repo.has_remote_refs(dest.remote):
+        exclude.append(f"--remotes={dest.remote}")
     if ref.remote_sha != ZERO_SHA and repo.has_commit(ref.remote_sha):
         exclude.append(ref.remote_sha)  # what the remote has now (a force push included)
     return tuple(exclude)
 
 
 def _push_base(
-    repo: GitRepo, remote: str | None, ref: PushedRef, head: str, commits: list
+    repo: GitRepo, dest: Destination, ref: PushedRef, head: str, commits: list
 ) -> str | None:
     """The commit whose policy judges the push: where it meets what the remote has
     (the ref's current sha, else the remote's default branch), so the pusher cannot
@@ -84,9 +120,11 @@ def _push_base(
     candidates = []
     if ref.remote_sha != ZERO_SHA and repo.has_commit(ref.remote_sha):
         candidates.append(ref.remote_sha)
-    if remote:
+    if dest.server:
+        candidates.append("HEAD")  # the server's default branch: what a new ref forks from
+    elif dest.remote:
         branch = ref.remote_ref.removeprefix("refs/heads/")
-        candidates += [f"refs/remotes/{remote}/{branch}", f"refs/remotes/{remote}/HEAD"]
+        candidates += [f"refs/remotes/{dest.remote}/{branch}", f"refs/remotes/{dest.remote}/HEAD"]
     for rev in candidates:
         tip = repo.peel_commit(rev)
         base = repo.merge_base(head, tip) if tip else None
@@ -97,7 +135,7 @@ def _push_base(
 
 
 def judge_push(
-    repo: GitRepo, remote: str | None, refs: list[PushedRef], policy_file: str | None = None
+    repo: GitRepo, dest: Destination, refs: list[PushedRef], policy_file: str | None = None
 ) -> PushVerdict:
     verdict = PushVerdict()
     for ref in refs:
@@ -112,10 +150,10 @@ def judge_push(
                     "hint: run the hook from the repository being pushed (git does this)",
                 )
             continue  # a tag of a tree or blob: no history to audit
-        commits = repo.walk(head, None, _remote_excludes(repo, remote, ref))
+        commits = repo.walk(head, None, _remote_excludes(repo, dest, ref))
         if not commits:
             continue
-        base = _push_base(repo, remote, ref, head, commits)
+        base = _push_base(repo, dest, ref, head, commits)
         policy, source = load_policy(repo, base, head, policy_file)
         ctx = AuditContext(repo, head, base, policy, source, commits=commits)
         verdict.reports.append((ref, audit(ctx)))
