@@ -30,6 +30,12 @@ def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
     )
     if policy:
         p.add_argument("--policy", help="judge with this policy file instead of the one at base")
+        p.add_argument(
+            "--allowed-signers",
+            metavar="FILE",
+            help="verify signed approvals with this file instead of the one at base "
+            "(also: git config auditui.allowedSigners)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("remote", nargs="?", help="remote name (git passes it)")
     h.add_argument("url", nargs="?", help="remote URL (git passes it)")
     h.add_argument("--repo", default=".")
+    h.epilog = "Pin the policy and signers with git config auditui.policy / auditui.allowedSigners."
     h = hooks.add_parser("pre-commit", help="the pre-commit framework's pre-push stage")
     h.add_argument("--repo", default=".")
     h = hooks.add_parser("pre-receive", help="git's pre-receive protocol, on the server")

@@ -59,7 +59,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
-    report = run_audit(args.repo, base, args.head, args.policy, default_base=not whole)
+    report = run_audit(args.repo, base, args.head, args.policy, default_base=not whole,
+                       signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
     if report.upstream and not report.commits_walked:
         print(
             f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "
@@ -92,6 +93,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from auditui.tui.app import AuditApp
 
     app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None),
-                   default_base=not getattr(args, "all", False))  # fmt: skip
+                   default_base=not getattr(args, "all", False),
+                   signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
     app.run()
     return ExitCode.OK

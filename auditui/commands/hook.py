@@ -22,6 +22,10 @@ def _report(verdict, dest) -> int:
     where = dest.label
     if not changes:
         return ExitCode.OK
+    if any(r.policy_source == "head" or r.signers_source == "head" for _r, r in verdict.reports):
+        _say("auditui: the destination has no base for this push: it is judged by the policy "
+             "(and keys) it brings; pin them with git config auditui.policy / "
+             "auditui.allowedSigners")  # fmt: skip
     if not blocked:
         n = len(changes)
         _say(f"auditui: {n} config change{'s' if n != 1 else ''}{where}, all cleared by policy")

@@ -66,6 +66,7 @@ class Report:
     changes: list[Change]
     commits_walked: int = 0
     upstream: str | None = None  # the base is where head meets this upstream
+    signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
 
     @property
     def blocked(self) -> list[Change]:
@@ -88,6 +89,7 @@ class AuditContext:
     exclude: tuple[str, ...] = ()  # more rev arguments to leave out (`--remotes=origin`)
     commits: list[CommitInfo] | None = None  # the walk, when a caller already did it
     upstream: str | None = None  # the upstream the base was taken from, when it was
+    signers_file: str | None = None  # a trusted allowed-signers file, pinned outside the repo
 
 
 def resolve_context(
@@ -96,8 +98,10 @@ def resolve_context(
     head: str = "HEAD",
     policy_file: str | Path | None = None,
     default_base: bool = True,
+    signers_file: str | None = None,
 ) -> AuditContext:
     repo = GitRepo.open(repo_path)
+    policy_file, signers_file = pinned(repo, policy_file, signers_file)
     head_sha = repo.resolve(head, "head revision")
     upstream = None
     if base:
@@ -106,7 +110,16 @@ def resolve_context(
         upstream = repo.upstream() if default_base else None
         base_sha = repo.merge_base(head_sha, upstream) if upstream else None
     policy, source = load_policy(repo, base_sha, head_sha, policy_file)
-    return AuditContext(repo, head_sha, base_sha, policy, source, upstream=upstream)
+    return AuditContext(repo, head_sha, base_sha, policy, source, upstream=upstream,
+                        signers_file=signers_file)  # fmt: skip
+
+
+def pinned(repo: GitRepo, policy_file, signers_file) -> tuple:
+    """The policy and allowed-signers files pinned outside the repository: the options
+    given, else `git config auditui.policy` / `auditui.allowedSigners` (a server's or
+    CI runner's own settings, which no push can change)."""
+    return (policy_file or repo.config_value("auditui.policy"),
+            signers_file or repo.config_value("auditui.allowedSigners"))  # fmt: skip
 
 
 def load_policy(
@@ -141,8 +154,9 @@ def run_audit(
     policy_file: str | Path | None = None,
     progress: Progress | None = None,
     default_base: bool = True,
+    signers_file: str | None = None,
 ) -> Report:
-    ctx = resolve_context(repo_path, base, head, policy_file, default_base)
+    ctx = resolve_context(repo_path, base, head, policy_file, default_base, signers_file)
     return audit(ctx, progress)
 
 
@@ -156,11 +170,16 @@ def audit(
     commits = ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
     tracker = Tracker(repo, policy)
     records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
-    if policy.approvals.require_signatures:
-        # Keys come from the base, never from the range being judged (SPEC 3).
+    signers_source = None
+    if policy.approvals.require_signatures and ctx.signers_file:
+        records.signers, signers_source = _read_signers(ctx.signers_file), ctx.signers_file
+    elif policy.approvals.require_signatures:
+        # Keys come from the base, never from the range being judged (SPEC 3); with no
+        # base the head's keys judge, which the report says (pin them to close that).
         where = ctx.base or ctx.head
         entry = repo.lookup(where, policy.approvals.allowed_signers)
         records.signers = tracker.loader.text(entry.sha) if entry else None
+        signers_source = "base" if ctx.base else "head"
     walker = _Walker(tracker, commits)
     exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
     clock = None
@@ -206,7 +225,18 @@ def audit(
             "files present, or fix [layout] models / prompts / collection",
         )
     return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits),
-                  ctx.upstream)  # fmt: skip
+                  ctx.upstream, signers_source)  # fmt: skip
+
+
+def _read_signers(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(1024 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise AuditError(f"{path}: cannot read the allowed signers ({why})",
+                         "hint: pass --allowed-signers FILE (or git config auditui.allowedSigners) "
+                         "naming an ssh-keygen allowed-signers file") from None  # fmt: skip
 
 
 def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:

@@ -135,8 +135,12 @@ def _push_base(
 
 
 def judge_push(
-    repo: GitRepo, dest: Destination, refs: list[PushedRef], policy_file: str | None = None
-) -> PushVerdict:
+    repo: GitRepo, dest: Destination, refs: list[PushedRef], policy_file: str | None = None,
+    signers_file: str | None = None,
+) -> PushVerdict:  # fmt: skip
+    from auditui.core.audit import pinned
+
+    policy_file, signers_file = pinned(repo, policy_file, signers_file)
     verdict = PushVerdict()
     for ref in refs:
         if ref.is_deletion:
@@ -155,6 +159,7 @@ def judge_push(
             continue
         base = _push_base(repo, dest, ref, head, commits)
         policy, source = load_policy(repo, base, head, policy_file)
-        ctx = AuditContext(repo, head, base, policy, source, commits=commits)
+        ctx = AuditContext(repo, head, base, policy, source, commits=commits,
+                           signers_file=signers_file)  # fmt: skip
         verdict.reports.append((ref, audit(ctx)))
     return verdict

@@ -40,10 +40,11 @@ class AuditApp(App):
         head: str = "HEAD",
         policy_file: str | None = None,
         default_base: bool = True,
+        signers_file: str | None = None,
     ) -> None:
         super().__init__()
         self.args = {"repo_path": repo, "base": base, "head": head, "policy_file": policy_file,
-                     "default_base": default_base}  # fmt: skip
+                     "default_base": default_base, "signers_file": signers_file}  # fmt: skip
         self.report = None
         self.ctx = None
         self.review = ReviewScreen()

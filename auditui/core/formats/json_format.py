@@ -16,6 +16,7 @@ def as_dict(report) -> dict:
         "head": report.head,
         "ok": report.ok,
         "policy": report.policy_source,
+        "signers": report.signers_source,
         "summary": {"changes": len(report.changes), "blocked": len(report.blocked)},
         "changes": [
             {

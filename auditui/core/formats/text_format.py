@@ -81,8 +81,10 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
     passed = n - blocked - exempt
     policy = {
         "base": f"policy at base {report.base[:7] if report.base else ''}".rstrip(),
-        "head": "policy at head (the base has none)",
+        "head": "policy at head (the base has none; pin one with --policy)",
     }.get(report.policy_source, f"policy {safe(report.policy_source)}")
+    if report.signers_source == "head":
+        policy += "; signers at head (pin them with --allowed-signers)"
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
     lines.append(
