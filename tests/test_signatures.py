@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from auditui.cli import main
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
+from tests.helpers.signing import keypair
 
 POLICY = DEFAULT_POLICY + "require_signatures = true\n"
-
-
-def keypair(folder, name: str) -> tuple[str, str]:
-    key = folder / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
-                   check=True)  # fmt: skip
-    return str(key), (folder / f"{name}.pub").read_text().strip()
 
 
 @pytest.fixture

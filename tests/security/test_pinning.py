@@ -10,15 +10,9 @@ import sys
 
 from auditui.cli import main
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, git, push
+from tests.helpers.signing import keypair
 
 SIGNED = DEFAULT_POLICY + "require_signatures = true\n"
-
-
-def keypair(folder, name: str) -> tuple[str, str]:
-    key = folder / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
-                   check=True)  # fmt: skip
-    return str(key), (folder / f"{name}.pub").read_text().strip()
 
 
 def self_signed_history(tmp_path) -> RepoBuilder:
