@@ -60,7 +60,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
     report = run_audit(args.repo, base, args.head, args.policy, default_base=not whole,
-                       signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
+                       signers_file=getattr(args, "allowed_signers", None),
+                       anchors=args.format in ("junit", "sarif", "github"))  # fmt: skip
     if report.upstream and not report.commits_walked:
         print(
             f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "

@@ -16,7 +16,7 @@ from pathlib import Path
 from auditui.core import signatures
 from auditui.core.anchors import change_anchors
 from auditui.core.checks import Finding, judge
-from auditui.core.deltas import Delta, fingerprint, model_deltas, policy_deltas, sort_deltas
+from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
@@ -90,6 +90,7 @@ class AuditContext:
     commits: list[CommitInfo] | None = None  # the walk, when a caller already did it
     upstream: str | None = None  # the upstream the base was taken from, when it was
     signers_file: str | None = None  # a trusted allowed-signers file, pinned outside the repo
+    anchors: bool = True  # where each change lands (file, line): only SARIF/JUnit/GitHub need it
 
 
 def resolve_context(
@@ -155,8 +156,10 @@ def run_audit(
     progress: Progress | None = None,
     default_base: bool = True,
     signers_file: str | None = None,
+    anchors: bool = True,
 ) -> Report:
     ctx = resolve_context(repo_path, base, head, policy_file, default_base, signers_file)
+    ctx.anchors = anchors
     return audit(ctx, progress)
 
 
@@ -195,14 +198,13 @@ def audit(
             clock.record(commit, step.models)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
-        anchors = change_anchors(tracker, commit, world, deltas) if deltas else {}
+        anchors = change_anchors(tracker, commit, world, deltas) if deltas and ctx.anchors else {}
         walker.release(commit)
         if progress:
             progress(n, len(commits))
         if not deltas:
             continue
-        deltas = sort_deltas(deltas)
-        fp = fingerprint(deltas)
+        deltas, fp = sorted_and_fingerprinted(deltas)
         change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
         change.anchors = anchors
         if commit.sha in exempt:

@@ -62,6 +62,7 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
 
 
 _MISSING = object()
+_SCALARS = (str, int, bool, float)
 
 
 def _leaves(prefix: tuple, value: Any) -> list[tuple[tuple, Any]]:
@@ -89,10 +90,13 @@ def diff_mappings(
 def _diff(prefix: tuple, old: Any, new: Any, out: list, list_ids: tuple[str, ...]) -> None:
     if old is new:
         return  # merged configs share the subtrees they inherit: nothing to walk
-    if isinstance(old, dict) and isinstance(new, dict):
+    kind = type(old)
+    if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
             _diff((*prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out, list_ids)
         return
+    if kind is type(new) and kind in _SCALARS and old == new:
+        return  # the common leaf: unchanged (same type, so same_value would agree)
     if same_value(old, new):
         return
     if list_ids and isinstance(old, list) and isinstance(new, list):
@@ -251,11 +255,23 @@ def _canonical(delta: Delta) -> str:
 
 
 def sort_deltas(deltas: list[Delta]) -> list[Delta]:
-    return sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))
+    return sorted_and_fingerprinted(deltas)[0]
 
 
 def fingerprint(deltas: list[Delta]) -> str:
     """sha256 over the sorted canonical deltas: independent of commit ids, dates
     and authors, so a cherry-picked or rebased change keeps it (SPEC section 2)."""
-    payload = "\n".join(sorted(_canonical(d) for d in deltas))
+    return _digest(sorted(_canonical(d) for d in deltas))
+
+
+def sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
+    """The deltas in report order and their fingerprint, each delta's canonical form
+    computed once (a catalogue's change can hold thousands)."""
+    keyed = [((d.model or "", d.path, _canonical(d)), d) for d in deltas]
+    keyed.sort(key=lambda pair: pair[0])
+    return [d for _, d in keyed], _digest(sorted(key[2] for key, _ in keyed))
+
+
+def _digest(canonicals: list[str]) -> str:
+    payload = "\n".join(canonicals)
     return "sha256:" + hashlib.sha256(("auditui-fp-v1\n" + payload).encode()).hexdigest()

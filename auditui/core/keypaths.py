@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 # Plain keys: no dot, quote, bracket, backslash, control character, or space at
 # either end, and not empty.
@@ -36,6 +37,7 @@ class Item(str):
         return super().__new__(cls, f"[{quote_key(field)}={text}]")
 
 
+@lru_cache(maxsize=65536)
 def quote_key(key: str) -> str:
     return key if _PLAIN.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 

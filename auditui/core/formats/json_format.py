@@ -8,7 +8,21 @@ from auditui.core.terminal import json_dumps
 VERSION = 1
 
 
-def as_dict(report) -> dict:
+def _change(c) -> dict:
+    return {
+        "commit": c.commit.sha,
+        "subject": c.commit.subject,
+        "author": c.commit.author_email,
+        "date": c.commit.author_date,
+        "fingerprint": c.fingerprint,
+        "models": c.models,
+        "deltas": [d.as_json() for d in c.deltas],
+        "status": c.status,
+        "findings": [f.as_json() for f in c.findings],
+    }
+
+
+def _header(report) -> dict:
     return {
         "version": VERSION,
         "repo": report.repo,
@@ -18,22 +32,18 @@ def as_dict(report) -> dict:
         "policy": report.policy_source,
         "signers": report.signers_source,
         "summary": {"changes": len(report.changes), "blocked": len(report.blocked)},
-        "changes": [
-            {
-                "commit": c.commit.sha,
-                "subject": c.commit.subject,
-                "author": c.commit.author_email,
-                "date": c.commit.author_date,
-                "fingerprint": c.fingerprint,
-                "models": c.models,
-                "deltas": [d.as_json() for d in c.deltas],
-                "status": c.status,
-                "findings": [f.as_json() for f in c.findings],
-            }
-            for c in report.changes
-        ],
     }
 
 
+def as_dict(report) -> dict:
+    return {**_header(report), "changes": [_change(c) for c in report.changes]}
+
+
 def render(report, **_options) -> str:
-    return json_dumps(as_dict(report)) + "\n"
+    """The report with its header indented and one change per line: written in one
+    pass by json's C encoder (an indented whole runs its Python encoder, ~10x slower
+    on a catalogue's 200,000 deltas), still easy to read and to diff."""
+    head = json_dumps(_header(report))
+    changes = ",\n    ".join(json_dumps(_change(c), indent=None) for c in report.changes)
+    body = f'  "changes": [\n    {changes}\n  ]' if changes else '  "changes": []'
+    return f"{head[:-2]},\n{body}\n}}\n"
