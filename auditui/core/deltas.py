@@ -82,7 +82,15 @@ def diff_mappings(
     of equal), its path unique (see keypaths). A list of mappings that all carry one of
     `list_ids` is compared item by item (`tiers[start=0].price`); other lists are leaves."""
     out: list[tuple[str, Any, Any]] = []
-    _diff((), old, new, out, list_ids)
+    if not old or not new:
+        # A model appearing or vanishing (most of a catalogue's deltas): every leaf is
+        # a delta, no comparison to make.
+        for leaf, value in _leaves((), old or new):
+            if leaf:
+                path = join_key(leaf)
+                out.append((path, value, None) if old else (path, None, value))
+    else:
+        _diff((), old, new, out, list_ids)
     out.sort(key=lambda row: row[0])
     return out
 

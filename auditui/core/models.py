@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from auditui.core.documents import DocumentError, parse_text
@@ -82,8 +83,13 @@ class Effective:
 
 
 def model_name(path: str, layout: Layout) -> str:
+    return _model_name(path, layout.naming)
+
+
+@lru_cache(maxsize=65536)
+def _model_name(path: str, naming: str) -> str:
     stem_path = posixpath.splitext(path)[0]
-    return stem_path if layout.naming == "path" else posixpath.basename(stem_path)
+    return stem_path if naming == "path" else posixpath.basename(stem_path)
 
 
 def describe(value: Any) -> str:
@@ -310,7 +316,8 @@ def merged_config(
     config = defaults
     for n, model in enumerate(reversed(chain)):
         if n == 0:
-            config = deep_merge(config, model.data)
+            # No defaults: the root's own settings, shared, not copied (never mutated).
+            config = deep_merge(config, model.data) if config else model.data
         else:
             parent = config
             if inherit.exclude:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from auditui.core.errors import AuditError
@@ -100,7 +100,11 @@ class Policy:
 
     def scale_for(self, path: str) -> tuple[str, ...] | None:
         """The scale of a setting: its exact key first, else the first glob listed."""
-        return _scale_for(tuple(self.scales.items()), path)
+        return _scale_for(self._scale_items, path)
+
+    @cached_property
+    def _scale_items(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple(self.scales.items())
 
 
 # key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
