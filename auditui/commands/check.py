@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from auditui.core.errors import AuditError, ExitCode
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | Callable[[TextIO], object], output: str | None) -> None:
+    """Write the report (or run `text`, a function writing it) to --output or stdout."""
     if output:
         from auditui.core.records import atomic_write
 
@@ -21,8 +24,11 @@ def _emit(text: str, output: str | None) -> None:
                 f"{output}: cannot write the report ({exc.strerror})",
                 "hint: pass --output a file path in a writable folder",
             ) from None
-    else:
+    elif isinstance(text, str):
         sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        text(sys.stdout)
         sys.stdout.flush()
 
 
@@ -53,19 +59,20 @@ def ci_base(repo_path: str) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from auditui.core.audit import run_audit
-    from auditui.core.formats import render
+    from auditui.core.audit import AuditRun, resolve_context
+    from auditui.core.formats import write
     from auditui.core.terminal import safe
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
-    report = run_audit(args.repo, base, args.head, args.policy, default_base=not whole,
-                       signers_file=getattr(args, "allowed_signers", None),
-                       anchors=args.format in ("junit", "sarif", "github"))  # fmt: skip
-    if report.upstream and not report.commits_walked:
+    ctx = resolve_context(args.repo, base, args.head, args.policy, default_base=not whole,
+                          signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
+    ctx.anchors = args.format in ("junit", "sarif", "github")
+    run = AuditRun(ctx)
+    if ctx.upstream and not run.commits:
         print(
-            f"auditui: nothing to audit: {report.head[:7]} is already in its upstream "
-            f"{safe(report.upstream)}",
+            f"auditui: nothing to audit: {ctx.head[:7]} is already in its upstream "
+            f"{safe(ctx.upstream)}",
             file=sys.stderr,
         )
         print("hint: pass --all to audit the whole history (or --base REV)", file=sys.stderr)
@@ -81,12 +88,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         # Annotations go to the log; the Markdown table to the job's summary page.
         from auditui.core.formats import github_format
 
+        report = run.report(list(run))
         with open(summary_file, "a", encoding="utf-8") as fh:
             fh.write(github_format.summary(report))
         _emit(github_format.annotations(report), args.output)
-    else:
-        _emit(render(report, args.format, **options), args.output)
-    return ExitCode.OK if report.ok else ExitCode.BLOCKED
+        return ExitCode.OK if report.ok else ExitCode.BLOCKED
+    # Streamed: each change is written as it is judged and dropped (flat memory).
+    verdict = []
+    _emit(lambda out: verdict.append(write(run, args.format, out, **options)), args.output)
+    return ExitCode.OK if verdict[0].ok else ExitCode.BLOCKED
 
 
 def cmd_review(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ prints; the CLI, the hook and the app each render the Report their own way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -58,6 +58,24 @@ class Change:
 
 
 @dataclass
+class Totals:
+    """How many changes a run found, by verdict: all a streamed report keeps of them."""
+
+    changes: int = 0
+    blocked: int = 0
+    exempt: int = 0
+
+    def add(self, change: Change) -> None:
+        self.changes += 1
+        self.blocked += change.status == "blocked"
+        self.exempt += change.status == "exempt"
+
+    @property
+    def passed(self) -> int:
+        return self.changes - self.blocked - self.exempt
+
+
+@dataclass
 class Report:
     repo: str
     base: str | None
@@ -67,14 +85,24 @@ class Report:
     commits_walked: int = 0
     upstream: str | None = None  # the base is where head meets this upstream
     signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
+    streamed: Totals | None = None  # set when the changes were written as they came, not kept
 
     @property
     def blocked(self) -> list[Change]:
         return [c for c in self.changes if c.status == "blocked"]
 
     @property
+    def totals(self) -> Totals:
+        if self.streamed is not None:
+            return self.streamed
+        totals = Totals()
+        for change in self.changes:
+            totals.add(change)
+        return totals
+
+    @property
     def ok(self) -> bool:
-        return not self.blocked
+        return self.totals.blocked == 0
 
 
 @dataclass
@@ -166,68 +194,96 @@ def run_audit(
 def audit(
     ctx: AuditContext, progress: Progress | None = None, worktree_records: bool = False
 ) -> Report:
-    """Judge ctx's range. `worktree_records` also reads records from the working tree
-    (the app's view: evidence written locally counts before it is committed); CI and
-    the hook never set it, so only committed evidence passes a push."""
-    repo, policy = ctx.repo, ctx.policy
-    commits = ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
-    tracker = Tracker(repo, policy)
-    records = _Records(repo, ctx.head, policy.layout.records, tracker.loader, worktree_records)
-    signers_source = None
-    if policy.approvals.require_signatures and ctx.signers_file:
-        records.signers, signers_source = _read_signers(ctx.signers_file), ctx.signers_file
-    elif policy.approvals.require_signatures:
-        # Keys come from the base, never from the range being judged (SPEC 3); with no
-        # base the head's keys judge, which the report says (pin them to close that).
-        where = ctx.base or ctx.head
-        entry = repo.lookup(where, policy.approvals.allowed_signers)
-        records.signers = tracker.loader.text(entry.sha) if entry else None
-        signers_source = "base" if ctx.base else "head"
-    walker = _Walker(tracker, commits)
-    exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
-    clock = None
-    if policy.rollout is not None:
-        clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
+    """Judge ctx's range and keep every change (the app, the hook, tests)."""
+    run = AuditRun(ctx, progress, worktree_records)
+    return run.report(list(run))
 
-    changes: list[Change] = []
-    for n, commit in enumerate(commits, 1):
-        world, step = walker.step(commit)
-        deltas = _deltas(tracker, world, step)
-        stage_start = partial(clock.start, commit) if clock else None
-        if clock:
-            clock.record(commit, step.models)
-        if len(commit.parents) > 1 and deltas:
-            deltas = _evil_only(tracker, walker, commit, world, deltas)
-        anchors = change_anchors(tracker, commit, world, deltas) if deltas and ctx.anchors else {}
-        walker.release(commit)
-        if progress:
-            progress(n, len(commits))
-        if not deltas:
-            continue
-        deltas, fp = sorted_and_fingerprinted(deltas)
-        change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
-        change.anchors = anchors
-        if commit.sha in exempt:
-            change.status = "exempt"
-        else:
-            _judge(change, records, policy)
-        if policy.rollout is not None:
-            when = dt.datetime.fromisoformat(commit.committer_date)
-            found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
-            if found and change.status != "exempt":
-                change.findings += found
-                change.status = "blocked"
-        changes.append(change)
-    tracker.loader.save()
-    if commits and not tracker.saw_layout:
-        raise AuditError(
-            f"the policy's [layout] matches no model, collection or prompt file in "
-            f"{repo.root} (in the audited range)",
-            "hint: run `auditui init` in a fresh checkout to see what it proposes from the "
-            "files present, or fix [layout] models / prompts / collection",
+
+class AuditRun:
+    """One walk of a range, yielding each judged change as soon as it is known.
+
+    A catalogue's whole history holds hundreds of thousands of deltas: `check` writes
+    each change out as it comes and keeps only the totals, so memory stays flat in
+    the length of the history.
+
+    `worktree_records` also reads records from the working tree (the app's view:
+    evidence written locally counts before it is committed); CI and the hook never
+    set it, so only committed evidence passes a push."""
+
+    def __init__(
+        self, ctx: AuditContext, progress: Progress | None = None, worktree_records: bool = False
+    ) -> None:
+        self.ctx, self.progress = ctx, progress
+        repo, policy = ctx.repo, ctx.policy
+        self.commits = (
+            ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
         )
-    return Report(str(repo.root), ctx.base, ctx.head, ctx.policy_source, changes, len(commits),
-                  ctx.upstream, signers_source)  # fmt: skip
+        self.tracker = Tracker(repo, policy)
+        self.records = _Records(
+            repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
+        )
+        self.signers_source = None
+        if policy.approvals.require_signatures and ctx.signers_file:
+            self.records.signers = _read_signers(ctx.signers_file)
+            self.signers_source = ctx.signers_file
+        elif policy.approvals.require_signatures:
+            # Keys come from the base, never from the range being judged (SPEC 3); with
+            # no base the head's keys judge, which the report says (pin them to close that).
+            where = ctx.base or ctx.head
+            entry = repo.lookup(where, policy.approvals.allowed_signers)
+            self.records.signers = self.tracker.loader.text(entry.sha) if entry else None
+            self.signers_source = "base" if ctx.base else "head"
+
+    def report(self, changes: list[Change], streamed: Totals | None = None) -> Report:
+        ctx = self.ctx
+        return Report(str(ctx.repo.root), ctx.base, ctx.head, ctx.policy_source, changes,
+                      len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
+
+    def __iter__(self) -> Iterator[Change]:
+        ctx, commits, tracker, policy = self.ctx, self.commits, self.tracker, self.ctx.policy
+        walker = _Walker(tracker, commits)
+        exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
+        clock = None
+        if policy.rollout is not None:
+            clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
+        for n, commit in enumerate(commits, 1):
+            world, step = walker.step(commit)
+            deltas = _deltas(tracker, world, step)
+            stage_start = partial(clock.start, commit) if clock else None
+            if clock:
+                clock.record(commit, step.models)
+            if len(commit.parents) > 1 and deltas:
+                deltas = _evil_only(tracker, walker, commit, world, deltas)
+            anchors = (
+                change_anchors(tracker, commit, world, deltas) if deltas and ctx.anchors else {}
+            )
+            walker.release(commit)
+            if self.progress:
+                self.progress(n, len(commits))
+            if not deltas:
+                continue
+            deltas, fp = sorted_and_fingerprinted(deltas)
+            change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
+            change.anchors = anchors
+            if commit.sha in exempt:
+                change.status = "exempt"
+            else:
+                _judge(change, self.records, policy)
+            if policy.rollout is not None:
+                when = dt.datetime.fromisoformat(commit.committer_date)
+                found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
+                if found and change.status != "exempt":
+                    change.findings += found
+                    change.status = "blocked"
+            yield change
+        tracker.loader.save()
+        if commits and not tracker.saw_layout:
+            raise AuditError(
+                f"the policy's [layout] matches no model, collection or prompt file in "
+                f"{ctx.repo.root} (in the audited range)",
+                "hint: run `auditui init` in a fresh checkout to see what it proposes from "
+                "the files present, or fix [layout] models / prompts / collection",
+            )
 
 
 def _read_signers(path: str) -> str:

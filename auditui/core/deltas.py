@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from auditui.core.globs import match_key, match_key_glob
 from auditui.core.keypaths import Item, join_key
 from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import Effective
@@ -149,14 +148,15 @@ def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None
 
 def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta]:
     deltas = []
-    inline = policy.layout.inline_prompts
+    rule_for = policy.key_rule
     for path, o, n in diff_mappings(old, new, policy.diff.list_ids):
-        if not match_key(policy.watch.keys, path) or match_key(policy.watch.ignore, path):
+        rule = rule_for(path)
+        if rule is None:
             continue
-        if inline and _is_text(o) and _is_text(n) and any(match_key_glob(g, path) for g in inline):
+        if rule.inline_prompt and _is_text(o) and _is_text(n):
             deltas += inline_prompt_deltas(name, path, o, n)
             continue
-        deltas.append(Delta(name, path, o, n, classify(path, o, n, policy.scale_for(path))))
+        deltas.append(Delta(name, path, o, n, classify(path, o, n, rule.scale)))
     return deltas
 
 
@@ -252,13 +252,15 @@ def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
     ]
 
 
+# One encoder for every delta: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+
+
 def _canonical(delta: Delta) -> str:
-    return json.dumps(
-        [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
+    return _ENCODE(
+        [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)]
     )
 
 

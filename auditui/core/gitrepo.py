@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditui.core.catfile import GIT_ENV, CatFile
 from auditui.core.errors import AuditError
 
 ZERO_SHA = "0" * 40
@@ -126,6 +127,7 @@ class GitRepo:
         self.git_dir = Path(repo.git_dir)
         self.common_dir = Path(repo.common_dir)  # shared refs of linked worktrees
         self._trees: dict[str, object] = {}
+        self._cat = CatFile(self.root)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> GitRepo:
@@ -144,8 +146,7 @@ class GitRepo:
                 f"{p}: not a git repository",
                 "hint: run auditui inside a git repository or pass --repo PATH",
             ) from None
-        # A partial clone would otherwise try the network for each missing blob.
-        repo.git.update_environment(GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0")
+        repo.git.update_environment(**GIT_ENV)
         return cls(repo)
 
     # -- revisions ---------------------------------------------------------
@@ -355,18 +356,17 @@ class GitRepo:
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
         """The blob's bytes; over `limit` bytes it is refused unread (one round trip:
         the size comes with the stream header)."""
+        from auditui.core.catfile import BlobMissing, BlobTooLarge
+
         try:
-            stream = self._repo.odb.stream(bytes.fromhex(sha))
-        except Exception:
+            return self._cat.read(sha, limit)
+        except BlobMissing:
             raise _missing(sha, "blob") from None
-        if limit is not None and stream.size > limit:
+        except BlobTooLarge as exc:
             from auditui.core.documents import DocumentError, check_size
 
-            while stream.read(1 << 20):  # drain in chunks: the cat-file pipe must stay
-                pass  # in step, and a huge blob is never held in memory
-            check_size(stream.size)
-            raise DocumentError("file too large")
-        return stream.read()
+            check_size(exc.size)
+            raise DocumentError("file too large") from None
 
     def worktree_files(self) -> list[str]:
         """Files of the working tree git knows or would add (tracked, and untracked but

@@ -106,6 +106,36 @@ class Policy:
     def _scale_items(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         return tuple(self.scales.items())
 
+    def key_rule(self, path: str) -> KeyRule | None:
+        """How a setting's deltas are reported, or None when [watch] leaves it out.
+
+        Decided once per key for the whole run: a catalogue repeats the same few
+        hundred keys across thousands of models."""
+        rules = self._key_rules
+        if path not in rules:
+            from auditui.core.globs import match_key, match_key_glob
+
+            watched = match_key(self.watch.keys, path) and not match_key(self.watch.ignore, path)
+            rules[path] = (
+                KeyRule(
+                    self.scale_for(path),
+                    any(match_key_glob(g, path) for g in self.layout.inline_prompts),
+                )
+                if watched
+                else None
+            )
+        return rules[path]
+
+    @cached_property
+    def _key_rules(self) -> dict[str, KeyRule | None]:
+        return {}
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    scale: tuple[str, ...] | None  # an ordered scale: changes are upgrades/downgrades
+    inline_prompt: bool  # a prompt kept in the config: a text delta with its limits
+
 
 # key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
 _SCHEMA: dict[str, dict[str, str]] = {

@@ -13,9 +13,10 @@ import os
 import secrets
 import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from auditui.core.errors import AuditError
 
@@ -262,8 +263,13 @@ def _clean(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if v is not None}
 
 
-def atomic_write(file: Path, text: str, follow_links: bool = True) -> None:
+def atomic_write(
+    file: Path, text: str | Callable[[TextIO], object], follow_links: bool = True
+) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, whole.
+
+    `text` is the content, or a function writing it to the file it is given (a
+    streamed report); if that raises, the file is left as it was.
 
     The result has the permissions the file had, or a new file's usual ones (umask);
     mkstemp's 0600 would make a rewritten record or report unreadable to others. A
@@ -282,7 +288,7 @@ def atomic_write(file: Path, text: str, follow_links: bool = True) -> None:
             raise AuditError(f"{file}: is not a regular file; not writing there")
         # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device.
         with open(file, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            _put(fh, text)
         return
     mode = stat.S_IMODE(info.st_mode) if info is not None else None
     while True:
@@ -296,10 +302,17 @@ def atomic_write(file: Path, text: str, follow_links: bool = True) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             if mode is not None:
                 os.chmod(tmp, mode)
-            fh.write(text)
+            _put(fh, text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, file)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _put(fh: TextIO, text: str | Callable[[TextIO], object]) -> None:
+    if isinstance(text, str):
+        fh.write(text)
+    else:
+        text(fh)

@@ -35,7 +35,10 @@ def same_value(a: Any, b: Any) -> bool:
 def canonical(value: Any) -> Any:
     """The form a value is fingerprinted in: values `same_value` calls equal map to
     one form (1.0 -> 1), and no two it tells apart do."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float and value.is_integer() and abs(value) < 2**53:
         return int(value)
     if isinstance(value, list):
         return [canonical(v) for v in value]

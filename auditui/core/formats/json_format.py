@@ -31,7 +31,7 @@ def _header(report) -> dict:
         "ok": report.ok,
         "policy": report.policy_source,
         "signers": report.signers_source,
-        "summary": {"changes": len(report.changes), "blocked": len(report.blocked)},
+        "summary": {"changes": report.totals.changes, "blocked": report.totals.blocked},
     }
 
 
@@ -40,10 +40,22 @@ def as_dict(report) -> dict:
 
 
 def render(report, **_options) -> str:
-    """The report with its header indented and one change per line: written in one
-    pass by json's C encoder (an indented whole runs its Python encoder, ~10x slower
-    on a catalogue's 200,000 deltas), still easy to read and to diff."""
+    """The report with its header indented and one change per line: each change
+    written in one pass by json's C encoder (an indented whole runs its Python
+    encoder, ~10x slower on a catalogue's 200,000 deltas), still easy to read and
+    to diff."""
+    body = "".join(render_change(c, first=i == 0) for i, c in enumerate(report.changes))
+    return render_start(report) + body + render_end(report)
+
+
+def render_start(report, **_options) -> str:
     head = json_dumps(_header(report))
-    changes = ",\n    ".join(json_dumps(_change(c), indent=None) for c in report.changes)
-    body = f'  "changes": [\n    {changes}\n  ]' if changes else '  "changes": []'
-    return f"{head[:-2]},\n{body}\n}}\n"
+    return f'{head[:-2]},\n  "changes": ['
+
+
+def render_change(change, first: bool = False, **_options) -> str:
+    return ("\n    " if first else ",\n    ") + json_dumps(_change(change), indent=None)
+
+
+def render_end(report, **_options) -> str:
+    return "\n  ]\n}\n" if report.totals.changes else "]\n}\n"

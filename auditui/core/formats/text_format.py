@@ -25,60 +25,78 @@ def format_value(v: Any) -> str:
 
 
 def render(report, color: bool = False, verbose: bool = False) -> str:
+    body = "".join(render_change(c, color, verbose) for c in report.changes)
+    return body + render_end(report, color)
+
+
+def _painter(color: bool):
     def paint(text: str, code: str | None) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
+    return paint
+
+
+def render_start(report, **_options) -> str:
+    return ""
+
+
+def render_change(c, color: bool = False, verbose: bool = False, **_options) -> str:
+    """One change's block, written as soon as the change is judged (see formats.write)."""
+    paint = _painter(color)
     lines: list[str] = []
-    for c in report.changes:
-        badge = c.status.upper()
-        if c.status == "blocked":
-            badge += " " + ",".join(c.rules)
+    badge = c.status.upper()
+    if c.status == "blocked":
+        badge += " " + ",".join(c.rules)
+    lines.append(
+        f"{paint(badge, STATUS_STYLE[c.status])}  {c.commit.short}  "
+        f"{c.commit.author_date[:10]}  {safe(c.commit.author_email)}"
+    )
+    lines.append(f"  {paint(safe(c.commit.subject), '1')}")
+    models = ", ".join(c.models) or (
+        "(policy)"
+        if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
+        else "(none)"
+    )
+    lines.append(
+        f"  models: {safe(models)}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})"
+    )
+    shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
+    width = max((len(safe(d.model or "-")) for d in c.deltas), default=1)
+    pwidth = max((len(safe(d.path)) for d in c.deltas), default=1)
+    for d in c.deltas:
+        arrow = f"{format_value(d.old)} -> {format_value(d.new)}"
+        if d.kind == "invalid":
+            arrow = d.detail or "invalid"
         lines.append(
-            f"{paint(badge, STATUS_STYLE[c.status])}  {c.commit.short}  "
-            f"{c.commit.author_date[:10]}  {safe(c.commit.author_email)}"
+            f"    {safe(d.model or '-'):<{width}}  {safe(d.path):<{pwidth}}  {safe(arrow)}  "
+            f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
         )
-        lines.append(f"  {paint(safe(c.commit.subject), '1')}")
-        models = ", ".join(c.models) or (
-            "(policy)"
-            if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
-            else "(none)"
-        )
-        lines.append(
-            f"  models: {safe(models)}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})"
-        )
-        shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
-        width = max((len(safe(d.model or "-")) for d in c.deltas), default=1)
-        pwidth = max((len(safe(d.path)) for d in c.deltas), default=1)
-        for d in c.deltas:
-            arrow = f"{format_value(d.old)} -> {format_value(d.new)}"
-            if d.kind == "invalid":
-                arrow = d.detail or "invalid"
-            lines.append(
-                f"    {safe(d.model or '-'):<{width}}  {safe(d.path):<{pwidth}}  {safe(arrow)}  "
-                f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
-            )
-            whole = d.old is None or d.new is None  # a prompt bound or unbound whole
-            if d.kind == "text":
-                if (d.path, d.old, d.new) in shown_texts:
-                    continue
-                shown_texts.add((d.path, d.old, d.new))
-            if d.kind == "text" and d.detail and whole and not verbose:
-                lines.append(f"      ({len(d.detail.splitlines()) - 3} lines)")
-            elif d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
-                body = [ln for ln in d.detail.splitlines()[2:] if not ln.startswith("@@")]
-                shown = body if verbose else body[:MAX_TEXT_LINES]
-                for ln in shown:
-                    code = "32" if ln.startswith("+") else "31" if ln.startswith("-") else None
-                    lines.append("      " + paint(safe(ln), code))
-                if len(body) > len(shown):
-                    lines.append(f"      … {len(body) - len(shown)} more lines (--verbose)")
-        for f in c.findings:
-            lines.append(f"  {paint(f.rule, '31')}  {safe(f.message)}")
-        lines.append("")
-    n = len(report.changes)
-    blocked = len(report.blocked)
-    exempt = sum(1 for c in report.changes if c.status == "exempt")
-    passed = n - blocked - exempt
+        whole = d.old is None or d.new is None  # a prompt bound or unbound whole
+        if d.kind == "text":
+            if (d.path, d.old, d.new) in shown_texts:
+                continue
+            shown_texts.add((d.path, d.old, d.new))
+        if d.kind == "text" and d.detail and whole and not verbose:
+            lines.append(f"      ({len(d.detail.splitlines()) - 3} lines)")
+        elif d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
+            body = [ln for ln in d.detail.splitlines()[2:] if not ln.startswith("@@")]
+            shown = body if verbose else body[:MAX_TEXT_LINES]
+            for ln in shown:
+                code = "32" if ln.startswith("+") else "31" if ln.startswith("-") else None
+                lines.append("      " + paint(safe(ln), code))
+            if len(body) > len(shown):
+                lines.append(f"      … {len(body) - len(shown)} more lines (--verbose)")
+    for f in c.findings:
+        lines.append(f"  {paint(f.rule, '31')}  {safe(f.message)}")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_end(report, color: bool = False, **_options) -> str:
+    """The summary line: the totals, the range and which policy judged."""
+    paint = _painter(color)
+    totals = report.totals
+    n, blocked, exempt, passed = totals.changes, totals.blocked, totals.exempt, totals.passed
     policy = {
         "base": f"policy at base {report.base[:7] if report.base else ''}".rstrip(),
         "head": "policy at head (the base has none; pin one with --policy)",
@@ -87,10 +105,9 @@ def render(report, color: bool = False, verbose: bool = False) -> str:
         policy += "; signers at head (pin them with --allowed-signers)"
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
-    lines.append(
+    return (
         f"auditui: {verdict} — {n} change{'s' if n != 1 else ''} in "
         f"{report.commits_walked} commit{'s' if report.commits_walked != 1 else ''} "
         f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt; "
-        f"{policy}"
+        f"{policy}\n"
     )
-    return "\n".join(lines) + "\n"

@@ -1,0 +1,87 @@
+"""Blob reads through one long-lived `git cat-file --batch`.
+
+A catalogue's history is tens of thousands of blob versions: each read is a round
+trip on a pipe, not a process (nor GitPython's stream objects, which cost more than
+the read itself at this scale). Used by GitRepo and by the parse workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+
+CHUNK = 1 << 20
+# A partial clone would otherwise try the network for each missing blob, and a
+# credential prompt must never wait on a hook's terminal.
+GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+
+class BlobMissing(Exception):
+    """The object is not in the repository (a partial or damaged clone)."""
+
+
+class BlobTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+class CatFile:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, **GIT_ENV},
+            )
+        return self._proc
+
+    def read(self, sha: str, limit: int | None = None) -> bytes:
+        """The object's bytes. Over `limit` bytes it is drained unread in chunks (the
+        pipe must stay in step, and a huge blob is never held) and BlobTooLarge raised."""
+        if not sha or len(sha) > 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise BlobMissing(sha)  # never a line that cat-file could read as another request
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(sha.encode() + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            self.close()
+            raise BlobMissing(sha) from None
+        parts = header.split()
+        if len(parts) != 3 or not parts[2].isdigit():
+            if not header:
+                self.close()  # cat-file died (a damaged repository)
+            raise BlobMissing(sha)
+        size = int(parts[2])
+        if limit is not None and size > limit:
+            left = size + 1
+            while left:
+                left -= len(proc.stdout.read(min(CHUNK, left))) or left
+            raise BlobTooLarge(size)
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()
+            proc.wait()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
