@@ -246,6 +246,7 @@ class AuditRun:
         clock = None
         if policy.rollout is not None:
             clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
+        tracker.prefetch(commits)
         for n, commit in enumerate(commits, 1):
             world, step = walker.step(commit)
             deltas = _deltas(tracker, world, step)

@@ -83,5 +83,8 @@ class CatFile:
             proc.wait()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # Not contextlib.suppress: at interpreter exit its module may already be gone.
+        try:  # noqa: SIM105
             self.close()
+        except Exception:
+            pass

@@ -9,9 +9,10 @@ files over thousands of commits linear in what actually changed.
 from __future__ import annotations
 
 import posixpath
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, parse_data
+from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
 from auditui.core.limits import Limit, extract_limits, pair_limits
@@ -109,85 +110,62 @@ def reindex(
 
 
 class Loader:
-    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly).
+    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly),
+    and between runs in the git dir (see blobcache). Only a working set stays in
+    memory: a catalogue's history is tens of thousands of versions."""
 
-    Parsed configs are also kept between runs in the repository's git dir: a blob id
-    names its content forever, so the cache can never be stale, and a pre-push on a
-    catalogue of thousands of files parses only what is new since the last push."""
-
-    CACHE_VERSION = 1  # bump when parsing or normalising changes what a blob yields
-    CACHE_LIMIT = 50_000  # entries kept: the working set of the last run
+    MEMORY = 4096  # parsed blobs kept in memory (merges and reverts revisit recent ones)
 
     def __init__(self, repo: GitRepo) -> None:
+        from auditui.core.blobcache import BlobCache
+
         self.repo = repo
-        self._data: dict[tuple[str, str], object] = {}
-        self._text: dict[str, str | DocumentError] = {}
+        self._data: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
         self._limits: dict[str, tuple[Limit, ...]] = {}
         self._pairs: dict[tuple, list] = {}
-        self._stored: dict[str, object] | None = None  # the on-disk cache, once read
-        self._parsed_new = False
+        self._store = BlobCache(repo.common_dir / "auditui")
 
-    def _cache_file(self):
-        return self.repo.common_dir / "auditui" / f"parsed-v{self.CACHE_VERSION}.marshal"
+    @staticmethod
+    def _key(path: str, sha: str) -> tuple[str, str]:
+        from auditui.core.documents import format_of
 
-    def _stored_data(self) -> dict[str, object]:
-        if self._stored is None:
-            import marshal
+        return (sha, format_of(path) or path)
 
-            try:
-                loaded = marshal.loads(self._cache_file().read_bytes())
-                self._stored = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError, EOFError, TypeError):
-                self._stored = {}
-        return self._stored
+    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
+        """Parse every (path, blob) the walk will need and the cache lacks, on all
+        cores at once (a cold run over a catalogue's history)."""
+        from auditui.core.blobcache import POOL_MIN, parse_in_workers
+
+        items = {}
+        for path, sha in wanted:
+            sha_, fmt = self._key(path, sha)
+            items.setdefault(f"{sha_}:{fmt}", (path, sha))
+        missing = sorted(set(items) - self._store.known(list(items)))
+        if len(missing) >= POOL_MIN:
+            rows = parse_in_workers(self.repo.root, [(k, *items[k]) for k in missing])
+            self._store.put_encoded(rows)
 
     def save(self) -> None:
         """Keep this run's parsed blobs for the next run (best effort: never fails)."""
-        if not self._parsed_new:
-            return
-        import marshal
-        import os
-        import tempfile
-
-        keep = {}
-        for (sha, fmt), value in list(self._data.items())[-self.CACHE_LIMIT :]:
-            keep[f"{sha}:{fmt}"] = ("\x00error", str(value)) if isinstance(
-                value, DocumentError) else value  # fmt: skip
-        target = self._cache_file()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(keep))
-            os.replace(tmp, target)
-        except (OSError, ValueError):
-            pass  # a read-only repository just parses again next time
-        self._parsed_new = False
+        self._store.close()
 
     def data(self, path: str, sha: str):
-        from auditui.core.documents import format_of
+        from auditui.core.blobcache import MISSING, parse_blob
 
-        key = (sha, format_of(path) or path)
-        if key not in self._data:
-            stored = self._stored_data().get(f"{sha}:{key[1]}", self)
-            if stored is self:
-                try:
-                    self._data[key] = parse_data(path, self.repo.read_blob(sha, MAX_BYTES))
-                except DocumentError as exc:
-                    self._data[key] = exc
-                except (ValueError, TypeError, RecursionError, MemoryError) as exc:
-                    # The one boundary for what a parser raises that documents.py did not
-                    # foresee: the file is a finding (AUD009), never an internal error.
-                    first = (str(exc).splitlines() or [""])[0][:120]
-                    self._data[key] = DocumentError(
-                        f"cannot be read ({type(exc).__name__}: {first})"
-                    )
-                self._parsed_new = True
-            elif isinstance(stored, tuple) and stored[:1] == ("\x00error",):
-                self._data[key] = DocumentError(stored[1])
-            else:
-                self._data[key] = stored
-        value = self._data[key]
+        key = self._key(path, sha)
+        value = self._data.get(key, MISSING)
+        if value is MISSING:
+            stored_key = f"{key[0]}:{key[1]}"
+            value = self._store.get(stored_key)
+            if value is MISSING:
+                value = parse_blob(path, lambda limit: self.repo.read_blob(sha, limit))
+                self._store.put(stored_key, value)
+            self._data[key] = value
+            if len(self._data) > self.MEMORY:
+                self._data.popitem(last=False)
+        else:
+            self._data.move_to_end(key)
         if isinstance(value, DocumentError):
             raise value
         return value
@@ -198,6 +176,8 @@ class Loader:
                 self._text[sha] = decode_text(self.repo.read_blob(sha, MAX_BYTES))
             except DocumentError as exc:
                 self._text[sha] = exc
+            if len(self._text) > self.MEMORY:
+                self._text.popitem(last=False)
         value = self._text[sha]
         if isinstance(value, DocumentError):
             raise value
@@ -289,6 +269,19 @@ class Tracker:
         if self.layout.defaults:
             pats.append(self.layout.defaults)
         return pats
+
+    def prefetch(self, commits: list) -> None:
+        """Parse, ahead of the walk and on every core, the config blobs its commits
+        bring (see Loader.prefetch)."""
+        parsed = ("model", "base", "collection", "defaults")
+        wanted = []
+        for commit in commits:
+            for ch in commit.changes:
+                if ch.new is not None and not ch.new.is_symlink:
+                    kind = self.kind(ch.path)
+                    if kind is not None and kind[0] in parsed:
+                        wanted.append((ch.path, ch.new.sha))
+        self.loader.prefetch(wanted)
 
     def relevant(self, path: str, world: World) -> bool:
         return path in world.entries or path in world.linked or self.kind(path) is not None

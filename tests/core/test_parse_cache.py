@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-import marshal
+import sqlite3
 
+from auditui.core import blobcache
 from tests.helpers.repo import audit, triples
 
 
 def cache_file(repo):
-    return repo.path / ".git" / "auditui" / "parsed-v1.marshal"
+    return repo.path / ".git" / "auditui" / f"blobs-v{blobcache.VERSION}.sqlite"
+
+
+def stored(repo, key):
+    with sqlite3.connect(cache_file(repo)) as db:
+        row = db.execute("SELECT value FROM parsed WHERE key = ?", (key,)).fetchone()
+    return None if row is None else blobcache.decode(row[0])
+
+
+def plant(repo, key, value):
+    with sqlite3.connect(cache_file(repo)) as db:
+        db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?)", (key, blobcache.encode(value)))
 
 
 def test_second_run_reuses_parsed_blobs_and_gives_the_same_report(repo):
@@ -16,26 +28,35 @@ def test_second_run_reuses_parsed_blobs_and_gives_the_same_report(repo):
     base = repo.head()
     repo.commit("edit", {"models/a.toml": "x = 3\n"})
     first = audit(repo, base)
-    stored = marshal.loads(cache_file(repo).read_bytes())
     blob = repo.git("rev-parse", "HEAD:models/a.toml")
-    assert stored[f"{blob}:toml"] == {"x": 3}
+    assert stored(repo, f"{blob}:toml") == {"x": 3}
     # The cache is consulted: a planted entry for that blob id is what the run sees.
-    stored[f"{blob}:toml"] = {"x": 42}
-    cache_file(repo).write_bytes(marshal.dumps(stored))
+    plant(repo, f"{blob}:toml", {"x": 42})
     assert triples(audit(repo, base).changes[0]) == [("a", "x", 1, 42, "increase")]
     cache_file(repo).unlink()
     assert triples(audit(repo, base).changes[0]) == triples(first.changes[0])
 
 
-def test_a_corrupt_cache_is_ignored_and_rewritten(repo):
+def test_a_corrupt_cache_is_ignored(repo):
     repo.start({"models/a.toml": "x = 1\n"})
     base = repo.head()
     repo.commit("edit", {"models/a.toml": "x = 2\n"})
     cache_file(repo).parent.mkdir(parents=True, exist_ok=True)
-    cache_file(repo).write_bytes(b"\x00garbage")
+    cache_file(repo).write_bytes(b"\x00garbage, not a database" * 100)
     (change,) = audit(repo, base).changes
     assert triples(change) == [("a", "x", 1, 2, "increase")]
-    assert isinstance(marshal.loads(cache_file(repo).read_bytes()), dict)
+
+
+def test_a_damaged_entry_is_parsed_again(repo):
+    repo.start({"models/a.toml": "x = 1\n"})
+    base = repo.head()
+    repo.commit("edit", {"models/a.toml": "x = 2\n"})
+    audit(repo, base)
+    blob = repo.git("rev-parse", "HEAD:models/a.toml")
+    with sqlite3.connect(cache_file(repo)) as db:
+        db.execute("UPDATE parsed SET value = ? WHERE key = ?", (b"\xff\xfe", f"{blob}:toml"))
+    (change,) = audit(repo, base).changes
+    assert triples(change) == [("a", "x", 1, 2, "increase")]
 
 
 def test_parse_errors_are_cached_as_errors(repo):
@@ -44,5 +65,38 @@ def test_parse_errors_are_cached_as_errors(repo):
     repo.commit("break", {"models/a.toml": "x = \n"})
     first = audit(repo, base)
     again = audit(repo, base)  # from the cache
+    blob = repo.git("rev-parse", "HEAD:models/a.toml")
+    assert isinstance(stored(repo, f"{blob}:toml"), blobcache.DocumentError)
     assert [c.rules for c in first.changes] == [c.rules for c in again.changes] == [["AUD009"]]
     assert first.changes[0].findings[0].message == again.changes[0].findings[0].message
+
+
+def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatch):
+    """Past POOL_MIN new blobs the parse runs in worker processes; what they store is
+    exactly what the in-process parse gives (same report, same cached values)."""
+    files = {f"models/m{i}.toml": f"x = {i}\n" for i in range(12)}
+    files["models/bad.toml"] = "x = \n"
+    repo.start({"models/seed.toml": "x = 0\n"})
+    base = repo.head()
+    repo.commit("many", files)
+    repo.commit("more", {p: t.replace("x =", "x = 1 +") if "bad" in p else t + "y = 2\n"
+                         for p, t in files.items()})  # fmt: skip
+    inline = audit(repo, base)
+    keys = [f"{repo.git('rev-parse', f'HEAD:{p}')}:toml" for p in files]
+
+    def cached():
+        values = {k: stored(repo, k) for k in keys}
+        return {k: repr(v) if isinstance(v, Exception) else v for k, v in values.items()}
+
+    in_process = cached()
+    cache_file(repo).unlink()
+    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
+    pools = []
+    real_pool = blobcache.ProcessPoolExecutor
+    monkeypatch.setattr(blobcache, "ProcessPoolExecutor", lambda n: pools.append(n) or real_pool(n))
+    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    pooled = audit(repo, base)
+    assert pools == [2]
+    assert [triples(c) for c in pooled.changes] == [triples(c) for c in inline.changes]
+    assert [c.fingerprint for c in pooled.changes] == [c.fingerprint for c in inline.changes]
+    assert cached() == in_process and "DocumentError" in in_process[keys[-1]]
