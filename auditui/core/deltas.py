@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from auditui.core.keypaths import Item, join_key
+from auditui.core.keypaths import Item, quote_key
 from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
@@ -64,13 +64,20 @@ _MISSING = object()
 _SCALARS = (str, int, bool, float)
 
 
-def _leaves(prefix: tuple, value: Any) -> list[tuple[tuple, Any]]:
+def _child(prefix: str, key: str) -> str:
+    """The path of `key` under `prefix` (see keypaths: a list item joins its list's key
+    without a dot)."""
+    if isinstance(key, Item):
+        return prefix + key
+    return f"{prefix}.{quote_key(key)}" if prefix else quote_key(key)
+
+
+def _leaves(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
     if isinstance(value, dict) and value:
-        out = []
         for k, v in value.items():
-            out.extend(_leaves((*prefix, k), v))
-        return out
-    return [(prefix, value)]
+            _leaves(_child(prefix, k), v, out)
+    else:
+        out.append((prefix, value))
 
 
 def diff_mappings(
@@ -84,23 +91,26 @@ def diff_mappings(
     if not old or not new:
         # A model appearing or vanishing (most of a catalogue's deltas): every leaf is
         # a delta, no comparison to make.
-        for leaf, value in _leaves((), old or new):
-            if leaf:
-                path = join_key(leaf)
-                out.append((path, value, None) if old else (path, None, value))
+        leaves: list[tuple[str, Any]] = []
+        _leaves("", old or new, leaves)
+        if old:
+            out = [(path, value, None) for path, value in leaves if path]
+        else:
+            out = [(path, None, value) for path, value in leaves if path]
     else:
-        _diff((), old, new, out, list_ids)
+        _diff("", old, new, out, list_ids)
     out.sort(key=lambda row: row[0])
     return out
 
 
-def _diff(prefix: tuple, old: Any, new: Any, out: list, list_ids: tuple[str, ...]) -> None:
+def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...]) -> None:
     if old is new:
         return  # merged configs share the subtrees they inherit: nothing to walk
     kind = type(old)
     if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
-            _diff((*prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out, list_ids)
+            _diff(_child(prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out,
+                  list_ids)  # fmt: skip
         return
     if kind is type(new) and kind in _SCALARS and old == new:
         return  # the common leaf: unchanged (same type, so same_value would agree)
@@ -111,21 +121,23 @@ def _diff(prefix: tuple, old: Any, new: Any, out: list, list_ids: tuple[str, ...
         if items is not None:
             for item, (o, n) in items.items():
                 if o is _MISSING or n is _MISSING:  # an item appearing or vanishing, whole
-                    out.append((join_key((*prefix, item)), None if o is _MISSING else o,
+                    out.append((prefix + item, None if o is _MISSING else o,
                                 None if n is _MISSING else n))  # fmt: skip
                 else:
-                    _diff((*prefix, item), o, n, out, list_ids)
+                    _diff(prefix + item, o, n, out, list_ids)
             return
     # A setting added, removed, or changing shape (a value becoming a table): pair
     # the leaves of both sides by path.
-    pairs: dict[tuple, list] = {}
+    pairs: dict[str, list] = {}
     for side, value in ((0, old), (1, new)):
         if value is not _MISSING:
-            for leaf, v in _leaves(prefix, value):
+            leaves: list[tuple[str, Any]] = []
+            _leaves(prefix, value, leaves)
+            for leaf, v in leaves:
                 pairs.setdefault(leaf, [_MISSING, _MISSING])[side] = v
     for leaf, (o, n) in pairs.items():
         if leaf and not same_value(o, n):
-            out.append((join_key(leaf), None if o is _MISSING else o, None if n is _MISSING else n))
+            out.append((leaf, None if o is _MISSING else o, None if n is _MISSING else n))
 
 
 def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None:
