@@ -22,8 +22,8 @@ from auditui.core.policy import Policy
 from auditui.core.values import canonical, is_number, same_value
 
 
-@dataclass(frozen=True)
-class Delta:
+@dataclass(slots=True)
+class Delta:  # not frozen: a catalogue's history makes 250,000 of them, and frozen init is 5x
     model: str | None
     path: str
     old: Any

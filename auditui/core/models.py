@@ -7,10 +7,12 @@ plus the prompts its merged `system_prompt` binds.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from auditui.core.documents import DocumentError, parse_text
@@ -18,6 +20,7 @@ from auditui.core.policy import Collection, Inherit, Layout
 from auditui.core.values import canonical, same_value
 
 PROMPT_MODEL_PREFIX = "prompt:"
+_WRITTEN = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr).encode
 
 
 class ModelError(Exception):
@@ -35,12 +38,21 @@ class RawModel:
     omit: tuple[str, ...] = ()  # dotted keys removed after merging onto the parent
 
     def __eq__(self, other: object) -> bool:
+        """Defined the same way. Settings compare as written (their JSON text), which is
+        stricter than `same_value` (1 and 1.0 differ here): a definition that only
+        looks different costs a re-resolve, and the diff then reports nothing. Each
+        version's text is made once, by json's C encoder, however often it is compared."""
         if not isinstance(other, RawModel):
             return NotImplemented
         mine = (self.name, self.source, self.extends, self.deployed, self.entry, self.omit)
         theirs = (other.name, other.source, other.extends, other.deployed, other.entry,
                   other.omit)  # fmt: skip
-        return mine == theirs and same_value(self.data, other.data)
+        return mine == theirs and (self.data is other.data or self._written == other._written)
+
+    @cached_property
+    def _written(self) -> bytes:
+        text = _WRITTEN(self.data)
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -133,7 +145,10 @@ def _raw(
 def without_structure(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
     """A model's (or the defaults') settings without the keys that only say how to
     build it: `deployed`, the parent key and the omit list (never in an effective config)."""
-    out = {k: v for k, v in data.items() if k != "deployed"}
+    # The parsed data itself when there is nothing to remove: a blob read again (a
+    # merge, a revert) then yields the very same object, which every comparison
+    # recognises at once.
+    out = {k: v for k, v in data.items() if k != "deployed"} if "deployed" in data else data
     for key in (layout.inherit.key, layout.inherit.omit):
         if key:
             out = remove_path(out, key.split("."))
