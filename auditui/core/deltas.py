@@ -271,9 +271,36 @@ _ENCODE = json.JSONEncoder(
 
 
 def _canonical(delta: Delta) -> str:
-    return _ENCODE(
-        [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)]
-    )
+    """The delta as the fingerprint hashes it: `[model, path, kind, old, new]` in
+    compact JSON, values in canonical form. Scalars (nearly every delta) are written
+    here, exactly as the encoder would; a property test holds the two together."""
+    old, new = _scalar(delta.old), _scalar(delta.new)
+    if old is None or new is None:
+        return _ENCODE(
+            [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)]
+        )
+    model = "null" if delta.model is None else _STRING(delta.model)
+    return f"[{model},{_STRING(delta.path)},{_STRING(delta.kind)},{old},{new}]"
+
+
+_STRING = json.encoder.encode_basestring  # json's own (C) string writer, non-ASCII kept
+
+
+def _scalar(value: Any) -> str | None:
+    """A scalar's canonical JSON (1.0 is written 1, see values.canonical); None for a
+    container, left to the encoder."""
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return json.dumps(canonical(value))
+    return None
 
 
 def sort_deltas(deltas: list[Delta]) -> list[Delta]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from auditui.core.catfile import GIT_ENV, CatFile
 from auditui.core.errors import AuditError
@@ -23,9 +24,11 @@ UNSHALLOW_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class FileEntry:
-    """A path's object at one commit: its mode (as git prints it) and blob id."""
+class FileEntry(NamedTuple):
+    """A path's object at one commit: its mode (as git prints it) and blob id.
+
+    A tuple, not a dataclass: a catalogue's log holds hundreds of thousands, and
+    Worlds compare and hash them by the thousand (tuples do that in C)."""
 
     mode: str
     sha: str
@@ -35,8 +38,7 @@ class FileEntry:
         return self.mode == SYMLINK_MODE
 
 
-@dataclass(frozen=True)
-class RawChange:
+class RawChange(NamedTuple):
     """One line of `git diff --raw` against the first parent; `new` is None for a deletion."""
 
     path: str

@@ -624,6 +624,8 @@ class Tracker:
         w.deps_of[name] = deps
 
     def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:
+        if not (old and old.prompts) and not (new and new.prompts):
+            return set()  # most models bind no prompt file
         before = {p for p, _ in old.prompts} if old else set()
         after = {p for p, _ in new.prompts} if new else set()
         flips = set()

@@ -225,3 +225,24 @@ def test_keyed_list_items_are_matched_by_identity_whatever_their_order(old, new,
     assert deltas(new, shuffled) == []  # a reorder alone is no change
     for d in config_deltas("m", {"tiers": old}, {"tiers": new}, policy):
         assert d.path.startswith("tiers[start=")  # item by item, never the whole list
+
+
+ANY_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.none(), st.text()), st.text(), ANY_SCALAR, ANY_SCALAR)
+def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
+    """deltas._canonical writes scalar deltas itself (speed); it must give the very
+    string the encoder gives, or every fingerprint (and every approval) would move."""
+    from auditui.core.deltas import _ENCODE, Delta, _canonical
+    from auditui.core.values import canonical
+
+    delta = Delta(model, path, old, new, "changed")
+    assert _canonical(delta) == _ENCODE([model, path, "changed", canonical(old), canonical(new)])

@@ -1,0 +1,143 @@
+"""A merge far from its first parent is advanced from the nearer parent (speed); the
+report must be exactly what advancing from the first parent gives, problems included."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import auditui.core.audit as audit_module
+from tests.helpers.repo import RepoBuilder, audit
+
+
+def summary(report) -> list[tuple]:
+    return [
+        (c.commit.subject, c.fingerprint, c.status, [f.rule for f in c.findings],
+         [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
+        for c in report.changes
+    ]  # fmt: skip
+
+
+def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
+    """The report with the shortcut, without it, and how often it was taken."""
+    taken = []
+    real = audit_module._Walker._from_nearer_parent
+
+    def spy(self, *args):
+        found = real(self, *args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(audit_module._Walker, "_from_nearer_parent", spy)
+    monkeypatch.setattr(audit_module, "NEARER_MIN", 0)  # considered for every merge
+    fast = summary(audit(repo))
+    monkeypatch.setattr(audit_module, "NEARER_MIN", 10**9)
+    slow = summary(audit(repo))
+    monkeypatch.setattr(audit_module, "NEARER_MIN", 8)
+    return fast, slow, sum(taken)
+
+
+def model(i: int, value: int) -> str:
+    return f"x = {value}\nname = 'm{i}'\n"
+
+
+def test_merging_main_into_a_branch_gives_the_first_parent_report(repo, monkeypatch):
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature: m0", {"models/m0.toml": model(0, 5)})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(1, 12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    # An evil merge of the same shape: the merge also edits one of main's files.
+    repo.commit("feature: m0 again", {"models/m0.toml": model(0, 6)})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: more", {f"models/m{i}.toml": model(i, 2) for i in range(1, 12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "main")
+    repo.commit("evil merge", {"models/m3.toml": model(3, 9)})
+    fast, slow, taken = both_ways(repo, monkeypatch)
+    assert taken == 2
+    assert fast == slow
+    evil = next(row for row in fast if row[0] == "evil merge")
+    # Against the first parent (feature, where m3 is still 1), and only the value
+    # neither parent had.
+    assert evil[4] == [("m3", "x", 1, 9, "increase")]
+
+
+@pytest.mark.parametrize("where", ["common", "feature"])
+@pytest.mark.parametrize("problem", ["broken", "clash"])
+def test_a_problem_on_both_sides_or_one_side_gives_the_first_parent_report(
+    repo, monkeypatch, problem, where
+):
+    """A problem both parents inherited (same state behind it): the shortcut is taken.
+    A problem on one side only: it is not (the problem's state is history-made)."""
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
+    # A file that does not parse; a second file defining m0 (models are named by stem).
+    bad = {"broken": {"models/m0.toml": "x = \n"}, "clash": {"models/m0.yaml": "x: 3\n"}}
+    if where == "common":
+        repo.commit("problem", bad[problem])
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature: one", {"models/m1.toml": model(1, 4)})
+    if where == "feature":
+        repo.commit("feature: problem", bad[problem])
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(2, 12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    repo.commit("feature: after", {"models/m0.toml": model(0, 7), "models/m1.toml": model(1, 8)})
+    fast, slow, taken = both_ways(repo, monkeypatch)
+    assert taken == (1 if where == "common" else 0)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, seed: int):
+    """Two branches editing, breaking, deleting, fixing and doubly defining model files
+    (main mostly m0-m11, the side branch m12-m15), merged into each other at random:
+    shortcut or not, the same report."""
+    rnd = random.Random(seed)  # fixed seeds: the guard below must hold on every run
+    repo = RepoBuilder(tmp_path_factory.mktemp("r"))
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(16)})
+    repo.git("checkout", "-q", "-b", "side")
+    for n in range(10):
+        branch = rnd.choice(["main", "side"])
+        repo.git("checkout", "-q", branch)
+        if rnd.random() < 0.35:
+            other = "side" if branch == "main" else "main"
+            repo.git("merge", "-q", "--no-ff", "--no-commit", other, check=False)
+            if repo.git("diff", "--name-only", "--diff-filter=U", check=False):
+                repo.git("merge", "--abort", check=False)
+                continue
+            evil = {} if rnd.random() < 0.7 else {"models/m1.toml": model(1, 40 + n)}
+            repo.commit(f"merge {other} into {branch} {n}", evil or None)
+            continue
+        own = range(12) if branch == "main" else range(12, 16)
+        picks = rnd.sample(list(own), rnd.randint(1, len(own)))
+        if rnd.random() < 0.2:
+            picks.append(rnd.randrange(16))  # now and then the other branch's file
+        edits: dict[str, str | None] = {}
+        for i in picks:
+            roll = rnd.random()
+            edits[f"models/m{i}.toml"] = (
+                "x = \n" if roll < 0.1 else None if roll < 0.15 else model(i, rnd.randint(0, 3))
+            )
+        if rnd.random() < 0.2:  # a second file defining a model: a clash, or its end
+            edits[f"models/m{rnd.choice(list(own))}.yaml"] = rnd.choice([f"x: {n}\n", None])
+        repo.commit(f"{branch} {n}", edits)
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        fast, slow, taken = both_ways(repo, monkeypatch)
+    finally:
+        monkeypatch.undo()
+    TAKEN.append(taken)
+    assert fast == slow
+
+
+TAKEN: list[int] = []
+
+
+def test_the_random_histories_took_the_shortcut():
+    """Guards the property above against testing nothing (runs after it)."""
+    assert len(TAKEN) == 24 and sum(TAKEN) >= 6, TAKEN
