@@ -470,6 +470,12 @@ class Tracker:
         reindex(w.claims, path, frozenset(old_models), frozenset(models))
         for name in old_models.keys() - models.keys():
             w.errors.pop(_name_key(old_models[name]), None)  # a clash it no longer has
+        if spec is None:
+            # A model file whose blob changed: its model is re-resolved, and the step
+            # keeps it only if its effective config moved (no comparison needed here).
+            return set(old_models.keys() | models.keys())
+        # A collection: only the entries whose definition changed (one edit in a
+        # thousand-entry list must not re-resolve the other 999).
         return {n for n in old_models.keys() | models.keys()
                 if old_models.get(n) != models.get(n)}  # fmt: skip
 
@@ -501,7 +507,7 @@ class Tracker:
                     name, content_token(model.data), clash=True,
                 )  # fmt: skip
             new = w.files[owner].models[name] if owner is not None else None
-            if new != current:
+            if new is not current:  # re-read: resolved again, kept if its config moved
                 moved.add(name)
                 if new is None:
                     w.raw.pop(name, None)
