@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import math
 import tomllib
+from functools import lru_cache
 from typing import Any
 
 MAX_BYTES = 4 * 1024 * 1024  # config and prompt files beyond this are refused, not parsed
@@ -40,6 +41,7 @@ def decode_text(data: bytes) -> str:
         raise DocumentError(f"not UTF-8 text (byte {exc.start})") from None
 
 
+@lru_cache(maxsize=65536)
 def format_of(path: str) -> str | None:
     lower = path.lower()
     for suffix, fmt in ((".toml", "toml"), (".yaml", "yaml"), (".yml", "yaml"), (".json", "json")):
