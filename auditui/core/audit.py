@@ -8,6 +8,7 @@ prints; the CLI, the hook and the app each render the Report their own way.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from auditui.core import signatures
 from auditui.core.anchors import change_anchors
+from auditui.core.changecache import ChangeCache, context_digest
 from auditui.core.checks import Finding, judge
 from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.documents import DocumentError, parse_text
@@ -241,14 +243,56 @@ class AuditRun:
                       len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
 
     def __iter__(self) -> Iterator[Change]:
+        ctx, commits = self.ctx, self.commits
+        exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
+        stored = self._change_cache()
+        saw = False
+        if stored is not None and stored.complete([c.sha for c in commits]):
+            for n, commit in enumerate(commits):
+                payload = stored.get(commit.sha)
+                if payload is None:  # a damaged row: compute, showing only what is left
+                    yield from self._computed(exempt, None, skip=n)
+                    return
+                saw = saw or payload[0]
+                change = self._change(commit, *payload[1:], exempt=exempt)
+                if self.progress:
+                    self.progress(n + 1, len(commits))
+                if change is not None:
+                    yield change
+            stored.touch(time.time())
+            stored.close()
+            self._check_saw(saw)
+            return
+        yield from self._computed(exempt, stored)
+
+    def _change_cache(self) -> ChangeCache | None:
+        """The store of this walk's per-commit deltas (see changecache), or None when
+        a walk cannot use one: the rollout clock reads every World."""
+        ctx = self.ctx
+        if ctx.policy.rollout is not None or not self.commits:
+            return None
+        walk = (
+            ("roots",)
+            if ctx.base is None and not ctx.exclude and ctx.commits is None
+            else ("range", ctx.base, ctx.head, *ctx.exclude, *(c.sha for c in ctx.commits or ()))
+        )
+        context = context_digest(ctx.policy.raw, ctx.anchors, walk)
+        return ChangeCache(ctx.repo.common_dir / "auditui", context)
+
+    def _computed(self, exempt: set[str], stored: ChangeCache | None, skip: int = 0):
+        """Walk the Worlds commit by commit (storing each commit's deltas when
+        `stored`); the first `skip` changes were already given from the store."""
         ctx, commits, tracker, policy = self.ctx, self.commits, self.tracker, self.ctx.policy
         walker = _Walker(tracker, commits)
-        exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
         clock = None
         if policy.rollout is not None:
             clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
-        tracker.prefetch(commits)
-        for n, commit in enumerate(commits, 1):
+        tracker.prefetch(commits[skip:])
+        if stored is not None:
+            stored.begin()
+        saw = False
+        for n, commit in enumerate(commits):
+            tracker.saw_layout = False
             world, step = walker.step(commit)
             merged = _merged_away(walker, commit, world, step) if len(commit.parents) > 1 else step
             deltas = _deltas(tracker, world, merged)
@@ -261,18 +305,19 @@ class AuditRun:
                 change_anchors(tracker, commit, world, deltas) if deltas and ctx.anchors else {}
             )
             walker.release(commit)
+            fingerprint = None
+            if deltas:
+                deltas, fingerprint = sorted_and_fingerprinted(deltas)
+            saw = saw or tracker.saw_layout
+            if stored is not None:
+                rows = [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source) for d in deltas]
+                stored.put(commit.sha, (tracker.saw_layout, fingerprint, rows, anchors))
             if self.progress:
-                self.progress(n, len(commits))
-            if not deltas:
+                self.progress(n + 1, len(commits))
+            if n < skip or fingerprint is None:
                 continue
-            deltas, fp = sorted_and_fingerprinted(deltas)
-            change = Change(commit, deltas, fp, f"{policy.layout.records}/{record_name(fp)}")
-            change.anchors = anchors
-            if commit.sha in exempt:
-                change.status = "exempt"
-            else:
-                _judge(change, self.records, policy)
-            if policy.rollout is not None:
+            change = self._change(commit, fingerprint, deltas, anchors, exempt=exempt)
+            if change is not None and policy.rollout is not None:
                 when = dt.datetime.fromisoformat(commit.committer_date)
                 found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
                 if found and change.status != "exempt":
@@ -280,10 +325,32 @@ class AuditRun:
                     change.status = "blocked"
             yield change
         tracker.loader.save()
-        if commits and not tracker.saw_layout:
+        self._check_saw(saw)
+        if stored is not None:
+            stored.commit(time.time())
+            stored.close()
+
+    def _change(self, commit: CommitInfo, fingerprint: str | None, deltas: list, anchors: dict,
+                exempt: set[str]) -> Change | None:  # fmt: skip
+        """The judged change of a commit from its sorted deltas (None: no change)."""
+        if fingerprint is None:
+            return None
+        if deltas and not isinstance(deltas[0], Delta):
+            deltas = [Delta(*row) for row in deltas]
+        layout = self.ctx.policy.layout
+        change = Change(commit, deltas, fingerprint, f"{layout.records}/{record_name(fingerprint)}")
+        change.anchors = anchors
+        if commit.sha in exempt:
+            change.status = "exempt"
+        else:
+            _judge(change, self.records, self.ctx.policy)
+        return change
+
+    def _check_saw(self, saw: bool) -> None:
+        if self.commits and not saw:
             raise AuditError(
                 f"the policy's [layout] matches no model, collection or prompt file in "
-                f"{ctx.repo.root} (in the audited range)",
+                f"{self.ctx.repo.root} (in the audited range)",
                 "hint: run `auditui init` in a fresh checkout to see what it proposes from "
                 "the files present, or fix [layout] models / prompts / collection",
             )

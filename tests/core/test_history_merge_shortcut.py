@@ -8,7 +8,7 @@ import random
 import pytest
 
 import auditui.core.audit as audit_module
-from tests.helpers.repo import RepoBuilder, audit
+from tests.helpers.repo import RepoBuilder, audit, forget_changes
 
 
 def summary(report) -> list[tuple]:
@@ -32,8 +32,10 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     monkeypatch.setattr(audit_module._Walker, "_from_nearer_parent", spy)
     monkeypatch.setattr(audit_module, "NEARER_MIN", 0)  # considered for every merge
     fast = summary(audit(repo))
+    forget_changes(repo)
     monkeypatch.setattr(audit_module, "NEARER_MIN", 10**9)
     slow = summary(audit(repo))
+    forget_changes(repo)
     monkeypatch.setattr(audit_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 

@@ -34,6 +34,13 @@ def audit(repo: RepoBuilder, base: str | None = None, **kw):
     return run_audit(repo.path, base=base, default_base=False, **kw)
 
 
+def forget_changes(repo: RepoBuilder) -> None:
+    """Drop the per-commit store of deltas (core/changecache), so the next run walks the
+    Worlds again: what a test comparing two ways of computing must do between them."""
+    for file in (repo.path / ".git" / "auditui").glob("changes-*"):
+        file.unlink()
+
+
 def triples(change) -> list[tuple]:
     """(model, path, old, new, kind) of every delta, in report order."""
     return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]

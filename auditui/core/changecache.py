@@ -1,0 +1,162 @@
+"""Each commit's deltas kept between runs: `<git dir>/auditui/changes-v<N>.sqlite`.
+
+What a commit changes is fixed by the commit, the policy and this engine: a commit id
+names its tree and parents forever. So a second `check --all` (or `log --model`, or
+the app) over a catalogue's history reads each commit's sorted deltas and
+fingerprint instead of rebuilding every World; only the verdict is worked out again,
+since records, signers and the adoption point may have moved.
+
+Keyed by a context digest: the engine's own source, the policy as parsed, the
+`anchors` need, and the walk. A commit's deltas depend on the Worlds its parents had,
+and a World is a fold over the first-parent line only when the walk starts at the
+roots (`--all`); a range's boundary Worlds are read from trees, so a range is its own
+context (base, head, exclusions) and is reused only when the very same range is
+judged again.
+
+Used only when every commit of the walk is stored: a World is never rebuilt from a
+cache, so a report can never depend on what an earlier run happened to leave here.
+A walk with new commits runs in full and stores them all. Best effort throughout, like
+the parse cache: a locked, damaged or read-only store means computing again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import marshal
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+VERSION = 1
+KEEP_CONTEXTS = 8  # the most recently used walks kept; older ones are dropped
+
+
+@cache
+def engine_digest() -> str:
+    """The engine's own source: any change to how deltas are made is a new context."""
+    import auditui
+
+    core = Path(__file__).parent
+    digest = hashlib.sha256(auditui.__version__.encode())
+    for file in sorted(core.rglob("*.py")):
+        digest.update(file.relative_to(core).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def context_digest(policy_raw: dict, anchors: bool, walk: tuple) -> str:
+    text = json.dumps([engine_digest(), policy_raw, anchors, list(walk)], sort_keys=True,
+                      default=str, ensure_ascii=True)  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ChangeCache:
+    def __init__(self, folder: Path, context: str) -> None:
+        self.file = folder / f"changes-v{VERSION}.sqlite"
+        self.context = context
+        self._db: sqlite3.Connection | None = None
+        self._writing = False
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.file, timeout=2, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS changes "
+                "(context TEXT, sha TEXT, payload BLOB, PRIMARY KEY (context, sha))"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS contexts (context TEXT PRIMARY KEY, used REAL)")
+            self._db = db
+        except (sqlite3.Error, OSError):
+            self._db = None
+
+    def complete(self, shas: list[str]) -> bool:
+        """Whether every commit of the walk is stored for this context."""
+        if self._db is None or not shas:
+            return False
+        try:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM changes WHERE context = ?", (self.context,)
+            ).fetchone()
+            if count < len(shas):
+                return False
+            wanted = set(shas)
+            found = 0
+            for i in range(0, len(shas), 900):
+                chunk = shas[i : i + 900]
+                marks = ",".join("?" * len(chunk))
+                (n,) = self._db.execute(
+                    f"SELECT COUNT(*) FROM changes WHERE context = ? AND sha IN ({marks})",
+                    (self.context, *chunk),
+                ).fetchone()
+                found += n
+            return found == len(wanted)
+        except sqlite3.Error:
+            return False
+
+    def get(self, sha: str):
+        """The stored payload of one commit, or None (then the caller computes)."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT payload FROM changes WHERE context = ? AND sha = ?", (self.context, sha)
+            ).fetchone()
+            return None if row is None else marshal.loads(row[0])
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return None
+
+    def begin(self) -> None:
+        """Start storing a walk; nothing is visible to other runs until `commit`."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._writing = True
+        except sqlite3.Error:
+            self._writing = False
+
+    def put(self, sha: str, payload) -> None:
+        if not self._writing:
+            return
+        try:
+            self._db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
+                             (self.context, sha, marshal.dumps(payload)))  # fmt: skip
+        except (sqlite3.Error, ValueError):
+            self.abort()  # locked by another run (or not marshallable): store nothing
+
+    def commit(self, now: float) -> None:
+        if not self._writing:
+            return
+        self._writing = False
+        try:
+            self._db.execute("INSERT OR REPLACE INTO contexts VALUES (?, ?)", (self.context, now))
+            old = [c for (c,) in self._db.execute(
+                "SELECT context FROM contexts ORDER BY used DESC LIMIT -1 OFFSET ?",
+                (KEEP_CONTEXTS,))]  # fmt: skip
+            for context in old:
+                self._db.execute("DELETE FROM changes WHERE context = ?", (context,))
+                self._db.execute("DELETE FROM contexts WHERE context = ?", (context,))
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self.abort()
+
+    def touch(self, now: float) -> None:
+        """Mark the context used (it is kept over older ones)."""
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("INSERT OR REPLACE INTO contexts VALUES (?, ?)", (self.context, now))
+
+    def abort(self) -> None:
+        if self._writing and self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        self._writing = False
+
+    def close(self) -> None:
+        self.abort()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
