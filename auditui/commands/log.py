@@ -17,8 +17,17 @@ def cmd_log(args: argparse.Namespace) -> int:
     until = parse_date(args.until, "--until") if args.until else None
     if until and len(args.until) == 10:  # a bare date includes that whole day
         until = until.replace(hour=23, minute=59, second=59)
+
     # A timeline is about history: unlike `check`, it does not stop at the upstream.
-    report = run_audit(args.repo, args.base, args.head, args.policy, default_base=False)
+    # With a model, only its changes are judged (from the store, the others' deltas are
+    # not even read); without any, every change is read so the error can list them all.
+    def judged(model: str | None):
+        return run_audit(args.repo, args.base, args.head, args.policy, default_base=False,
+                         anchors=False, only_model=model)  # fmt: skip
+
+    report = judged(args.model or None)
+    if args.model and args.model not in models_in(report):
+        report = judged(None)
     if not args.model:
         for model in models_in(report):
             n = sum(1 for c in report.changes if model in c.models)

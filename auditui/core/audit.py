@@ -188,17 +188,21 @@ def run_audit(
     default_base: bool = True,
     signers_file: str | None = None,
     anchors: bool = True,
+    only_model: str | None = None,
 ) -> Report:
     ctx = resolve_context(repo_path, base, head, policy_file, default_base, signers_file)
     ctx.anchors = anchors
-    return audit(ctx, progress)
+    return audit(ctx, progress, only_model=only_model)
 
 
 def audit(
-    ctx: AuditContext, progress: Progress | None = None, worktree_records: bool = False
+    ctx: AuditContext,
+    progress: Progress | None = None,
+    worktree_records: bool = False,
+    only_model: str | None = None,
 ) -> Report:
     """Judge ctx's range and keep every change (the app, the hook, tests)."""
-    run = AuditRun(ctx, progress, worktree_records)
+    run = AuditRun(ctx, progress, worktree_records, only_model)
     return run.report(list(run))
 
 
@@ -214,9 +218,16 @@ class AuditRun:
     set it, so only committed evidence passes a push."""
 
     def __init__(
-        self, ctx: AuditContext, progress: Progress | None = None, worktree_records: bool = False
+        self,
+        ctx: AuditContext,
+        progress: Progress | None = None,
+        worktree_records: bool = False,
+        only_model: str | None = None,
     ) -> None:
         self.ctx, self.progress = ctx, progress
+        # Only changes with a delta of this model (`log --model`): from the store, the
+        # others' deltas are not even read.
+        self.only_model = only_model
         repo, policy = ctx.repo, ctx.policy
         self.commits = (
             ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
@@ -246,24 +257,26 @@ class AuditRun:
         ctx, commits = self.ctx, self.commits
         exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
         stored = self._change_cache()
-        saw = False
-        if stored is not None and stored.complete([c.sha for c in commits]):
-            for n, commit in enumerate(commits):
-                payload = stored.get(commit.sha)
-                if payload is None:  # a damaged row: compute, showing only what is left
-                    yield from self._computed(exempt, None, skip=n)
-                    return
-                saw = saw or payload[0]
-                change = self._change(commit, *payload[1:], exempt=exempt)
-                if self.progress:
-                    self.progress(n + 1, len(commits))
-                if change is not None:
-                    yield change
-            stored.touch(time.time())
-            stored.close()
-            self._check_saw(saw)
+        heads = stored.heads([c.sha for c in commits]) if stored is not None else None
+        if heads is None:
+            yield from self._computed(exempt, stored)
             return
-        yield from self._computed(exempt, stored)
+        for n, commit in enumerate(commits):
+            _saw, fingerprint, models = heads[commit.sha]
+            if self.progress:
+                self.progress(n + 1, len(commits))
+            if fingerprint is None or (
+                self.only_model is not None and self.only_model not in models
+            ):
+                continue
+            found = stored.deltas(commit.sha)
+            if found is None:  # a damaged row: compute, showing only what is left
+                yield from self._computed(exempt, None, skip=n)
+                return
+            yield self._change(commit, fingerprint, *found, exempt=exempt)
+        stored.touch(time.time())
+        stored.close()
+        self._check_saw(any(head[0] for head in heads.values()))
 
     def _change_cache(self) -> ChangeCache | None:
         """The store of this walk's per-commit deltas (see changecache), or None when
@@ -311,10 +324,13 @@ class AuditRun:
             saw = saw or tracker.saw_layout
             if stored is not None:
                 rows = [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source) for d in deltas]
-                stored.put(commit.sha, (tracker.saw_layout, fingerprint, rows, anchors))
+                models = tuple(sorted({d.model for d in deltas if d.model is not None}))
+                stored.put(commit.sha, (tracker.saw_layout, fingerprint, models), (rows, anchors))
             if self.progress:
                 self.progress(n + 1, len(commits))
             if n < skip or fingerprint is None:
+                continue
+            if self.only_model is not None and all(d.model != self.only_model for d in deltas):
                 continue
             change = self._change(commit, fingerprint, deltas, anchors, exempt=exempt)
             if change is not None and policy.rollout is not None:
@@ -330,11 +346,9 @@ class AuditRun:
             stored.commit(time.time())
             stored.close()
 
-    def _change(self, commit: CommitInfo, fingerprint: str | None, deltas: list, anchors: dict,
-                exempt: set[str]) -> Change | None:  # fmt: skip
-        """The judged change of a commit from its sorted deltas (None: no change)."""
-        if fingerprint is None:
-            return None
+    def _change(self, commit: CommitInfo, fingerprint: str, deltas: list, anchors: dict,
+                exempt: set[str]) -> Change:  # fmt: skip
+        """The judged change of a commit from its sorted deltas."""
         if deltas and not isinstance(deltas[0], Delta):
             deltas = [Delta(*row) for row in deltas]
         layout = self.ctx.policy.layout

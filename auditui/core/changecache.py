@@ -29,7 +29,7 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2
 KEEP_CONTEXTS = 8  # the most recently used walks kept; older ones are dropped
 
 
@@ -64,44 +64,36 @@ class ChangeCache:
             db.execute("PRAGMA synchronous=OFF")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS changes "
-                "(context TEXT, sha TEXT, payload BLOB, PRIMARY KEY (context, sha))"
+                "(context TEXT, sha TEXT, head BLOB, deltas BLOB, PRIMARY KEY (context, sha))"
             )
             db.execute("CREATE TABLE IF NOT EXISTS contexts (context TEXT PRIMARY KEY, used REAL)")
             self._db = db
         except (sqlite3.Error, OSError):
             self._db = None
 
-    def complete(self, shas: list[str]) -> bool:
-        """Whether every commit of the walk is stored for this context."""
+    def heads(self, shas: list[str]) -> dict[str, tuple] | None:
+        """Every commit's head row (saw_layout, fingerprint, models), or None unless
+        every commit of the walk is stored for this context."""
         if self._db is None or not shas:
-            return False
+            return None
         try:
-            (count,) = self._db.execute(
-                "SELECT COUNT(*) FROM changes WHERE context = ?", (self.context,)
-            ).fetchone()
-            if count < len(shas):
-                return False
-            wanted = set(shas)
-            found = 0
-            for i in range(0, len(shas), 900):
-                chunk = shas[i : i + 900]
-                marks = ",".join("?" * len(chunk))
-                (n,) = self._db.execute(
-                    f"SELECT COUNT(*) FROM changes WHERE context = ? AND sha IN ({marks})",
-                    (self.context, *chunk),
-                ).fetchone()
-                found += n
-            return found == len(wanted)
-        except sqlite3.Error:
-            return False
+            rows = self._db.execute(
+                "SELECT sha, head FROM changes WHERE context = ?", (self.context,)
+            ).fetchall()
+            found = {sha: head for sha, head in rows}
+            if any(sha not in found for sha in shas):
+                return None
+            return {sha: marshal.loads(found[sha]) for sha in shas}
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return None
 
-    def get(self, sha: str):
-        """The stored payload of one commit, or None (then the caller computes)."""
+    def deltas(self, sha: str) -> tuple | None:
+        """One commit's (delta rows, anchors), or None (then the caller computes)."""
         if self._db is None:
             return None
         try:
             row = self._db.execute(
-                "SELECT payload FROM changes WHERE context = ? AND sha = ?", (self.context, sha)
+                "SELECT deltas FROM changes WHERE context = ? AND sha = ?", (self.context, sha)
             ).fetchone()
             return None if row is None else marshal.loads(row[0])
         except (sqlite3.Error, ValueError, EOFError, TypeError):
@@ -117,12 +109,14 @@ class ChangeCache:
         except sqlite3.Error:
             self._writing = False
 
-    def put(self, sha: str, payload) -> None:
+    def put(self, sha: str, head: tuple, deltas: tuple) -> None:
+        """Store one commit: its head (saw_layout, fingerprint, models), read for every
+        commit of a walk, and its (delta rows, anchors), read only when shown."""
         if not self._writing:
             return
         try:
-            self._db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
-                             (self.context, sha, marshal.dumps(payload)))  # fmt: skip
+            row = (self.context, sha, marshal.dumps(head), marshal.dumps(deltas))
+            self._db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?)", row)
         except (sqlite3.Error, ValueError):
             self.abort()  # locked by another run (or not marshallable): store nothing
 

@@ -38,12 +38,30 @@ class FileEntry(NamedTuple):
         return self.mode == SYMLINK_MODE
 
 
-class RawChange(NamedTuple):
-    """One line of `git diff --raw` against the first parent; `new` is None for a deletion."""
+class RawChange:
+    """One line of `git diff --raw` against the first parent; `new` is None for a deletion.
 
-    path: str
-    old: FileEntry | None
-    new: FileEntry | None
+    Its modes and blob ids are read from the line only when asked: a catalogue's log
+    holds hundreds of thousands of lines, most about files no layout names."""
+
+    __slots__ = ("path", "_meta")
+
+    def __init__(self, path: str, meta: str) -> None:
+        self.path = path
+        self._meta = meta  # `:oldmode newmode oldsha newsha status`
+
+    @property
+    def old(self) -> FileEntry | None:
+        old_mode, _new_mode, old_sha, _new_sha, _status = self._meta.split(" ", 4)
+        return _entry(old_mode[1:], old_sha)
+
+    @property
+    def new(self) -> FileEntry | None:
+        _old_mode, new_mode, _old_sha, new_sha, _status = self._meta.split(" ", 4)
+        return _entry(new_mode, new_sha)
+
+    def __repr__(self) -> str:
+        return f"RawChange({self.path!r}, {self.old!r}, {self.new!r})"
 
 
 @dataclass(frozen=True)
@@ -69,15 +87,17 @@ _LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
 
 
 def _entry(mode: str, sha: str) -> FileEntry | None:
-    if sha == ZERO_SHA or set(mode) == {"0"}:
+    if mode == "000000" or sha == ZERO_SHA:
         return None
     return FileEntry(mode, sha)
 
 
 def _raw_change(meta: str, path: str) -> RawChange:
     """One `--raw -z` entry: `:oldmode newmode oldsha newsha status` and its path."""
-    old_mode, new_mode, old_sha, new_sha, _status = meta.lstrip("\n")[1:].split(" ", 4)
-    return RawChange(path, _entry(old_mode, old_sha), _entry(new_mode, new_sha))
+    meta = meta.lstrip("\n")
+    if meta.count(" ") < 4:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    return RawChange(path, meta)
 
 
 def parse_log(out: bytes) -> list[CommitInfo]:

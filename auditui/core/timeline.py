@@ -44,7 +44,10 @@ def timeline(
 ) -> list[TimelineEntry]:
     known = models_in(report)
     if model not in known:
-        hint = f"hint: models with changes in this range: {', '.join(known) or 'none'}"
+        shown = ", ".join(known[:12]) or "none"
+        if len(known) > 12:
+            shown += f", … {len(known) - 12} more (`auditui log` lists them all)"
+        hint = f"hint: models with changes in this range: {shown}"
         raise AuditError(f"no change to model '{model}' in this range", hint)
     out = []
     for change in report.changes:

@@ -119,7 +119,7 @@ def test_a_damaged_row_is_computed_and_nothing_is_given_twice(repo, advances):
     first = audit(repo)
     store = next((repo.path / ".git" / "auditui").glob("changes-*.sqlite"))
     with sqlite3.connect(store) as db:
-        db.execute("UPDATE changes SET payload = ? WHERE sha = ?", (b"\x00bad", repo.head()))
+        db.execute("UPDATE changes SET deltas = ? WHERE sha = ?", (b"\x00bad", repo.head()))
     advances.clear()
     again = audit(repo)
     assert advances
@@ -157,3 +157,16 @@ def test_a_walk_that_fails_stores_nothing(repo, tmp_path):
     for _ in range(2):  # the second run is not served an empty walk from a store
         with pytest.raises(AuditError, match="matches no model"):
             audit(repo, policy_file=str(policy))
+
+
+def test_one_models_timeline_reads_only_its_changes_from_the_store(repo, monkeypatch):
+    history(repo)
+    full = audit(repo)
+    read = []
+    real = changecache.ChangeCache.deltas
+    monkeypatch.setattr(changecache.ChangeCache, "deltas",
+                        lambda self, sha: read.append(sha) or real(self, sha))  # fmt: skip
+    only_b = audit(repo, only_model="b")
+    mine = [c for c in full.changes if any(d.model == "b" for d in c.deltas)]
+    assert read == [c.commit.sha for c in mine] and len(mine) < len(full.changes)
+    assert summary(only_b) == [row for row in summary(full) if row[0] in read]
