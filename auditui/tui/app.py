@@ -17,7 +17,7 @@ from textual.screen import Screen
 
 from auditui.core.errors import AuditError
 from auditui.core.terminal import safe
-from auditui.tui.messages import AuditFailed, AuditLoaded, AuditProgress
+from auditui.tui.messages import AuditBatch, AuditFailed, AuditLoaded, AuditProgress
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
 from auditui.tui.screens.review import ReviewScreen
@@ -48,6 +48,8 @@ class AuditApp(App):
         self.report = None
         self.ctx = None
         self.review = ReviewScreen()
+        self.generation = 0  # bumped by each load: batches of an older one are dropped
+        self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
 
     @property
     def policy(self):
@@ -59,9 +61,16 @@ class AuditApp(App):
 
     # -- the worker ---------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="audit")
     def load(self, keep: str | None = None) -> None:
-        from auditui.core.audit import audit, resolve_context
+        self.generation += 1
+        self.review.restart_loading()
+        self._load(self.generation, keep)
+
+    @work(thread=True, exclusive=True, group="audit")
+    def _load(self, generation: int, keep: str | None = None) -> None:
+        """Judge the range in a thread. Changes go to the list in batches as they are
+        judged (a catalogue's history takes seconds; its first rows show at once)."""
+        from auditui.core.audit import AuditRun, resolve_context
 
         last = [0.0]
 
@@ -73,7 +82,17 @@ class AuditApp(App):
 
         try:
             ctx = resolve_context(**self.args)
-            report = audit(ctx, progress, worktree_records=True)
+            if self.ctx is None:
+                self.ctx = ctx  # rows shown while loading can be opened and acted on
+            run = AuditRun(ctx, progress, worktree_records=True)
+            changes, batch, sent = [], [], time.monotonic()
+            for change in run:
+                changes.append(change)
+                batch.append(change)
+                if time.monotonic() - sent >= self.batch_seconds:
+                    self.post_message(AuditBatch(generation, batch))
+                    batch, sent = [], time.monotonic()
+            report = run.report(changes)
         except AuditError as exc:
             self.post_message(AuditFailed(exc.message, exc.hint))
             return
@@ -85,6 +104,10 @@ class AuditApp(App):
 
     def on_audit_progress(self, message: AuditProgress) -> None:
         self.review.show_progress(message.done, message.total)
+
+    def on_audit_batch(self, message: AuditBatch) -> None:
+        if message.generation == self.generation and self.report is None:
+            self.review.add_changes(message.changes)
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
         report, keep = message.report

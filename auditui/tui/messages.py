@@ -14,6 +14,14 @@ class AuditProgress(Message):
 
 
 @dataclass
+class AuditBatch(Message):
+    """Changes judged since the last batch, so rows appear while history loads."""
+
+    generation: int  # which load they belong to (a reload makes earlier batches stale)
+    changes: list
+
+
+@dataclass
 class AuditLoaded(Message):
     report: object  # auditui.core.audit.Report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -269,3 +270,25 @@ async def test_at_its_upstream_the_app_says_how_to_see_the_whole_history(sample_
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         assert len(rows(app)) == 13
+
+
+class _Watched(AuditApp):
+    """The real app, noting what the list held when the full report arrived."""
+
+    CSS_PATH = Path(sys.modules[AuditApp.__module__].__file__).with_name(AuditApp.CSS_PATH)
+    rows_before_report: int | None = None
+
+    def on_audit_loaded(self, message) -> None:
+        if self.rows_before_report is None:
+            self.rows_before_report = self.review.query_one(ChangeList).row_count
+        super().on_audit_loaded(message)
+
+
+async def test_rows_appear_while_history_loads(sample_repo):
+    app = _Watched(sample_repo, default_base=False)
+    app.batch_seconds = 0  # every judged change is sent at once
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert app.rows_before_report is not None and app.rows_before_report >= 12
+        assert len(rows(app)) == 13  # the report then lists each change once
+        assert len(app.review.shown) == 13

@@ -34,6 +34,7 @@ class ReviewScreen(Screen):
         super().__init__()
         self.change_filter = ChangeFilter()
         self.shown: list = []
+        self.loading: list = []  # changes judged so far, before the first report is complete
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -55,6 +56,8 @@ class ReviewScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(ChangeList).focus()
         self.query_one(ChangeDetail).show(None, None)
+        if self.loading and self.report is None:
+            self.refilter()  # batches that came before the screen was up
 
     # -- data ---------------------------------------------------------------
 
@@ -66,6 +69,18 @@ class ReviewScreen(Screen):
         bar = self.query_one(ProgressBar)
         bar.update(total=total, progress=done)
         self.query_one("#status-line", Static).update(f"Reading history… {done}/{total} commits")
+
+    def add_changes(self, changes: list) -> None:
+        """Rows for changes judged while history still loads (the first load only:
+        a reload keeps showing the last full report until the new one is complete)."""
+        self.loading.extend(changes)
+        if not self.is_mounted:
+            return  # on_mount lists them
+        accepted = [c for c in changes if self.change_filter.accepts(c)]
+        self.shown.extend(accepted)
+        self.query_one(ChangeList).append(accepted)
+        if len(self.shown) == len(accepted):
+            self._show_current()  # the first rows: show the first change at once
 
     def show_report(self, keep: str | None = None) -> None:
         report = self.report
@@ -85,15 +100,22 @@ class ReviewScreen(Screen):
         line.update(text)
         line.add_class("error")
 
+    def restart_loading(self) -> None:
+        self.loading.clear()
+        if self.report is None and self.is_mounted:
+            self.refilter()
+
     def refilter(self, keep: str | None = None) -> None:
         report = self.report
-        if report is None:
-            return
         table = self.query_one(ChangeList)
         if keep is None and self.current is not None:
             keep = self.current.commit.sha
-        self.shown = [c for c in report.changes if self.change_filter.accepts(c)]
+        changes = report.changes if report is not None else self.loading
+        self.shown = [c for c in changes if self.change_filter.accepts(c)]
         table.populate(self.shown, keep)
+        if report is None:  # still loading: the status line shows progress
+            self._show_current()
+            return
         blocked = sum(1 for c in report.changes if c.status == "blocked")
         exempt = sum(1 for c in report.changes if c.status == "exempt")
         shown = f"{len(self.shown)} shown · " if len(self.shown) != len(report.changes) else ""

@@ -49,6 +49,15 @@ class ChangeList(DataTable):
 
     def populate(self, changes: list, keep: str | None = None) -> None:
         self.clear()
+        self.append(changes)
+        if keep is not None:
+            for index, change in enumerate(changes):
+                if change.commit.sha == keep:
+                    self.move_cursor(row=index)
+                    break
+
+    def append(self, changes: list) -> None:
+        """Add rows at the end (while history loads), the cursor where it was."""
         for change in changes:
             c = change.commit
             models = (
@@ -64,8 +73,3 @@ class ChangeList(DataTable):
                 plain(models or "(policy)"),
                 key=c.sha,
             )
-        if keep is not None:
-            for index, change in enumerate(changes):
-                if change.commit.sha == keep:
-                    self.move_cursor(row=index)
-                    break
