@@ -304,47 +304,59 @@ class AuditRun:
         if stored is not None:
             stored.begin()
         saw = False
-        for n, commit in enumerate(commits):
-            tracker.saw_layout = False
-            world, step = walker.step(commit)
-            merged = _merged_away(walker, commit, world, step) if len(commit.parents) > 1 else step
-            deltas = _deltas(tracker, world, merged)
-            stage_start = partial(clock.start, commit) if clock else None
-            if clock:
-                clock.record(commit, step.models)
-            if len(commit.parents) > 1 and deltas:
-                deltas = _evil_only(tracker, walker, commit, world, deltas)
-            anchors = (
-                change_anchors(tracker, commit, world, deltas) if deltas and ctx.anchors else {}
-            )
-            walker.release(commit)
-            fingerprint = None
-            if deltas:
-                deltas, fingerprint = sorted_and_fingerprinted(deltas)
-            saw = saw or tracker.saw_layout
-            if stored is not None:
-                rows = [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source) for d in deltas]
-                models = tuple(sorted({d.model for d in deltas if d.model is not None}))
-                stored.put(commit.sha, (tracker.saw_layout, fingerprint, models), (rows, anchors))
-            if self.progress:
-                self.progress(n + 1, len(commits))
-            if n < skip or fingerprint is None:
-                continue
-            if self.only_model is not None and all(d.model != self.only_model for d in deltas):
-                continue
-            change = self._change(commit, fingerprint, deltas, anchors, exempt=exempt)
-            if change is not None and policy.rollout is not None:
-                when = dt.datetime.fromisoformat(commit.committer_date)
-                found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
-                if found and change.status != "exempt":
-                    change.findings += found
-                    change.status = "blocked"
-            yield change
+        try:
+            for n, commit in enumerate(commits):
+                deltas, fingerprint, anchors, stage_start = self._judged(walker, clock, commit)
+                saw = saw or tracker.saw_layout
+                if stored is not None:
+                    rows = [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source)
+                            for d in deltas]  # fmt: skip
+                    models = tuple(sorted({d.model for d in deltas if d.model is not None}))
+                    head = (tracker.saw_layout, fingerprint, models)
+                    stored.put(commit.sha, head, (rows, anchors))
+                if self.progress:
+                    self.progress(n + 1, len(commits))
+                if n < skip or fingerprint is None:
+                    continue
+                if self.only_model is not None and all(d.model != self.only_model for d in deltas):
+                    continue
+                change = self._change(commit, fingerprint, deltas, anchors, exempt=exempt)
+                if change is not None and policy.rollout is not None:
+                    when = dt.datetime.fromisoformat(commit.committer_date)
+                    found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
+                    if found and change.status != "exempt":
+                        change.findings += found
+                        change.status = "blocked"
+                yield change
+        finally:
+            tracker.loader.close()  # a walk left early (the app reloading) stops its workers
         tracker.loader.save()
         self._check_saw(saw)
         if stored is not None:
             stored.commit(time.time())
             stored.close()
+
+    def _judged(self, walker: _Walker, clock: StageClock | None, commit: CommitInfo):
+        """One commit's sorted deltas against the world before it, their fingerprint
+        (None without deltas), anchors, and the rollout stage clock at that commit."""
+        tracker = self.tracker
+        tracker.saw_layout = False
+        world, step = walker.step(commit)
+        merged = _merged_away(walker, commit, world, step) if len(commit.parents) > 1 else step
+        deltas = _deltas(tracker, world, merged)
+        stage_start = partial(clock.start, commit) if clock else None
+        if clock:
+            clock.record(commit, step.models)
+        if len(commit.parents) > 1 and deltas:
+            deltas = _evil_only(tracker, walker, commit, world, deltas)
+        anchors = {}
+        if deltas and self.ctx.anchors:
+            anchors = change_anchors(tracker, commit, world, deltas)
+        walker.release(commit)
+        fingerprint = None
+        if deltas:
+            deltas, fingerprint = sorted_and_fingerprinted(deltas)
+        return deltas, fingerprint, anchors, stage_start
 
     def _change(self, commit: CommitInfo, fingerprint: str, deltas: list, anchors: dict,
                 exempt: set[str]) -> Change:  # fmt: skip

@@ -9,8 +9,8 @@ The git dir is trusted local state (like its hooks): nothing a push or a fetch
 brings can write here. The cache is best effort: an unreadable, locked or
 read-only one just means parsing again.
 
-Cold runs parse in parallel: `parse_in_workers` hands the blob list to one process
-per core, each reading through its own `git cat-file --batch`.
+Cold runs parse ahead of the walk in other processes (`Ahead`), each reading
+through its own `git cat-file --batch`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from __future__ import annotations
 import marshal
 import os
 import sqlite3
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile
@@ -130,40 +133,118 @@ class BlobCache:
             self._db = None
 
 
-def parse_in_workers(root: Path, items: list[tuple[str, str, str]]) -> list[tuple[str, bytes]]:
-    """Parse (key, path, sha) items on every core; returns (key, encoded value) rows.
-    A blob missing from the repository is left out (the walk reports it)."""
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or len(items) < POOL_MIN:
-        return _parse_chunk(str(root), items)
-    chunks = [items[i::workers] for i in range(workers)]
-    rows: list[tuple[str, bytes]] = []
+class Ahead:
+    """Blobs parsed ahead of the walk, in the order it needs them, by other processes
+    while this one walks (a cold run over a catalogue's history: parsing every version
+    costs less than judging them, so on two cores it costs nothing). A few chunks are
+    in flight at a time, so what waits to be taken stays small however long the
+    history. Without processes (one core, or none allowed) a chunk is parsed here when
+    the walk first needs it: still one pipelined read per chunk."""
+
+    FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
+
+    def __init__(self, root: Path, items: list[tuple[str, str, str]], store: BlobCache) -> None:
+        self.root, self.store = str(root), store
+        self.chunks: list[list[tuple[str, str, str]]] = []
+        self.where: dict[str, int] = {}
+        size, start = self.FIRST, 0
+        while start < len(items):
+            chunk = items[start : start + size]
+            for key, _path, _sha in chunk:
+                self.where[key] = len(self.chunks)
+            self.chunks.append(chunk)
+            start, size = start + size, min(size * 2, self.LARGEST)
+        self.futures: dict[int, object] = {}
+        self.ready: dict[int, dict[str, bytes]] = {}  # by chunk: parsed, not yet taken
+        self.collected = 0  # chunks before this one were taken in
+        self.pool = _pool(min((os.cpu_count() or 1) - 1, 3)) if len(items) >= POOL_MIN else None
+        self._submit()
+
+    def _submit(self) -> None:
+        if self.pool is None:
+            return
+        for index in range(self.collected, min(self.collected + self.WINDOW, len(self.chunks))):
+            if index not in self.futures:
+                try:
+                    self.futures[index] = self.pool.submit(
+                        _parse_chunk, self.root, self.chunks[index]
+                    )
+                except RuntimeError:  # the pool broke: parse the rest here
+                    self.pool = None
+                    return
+
+    def take(self, key: str) -> object:
+        """The parsed value for `key` (a DocumentError for a broken file), or MISSING
+        when it was not asked for, was taken already (the store has it) or its blob is
+        missing (the walk reports that)."""
+        index = self.where.pop(key, None)
+        if index is None:
+            return MISSING
+        while self.collected <= index:  # chunks come in order: take in those before too
+            self._collect(self.collected)
+            self.collected += 1
+            self.ready.pop(self.collected - 2 * self.WINDOW, None)  # never taken: stored
+            self._submit()
+        raw = self.ready.get(index, {}).pop(key, None)
+        return MISSING if raw is None else decode(raw)
+
+    def _collect(self, index: int) -> None:
+        future = self.futures.pop(index, None)
+        rows = None
+        if future is not None:
+            try:
+                rows = future.result()
+            except Exception:  # a worker died (killed, out of memory): parse here
+                rows = None
+        if rows is None:
+            rows = _parse_chunk(self.root, self.chunks[index])
+        self.chunks[index] = []
+        self.ready[index] = dict(rows)
+        self.store.put_encoded(rows)
+
+    def close(self) -> None:
+        """Stop the workers; chunks already parsed are kept for the next run."""
+        for _index, future in sorted(self.futures.items()):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.store.put_encoded(future.result())
+        self.futures.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    """Processes for parsing, or None where there is no second core or none may start.
+    A process that holds no other thread forks (fast); one with threads (the app's
+    loader) starts fresh interpreters, as forking a threaded process can deadlock."""
+    if workers < 1:
+        return None
+    method = (
+        "fork" if threading.active_count() == 1 and "fork" in get_all_start_methods() else "spawn"
+    )
     try:
-        with ProcessPoolExecutor(workers) as pool:
-            for part in pool.map(_parse_chunk, [str(root)] * workers, chunks):
-                rows.extend(part)
-    except (OSError, RuntimeError):  # no processes allowed here: parse in this one
-        return _parse_chunk(str(root), items)
-    return rows
+        return ProcessPoolExecutor(workers, mp_context=get_context(method))
+    except (OSError, ValueError, ImportError):
+        return None
 
 
 def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str, bytes]]:
+    """(key, encoded value) for each (key, path, blob) whose blob is in the repository."""
     cat = CatFile(Path(root))
     rows = []
     try:
-        for key, path, sha in items:
-
-            def read(limit: int, sha: str = sha) -> bytes:
-                try:
-                    return cat.read(sha, limit)
-                except BlobTooLarge as exc:
-                    check_size(exc.size)
-                    raise DocumentError("file too large") from None
-
-            try:
-                rows.append((key, encode(parse_blob(path, read))))
-            except BlobMissing:
+        shas = [sha for _key, _path, sha in items]
+        for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
+            if isinstance(got, BlobMissing):
                 continue
+            rows.append((key, encode(parse_blob(path, partial(_bytes, got)))))
     finally:
         cat.close()
     return rows
+
+
+def _bytes(got: bytes | BlobTooLarge, _limit: int) -> bytes:
+    if isinstance(got, BlobTooLarge):
+        check_size(got.size)
+        raise DocumentError("file too large")
+    return got

@@ -109,8 +109,10 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
     kind = type(old)
     if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
-            _diff(_child(prefix, key), old.get(key, _MISSING), new.get(key, _MISSING), out,
-                  list_ids)  # fmt: skip
+            o, n = old.get(key, _MISSING), new.get(key, _MISSING)
+            if o is n or (type(o) is type(n) and type(o) in _SCALARS and o == n):
+                continue  # the common leaf: unchanged (no path to build for it)
+            _diff(_child(prefix, key), o, n, out, list_ids)
         return
     if kind is type(new) and kind in _SCALARS and old == new:
         return  # the common leaf: unchanged (same type, so same_value would agree)
@@ -300,6 +302,8 @@ def _scalar(value: Any) -> str | None:
         return int.__repr__(value)
     if kind is float:
         return json.dumps(canonical(value))
+    if kind is list and all(type(item) is str for item in value):
+        return f"[{','.join(map(_STRING, value))}]"  # a list of labels (modalities, tags)
     return None
 
 

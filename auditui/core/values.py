@@ -21,9 +21,11 @@ def same_value(a: Any, b: Any) -> bool:
     """Equal in value and kind: 1 and 1.0 are the same setting, True and 1 are not."""
     if a is b:
         return True
-    if is_number(a) and is_number(b):
-        return a == b
     if type(a) is not type(b):
+        return is_number(a) and is_number(b) and a == b  # 1 and 1.0; never True and 1
+    if a != b:
+        # Equal by value and kind implies equal by Python's ==, so this (C-speed)
+        # answer is final; only an == match needs the walk for `1` against `true`.
         return False
     if isinstance(a, list):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))

@@ -99,6 +99,8 @@ def reindex(
     """Move `owner` in a reverse index from the keys `old` to the keys `new`.
 
     Values are frozensets replaced, never mutated, so a World copy can share them."""
+    if old == new:
+        return  # the common case: a file re-read with the same names
     for key in old - new:
         rest = index.get(key, frozenset()) - {owner}
         if rest:
@@ -125,6 +127,7 @@ class Loader:
         self._limits: dict[str, tuple[Limit, ...]] = {}
         self._pairs: dict[tuple, list] = {}
         self._store = BlobCache(repo.common_dir / "auditui")
+        self._ahead = None  # blobcache.Ahead while a cold walk's blobs are parsed ahead
 
     @staticmethod
     def _key(path: str, sha: str) -> tuple[str, str]:
@@ -133,22 +136,31 @@ class Loader:
         return (sha, format_of(path) or path)
 
     def prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Parse every (path, blob) the walk will need and the cache lacks, on all
-        cores at once (a cold run over a catalogue's history)."""
-        from auditui.core.blobcache import POOL_MIN, parse_in_workers
+        """Have every (path, blob) the walk will need and the cache lacks parsed ahead
+        of it, in the walk's order, on the other cores (a cold run over a catalogue's
+        history)."""
+        from auditui.core.blobcache import Ahead
 
         items = {}
         for path, sha in wanted:
             sha_, fmt = self._key(path, sha)
             items.setdefault(f"{sha_}:{fmt}", (path, sha))
-        missing = sorted(set(items) - self._store.known(list(items)))
-        if len(missing) >= POOL_MIN:
-            rows = parse_in_workers(self.repo.root, [(k, *items[k]) for k in missing])
-            self._store.put_encoded(rows)
+        known = self._store.known(list(items))
+        missing = [(key, *where) for key, where in items.items() if key not in known]
+        if missing:
+            self.close()
+            self._ahead = Ahead(self.repo.root, missing, self._store)
 
     def save(self) -> None:
         """Keep this run's parsed blobs for the next run (best effort: never fails)."""
+        self.close()
         self._store.close()
+
+    def close(self) -> None:
+        """Stop parsing ahead (the walk ended, or was abandoned)."""
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
 
     def data(self, path: str, sha: str):
         from auditui.core.blobcache import MISSING, parse_blob
@@ -157,7 +169,9 @@ class Loader:
         value = self._data.get(key, MISSING)
         if value is MISSING:
             stored_key = f"{key[0]}:{key[1]}"
-            value = self._store.get(stored_key)
+            value = MISSING if self._ahead is None else self._ahead.take(stored_key)
+            if value is MISSING:
+                value = self._store.get(stored_key)
             if value is MISSING:
                 value = parse_blob(path, lambda limit: self.repo.read_blob(sha, limit))
                 self._store.put(stored_key, value)
@@ -277,10 +291,11 @@ class Tracker:
         wanted = []
         for commit in commits:
             for ch in commit.changes:
-                if ch.new is not None and not ch.new.is_symlink:
-                    kind = self.kind(ch.path)
-                    if kind is not None and kind[0] in parsed:
-                        wanted.append((ch.path, ch.new.sha))
+                kind = self.kind(ch.path)
+                if kind is not None and kind[0] in parsed:
+                    new = ch.new
+                    if new is not None and not new.is_symlink:
+                        wanted.append((ch.path, new.sha))
         self.loader.prefetch(wanted)
 
     def relevant(self, path: str, world: World) -> bool:
@@ -386,7 +401,8 @@ class Tracker:
             errors={
                 k: v
                 for k, v in w.errors.items()
-                if old_errors.get(k) != v or (k[0] in changes and k[1][:1] in ("", "@"))
+                if ((o := old_errors.get(k)) is not v and o != v)
+                or (k[0] in changes and k[1][:1] in ("", "@"))
             },
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,

@@ -98,10 +98,39 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     monkeypatch.setattr(blobcache, "POOL_MIN", 1)
     pools = []
     real_pool = blobcache.ProcessPoolExecutor
-    monkeypatch.setattr(blobcache, "ProcessPoolExecutor", lambda n: pools.append(n) or real_pool(n))
+
+    def counted(n, mp_context):
+        pools.append(n)
+        return real_pool(n, mp_context=mp_context)
+
+    monkeypatch.setattr(blobcache, "ProcessPoolExecutor", counted)
     monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
     pooled = audit(repo, base)
-    assert pools == [2]
+    assert pools == [1]  # one core walks while the other parses ahead
     assert [triples(c) for c in pooled.changes] == [triples(c) for c in inline.changes]
     assert [c.fingerprint for c in pooled.changes] == [c.fingerprint for c in inline.changes]
     assert cached() == in_process and "DocumentError" in in_process[keys[-1]]
+
+
+def test_a_walk_left_early_stops_its_parse_workers_and_keeps_what_they_parsed(repo, monkeypatch):
+    """The app drops a load when the user reloads: the workers parsing ahead stop with
+    it, and the chunks they finished are stored (the next run parses none of them)."""
+    import multiprocessing
+
+    from auditui.core.audit import AuditRun, resolve_context
+
+    repo.start({"models/seed.toml": "x = 0\n"})
+    for n in range(6):
+        repo.commit(f"c{n}", {f"models/m{n}{i}.toml": f"x = {n}{i}\n" for i in range(10)})
+    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
+    monkeypatch.setattr(blobcache.Ahead, "FIRST", 4)
+    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    run = AuditRun(resolve_context(repo.path, None, "HEAD", default_base=False))
+    changes = iter(run)
+    next(changes)
+    assert multiprocessing.active_children()  # parsing ahead of the walk
+    changes.close()
+    assert not multiprocessing.active_children()
+    with sqlite3.connect(cache_file(repo)) as db:
+        kept = db.execute("SELECT count(*) FROM parsed").fetchone()[0]
+    assert kept >= 4  # at least the first chunk, taken in by the walk

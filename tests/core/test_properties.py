@@ -234,12 +234,13 @@ ANY_SCALAR = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(),
 )
+WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR))
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(st.none(), st.text()), st.text(), ANY_SCALAR, ANY_SCALAR)
+@given(st.one_of(st.none(), st.text()), st.text(), WRITTEN_BY_HAND, WRITTEN_BY_HAND)
 def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
-    """deltas._canonical writes scalar deltas itself (speed); it must give the very
+    """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
     string the encoder gives, or every fingerprint (and every approval) would move."""
     from auditui.core.deltas import _ENCODE, Delta, _canonical
     from auditui.core.values import canonical
