@@ -2,6 +2,7 @@
 (not a unit test).
 
     python bench/bench_catalogue.py --repo PATH --policy POLICY.toml [--repeat 1]
+                                    [--model NAME]
 
 The floor is the work no audit can avoid: list every version of every file the policy's
 layout names with one `git log --raw`, read them all with one `git cat-file --batch`,
@@ -10,9 +11,12 @@ auditui does, interpreter start included, and is timed in the same run. Then:
 
   cold   `auditui check --all` with the parse cache (.git/auditui) removed
   warm   the same again, the cache filled
-  peak   the cold run's peak RSS (from /usr/bin/time), in MB
+  log    `auditui log --all --model NAME` with the caches filled (with --model)
+  half   a cold `check --all` of the history up to its middle commit (date order):
+         its peak beside the whole history's says whether memory grows with length
 
-Each time is printed with its ratio to the floor.
+Peaks are RSS from /usr/bin/time, in MB. Each time is printed with its ratio to the
+floor (the half run's to its own floor).
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from pathlib import Path
 FLOOR = r"""
 import json, re, subprocess, sys, tomllib
 import yaml
-repo, patterns = sys.argv[1], sys.argv[2:]
+repo, patterns, head = sys.argv[1], sys.argv[2:], "HEAD"
+if "--head" in patterns:
+    head = patterns[patterns.index("--head") + 1]
+    patterns = patterns[: patterns.index("--head")]
 def rx(p):
     out, i = [], 0
     while i < len(p):
@@ -39,7 +46,7 @@ def rx(p):
         else: out.append(re.escape(p[i])); i += 1
     return re.compile("".join(out) + r"\Z")
 globs = [rx(p) for p in patterns]
-log = subprocess.run(["git", "-C", repo, "log", "--all", "--raw", "-z", "--no-renames",
+log = subprocess.run(["git", "-C", repo, "log", head, "--raw", "-z", "--no-renames",
                       "--no-abbrev", "--format="], capture_output=True, check=True).stdout
 tokens = log.decode("utf-8", "surrogateescape").split("\0")
 wanted = {}
@@ -100,39 +107,46 @@ def main() -> int:
     ap.add_argument("--repo", required=True, type=Path)
     ap.add_argument("--policy", required=True, type=Path)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--model", help="also time `log --model NAME` (warm)")
     args = ap.parse_args()
-    floor, floor_peak, versions = timed(
-        [sys.executable, "-c", FLOOR, str(args.repo), *layout_globs(args.policy)], args.repeat
-    )
-    check = [
-        sys.executable,
-        "-m",
-        "auditui",
-        "check",
-        "--all",
-        "--format",
-        "json",
-        "--output",
-        os.devnull,
-        "--policy",
-        str(args.policy),
-        "--repo",
-        str(args.repo),
-    ]
+    repo, globs = str(args.repo), layout_globs(args.policy)
+    floor, floor_peak, versions = timed([sys.executable, "-c", FLOOR, repo, *globs], args.repeat)
+    auditui = [sys.executable, "-m", "auditui"]
+    where = ["--policy", str(args.policy), "--repo", repo]
+    check = [*auditui, "check", "--all", "--format", "json", "--output", os.devnull, *where]
     cache = args.repo / ".git" / "auditui"
     if not cache.exists():
         cache = args.repo / "auditui"  # a bare repository
     shutil.rmtree(cache, ignore_errors=True)
     cold, cold_peak, _ = timed(check, 1)
     warm, warm_peak, _ = timed(check, args.repeat)
-    commits = subprocess.run(["git", "-C", str(args.repo), "rev-list", "--count", "HEAD"],
-                             capture_output=True, text=True).stdout.strip()  # fmt: skip
-    print(f"repository {args.repo.name}: {commits} commits, {versions.strip()} file versions")
+    rows = [("floor", floor, floor, floor_peak), ("cold", cold, floor, cold_peak),
+            ("warm", warm, floor, warm_peak)]  # fmt: skip
+    if args.model:
+        log, log_peak, _ = timed([*auditui, "log", "--all", "--model", args.model, *where],
+                                 args.repeat)  # fmt: skip
+        rows.append(("log", log, floor, log_peak))
+    order = git(repo, "rev-list", "--date-order", "--reverse", "HEAD").split()
+    middle = order[len(order) // 2]
+    half_floor, _, _ = timed([sys.executable, "-c", FLOOR, repo, *globs, "--head", middle], 1)
+    shutil.rmtree(cache, ignore_errors=True)
+    half, half_peak, _ = timed([*check, "--head", middle], 1)
+    rows.append(("half", half, half_floor, half_peak))
+    commits, half_commits = (
+        git(repo, "rev-list", "--count", "HEAD"),
+        git(repo, "rev-list", "--count", middle),
+    )
+    print(f"repository {args.repo.name}: {commits} commits, {versions.strip()} file versions"
+          f" (half: {half_commits} commits up to {middle[:10]})")  # fmt: skip
     print(f"{'run':8} {'seconds':>8} {'x floor':>8} {'peak MB':>8}")
-    print(f"{'floor':8} {floor:8.2f} {1:8.2f} {floor_peak:8.0f}")
-    print(f"{'cold':8} {cold:8.2f} {cold / floor:8.2f} {cold_peak:8.0f}")
-    print(f"{'warm':8} {warm:8.2f} {warm / floor:8.2f} {warm_peak:8.0f}")
+    for name, seconds, its_floor, peak in rows:
+        print(f"{name:8} {seconds:8.2f} {seconds / its_floor:8.2f} {peak:8.0f}")
     return 0
+
+
+def git(repo: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
 
 
 if __name__ == "__main__":
