@@ -131,15 +131,18 @@ def docs_only_branch(repo: Path) -> str:
     return parent
 
 
-def timed(cmd: list[str], cwd: Path, stdin: str = "", repeat: int = 3) -> tuple[float, int]:
-    best = float("inf")
-    code = 0
+def timed(cmd: list[str], cwd: Path, stdin: str = "", repeat: int = 3) -> tuple[float, int, float]:
+    """Best wall time, the exit code, and the peak RSS in MB (from /usr/bin/time)."""
+    best, code, peak = float("inf"), 0, 0.0
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, input=stdin.encode(), capture_output=True)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd,
+                              input=stdin.encode(), capture_output=True)  # fmt: skip
         best = min(best, time.perf_counter() - start)
         code = proc.returncode
-    return best, code
+        kb = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        peak = int(kb[0]) / 1024 if kb and kb[0].isdigit() else 0.0
+    return best, code, peak
 
 
 def main() -> int:
@@ -163,13 +166,13 @@ def main() -> int:
     # The floors, measured in this run: what any tool pays to start, and to read the
     # config history at all (`git log -p` over the config paths).
     floor = "import auditui.cli, auditui.core.audit, git"  # what every check loads
-    imports, _ = timed([sys.executable, "-c", floor], repo, repeat=args.repeat)
-    log_p, _ = timed(["git", "log", "-p", "--", "models", "prompts", ".auditui.toml"], repo,
+    imports, _, _ = timed([sys.executable, "-c", floor], repo, repeat=args.repeat)
+    log_p, _, _ = timed(["git", "log", "-p", "--", "models", "prompts", ".auditui.toml"], repo,
                      repeat=args.repeat)  # fmt: skip
     history = imports + log_p
     rows = [
-        ("interpreter + engine imports (import floor)", imports, 0, imports),
-        ("git log -p over the config + imports (history floor)", history, 0, history),
+        ("interpreter + engine imports (import floor)", imports, 0, 0.0, imports),
+        ("git log -p over the config + imports (history floor)", history, 0, 0.0, history),
     ]
     line = f"refs/heads/main {tip} refs/heads/main {base10}\n"  # the remote has HEAD~10
     line_docs = f"refs/heads/docs {docs_tip} refs/heads/main {tip}\n"
@@ -184,16 +187,27 @@ def main() -> int:
         rows.append((name, *timed(cmd, repo, stdin, args.repeat), imports))
     if not args.skip_all:
         whole = py + ["check", "--format", "json", "--output", os.devnull]
-        for cache in repo.joinpath(".git", "auditui").glob("*"):
-            cache.unlink()
+
+        def forget() -> None:
+            for cache in repo.joinpath(".git", "auditui").glob("*"):
+                cache.unlink()
+
+        forget()
         rows.append((f"check-all cold ({args.commits} commits)", *timed(whole, repo, repeat=1),
                      history))  # fmt: skip
         rows.append((f"check-all warm ({args.commits} commits)", *timed(whole, repo,
                      repeat=args.repeat), history))  # fmt: skip
+        # Memory against history length, the catalogue the same size: half the history.
+        middle = f"HEAD~{args.commits // 2}"
+        half_log, _, _ = timed(["git", "log", "-p", middle, "--", "models", "prompts",
+                                ".auditui.toml"], repo, repeat=args.repeat)  # fmt: skip
+        forget()
+        cold_half = timed([*whole, "--head", middle], repo, repeat=1)
+        rows.append(("check-all cold, first half", *cold_half, imports + half_log))
     print(f"\nrepository: {args.commits} commits, {args.models} model files, 20 prompts")
-    print(f"{'case':54} {'seconds':>8} {'x floor':>8}  exit")
-    for name, secs, code, floor in rows:
-        print(f"{name:54} {secs:8.3f} {secs / floor:8.2f}  {code}")
+    print(f"{'case':54} {'seconds':>8} {'x floor':>8} {'peak MB':>8}  exit")
+    for name, secs, code, peak, floor in rows:
+        print(f"{name:54} {secs:8.3f} {secs / floor:8.2f} {peak:8.0f}  {code}")
     return 0
 
 

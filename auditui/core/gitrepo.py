@@ -9,12 +9,18 @@ working tree: history is judged from objects alone.
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 from auditui.core.catfile import GIT_ENV, CatFile
 from auditui.core.errors import AuditError
+
+LOG_CHUNK = 1 << 20
 
 ZERO_SHA = "0" * 40
 SYMLINK_MODE = "120000"
@@ -100,44 +106,70 @@ def _raw_change(meta: str, path: str) -> RawChange:
     return RawChange(path, meta)
 
 
-def parse_log(out: bytes) -> list[CommitInfo]:
-    """Parse `git log -z --raw --format=_LOG_FORMAT` output.
+def parse_log(out: bytes | Iterable[bytes]) -> list[CommitInfo]:
+    """Parse `git log -z --raw --format=_LOG_FORMAT` output, whole or in chunks as it
+    is read (a catalogue's log is tens of megabytes: only the commits are kept).
 
     Read token by token (tokens are NUL-separated): a header, then `:meta` / path
     pairs. A path is taken verbatim, so no byte in a subject, name or file name can
     forge a commit boundary or hide a raw entry."""
-    tokens = out.decode("utf-8", "surrogateescape").split("\x00")
     commits: list[CommitInfo] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip("\n")
-        i += 1
-        if not token:
+    header: str | None = None
+    changes: list[RawChange] = []
+    meta: str | None = None
+    paths: dict[str, str] = {}  # one string per path: a file edited 500 times is kept once
+    for token in _tokens([out] if isinstance(out, bytes) else out):
+        if meta is not None:
+            changes.append(_raw_change(meta, paths.setdefault(token, token)))
+            meta = None
             continue
-        if not token.startswith("\x1e"):
+        stripped = token.lstrip("\n")
+        if not stripped:
+            continue
+        if header is not None and stripped.startswith(":"):
+            meta = token
+            continue
+        if not stripped.startswith("\x1e"):
             raise AuditError("could not read `git log` output (unexpected format)")
-        fields = token[1:].split("\n", 5)
-        if len(fields) != 6:
-            raise AuditError("could not read `git log` output (unexpected format)")
-        ids, an, ae, ad, cd, subject = fields
-        sha, *parents = ids.split(" ")
-        changes: list[RawChange] = []
-        while i + 1 < len(tokens) and tokens[i].lstrip("\n").startswith(":"):
-            changes.append(_raw_change(tokens[i], tokens[i + 1]))
-            i += 2
-        commits.append(
-            CommitInfo(
-                sha=sha,
-                parents=tuple(p for p in parents if p),
-                author_name=an,
-                author_email=ae,
-                author_date=ad,
-                committer_date=cd,
-                subject=subject,
-                changes=tuple(changes),
-            )
-        )
+        if header is not None:
+            commits.append(_commit(header, changes))
+        header, changes = stripped, []
+    if meta is not None:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    if header is not None:
+        commits.append(_commit(header, changes))
     return commits
+
+
+def _tokens(chunks: Iterable[bytes]) -> Iterator[str]:
+    """NUL-separated tokens across chunk boundaries (a NUL is never inside a UTF-8
+    sequence, so each token decodes alone)."""
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\x00")
+        rest = parts.pop()
+        for part in parts:
+            yield part.decode("utf-8", "surrogateescape")
+    if rest:
+        yield rest.decode("utf-8", "surrogateescape")
+
+
+def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
+    fields = header[1:].split("\n", 5)
+    if len(fields) != 6:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    ids, an, ae, ad, cd, subject = fields
+    sha, *parents = ids.split(" ")
+    return CommitInfo(
+        sha=sha,
+        parents=tuple(p for p in parents if p),
+        author_name=an,
+        author_email=ae,
+        author_date=ad,
+        committer_date=cd,
+        subject=subject,
+        changes=tuple(changes),
+    )
 
 
 class GitRepo:
@@ -185,6 +217,32 @@ class GitRepo:
         except git.GitCommandError as exc:
             stderr = (exc.stderr or "").strip().splitlines()
             raise _GitFailed(stderr[-1] if stderr else str(exc)) from None
+
+    def _log(self, args: list[str]) -> list[CommitInfo]:
+        """`git log` parsed as it streams in, never held whole (see parse_log)."""
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(
+                ["git", "-c", "log.showSignature=false", *args],
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,  # a file: a long complaint can never block git
+                env={**os.environ, **GIT_ENV},
+            )
+            assert proc.stdout is not None
+            try:
+                commits = parse_log(iter(partial(proc.stdout.read, LOG_CHUNK), b""))
+            except BaseException:
+                proc.kill()  # output we cannot read: the rest is not wanted
+                raise
+            finally:
+                proc.stdout.close()
+                failed = proc.wait() != 0
+            if failed:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
+        return commits
 
     def resolve(self, rev: str, what: str = "revision") -> str:
         """Full sha of the commit `rev` names, or AuditError naming it."""
@@ -285,7 +343,7 @@ class GitRepo:
             args += ["--not", *exclude]
         args.append("--")
         try:
-            out = self._git(*args, binary=True)
+            commits = self._log(args)
         except _GitFailed as exc:
             raise AuditError(
                 f"cannot read history of {self.root}: {exc}",
@@ -293,7 +351,6 @@ class GitRepo:
                 if self.is_shallow()
                 else "hint: run `git fsck` to check the repository",
             ) from None
-        commits = parse_log(out)
         boundary = self.shallow_boundary()
         for c in commits:
             if c.sha in boundary:

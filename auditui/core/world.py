@@ -31,6 +31,7 @@ from auditui.core.models import (
     models_in_file,
     without_structure,
 )
+from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE, Collection, Policy
 
 MAX_LINK_HOPS = 8
@@ -59,27 +60,30 @@ class Problem:
 
 @dataclass
 class World:
+    """Everything tracked at one commit. Its tables are PMaps: a copy shares them
+    (a walk keeps many Worlds alive at once, see pmap)."""
+
     commit: str | None = None
-    entries: dict[str, FileEntry] = field(default_factory=dict)  # every path we track
-    files: dict[str, FileState] = field(default_factory=dict)  # model + collection files
-    defaults: dict = field(default_factory=dict)
-    raw: dict[str, RawModel] = field(default_factory=dict)
-    effective: dict[str, Effective] = field(default_factory=dict)
-    deps_of: dict[str, frozenset[str]] = field(default_factory=dict)
-    dep_index: dict[str, frozenset[str]] = field(default_factory=dict)
-    linked: dict[str, frozenset[str]] = field(default_factory=dict)  # target -> link files
-    via: dict[str, frozenset[str]] = field(default_factory=dict)  # prompt/defaults -> targets
-    errors: dict[tuple[str, str], Problem] = field(default_factory=dict)  # see Problem
-    bound: dict[str, int] = field(default_factory=dict)
-    claims: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> defining files
+    entries: PMap[str, FileEntry] = field(default_factory=PMap)  # every path we track
+    files: PMap[str, FileState] = field(default_factory=PMap)  # model + collection files
+    defaults: dict = field(default_factory=dict)  # replaced whole, never mutated
+    raw: PMap[str, RawModel] = field(default_factory=PMap)
+    effective: PMap[str, Effective] = field(default_factory=PMap)
+    deps_of: PMap[str, frozenset[str]] = field(default_factory=PMap)
+    dep_index: PMap[str, frozenset[str]] = field(default_factory=PMap)
+    linked: PMap[str, frozenset[str]] = field(default_factory=PMap)  # target -> link files
+    via: PMap[str, frozenset[str]] = field(default_factory=PMap)  # prompt/defaults -> targets
+    errors: PMap[tuple[str, str], Problem] = field(default_factory=PMap)  # see Problem
+    bound: PMap[str, int] = field(default_factory=PMap)
+    claims: PMap[str, frozenset[str]] = field(default_factory=PMap)  # name -> defining files
 
     def copy(self) -> World:
         return World(
-            commit=self.commit, entries=dict(self.entries), files=dict(self.files),
-            defaults=self.defaults, raw=dict(self.raw), effective=dict(self.effective),
-            deps_of=dict(self.deps_of), dep_index=dict(self.dep_index),
-            linked=dict(self.linked), via=dict(self.via), errors=dict(self.errors),
-            bound=dict(self.bound), claims=dict(self.claims),
+            commit=self.commit, entries=self.entries.copy(), files=self.files.copy(),
+            defaults=self.defaults, raw=self.raw.copy(), effective=self.effective.copy(),
+            deps_of=self.deps_of.copy(), dep_index=self.dep_index.copy(),
+            linked=self.linked.copy(), via=self.via.copy(), errors=self.errors.copy(),
+            bound=self.bound.copy(), claims=self.claims.copy(),
         )  # fmt: skip
 
 
@@ -314,7 +318,7 @@ class Tracker:
         self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool
     ) -> tuple[World, Step]:
         """Apply one commit's relevant changes to `parent` (in place when `steal`)."""
-        old_errors = dict(parent.errors)
+        old_errors = parent.errors.copy()  # free: the step compares against it
         old_policy = parent.entries.get(POLICY_FILE)
         old_signers = parent.entries.get(self.signers_path)
         w = parent if steal else parent.copy()
