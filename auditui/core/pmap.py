@@ -26,10 +26,16 @@ _MISSING: Any = object()
 
 
 class PMap(Generic[K, V]):
-    __slots__ = ("_map",)
+    # `get` is the trie's own (C) method, bound again after each write: the walk reads
+    # these tables millions of times, and a Python-level wrapper doubled the cost.
+    __slots__ = ("_map", "get")
 
     def __init__(self, items: Map | dict | None = None) -> None:
-        self._map: Map = items if isinstance(items, Map) else Map(items or {})
+        self._set(items if isinstance(items, Map) else Map(items or {}))
+
+    def _set(self, trie: Map) -> None:
+        self._map = trie
+        self.get = trie.get
 
     def copy(self) -> PMap[K, V]:
         return PMap(self._map)
@@ -38,9 +44,6 @@ class PMap(Generic[K, V]):
 
     def __getitem__(self, key: K) -> V:
         return self._map[key]
-
-    def get(self, key: K, default: Any = None) -> Any:
-        return self._map.get(key, default)
 
     def __contains__(self, key: object) -> bool:
         return key in self._map
@@ -80,10 +83,10 @@ class PMap(Generic[K, V]):
     # -- writing (this handle only: copies made before keep what they saw) ------
 
     def __setitem__(self, key: K, value: V) -> None:
-        self._map = self._map.set(key, value)
+        self._set(self._map.set(key, value))
 
     def __delitem__(self, key: K) -> None:
-        self._map = self._map.delete(key)
+        self._set(self._map.delete(key))
 
     def pop(self, key: K, default: Any = _MISSING) -> Any:
         value = self._map.get(key, _MISSING)
@@ -91,15 +94,12 @@ class PMap(Generic[K, V]):
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        self._map = self._map.delete(key)
+        del self[key]
         return value
 
     def setdefault(self, key: K, default: V) -> V:
         value = self._map.get(key, _MISSING)
         if value is _MISSING:
-            self._map = self._map.set(key, default)
+            self[key] = default
             return default
         return value
-
-    def update(self, other) -> None:
-        self._map = self._map.update(other)

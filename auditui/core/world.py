@@ -33,6 +33,7 @@ from auditui.core.models import (
 )
 from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE, Collection, Policy
+from auditui.core.problems import Problem, Problems
 
 MAX_LINK_HOPS = 8
 
@@ -42,20 +43,6 @@ class FileState:
     entry: FileEntry
     models: dict[str, RawModel]  # by name: the last good definition of each (never mutated)
     deps: frozenset[str] = frozenset()  # other paths read to load it (symlink targets)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a file, an entry or a model cannot be judged (an AUD009 finding).
-
-    Keyed in World.errors by (path, label): label "" is the whole file, "#<entry>"
-    one collection entry, "!<model>" a model file whose name another file holds,
-    "@<model>" a model that cannot be resolved (a cycle, an unknown base)."""
-
-    message: str
-    model: str | None = None
-    token: str = ""  # content digest of a bad entry: an edit to it is reported again
-    clash: bool = False  # a name another file holds: settled by ownership, not parsing
 
 
 @dataclass
@@ -73,7 +60,7 @@ class World:
     dep_index: PMap[str, frozenset[str]] = field(default_factory=PMap)
     linked: PMap[str, frozenset[str]] = field(default_factory=PMap)  # target -> link files
     via: PMap[str, frozenset[str]] = field(default_factory=PMap)  # prompt/defaults -> targets
-    errors: PMap[tuple[str, str], Problem] = field(default_factory=PMap)  # see Problem
+    errors: Problems = field(default_factory=Problems)  # see problems.Problem
     bound: PMap[str, int] = field(default_factory=PMap)
     claims: PMap[str, frozenset[str]] = field(default_factory=PMap)  # name -> defining files
 
@@ -454,7 +441,7 @@ class Tracker:
         it changed (who owns a name is decided after every changed file is read)."""
         old = w.files.get(path)
         old_models = old.models if old else {}
-        for key in [k for k in w.errors if k[0] == path and k[1][:1] != "@"]:
+        for key in [k for k in w.errors.of_path(path) if k[1][:1] != "@"]:
             if not w.errors[key].clash:
                 del w.errors[key]  # its own problems are found again below
         old_deps = old.deps if old else frozenset()
@@ -602,7 +589,7 @@ class Tracker:
         raw = w.raw.get(name)
         old = w.effective.get(name)
         key = (raw.source if raw else "", "@" + name)
-        stale = [k for k in w.errors if k[1] == key[1]]
+        stale = list(w.errors.with_label(key[1]))
         for k in stale:
             del w.errors[k]
         new: Effective | None = None

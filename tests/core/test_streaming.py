@@ -72,3 +72,31 @@ def test_parse_log_gives_the_same_commits_however_the_output_is_cut(repo):
         assert shape(parse_log(chunks)) == shape(whole)
 
     cut_anywhere()
+
+
+PROBLEM_KEYS = st.tuples(st.sampled_from(["a.toml", "b.yaml"]),
+                         st.sampled_from(["", "#1", "#x", "@m", "@n", "!m"]))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["set", "del", "pop", "copy"]), PROBLEM_KEYS),
+                max_size=40))  # fmt: skip
+def test_problems_know_each_files_and_each_models_keys_as_a_scan_would(ops):
+    from auditui.core.problems import Problem, Problems
+
+    table, copies = Problems(), []
+    for op, key in ops:
+        if op == "set":
+            table[key] = Problem("broken")
+        elif op == "del" and key in table:
+            del table[key]
+        elif op == "pop":
+            table.pop(key, None)
+        elif op == "copy":
+            copies.append(({k: v for k, v in table.items()}, table.copy()))
+    for seen, view in [*copies, (dict(table.items()), table)]:
+        assert view == seen
+        for path in ["a.toml", "b.yaml"]:
+            assert view.of_path(path) == {k for k in seen if k[0] == path}
+        for label in ["@m", "@n"]:
+            assert view.with_label(label) == {k for k in seen if k[1] == label}
