@@ -40,5 +40,9 @@ def json_dumps(data: object, indent: int | None = 2) -> str:
     characters raw when non-ASCII text is kept readable)."""
     import json
 
-    text = json.dumps(data, indent=indent, ensure_ascii=False)  # C0 escaped already
+    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False))  # C0 escaped already
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every character `safe` would escape written as `\\uNNNN`."""
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

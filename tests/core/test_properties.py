@@ -247,3 +247,38 @@ def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path,
 
     delta = Delta(model, path, old, new, "changed")
     assert _canonical(delta) == _ENCODE([model, path, "changed", canonical(old), canonical(new)])
+
+
+JSON_VALUES = st.recursive(
+    ANY_SCALAR,
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(), st.text(), st.one_of(st.none(), st.text()),
+    st.lists(st.tuples(st.one_of(st.none(), st.text()), st.text(), JSON_VALUES, JSON_VALUES),
+             max_size=4),
+    st.lists(st.tuples(st.text(max_size=6), st.one_of(st.none(), st.text())), max_size=2),
+)  # fmt: skip
+def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
+    subject, email, fingerprint, deltas, findings
+):
+    """json_format writes each change's line by hand (speed); it must be the very
+    text json_dumps gives for the change's dict, escapes and unsafe characters included."""
+    from auditui.core.audit import Change
+    from auditui.core.checks import Finding
+    from auditui.core.deltas import Delta
+    from auditui.core.formats.json_format import _change, change_line
+    from auditui.core.gitrepo import CommitInfo
+    from auditui.core.terminal import json_dumps
+
+    commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
+                        "2026-01-01T00:00:00+00:00", subject)  # fmt: skip
+    found = [Finding(rule, "message \u202e", model) for rule, model in findings]
+    change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
+                    fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
+    assert change_line(change) == json_dumps(_change(change), indent=None)

@@ -3,7 +3,9 @@ bump VERSION on anything that breaks a consumer, and update the golden file."""
 
 from __future__ import annotations
 
-from auditui.core.terminal import json_dumps
+import json
+
+from auditui.core.terminal import json_dumps, json_safe
 
 VERSION = 1
 
@@ -54,7 +56,45 @@ def render_start(report, **_options) -> str:
 
 
 def render_change(change, first: bool = False, **_options) -> str:
-    return ("\n    " if first else ",\n    ") + json_dumps(_change(change), indent=None)
+    return ("\n    " if first else ",\n    ") + change_line(change)
+
+
+def change_line(c) -> str:
+    """`json_dumps(_change(c), indent=None)`, written by hand: a catalogue's history is
+    200,000 deltas, and building a dict for each to encode was a tenth of a cold run.
+    Byte for byte the encoder's output (a property test holds the two together)."""
+    commit, dumps = c.commit, _dumps
+    deltas = ", ".join(
+        f'{{"model": {_value(d.model)}, "path": {_STRING(d.path)}, "old": {_value(d.old)}, '
+        f'"new": {_value(d.new)}, "kind": {_STRING(d.kind)}}}'
+        for d in c.deltas
+    )
+    return json_safe(
+        f'{{"commit": {_STRING(commit.sha)}, "subject": {_STRING(commit.subject)}, '
+        f'"author": {_STRING(commit.author_email)}, "date": {_STRING(commit.author_date)}, '
+        f'"fingerprint": {_value(c.fingerprint)}, "models": {dumps(c.models)}, '
+        f'"deltas": [{deltas}], "status": {_STRING(c.status)}, '
+        f'"findings": {dumps([f.as_json() for f in c.findings])}}}'
+    )
+
+
+_STRING = json.encoder.encode_basestring  # the encoder's own (C) string writer
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return float.__repr__(value)
+    return _dumps(value)
 
 
 def render_end(report, **_options) -> str:
