@@ -134,3 +134,28 @@ def test_a_walk_left_early_stops_its_parse_workers_and_keeps_what_they_parsed(re
     with sqlite3.connect(cache_file(repo)) as db:
         kept = db.execute("SELECT count(*) FROM parsed").fetchone()[0]
     assert kept >= 4  # at least the first chunk, taken in by the walk
+
+
+def test_a_walk_in_a_thread_parses_ahead_in_fresh_processes_to_the_same_report(repo, monkeypatch):
+    """The app judges in a thread: forking a threaded process can deadlock, so its
+    workers start fresh interpreters (spawn). They give the very same report."""
+    import threading
+
+    files = {f"models/m{i}.toml": f"x = {i}\n" for i in range(8)}
+    repo.start({"models/seed.toml": "x = 0\n"})
+    base = repo.head()
+    repo.commit("many", files)
+    inline = audit(repo, base)
+    cache_file(repo).unlink()
+    forget_changes(repo)
+    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
+    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    methods, real_context = [], blobcache.get_context
+    monkeypatch.setattr(blobcache, "get_context", lambda m: methods.append(m) or real_context(m))
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("report", audit(repo, base)))
+    thread.start()
+    thread.join(60)
+    assert methods == ["spawn"]
+    assert [triples(c) for c in result["report"].changes] == [triples(c) for c in inline.changes]
+    assert stored(repo, f"{repo.git('rev-parse', 'HEAD:models/m3.toml')}:toml") == {"x": 3}
