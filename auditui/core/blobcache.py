@@ -30,7 +30,7 @@ from auditui.core.documents import MAX_BYTES, DocumentError, check_size, parse_d
 VERSION = 2  # bump when parsing or normalising changes what a blob yields
 MISSING = object()
 _ERROR = "\x00error"
-POOL_MIN = 256  # fewer blobs than this parse faster in-process than a pool starts
+POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool starts
 
 
 def parse_blob(path: str, read) -> object:

@@ -112,11 +112,16 @@ class CatFile:
         return data
 
     def close(self) -> None:
+        """Stop cat-file. Killed, not asked: a parse worker forked while this pipe was
+        open holds a copy of its write end, so cat-file would wait for an end of input
+        that never comes (it only reads; stopping it mid-read loses nothing)."""
         proc, self._proc = self._proc, None
         if proc is not None:
             for stream in (proc.stdin, proc.stdout):
                 with contextlib.suppress(OSError):
                     stream.close()
+            with contextlib.suppress(OSError):
+                proc.kill()
             proc.wait()
 
     def __del__(self) -> None:

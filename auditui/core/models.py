@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -20,7 +21,6 @@ from auditui.core.policy import Collection, Inherit, Layout
 from auditui.core.values import canonical, same_value
 
 PROMPT_MODEL_PREFIX = "prompt:"
-_WRITTEN = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr).encode
 
 
 class ModelError(Exception):
@@ -36,23 +36,32 @@ class RawModel:
     deployed: bool = True
     entry: str | None = None  # its name inside a collection file (None: a model file)
     omit: tuple[str, ...] = ()  # dotted keys removed after merging onto the parent
+    # A collection entry's digest as written: the next version of the file keeps this
+    # very object for an entry it did not touch (see models_in_collection).
+    written_as: bytes | None = field(default=None, repr=False)
 
     def __eq__(self, other: object) -> bool:
-        """Defined the same way. Settings compare as written (their JSON text), which is
-        stricter than `same_value` (1 and 1.0 differ here): a definition that only
-        looks different costs a re-resolve, and the diff then reports nothing. Each
-        version's text is made once, by json's C encoder, however often it is compared."""
+        """Defined the same way. Settings compare as serialised (marshal: types and key
+        order count), which is stricter than `same_value` (1 and 1.0 differ here): a
+        definition that only looks different costs a re-resolve, and the diff then
+        reports nothing. Each version is serialised once, however often compared."""
         if not isinstance(other, RawModel):
             return NotImplemented
         mine = (self.name, self.source, self.extends, self.deployed, self.entry, self.omit)
         theirs = (other.name, other.source, other.extends, other.deployed, other.entry,
                   other.omit)  # fmt: skip
-        return mine == theirs and (self.data is other.data or self._written == other._written)
+        if mine != theirs:
+            return False
+        if self.data is other.data:
+            return True
+        written = self._written
+        if written is None:  # not plain data (never parsed so): compare by value
+            return same_value(self.data, other.data)
+        return written == other._written
 
     @cached_property
-    def _written(self) -> bytes:
-        text = _WRITTEN(self.data)
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    def _written(self) -> bytes | None:
+        return _digest(self.data)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -113,9 +122,18 @@ def describe(value: Any) -> str:
     return kinds.get(type(value), "a value")
 
 
+def _digest(data: Any) -> bytes | None:
+    """Equal bytes for data written the same way (types and key order count; marshal
+    version 2 writes no back-references, so shared objects change nothing)."""
+    try:
+        return hashlib.blake2b(marshal.dumps(data, 2), digest_size=20).digest()
+    except ValueError:
+        return None  # not plain data: never reused
+
+
 def _raw(
     name: str, source: str, data: Any, layout: Layout, entry: str | None = None,
-    base: bool = False,
+    base: bool = False, written_as: bytes | None = None,
 ) -> RawModel:  # fmt: skip
     if name.startswith(PROMPT_MODEL_PREFIX):
         raise ModelError(f"model name '{name}' is reserved: `prompt:` names unbound prompts")
@@ -139,7 +157,8 @@ def _raw(
     if not isinstance(deployed, bool):
         raise ModelError(f"model '{name}': `deployed` must be true or false")
     body = without_structure(data, layout)
-    return RawModel(name, source, body, parent, deployed and not base, entry, tuple(omit or ()))
+    return RawModel(name, source, body, parent, deployed and not base, entry, tuple(omit or ()),
+                    written_as)  # fmt: skip
 
 
 def without_structure(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
@@ -194,19 +213,21 @@ def models_in_file(path: str, doc: Any, layout: Layout, base: bool = False) -> l
 def content_token(*values: Any) -> str:
     """A short digest of values, identical for values `same_value` calls equal."""
     import hashlib
-    import json
 
     text = json.dumps([canonical(v) for v in values], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def models_in_collection(
-    path: str, doc: Any, spec: Collection, layout: Layout
-) -> tuple[list[RawModel], list[EntryProblem]]:
+    path: str, doc: Any, spec: Collection, layout: Layout,
+    previous: dict[str, RawModel] | None = None,
+) -> tuple[list[RawModel], list[EntryProblem]]:  # fmt: skip
     """The models a collection file defines, and its entries that cannot be models.
 
     Only a file whose shape is wrong as a whole (no list or mapping where `at` says)
-    raises ModelError; a bad entry is one EntryProblem and the others still count."""
+    raises ModelError; a bad entry is one EntryProblem and the others still count.
+    An entry written exactly as in `previous` (the file's last version) keeps its
+    RawModel: one edit to a 2,000-entry mapping builds and compares one model."""
     node = doc
     if spec.at:
         for part in spec.at.split("."):
@@ -256,8 +277,13 @@ def models_in_collection(
                 label, model, f"model '{model}' is defined {times} in this collection "
                 f"(entries {where})", content_token(*(e for _, e in entries))))  # fmt: skip
             continue
+        written_as = _digest(entries[0][1])
+        kept = previous.get(model) if previous else None
+        if kept is not None and written_as is not None and kept.written_as == written_as:
+            out.append(kept)
+            continue
         try:
-            out.append(_raw(model, path, entries[0][1], layout, label))
+            out.append(_raw(model, path, entries[0][1], layout, label, written_as=written_as))
         except ModelError as exc:
             problems.append(EntryProblem(label, model, str(exc), content_token(entries[0][1])))
     return out, problems

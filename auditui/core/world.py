@@ -455,7 +455,8 @@ class Tracker:
                 real_path, real_entry, _ = self._read_through(w, path, entry, deps)
                 doc = self.loader.data(real_path, real_entry.sha)
                 if spec is not None:
-                    found, problems = models_in_collection(path, doc, spec, self.layout)
+                    found, problems = models_in_collection(path, doc, spec, self.layout,
+                                                           old_models)  # fmt: skip
                 else:
                     found = models_in_file(path, doc, self.layout, base)
             except (DocumentError, ModelError) as exc:
@@ -484,7 +485,7 @@ class Tracker:
         # A collection: only the entries whose definition changed (one edit in a
         # thousand-entry list must not re-resolve the other 999).
         return {n for n in old_models.keys() | models.keys()
-                if old_models.get(n) != models.get(n)}  # fmt: skip
+                if (o := old_models.get(n)) is not (m := models.get(n)) and o != m}  # fmt: skip
 
     def _settle(self, w: World, names: set[str]) -> set[str]:
         """Decide who defines each name: a file keeps a name as long as it defines it

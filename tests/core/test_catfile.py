@@ -40,3 +40,20 @@ def test_a_read_left_mid_group_never_puts_the_pipe_out_of_step(blobs, monkeypatc
     assert cat.read(shas[4]) == texts[4]
     assert [data for _, data in cat.read_many(shas)] == texts  # across groups
     cat.close()
+
+
+def test_closing_a_reader_while_a_forked_parse_worker_lives_never_hangs(blobs):
+    """A worker forked while a reader's pipe is open holds a copy of its write end:
+    cat-file then never sees the end of its input, and waiting for it hung the walk."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    repo, shas, texts = blobs
+    cat = CatFile(repo.path)
+    assert cat.read(shas[0]) == texts[0]
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        assert pool.submit(abs, -1).result() == 1  # forked now, the pipe open
+        closed = threading.Event()
+        threading.Thread(target=lambda: (cat.close(), closed.set()), daemon=True).start()
+        assert closed.wait(10)
