@@ -139,3 +139,27 @@ def test_a_whole_history_with_a_clash_is_judged_to_the_end(tmp_path):
     report = audit(r)
     assert [c.commit.subject for c in report.changes] == ["adopt auditui", "clash", "edit b"]
     assert triples(report.changes[-1]) == [("b", "t", 1, 2, "increase")]
+
+
+def test_an_untouched_entry_keeps_its_model_and_a_touched_one_is_rebuilt(tmp_path):
+    """Speed rests on this (one edit to a 2,000-entry mapping builds one model), and
+    so does correctness: `1 -> true` or `1 -> 1.0` in an entry is an edit."""
+    from auditui.core.models import models_in_collection
+    from auditui.core.policy import parse_policy
+
+    policy = parse_policy(POLICY)
+    spec = next(c for c in policy.layout.collections if c.path == "prices.json")
+
+    def models(doc, previous=None):
+        found, problems = models_in_collection("prices.json", doc, spec, policy.layout,
+                                               previous)  # fmt: skip
+        assert problems == []
+        return {m.name: m for m in found}
+
+    first = models({"a": {"in": 1, "cap": True}, "b": {"in": 2}, "c": {"in": 3}})
+    again = models({"a": {"in": 1, "cap": True}, "b": {"in": True}, "c": {"in": 3.0}}, first)
+    assert again["a"] is first["a"]
+    assert again["b"] is not first["b"] and again["b"] != first["b"]
+    assert again["c"] is not first["c"]  # 3 -> 3.0: re-resolved; the diff reports nothing
+    reordered = models({"a": {"cap": True, "in": 1}}, first)
+    assert reordered["a"] is not first["a"]  # written differently: built again, never wrong
