@@ -15,12 +15,13 @@ through its own `git cat-file --batch`.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import sqlite3
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from functools import cache, partial
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
@@ -44,6 +45,32 @@ def parse_blob(path: str, read) -> object:
     except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         first = (str(exc).splitlines() or [""])[0][:120]
         return DocumentError(f"cannot be read ({type(exc).__name__}: {first})")
+
+
+def limits_key(sha: str) -> str:
+    """The cache key of a prompt blob's limits: tied to limits.py's own source, so a
+    change to how limits are read never serves an old reading."""
+    return f"{sha}:limits-{_limits_source()}"
+
+
+@cache
+def _limits_source() -> str:
+    from auditui.core import limits
+
+    return hashlib.sha256(Path(limits.__file__).read_bytes()).hexdigest()[:16]
+
+
+def prompt_limits(read) -> object:
+    """A prompt blob's limits as plain tuples (unit, max, applies_to, offset), or the
+    DocumentError saying why its text cannot be read."""
+    from auditui.core.documents import decode_text
+    from auditui.core.limits import extract_limits
+
+    try:
+        text = decode_text(read(MAX_BYTES))
+    except DocumentError as exc:
+        return exc
+    return tuple((lim.unit, lim.max, lim.applies_to, lim.at) for lim in extract_limits(text))
 
 
 def encode(value: object) -> bytes:
@@ -237,7 +264,9 @@ def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str
         for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
             if isinstance(got, BlobMissing):
                 continue
-            rows.append((key, encode(parse_blob(path, partial(_bytes, got)))))
+            read = partial(_bytes, got)
+            value = prompt_limits(read) if ":limits-" in key else parse_blob(path, read)
+            rows.append((key, encode(value)))
     finally:
         cat.close()
     return rows

@@ -8,7 +8,9 @@ text diff is long.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -280,11 +282,33 @@ def _clean(phrase: str) -> str | None:
     return phrase
 
 
+# No limit holds one of these (see _PREFIX, _SUFFIX: words, numbers, spaces, `,.-'<=≤`),
+# and none is a word character, so a search that stops or starts at one reads every
+# assertion (\b, lookbehinds) exactly as a search of the whole text does.
+_BARRIER = re.compile(r"[:;()\[\]{}`*#\"!?/|>&+@%^~\\]")
+_STEMS = ("word", "sentence", "token", "paragraph", "bullet", "line", "char")
+
+
+def _stretches(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the stretches between barriers that can hold a limit: those
+    naming a unit (ASCII text without one cannot match; other text is always read).
+    The limit patterns cost ~50 ns a character; a prompt's history is megabytes."""
+    start = 0
+    for barrier in chain(_BARRIER.finditer(text), (None,)):
+        end = barrier.start() if barrier else len(text)
+        if end - start > 4:
+            stretch = text[start:end]
+            if not stretch.isascii() or any(stem in stretch.lower() for stem in _STEMS):
+                yield start, end
+        start = end + 1
+
+
 def extract_limits(text: str) -> tuple[Limit, ...]:
     """Every explicit output limit in `text`, in the order they stand (a limit
     written twice is two limits: each is paired with its own edit)."""
     spans: list[re.Match[str]] = []  # left to right; "at most 10 words or fewer" is one limit
-    matches = (m for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
+    matches = (m for start, end in _stretches(text) for rx in (_PREFIX, _SUFFIX)
+               for m in rx.finditer(text, start, end))  # fmt: skip
     for m in sorted(matches, key=lambda m: m.span()):
         if _is_placeholder(text, m):
             continue
@@ -323,6 +347,8 @@ def pair_limits(
     A limit that only moved (removed here, the same added there) is no change."""
     from difflib import SequenceMatcher
 
+    if not old and not new:
+        return []  # most prompt edits: no limit on either side, no lines to align
     old_lines, new_lines = _line_starts(old_text), _line_starts(new_text)
     old_at = _by_line(old, old_lines)
     new_at = _by_line(new, new_lines)

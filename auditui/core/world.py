@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
-from auditui.core.limits import Limit, extract_limits, pair_limits
+from auditui.core.limits import Limit, pair_limits
 from auditui.core.models import (
     PROMPT_MODEL_PREFIX,
     Effective,
@@ -126,14 +126,17 @@ class Loader:
 
         return (sha, format_of(path) or path)
 
-    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Have every (path, blob) the walk will need and the cache lacks parsed ahead
-        of it, in the walk's order, on the other cores (a cold run over a catalogue's
-        history)."""
-        from auditui.core.blobcache import Ahead
+    def prefetch(self, wanted: list[tuple[str, str, bool]]) -> None:
+        """Have every (path, blob, is a prompt) the walk will need and the cache lacks
+        parsed ahead of it (a prompt: its limits read), in the walk's order, on the
+        other cores (a cold run over a catalogue's history)."""
+        from auditui.core.blobcache import Ahead, limits_key
 
         items = {}
-        for path, sha in wanted:
+        for path, sha, prompt in wanted:
+            if prompt:
+                items.setdefault(limits_key(sha), (path, sha))
+                continue
             sha_, fmt = self._key(path, sha)
             items.setdefault(f"{sha_}:{fmt}", (path, sha))
         known = self._store.known(list(items))
@@ -189,11 +192,22 @@ class Loader:
         return value
 
     def limits(self, sha: str) -> tuple[Limit, ...]:
+        """A prompt blob's limits: read ahead by a parse worker, or from the cache, or
+        here (each version once; extracting them is most of a prompts history's cost)."""
+        from auditui.core.blobcache import MISSING, limits_key, prompt_limits
+
         if sha not in self._limits:
-            try:
-                self._limits[sha] = extract_limits(self.text(sha))
-            except DocumentError:
+            key = limits_key(sha)
+            value = MISSING if self._ahead is None else self._ahead.take(key)
+            if value is MISSING:
+                value = self._store.get(key)
+            if value is MISSING:
+                value = prompt_limits(lambda limit: self.repo.read_blob(sha, limit))
+                self._store.put(key, value)
+            if isinstance(value, DocumentError) or not isinstance(value, tuple):
                 self._limits[sha] = ()
+            else:
+                self._limits[sha] = tuple(Limit(*row) for row in value)
         return self._limits[sha]
 
     def limit_pairs(
@@ -278,7 +292,7 @@ class Tracker:
     def prefetch(self, commits: list) -> None:
         """Parse, ahead of the walk and on every core, the config blobs its commits
         bring (see Loader.prefetch)."""
-        parsed = ("model", "base", "collection", "defaults")
+        parsed = ("model", "base", "collection", "defaults", "prompt")
         wanted = []
         for commit in commits:
             for ch in commit.changes:
@@ -286,7 +300,7 @@ class Tracker:
                 if kind is not None and kind[0] in parsed:
                     new = ch.new
                     if new is not None and not new.is_symlink:
-                        wanted.append((ch.path, new.sha))
+                        wanted.append((ch.path, new.sha, kind[0] == "prompt"))
         self.loader.prefetch(wanted)
 
     def relevant(self, path: str, world: World) -> bool:

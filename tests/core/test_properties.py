@@ -282,3 +282,25 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
                     fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
     assert change_line(change) == json_dumps(_change(change), indent=None)
+
+
+LIMIT_BITS = st.sampled_from([
+    "at most 5 words", "under 10 lines", "<=3 sentences", "≤ 2 bullet points", "< 4 chars",
+    "max. 1,000 tokens", "5 words or fewer", "ten lines max", "no 5 words", "twenty-five",
+    "lınes", "ſentences", "at most 5 lınes", "5 ſentences max", "WORDS", "words", "5 ",
+    "at most ", "<", "_", ":", "(", ")", "`", "*", "#", '"', "!", "?", "/", "|", ">", "&",
+    "-", ".", ",", "'", " ", "\n", "é", "İ", "K", "x", "snake_case",
+])  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(LIMIT_BITS, max_size=30).map("".join))
+def test_limits_read_between_barriers_are_the_limits_of_the_whole_text(text):
+    """extract_limits searches only the stretches between punctuation that name a
+    unit (speed); it must find exactly the matches a search of the whole text finds."""
+    from auditui.core.limits import _PREFIX, _SUFFIX, _stretches
+
+    whole = sorted(m.span() for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
+    parts = sorted(m.span() for start, end in _stretches(text) for rx in (_PREFIX, _SUFFIX)
+                   for m in rx.finditer(text, start, end))  # fmt: skip
+    assert parts == whole
