@@ -288,9 +288,10 @@ def _canonical(delta: Delta) -> str:
 _STRING = json.encoder.encode_basestring  # json's own (C) string writer, non-ASCII kept
 
 
-def _scalar(value: Any) -> str | None:
-    """A scalar's canonical JSON (1.0 is written 1, see values.canonical); None for a
-    container, left to the encoder."""
+def scalar_json(value: Any, float_text: Callable[[float], str] = float.__repr__) -> str | None:
+    """A scalar as json's encoder writes it (a float by `float_text`); None for a
+    container. Writing the few kinds of scalar by hand is what makes fingerprints and
+    report lines cheap; property tests hold both to the encoder."""
     kind = type(value)
     if kind is str:
         return _STRING(value)
@@ -301,10 +302,21 @@ def _scalar(value: Any) -> str | None:
     if kind is int:
         return int.__repr__(value)
     if kind is float:
-        return json.dumps(canonical(value))
-    if kind is list and all(type(item) is str for item in value):
-        return f"[{','.join(map(_STRING, value))}]"  # a list of labels (modalities, tags)
+        return float_text(value)
     return None
+
+
+def _canonical_float(value: float) -> str:
+    return json.dumps(canonical(value))
+
+
+def _scalar(value: Any) -> str | None:
+    """A scalar's canonical JSON (1.0 is written 1, see values.canonical), or a list of
+    labels' (modalities, tags); None for other containers, left to the encoder."""
+    text = scalar_json(value, _canonical_float)
+    if text is None and type(value) is list and all(type(item) is str for item in value):
+        return f"[{','.join(map(_STRING, value))}]"
+    return text
 
 
 def sort_deltas(deltas: list[Delta]) -> list[Delta]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from auditui.core.deltas import scalar_json
 from auditui.core.terminal import json_dumps, json_safe
 
 VERSION = 1
@@ -83,18 +84,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _value(value) -> str:
-    kind = type(value)
-    if kind is str:
-        return _STRING(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
-        return float.__repr__(value)
-    return _dumps(value)
+    text = scalar_json(value)
+    return _dumps(value) if text is None else text
 
 
 def render_end(report, **_options) -> str:
