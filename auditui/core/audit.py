@@ -18,6 +18,7 @@ from auditui.core import signatures
 from auditui.core.anchors import change_anchors
 from auditui.core.changecache import ChangeCache, context_digest
 from auditui.core.checks import Finding, judge
+from auditui.core.collector import fewer_collections
 from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
@@ -229,9 +230,11 @@ class AuditRun:
         # others' deltas are not even read.
         self.only_model = only_model
         repo, policy = ctx.repo, ctx.policy
-        self.commits = (
-            ctx.commits if ctx.commits is not None else repo.walk(ctx.head, ctx.base, ctx.exclude)
-        )
+        if ctx.commits is not None:
+            self.commits = ctx.commits
+        else:
+            with fewer_collections():
+                self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude)
         self.tracker = Tracker(repo, policy)
         self.records = _Records(
             repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
@@ -254,6 +257,10 @@ class AuditRun:
                       len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
 
     def __iter__(self) -> Iterator[Change]:
+        with fewer_collections():
+            yield from self._changes()
+
+    def _changes(self) -> Iterator[Change]:
         ctx, commits = self.ctx, self.commits
         exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
         stored = self._change_cache()

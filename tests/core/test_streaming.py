@@ -100,3 +100,22 @@ def test_problems_know_each_files_and_each_models_keys_as_a_scan_would(ops):
             assert view.of_path(path) == {k for k in seen if k[0] == path}
         for label in ["@m", "@n"]:
             assert view.with_label(label) == {k for k in seen if k[1] == label}
+
+
+def test_the_collector_runs_less_during_walks_and_as_before_after_them(repo):
+    """Interleaved walks (a hook's refs, the app reloading) never leave it raised."""
+    import gc
+
+    from auditui.core.audit import AuditRun, resolve_context
+    from auditui.core.collector import FIRST_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    repo.start({"models/a.toml": "x = 1\n"})
+    repo.commit("edit", {"models/a.toml": "x = 2\n"})
+    first = iter(AuditRun(resolve_context(repo.path, None, "HEAD", default_base=False)))
+    next(first)
+    assert gc.get_threshold()[0] == max(before[0], FIRST_THRESHOLD)
+    with fewer_collections():
+        first.close()  # the first walk ends while another still runs
+        assert gc.get_threshold()[0] == max(before[0], FIRST_THRESHOLD)
+    assert gc.get_threshold() == before
