@@ -250,9 +250,19 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
         "fork" if threading.active_count() == 1 and "fork" in get_all_start_methods() else "spawn"
     )
     try:
-        return ProcessPoolExecutor(workers, mp_context=get_context(method))
+        return ProcessPoolExecutor(workers, mp_context=get_context(method),
+                                   initializer=_worker_start)  # fmt: skip
     except (OSError, ValueError, ImportError):
         return None
+
+
+def _worker_start() -> None:
+    """A parse worker builds parsed data for its whole life: see collector."""
+    import gc
+
+    from auditui.core.collector import FIRST_THRESHOLD
+
+    gc.set_threshold(FIRST_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str, bytes]]:

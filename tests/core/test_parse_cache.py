@@ -99,9 +99,9 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     pools = []
     real_pool = blobcache.ProcessPoolExecutor
 
-    def counted(n, mp_context):
+    def counted(n, mp_context, initializer):
         pools.append(n)
-        return real_pool(n, mp_context=mp_context)
+        return real_pool(n, mp_context=mp_context, initializer=initializer)
 
     monkeypatch.setattr(blobcache, "ProcessPoolExecutor", counted)
     monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
