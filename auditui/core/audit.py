@@ -23,6 +23,7 @@ from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_f
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
+from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
 from auditui.core.rollout import StageClock, rollout_findings
@@ -574,23 +575,18 @@ def _same_problems(tracker: Tracker, first: World, other: World) -> bool:
 
 
 def _entry_diff(
-    first: dict[str, FileEntry], other: dict[str, FileEntry], changes: dict[str, FileEntry | None]
+    first: PMap[str, FileEntry], other: PMap[str, FileEntry], changes: dict[str, FileEntry | None]
 ) -> dict[str, FileEntry | None]:
     """The changes taking `other`'s tracked files to those of the first parent with
-    `changes` applied (None: a file the result lacks). Entries untouched since a
-    common ancestor are the same objects, so most compare by identity."""
-    out: dict[str, FileEntry | None] = {}
-    for path, entry in other.items():
-        result = changes[path] if path in changes else first.get(path)
-        if result is not entry and result != entry:
-            out[path] = result
-    for path, entry in first.items():
-        if path not in other and path not in changes:
-            out[path] = entry
+    `changes` applied (None: a file the result lacks)."""
+    result = first.copy()  # a PMap: free, and the first parent's own is untouched
     for path, entry in changes.items():
-        if path not in other and entry is not None:
-            out[path] = entry
-    return out
+        if entry is None:
+            result.pop(path, None)
+        else:
+            result[path] = entry
+    differ = set(result.items()) ^ set(other.items())  # both sides' (path, entry) in C
+    return {path: result.get(path) for path, _entry in differ}
 
 
 def _entry_sha(world: World, path: str) -> str | None:

@@ -8,6 +8,7 @@ working tree: history is judged from objects alone.
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import tempfile
@@ -142,16 +143,17 @@ def parse_log(out: bytes | Iterable[bytes]) -> list[CommitInfo]:
 
 
 def _tokens(chunks: Iterable[bytes]) -> Iterator[str]:
-    """NUL-separated tokens across chunk boundaries (a NUL is never inside a UTF-8
-    sequence, so each token decodes alone)."""
-    rest = b""
+    """NUL-separated tokens across chunk boundaries, each chunk decoded at once (the
+    incremental decoder keeps a character cut by a chunk's end for the next)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    rest = ""
     for chunk in chunks:
-        parts = (rest + chunk).split(b"\x00")
+        parts = (rest + decoder.decode(chunk)).split("\x00")
         rest = parts.pop()
-        for part in parts:
-            yield part.decode("utf-8", "surrogateescape")
+        yield from parts
+    rest += decoder.decode(b"", final=True)
     if rest:
-        yield rest.decode("utf-8", "surrogateescape")
+        yield rest
 
 
 def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
