@@ -40,6 +40,11 @@ class PMap(Generic[K, V]):
     def copy(self) -> PMap[K, V]:
         return PMap(self._map)
 
+    def same_as(self, other: PMap) -> bool:
+        """Whether both handles hold the very same trie (no write since one was
+        copied from the other): equal without looking inside."""
+        return self._map is other._map
+
     # -- reading -------------------------------------------------------------
 
     def __getitem__(self, key: K) -> V:

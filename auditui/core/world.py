@@ -12,7 +12,7 @@ import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
+from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, format_of
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
 from auditui.core.limits import Limit, pair_limits
@@ -122,8 +122,6 @@ class Loader:
 
     @staticmethod
     def _key(path: str, sha: str) -> tuple[str, str]:
-        from auditui.core.documents import format_of
-
         return (sha, format_of(path) or path)
 
     def prefetch(self, wanted: list[tuple[str, str, bool]]) -> None:
@@ -400,19 +398,24 @@ class Tracker:
                 for n in sorted(before)
                 if before[n] != w.effective.get(n)
             ],
-            # New or changed problems, and any in a file this commit touched: editing a
-            # file that stays broken is still a change nobody can evaluate.
-            # An entry's problem is reported again when the entry itself changes (its token).
-            errors={
-                k: v
-                for k, v in w.errors.items()
-                if ((o := old_errors.get(k)) is not v and o != v)
-                or (k[0] in changes and k[1][:1] in ("", "@"))
-            },
+            errors=self._step_errors(w.errors, old_errors, changes),
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,
         )
         return w, step
+
+    @staticmethod
+    def _step_errors(now: Problems, before: Problems, changes) -> dict:
+        """Problems new or changed at this commit, and those of the files it changed
+        (editing a file that stays broken is still a change nobody can evaluate; an
+        entry's problem is reported again when the entry itself changes, its token).
+        Most commits write no problem at all: then only the changed files' count."""
+        if now.same_as(before):
+            return {k: now[k] for path in changes for k in now.of_path(path)
+                    if k[1][:1] in ("", "@")}  # fmt: skip
+        return {k: v for k, v in now.items()
+                if ((o := before.get(k)) is not v and o != v)
+                or (k[0] in changes and k[1][:1] in ("", "@"))}  # fmt: skip
 
     # -- loading files -----------------------------------------------------
 
