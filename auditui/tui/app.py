@@ -78,7 +78,7 @@ class AuditApp(App):
             now = time.monotonic()
             if now - last[0] > 0.05 or done == total:
                 last[0] = now
-                self.post_message(AuditProgress(done, total))
+                self.post_message(AuditProgress(done, total, generation))
 
         try:
             ctx = resolve_context(**self.args)
@@ -94,30 +94,36 @@ class AuditApp(App):
                     batch, sent = [], time.monotonic()
             report = run.report(changes)
         except AuditError as exc:
-            self.post_message(AuditFailed(exc.message, exc.hint))
+            self.post_message(AuditFailed(exc.message, exc.hint, generation))
             return
         except Exception as exc:  # shown in the app, never a crash
-            self.post_message(AuditFailed(f"internal error: {type(exc).__name__}: {exc}"))
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            self.post_message(AuditFailed(message, None, generation))
             return
-        self.ctx = ctx
-        self.post_message(AuditLoaded((report, keep)))
+        self.post_message(AuditLoaded((report, keep, ctx), generation))
 
     def on_audit_progress(self, message: AuditProgress) -> None:
-        self.review.show_progress(message.done, message.total)
+        if message.generation == self.generation:
+            self.review.show_progress(message.done, message.total)
 
     def on_audit_batch(self, message: AuditBatch) -> None:
         if message.generation == self.generation and self.report is None:
             self.review.add_changes(message.changes)
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
-        report, keep = message.report
+        """The newest load's report. A worker cannot be stopped mid-walk: one a reload
+        replaced (an approval, `r`) still finishes, and its report is older news."""
+        if message.generation != self.generation:
+            return
+        report, keep, self.ctx = message.report
         self.report = report
         base = report.base[:7] if report.base else "root"
         self.sub_title = f"{Path(report.repo).name} · {base}..{report.head[:7]}"
         self.review.show_report(keep)
 
     def on_audit_failed(self, message: AuditFailed) -> None:
-        self.review.show_error(message.message, message.hint)
+        if message.generation == self.generation:
+            self.review.show_error(message.message, message.hint)
 
     # -- actions ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from textual.message import Message
 class AuditProgress(Message):
     done: int
     total: int
+    generation: int = 0  # the load it belongs to: a reload makes earlier messages stale
 
 
 @dataclass
@@ -23,10 +24,12 @@ class AuditBatch(Message):
 
 @dataclass
 class AuditLoaded(Message):
-    report: object  # auditui.core.audit.Report
+    report: object  # (Report, the commit to keep the cursor on, its AuditContext)
+    generation: int = 0
 
 
 @dataclass
 class AuditFailed(Message):
     message: str
     hint: str | None = None
+    generation: int = 0

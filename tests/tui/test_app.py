@@ -292,3 +292,24 @@ async def test_rows_appear_while_history_loads(sample_repo):
         assert app.rows_before_report is not None and app.rows_before_report >= 12
         assert len(rows(app)) == 13  # the report then lists each change once
         assert len(app.review.shown) == 13
+
+
+async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_repo):
+    """A worker cannot be stopped mid-walk: after a reload (an approval, `r`) the old
+    one still finishes, and its report, batches and errors are dropped."""
+    from auditui.tui.messages import AuditBatch, AuditFailed, AuditLoaded
+
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        newest, stale = app.report, app.generation - 1
+        old = type(newest)(**{**newest.__dict__, "changes": newest.changes[:1]})
+        app.post_message(AuditLoaded((old, None, app.ctx), stale))
+        app.post_message(AuditBatch(stale, newest.changes[:2]))
+        app.post_message(AuditFailed("stale failure", None, stale))
+        await pilot.pause()
+        assert app.report is newest and len(rows(app)) == 13
+        assert "stale failure" not in str(app.review.query_one("#status-line").render())
+        app.post_message(AuditLoaded((old, None, app.ctx), app.generation))
+        await pilot.pause()
+        assert app.report is old and len(rows(app)) == 1  # the guard, not a frozen list
