@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from auditui.core.errors import AuditError
 from auditui.core.terminal import safe
@@ -86,12 +87,19 @@ class AuditApp(App):
                 self.ctx = ctx  # rows shown while loading can be opened and acted on
             run = AuditRun(ctx, progress, worktree_records=True)
             changes, batch, sent = [], [], time.monotonic()
-            for change in run:
-                changes.append(change)
-                batch.append(change)
-                if time.monotonic() - sent >= self.batch_seconds:
-                    self.post_message(AuditBatch(generation, batch))
-                    batch, sent = [], time.monotonic()
+            judged = iter(run)
+            worker = get_current_worker()
+            try:
+                for change in judged:
+                    if worker.is_cancelled:
+                        return  # a reload replaced this load: stop walking (and parsing)
+                    changes.append(change)
+                    batch.append(change)
+                    if time.monotonic() - sent >= self.batch_seconds:
+                        self.post_message(AuditBatch(generation, batch))
+                        batch, sent = [], time.monotonic()
+            finally:
+                judged.close()
             report = run.report(changes)
         except AuditError as exc:
             self.post_message(AuditFailed(exc.message, exc.hint, generation))
