@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 
 from auditui.core import signatures
@@ -317,8 +318,7 @@ class AuditRun:
                 deltas, fingerprint, anchors, stage_start = self._judged(walker, clock, commit)
                 saw = saw or tracker.saw_layout
                 if stored is not None:
-                    rows = [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source)
-                            for d in deltas]  # fmt: skip
+                    rows = list(map(_ROW, deltas))
                     models = tuple(sorted({d.model for d in deltas if d.model is not None}))
                     head = (tracker.saw_layout, fingerprint, models)
                     stored.put(commit.sha, head, (rows, anchors))
@@ -448,6 +448,10 @@ def _before_adoption(commits: list[CommitInfo], head: str) -> set[str]:
         exempt.add(sha)
         stack.extend(by_sha[sha].parents)
     return exempt
+
+
+# A delta as the per-commit store keeps it: Delta(*row) builds it again.
+_ROW = attrgetter("model", "path", "old", "new", "kind", "detail", "source")
 
 
 class _Walker:
