@@ -26,7 +26,14 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile
-from auditui.core.documents import MAX_BYTES, DocumentError, check_size, parse_data
+from auditui.core.documents import (
+    MAX_BYTES,
+    DocumentError,
+    check_size,
+    decode_text,
+    format_of,
+    parse_data,
+)
 
 VERSION = 2  # bump when parsing or normalising changes what a blob yields
 MISSING = object()
@@ -47,6 +54,13 @@ def parse_blob(path: str, read) -> object:
         return DocumentError(f"cannot be read ({type(exc).__name__}: {first})")
 
 
+def data_key(path: str, sha: str) -> str:
+    """The cache key of a config blob's parsed data: what it yields depends on its
+    content and its format alone (an unknown format: the same error whatever the path,
+    so a path never reaches a key)."""
+    return f"{sha}:{format_of(path) or ''}"
+
+
 def limits_key(sha: str) -> str:
     """The cache key of a prompt blob's limits: tied to limits.py's own source, so a
     change to how limits are read never serves an old reading."""
@@ -61,15 +75,19 @@ def _limits_source() -> str:
 
 
 def prompt_limits(read) -> object:
-    """A prompt blob's limits as plain tuples (unit, max, applies_to, offset), or the
-    DocumentError saying why its text cannot be read."""
-    from auditui.core.documents import decode_text
-    from auditui.core.limits import extract_limits
-
+    """A prompt blob's limits (see limit_rows), or the DocumentError saying why its
+    text cannot be read."""
     try:
-        text = decode_text(read(MAX_BYTES))
+        return limit_rows(decode_text(read(MAX_BYTES)))
     except DocumentError as exc:
         return exc
+
+
+def limit_rows(text: str) -> tuple:
+    """A prompt's limits as plain tuples (unit, max, applies_to, offset): what the
+    cache keeps and a parse worker returns."""
+    from auditui.core.limits import extract_limits
+
     return tuple((lim.unit, lim.max, lim.applies_to, lim.at) for lim in extract_limits(text))
 
 
@@ -271,11 +289,11 @@ def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str
     rows = []
     try:
         shas = [sha for _key, _path, sha in items]
-        for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
+        for (key, path, sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
             if isinstance(got, BlobMissing):
                 continue
             read = partial(_bytes, got)
-            value = prompt_limits(read) if ":limits-" in key else parse_blob(path, read)
+            value = prompt_limits(read) if key == limits_key(sha) else parse_blob(path, read)
             rows.append((key, encode(value)))
     finally:
         cat.close()

@@ -12,7 +12,7 @@ import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, format_of
+from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
 from auditui.core.limits import Limit, pair_limits
@@ -113,30 +113,22 @@ class Loader:
         from auditui.core.blobcache import BlobCache
 
         self.repo = repo
-        self._data: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._data: OrderedDict[str, object] = OrderedDict()
         self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
         self._limits: dict[str, tuple[Limit, ...]] = {}
         self._pairs: dict[tuple, list] = {}
         self._store = BlobCache(repo.common_dir / "auditui")
         self._ahead = None  # blobcache.Ahead while a cold walk's blobs are parsed ahead
 
-    @staticmethod
-    def _key(path: str, sha: str) -> tuple[str, str]:
-        return (sha, format_of(path) or path)
-
     def prefetch(self, wanted: list[tuple[str, str, bool]]) -> None:
         """Have every (path, blob, is a prompt) the walk will need and the cache lacks
         parsed ahead of it (a prompt: its limits read), in the walk's order, on the
         other cores (a cold run over a catalogue's history)."""
-        from auditui.core.blobcache import Ahead, limits_key
+        from auditui.core.blobcache import Ahead, data_key, limits_key
 
         items = {}
         for path, sha, prompt in wanted:
-            if prompt:
-                items.setdefault(limits_key(sha), (path, sha))
-                continue
-            sha_, fmt = self._key(path, sha)
-            items.setdefault(f"{sha_}:{fmt}", (path, sha))
+            items.setdefault(limits_key(sha) if prompt else data_key(path, sha), (path, sha))
         known = self._store.known(list(items))
         missing = [(key, *where) for key, where in items.items() if key not in known]
         if missing:
@@ -154,19 +146,28 @@ class Loader:
             self._ahead.close()
             self._ahead = None
 
-    def data(self, path: str, sha: str):
-        from auditui.core.blobcache import MISSING, parse_blob
+    def _cached(self, key: str, compute):
+        """A blob's derived value (parsed data, a prompt's limits): from the parse
+        workers, else the cache in the git dir, else computed here and kept."""
+        from auditui.core.blobcache import MISSING
 
-        key = self._key(path, sha)
+        value = MISSING if self._ahead is None else self._ahead.take(key)
+        if value is MISSING:
+            value = self._store.get(key)
+        if value is MISSING:
+            value = compute()
+            self._store.put(key, value)
+        return value
+
+    def data(self, path: str, sha: str):
+        from auditui.core.blobcache import MISSING, data_key, parse_blob
+
+        key = data_key(path, sha)
         value = self._data.get(key, MISSING)
         if value is MISSING:
-            stored_key = f"{key[0]}:{key[1]}"
-            value = MISSING if self._ahead is None else self._ahead.take(stored_key)
-            if value is MISSING:
-                value = self._store.get(stored_key)
-            if value is MISSING:
-                value = parse_blob(path, lambda limit: self.repo.read_blob(sha, limit))
-                self._store.put(stored_key, value)
+            value = self._cached(
+                key, lambda: parse_blob(path, lambda limit: self.repo.read_blob(sha, limit))
+            )
             self._data[key] = value
             if len(self._data) > self.MEMORY:
                 self._data.popitem(last=False)
@@ -192,16 +193,16 @@ class Loader:
     def limits(self, sha: str) -> tuple[Limit, ...]:
         """A prompt blob's limits: read ahead by a parse worker, or from the cache, or
         here (each version once; extracting them is most of a prompts history's cost)."""
-        from auditui.core.blobcache import MISSING, limits_key, prompt_limits
+        from auditui.core.blobcache import limit_rows, limits_key
+
+        def here():  # from the text the walk has already read (see _check_prompt)
+            try:
+                return limit_rows(self.text(sha))
+            except DocumentError as exc:
+                return exc
 
         if sha not in self._limits:
-            key = limits_key(sha)
-            value = MISSING if self._ahead is None else self._ahead.take(key)
-            if value is MISSING:
-                value = self._store.get(key)
-            if value is MISSING:
-                value = prompt_limits(lambda limit: self.repo.read_blob(sha, limit))
-                self._store.put(key, value)
+            value = self._cached(limits_key(sha), here)
             if isinstance(value, DocumentError) or not isinstance(value, tuple):
                 self._limits[sha] = ()
             else:
