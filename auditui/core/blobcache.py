@@ -29,15 +29,17 @@ from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile
 from auditui.core.documents import (
     MAX_BYTES,
     DocumentError,
-    check_size,
     decode_text,
     format_of,
     parse_data,
+    too_large,
 )
+from auditui.core.store import open_store
 
 VERSION = 2  # bump when parsing or normalising changes what a blob yields
 MISSING = object()
 _ERROR = "\x00error"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)"
 POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool starts
 
 
@@ -112,12 +114,10 @@ class BlobCache:
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
-                self.file.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.file, timeout=2, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=OFF")  # a lost entry is parsed again
-                db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)")
-                self._db = db
+                self._db = open_store(
+                    self.file,
+                    "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)",
+                )
             except (sqlite3.Error, OSError):
                 self._broken = True
         return self._db
@@ -302,6 +302,5 @@ def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str
 
 def _bytes(got: bytes | BlobTooLarge, _limit: int) -> bytes:
     if isinstance(got, BlobTooLarge):
-        check_size(got.size)
-        raise DocumentError("file too large")
+        raise too_large(got.size)
     return got

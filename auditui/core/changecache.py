@@ -29,6 +29,8 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
+from auditui.core.store import open_store
+
 VERSION = 2
 KEEP_CONTEXTS = 8  # the most recently used walks kept; older ones are dropped
 
@@ -58,16 +60,12 @@ class ChangeCache:
         self._db: sqlite3.Connection | None = None
         self._writing = False
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.file, timeout=2, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute(
+            self._db = open_store(
+                self.file,
                 "CREATE TABLE IF NOT EXISTS changes "
-                "(context TEXT, sha TEXT, head BLOB, deltas BLOB, PRIMARY KEY (context, sha))"
+                "(context TEXT, sha TEXT, head BLOB, deltas BLOB, PRIMARY KEY (context, sha))",
+                "CREATE TABLE IF NOT EXISTS contexts (context TEXT PRIMARY KEY, used REAL)",
             )
-            db.execute("CREATE TABLE IF NOT EXISTS contexts (context TEXT PRIMARY KEY, used REAL)")
-            self._db = db
         except (sqlite3.Error, OSError):
             self._db = None
 

@@ -31,6 +31,12 @@ def check_size(size: int) -> None:
         )
 
 
+def too_large(size: int) -> DocumentError:
+    """What a blob refused unread says: how far over auditui's limit, when it is."""
+    check_size(size)
+    return DocumentError("file too large")
+
+
 def decode_text(data: bytes) -> str:
     check_size(len(data))
     if b"\x00" in data[:8192]:

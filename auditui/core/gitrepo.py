@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from auditui.core.catfile import GIT_ENV, CatFile
+from auditui.core.catfile import GIT_ENV, BlobMissing, BlobTooLarge, CatFile
 from auditui.core.errors import AuditError
 
 LOG_CHUNK = 1 << 20
@@ -437,17 +437,14 @@ class GitRepo:
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
         """The blob's bytes; over `limit` bytes it is refused unread (one round trip:
         the size comes with the stream header)."""
-        from auditui.core.catfile import BlobMissing, BlobTooLarge
+        from auditui.core.documents import too_large
 
         try:
             return self._cat.read(sha, limit)
         except BlobMissing:
             raise _missing(sha, "blob") from None
         except BlobTooLarge as exc:
-            from auditui.core.documents import DocumentError, check_size
-
-            check_size(exc.size)
-            raise DocumentError("file too large") from None
+            raise too_large(exc.size) from None
 
     def worktree_files(self) -> list[str]:
         """Files of the working tree git knows or would add (tracked, and untracked but
