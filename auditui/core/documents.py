@@ -69,7 +69,7 @@ def parse_text(fmt: str | None, text: str) -> Any:
         return plain(_parse(fmt, text))
     except RecursionError:
         # json and tomllib recurse per nesting level; a deep enough file exhausts the stack.
-        raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep") from None
+        raise _too_deep() from None
 
 
 def _parse(fmt: str | None, text: str) -> Any:
@@ -132,10 +132,10 @@ def plain(value: Any) -> Any:
 
 def _plain(value: Any, depth: int, budget: list[int]) -> Any:
     if depth > MAX_DEPTH:
-        raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep")
+        raise _too_deep()
     budget[0] -= 1
     if budget[0] < 0:
-        raise DocumentError(f"data expands to more than {MAX_VALUES} values (YAML aliases?)")
+        raise _too_many()
     kind = type(value)
     if kind is dict or kind is list:
         return _items(value, kind is dict, depth + 1, budget)
@@ -159,7 +159,7 @@ def _items(value: dict | list, is_dict: bool, depth: int, budget: list[int]) -> 
     (nearly every value: an 800 KB price mapping has 100,000) kept inline rather than
     one call each. Same result, same errors in the same order, as calling `_plain`."""
     if value and depth > MAX_DEPTH:
-        raise DocumentError(f"data nested more than {MAX_DEPTH} levels deep")
+        raise _too_deep()
     out: Any = {} if is_dict else []
     pairs = value.items() if is_dict else enumerate(value)
     for key, v in pairs:
@@ -173,9 +173,7 @@ def _items(value: dict | list, is_dict: bool, depth: int, budget: list[int]) -> 
         ):
             budget[0] -= 1
             if budget[0] < 0:
-                raise DocumentError(
-                    f"data expands to more than {MAX_VALUES} values (YAML aliases?)"
-                )
+                raise _too_many()
         else:
             v = _plain(v, depth, budget)
         if is_dict:
@@ -183,3 +181,11 @@ def _items(value: dict | list, is_dict: bool, depth: int, budget: list[int]) -> 
         else:
             out.append(v)
     return out
+
+
+def _too_deep() -> DocumentError:
+    return DocumentError(f"data nested more than {MAX_DEPTH} levels deep")
+
+
+def _too_many() -> DocumentError:
+    return DocumentError(f"data expands to more than {MAX_VALUES} values (YAML aliases?)")
