@@ -38,6 +38,14 @@ def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
         )
 
 
+def _add_lookback(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", default=".", help="repository (default: current directory)")
+    p.add_argument("--head", default="HEAD", help="the history to look back on (default: HEAD)")
+    p.add_argument("--policy", help="read the model with this policy file instead of the "
+                   "one at that commit")  # fmt: skip
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditui",
@@ -67,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only changes authored on or after this date")
     p.add_argument("--until", help="only changes authored on or before this date")
     p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = sub.add_parser("show", help="a model's effective config, prompts and limits at a commit")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--at", metavar="REV|DATE",
+                   help="a revision, or a date: the last first-parent commit at or before it "
+                   "(default: --head)")  # fmt: skip
+    _add_lookback(p)
+
+    p = sub.add_parser("blame", help="which change last set each of a model's settings")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("key", metavar="KEY", nargs="?",
+                   help="only this setting and the ones under it (a dotted key)")  # fmt: skip
+    _add_lookback(p)
 
     p = sub.add_parser("approve", help="approve (or reject) a change: writes its audit record")
     p.add_argument("target", metavar="FINGERPRINT|COMMIT")
@@ -153,6 +174,8 @@ COMMANDS = {
     "hook": "auditui.commands.hook:cmd_hook",
     "install-hook": "auditui.commands.install_hook:cmd_install_hook",
     "log": "auditui.commands.log:cmd_log",
+    "show": "auditui.commands.lookback:cmd_show",
+    "blame": "auditui.commands.lookback:cmd_blame",
     "approve": "auditui.commands.record:cmd_approve",
     "eval": "auditui.commands.record:cmd_eval",
 }

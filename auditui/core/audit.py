@@ -232,11 +232,15 @@ class AuditRun:
         # others' deltas are not even read.
         self.only_model = only_model
         repo, policy = ctx.repo, ctx.policy
+        # A walk the store may answer is listed without raw diffs (most of the time of
+        # listing a catalogue's history); _changes lists it again in full if it is not.
+        self.light = False
         if ctx.commits is not None:
             self.commits = ctx.commits
         else:
+            self.light = policy.rollout is None and ChangeCache.present(_store_dir(repo))
             with fewer_collections():
-                self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude)
+                self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude, raw=not self.light)
         self.tracker = Tracker(repo, policy)
         self.records = _Records(
             repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
@@ -263,10 +267,16 @@ class AuditRun:
             yield from self._changes()
 
     def _changes(self) -> Iterator[Change]:
-        ctx, commits = self.ctx, self.commits
-        exempt = _before_adoption(commits, ctx.head) if ctx.policy_source == "head" else set()
+        ctx = self.ctx
         stored = self._change_cache()
-        heads = stored.heads([c.sha for c in commits]) if stored is not None else None
+        heads = stored.heads([c.sha for c in self.commits]) if stored is not None else None
+        if heads is None:
+            self._walk_in_full()
+        commits = self.commits
+        exempt = set()
+        if ctx.policy_source == "head":
+            added = ctx.repo.added_on_first_parent(ctx.head, POLICY_FILE) if self.light else None
+            exempt = _before_adoption(commits, ctx.head, added)
         if heads is None:
             yield from self._computed(exempt, stored)
             return
@@ -280,12 +290,20 @@ class AuditRun:
                 continue
             found = stored.deltas(commit.sha)
             if found is None:  # a damaged row: compute, showing only what is left
+                self._walk_in_full()
                 yield from self._computed(exempt, None, skip=n)
                 return
             yield self._change(commit, fingerprint, *found, exempt=exempt)
         stored.touch(time.time())
         stored.close()
         self._check_saw(any(head[0] for head in heads.values()))
+
+    def _walk_in_full(self) -> None:
+        """The walk again with raw diffs, when the store could not answer it."""
+        if self.light:
+            ctx = self.ctx
+            self.commits = ctx.repo.walk(ctx.head, ctx.base, ctx.exclude)
+            self.light = False
 
     def _change_cache(self) -> ChangeCache | None:
         """The store of this walk's per-commit deltas (see changecache), or None when
@@ -299,7 +317,7 @@ class AuditRun:
             else ("range", ctx.base, ctx.head, *ctx.exclude, *(c.sha for c in ctx.commits or ()))
         )
         context = context_digest(ctx.policy.raw, ctx.anchors, walk)
-        return ChangeCache(ctx.repo.common_dir / "auditui", context)
+        return ChangeCache(_store_dir(ctx.repo), context)
 
     def _computed(self, exempt: set[str], stored: ChangeCache | None, skip: int = 0):
         """Walk the Worlds commit by commit (storing each commit's deltas when
@@ -419,9 +437,16 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
     return started
 
 
-def _before_adoption(commits: list[CommitInfo], head: str) -> set[str]:
+def _store_dir(repo: GitRepo) -> Path:
+    return repo.common_dir / "auditui"
+
+
+def _before_adoption(
+    commits: list[CommitInfo], head: str, added: set[str] | None = None
+) -> set[str]:
     """Commits exempt under the head's policy (SPEC 7, Adoption): the commit on the
-    head's first-parent line that first added the policy, and its ancestors.
+    head's first-parent line that first added the policy, and its ancestors. `added`:
+    the commits that added it, when the walk has no raw diffs to tell.
 
     Only ancestry counts: an orphan or pre-adoption branch merged later has no claim
     to the exemption (a policy at the base exempts nothing at all)."""
@@ -432,11 +457,13 @@ def _before_adoption(commits: list[CommitInfo], head: str) -> set[str]:
         line.append(by_sha[sha])
         parents = by_sha[sha].parents
         sha = parents[0] if parents else None
-    adoption = next(
-        (c for c in reversed(line)
-         if any(ch.path == POLICY_FILE and ch.old is None and ch.new for ch in c.changes)),
-        None,
-    )  # fmt: skip
+
+    def adds_policy(c: CommitInfo) -> bool:
+        if added is not None:
+            return c.sha in added
+        return any(ch.path == POLICY_FILE and ch.old is None and ch.new for ch in c.changes)
+
+    adoption = next((c for c in reversed(line) if adds_policy(c)), None)
     if adoption is None:
         return set()
     exempt: set[str] = set()

@@ -54,6 +54,11 @@ def context_digest(policy_raw: dict, anchors: bool, walk: tuple) -> str:
 
 
 class ChangeCache:
+    @staticmethod
+    def present(folder: Path) -> bool:
+        """Whether a store exists at all (a first run has nothing to look up)."""
+        return (folder / f"changes-v{VERSION}.sqlite").is_file()
+
     def __init__(self, folder: Path, context: str) -> None:
         self.file = folder / f"changes-v{VERSION}.sqlite"
         self.context = context

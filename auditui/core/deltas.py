@@ -80,6 +80,14 @@ def _leaves(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
         out.append((prefix, value))
 
 
+def settings(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every leaf setting of a config by the path its deltas carry (a list is one leaf):
+    what `show` and `blame` list, spelled as a diff spells it."""
+    out: list[tuple[str, Any]] = []
+    _leaves("", config, out)
+    return [(path, value) for path, value in out if path]
+
+
 def diff_mappings(
     old: dict[str, Any], new: dict[str, Any], list_ids: tuple[str, ...] = ()
 ) -> list[tuple[str, Any, Any]]:
@@ -91,12 +99,10 @@ def diff_mappings(
     if not old or not new:
         # A model appearing or vanishing (most of a catalogue's deltas): every leaf is
         # a delta, no comparison to make.
-        leaves: list[tuple[str, Any]] = []
-        _leaves("", old or new, leaves)
         if old:
-            out = [(path, value, None) for path, value in leaves if path]
+            out = [(path, value, None) for path, value in settings(old)]
         else:
-            out = [(path, None, value) for path, value in leaves if path]
+            out = [(path, None, value) for path, value in settings(new)]
     else:
         _diff("", old, new, out, list_ids)
     out.sort(key=lambda row: row[0])

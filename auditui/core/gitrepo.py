@@ -9,6 +9,7 @@ working tree: history is judged from objects alone.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import os
 import subprocess
 import tempfile
@@ -261,6 +262,27 @@ class GitRepo:
             raise AuditError(f"unknown {what} '{rev}' in {self.root}", hint)
         return out.strip()
 
+    def first_parent_at(self, head: str, when: dt.datetime) -> str | None:
+        """The last commit on `head`'s first-parent line committed at or before `when`
+        (git's `--before`: committer dates, which a first-parent line keeps in order)."""
+        try:
+            out = self._git("rev-list", "--first-parent", "-1",
+                            f"--before={int(when.timestamp())}", head, "--")  # fmt: skip
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def added_on_first_parent(self, head: str, path: str) -> set[str]:
+        """Commits on head's first-parent line that added `path` (against their first
+        parent): what a walk without raw diffs cannot see for itself."""
+        try:
+            out = self._git("log", "--first-parent", "--root", "--diff-merges=first-parent",
+                            "--diff-filter=A", "--no-renames", "--format=%H", head, "--",
+                            f":(literal){path}")  # fmt: skip
+        except _GitFailed:
+            return set()
+        return set(out.split())
+
     def is_shallow(self) -> bool:
         return (self.git_dir / "shallow").exists()
 
@@ -318,24 +340,29 @@ class GitRepo:
     # -- history -----------------------------------------------------------
 
     def walk(
-        self, head: str, base: str | None, exclude: tuple[str, ...] = (), first_parent: bool = False
+        self,
+        head: str,
+        base: str | None,
+        exclude: tuple[str, ...] = (),
+        first_parent: bool = False,
+        raw: bool = True,
     ) -> list[CommitInfo]:
         """Commits reachable from head and not from base (nor from the `exclude` rev
         arguments, e.g. `--remotes=origin`), oldest first, parents before children,
         each with its raw diff against its first parent (only the first-parent line
-        of head with `first_parent`)."""
+        of head with `first_parent`). Without `raw`, commits only: a catalogue's raw
+        diffs are most of the time of a walk answered from the per-commit store."""
         args = [
             "log",
             *(["--first-parent"] if first_parent else []),
             "--date-order",  # oldest first, yet never a child before its parent
             "--reverse",
             "--root",
-            "--raw",
+            *(["--raw", "--diff-merges=first-parent"] if raw else ["--no-patch"]),
             "-z",
             "--no-renames",
             "--no-abbrev",
             "--no-color",
-            "--diff-merges=first-parent",
             f"--format={_LOG_FORMAT}",
             head,
         ]

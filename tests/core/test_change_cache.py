@@ -170,3 +170,27 @@ def test_one_models_timeline_reads_only_its_changes_from_the_store(repo, monkeyp
     mine = [c for c in full.changes if any(d.model == "b" for d in c.deltas)]
     assert read == [c.commit.sha for c in mine] and len(mine) < len(full.changes)
     assert summary(only_b) == [row for row in summary(full) if row[0] in read]
+
+
+def test_adoption_from_the_store_without_raw_diffs(tmp_path, advances):
+    """A walk served from the store lists commits without raw diffs; the adoption
+    point (the first-parent commit that added the policy) is then asked of git, and
+    gives the very exemptions a full walk gives: a policy added on a side branch and
+    merged exempts nothing before the merge's first-parent line adopted it."""
+    from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+
+    r = RepoBuilder(tmp_path / "r", policy=None)
+    r.commit("first model", {"models/a.toml": "t = 1\n"})
+    r.git("checkout", "-q", "-b", "side")
+    r.commit("side adopts", {".auditui.toml": DEFAULT_POLICY, "models/b.toml": "u = 1\n"})
+    r.git("checkout", "-q", "main")
+    r.commit("main edit", {"models/a.toml": "t = 2\n"})
+    r.git("merge", "-q", "--no-edit", "side")
+    r.commit("after", {"models/a.toml": "t = 3\n"})
+    first = audit(r)
+    statuses = [(c.commit.subject, c.status) for c in first.changes]
+    assert ("after", "blocked") in statuses and ("first model", "exempt") in statuses
+    advances.clear()
+    again = audit(r)
+    assert advances == []
+    assert summary(again) == summary(first)

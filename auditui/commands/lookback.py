@@ -1,0 +1,58 @@
+"""`auditui show` and `auditui blame`: one model looked back on (SPEC 10)."""
+
+from __future__ import annotations
+
+import argparse
+
+from auditui.core.errors import ExitCode
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from auditui.core.formats.text_format import format_value
+    from auditui.core.lookback import show
+    from auditui.core.terminal import json_dumps, safe
+
+    shown = show(args.repo, args.model, args.at, args.head, args.policy)
+    if args.format == "json":
+        print(json_dumps(shown.as_json()))
+        return ExitCode.OK
+    print(f"{safe(shown.model)} at {shown.commit[:7]}  ({safe(shown.source)})")
+    for key, value in _settings(shown.config):
+        print(f"  {safe(key)} = {safe(format_value(value))}")
+    for path, blob in shown.prompts:
+        print(f"  prompt {safe(path)}  blob {blob[:12]}")
+    for lim in shown.limits:
+        print(f"  limit  {safe(lim['prompt'])}: {safe(format_value(lim))}")
+    return ExitCode.OK
+
+
+def cmd_blame(args: argparse.Namespace) -> int:
+    from auditui.core.formats.text_format import format_value
+    from auditui.core.lookback import blame
+    from auditui.core.terminal import json_dumps, safe
+
+    shown, rows = blame(args.repo, args.model, args.key, args.head, args.policy)
+    if args.format == "json":
+        print(json_dumps([r.as_json() for r in rows]))
+        return ExitCode.OK
+    n = len(rows)
+    print(f"{safe(shown.model)} at {shown.commit[:7]}: {n} setting{'s' if n != 1 else ''}")
+    width = min(max((len(r.key) for r in rows), default=0), 40)
+    for r in rows:
+        value = format_value(r.value)
+        if len(value) > 30:
+            value = value[:29] + "…"
+        c = r.change
+        if c is None:
+            where = "(no audited change: ignored by the policy)"
+        else:
+            where = (f"{c.commit.short}  {c.commit.author_date[:10]}  "
+                     f"{c.commit.author_email}  [{c.status}]")  # fmt: skip
+        print(f"  {safe(r.key):<{width}}  {safe(value):<30}  {safe(where)}")
+    return ExitCode.OK
+
+
+def _settings(config: dict):
+    from auditui.core.deltas import settings
+
+    return settings(config)

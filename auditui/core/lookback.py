@@ -1,0 +1,162 @@
+"""Looking back at one model (SPEC 10): what it was at a commit (`show`) and which
+change last set each of its settings (`blame`).
+
+Both answer from what a walk already keeps: `show` reads one tree through the blob
+cache, and `blame` reads the model's changes from the per-commit store (`log --model`'s
+path), so neither judges a whole history again once it has been walked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditui.core.audit import Change, audit, load_policy, resolve_context
+from auditui.core.deltas import settings
+from auditui.core.errors import AuditError
+from auditui.core.gitrepo import CommitInfo, GitRepo
+from auditui.core.limits import extract_limits
+from auditui.core.timeline import parse_date
+from auditui.core.world import Tracker
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?\Z")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One model's effective config at one commit."""
+
+    model: str
+    commit: str
+    source: str  # the file that defines it
+    config: dict[str, Any]
+    prompts: tuple[tuple[str, str], ...]  # (path, blob), in binding order
+    limits: tuple[dict, ...]  # {"prompt", "unit", "max", "applies_to"}
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model,
+            "commit": self.commit,
+            "source": self.source,
+            "config": self.config,
+            "prompts": [{"path": p, "blob": b} for p, b in self.prompts],
+            "limits": list(self.limits),
+        }
+
+
+@dataclass(frozen=True)
+class BlameRow:
+    """One setting now, and the change that last touched it (None: no audited change
+    did, e.g. a key the policy ignores)."""
+
+    key: str
+    value: Any
+    change: Change | None
+
+    def as_json(self) -> dict:
+        c = self.change
+        commit: CommitInfo | None = c.commit if c else None
+        return {
+            "key": self.key,
+            "value": self.value,
+            "commit": commit.sha if commit else None,
+            "date": commit.author_date if commit else None,
+            "author": commit.author_email if commit else None,
+            "fingerprint": c.fingerprint if c else None,
+            "status": c.status if c else None,
+        }
+
+
+def resolve_at(repo: GitRepo, head: str, at: str | None) -> str:
+    """`--at`: a revision, or a date meaning the last commit on head's first-parent line
+    at or before it (a bare date includes that whole day)."""
+    head_sha = repo.resolve(head, "head revision")
+    if at is None:
+        return head_sha
+    if not _DATE.match(at):
+        return repo.resolve(at, "revision for --at")
+    when = parse_date(at, "--at")
+    if len(at) == 10:
+        when = when + dt.timedelta(days=1, seconds=-1)
+    sha = repo.first_parent_at(head_sha, when)
+    if sha is None:
+        raise AuditError(
+            f"--at {at}: no commit on {head}'s first-parent line at or before that date",
+            "hint: `git log --first-parent --reverse` shows when the history starts",
+        )
+    return sha
+
+
+def show(
+    repo_path: str | Path, model: str, at: str | None = None, head: str = "HEAD",
+    policy_file: str | Path | None = None,
+) -> Shown:  # fmt: skip
+    """`model` as deployed at `at` (default head), judged by the policy at that commit."""
+    repo = GitRepo.open(repo_path)
+    sha = resolve_at(repo, head, at)
+    policy, _source = load_policy(repo, None, sha, policy_file)
+    tracker = Tracker(repo, policy)
+    try:
+        world = tracker.from_tree(sha)
+        if model not in world.effective:
+            raise _unknown(model, sorted(world.effective), sha)
+        eff = world.effective[model]
+        limits: list[dict] = []
+        for path, blob in eff.prompts:
+            limits += [{"prompt": path, **lim.as_dict()} for lim in tracker.loader.limits(blob)]
+        for key, value in settings(eff.config):
+            rule = policy.key_rule(key)
+            if rule is not None and rule.inline_prompt and isinstance(value, str):
+                limits += [{"prompt": key, **lim.as_dict()} for lim in extract_limits(value)]
+    finally:
+        tracker.loader.close()
+    return Shown(model, sha, eff.source, eff.config, eff.prompts, tuple(limits))
+
+
+def blame(
+    repo_path: str | Path, model: str, key: str | None = None, head: str = "HEAD",
+    policy_file: str | Path | None = None,
+) -> tuple[Shown, list[BlameRow]]:  # fmt: skip
+    """Each setting of `model` at head with the last change (whole history up to head)
+    that touched it: the last delta on that key, on an item or key under it, or on
+    the mapping it sits in. A prompt's row is `prompt:<path>`, its value the blob."""
+    now = show(repo_path, model, None, head, policy_file)
+    ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
+    ctx.anchors = False
+    report = audit(ctx, only_model=model)
+    last: dict[str, tuple[int, Change]] = {}
+    for i, change in enumerate(report.changes):
+        for d in change.deltas:
+            if d.model == model:
+                last[d.path] = (i, change)
+    rows = settings(now.config) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
+    out = []
+    for path, value in rows:
+        if key is not None and not _under(path, key):
+            continue
+        touched = [hit for p, hit in last.items() if _under(p, path) or _under(path, p)]
+        out.append(BlameRow(path, value, max(touched, key=lambda h: h[0])[1] if touched else None))
+    if key is not None and not out:
+        hint = "hint: `auditui show " + model + "` lists its settings"
+        raise AuditError(f"model '{model}' has no setting '{key}' at {now.commit[:7]}", hint)
+    return now, out
+
+
+def _under(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or lies inside it (a key, a list item, a prompt's limits)."""
+    return path == prefix or (path.startswith(prefix) and path[len(prefix)] in ".[#")
+
+
+def _unknown(model: str, known: list[str], sha: str) -> AuditError:
+    tail = model.rsplit("/", 1)[-1]
+    close = [name for name in known if model in name or name.rsplit("/", 1)[-1] == tail][:5]
+    close = close or difflib.get_close_matches(model, known, n=3)
+    if close:
+        hint = "hint: did you mean " + ", ".join(close) + "?"
+    else:
+        hint = "hint: `auditui log` lists the models with changes"
+    return AuditError(f"no model '{model}' at {sha[:7]} ({len(known)} models there)", hint)

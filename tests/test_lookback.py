@@ -1,0 +1,133 @@
+"""`auditui show` and `auditui blame` (SPEC 10): a model at a commit, and which change
+last set each of its settings, checked against histories whose answers are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from auditui.cli import main
+from tests.helpers.repo import RepoBuilder, audit, forget_changes
+from tests.test_cli import assert_cannot_judge, run
+
+DAY = dt.timedelta(days=1)
+START = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def history(repo: RepoBuilder) -> dict[str, str]:
+    """Commits a day apart: defaults, a model, a prompt, then edits to each."""
+    shas = {}
+    repo.start({"models/_defaults.toml": "[cache]\nttl = 3600\n",
+                "models/a.toml": "max_tokens = 10\nsystem_prompt = 'prompts/p.md'\n",
+                "prompts/p.md": "Be brief. Answer in at most 40 words.\n"})  # fmt: skip
+    a20 = "max_tokens = 20\nsystem_prompt = 'prompts/p.md'\n"
+    shas["tokens"] = repo.commit("tokens", {"models/a.toml": a20}, date=START + DAY)
+    shas["ttl"] = repo.commit("ttl", {"models/_defaults.toml": "[cache]\nttl = 60\n"},
+                              date=START + 2 * DAY)  # fmt: skip
+    shas["prompt"] = repo.commit("prompt", {"prompts/p.md": "Be brief. At most 30 words.\n"},
+                                 author="bob", date=START + 3 * DAY)  # fmt: skip
+    shas["other"] = repo.commit("other model", {"models/b.toml": "max_tokens = 5\n"},
+                                date=START + 4 * DAY)  # fmt: skip
+    return shas
+
+
+def as_json(capsys, *argv: str):
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_show_is_the_effective_config_with_prompts_and_limits(capsys, repo, history):
+    shown = as_json(capsys, "show", "a", "--repo", str(repo.path), "--format", "json")
+    blob = repo.git("rev-parse", "HEAD:prompts/p.md")
+    assert shown == {
+        "model": "a",
+        "commit": repo.head(),
+        "source": "models/a.toml",
+        "config": {"cache": {"ttl": 60}, "max_tokens": 20, "system_prompt": "prompts/p.md"},
+        "prompts": [{"path": "prompts/p.md", "blob": blob}],
+        "limits": [{"prompt": "prompts/p.md", "unit": "words", "max": 30, "applies_to": None}],
+    }
+
+
+def test_show_at_a_revision_and_at_a_date(capsys, repo, history):
+    at_rev = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", history["tokens"],
+                     "--format", "json")  # fmt: skip
+    assert at_rev["commit"] == history["tokens"]
+    assert at_rev["config"]["cache"] == {"ttl": 3600}
+    assert at_rev["limits"][0]["max"] == 40
+    # A bare date is its whole day: the ttl commit (START + 2 days, 09:00) is in it.
+    day = (START + 2 * DAY).date().isoformat()
+    at_day = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", day,
+                     "--format", "json")  # fmt: skip
+    assert at_day["commit"] == history["ttl"]
+    assert at_day["config"]["cache"] == {"ttl": 60}
+    code, out, err = run(capsys, "show", "a", "--repo", str(repo.path), "--at", "2020-01-01")
+    assert_cannot_judge(code, out, err, "no commit", "first-parent")
+
+
+def test_show_text_lists_every_setting(capsys, repo, history):
+    code, out, _ = run(capsys, "show", "a", "--repo", str(repo.path))
+    assert code == 0
+    assert out.splitlines()[0] == f"a at {repo.head()[:7]}  (models/a.toml)"
+    assert "  cache.ttl = 60" in out and "  max_tokens = 20" in out
+    assert "  limit  prompts/p.md: <= 30 words" in out
+
+
+def test_an_unknown_model_is_an_error_with_the_names_there(capsys, repo, history):
+    code, out, err = run(capsys, "show", "models/a", "--repo", str(repo.path))
+    assert_cannot_judge(code, out, err, "no model 'models/a'", "did you mean")
+    code, out, err = run(capsys, "blame", "zzz", "--repo", str(repo.path))
+    assert_cannot_judge(code, out, err, "no model 'zzz'")
+
+
+def test_blame_names_the_change_that_last_set_each_setting(capsys, repo, history):
+    rows = as_json(capsys, "blame", "a", "--repo", str(repo.path), "--format", "json")
+    by_key = {r["key"]: r for r in rows}
+    assert set(by_key) == {"cache.ttl", "max_tokens", "system_prompt", "prompt:prompts/p.md"}
+    assert by_key["max_tokens"]["commit"] == history["tokens"]
+    assert by_key["max_tokens"]["value"] == 20
+    assert by_key["cache.ttl"]["commit"] == history["ttl"]  # through the defaults file
+    assert by_key["prompt:prompts/p.md"]["commit"] == history["prompt"]
+    assert by_key["prompt:prompts/p.md"]["author"] == "bob@example.com"
+    assert by_key["system_prompt"]["commit"] == repo.git("rev-list", "--max-parents=0", "HEAD")
+    assert by_key["system_prompt"]["status"] == "exempt"  # the adoption commit
+    change = next(c for c in audit(repo).changes if c.commit.sha == history["ttl"])
+    assert by_key["cache.ttl"]["fingerprint"] == change.fingerprint
+    assert by_key["cache.ttl"]["status"] == change.status == "blocked"
+    assert by_key["cache.ttl"]["date"] == change.commit.author_date
+
+
+def test_blame_one_key_and_keys_under_it(capsys, repo, history):
+    rows = as_json(capsys, "blame", "a", "cache", "--repo", str(repo.path), "--format", "json")
+    assert [r["key"] for r in rows] == ["cache.ttl"]
+    code, out, err = run(capsys, "blame", "a", "nope", "--repo", str(repo.path))
+    assert_cannot_judge(code, out, err, "no setting 'nope'")
+
+
+def test_blame_is_the_same_from_the_store_and_from_a_walk(capsys, repo, history):
+    argv = ("blame", "a", "--repo", str(repo.path), "--format", "json")
+    first = as_json(capsys, *argv)
+    assert as_json(capsys, *argv) == first  # served from the per-commit store
+    forget_changes(repo)
+    assert as_json(capsys, *argv) == first
+
+
+def test_blame_text(capsys, repo, history):
+    code, out, _ = run(capsys, "blame", "a", "--repo", str(repo.path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"a at {repo.head()[:7]}: 4 settings"
+    ttl = next(line for line in lines if line.strip().startswith("cache.ttl"))
+    assert history["ttl"][:7] in ttl and "[blocked]" in ttl
+
+
+def test_main_parses_show_and_blame_help(capsys):
+    for command in ("show", "blame"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "--help"])
+        assert exc.value.code == 0
+        assert "--format" in capsys.readouterr().out
