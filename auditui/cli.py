@@ -93,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="FINGERPRINT|COMMIT")
     p.add_argument("--repo", default=".")
     p.add_argument("--comment", help="why; stored with the verdict")
-    p.add_argument("--reject", action="store_true", help="record a reject (blocks the change)")
+    word = p.add_mutually_exclusive_group()
+    word.add_argument("--reject", action="store_true", help="record a reject (blocks the change)")
+    word.add_argument("--withdraw", action="store_true",
+                      help="take back your approval or rejection: your latest word is then "
+                      "no vote at all")  # fmt: skip
     p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
     p = sub.add_parser("eval", help="record eval results for a change")

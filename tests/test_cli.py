@@ -333,3 +333,30 @@ def test_terminal_escapes_in_repository_text_are_not_sent(capsys, repo):
     assert code == 1
     assert "\x1b" not in out
     assert "innocent\\x1b[2K\\x1b[1Ahidden" in out
+
+
+def test_review_errors_before_any_screen_opens(capsys, tmp_path, simple):
+    """The app is never opened on an error: review (and plain `auditui`) check the
+    repository, revisions and policy first (the test would hang in the app if not)."""
+    code, out, err = run(capsys, "--repo", str(tmp_path))
+    assert_cannot_judge(code, out, err, "not a git repository")
+    code, out, err = run(capsys, "review", "--repo", str(simple.path), "--base", "nope")
+    assert_cannot_judge(code, out, err, "unknown base revision 'nope'")
+    code, out, err = run(capsys, "review", "--repo", str(simple.path), "--policy", "/nonexistent")
+    assert_cannot_judge(code, out, err, "cannot read policy file", "hint: give --policy")
+
+
+def test_an_empty_repository_says_it_has_no_commits(capsys, tmp_path):
+    git(tmp_path, "init", "-q")
+    for argv in (["check"], ["review"], ["log"], ["show", "a"]):
+        code, out, err = run(capsys, *argv, "--repo", str(tmp_path))
+        assert_cannot_judge(code, out, err, "has no commits yet", "hint: commit your config")
+
+
+def test_targets_that_are_no_change_have_a_hint(capsys, simple):
+    simple.commit("empty")
+    code, out, err = run(capsys, "approve", "HEAD", "--repo", str(simple.path))
+    assert_cannot_judge(code, out, err, "nothing to audit", "hint: ")
+    argv = ["--model", "a", "--suite", "coding", "--baseline", "1", "--candidate", "1"]
+    code, out, err = run(capsys, "eval", "add", "deadbeef", "--repo", str(simple.path), *argv)
+    assert_cannot_judge(code, out, err, "neither a commit nor a fingerprint", "hint: ")

@@ -100,6 +100,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    from auditui.core.audit import resolve_context
+
+    # What can be known before the walk (a repository, its revisions, a policy) is
+    # checked here: an error is one line and exit 2, never an app opened on it.
+    resolve_context(args.repo, args.base, args.head, getattr(args, "policy", None),
+                    default_base=not getattr(args, "all", False),
+                    signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
     # Textual costs ~200 ms to import; only the interactive commands pay for it.
     from auditui.tui.app import AuditApp
 

@@ -34,11 +34,13 @@ def _confirm(target, written: dict, what: str) -> None:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from auditui.core.target import add_evidence, find_target
+    from auditui.core.target import add_evidence, find_target, refuse_self_approval
 
     target = find_target(args.repo, args.target)
     by = _identity(args.repo)
-    verdict = "reject" if args.reject else "approve"
+    verdict = "reject" if args.reject else "withdraw" if args.withdraw else "approve"
+    if verdict == "approve":
+        refuse_self_approval(target.change, by, target.policy)
     entry = {"by": by, "verdict": verdict, "comment": args.comment}
     if args.sign:
         from auditui.core import signatures

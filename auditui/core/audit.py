@@ -166,7 +166,10 @@ def load_policy(
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise AuditError(f"{path}: cannot read policy file ({exc.strerror})") from None
+            raise AuditError(
+                f"{path}: cannot read policy file ({exc.strerror})",
+                "hint: give --policy the path of a policy file (`auditui init` writes one)",
+            ) from None
         return parse_policy(text, str(path)), str(path)
     for where, sha in (("base", base), ("head", head)):
         if sha is None:
@@ -672,6 +675,8 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
             parse_policy(tracker.loader.text(new.sha), POLICY_FILE)
         new_raw = raw(new)
     except (DocumentError, AuditError) as exc:
+        # The finding names the file already: the parser's own prefix is not repeated.
+        why = str(exc).removeprefix(f"{POLICY_FILE}: ")
         return [
             Delta(
                 None,
@@ -679,9 +684,9 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
                 None,
                 new.sha if new else None,
                 "invalid",
-                str(exc),
+                why,
                 source=POLICY_FILE,
-            )
+            )  # fmt: skip
         ]
     deltas = policy_deltas(old_raw, new_raw)
     if not deltas and (old is None or new is None):

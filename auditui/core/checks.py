@@ -114,6 +114,13 @@ def judge(
     allowed = {a.strip().lower() for a in rules.approvers}
     valid = 0
     for who, ap in sorted(record.verdicts().items()):
+        if ap.verdict == "withdraw":
+            # No vote at all (SPEC 11). Signed where approvals must be: a forged
+            # withdrawal would otherwise clear someone else's rejection.
+            problem = _unsigned(ap, rules.require_signatures, check_signature)
+            if problem is not None:
+                findings.append(Finding("AUD007", f"withdrawal by {ap.by} {problem}"))
+            continue
         if ap.verdict == "reject":
             note = f": {ap.comment}" if ap.comment else ""
             findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
@@ -129,9 +136,7 @@ def judge(
             )
             continue
         if rules.require_signatures:
-            problem = "is not signed" if not ap.signature else None
-            if problem is None and check_signature is not None:
-                problem = check_signature(ap)
+            problem = _unsigned(ap, True, check_signature)
             if problem is not None:
                 findings.append(
                     Finding(
@@ -151,3 +156,12 @@ def judge(
             )
         )
     return findings
+
+
+def _unsigned(ap, required: bool, check_signature) -> str | None:
+    """Why an entry's signature does not count, when signatures are required."""
+    if not required:
+        return None
+    if not ap.signature:
+        return "is not signed"
+    return check_signature(ap) if check_signature is not None else None

@@ -256,6 +256,11 @@ class GitRepo:
         except _GitFailed:
             out = ""
         if not out:
+            if self.is_empty():
+                raise AuditError(
+                    f"{self.root}: the repository has no commits yet",
+                    "hint: commit your config files (and .auditui.toml) first, then run this again",
+                )
             hint = "hint: check the name with `git rev-parse`"
             if self.is_shallow():
                 hint = UNSHALLOW_HINT
@@ -282,6 +287,13 @@ class GitRepo:
         except _GitFailed:
             return set()
         return set(out.split())
+
+    def is_empty(self) -> bool:
+        """No commit on any ref: a fresh `git init`."""
+        try:
+            return not self._git("rev-list", "-n", "1", "--all").strip()
+        except _GitFailed:
+            return False
 
     def is_shallow(self) -> bool:
         return (self.git_dir / "shallow").exists()

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from auditui.core.errors import AuditError
 
-VERDICTS = ("approve", "reject")
+VERDICTS = ("approve", "reject", "withdraw")  # withdraw: that approver's word taken back
 
 
 class RecordError(Exception):
@@ -165,7 +165,9 @@ def parse_record(path: str, text: str) -> Record:
         if "at" not in a:
             raise RecordError(f"{where}: missing `at`")
         if verdict not in VERDICTS:
-            raise RecordError(f'{where}: `verdict` must be "approve" or "reject", got {verdict!r}')
+            raise RecordError(
+                f'{where}: `verdict` must be "approve", "reject" or "withdraw", got {verdict!r}'
+            )
         approvals.append(
             Approval(
                 by=_field(a, "by", (str,), where),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
 from auditui.core.errors import AuditError
+from auditui.core.policy import Policy
 from auditui.core.records import RecordError, parse_record, record_name
 from auditui.core.worktree import read_record
 
@@ -18,6 +19,7 @@ class Target:
     root: Path  # the work tree
     relative: str  # the record's path in it: where evidence is written
     change: Change | None  # None when only a record names the fingerprint
+    policy: Policy | None = None  # the policy that judges it, when known
 
     @property
     def record_file(self) -> Path:
@@ -45,13 +47,17 @@ def find_target(repo_path: str | Path, target: str) -> Target:
             change = next((c for c in report.changes if c.commit.sha == sha), None)
             if change is None:
                 raise AuditError(
-                    f"commit {sha[:7]} changes no watched model setting or prompt; nothing to audit"
+                    f"commit {sha[:7]} changes no watched model setting or prompt; "
+                    "nothing to audit",
+                    "hint: `auditui check --all` lists the commits that are changes",
                 )
             relative = f"{policy.layout.records}/{record_name(change.fingerprint)}"
-            return Target(change.fingerprint, root, relative, change)
+            return Target(change.fingerprint, root, relative, change, policy)
     if len(fp_prefix) < 16:
         raise AuditError(
-            f"'{target}' is neither a commit nor a fingerprint (give at least 16 hex digits)"
+            f"'{target}' is neither a commit nor a fingerprint (give at least 16 hex digits)",
+            "hint: name the change by its commit (`HEAD~2`, a sha) or by the fingerprint "
+            "`auditui check --format json` prints",
         )
     relative = f"{folder}/{fp_prefix[:16]}.toml"
     text = read_record(root, relative)
@@ -64,15 +70,28 @@ def find_target(repo_path: str | Path, target: str) -> Target:
                 "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
             ) from None
         if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
-            return Target(record.fingerprint, root, relative, None)
+            return Target(record.fingerprint, root, relative, None, ctx.policy)
     for change in audit(ctx).changes:
         if change.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
             return Target(change.fingerprint, root, f"{folder}/{record_name(change.fingerprint)}",
-                          change)  # fmt: skip
+                          change, ctx.policy)  # fmt: skip
     raise AuditError(
         f"no change with fingerprint {target} in the history of {ctx.repo.root}",
         "hint: `auditui check --format json` lists each change's fingerprint",
     )
+
+
+def refuse_self_approval(change: Change | None, by: str, policy: Policy | None) -> None:
+    """An approval by the change's own author, with self-approval off, would only turn
+    AUD001/AUD004 into AUD005 (SPEC 11): refused before anything is written."""
+    if change is None or policy is None or policy.approvals.allow_self_approval:
+        return
+    if by.strip().lower() == change.commit.author_email.strip().lower():
+        raise AuditError(
+            f"{by} authored commit {change.commit.short}: self-approval is off in this policy",
+            "hint: ask another reviewer to approve it; `auditui approve --withdraw` takes "
+            "back an approval already written",
+        )
 
 
 def _has_parent(ctx, sha: str) -> bool:

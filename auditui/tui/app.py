@@ -189,6 +189,18 @@ class AuditApp(App):
         if change is None:
             self.notify("Select a change first.")
             return
+        if verdict == "approve":
+            from auditui.core.target import refuse_self_approval
+
+            identity = self._identity()
+            if identity is None:
+                return
+            try:
+                refuse_self_approval(change, identity, self.policy)
+            except AuditError as exc:
+                self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
+                            title="Not your own change", markup=False)  # fmt: skip
+                return
         self._act(
             change,
             lambda identity: ApproveScreen(change, verdict, identity),
@@ -255,6 +267,11 @@ class AuditApp(App):
         )
         yield SystemCommand(
             "Reject selected change", "Write a reject to its record", review.action_reject
+        )
+        yield SystemCommand(
+            "Withdraw my verdict on the selected change",
+            "Take back your approval or rejection",
+            review.action_withdraw,
         )
         yield SystemCommand(
             "Add eval result", "Record an eval for the selected change", review.action_add_eval

@@ -47,7 +47,7 @@ class ApproveScreen(ModalScreen[dict | None]):
             )  # fmt: skip
             yield Input(placeholder="comment (optional)", id="comment")
             with Horizontal(classes="buttons"):
-                variant = "success" if self.verdict == "approve" else "error"
+                variant = {"approve": "success", "reject": "error"}.get(self.verdict, "warning")
                 yield Button(self.verdict.title(), id="ok", variant=variant)
                 yield Button("Cancel", id="cancel")
 

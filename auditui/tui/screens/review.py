@@ -26,6 +26,7 @@ class ReviewScreen(Screen):
         Binding("t", "timeline", "Timeline"),
         Binding("a", "approve", "Approve"),
         Binding("x", "reject", "Reject"),
+        Binding("w", "withdraw", "Withdraw", show=False),
         Binding("e", "add_eval", "Eval"),
         Binding("escape", "focus_list", "List", show=False),
     ]
@@ -212,6 +213,9 @@ class ReviewScreen(Screen):
 
     def action_reject(self) -> None:
         self.app.open_approve(self.current, "reject")
+
+    def action_withdraw(self) -> None:
+        self.app.open_approve(self.current, "withdraw")
 
     def action_add_eval(self) -> None:
         self.app.open_eval(self.current)
