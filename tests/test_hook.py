@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,35 @@ class TestInstall:
         hook.write_text("#!/bin/sh\nexit 0\n")
         assert main(["install-hook", "--repo", str(repo.path), "--uninstall"]) == 2
         assert hook.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_the_inspect_line_reproduces_the_hooks_verdict(pushed):
+    """Records committed later in the push judge the change (they are read at the
+    pushed head): the hint's range, head and policy give the hook's very verdict, not
+    the one the change's own commit would give (AUD001 there, AUD004 here)."""
+    import re
+    import subprocess
+    import sys
+
+    from auditui.core.target import find_target
+
+    repo, _remote = pushed
+    sha = repo.commit("raise a", {"models/a.toml": "max_tokens = 20\n"})
+    repo.commit("later", {"models/b.toml": "max_tokens = 1\n"})
+    target = find_target(repo.path, sha)
+    evals = [{"model": "a", "suite": "coding", "baseline": 5.0, "candidate": 5.0}]
+    append_entries(target.root, target.relative, target.fingerprint, evals=evals)
+    repo.commit("evals, no approval yet", author="bob")
+    # An approval written but not committed: the hook never sees it, nor may the hint.
+    approval = {"by": "carol@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
+    append_entries(target.root, target.relative, target.fingerprint, approvals=[approval])
+    result = push(repo, "origin", "main")
+    assert result.returncode != 0
+    assert f"✗ {sha[:7]}  raise a  [AUD004]" in result.stderr
+    (hint, *_) = re.findall(r"inspect: auditui review (.*)", result.stderr)
+    argv = ["check", *hint.split(), "--format", "json", "--repo", str(repo.path)]
+    check = subprocess.run([sys.executable, "-m", "auditui", *argv], capture_output=True, text=True)
+    report = json.loads(check.stdout)
+    (change,) = [c for c in report["changes"] if c["commit"] == sha]
+    assert change["status"] == "blocked"
+    assert [f["rule"] for f in change["findings"]] == ["AUD004"]

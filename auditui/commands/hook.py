@@ -41,8 +41,9 @@ def _report(verdict, dest) -> int:
         _say(f"  ✗ {c.short}  {c.subject}  [{', '.join(change.rules)}]")
         for f in change.findings:
             _say(f"      {f.rule} {f.message}")
-        base = f"--base {report.base[:12]} " if report.base else ""
-        _say(f"      inspect: auditui review {base}--head {c.sha[:12]}")
+        # The very range, head (whose records judged) and policy of this verdict.
+        base = f"--base {report.base[:12]} " if report.base else "--all "
+        _say(f"      inspect: auditui review {base}--head {report.head[:12]}")
     _say(
         "hint: record evidence with `auditui eval add` / `auditui approve`, commit the "
         "records, and push again"

@@ -48,6 +48,10 @@ class AuditApp(App):
                      "default_base": default_base, "signers_file": signers_file}  # fmt: skip
         self.report = None
         self.ctx = None
+        # Uncommitted records count in the app, but only for the checked-out history:
+        # `--head REV` (the hook's `inspect:` line) shows REV exactly as committed, the
+        # very verdict `check` and the hook give.
+        self.worktree_records = head == "HEAD"
         self.review = ReviewScreen()
         self.generation = 0  # bumped by each load: batches of an older one are dropped
         self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
@@ -85,7 +89,7 @@ class AuditApp(App):
             ctx = resolve_context(**self.args)
             if self.ctx is None:
                 self.ctx = ctx  # rows shown while loading can be opened and acted on
-            run = AuditRun(ctx, progress, worktree_records=True)
+            run = AuditRun(ctx, progress, worktree_records=self.worktree_records)
             changes, batch, sent = [], [], time.monotonic()
             judged = iter(run)
             worker = get_current_worker()
@@ -237,9 +241,10 @@ class AuditApp(App):
         ] + [
             f"eval {e['model']}/{e['suite']} {e['baseline']:g} → {e['candidate']:g}" for e in evals
         ]
+        counted = "" if self.worktree_records else "; this review reads records as committed at --head"
         self.notify(
             "\n".join(safe(w) for w in what)
-            + f"\nwritten to {safe(change.record_file)} (uncommitted)",
+            + f"\nwritten to {safe(change.record_file)} (uncommitted{counted})",
             title="Record updated",
             timeout=8,
             markup=False,  # comments and subjects are the user's text, not markup

@@ -313,3 +313,26 @@ async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_re
         app.post_message(AuditLoaded((old, None, app.ctx), app.generation))
         await pilot.pause()
         assert app.report is old and len(rows(app)) == 1  # the guard, not a frozen list
+
+
+async def test_an_explicit_head_is_judged_as_committed(tmp_path):
+    """Uncommitted records count in the app only for the checked-out history; `--head
+    REV` (the hook's inspect line) shows the verdict the hook and `check` give."""
+    from auditui.core.target import add_evidence, find_target
+    from tests.helpers.repo import RepoBuilder
+
+    repo = RepoBuilder(tmp_path / "r")
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    base = repo.head()
+    sha = repo.commit("raise", {"models/a.toml": "max_tokens = 20\n"})
+    target = find_target(repo.path, sha)
+    add_evidence(target.root, target.relative, target.fingerprint, target.change,
+                 evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
+                 approvals=[{"by": "bob@example.com", "verdict": "approve"}])  # fmt: skip
+    statuses = {}
+    for head in ("HEAD", sha[:12]):
+        app = AuditApp(repo.path, base=base, head=head)
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            statuses[head] = [c.status for c in app.report.changes]
+    assert statuses == {"HEAD": ["pass"], sha[:12]: ["blocked"]}
