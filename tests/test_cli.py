@@ -57,7 +57,7 @@ def test_check_json_is_the_spec_shape(capsys, simple):
     data = json.loads(out)
     assert data["version"] == 1 and data["ok"] is False and data["policy"] == "head"
     assert data["base"] is None and len(data["head"]) == 40
-    assert data["summary"] == {"changes": 2, "blocked": 1}
+    assert data["summary"] == {"changes": 2, "blocked": 1, "passed": 0, "exempt": 1, "reverted": 0}
     first, second = data["changes"]
     assert first["status"] == "exempt" and second["status"] == "blocked"
     assert set(second) == {"commit", "subject", "author", "date", "fingerprint", "models",
@@ -244,11 +244,20 @@ def test_demo_check_golden_json(capsys, tmp_path):
     assert data == json.loads(golden.read_text())
     statuses = {c["subject"]: (c["status"], sorted({f["rule"] for f in c["findings"]}))
                 for c in data["changes"]}  # fmt: skip
+    # Two of the incident's causes were undone within the history: reverted, with the
+    # findings they had kept for the record; the third (the cache) still blocks.
     assert statuses["Lower default reasoning effort high -> medium for latency"] == (
-        "blocked", ["AUD002"])  # fmt: skip
+        "reverted", ["AUD002"])  # fmt: skip
     assert statuses["Clear thinking cache every turn to cut memory use"] == ("blocked", ["AUD001"])
     assert statuses["Prompt: cap verbosity between tool calls and in final responses"] == (
-        "blocked", ["AUD003"])  # fmt: skip
+        "reverted", ["AUD003"])  # fmt: skip
+    by_subject = {c["subject"]: c for c in data["changes"]}
+    effort = by_subject["Lower default reasoning effort high -> medium for latency"]
+    undo = by_subject["Revert default reasoning effort to high (quality regression)"]
+    assert effort["reverted_by"] == undo["commit"] and undo["reverts"] == effort["commit"]
+    assert undo["status"] == "reverted" and "reverted_by" not in undo
+    assert data["summary"] == {"changes": 13, "blocked": 4, "passed": 3, "exempt": 2,
+                               "reverted": 4}  # fmt: skip
     kinds = {d["kind"] for c in data["changes"] for d in c["deltas"]}
     assert {"limit-added", "limit-removed", "downgrade", "upgrade", "increase", "text"} <= kinds
 

@@ -8,6 +8,7 @@ import os
 import sys
 
 from auditui.core.errors import AuditError, ExitCode
+from auditui.core.wording import plural
 
 
 def _say(line: str = "") -> None:
@@ -28,12 +29,12 @@ def _report(verdict, dest) -> int:
              "auditui.allowedSigners")  # fmt: skip
     if not blocked:
         n = len(changes)
-        _say(f"auditui: {n} config change{'s' if n != 1 else ''}{where}, all cleared by policy")
+        _say(f"auditui: {plural(n, 'config change')}{where}, all cleared by policy")
         return ExitCode.OK
     policy = {r.policy_source for _ref, r in verdict.reports}
     _say(
-        f"auditui: push{where} blocked: {len(blocked)} of {len(changes)} config change"
-        f"{'s' if len(changes) != 1 else ''} not cleared (policy: {', '.join(sorted(policy))})"
+        f"auditui: push{where} blocked: {len(blocked)} of {plural(len(changes), 'config change')} "
+        f"not cleared (policy: {', '.join(sorted(policy))})"
     )
     for change in blocked:
         report = next(r for _ref, r in verdict.reports if change in r.changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from auditui.core.errors import ExitCode
+from auditui.core.wording import plural
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     if not args.model:
         for model in models_in(report):
             n = sum(1 for c in report.changes if model in c.models)
-            print(f"{safe(model)}\t{n} change{'s' if n != 1 else ''}")
+            print(f"{safe(model)}\t{plural(n, 'change')}")
         return ExitCode.OK
     entries = timeline(report, args.model, since, until)
     if args.format == "json":
@@ -66,7 +67,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     from auditui.core.formats.text_format import format_value
 
     n = len(entries)
-    print(f"{safe(args.model)}: {n} change{'s' if n != 1 else ''}, oldest first")
+    print(f"{safe(args.model)}: {plural(n, 'change')}, oldest first")
     for e in entries:
         c = e.change
         verdict = c.status if c.status != "blocked" else "blocked " + ",".join(c.rules)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from auditui.core.errors import ExitCode
+from auditui.core.wording import plural
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -36,7 +37,7 @@ def cmd_blame(args: argparse.Namespace) -> int:
         print(json_dumps([r.as_json() for r in rows]))
         return ExitCode.OK
     n = len(rows)
-    print(f"{safe(shown.model)} at {shown.commit[:7]}: {n} setting{'s' if n != 1 else ''}")
+    print(f"{safe(shown.model)} at {shown.commit[:7]}: {plural(n, 'setting')}")
     width = min(max((len(r.key) for r in rows), default=0), 40)
     for r in rows:
         value = format_value(r.value)

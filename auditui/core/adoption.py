@@ -18,6 +18,7 @@ from typing import Any
 
 from auditui.core.documents import DocumentError, format_of, parse_data
 from auditui.core.keypaths import quote_key
+from auditui.core.wording import plural
 
 # Settings that say "this mapping configures a model" (any one is weak, two are a sign).
 MODEL_KEYS = frozenset(
@@ -322,8 +323,8 @@ def _models(out: Proposal, model_files: list[str], others: set[str]) -> None:
     for ext, paths in sorted(by_ext.items()):
         globs = _glob_for(paths, ext, others)
         out.models += globs
-        out.found.append(f"models      {', '.join(globs)} ({len(paths)} file"
-                         f"{'s' if len(paths) != 1 else ''}, e.g. {paths[0]})")  # fmt: skip
+        out.found.append(f"models      {', '.join(globs)} ({plural(len(paths), 'file')}, "
+                         f"e.g. {paths[0]})")  # fmt: skip
 
 
 def _prompts(out: Proposal, files: list[str], bound: set[str]) -> None:
@@ -342,8 +343,8 @@ def _prompts(out: Proposal, files: list[str], bound: set[str]) -> None:
         globs = _glob_for(paths, ext)
         globs = [g.replace("/*", "/**/*", 1) if "**" not in g and "/" in g else g for g in globs]
         out.prompts += globs
-        out.found.append(f"prompts     {', '.join(globs)} ({len(paths)} file"
-                         f"{'s' if len(paths) != 1 else ''}, e.g. {paths[0]})")  # fmt: skip
+        out.found.append(f"prompts     {', '.join(globs)} ({plural(len(paths), 'file')}, "
+                         f"e.g. {paths[0]})")  # fmt: skip
 
 
 def layout_block(p: Proposal) -> str:

@@ -27,6 +27,8 @@ from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
 from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
+from auditui.core.reverts import Mark, RevertIndex
+from auditui.core.reverts import apply as apply_revert
 from auditui.core.rollout import StageClock, rollout_findings
 from auditui.core.values import same_value
 from auditui.core.worktree import read_record
@@ -42,8 +44,10 @@ class Change:
     deltas: list[Delta]
     fingerprint: str
     record_file: str
-    status: str = "pass"  # pass | blocked | exempt
+    status: str = "pass"  # pass | blocked | exempt | reverted (see reverts)
     findings: list[Finding] = field(default_factory=list)
+    reverted_by: str | None = None  # status reverted: the commit that put it back
+    reverts: str | None = None  # it only puts back what this commit (and others) moved
     record: Record | None = None
     # Where the change lands, per model (None: the change as a whole) as (path, line):
     # what SARIF and GitHub annotations point at.
@@ -70,15 +74,17 @@ class Totals:
     changes: int = 0
     blocked: int = 0
     exempt: int = 0
+    reverted: int = 0
 
-    def add(self, change: Change) -> None:
-        self.changes += 1
-        self.blocked += change.status == "blocked"
-        self.exempt += change.status == "exempt"
+    def add(self, change: Change, sign: int = 1) -> None:
+        self.changes += sign
+        self.blocked += sign * (change.status == "blocked")
+        self.exempt += sign * (change.status == "exempt")
+        self.reverted += sign * (change.status == "reverted")
 
     @property
     def passed(self) -> int:
-        return self.changes - self.blocked - self.exempt
+        return self.changes - self.blocked - self.exempt - self.reverted
 
 
 @dataclass
@@ -229,11 +235,18 @@ class AuditRun:
         progress: Progress | None = None,
         worktree_records: bool = False,
         only_model: str | None = None,
+        marks: dict[str, Mark] | None = None,
     ) -> None:
         self.ctx, self.progress = ctx, progress
         # Only changes with a delta of this model (`log --model`): from the store, the
         # others' deltas are not even read.
         self.only_model = only_model
+        self.worktree_records = worktree_records
+        # Reverted changes (see reverts): known only once the range has been walked;
+        # `marks` from an earlier walk of it are applied to each change as it comes.
+        self.reverts = RevertIndex(only_model)
+        self.marks = marks
+        self._exempt: set[str] = set()
         repo, policy = ctx.repo, ctx.policy
         # A walk the store may answer is listed without raw diffs (most of the time of
         # listing a catalogue's history); _changes lists it again in full if it is not.
@@ -261,13 +274,50 @@ class AuditRun:
             self.signers_source = "base" if ctx.base else "head"
 
     def report(self, changes: list[Change], streamed: Totals | None = None) -> Report:
+        """The report of this walk. Changes it kept are marked reverted here; a
+        streamed walk that found reverts is judged `again` with them known."""
         ctx = self.ctx
+        if streamed is None and self.marks is None:
+            marks = self.reverts.marks()
+            for change in changes:
+                apply_revert(change, marks.get(change.commit.sha))
         return Report(str(ctx.repo.root), ctx.base, ctx.head, ctx.policy_source, changes,
                       len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
 
     def __iter__(self) -> Iterator[Change]:
+        marks = self.marks
         with fewer_collections():
-            yield from self._changes()
+            for change in self._changes():
+                self.reverts.add(change)
+                if marks is not None:
+                    apply_revert(change, marks.get(change.commit.sha))
+                yield change
+
+    def rebuilt(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
+        """The marked changes of this finished walk, judged again from the per-commit
+        store with their marks applied (None when there is no store to read)."""
+        stored = self._change_cache()
+        if stored is None:
+            return None
+        try:
+            by_sha = {c.sha: c for c in self.commits}
+            heads = stored.heads(list(marks))
+            out = {}
+            for sha in marks if heads is not None else ():
+                found = stored.deltas(sha)
+                if found is None:
+                    return None
+                change = self._change(by_sha[sha], heads[sha][1], *found, exempt=self._exempt)
+                apply_revert(change, marks[sha])
+                out[sha] = change
+            return out if heads is not None else None
+        finally:
+            stored.close()
+
+    def again(self, marks: dict[str, Mark]) -> AuditRun:
+        """The same range walked again (from the per-commit store) with the reverts
+        this walk found (`self.reverts.marks()`) applied to each change as it comes."""
+        return AuditRun(self.ctx, self.progress, self.worktree_records, self.only_model, marks)
 
     def _changes(self) -> Iterator[Change]:
         ctx = self.ctx
@@ -280,6 +330,7 @@ class AuditRun:
         if ctx.policy_source == "head":
             added = ctx.repo.added_on_first_parent(ctx.head, POLICY_FILE) if self.light else None
             exempt = _before_adoption(commits, ctx.head, added)
+        self._exempt = exempt
         if heads is None:
             yield from self._computed(exempt, stored)
             return

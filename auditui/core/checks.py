@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from auditui.core.policy import Policy
 from auditui.core.records import Approval, Record
+from auditui.core.wording import plural
 
 RULES = {
     "AUD001": "change has no audit record",
@@ -103,7 +104,7 @@ def judge(
             findings.append(
                 Finding(
                     "AUD003",
-                    f"{model} regresses {_fmt(drop)} points on '{suite}' "
+                    f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
                     f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the "
                     f"{_fmt(limit)} allowed",
                     model,
@@ -151,7 +152,7 @@ def judge(
         findings.append(
             Finding(
                 "AUD004",
-                f"{valid} of {needed} required approval{'s' if needed != 1 else ''}; "
+                f"{valid} of {plural(needed, 'required approval')}; "
                 f"ask a reviewer to run `auditui approve {short}`",
             )
         )

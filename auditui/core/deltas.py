@@ -312,6 +312,12 @@ def scalar_json(value: Any, float_text: Callable[[float], str] = float.__repr__)
     return None
 
 
+def canonical_json(value: Any) -> str:
+    """Any value's canonical JSON: equal by `same_value` exactly when equal here."""
+    text = _scalar(value)
+    return text if text is not None else _ENCODE(canonical(value))
+
+
 def _canonical_float(value: float) -> str:
     return json.dumps(canonical(value))
 

@@ -241,7 +241,7 @@ class AuditApp(App):
         ] + [
             f"eval {e['model']}/{e['suite']} {e['baseline']:g} → {e['candidate']:g}" for e in evals
         ]
-        counted = "" if self.worktree_records else "; this review reads records as committed at --head"
+        counted = "" if self.worktree_records else "; records are read as committed at --head"
         self.notify(
             "\n".join(safe(w) for w in what)
             + f"\nwritten to {safe(change.record_file)} (uncommitted{counted})",

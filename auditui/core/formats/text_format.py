@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from auditui.core.terminal import safe
+from auditui.core.wording import plural
 
-STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2"}
+STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
 MAX_TEXT_LINES = 12
 
@@ -77,7 +78,7 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
                 continue
             shown_texts.add((d.path, d.old, d.new))
         if d.kind == "text" and d.detail and whole and not verbose:
-            lines.append(f"      ({len(d.detail.splitlines()) - 3} lines)")
+            lines.append(f"      ({plural(len(d.detail.splitlines()) - 3, 'line')})")
         elif d.kind == "text" and d.detail and (verbose or c.status != "exempt"):
             body = [ln for ln in d.detail.splitlines()[2:] if not ln.startswith("@@")]
             shown = body if verbose else body[:MAX_TEXT_LINES]
@@ -85,11 +86,20 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
                 code = "32" if ln.startswith("+") else "31" if ln.startswith("-") else None
                 lines.append("      " + paint(safe(ln), code))
             if len(body) > len(shown):
-                lines.append(f"      … {len(body) - len(shown)} more lines (--verbose)")
+                lines.append(f"      … {plural(len(body) - len(shown), 'more line')} (--verbose)")
+    if c.status == "reverted":
+        lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
+    rule_style = "31" if c.status == "blocked" else "2"
     for f in c.findings:
-        lines.append(f"  {paint(f.rule, '31')}  {safe(f.message)}")
+        lines.append(f"  {paint(f.rule, rule_style)}  {safe(f.message)}")
     lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def reverted_text(c) -> str:
+    if c.reverted_by:
+        return f"undone later in this range by {c.reverted_by[:7]}"
+    return f"only puts back {c.reverts[:7]} (and what else was undone in this range)"
 
 
 def render_end(report, color: bool = False, **_options) -> str:
@@ -97,6 +107,7 @@ def render_end(report, color: bool = False, **_options) -> str:
     paint = _painter(color)
     totals = report.totals
     n, blocked, exempt, passed = totals.changes, totals.blocked, totals.exempt, totals.passed
+    reverted = f", {totals.reverted} reverted" if totals.reverted else ""
     policy = {
         "base": f"policy at base {report.base[:7] if report.base else ''}".rstrip(),
         "head": "policy at head (the base has none; pin one with --policy)",
@@ -106,8 +117,8 @@ def render_end(report, color: bool = False, **_options) -> str:
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
     return (
-        f"auditui: {verdict} — {n} change{'s' if n != 1 else ''} in "
-        f"{report.commits_walked} commit{'s' if report.commits_walked != 1 else ''} "
-        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt; "
+        f"auditui: {verdict} — {plural(n, 'change')} in {plural(report.commits_walked, 'commit')} "
+        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt"
+        f"{reverted}; "
         f"{policy}\n"
     )

@@ -16,7 +16,7 @@ HELP = """\
 | ↑ ↓ / j k | move through changes |
 | n / p | next / previous blocked change |
 | / | filter by text (subject, author, model, rule, setting); enter returns to the list |
-| s | cycle status filter: all → blocked → pass → exempt |
+| s | cycle status filter: all → blocked → pass → exempt → reverted |
 | t | timeline of the selected change's model (pick another on the left) |
 | a / x | approve / reject the selected change (as `git config user.email`) |
 | w | withdraw your approval or rejection of it (your word becomes no vote) |

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Select, Static
 
 from auditui.core.terminal import safe
+from auditui.core.wording import plural
 from auditui.tui.widgets.change_detail import ChangeDetail
 from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 
@@ -117,8 +118,7 @@ class ReviewScreen(Screen):
         if report is None:  # still loading: the status line shows progress
             self._show_current()
             return
-        blocked = sum(1 for c in report.changes if c.status == "blocked")
-        exempt = sum(1 for c in report.changes if c.status == "exempt")
+        totals = report.totals
         shown = f"{len(self.shown)} shown · " if len(self.shown) != len(report.changes) else ""
         if report.upstream and not report.commits_walked:
             self.query_one("#status-line", Static).update(Text(
@@ -127,11 +127,14 @@ class ReviewScreen(Screen):
             ))  # fmt: skip
             self._show_current()
             return
-        self.query_one("#status-line", Static).update(
-            f"{shown}{len(report.changes)} changes in {report.commits_walked} commits · "
-            f"[b red]{blocked} blocked[/] · {len(report.changes) - blocked - exempt} pass · "
-            f"{exempt} exempt · policy {report.policy_source}"
-        )
+        line = Text(f"{shown}{plural(totals.changes, 'change')} in "
+                    f"{plural(report.commits_walked, 'commit')} · ")  # fmt: skip
+        line.append(f"{totals.blocked} blocked", style="bold red")
+        line.append(f" · {totals.passed} pass · {totals.exempt} exempt")
+        if totals.reverted:
+            line.append(f" · {totals.reverted} reverted")
+        line.append(f" · policy {safe(report.policy_source)}")  # a path: text, never markup
+        self.query_one("#status-line", Static).update(line)
         self._show_current()
 
     @property

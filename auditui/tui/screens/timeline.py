@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 
 from auditui.core.terminal import safe
 from auditui.core.timeline import models_in, timeline
+from auditui.core.wording import plural
 from auditui.tui.text import plain
 from auditui.tui.widgets.badges import kind, value, verdict
 
@@ -83,8 +84,8 @@ class TimelineScreen(Screen):
                 )
                 self.rows.append(c)
         self.query_one("#timeline-summary", Static).update(
-            plain(f"{model}: {len(entries)} changes, oldest first · enter opens the change · "
-                  "esc goes back")
+            plain(f"{model}: {plural(len(entries), 'change')}, oldest first · "
+                  "enter opens the change · esc goes back")
         )  # fmt: skip
 
     def action_open_change(self) -> None:

@@ -6,7 +6,7 @@ from rich.text import Text
 
 from auditui.core.formats.text_format import format_value
 
-STATUS_STYLE = {"pass": "bold green", "blocked": "bold red", "exempt": "dim"}
+STATUS_STYLE = {"pass": "bold green", "blocked": "bold red", "exempt": "dim", "reverted": "cyan"}
 KIND_STYLE = {
     "downgrade": "bold yellow",
     "upgrade": "green",
@@ -19,10 +19,16 @@ KIND_STYLE = {
 
 
 def verdict(change) -> Text:
+    """A short badge: a blocked change shows its first rule and how many more (four
+    rules spelled out pushed the Models column off a 160-column screen)."""
     if change.status == "blocked":
-        return Text("✗ " + ",".join(change.rules), style=STATUS_STYLE["blocked"])
+        rules = change.rules
+        more = f" +{len(rules) - 1}" if len(rules) > 1 else ""
+        return Text(f"✗ {rules[0] if rules else 'blocked'}{more}", style=STATUS_STYLE["blocked"])
     if change.status == "pass":
         return Text("✓ pass", style=STATUS_STYLE["pass"])
+    if change.status == "reverted":
+        return Text("↩ reverted", style=STATUS_STYLE["reverted"])
     return Text("· exempt", style=STATUS_STYLE["exempt"])
 
 

@@ -14,7 +14,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from auditui.core.checks import RULES
+from auditui.core.formats.text_format import reverted_text
 from auditui.core.terminal import safe
+from auditui.core.wording import plural
 from auditui.tui.text import block, plain
 from auditui.tui.widgets.badges import kind, value, verdict
 
@@ -35,23 +37,26 @@ def render_change(change, policy) -> Group:
                 "dim")  # fmt: skip
     head.append("verdict ")
     head.append_text(verdict(change))
+    if change.status == "reverted":
+        head.append(f"  {reverted_text(change)}; does not block", style="cyan")
     head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}",
                 "dim")  # fmt: skip
     parts.append(head)
 
     if change.findings:
-        parts.append(_section("Findings"))
+        blocking = change.status == "blocked"
+        parts.append(_section("Findings" if blocking else "Findings (no longer blocking)"))
         for f in change.findings:
             line = Text()
-            line.append(f"{f.rule} ", style="bold red")
-            line.append(f"{RULES.get(f.rule, '')}\n", style="red")
+            line.append(f"{f.rule} ", style="bold red" if blocking else "bold")
+            line.append(f"{RULES.get(f.rule, '')}\n", style="red" if blocking else "dim")
             line.append(f"  {safe(f.message)}")
             parts.append(line)
 
     by_model: dict[str, list] = {}
     for d in change.deltas:
         by_model.setdefault(d.model or "(policy and files)", []).append(d)
-    parts.append(_section(f"Deltas — {len(change.models)} model(s)"))
+    parts.append(_section(f"Deltas — {plural(len(change.models), 'model')}"))
     texts_shown: set = set()
     hidden = max(0, len(by_model) - MAX_MODELS)
     for model, deltas in list(by_model.items())[:MAX_MODELS]:
@@ -81,7 +86,7 @@ def render_change(change, policy) -> Group:
             if d.old is None or d.new is None:  # a whole prompt bound or unbound
                 lines = len(d.detail.splitlines()) - 3
                 what = "bound" if d.old is None else "unbound"
-                parts.append(Text(f"    prompt {what} ({lines} lines)", style="dim"))
+                parts.append(Text(f"    prompt {what} ({plural(lines, 'line')})", style="dim"))
                 continue
             syntax = Syntax(block(d.detail), "diff", theme="ansi_dark", word_wrap=True)
             parts.append(Padding(syntax, (0, 0, 0, 4)))

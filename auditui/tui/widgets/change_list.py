@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 from auditui.tui.text import plain
 from auditui.tui.widgets.badges import verdict
 
-STATUSES = ("all", "blocked", "pass", "exempt")
+STATUSES = ("all", "blocked", "pass", "exempt", "reverted")
 
 
 @dataclass

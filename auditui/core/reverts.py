@@ -1,0 +1,128 @@
+"""Changes undone within the audited range (SPEC 11): status `reverted`.
+
+A blocked change that a later commit of the same push put back used to block that
+push for ever; the only way out was rewriting history. Now, setting by setting
+(a model's key path, a prompt binding): when the range's head holds the value a
+setting had before some change in the range, every change to that setting from
+that one on is undone, and the last of them put it back.
+
+- a change is **reverted** when every setting it moved is undone that way: the head
+  carries none of it. It does not block; `reverted_by` names the latest change that
+  put one of its settings back.
+- a change that only puts settings back, undoing only reverted changes, is no change
+  either: it is `reverted` too, and `reverts` names the first change it undid. One
+  that also does something else (or undoes part of a change that stays) is judged
+  like any other.
+
+Deciding needs the whole range, but `check` writes each change as it is judged: the
+index keeps two integers per delta (which setting, a token of the value before), not
+the changes, and a run that found reverts is judged again from the per-commit store
+with the marks known (see formats.write).
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+from auditui.core.deltas import canonical_json
+
+
+@dataclass(frozen=True)
+class Mark:
+    reverted_by: str | None = None  # this change is undone at head, last by that commit
+    reverts: str | None = None  # this change only puts back what that one (and others) did
+
+
+# Outside the range of int and float hashes (modulo 2**61 - 1): never an int's token.
+_BOOL, _NONE = 1 << 62, (1 << 62) + 2
+_OTHER = 0x0C0FFEE  # a list's JSON is not the same token as that text as a string
+
+
+def _token(value) -> int:
+    """A value's 64-bit token, equal for values `same_value` calls equal (1 and 1.0,
+    never 1 and true). Python's own hashes, which strings cache: a catalogue's run
+    takes this for every delta, twice. Within one process only; two different values
+    share a token with odds of 2**-64, far below anything a report could show."""
+    kind = type(value)
+    if kind is str or kind is int:
+        return hash(value)
+    if kind is float:
+        return hash(int(value)) if value.is_integer() and abs(value) < 2**53 else hash(value)
+    if value is None:
+        return _NONE
+    if kind is bool:
+        return _BOOL + value
+    return hash(canonical_json(value)) ^ _OTHER
+
+
+class RevertIndex:
+    """Fed every judged change of a range in order; `marks()` at the end."""
+
+    def __init__(self, only_model: str | None = None) -> None:
+        # `log --model`: only that model's changes are seen, so only a change that
+        # moves nothing else can be told reverted (another model's settings may have
+        # moved again in changes this walk never read).
+        self.only_model = only_model
+        self._keys: dict[tuple, int] = {}  # (model, path) -> setting number
+        self._last: dict[int, tuple[int, int]] = {}  # setting -> (token of value, change no)
+        self._shas: list[str] = []
+        self._settings: list[array] = []  # per change: the settings it moved
+        self._before: list[array] = []  # per change: tokens of their values before
+        self._eligible: list[bool] = []  # False: never reverted (a broken file, a policy edit)
+
+    def add(self, change) -> None:
+        n = len(self._shas)
+        self._shas.append(change.commit.sha)
+        keys, last, token, only = self._keys, self._last, _token, self.only_model
+        settings, before = array("q"), array("q")
+        eligible = True
+        for d in change.deltas:  # every delta of a catalogue's history: kept lean
+            model = d.model
+            if model is None or d.kind == "invalid" or (only is not None and model != only):
+                eligible = False  # a broken file or a policy edit is not a setting put back
+            where = (model, d.path)
+            key = keys.get(where)
+            if key is None:
+                key = keys[where] = len(keys)
+            settings.append(key)
+            before.append(token(d.old))
+            last[key] = (token(d.new), n)
+        self._settings.append(settings)
+        self._before.append(before)
+        self._eligible.append(eligible)
+
+    def marks(self) -> dict[str, Mark]:
+        head = {key: value for key, (value, _n) in self._last.items()}
+        last = {key: n for key, (_value, n) in self._last.items()}
+        loop: dict[int, int] = {}  # setting -> first change whose value before is at head
+        for n, settings in enumerate(self._settings):
+            for key, old in zip(settings, self._before[n], strict=True):
+                if key not in loop and old == head[key] and n < last[key]:
+                    loop[key] = n
+        undone: dict[int, int] = {}  # change no -> the latest change putting its settings back
+        for n, settings in enumerate(self._settings):
+            if self._eligible[n] and all(k in loop and loop[k] <= n < last[k] for k in settings):
+                undone[n] = max(last[key] for key in settings)
+        # A setting whose loop holds a change that stays (a broken file, a partial
+        # undo) was not simply put back: the change closing that loop is judged.
+        kept = set()
+        for n, settings in enumerate(self._settings):
+            if n not in undone:
+                kept.update(k for k in settings if k in loop and loop[k] <= n < last[k])
+        marks = {self._shas[n]: Mark(reverted_by=self._shas[m]) for n, m in undone.items()}
+        for m, settings in enumerate(self._settings):
+            if m in undone or not self._eligible[m]:
+                continue
+            if all(last[k] == m and k in loop and k not in kept for k in settings):
+                marks[self._shas[m]] = Mark(reverts=self._shas[min(loop[k] for k in settings)])
+        return marks
+
+
+def apply(change, mark: Mark | None) -> None:
+    """Mark a judged change (one made before adoption stays exempt). Its findings
+    stay, for the record of what it would have needed; they no longer block."""
+    if mark is None or change.status == "exempt":
+        return
+    change.status = "reverted"
+    change.reverted_by, change.reverts = mark.reverted_by, mark.reverts

@@ -1,0 +1,200 @@
+"""Changes undone within the audited range (SPEC 11, core/reverts): status
+`reverted`, what reverted them, and the report streamed or kept saying the same."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditui.core.audit import AuditRun, resolve_context
+from auditui.core.formats import render, write
+from auditui.core.reverts import RevertIndex
+from tests.helpers.repo import RepoBuilder, audit, bare_remote, forget_changes, install_hook, push
+
+
+def statuses(report) -> dict[str, tuple]:
+    return {c.commit.subject: (c.status, c.reverted_by, c.reverts) for c in report.changes}
+
+
+def test_a_change_and_its_revert_in_one_range(repo):
+    repo.start({"models/a.toml": 'effort = "high"\n'})
+    base = repo.head()
+    lower = repo.commit("lower", {"models/a.toml": 'effort = "low"\n'})
+    back = repo.commit("back", {"models/a.toml": 'effort = "high"\n'})
+    report = audit(repo, base)
+    assert statuses(report) == {"lower": ("reverted", back, None),
+                                "back": ("reverted", None, lower)}  # fmt: skip
+    assert report.ok and report.totals.reverted == 2
+    assert report.changes[0].rules == ["AUD001"]  # kept for the record, no longer blocking
+
+
+def test_a_revert_that_also_does_something_else_is_judged(repo):
+    repo.start({"models/a.toml": "t = 1\n", "models/b.toml": "t = 1\n"})
+    base = repo.head()
+    up = repo.commit("up", {"models/a.toml": "t = 2\n"})
+    both = repo.commit("back and more", {"models/a.toml": "t = 1\n", "models/b.toml": "t = 5\n"})
+    report = audit(repo, base)
+    assert statuses(report) == {"up": ("reverted", both, None),
+                                "back and more": ("blocked", None, None)}  # fmt: skip
+    del up
+
+
+def test_a_partial_undo_reverts_nothing(repo):
+    repo.start({"models/a.toml": "t = 1\nu = 1\n"})
+    base = repo.head()
+    repo.commit("two settings", {"models/a.toml": "t = 2\nu = 2\n"})
+    repo.commit("one back", {"models/a.toml": "t = 1\nu = 2\n"})
+    assert {s for s, *_ in statuses(audit(repo, base)).values()} == {"blocked"}
+
+
+def test_a_chain_back_to_the_start_is_all_undone(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    first = repo.commit("one", {"models/a.toml": "t = 2\n"})
+    repo.commit("two", {"models/a.toml": "t = 3\n"})
+    back = repo.commit("back", {"models/a.toml": "t = 1.0\n"})  # 1.0 is 1 (same_value)
+    assert statuses(audit(repo, base)) == {
+        "one": ("reverted", back, None), "two": ("reverted", back, None),
+        "back": ("reverted", None, first),
+    }  # fmt: skip
+
+
+def test_superseded_is_not_reverted(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("one", {"models/a.toml": "t = 2\n"})
+    repo.commit("other", {"models/a.toml": "t = 5\n"})
+    assert {s for s, *_ in statuses(audit(repo, base)).values()} == {"blocked"}
+
+
+def test_a_broken_file_fixed_is_not_a_revert(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("break", {"models/a.toml": "t = \n"})
+    repo.commit("fix", {"models/a.toml": "t = 1\n"})
+    report = audit(repo, base)
+    assert statuses(report)["break"][0] == "blocked"
+    assert "reverted" not in {c.status for c in report.changes}
+
+
+def test_a_model_added_and_removed_again(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    added = repo.commit("add b", {"models/b.toml": "t = 1\nu = 'x'\n"})
+    gone = repo.commit("drop b", {"models/b.toml": None})
+    assert statuses(audit(repo, base)) == {"add b": ("reverted", gone, None),
+                                           "drop b": ("reverted", None, added)}  # fmt: skip
+
+
+def test_the_pushed_revert_lets_the_push_through(tmp_path):
+    repo = RepoBuilder(tmp_path / "work")
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    bare_remote(repo, tmp_path)
+    install_hook(repo)
+    repo.commit("oops", {"models/a.toml": "max_tokens = 99999\n"})
+    blocked = push(repo, "origin", "main")
+    assert blocked.returncode != 0 and "[AUD001]" in blocked.stderr
+    repo.commit("Revert oops", {"models/a.toml": "max_tokens = 10\n"})
+    result = push(repo, "origin", "main")
+    assert result.returncode == 0, result.stderr
+
+
+def streamed(repo, base, fmt: str = "json") -> str:
+    ctx = resolve_context(repo.path, base, "HEAD", None, default_base=False)
+    out = io.StringIO()
+    write(AuditRun(ctx), fmt, out)
+    return out.getvalue()
+
+
+def test_streamed_and_kept_reports_agree(repo):
+    repo.start({"models/a.toml": "t = 1\n", "models/b.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("a up", {"models/a.toml": "t = 2\n"})
+    repo.commit("b up", {"models/b.toml": "t = 2\n"})
+    repo.commit("a back", {"models/a.toml": "t = 1\n"})
+    for fmt in ("json", "text"):
+        kept = render(audit(repo, base), fmt)
+        assert streamed(repo, base, fmt) == kept  # the marked ones judged again, in place
+        forget_changes(repo)
+        assert streamed(repo, base, fmt) == kept  # walked, stored, then judged again
+    doc = json.loads(render(audit(repo, base), "json"))
+    assert doc["summary"]["reverted"] == 2 and doc["summary"]["blocked"] == 1
+    assert "REVERTED" in kept and "1 blocked, 0 passed, 0 exempt, 2 reverted" in kept
+
+
+def test_streamed_without_a_store_walks_again(tmp_path):
+    """A rollout policy keeps no per-commit store: the range is judged twice."""
+    from tests.helpers.repo import DEFAULT_POLICY
+
+    rollout = "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n"
+    repo = RepoBuilder(tmp_path / "r", DEFAULT_POLICY + rollout)
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("up", {"models/a.toml": "t = 2\n"})
+    repo.commit("down", {"models/a.toml": "t = 1\n"})
+    kept = render(audit(repo, base), "json")
+    assert streamed(repo, base) == kept
+    assert json.loads(kept)["summary"]["reverted"] == 2
+
+
+def test_log_of_one_model_says_reverted_too(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    repo.commit("up", {"models/a.toml": "t = 2\n"})
+    repo.commit("down", {"models/a.toml": "t = 1\n"})
+    whole = statuses(audit(repo))
+    one = statuses(audit(repo, only_model="a"))
+    assert one == {k: v for k, v in whole.items() if k in one} and one["up"][0] == "reverted"
+
+
+class _Delta:
+    def __init__(self, model, path, old, new):
+        self.model, self.path, self.old, self.new, self.kind = model, path, old, new, "changed"
+
+
+class _Commit:
+    def __init__(self, sha):
+        self.sha = sha
+
+
+class _Change:
+    def __init__(self, sha, deltas):
+        self.commit, self.deltas = _Commit(sha), deltas
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.sampled_from("xyz"), st.integers(0, 3)), min_size=1,
+                         max_size=3, unique_by=lambda t: t[0]),
+                min_size=1, max_size=8))  # fmt: skip
+def test_reverted_means_the_head_holds_the_values_before(edits):
+    """Against a plain replay: a change is reverted exactly when, for each setting it
+    moved, the head's value was that setting's value before some change at or before
+    it that a later change moved again; nothing else."""
+    values = {"x": 0, "y": 0, "z": 0}
+    changes, history = [], []
+    for n, edit in enumerate(edits):
+        deltas = [_Delta("m", k, values[k], v) for k, v in edit if values[k] != v]
+        if not deltas:
+            continue
+        for d in deltas:
+            values[d.path] = d.new
+        changes.append(_Change(f"c{n}", deltas))
+        history.append(dict(values))
+    index = RevertIndex()
+    for change in changes:
+        index.add(change)
+    marks = index.marks()
+    for i, change in enumerate(changes):
+        expected = all(
+            any(
+                changes[h].deltas and any(d.path == key and d.old == values[key]
+                                           for d in changes[h].deltas)
+                and any(d.path == key for c in changes[i + 1:] for d in c.deltas)
+                for h in range(i + 1)
+            )
+            for key in {d.path for d in change.deltas}
+        )  # fmt: skip
+        got = change.commit.sha in marks and marks[change.commit.sha].reverted_by is not None
+        assert got == expected, (edits, i)
