@@ -14,6 +14,15 @@ from auditui import __version__
 from auditui.core.errors import AuditError, ExitCode
 from auditui.core.formats import FORMATS
 
+REPO_HELP = "the repository (default: the current directory)"
+TARGET_HELP = "the change: its commit (HEAD~2, a sha) or its fingerprint (16+ hex digits)"
+FORMAT_HELP = "output format (default: text)"
+EXIT_CODES = """\
+exit codes:
+  0  every change passes (or the command did what it was asked)
+  1  at least one change is blocked (check, the hooks)
+  2  auditui cannot judge: one line says what, a hint: line how to fix it"""
+
 
 def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
     p.add_argument("--repo", default=".", help="repository to audit (default: current directory)")
@@ -43,7 +52,7 @@ def _add_lookback(p: argparse.ArgumentParser) -> None:
     p.add_argument("--head", default="HEAD", help="the history to look back on (default: HEAD)")
     p.add_argument("--policy", help="read the model with this policy file instead of the "
                    "one at that commit")  # fmt: skip
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default="text", help=FORMAT_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                    default="text", help="report format (default: text)")  # fmt: skip
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
     p.add_argument("--verbose", "-v", action="store_true", help="show whole prompt diffs")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour the report (auto: on a terminal, unless NO_COLOR)")  # fmt: skip
 
     p = sub.add_parser("review", help="review a range in the interactive app")
     _add_range(p)
@@ -74,24 +84,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", "-m", help="the model to trace (default: list models)")
     p.add_argument("--since", help="only changes authored on or after this date")
     p.add_argument("--until", help="only changes authored on or before this date")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default="text", help=FORMAT_HELP)
 
     p = sub.add_parser("show", help="a model's effective config, prompts and limits at a commit")
-    p.add_argument("model", metavar="MODEL")
+    p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
     p.add_argument("--at", metavar="REV|DATE",
                    help="a revision, or a date: the last first-parent commit at or before it "
                    "(default: --head)")  # fmt: skip
     _add_lookback(p)
 
     p = sub.add_parser("blame", help="which change last set each of a model's settings")
-    p.add_argument("model", metavar="MODEL")
+    p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
     p.add_argument("key", metavar="KEY", nargs="?",
                    help="only this setting and the ones under it (a dotted key)")  # fmt: skip
     _add_lookback(p)
 
-    p = sub.add_parser("approve", help="approve (or reject) a change: writes its audit record")
-    p.add_argument("target", metavar="FINGERPRINT|COMMIT")
-    p.add_argument("--repo", default=".")
+    p = sub.add_parser(
+        "approve", help="approve, reject or withdraw your word on a change (its audit record)"
+    )
+    p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
+    p.add_argument("--repo", default=".", help=REPO_HELP)
     p.add_argument("--comment", help="why; stored with the verdict")
     word = p.add_mutually_exclusive_group()
     word.add_argument("--reject", action="store_true", help="record a reject (blocks the change)")
@@ -103,13 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="record eval results for a change")
     esub = p.add_subparsers(dest="eval_command", metavar="add", required=True)
     p = esub.add_parser("add", help="add one eval result to a change's audit record")
-    p.add_argument("target", metavar="FINGERPRINT|COMMIT")
-    p.add_argument("--repo", default=".")
-    p.add_argument("--model", required=True)
-    p.add_argument("--suite", required=True)
+    p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
+    p.add_argument("--repo", default=".", help=REPO_HELP)
+    p.add_argument("--model", required=True, help="the model evaluated (one the change moves)")
+    p.add_argument("--suite", required=True, help="the eval suite ([evals] required_suites)")
     p.add_argument("--baseline", type=float, required=True, help="score of the parent config")
     p.add_argument("--candidate", type=float, required=True, help="score with the change")
-    p.add_argument("--samples", type=int)
+    p.add_argument("--samples", type=int, help="how many samples the scores are over")
     p.add_argument("--run", help="where the evidence lives (URL, CI run id)")
 
     p = sub.add_parser("hook", help="run as a git hook (see install-hook)")
@@ -117,16 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     h = hooks.add_parser("pre-push", help="git's pre-push protocol on stdin")
     h.add_argument("remote", nargs="?", help="remote name (git passes it)")
     h.add_argument("url", nargs="?", help="remote URL (git passes it)")
-    h.add_argument("--repo", default=".")
+    h.add_argument("--repo", default=".", help=REPO_HELP)
     h.epilog = "Pin the policy and signers with git config auditui.policy / auditui.allowedSigners."
     h = hooks.add_parser("pre-commit", help="the pre-commit framework's pre-push stage")
-    h.add_argument("--repo", default=".")
+    h.add_argument("--repo", default=".", help=REPO_HELP)
     h = hooks.add_parser("pre-receive", help="git's pre-receive protocol, on the server")
-    h.add_argument("--repo", default=".")
+    h.add_argument("--repo", default=".", help=REPO_HELP)
 
     p = sub.add_parser("install-hook", help="install (or --uninstall) the git pre-push hook")
-    p.add_argument("--repo", default=".")
-    p.add_argument("--uninstall", action="store_true")
+    p.add_argument("--repo", default=".", help=REPO_HELP)
+    p.add_argument("--uninstall", action="store_true",
+                   help="remove the hook auditui installed (never another one)")  # fmt: skip
     p.add_argument(
         "--pre-receive",
         action="store_true",
@@ -135,7 +148,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="write a commented starter .auditui.toml")
     p.add_argument("--repo", default=".", help="repository root (default: current directory)")
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand's --help: its one-line help as the description, the exit codes
+    after the options."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            sub.description = sub.description or helps.get(name)
+            sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            sub.epilog = f"{sub.epilog}\n\n{EXIT_CODES}" if sub.epilog else EXIT_CODES
+            _describe(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -369,3 +369,58 @@ def test_targets_that_are_no_change_have_a_hint(capsys, simple):
     argv = ["--model", "a", "--suite", "coding", "--baseline", "1", "--candidate", "1"]
     code, out, err = run(capsys, "eval", "add", "deadbeef", "--repo", str(simple.path), *argv)
     assert_cannot_judge(code, out, err, "neither a commit nor a fingerprint", "hint: ")
+
+
+def test_a_report_written_to_a_file_still_says_the_verdict(capsys, simple, tmp_path):
+    out_file = tmp_path / "r.xml"
+    code, out, err = run(capsys, "check", "--repo", str(simple.path), "--format", "junit",
+                         "--output", str(out_file))  # fmt: skip
+    assert code == 1 and out == "" and out_file.read_text().startswith("<?xml")
+    assert err.splitlines()[0].startswith("auditui: BLOCKED — 2 changes in 2 commits")
+    assert err.splitlines()[1] == f"auditui: report written to {out_file}"
+
+
+def test_log_dates_filter_the_model_list(capsys, repo):
+    import datetime as dt
+
+    repo.start({"models/a.toml": "t = 1\n", "models/b.toml": "t = 1\n"})
+    repo.commit("a", {"models/a.toml": "t = 2\n"}, date=dt.datetime(2026, 3, 5, tzinfo=dt.UTC))
+    repo.commit("b", {"models/b.toml": "t = 2\n"}, date=dt.datetime(2026, 4, 5, tzinfo=dt.UTC))
+    code, out, _ = run(capsys, "log", "--repo", str(repo.path), "--since", "2026-04-01")
+    assert code == 0 and out == "b\t1 change\n"
+    code, out, _ = run(capsys, "log", "--repo", str(repo.path), "--until", "2026-03-31")
+    assert out == "a\t2 changes\nb\t1 change\n"  # the adoption commit added both
+
+
+def test_eval_add_for_a_suite_the_policy_does_not_require_warns(capsys, simple):
+    argv = ["--model", "a", "--suite", "vibes", "--baseline", "1", "--candidate", "1"]
+    code, _out, err = run(capsys, "eval", "add", "HEAD", "--repo", str(simple.path), *argv)
+    assert code == 0
+    assert "warning: suite 'vibes' is not one the policy requires (coding)" in err
+
+
+def test_every_subcommand_help_has_a_description_option_help_and_exit_codes():
+    import argparse
+
+    from auditui.cli import build_parser
+
+    def walk(parser, name):
+        yield name, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    yield from walk(sub, f"{name} {sub_name}")
+
+    checked = 0
+    for name, parser in walk(build_parser(), "auditui"):
+        if name == "auditui":
+            continue
+        assert parser.description, f"{name}: no description"
+        assert "exit codes:" in parser.format_help() and "2  auditui cannot judge" in (
+            parser.format_help()), name  # fmt: skip
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help text"
+        checked += 1
+    assert checked >= 13

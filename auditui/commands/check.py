@@ -92,11 +92,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         with open(summary_file, "a", encoding="utf-8") as fh:
             fh.write(github_format.summary(report))
         _emit(github_format.annotations(report), args.output)
+        _summary_line(report, args.output)
         return ExitCode.OK if report.ok else ExitCode.BLOCKED
     # Streamed: each change is written as it is judged and dropped (flat memory).
     verdict = []
     _emit(lambda out: verdict.append(write(run, args.format, out, **options)), args.output)
+    _summary_line(verdict[0], args.output)
     return ExitCode.OK if verdict[0].ok else ExitCode.BLOCKED
+
+
+def _summary_line(report, output: str | None) -> None:
+    """With --output the report goes to a file: the job's log still says the verdict."""
+    if output:
+        from auditui.core.formats.text_format import render_end
+
+        sys.stderr.write(render_end(report) + f"auditui: report written to {output}\n")
 
 
 def cmd_review(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
     from auditui.core.audit import run_audit
     from auditui.core.terminal import json_dumps, safe
-    from auditui.core.timeline import models_in, parse_date, timeline
+    from auditui.core.timeline import in_dates, models_in, parse_date, timeline
 
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
@@ -30,8 +30,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     if args.model and args.model not in models_in(report):
         report = judged(None)
     if not args.model:
-        for model in models_in(report):
-            n = sum(1 for c in report.changes if model in c.models)
+        # The model list answers the same question as a timeline: changes in the dates.
+        dated = [c for c in report.changes if in_dates(c, since, until)]
+        for model in sorted({m for c in dated for m in c.models}):
+            n = sum(1 for c in dated if model in c.models)
             print(f"{safe(model)}\t{plural(n, 'change')}")
         return ExitCode.OK
     entries = timeline(report, args.model, since, until)

@@ -6,6 +6,7 @@ Both go through core.records.append_entries, the same code the app uses.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from auditui.core.errors import AuditError, ExitCode
 
@@ -66,6 +67,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"(affected: {', '.join(change.models) or 'none'})",
             "hint: record evals for the models the change moves",
         )
+    required = target.policy.evals.required_suites if target.policy else ()
+    if required and args.suite not in required:
+        from auditui.core.terminal import safe
+
+        print(f"auditui: warning: suite '{safe(args.suite)}' is not one the policy requires "
+              f"({', '.join(map(safe, required))}); it is recorded but clears nothing",
+              file=sys.stderr)  # fmt: skip
     entry = {
         "model": args.model, "suite": args.suite, "baseline": args.baseline,
         "candidate": args.candidate, "samples": args.samples, "run": args.run,

@@ -36,6 +36,12 @@ def parse_date(text: str, option: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def in_dates(change: Change, since: dt.datetime | None, until: dt.datetime | None) -> bool:
+    """Authored within [since, until] (either end open)."""
+    when = dt.datetime.fromisoformat(change.commit.author_date)
+    return not (since and when < since or until and when > until)
+
+
 def timeline(
     report: Report,
     model: str,
@@ -51,8 +57,7 @@ def timeline(
         raise AuditError(f"no change to model '{model}' in this range", hint)
     out = []
     for change in report.changes:
-        when = dt.datetime.fromisoformat(change.commit.author_date)
-        if since and when < since or until and when > until:
+        if not in_dates(change, since, until):
             continue
         deltas = tuple(d for d in change.deltas if d.model == model)
         if not deltas:
