@@ -31,7 +31,7 @@ class AuditApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     def __init__(
@@ -130,7 +130,10 @@ class AuditApp(App):
         report, keep, self.ctx = message.report
         self.report = report
         base = report.base[:7] if report.base else "root"
-        self.sub_title = f"{Path(report.repo).name} · {base}..{report.head[:7]}"
+        policy = {"base": "policy at base", "head": "policy at head"}.get(
+            report.policy_source, f"policy {Path(report.policy_source).name}"
+        )
+        self.sub_title = safe(f"{Path(report.repo).name} · {base}..{report.head[:7]} · {policy}")
         self.review.show_report(keep)
 
     def on_audit_failed(self, message: AuditFailed) -> None:

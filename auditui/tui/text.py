@@ -15,8 +15,3 @@ from auditui.core.terminal import safe
 def plain(value: object, style: str = "", **options) -> Text:
     """A Text of repository text: one line, escapes shown, never interpreted."""
     return Text(safe(value), style=style, **options)
-
-
-def block(value: str) -> str:
-    """Multi-line repository text (a prompt diff) with each line made safe."""
-    return "\n".join(safe(line) for line in value.split("\n"))

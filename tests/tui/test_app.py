@@ -248,6 +248,42 @@ class TestSnapshots:
         app = AuditApp(sample_repo, default_base=False)
         assert snap_compare(app, terminal_size=(140, 32), run_before=run_before)
 
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+    def test_list_and_detail_at_real_sizes(self, snap_compare, sample_repo, size):
+        """The list with the first blocked change's detail, smallest and large."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+    def test_prompt_diff_detail_at_real_sizes(self, snap_compare, sample_repo, size):
+        """A prompt change's detail: limits, evals and the diff, wrapped lines marked."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press("slash", *"cap verbosity", "enter")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+    def test_timeline_at_real_sizes(self, snap_compare, sample_repo, size):
+        """The Eval Δ column is on screen at 80 columns too."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            pilot.app.action_timeline("opus-4.6")
+            await pilot.pause()
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
     def test_light_theme(self, snap_compare, sample_repo):
         """The review stays readable in the light theme."""
 
@@ -339,3 +375,128 @@ async def test_an_explicit_head_is_judged_as_committed(tmp_path):
             await loaded(pilot)
             statuses[head] = [c.status for c in app.report.changes]
     assert statuses == {"HEAD": ["pass"], sha[:12]: ["blocked"]}
+
+
+def help_keys() -> set[str]:
+    """Every key the help screen lists, as pilot names them."""
+    import re
+
+    from auditui.tui.screens.help import HELP
+
+    names = {"↑": "up", "↓": "down", "/": "slash", "?": "question_mark"}
+    keys = set()
+    for row in re.findall(r"^\| ([^|]+) \|", HELP, re.M)[2:]:  # past the header rows
+        for key in re.split(r"\s*/\s*|\s+·\s+|\s+", row.strip()):
+            if key and key not in ("q", "quits"):
+                keys.add(names.get(key, key))
+    keys.add("q")  # "? | this help · q quits"
+    return keys
+
+
+async def test_every_key_the_help_lists_does_something(writable_sample):
+    """Each key of the help screen, pressed, changes what the app shows; a key added
+    to the help without a test here fails the last assertion."""
+    from textual.command import CommandPalette
+
+    app = AuditApp(writable_sample, default_base=False)
+    tested = set()
+
+    async def press(key):
+        tested.add(key)
+        await pilot.press(key)
+        await pilot.pause()
+
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        table = app.review.query_one(ChangeList)
+        for key, row in (("down", 1), ("j", 2), ("k", 1), ("up", 0)):
+            await press(key)
+            assert table.cursor_row == row, key
+        await press("n")
+        assert app.review.current.status == "blocked"
+        first = table.cursor_row
+        await press("n")
+        await press("p")
+        assert table.cursor_row == first
+        await press("slash")
+        assert app.focused is app.review.query_one("#filter")
+        await press("enter")
+        assert app.focused is table
+        await press("s")
+        assert app.review.change_filter.status == "blocked"
+        await press("s")
+        assert {c.status for c in app.review.shown} == {"pass"}
+        for _ in range(3):
+            await pilot.press("s")  # exempt, reverted, all
+        await pilot.pause()
+        assert app.review.change_filter.status == "all"
+        await press("t")
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("escape")
+        await pilot.press("n")  # a blocked change by alice: bob may act on it
+        forms = (("a", ApproveScreen, "approve"), ("x", ApproveScreen, "reject"),
+                 ("w", ApproveScreen, "withdraw"), ("e", EvalScreen, None))  # fmt: skip
+        for key, screen_type, word in forms:
+            await press(key)
+            assert isinstance(app.screen, screen_type), key
+            if word:
+                assert app.screen.verdict == word
+            await pilot.press("escape")
+            await pilot.pause()
+        generation = app.generation
+        await press("r")
+        assert app.generation == generation + 1
+        await loaded(pilot)
+        await press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await pilot.pause()
+        await press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await press("q")
+    assert app.return_code == 0 and not app.is_running
+    assert help_keys() <= tested, help_keys() - tested
+
+
+async def test_quick_status_presses_are_each_applied(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("s", "s", "s")  # no pause between them
+        await pilot.pause()
+        assert app.review.change_filter.status == "exempt"
+        assert {c.status for c in app.review.shown} == {"exempt"}
+
+
+async def test_enter_in_the_timeline_opens_the_change(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        app.action_timeline("opus-4.7")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("j", "j", "j")
+        wanted = screen.rows[screen.query_one("#timeline").cursor_row].commit.sha
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.review and app.review.current.commit.sha == wanted
+
+
+async def test_the_subject_takes_the_width_a_wide_screen_leaves(sample_repo):
+    widths = {}
+    for size in ((140, 40), (200, 60)):
+        app = AuditApp(sample_repo, default_base=False)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            widths[size] = app.review.query_one(ChangeList).columns["subject"].width
+    assert widths[(200, 60)] >= widths[(140, 40)] + 20
+
+
+async def test_a_long_verdict_is_capped(tmp_path):
+    from auditui.tui.widgets.badges import verdict
+
+    class Change:
+        status, rules = "blocked", ["AUD002", "AUD003", "AUD004", "AUD008"]
+
+    assert verdict(Change()).plain == "✗ AUD002 +3"

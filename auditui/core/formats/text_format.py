@@ -53,11 +53,7 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
         f"{c.commit.author_date[:10]}  {safe(c.commit.author_email)}"
     )
     lines.append(f"  {paint(safe(c.commit.subject), '1')}")
-    models = ", ".join(c.models) or (
-        "(policy)"
-        if c.fingerprint and any(d.path.startswith(("policy:", "signers")) for d in c.deltas)
-        else "(none)"
-    )
+    models = ", ".join(c.models) or models_text(c)
     lines.append(
         f"  models: {safe(models)}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})"
     )
@@ -94,6 +90,14 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
         lines.append(f"  {paint(f.rule, rule_style)}  {safe(f.message)}")
     lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def models_text(c) -> str:
+    """What a change that moves no model is about: the policy, or nothing judgeable
+    (a broken file keeps the last good config: SPEC 7)."""
+    if any(d.path.startswith(("policy:", "signers")) for d in c.deltas):
+        return "(policy)"
+    return "(none)"
 
 
 def reverted_text(c) -> str:

@@ -19,14 +19,16 @@ from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 class ReviewScreen(Screen):
     CSS_PATH = "review.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # Short labels, help first: at 80 columns the footer shows every key that matters.
     BINDINGS = [
+        Binding("question_mark", "app.help", "Help"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("s", "cycle_status", "Status"),
-        Binding("n", "next_blocked", "Next blocked"),
+        Binding("n", "next_blocked", "Blocked"),
         Binding("p", "prev_blocked", "Prev blocked", show=False),
         Binding("t", "timeline", "Timeline"),
         Binding("a", "approve", "Approve"),
-        Binding("x", "reject", "Reject"),
+        Binding("x", "reject", "Reject", show=False),
         Binding("w", "withdraw", "Withdraw", show=False),
         Binding("e", "add_eval", "Eval"),
         Binding("escape", "focus_list", "List", show=False),
@@ -53,7 +55,7 @@ class ReviewScreen(Screen):
                 yield ChangeList(id="changes")
             with VerticalScroll(id="right"):
                 yield ChangeDetail(id="detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
 
     def on_mount(self) -> None:
         self.query_one(ChangeList).focus()
@@ -130,11 +132,11 @@ class ReviewScreen(Screen):
         line = Text(f"{shown}{plural(totals.changes, 'change')} in "
                     f"{plural(report.commits_walked, 'commit')} · ")  # fmt: skip
         line.append(f"{totals.blocked} blocked", style="bold red")
-        line.append(f" · {totals.passed} pass · {totals.exempt} exempt")
-        if totals.reverted:
-            line.append(f" · {totals.reverted} reverted")
-        line.append(f" · policy {safe(report.policy_source)}")  # a path: text, never markup
-        self.query_one("#status-line", Static).update(line)
+        line.append(f" · {totals.passed} pass")
+        for count, word in ((totals.exempt, "exempt"), (totals.reverted, "reverted")):
+            if count:
+                line.append(f" · {count} {word}")
+        self.query_one("#status-line", Static).update(line)  # the policy: in the header
         self._show_current()
 
     @property
@@ -184,8 +186,12 @@ class ReviewScreen(Screen):
         self.query_one(ChangeList).focus()
 
     def action_cycle_status(self) -> None:
-        select = self.query_one("#status", Select)
-        select.value = STATUSES[(STATUSES.index(self.change_filter.status) + 1) % len(STATUSES)]
+        # Applied at once, not when the Select reports its change: presses in quick
+        # succession each move on from the one before (they used to be lost).
+        status = STATUSES[(STATUSES.index(self.change_filter.status) + 1) % len(STATUSES)]
+        self.change_filter.status = status
+        self.query_one("#status", Select).value = status
+        self.refilter()
 
     def _jump_blocked(self, step: int) -> None:
         if not self.shown:

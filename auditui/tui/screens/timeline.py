@@ -15,6 +15,13 @@ from auditui.core.timeline import models_in, timeline
 from auditui.core.wording import plural
 from auditui.tui.text import plain
 from auditui.tui.widgets.badges import kind, value, verdict
+from auditui.tui.widgets.table import Table
+
+# The columns that find an incident first: each change's date, verdict and eval
+# deltas, then what it moved; the commit and its author last, where a narrow screen
+# lets them go (at 80 columns the eval deltas used to be off screen).
+COLUMNS = (("Date", None), ("Verdict", None), ("Eval Δ", None), ("Setting", 26),
+           ("Old → New", 24), ("Kind", None), ("Commit", None), ("Author", None))  # fmt: skip
 
 
 class TimelineScreen(Screen):
@@ -22,7 +29,7 @@ class TimelineScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back"),
         Binding("enter", "open_change", "Open change", show=True),
-    ]
+    ]  # enter on the table itself arrives as DataTable.RowSelected (see _selected)
 
     def __init__(self, model: str | None = None) -> None:
         super().__init__()
@@ -34,7 +41,7 @@ class TimelineScreen(Screen):
         with Horizontal():
             yield OptionList(id="models")
             with Horizontal(id="body"):
-                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                yield Table(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static(id="timeline-summary")
         yield Footer()
 
@@ -45,9 +52,8 @@ class TimelineScreen(Screen):
         self.models = models
         options.add_options([plain(m) for m in models])
         table = self.query_one(DataTable)
-        columns = ("Date", "Commit", "Verdict", "Author", "Setting", "Old → New", "Kind", "Eval Δ")
-        for col in columns:
-            table.add_column(col)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         if models:
             index = models.index(self.model) if self.model in models else 0
             options.highlighted = index
@@ -74,19 +80,23 @@ class TimelineScreen(Screen):
                 first = n == 0
                 table.add_row(
                     c.commit.author_date[:10] if first else "",
-                    c.commit.short if first else "",
                     verdict(c) if first else "",
-                    plain(c.commit.author_email.split("@")[0] if first else ""),
-                    plain(d.path.removeprefix("prompt:")),
-                    plain(f"{value(d.old)} → {value(d.new)}"),
-                    kind(d.kind),
                     Text(evals, style="bold red" if regress else "green") if first else "",
+                    plain(d.path.removeprefix("prompt:"), overflow="ellipsis", no_wrap=True),
+                    plain(f"{value(d.old)} → {value(d.new)}", overflow="ellipsis", no_wrap=True),
+                    kind(d.kind),
+                    c.commit.short if first else "",
+                    plain(c.commit.author_email.split("@")[0] if first else ""),
                 )
                 self.rows.append(c)
         self.query_one("#timeline-summary", Static).update(
             plain(f"{model}: {plural(len(entries), 'change')}, oldest first · "
                   "enter opens the change · esc goes back")
         )  # fmt: skip
+
+    @on(DataTable.RowSelected, "#timeline")
+    def _selected(self) -> None:
+        self.action_open_change()
 
     def action_open_change(self) -> None:
         table = self.query_one(DataTable)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from rich.console import Group
 from rich.padding import Padding
 from rich.rule import Rule
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -17,7 +16,7 @@ from auditui.core.checks import RULES
 from auditui.core.formats.text_format import reverted_text
 from auditui.core.terminal import safe
 from auditui.core.wording import plural
-from auditui.tui.text import block, plain
+from auditui.tui.text import plain
 from auditui.tui.widgets.badges import kind, value, verdict
 
 MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
@@ -25,6 +24,28 @@ MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
 
 def _section(title: str) -> Rule:
     return Rule(Text(title, style="bold"), align="left", style="dim")
+
+
+DIFF_STYLE = {"+": "green", "-": "red", "@": "cyan"}
+
+
+def diff_lines(detail: str) -> Table:
+    """A unified diff whose wrapped lines stay what they are: the +/- marker in a
+    column of its own, each line's text (and its continuation) coloured by it."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for line in detail.split("\n"):
+        if line.startswith(("+++", "---")):
+            grid.add_row("", plain(line, style="bold"))
+            continue
+        if line.startswith("@@"):
+            grid.add_row("", plain(line, style=DIFF_STYLE["@"]))
+            continue
+        mark = line[:1] if line[:1] in ("+", "-") else ""
+        style = DIFF_STYLE.get(mark, "")
+        grid.add_row(Text(mark, style=style), plain(line[1:], style=style))
+    return grid
 
 
 def render_change(change, policy) -> Group:
@@ -88,8 +109,7 @@ def render_change(change, policy) -> Group:
                 what = "bound" if d.old is None else "unbound"
                 parts.append(Text(f"    prompt {what} ({plural(lines, 'line')})", style="dim"))
                 continue
-            syntax = Syntax(block(d.detail), "diff", theme="ansi_dark", word_wrap=True)
-            parts.append(Padding(syntax, (0, 0, 0, 4)))
+            parts.append(Padding(diff_lines(d.detail), (0, 0, 0, 4)))
 
     if hidden:
         parts.append(Text(f"… and {hidden} more models: narrow the list with the model "

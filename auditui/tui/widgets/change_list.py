@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.widgets import DataTable
-
+from auditui.core.formats.text_format import models_text
 from auditui.tui.text import plain
 from auditui.tui.widgets.badges import verdict
+from auditui.tui.widgets.table import Table
 
 STATUSES = ("all", "blocked", "pass", "exempt", "reverted")
 
@@ -35,8 +35,10 @@ class ChangeFilter:
         return True
 
 
-class ChangeList(DataTable):
+class ChangeList(Table):
     """Rows keyed by commit sha, so the selection survives a refilter or reload."""
+
+    MODELS_WIDTH = 18  # "opus-4.6, opus-4.7" fits; more become "first +N", cut to fit
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -45,7 +47,23 @@ class ChangeList(DataTable):
         self.add_column("Verdict", key="verdict")
         self.add_column("Author", key="author")
         self.add_column("Subject", key="subject", width=34)
-        self.add_column("Models", key="models")
+        self.add_column("Models", key="models", width=self.MODELS_WIDTH)
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """The subject takes the width the other columns leave (it was cut at 34
+        characters beside empty space on a wide screen)."""
+        subject = self.columns.get("subject")  # type: ignore[call-overload]
+        if subject is None or not self.size.width:
+            return
+        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "subject")
+        width = max(16, self.size.width - others - 2 * self.cell_padding - 2)
+        if subject.width != width:
+            subject.width = width
+            self._require_update_dimensions = True
+            self.refresh()
 
     def populate(self, changes: list, keep: str | None = None) -> None:
         self.clear()
@@ -60,16 +78,15 @@ class ChangeList(DataTable):
         """Add rows at the end (while history loads), the cursor where it was."""
         for change in changes:
             c = change.commit
-            models = (
-                ", ".join(change.models)
-                if len(change.models) <= 2
-                else (f"{change.models[0]} +{len(change.models) - 1}")
-            )
+            models = ", ".join(change.models)
+            if len(change.models) > 2 or len(models) > self.MODELS_WIDTH:
+                models = f"{change.models[0]} +{len(change.models) - 1}"
             self.add_row(
                 c.author_date[:10],
                 verdict(change),
-                plain(c.author_email.split("@")[0]),
+                plain(c.author_email.split("@")[0][:12]),
                 plain(c.subject, overflow="ellipsis", no_wrap=True),
-                plain(models or "(policy)"),
+                plain(models or models_text(change), overflow="ellipsis", no_wrap=True),
                 key=c.sha,
             )
+        self.fit()
