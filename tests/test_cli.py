@@ -256,8 +256,12 @@ def test_demo_check_golden_json(capsys, tmp_path):
     undo = by_subject["Revert default reasoning effort to high (quality regression)"]
     assert effort["reverted_by"] == undo["commit"] and undo["reverts"] == effort["commit"]
     assert undo["status"] == "reverted" and "reverted_by" not in undo
-    assert data["summary"] == {"changes": 13, "blocked": 4, "passed": 3, "exempt": 2,
-                               "reverted": 4}  # fmt: skip
+    assert data["summary"] == {"changes": 13, "blocked": 3, "passed": 3, "exempt": 2,
+                               "reverted": 5}  # fmt: skip
+    broken = by_subject["Add sonnet-4.6-fast for low-latency completions"]
+    fix = by_subject["Fix indentation in sonnet-4.6-fast.yaml"]
+    assert (broken["status"], broken["reverted_by"]) == ("reverted", fix["commit"])
+    assert fix["status"] == "pass"  # the fix adds the model: judged, with its evidence
     kinds = {d["kind"] for c in data["changes"] for d in c["deltas"]}
     assert {"limit-added", "limit-removed", "downgrade", "upgrade", "increase", "text"} <= kinds
 

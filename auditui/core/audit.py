@@ -278,7 +278,7 @@ class AuditRun:
         streamed walk that found reverts is judged `again` with them known."""
         ctx = self.ctx
         if streamed is None and self.marks is None:
-            marks = self.reverts.marks()
+            marks = self.found_reverts()
             for change in changes:
                 apply_revert(change, marks.get(change.commit.sha))
         return Report(str(ctx.repo.root), ctx.base, ctx.head, ctx.policy_source, changes,
@@ -292,6 +292,18 @@ class AuditRun:
                 if marks is not None:
                     apply_revert(change, marks.get(change.commit.sha))
                 yield change
+
+    def found_reverts(self) -> dict[str, Mark]:
+        """What this walk found undone within its range (see reverts)."""
+        repo, head = self.ctx.repo, self.ctx.head
+
+        def fixed_by(file: str, blob: str, sha: str) -> str | None:
+            entry = repo.lookup(head, file)
+            if entry is not None and entry.sha == blob:
+                return None  # still broken at head
+            return repo.first_change_after(sha, head, file)
+
+        return self.reverts.marks(fixed_by)
 
     def rebuilt(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
         """The marked changes of this finished walk, judged again from the per-commit
@@ -316,7 +328,7 @@ class AuditRun:
 
     def again(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
-        this walk found (`self.reverts.marks()`) applied to each change as it comes."""
+        this walk found (`found_reverts`) applied to each change as it comes."""
         return AuditRun(self.ctx, self.progress, self.worktree_records, self.only_model, marks)
 
     def _changes(self) -> Iterator[Change]:

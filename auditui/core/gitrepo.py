@@ -288,6 +288,15 @@ class GitRepo:
             return set()
         return set(out.split())
 
+    def first_change_after(self, sha: str, head: str, path: str) -> str | None:
+        """The first commit after `sha`, up to `head`, that changed `path`."""
+        try:
+            out = self._git("log", "--format=%H", "--reverse", f"{sha}..{head}", "--",
+                            f":(literal){path}")  # fmt: skip
+        except _GitFailed:
+            return None
+        return out.split("\n", 1)[0].strip() or None
+
     def is_empty(self) -> bool:
         """No commit on any ref: a fresh `git init`."""
         try:

@@ -61,26 +61,38 @@ class RevertIndex:
 
     def __init__(self, only_model: str | None = None) -> None:
         # `log --model`: only that model's changes are seen, so only a change that
-        # moves nothing else can be told reverted (another model's settings may have
-        # moved again in changes this walk never read).
+        # moves nothing else can be told reverted (another model's settings, or a
+        # file, may have moved again in changes this walk never read).
         self.only_model = only_model
         self._keys: dict[tuple, int] = {}  # (model, path) -> setting number
         self._last: dict[int, tuple[int, int]] = {}  # setting -> (token of value, change no)
         self._shas: list[str] = []
         self._settings: list[array] = []  # per change: the settings it moved
         self._before: list[array] = []  # per change: tokens of their values before
-        self._eligible: list[bool] = []  # False: never reverted (a broken file, a policy edit)
+        self._eligible: list[bool] = []  # False: never reverted (a bad collection entry)
+        # A broken file (AUD009) is not a setting: no later delta says it was fixed.
+        # Each edit of a file that stays broken is reported again, so a file whose
+        # blob at head is not its last broken one was fixed (or removed) since.
+        self._broken: dict[int, tuple[str, ...]] = {}  # change no -> files it broke
+        self._last_broken: dict[str, tuple[str, int]] = {}  # file -> (its blob, change no)
 
     def add(self, change) -> None:
         n = len(self._shas)
         self._shas.append(change.commit.sha)
         keys, last, token, only = self._keys, self._last, _token, self.only_model
         settings, before = array("q"), array("q")
-        eligible = True
+        eligible, broken = True, []
         for d in change.deltas:  # every delta of a catalogue's history: kept lean
             model = d.model
-            if model is None or d.kind == "invalid" or (only is not None and model != only):
-                eligible = False  # a broken file or a policy edit is not a setting put back
+            if only is not None and model != only:
+                eligible = False
+            if d.kind == "invalid":
+                if model is None and d.path == f"file:{d.source}" and isinstance(d.new, str):
+                    broken.append(d.source)
+                    self._last_broken[d.source] = (d.new, n)
+                else:
+                    eligible = False  # one bad entry of a collection: no way to tell
+                continue
             where = (model, d.path)
             key = keys.get(where)
             if key is None:
@@ -91,8 +103,12 @@ class RevertIndex:
         self._settings.append(settings)
         self._before.append(before)
         self._eligible.append(eligible)
+        if broken:
+            self._broken[n] = tuple(broken)
 
-    def marks(self) -> dict[str, Mark]:
+    def marks(self, fixed_by=None) -> dict[str, Mark]:
+        """`fixed_by(file, blob, sha)`: the commit after `sha` that changed `file` from
+        that broken `blob`, when the head no longer has it (None: it is still there)."""
         head = {key: value for key, (value, _n) in self._last.items()}
         last = {key: n for key, (_value, n) in self._last.items()}
         loop: dict[int, int] = {}  # setting -> first change whose value before is at head
@@ -100,19 +116,28 @@ class RevertIndex:
             for key, old in zip(settings, self._before[n], strict=True):
                 if key not in loop and old == head[key] and n < last[key]:
                     loop[key] = n
-        undone: dict[int, int] = {}  # change no -> the latest change putting its settings back
+        fixes = {}  # file -> the commit that fixed it (None: broken at head)
+        for file, (blob, n) in self._last_broken.items():
+            fixes[file] = fixed_by(file, blob, self._shas[n]) if fixed_by else None
+        undone: dict[int, str] = {}  # change no -> the commit that last put it back
         for n, settings in enumerate(self._settings):
-            if self._eligible[n] and all(k in loop and loop[k] <= n < last[k] for k in settings):
-                undone[n] = max(last[key] for key in settings)
-        # A setting whose loop holds a change that stays (a broken file, a partial
-        # undo) was not simply put back: the change closing that loop is judged.
+            files = self._broken.get(n, ())
+            if not self._eligible[n] or not all(fixes[f] for f in files):
+                continue
+            if all(k in loop and loop[k] <= n < last[k] for k in settings):
+                by = [fixes[f] for f in files]
+                if settings:
+                    by.append(self._shas[max(last[key] for key in settings)])
+                undone[n] = by[-1]
+        # A setting whose loop holds a change that stays (a partial undo) was not
+        # simply put back: the change closing that loop is judged.
         kept = set()
         for n, settings in enumerate(self._settings):
             if n not in undone:
                 kept.update(k for k in settings if k in loop and loop[k] <= n < last[k])
-        marks = {self._shas[n]: Mark(reverted_by=self._shas[m]) for n, m in undone.items()}
+        marks = {self._shas[n]: Mark(reverted_by=by) for n, by in undone.items()}
         for m, settings in enumerate(self._settings):
-            if m in undone or not self._eligible[m]:
+            if m in undone or not self._eligible[m] or not settings or m in self._broken:
                 continue
             if all(last[k] == m and k in loop and k not in kept for k in settings):
                 marks[self._shas[m]] = Mark(reverts=self._shas[min(loop[k] for k in settings)])

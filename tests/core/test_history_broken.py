@@ -16,13 +16,15 @@ def test_breaking_a_model_file_then_repairing_it_identically(repo):
     broken_blob = repo.git("rev-parse", "HEAD:models/a.toml")
     repo.commit("unrelated readme", {"README.md": "hi\n"})
     repo.commit("unrelated model", {"models/b.toml": "x = 2\n"})
-    repo.commit("repair as before", {"models/a.toml": GOOD})
+    repair = repo.commit("repair as before", {"models/a.toml": GOOD})
     report = audit(repo, base)
     assert report.commits_walked == 4
     broken, unrelated = report.changes  # readme: nothing; repair to same content: nothing
 
     assert triples(broken) == [(None, "file:models/a.toml", None, broken_blob, "invalid")]
-    assert broken.status == "blocked"
+    # Repaired within the range, the break reaches nothing (SPEC 11): reverted, its
+    # finding kept for the record.
+    assert (broken.status, broken.reverted_by) == ("reverted", repair)
     (finding,) = broken.findings
     assert finding.rule == "AUD009"
     assert finding.message.startswith("models/a.toml: invalid TOML")

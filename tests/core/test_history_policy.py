@@ -181,18 +181,22 @@ def test_signers_file_edits_are_signers_deltas(repo):
     first = repo.git("rev-parse", "HEAD:allowed_signers")
     repo.commit("edit signers", {"allowed_signers": key + key.replace("bob", "carol")})
     second = repo.git("rev-parse", "HEAD:allowed_signers")
-    repo.commit("remove signers", {"allowed_signers": None})
-    added, changed, removed = audit(repo, base).changes
+    added, changed = audit(repo, base).changes
     assert [(d.model, d.path, d.old, d.new, d.kind) for d in added.deltas] == [
         (None, "signers", None, first, "added")
     ]
     assert [(d.old, d.new, d.kind) for d in changed.deltas] == [(first, second, "changed")]
-    assert [(d.old, d.new, d.kind) for d in removed.deltas] == [(second, None, "removed")]
-    assert all(c.rules == ["AUD001"] for c in (added, changed, removed))
+    assert all(c.rules == ["AUD001"] for c in (added, changed))
 
     record(repo, changed, approvals=[ap(CAROL)])
     repo.commit("record")
     assert audit(repo, base).changes[1].status == "pass"
+
+    repo.commit("remove signers", {"allowed_signers": None})
+    added, changed, removed = audit(repo, base).changes
+    assert [(d.old, d.new, d.kind) for d in removed.deltas] == [(second, None, "removed")]
+    # Added and removed within the range: the head carries none of it (SPEC 11).
+    assert [c.status for c in (added, changed, removed)] == ["reverted"] * 3
 
 
 def test_signers_path_from_policy(tmp_path):

@@ -70,13 +70,47 @@ def test_superseded_is_not_reverted(repo):
     assert {s for s, *_ in statuses(audit(repo, base)).values()} == {"blocked"}
 
 
-def test_a_broken_file_fixed_is_not_a_revert(repo):
+def test_a_file_broken_and_fixed_in_the_range_is_undone(repo):
+    """A broken file carries no setting, yet the head carries none of it once fixed:
+    the push with the fix is not blocked for ever by the commit that broke it."""
     repo.start({"models/a.toml": "t = 1\n"})
     base = repo.head()
     repo.commit("break", {"models/a.toml": "t = \n"})
-    repo.commit("fix", {"models/a.toml": "t = 1\n"})
+    repo.commit("still broken", {"models/a.toml": "t = = 2\n"})
+    broken = statuses(audit(repo, base))
+    assert broken == {"break": ("blocked", None, None), "still broken": ("blocked", None, None)}
+    fix = repo.commit("fix", {"models/a.toml": "t = 2\n"})
     report = audit(repo, base)
-    assert statuses(report)["break"][0] == "blocked"
+    assert statuses(report) == {
+        "break": ("reverted", fix, None), "still broken": ("reverted", fix, None),
+        "fix": ("blocked", None, None),  # t 1 -> 2 is a change like any other
+    }  # fmt: skip
+    assert report.changes[0].rules == ["AUD009"]
+
+
+def test_a_file_fixed_back_to_what_it_was_leaves_nothing_to_judge(repo):
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("break", {"models/a.toml": "t = \n"})
+    fix = repo.commit("fix", {"models/a.toml": "t = 1\n"})
+    report = audit(repo, base)
+    assert statuses(report) == {"break": ("reverted", fix, None)} and report.ok
+
+
+def test_a_bad_collection_entry_is_not_undone_by_a_fix(tmp_path):
+    from tests.helpers.repo import DEFAULT_POLICY
+
+    policy = DEFAULT_POLICY + (
+        '\n[[layout.collection]]\npath = "models.yaml"\nitems = "list"\nname_key = "name"\n'
+    )
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models.yaml": "- name: a\n  t: 1\n- name: b\n  t: 1\n"})
+    base = repo.head()
+    repo.commit("bad entry", {"models.yaml": "- name: a\n  t: 1\n- name: b\n  t: 1\n- t: 2\n"})
+    repo.commit("fix entry", {"models.yaml": "- name: a\n  t: 1\n- name: b\n  t: 1\n"})
+    report = audit(repo, base)
+    (bad,) = [c for c in report.changes if c.commit.subject == "bad entry"]
+    assert bad.rules == ["AUD009"] and "#" in bad.deltas[0].path
     assert "reverted" not in {c.status for c in report.changes}
 
 
@@ -198,3 +232,15 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
         )  # fmt: skip
         got = change.commit.sha in marks and marks[change.commit.sha].reverted_by is not None
         assert got == expected, (edits, i)
+
+
+def test_a_policy_edit_and_its_undo(repo):
+    from tests.helpers.repo import DEFAULT_POLICY
+
+    repo.start({"models/a.toml": "t = 1\n"})
+    base = repo.head()
+    weaker = DEFAULT_POLICY.replace("required = 1", "required = 0")
+    loosen = repo.commit("loosen", {".auditui.toml": weaker})
+    back = repo.commit("tighten", {".auditui.toml": DEFAULT_POLICY})
+    assert statuses(audit(repo, base)) == {"loosen": ("reverted", back, None),
+                                           "tighten": ("reverted", None, loosen)}  # fmt: skip

@@ -51,8 +51,8 @@ async def test_loads_sample_and_lists_every_change(sample_repo):
         await loaded(pilot)
         assert len(rows(app)) == 13
         status = str(app.review.query_one("#status-line").render())
-        assert "13 changes in 24 commits" in status and "4 blocked" in status
-        assert "4 reverted" in status
+        assert "13 changes in 24 commits" in status and "3 blocked" in status
+        assert "5 reverted" in status
         assert app.sub_title.startswith("sample · root..")
 
 
@@ -63,12 +63,12 @@ async def test_next_blocked_and_status_filter(sample_repo):
         await pilot.press("n")
         assert app.review.current.commit.subject == "opus-4.7: roll out to 50%"
         await pilot.press("n", "n")
-        assert app.review.current.rules == ["AUD001"]
+        assert app.review.current.rules == ["AUD008"]
         await pilot.press("p")
-        assert app.review.current.rules == ["AUD009"]
+        assert app.review.current.rules == ["AUD001"]
         await pilot.press("s")  # all -> blocked
         await pilot.pause()
-        assert len(rows(app)) == 4
+        assert len(rows(app)) == 3
         assert all(c.status == "blocked" for c in app.review.shown)
         for status in ("pass", "exempt", "reverted", "all"):
             await pilot.press("s")

@@ -36,7 +36,7 @@ def write(run, fmt: str, out: TextIO, **options):
         return report
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+b") as spool:
         totals, places = _spool(run, module, spool, options)
-        marks = run.reverts.marks()
+        marks = run.found_reverts()
         fixed = run.rebuilt(marks) if marks else {}
         if fixed is None:  # no per-commit store to read them from: judged again, all
             run = run.again(marks)
