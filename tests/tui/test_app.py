@@ -500,3 +500,28 @@ async def test_a_long_verdict_is_capped(tmp_path):
         status, rules = "blocked", ["AUD002", "AUD003", "AUD004", "AUD008"]
 
     assert verdict(Change()).plain == "✗ AUD002 +3"
+
+
+async def test_the_app_refuses_an_authors_own_approval_and_withdraws(writable_sample):
+    """dave wrote the cache change: his `a` is refused (self-approval is off), nothing
+    is written; his `w` writes a withdrawal."""
+    git(writable_sample, "config", "user.email", "dave@example.com")
+    app = AuditApp(writable_sample, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"every turn", "enter")
+        await pilot.pause()
+        change = app.review.current
+        assert change.commit.author_email == "dave@example.com"
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is app.review
+        assert any("self-approval is off" in str(n.message) for n in app._notifications)
+        assert not (writable_sample / change.record_file).exists()
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, ApproveScreen) and app.screen.verdict == "withdraw"
+        await pilot.press("enter", "enter")
+        await loaded(pilot)
+        data = tomllib.loads((writable_sample / change.record_file).read_text())
+        assert [a["verdict"] for a in data["approvals"]] == ["withdraw"]
