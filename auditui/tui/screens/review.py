@@ -121,7 +121,7 @@ class ReviewScreen(Screen):
             self._show_current()
             return
         totals = report.totals
-        shown = f"{len(self.shown)} shown · " if len(self.shown) != len(report.changes) else ""
+        shown = f"{len(self.shown)} of " if len(self.shown) != len(report.changes) else ""
         if report.upstream and not report.commits_walked:
             self.query_one("#status-line", Static).update(Text(
                 f"Nothing to audit: {report.head[:7]} is already in its upstream "

@@ -24,6 +24,10 @@ COLUMNS = (("Date", None), ("Verdict", None), ("Eval Δ", None), ("Setting", 26)
            ("Old → New", 24), ("Kind", None), ("Commit", None), ("Author", None))  # fmt: skip
 
 
+class TimelineTable(Table):
+    FLEX = {"Setting": 26, "Old → New": 24}  # wider on a wide screen, never narrower
+
+
 class TimelineScreen(Screen):
     CSS_PATH = "timeline.tcss"
     BINDINGS = [
@@ -41,7 +45,7 @@ class TimelineScreen(Screen):
         with Horizontal():
             yield OptionList(id="models")
             with Horizontal(id="body"):
-                yield Table(id="timeline", cursor_type="row", zebra_stripes=True)
+                yield TimelineTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static(id="timeline-summary")
         yield Footer()
 
@@ -53,7 +57,7 @@ class TimelineScreen(Screen):
         options.add_options([plain(m) for m in models])
         table = self.query_one(DataTable)
         for label, width in COLUMNS:
-            table.add_column(label, width=width)
+            table.add_column(label, width=width, key=label)
         if models:
             index = models.index(self.model) if self.model in models else 0
             options.highlighted = index
@@ -89,6 +93,7 @@ class TimelineScreen(Screen):
                     plain(c.commit.author_email.split("@")[0] if first else ""),
                 )
                 self.rows.append(c)
+        table.fit()
         self.query_one("#timeline-summary", Static).update(
             plain(f"{model}: {plural(len(entries), 'change')}, oldest first · "
                   "enter opens the change · esc goes back")

@@ -39,6 +39,7 @@ class ChangeList(Table):
     """Rows keyed by commit sha, so the selection survives a refilter or reload."""
 
     MODELS_WIDTH = 18  # "opus-4.6, opus-4.7" fits; more become "first +N", cut to fit
+    FLEX = {"subject": 16}  # the subject takes what the other columns leave
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -48,22 +49,6 @@ class ChangeList(Table):
         self.add_column("Author", key="author")
         self.add_column("Subject", key="subject", width=34)
         self.add_column("Models", key="models", width=self.MODELS_WIDTH)
-
-    def on_resize(self) -> None:
-        self.fit()
-
-    def fit(self) -> None:
-        """The subject takes the width the other columns leave (it was cut at 34
-        characters beside empty space on a wide screen)."""
-        subject = self.columns.get("subject")  # type: ignore[call-overload]
-        if subject is None or not self.size.width:
-            return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "subject")
-        width = max(16, self.size.width - others - 2 * self.cell_padding - 2)
-        if subject.width != width:
-            subject.width = width
-            self._require_update_dimensions = True
-            self.refresh()
 
     def populate(self, changes: list, keep: str | None = None) -> None:
         self.clear()
