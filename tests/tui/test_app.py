@@ -212,89 +212,59 @@ async def test_help_and_errors_inside_the_app(tmp_path):
         assert app.screen is app.review
 
 
+FILTER_PROMPT = ("slash", *"cap verbosity", "enter")
+
+
+def snapshot(snap_compare, repo, size, *keys, timeline=None, theme=None) -> bool:
+    """The sample's app at `size` after `keys` (or with one model's timeline open)."""
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        if theme:
+            pilot.app.theme = theme
+        if timeline:
+            pilot.app.action_timeline(timeline)
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    app = AuditApp(repo, default_base=False)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
 class TestSnapshots:
     """SVG snapshots of the main screens on the sample history."""
 
     def test_review_blocked_change(self, snap_compare, sample_repo):
         """The incident's prompt edit: limits added, evals regressing, AUD003."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            await pilot.press("slash", *"cap verbosity", "enter")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, (140, 40), *FILTER_PROMPT)
 
     def test_review_narrow_terminal(self, snap_compare, sample_repo):
         """At 80x24 the list stacks above the detail and stays usable."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            await pilot.press("n")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, (80, 24), "n")
 
     def test_timeline(self, snap_compare, sample_repo):
         """opus-4.7 over time: the three causes of the incident, with eval deltas."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            pilot.app.action_timeline("opus-4.7")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=(140, 32), run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, (140, 32), timeline="opus-4.7")
 
     @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
     def test_list_and_detail_at_real_sizes(self, snap_compare, sample_repo, size):
         """The list with the first blocked change's detail, smallest and large."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            await pilot.press("n")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=size, run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, size, "n")
 
     @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
     def test_prompt_diff_detail_at_real_sizes(self, snap_compare, sample_repo, size):
         """A prompt change's detail: limits, evals and the diff, wrapped lines marked."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            await pilot.press("slash", *"cap verbosity", "enter")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=size, run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, size, *FILTER_PROMPT)
 
     @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
     def test_timeline_at_real_sizes(self, snap_compare, sample_repo, size):
         """The Eval Δ column is on screen at 80 columns too."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            pilot.app.action_timeline("opus-4.6")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=size, run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, size, timeline="opus-4.6")
 
     def test_light_theme(self, snap_compare, sample_repo):
         """The review stays readable in the light theme."""
-
-        async def run_before(pilot):
-            await loaded(pilot)
-            pilot.app.theme = "textual-light"
-            await pilot.press("n")
-            await pilot.pause()
-
-        app = AuditApp(sample_repo, default_base=False)
-        assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+        assert snapshot(snap_compare, sample_repo, (140, 40), "n", theme="textual-light")
 
 
 async def test_at_its_upstream_the_app_says_how_to_see_the_whole_history(sample_repo, tmp_path):
