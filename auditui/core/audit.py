@@ -295,15 +295,40 @@ class AuditRun:
 
     def found_reverts(self) -> dict[str, Mark]:
         """What this walk found undone within its range (see reverts)."""
-        repo, head = self.ctx.repo, self.ctx.head
+        return self.reverts.marks(self._fixed_by)
 
-        def fixed_by(file: str, blob: str, sha: str) -> str | None:
-            entry = repo.lookup(head, file)
-            if entry is not None and entry.sha == blob:
-                return None  # still broken at head
-            return repo.first_change_after(sha, head, file)
+    def _fixed_by(self, broken: dict[str, tuple[str, str]]) -> dict[str, str | None]:
+        """For each file last broken (blob, commit): the first later commit of the walk
+        that changed it, unless the head still holds that blob. Two git calls for all
+        of them (a catalogue's history broke a thousand files)."""
+        ctx, commits = self.ctx, self.commits
+        at_head = ctx.repo.blobs_at(ctx.head, list(broken))
+        where = {c.sha: i for i, c in enumerate(commits)}
+        touched = self._touches(set(broken), where)
+        out: dict[str, str | None] = {}
+        for file, (blob, sha) in broken.items():
+            if at_head.get(file) == blob:
+                out[file] = None
+                continue
+            after = [i for i in touched.get(file, ()) if i > where[sha]]
+            out[file] = commits[min(after)].sha if after else None
+        return out
 
-        return self.reverts.marks(fixed_by)
+    def _touches(self, files: set[str], where: dict[str, int]) -> dict[str, list[int]]:
+        """The walk's commits (by position) whose diff against their first parent
+        touches each of `files`."""
+        out: dict[str, list[int]] = {}
+        if not self.light:
+            for i, c in enumerate(self.commits):
+                for ch in c.changes:
+                    if ch.path in files:
+                        out.setdefault(ch.path, []).append(i)
+            return out
+        for sha, paths in self.ctx.repo.touching(self.ctx.head, sorted(files)):
+            if sha in where:
+                for path in paths:
+                    out.setdefault(path, []).append(where[sha])
+        return out
 
     def rebuilt(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
         """The marked changes of this finished walk, judged again from the per-commit

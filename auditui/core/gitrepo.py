@@ -175,6 +175,9 @@ def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
     )
 
 
+PATHSPECS_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
+
+
 class GitRepo:
     """The audited repository. Construct with `GitRepo.open`."""
 
@@ -288,14 +291,42 @@ class GitRepo:
             return set()
         return set(out.split())
 
-    def first_change_after(self, sha: str, head: str, path: str) -> str | None:
-        """The first commit after `sha`, up to `head`, that changed `path`."""
+    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """Blob id of each of `paths` that exists at `commit` (one `git ls-tree`)."""
+        if not paths:
+            return {}
         try:
-            out = self._git("log", "--format=%H", "--reverse", f"{sha}..{head}", "--",
-                            f":(literal){path}")  # fmt: skip
+            out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                            *(f":(literal){p}" for p in paths), binary=True)  # fmt: skip
         except _GitFailed:
-            return None
-        return out.split("\n", 1)[0].strip() or None
+            return {}
+        found = {}
+        for line in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _tab, path = line.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) == 3 and parts[1] == "blob":
+                found[path] = parts[2]
+        return found
+
+    def touching(self, head: str, paths: list[str]) -> list[tuple[str, list[str]]]:
+        """(commit, the `paths` it changed against its first parent) for each commit up
+        to `head` that changed any: one `git log`, path-limited for a few paths (git
+        matches each pathspec against every path: a thousand of them took 11 s on a
+        catalogue, filtering here takes a fraction of one)."""
+        limit = [f":(literal){p}" for p in paths] if len(paths) <= PATHSPECS_MAX else []
+        try:
+            out = self._git("log", "-z", "--format=%x1e%H", "--name-only", "--no-renames",
+                            "--diff-merges=first-parent", head, "--", *limit,
+                            binary=True)  # fmt: skip
+        except _GitFailed:
+            return []
+        wanted, found = set(paths), []
+        for record in out.decode("utf-8", "surrogateescape").split("\x1e")[1:]:
+            sha, _nl, names = record.partition("\n")
+            hit = [n for n in names.strip("\0\n").split("\0") if n in wanted]
+            if hit:
+                found.append((sha.strip("\0"), hit))
+        return found
 
     def is_empty(self) -> bool:
         """No commit on any ref: a fresh `git init`."""

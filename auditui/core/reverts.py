@@ -107,8 +107,9 @@ class RevertIndex:
             self._broken[n] = tuple(broken)
 
     def marks(self, fixed_by=None) -> dict[str, Mark]:
-        """`fixed_by(file, blob, sha)`: the commit after `sha` that changed `file` from
-        that broken `blob`, when the head no longer has it (None: it is still there)."""
+        """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
+        commit `sha`, the first later commit that changed it, when the head no longer
+        has that blob (None: still broken at head). Asked once, for all files."""
         head = {key: value for key, (value, _n) in self._last.items()}
         last = {key: n for key, (_value, n) in self._last.items()}
         loop: dict[int, int] = {}  # setting -> first change whose value before is at head
@@ -116,16 +117,15 @@ class RevertIndex:
             for key, old in zip(settings, self._before[n], strict=True):
                 if key not in loop and old == head[key] and n < last[key]:
                     loop[key] = n
-        fixes = {}  # file -> the commit that fixed it (None: broken at head)
-        for file, (blob, n) in self._last_broken.items():
-            fixes[file] = fixed_by(file, blob, self._shas[n]) if fixed_by else None
+        broken = {file: (blob, self._shas[n]) for file, (blob, n) in self._last_broken.items()}
+        fixes = fixed_by(broken) if fixed_by and broken else {}  # file -> the fixing commit
         undone: dict[int, str] = {}  # change no -> the commit that last put it back
         for n, settings in enumerate(self._settings):
             files = self._broken.get(n, ())
-            if not self._eligible[n] or not all(fixes[f] for f in files):
+            if not self._eligible[n] or not all(fixes.get(f) for f in files):
                 continue
             if all(k in loop and loop[k] <= n < last[k] for k in settings):
-                by = [fixes[f] for f in files]
+                by = [fixes[f] for f in files]  # type: ignore[misc]
                 if settings:
                     by.append(self._shas[max(last[key] for key in settings)])
                 undone[n] = by[-1]

@@ -244,3 +244,19 @@ def test_a_policy_edit_and_its_undo(repo):
     back = repo.commit("tighten", {".auditui.toml": DEFAULT_POLICY})
     assert statuses(audit(repo, base)) == {"loosen": ("reverted", back, None),
                                            "tighten": ("reverted", None, loosen)}  # fmt: skip
+
+
+def test_a_fixed_file_is_found_from_the_store_too(repo):
+    """Served from the per-commit store the walk has no raw diffs: the fixing commit
+    comes from one path-limited git log, and the report is the same."""
+    repo.start({"models/a.toml": "t = 1\n", "models/b.toml": "t = 1\n"})
+    base = repo.head()
+    repo.commit("break a", {"models/a.toml": "t = \n"})
+    repo.commit("other", {"models/b.toml": "t = 2\n"})
+    fix = repo.commit("fix a", {"models/a.toml": "t = 3\n"})
+    first = statuses(audit(repo))
+    assert first["break a"] == ("reverted", fix, None)
+    run = AuditRun(resolve_context(repo.path, None, "HEAD", None, default_base=False))
+    assert run.light  # listed without raw diffs: the store holds every commit
+    assert statuses(run.report(list(run))) == first
+    assert statuses(audit(repo, base)) == {k: v for k, v in first.items() if k != "adopt auditui"}
