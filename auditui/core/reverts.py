@@ -15,7 +15,8 @@ that one on is undone, and the last of them put it back.
   like any other.
 
 Deciding needs the whole range, but `check` writes each change as it is judged: the
-index keeps two integers per delta (which setting, a token of the value before), not
+index keeps two integers per delta (which setting, a token of the value before: both
+64-bit hashes, equal for equal inputs within one run), not
 the changes, and a run that found reverts is judged again from the per-commit store
 with the marks known (see formats.write).
 """
@@ -64,8 +65,10 @@ class RevertIndex:
         # moves nothing else can be told reverted (another model's settings, or a
         # file, may have moved again in changes this walk never read).
         self.only_model = only_model
-        self._keys: dict[tuple, int] = {}  # (model, path) -> setting number
-        self._last: dict[int, tuple[int, int]] = {}  # setting -> (token of value, change no)
+        # A setting is its (model, path)'s hash: holding the pair itself kept every
+        # path string of a catalogue's history alive (50 MB on models.dev).
+        self._last_value: dict[int, int] = {}  # setting -> token of its latest value
+        self._last_change: dict[int, int] = {}  # setting -> the change that set it
         self._shas: list[str] = []
         self._settings: list[array] = []  # per change: the settings it moved
         self._before: list[array] = []  # per change: tokens of their values before
@@ -79,7 +82,8 @@ class RevertIndex:
     def add(self, change) -> None:
         n = len(self._shas)
         self._shas.append(change.commit.sha)
-        keys, last, token, only = self._keys, self._last, _token, self.only_model
+        values, changes = self._last_value, self._last_change
+        token, only = _token, self.only_model
         settings, before = array("q"), array("q")
         eligible, broken = True, []
         for d in change.deltas:  # every delta of a catalogue's history: kept lean
@@ -93,13 +97,11 @@ class RevertIndex:
                 else:
                     eligible = False  # one bad entry of a collection: no way to tell
                 continue
-            where = (model, d.path)
-            key = keys.get(where)
-            if key is None:
-                key = keys[where] = len(keys)
+            key = hash((model, d.path))
             settings.append(key)
             before.append(token(d.old))
-            last[key] = (token(d.new), n)
+            values[key] = token(d.new)
+            changes[key] = n
         self._settings.append(settings)
         self._before.append(before)
         self._eligible.append(eligible)
@@ -110,8 +112,7 @@ class RevertIndex:
         """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
         commit `sha`, the first later commit that changed it, when the head no longer
         has that blob (None: still broken at head). Asked once, for all files."""
-        head = {key: value for key, (value, _n) in self._last.items()}
-        last = {key: n for key, (_value, n) in self._last.items()}
+        head, last = self._last_value, self._last_change
         loop: dict[int, int] = {}  # setting -> first change whose value before is at head
         for n, settings in enumerate(self._settings):
             for key, old in zip(settings, self._before[n], strict=True):
