@@ -26,6 +26,7 @@ RULES = {
     "AUD009": "file cannot be parsed or is invalid",
     "AUD010": "rollout skips a stage or soak too short",
     "AUD011": "record names a different fingerprint",
+    "AUD012": "eval cannot show what the policy asks (no error bars, too few samples)",
 }
 
 
@@ -96,20 +97,8 @@ def judge(
                             model,
                         )
                     )
-    limit = policy.evals.max_regression
     for (model, suite), ev in sorted(evals.items()):
-        drop = ev.baseline - ev.candidate
-        # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
-        if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
-            findings.append(
-                Finding(
-                    "AUD003",
-                    f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
-                    f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the "
-                    f"{_fmt(limit)} allowed",
-                    model,
-                )
-            )
+        findings += _eval_findings(model, suite, ev, policy.evals)
     rules = policy.approvals
     needed = max(rules.required, 1) if needs_extra_approval else rules.required
     allowed = {a.strip().lower() for a in rules.approvers}
@@ -166,3 +155,38 @@ def _unsigned(ap, required: bool, check_signature) -> str | None:
     if not ap.signature:
         return "is not signed"
     return check_signature(ap) if check_signature is not None else None
+
+
+def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
+    """One eval against `[evals]`: a plain allowance, or with `confidence` the
+    non-inferiority test (SPEC 9): the interval's lower bound must clear the allowance."""
+    from auditui.core.evalstats import lower_bound
+
+    limit, level, found = rules.max_regression, rules.confidence, []
+    what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
+    if rules.min_samples is not None and (ev.samples is None or ev.samples < rules.min_samples):
+        n = "no sample count" if ev.samples is None else plural(ev.samples, "sample")
+        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}",
+                             model))  # fmt: skip
+    if level is not None and (ev.stderr is None or ev.samples is None):
+        found.append(Finding("AUD012", f"{what}: no standard error or sample count to judge "
+                             f"at {level:g} confidence; import the tool's output with "
+                             "`auditui eval import`", model))  # fmt: skip
+        return found
+    if level is not None:
+        low = lower_bound(ev.delta, ev.stderr, level)
+        if low < -limit and not math.isclose(low, -limit, rel_tol=1e-9, abs_tol=1e-9):
+            found.append(Finding("AUD003", f"{what}: at {level:g} confidence it may regress "
+                                 f"{plural(-low, 'point', f'{-low:.2f}')}, more than the "
+                                 f"{_fmt(limit)} allowed", model))  # fmt: skip
+        return found
+    drop = ev.baseline - ev.candidate
+    # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
+    if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
+        found.append(Finding(
+            "AUD003",
+            f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
+            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed",
+            model,
+        ))  # fmt: skip
+    return found

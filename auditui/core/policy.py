@@ -67,6 +67,10 @@ class Watch:
 class Evals:
     required_suites: tuple[str, ...] = ("coding",)
     max_regression: float = 1.0
+    # Judge regressions statistically (SPEC 9): the lower bound of the interval of
+    # candidate - baseline at this level must be >= -max_regression.
+    confidence: float | None = None
+    min_samples: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,12 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "inherit": "inherit",
     },
     "watch": {"keys": "strs", "ignore": "strs"},
-    "evals": {"required_suites": "strs", "max_regression": "num"},
+    "evals": {
+        "required_suites": "strs",
+        "max_regression": "num",
+        "confidence": "level",
+        "min_samples": "int",
+    },
     "approvals": {
         "required": "int",
         "approvers": "strs",
@@ -222,6 +231,10 @@ def _check(kind: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise bad("a non-negative integer")
         return value
+    if kind == "level":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise bad("a confidence level between 0 and 1 (such as 0.95)")
+        return float(value)
     if kind == "num":
         # `not value >= 0` also refuses nan, which would make every comparison pass.
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:

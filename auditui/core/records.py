@@ -37,10 +37,22 @@ class EvalResult:
     run: str | None = None
     recorded_by: str | None = None
     at: dt.datetime | None = None
+    # Imported from an eval tool's output (SPEC 9): how sure the delta is, and whence.
+    stderr: float | None = None  # of candidate - baseline, in score points
+    paired: bool | None = None  # stderr from per-sample differences on shared sample ids
+    source: str | None = None  # promptfoo | lm-eval | inspect
+    baseline_sha256: str | None = None
+    candidate_sha256: str | None = None
 
     @property
     def delta(self) -> float:
         return self.candidate - self.baseline
+
+    def shown(self, confidence: float = 0.95) -> str:
+        """`-3.1 ± 1.2 (n=1200, paired)`, as every report and the app say it."""
+        from auditui.core.evalstats import shown
+
+        return shown(self.delta, self.stderr, self.samples, self.paired, confidence)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,15 @@ def _score(table: dict, key: str, where: str) -> float:
     return score
 
 
+def _stderr(table: dict, where: str) -> float | None:
+    if "stderr" not in table:
+        return None
+    value = _score(table, "stderr", where)
+    if value < 0:
+        raise RecordError(f"{where}: `stderr` must not be negative, got {value!r}")
+    return value
+
+
 def parse_record(path: str, text: str) -> Record:
     try:
         data = tomllib.loads(text)
@@ -151,6 +172,11 @@ def parse_record(path: str, text: str) -> Record:
                 run=_field(e, "run", (str,), where, False),
                 recorded_by=_field(e, "recorded_by", (str,), where, False),
                 at=_when(e["at"], where) if "at" in e else None,
+                stderr=_stderr(e, where),
+                paired=_field(e, "paired", (bool,), where, False),
+                source=_field(e, "source", (str,), where, False),
+                baseline_sha256=_field(e, "baseline_sha256", (str,), where, False),
+                candidate_sha256=_field(e, "candidate_sha256", (str,), where, False),
             )
         )
     approvals = []
