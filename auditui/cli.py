@@ -113,7 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
     p = sub.add_parser("eval", help="record eval results for a change")
-    esub = p.add_subparsers(dest="eval_command", metavar="add", required=True)
+    esub = p.add_subparsers(dest="eval_command", metavar="add|import", required=True)
+    p = esub.add_parser("import", help="two runs of promptfoo, lm-eval or inspect_ai (the "
+                        "parent config, the change) as one eval with error bars")  # fmt: skip
+    p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
+    p.add_argument("--repo", default=".", help=REPO_HELP)
+    p.add_argument("--baseline", required=True, metavar="FILE",
+                   help="the tool's output for the parent config")  # fmt: skip
+    p.add_argument("--candidate", required=True, metavar="FILE",
+                   help="the tool's output for the changed config")  # fmt: skip
+    p.add_argument("--model", help="the auditui model (when the files cannot say which)")
+    p.add_argument("--suite", help="the policy's suite (default: the task the files name)")
+    p.add_argument("--tool", choices=["promptfoo", "lm-eval", "inspect"],
+                   help="read the files as this tool's output (default: recognised)")  # fmt: skip
     p = esub.add_parser("add", help="add one eval result to a change's audit record")
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
     p.add_argument("--repo", default=".", help=REPO_HELP)

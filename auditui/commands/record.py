@@ -57,6 +57,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.eval_command == "import":
+        return _eval_import(args)
     from auditui.core.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
@@ -67,13 +69,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"(affected: {', '.join(change.models) or 'none'})",
             "hint: record evals for the models the change moves",
         )
-    required = target.policy.evals.required_suites if target.policy else ()
-    if required and args.suite not in required:
-        from auditui.core.terminal import safe
-
-        print(f"auditui: warning: suite '{safe(args.suite)}' is not one the policy requires "
-              f"({', '.join(map(safe, required))}); it is recorded but clears nothing",
-              file=sys.stderr)  # fmt: skip
+    _warn_unrequired(target, args.suite)
     entry = {
         "model": args.model, "suite": args.suite, "baseline": args.baseline,
         "candidate": args.candidate, "samples": args.samples, "run": args.run,
@@ -85,3 +81,55 @@ def cmd_eval(args: argparse.Namespace) -> int:
     what = f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})"
     _confirm(target, written, what)
     return ExitCode.OK
+
+
+def _eval_import(args: argparse.Namespace) -> int:
+    """Two runs of an eval tool -> one eval entry with error bars and provenance."""
+    from pathlib import Path
+
+    from auditui.core.evalimport import import_pair
+    from auditui.core.records import RecordError, parse_record
+    from auditui.core.target import add_evidence, find_target
+    from auditui.core.terminal import safe
+    from auditui.core.worktree import read_record
+
+    target = find_target(args.repo, args.target)
+    change = target.change
+    imported = import_pair(Path(args.baseline), Path(args.candidate),
+                           change.models if change else None, args.model, args.suite,
+                           args.tool)  # fmt: skip
+    entry = imported.entry
+    _warn_unrequired(target, entry["suite"])
+    text = read_record(target.root, target.relative)
+    if text is not None:
+        try:
+            known = parse_record(target.relative, text).evals
+        except RecordError:
+            known = ()  # add_evidence refuses it with the reason
+        same = ("model", "suite", "baseline_sha256", "candidate_sha256")
+        if any(all(getattr(ev, k) == entry[k] for k in same) for ev in known):
+            where = f"{safe(entry['model'])}/{safe(entry['suite'])}"
+            print(f"auditui: this pair is already recorded for {where} in "
+                  f"{safe(target.record_file)}; nothing added")  # fmt: skip
+            return ExitCode.OK
+    entry["recorded_by"] = _identity(args.repo)
+    written = add_evidence(target.root, target.relative, target.fingerprint, change,
+                           evals=[entry])  # fmt: skip
+    from auditui.core.evalstats import shown
+
+    delta = entry["candidate"] - entry["baseline"]
+    said = shown(delta, entry["stderr"], entry["samples"], entry["paired"])
+    what = (f"eval {entry['model']}/{entry['suite']} from {entry['source']}: "
+            f"{entry['baseline']:g} -> {entry['candidate']:g} ({said})")  # fmt: skip
+    _confirm(target, written, what)
+    return ExitCode.OK
+
+
+def _warn_unrequired(target, suite: str) -> None:
+    from auditui.core.terminal import safe
+
+    required = target.policy.evals.required_suites if target.policy else ()
+    if required and suite not in required:
+        print(f"auditui: warning: suite '{safe(suite)}' is not one the policy requires "
+              f"({', '.join(map(safe, required))}); it is recorded but clears nothing",
+              file=sys.stderr)  # fmt: skip
