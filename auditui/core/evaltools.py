@@ -124,10 +124,7 @@ def _promptfoo(doc: dict, _path: Path) -> list[Run]:
         pid = provider.get("id") if isinstance(provider, dict) else provider
         sample = f"{row['testIdx']}" + (f"/{row['promptIdx']}" if row.get("promptIdx") else "")
         by_provider.setdefault(str(pid), {})[sample] = 100.0 if row.get("success") else 0.0
-    task = None
-    config = doc.get("config")
-    if isinstance(config, dict) and isinstance(config.get("description"), str):
-        task = config["description"]
+    task = None  # a promptfoo suite has a free-text description, no task name: --suite
     runs = []
     for pid, scores in sorted(by_provider.items()):
         n = len(scores)
@@ -217,9 +214,10 @@ def _inspect(doc: dict, _path: Path) -> list[Run]:
         per_sample = {}
         for sample in doc.get("samples") or []:
             value = (sample.get("scores") or {}).get(score["name"], {}).get("value")
-            if value is not None:
-                value = _VALUES.get(value, value) if isinstance(value, str) else value
-                per_sample[f"{sample['id']}/{sample.get('epoch', 1)}"] = scale * _number(value)
+            if isinstance(value, str):
+                value = _VALUES.get(value, value)
+            if isinstance(value, int | float) and math.isfinite(value):  # NaN: unscored
+                per_sample[f"{sample['id']}/{sample.get('epoch', 1)}"] = scale * float(value)
         settings = spec.get("model_generate_config") or {}
         runs.append(Run(
             "inspect", spec.get("model"), spec.get("task"), scale * _number(accuracy),

@@ -1,0 +1,121 @@
+"""`auditui eval import` (SPEC 9): real-shaped output of promptfoo, lm-evaluation-
+harness and inspect_ai (tests/fixtures/evals, each with a note of where its format is
+defined) becomes one eval entry with error bars, on a real repository."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
+from tests.test_cli import assert_cannot_judge, run
+
+FIXTURES = Path(__file__).parent / "fixtures" / "evals"
+# 40 questions, 30 right before and 27 after, the 3 lost among the 30: by hand,
+# differences -100 (3x) and 0 (37x), so se = sqrt(27750 / 39) / sqrt(40).
+PAIRED_SE = math.sqrt(27750 / 39) / math.sqrt(40)
+
+
+@pytest.fixture
+def change(repo: RepoBuilder) -> RepoBuilder:
+    repo.start({"models/gpt-4.1-mini.toml": "temperature = 0.0\n"})
+    repo.commit("warmer", {"models/gpt-4.1-mini.toml": "temperature = 0.2\n"})
+    return repo
+
+
+def imported(capsys, repo, tool_dir: str, *extra: str, base="baseline.json",
+             cand="candidate.json") -> tuple[int, str, str]:  # fmt: skip
+    return run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path),
+               "--baseline", str(FIXTURES / tool_dir / base),
+               "--candidate", str(FIXTURES / tool_dir / cand), *extra)  # fmt: skip
+
+
+def entries(repo) -> list[dict]:
+    (record,) = (repo.path / "audit").glob("*.toml")
+    return tomllib.loads(record.read_text())["evals"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("tool_dir", "tool", "suite"), [
+    ("promptfoo", "promptfoo", ["--suite", "coding"]),
+    ("inspect", "inspect", ["--suite", "coding"]),
+])  # fmt: skip
+def test_a_pair_becomes_one_paired_entry(capsys, change, tool_dir, tool, suite):
+    code, out, err = imported(capsys, change, tool_dir, *suite)
+    assert code == 0, err
+    (entry,) = entries(change)
+    assert entry["model"] == "gpt-4.1-mini"  # the file's openai:/openai/ id, matched
+    assert (entry["suite"], entry["source"]) == ("coding", tool)
+    assert (entry["baseline"], entry["candidate"], entry["samples"]) == (75.0, 67.5, 40)
+    assert entry["paired"] is True and entry["stderr"] == pytest.approx(PAIRED_SE, abs=1e-6)
+    assert entry["baseline_sha256"] == sha(FIXTURES / tool_dir / "baseline.json")
+    assert entry["candidate_sha256"] == sha(FIXTURES / tool_dir / "candidate.json")
+    assert entry["run"].startswith(f"{tool} ") and " -> " in entry["run"]
+    assert "-7.5 ± 8.3 (n=40, paired)" in out
+    # The same pair again adds nothing, and says so.
+    code, out, _ = imported(capsys, change, tool_dir, *suite)
+    assert code == 0 and "already recorded" in out and len(entries(change)) == 1
+
+
+def test_confidence_policy_judges_the_imported_error_bars(capsys, tmp_path):
+    policy = DEFAULT_POLICY.replace("max_regression = 1.0",
+                                    "max_regression = 10.0\nconfidence = 0.95")  # fmt: skip
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models/gpt-4.1-mini.toml": "temperature = 0.0\n"})
+    base = repo.head()
+    repo.commit("warmer", {"models/gpt-4.1-mini.toml": "temperature = 0.2\n"})
+    assert imported(capsys, repo, "inspect", "--suite", "coding")[0] == 0
+    repo.git("config", "user.email", "bob@example.com")
+    assert run(capsys, "approve", "HEAD", "--repo", str(repo.path))[0] == 0
+    repo.commit("evidence", author="bob")
+    (c,) = [c for c in audit(repo, base).changes if c.commit.subject == "warmer"]
+    # -7.5 points is within the 10 allowed, but -7.5 ± 8.3 could be -15.8: blocks.
+    assert c.rules == ["AUD003"]
+    assert "-7.5 ± 8.3 (n=40, paired)" in c.findings[0].message
+
+
+def test_two_providers_need_the_model_named(capsys, change):
+    code, out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
+                              cand="two_providers.json")  # fmt: skip
+    assert_cannot_judge(code, out, err, "holds several runs", "--model")
+    code, _out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
+                               "--model", "gpt-4.1-mini", cand="two_providers.json")  # fmt: skip
+    assert code == 0, err
+    (entry,) = entries(change)
+    assert entry["candidate"] == 80.0 and entry["paired"] is True
+
+
+def test_two_tools_and_unknown_shapes_are_clear_errors(capsys, change, tmp_path):
+    code, out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(change.path),
+                         "--baseline", str(FIXTURES / "promptfoo" / "baseline.json"),
+                         "--candidate", str(FIXTURES / "inspect" / "candidate.json"),
+                         "--suite", "coding")  # fmt: skip
+    assert_cannot_judge(code, out, err, "is promptfoo output", "is inspect output")
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"accuracy": 0.9}')
+    code, out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(change.path),
+                         "--baseline", str(odd), "--candidate", str(odd))  # fmt: skip
+    assert_cannot_judge(code, out, err, "not the output of promptfoo", "--tool")
+    assert not (change.path / "audit").exists()
+
+
+def test_a_model_the_change_does_not_move_is_refused(capsys, repo):
+    repo.start({"models/other.toml": "t = 1\n"})
+    repo.commit("edit", {"models/other.toml": "t = 2\n"})
+    code, out, err = imported(capsys, repo, "inspect", "--suite", "coding")
+    assert_cannot_judge(code, out, err, "none of the change's models", "--model")
+
+
+def test_a_promptfoo_file_names_no_suite(capsys, change):
+    """promptfoo has no task name (its description is free text): --suite says it."""
+    code, out, err = imported(capsys, change, "promptfoo")
+    assert_cannot_judge(code, out, err, "names no task", "--suite")
+    code, _out, err = imported(capsys, change, "promptfoo", "--suite", "vibes")
+    assert code == 0 and "'vibes' is not one the policy requires" in err
