@@ -116,19 +116,25 @@ def _scale(score: Any) -> float:
 
 
 def _promptfoo(doc: dict, _path: Path) -> list[Run]:
-    """Per test: pass (`success`) counts 100, else 0; one run per provider."""
+    """Per test: pass (`success`) counts 100, else 0 (an errored test too); one run per
+    provider. A test is its `testIdx`, with its `promptIdx` when a provider ran several
+    prompts (promptfoo's own key: getResultIndexKey)."""
     results = doc["results"]
-    by_provider: dict[str, dict[str, float]] = {}
+    rows: dict[str, list[dict]] = {}
     for row in results["results"]:
         provider = row.get("provider")
         pid = provider.get("id") if isinstance(provider, dict) else provider
-        sample = f"{row['testIdx']}" + (f"/{row['promptIdx']}" if row.get("promptIdx") else "")
-        by_provider.setdefault(str(pid), {})[sample] = 100.0 if row.get("success") else 0.0
-    task = None  # a promptfoo suite has a free-text description, no task name: --suite
+        rows.setdefault(str(pid), []).append(row)
     runs = []
-    for pid, scores in sorted(by_provider.items()):
+    for pid, mine in sorted(rows.items()):
+        several = len({r.get("promptIdx") for r in mine}) > 1
+        scores = {
+            f"{r['testIdx']}/{r.get('promptIdx')}" if several else str(r["testIdx"]):
+            100.0 if r.get("success") is True else 0.0
+            for r in mine
+        }  # fmt: skip
         n = len(scores)
-        runs.append(Run("promptfoo", pid, task, sum(scores.values()) / n, n, None, scores,
+        runs.append(Run("promptfoo", pid, None, sum(scores.values()) / n, n, None, scores,
                         doc.get("evalId"), proportion=True))  # fmt: skip
     return runs
 

@@ -263,9 +263,11 @@ JSON_VALUES = st.recursive(
     st.lists(st.tuples(st.one_of(st.none(), st.text()), st.text(), JSON_VALUES, JSON_VALUES),
              max_size=4),
     st.lists(st.tuples(st.text(max_size=6), st.one_of(st.none(), st.text())), max_size=2),
+    st.lists(st.tuples(st.text(max_size=6), st.floats(-1e6, 1e6), st.floats(-1e6, 1e6),
+                       st.one_of(st.none(), st.floats(0, 100))), max_size=3),
 )  # fmt: skip
 def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
-    subject, email, fingerprint, deltas, findings
+    subject, email, fingerprint, deltas, findings, evals
 ):
     """json_format writes each change's line by hand (speed); it must be the very
     text json_dumps gives for the change's dict, escapes and unsafe characters included."""
@@ -281,6 +283,12 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     found = [Finding(rule, "message \u202e", model) for rule, model in findings]
     change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
                     fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
+    if evals:
+        from auditui.core.records import EvalResult, Record
+
+        results = tuple(EvalResult(m, "coding", b, c, 100, stderr=se, paired=se is not None,
+                                   source="inspect") for m, b, c, se in evals)  # fmt: skip
+        change.record = Record("audit/x.toml", "sha256:x", evals=results)
     assert change_line(change) == json_dumps(_change(change), indent=None)
 
 

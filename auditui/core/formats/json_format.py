@@ -24,7 +24,20 @@ def _change(c) -> dict:
         **({"reverted_by": c.reverted_by} if c.reverted_by else {}),
         **({"reverts": c.reverts} if c.reverts else {}),
         "findings": [f.as_json() for f in c.findings],
+        "evals": _evals(c),
     }
+
+
+def _evals(c) -> list[dict]:
+    """The record's newest eval per model and suite, with its error bars (SPEC 9)."""
+    if c.record is None:
+        return []
+    return [
+        {"model": ev.model, "suite": ev.suite, "baseline": ev.baseline,
+         "candidate": ev.candidate, "delta": round(ev.delta, 6), "stderr": ev.stderr,
+         "samples": ev.samples, "paired": ev.paired, "source": ev.source}
+        for _key, ev in sorted(c.record.latest_evals().items())
+    ]  # fmt: skip
 
 
 def _header(report) -> dict:
@@ -83,7 +96,7 @@ def change_line(c) -> str:
         f'"author": {_STRING(commit.author_email)}, "date": {_STRING(commit.author_date)}, '
         f'"fingerprint": {_value(c.fingerprint)}, "models": {dumps(c.models)}, '
         f'"deltas": [{deltas}], "status": {_STRING(c.status)}, {_reverted(c)}'
-        f'"findings": {dumps([f.as_json() for f in c.findings])}}}'
+        f'"findings": {dumps([f.as_json() for f in c.findings])}, "evals": {dumps(_evals(c))}}}'
     )
 
 
