@@ -61,7 +61,7 @@ def test_check_json_is_the_spec_shape(capsys, simple):
     first, second = data["changes"]
     assert first["status"] == "exempt" and second["status"] == "blocked"
     assert set(second) == {"commit", "subject", "author", "date", "fingerprint", "models",
-                           "deltas", "status", "findings"}  # fmt: skip
+                           "deltas", "status", "findings", "evals"}  # fmt: skip
     assert second["deltas"] == [
         {"model": "a", "path": "max_tokens", "old": 10, "new": 20, "kind": "increase"}
     ]

@@ -119,3 +119,64 @@ def test_a_promptfoo_file_names_no_suite(capsys, change):
     assert_cannot_judge(code, out, err, "names no task", "--suite")
     code, _out, err = imported(capsys, change, "promptfoo", "--suite", "vibes")
     assert code == 0 and "'vibes' is not one the policy requires" in err
+
+
+@pytest.fixture
+def pythia(repo: RepoBuilder) -> RepoBuilder:
+    repo.start({"models/pythia-160m.toml": "max_tokens = 64\n"})
+    repo.commit("longer", {"models/pythia-160m.toml": "max_tokens = 128\n"})
+    return repo
+
+
+def lm_eval(name: str) -> Path:
+    return next((FIXTURES / "lm_eval" / name).glob("results_*.json"))
+
+
+def test_lm_eval_pairs_on_doc_ids_from_the_samples_beside(capsys, pythia):
+    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path),
+                          "--baseline", str(lm_eval("baseline")),
+                          "--candidate", str(lm_eval("candidate")))  # fmt: skip
+    assert code == 0, err
+    (entry,) = entries(pythia)
+    # By hand: 50 docs, 35 right then 32, three lost: diffs -100 (3x), 0 (47x), mean -6,
+    # squared deviations 3(94^2) + 47(6^2) = 28200.
+    assert (entry["model"], entry["suite"], entry["source"]) == ("pythia-160m", "arc_easy",
+                                                                  "lm-eval")  # fmt: skip
+    assert (entry["baseline"], entry["candidate"], entry["samples"]) == (70.0, 64.0, 50)
+    assert entry["paired"] is True
+    assert entry["stderr"] == pytest.approx(math.sqrt(28200 / 49) / math.sqrt(50), abs=1e-6)
+
+
+def test_lm_eval_without_samples_or_stderr_falls_back_to_binomial(capsys, pythia):
+    """The "N/A" stderr of a run without bootstrap, and no samples file: the pass rates
+    and counts still give a binomial error."""
+    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path),
+                          "--baseline", str(lm_eval("na_stderr")),
+                          "--candidate", str(lm_eval("candidate")))  # fmt: skip
+    assert code == 0, err
+    (entry,) = entries(pythia)
+    assert entry["paired"] is False
+    assert entry["stderr"] == pytest.approx(100 * math.sqrt(0.7 * 0.3 / 50 + 0.64 * 0.36 / 50),
+                                            abs=1e-6)  # fmt: skip
+
+
+def test_lm_eval_with_two_tasks_needs_the_suite_named(capsys, pythia):
+    argv = ["eval", "import", "HEAD", "--repo", str(pythia.path), "--baseline",
+            str(lm_eval("two_tasks")), "--candidate", str(lm_eval("two_tasks"))]  # fmt: skip
+    code, out, err = run(capsys, *argv)
+    assert_cannot_judge(code, out, err, "holds several runs", "--suite")
+    code, _out, err = run(capsys, *argv, "--suite", "hellaswag")
+    assert code == 0, err
+    assert entries(pythia)[0]["suite"] == "hellaswag"
+
+
+def test_unpaired_from_the_errors_each_run_reports(capsys, pythia):
+    """The older (v0.4.9) layout has no samples file here: the stderrs it reports."""
+    pair = ["--baseline", str(lm_eval("classic_v0_4_9")), "--candidate", str(lm_eval("two_tasks"))]
+    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path), *pair,
+                          "--suite", "arc_easy")  # fmt: skip
+    assert code == 0, err
+    (entry,) = entries(pythia)
+    assert entry["paired"] is False
+    assert entry["stderr"] == pytest.approx(math.hypot(6.546536707079771, 6.546536707079771),
+                                            abs=1e-6)  # fmt: skip

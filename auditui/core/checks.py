@@ -186,7 +186,8 @@ def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
         found.append(Finding(
             "AUD003",
             f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
-            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed",
+            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed"
+            + (f" ({ev.shown()})" if ev.stderr is not None else ""),
             model,
         ))  # fmt: skip
     return found

@@ -148,8 +148,11 @@ def _lm_eval(doc: dict, path: Path) -> list[Run]:
     config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
     model = doc.get("model_name") or config.get("model_args") or config.get("model")
     n_samples = doc.get("n-samples") if isinstance(doc.get("n-samples"), dict) else {}
+    groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
     runs = []
     for task, metrics in sorted(doc["results"].items()):
+        if task in groups:
+            continue  # a group's aggregate of its subtasks, not a task
         metric = _metric(metrics)
         if metric is None:
             continue
@@ -164,7 +167,7 @@ def _lm_eval(doc: dict, path: Path) -> list[Run]:
             "lm-eval", str(model) if model else None, task, scale * _number(metrics[metric]),
             n if isinstance(n, int) else None,
             scale * _number(stderr) if isinstance(stderr, int | float) else None,  # or "N/A"
-            _lm_eval_samples(path, task, name, scale), _lm_eval_run_id(doc, path),
+            _lm_eval_samples(path, task, name, filt, scale), _lm_eval_run_id(doc, path),
             {k: v for k, v in settings.items() if v is not None}, scale == 100,
         ))  # fmt: skip
     return runs
@@ -185,8 +188,11 @@ def _lm_eval_run_id(doc: dict, path: Path) -> str:
     return f"{stamp}" + (f" {doc['git_hash']}" if doc.get("git_hash") else "")
 
 
-def _lm_eval_samples(path: Path, task: str, metric: str, scale: float) -> dict[str, float] | None:
-    """`samples_<task>_<timestamp>.jsonl` beside `results_<timestamp>.json`."""
+def _lm_eval_samples(
+    path: Path, task: str, metric: str, filt: str, scale: float
+) -> dict[str, float] | None:
+    """`samples_<task>_<timestamp>.jsonl` beside `results_<timestamp>.json`; a task with
+    several filters has a line per doc and filter: only the metric's filter counts."""
     stamp = path.stem.removeprefix("results_")
     beside = path.with_name(f"samples_{task}_{stamp}.jsonl")
     if not beside.is_file():
@@ -196,7 +202,8 @@ def _lm_eval_samples(path: Path, task: str, metric: str, scale: float) -> dict[s
         for line in fh:
             if line.strip():
                 row = json.loads(line)
-                scores[str(row["doc_id"])] = scale * _number(row[metric])
+                if row.get("filter", filt) == filt:
+                    scores[str(row["doc_id"])] = scale * _number(row[metric])
     return scores or None
 
 

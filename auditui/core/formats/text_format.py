@@ -83,6 +83,10 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
                 lines.append("      " + paint(safe(ln), code))
             if len(body) > len(shown):
                 lines.append(f"      … {plural(len(body) - len(shown), 'more line')} (--verbose)")
+    if c.record is not None:
+        for (model, suite), ev in sorted(c.record.latest_evals().items()):
+            scores = f"{format_value(ev.baseline)} -> {format_value(ev.candidate)}"
+            lines.append(f"  eval  {safe(model)}/{safe(suite)}  {scores}  {safe(ev.shown())}")
     if c.status == "reverted":
         lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
     rule_style = "31" if c.status == "blocked" else "2"

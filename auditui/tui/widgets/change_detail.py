@@ -154,7 +154,7 @@ def render_change(change, policy) -> Group:
             regress = ev.candidate < ev.baseline - threshold
             evals.add_row(plain(ev.model), plain(ev.suite), f"{ev.baseline:g}",
                           f"{ev.candidate:g}",
-                          Text(f"{ev.delta:+.1f}", style="bold red" if regress else "green"),
+                          Text(ev.shown(), style="bold red" if regress else "green"),
                           plain(ev.run or ""))  # fmt: skip
         parts.append(evals if record.evals else Text("no evals", style="yellow"))
         approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
