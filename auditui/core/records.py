@@ -235,6 +235,13 @@ def append_entries(
     Refuses (AuditError) to touch a record it cannot parse or that names another
     fingerprint, since rewriting it could lose entries. Returns what was written.
     """
+    from auditui.core.worktree import records_lock
+
+    with records_lock(root):
+        return _append(root, relative, fingerprint, summary, models, evals, approvals)
+
+
+def _append(root, relative, fingerprint, summary, models, evals, approvals) -> dict[str, Any]:
     import tomli_w
 
     from auditui.core.worktree import read_record, record_path

@@ -9,10 +9,12 @@ without following a link.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from auditui.core.errors import AuditError
@@ -84,3 +86,27 @@ def read_record(root: Path, relative: str) -> str | None:
             f"{path}: cannot read this record: not UTF-8 text (byte {exc.start})",
             "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
         ) from None
+
+
+@contextlib.contextmanager
+def records_lock(root: Path) -> Iterator[None]:
+    """Held while a record is read, extended and replaced: two writers at once (the
+    app and `eval import`, two CI jobs) both keep their entries. The lock file lives in
+    the temp dir, keyed by the work tree (never a stray file in the repository), and is
+    opened without following links; where it cannot be had, writing goes on unlocked."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    path = Path(tempfile.gettempdir()) / f"auditui-records-{key[:20]}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

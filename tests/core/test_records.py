@@ -582,3 +582,28 @@ def test_append_entries_keeps_a_record_readable(tmp_path, umask_022):
     append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
     append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval("carol@x")])
     assert file.stat().st_mode & 0o777 == 0o644
+
+
+def test_two_processes_writing_at_once_both_keep_their_entries(tmp_path):
+    """Each process appends 25 evals to the same record at the same time: the lock
+    around read-extend-replace keeps all 50 (without it, last rename wins)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from auditui.core.records import append_entries
+        who = sys.argv[1]
+        for i in range(25):
+            append_entries(Path({str(tmp_path)!r}), "audit/r.toml", "sha256:" + "ab" * 32,
+                           evals=[{{"model": who, "suite": f"s{{i}}", "baseline": 1.0,
+                                   "candidate": 1.0}}])
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", code, who]) for who in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    data = tomllib.loads((tmp_path / "audit" / "r.toml").read_text())
+    assert sorted((e["model"], e["suite"]) for e in data["evals"]) == sorted(
+        (who, f"s{i}") for who in "ab" for i in range(25)
+    )
