@@ -113,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
     p = sub.add_parser("eval", help="record eval results for a change")
-    esub = p.add_subparsers(dest="eval_command", metavar="add|import", required=True)
+    esub = p.add_subparsers(dest="eval_command", metavar="add|import|run", required=True)
+    p = esub.add_parser("run", help="run the policy's [evals.runner] command on the parent "
+                        "and the changed config, then import both")  # fmt: skip
+    p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
+    p.add_argument("--repo", default=".", help=REPO_HELP)
+    p.add_argument("--model", help="only this model (default: every model the change moves)")
+    p.add_argument("--suite", help="only this suite (default: the policy's required suites)")
     p = esub.add_parser("import", help="two runs of promptfoo, lm-eval or inspect_ai (the "
                         "parent config, the change) as one eval with error bars")  # fmt: skip
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)

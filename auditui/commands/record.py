@@ -59,6 +59,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.eval_command == "import":
         return _eval_import(args)
+    if args.eval_command == "run":
+        return _eval_run(args)
     from auditui.core.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
@@ -88,17 +90,40 @@ def _eval_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from auditui.core.evalimport import import_pair
-    from auditui.core.records import RecordError, parse_record
-    from auditui.core.target import add_evidence, find_target
-    from auditui.core.terminal import safe
-    from auditui.core.worktree import read_record
+    from auditui.core.target import find_target
 
     target = find_target(args.repo, args.target)
     change = target.change
     imported = import_pair(Path(args.baseline), Path(args.candidate),
                            change.models if change else None, args.model, args.suite,
                            args.tool)  # fmt: skip
-    entry = imported.entry
+    _record_imported(args.repo, target, imported.entry)
+    return ExitCode.OK
+
+
+def _eval_run(args: argparse.Namespace) -> int:
+    """The policy's eval command on the parent and the changed config, imported."""
+    from auditui.core import evalrun
+    from auditui.core.target import find_target
+    from auditui.core.terminal import safe
+
+    target = find_target(args.repo, args.target)
+    planned = evalrun.plan(target, args.model, args.suite)
+    _identity(args.repo)  # before any run: a missing identity is found at once
+    for imported in evalrun.run(target, planned, lambda line: print(
+            f"auditui: {safe(line)}", file=sys.stderr, flush=True)):  # fmt: skip
+        _record_imported(args.repo, target, imported.entry)
+    return ExitCode.OK
+
+
+def _record_imported(repo: str, target, entry: dict) -> None:
+    """Append an imported eval to the change's record, once per pair of files."""
+    from auditui.core.evalstats import shown
+    from auditui.core.records import RecordError, parse_record
+    from auditui.core.target import add_evidence
+    from auditui.core.terminal import safe
+    from auditui.core.worktree import read_record
+
     _warn_unrequired(target, entry["suite"])
     text = read_record(target.root, target.relative)
     if text is not None:
@@ -111,18 +136,15 @@ def _eval_import(args: argparse.Namespace) -> int:
             where = f"{safe(entry['model'])}/{safe(entry['suite'])}"
             print(f"auditui: this pair is already recorded for {where} in "
                   f"{safe(target.record_file)}; nothing added")  # fmt: skip
-            return ExitCode.OK
-    entry["recorded_by"] = _identity(args.repo)
-    written = add_evidence(target.root, target.relative, target.fingerprint, change,
+            return
+    entry = {**entry, "recorded_by": _identity(repo)}
+    written = add_evidence(target.root, target.relative, target.fingerprint, target.change,
                            evals=[entry])  # fmt: skip
-    from auditui.core.evalstats import shown
-
     delta = entry["candidate"] - entry["baseline"]
     said = shown(delta, entry["stderr"], entry["samples"], entry["paired"])
     what = (f"eval {entry['model']}/{entry['suite']} from {entry['source']}: "
             f"{entry['baseline']:g} -> {entry['candidate']:g} ({said})")  # fmt: skip
     _confirm(target, written, what)
-    return ExitCode.OK
 
 
 def _warn_unrequired(target, suite: str) -> None:

@@ -71,6 +71,16 @@ class Evals:
     # candidate - baseline at this level must be >= -max_regression.
     confidence: float | None = None
     min_samples: int | None = None
+    runner: Runner | None = None  # [evals.runner]: how `auditui eval run` runs an eval
+
+
+@dataclass(frozen=True)
+class Runner:
+    """`command` is an argument list (split like a shell would, never run by one unless
+    it says `sh -c`), with {model}, {suite}, {config} and {output} filled in per run."""
+
+    command: str
+    timeout: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "max_regression": "num",
         "confidence": "level",
         "min_samples": "int",
+        "runner": "runner",
     },
     "approvals": {
         "required": "int",
@@ -173,6 +184,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
 }
 _COLLECTION_KEYS = {"path": "globs1", "items": "items", "name_key": "str", "at": "str",
                     "decode": "decode"}  # fmt: skip
+_RUNNER_KEYS = {"command": "str", "timeout": "num"}
 _INHERIT_KEYS = {"key": "str", "ref": "ref", "omit": "str", "merge": "merge", "exclude": "strs"}
 
 
@@ -311,6 +323,11 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
             where = f"{source}: [{section}] {key}"
             if schema[key] == "collections":
                 values[section]["collections"] = _collections(value, where, source)
+            elif schema[key] == "runner":
+                runner = _table(value, _RUNNER_KEYS, "[evals.runner]", where, source)
+                if "command" not in runner:
+                    raise AuditError(f"{where} needs a 'command'", POLICY_HINT)
+                values[section]["runner"] = Runner(**runner)
             elif schema[key] == "inherit":
                 values[section]["inherit"] = Inherit(
                     **_table(value, _INHERIT_KEYS, "[layout.inherit]", where, source)

@@ -1,0 +1,127 @@
+"""`auditui eval run`: run the team's eval command on the parent config and on the
+change, for each affected model and required suite, and import the two outputs.
+
+The command comes from `[evals.runner]` in the policy that judges the change. It is
+split into arguments like a shell would split it and run without one (a shell only if
+the command itself says `sh -c`), in the work tree, with {model}, {suite}, {config} and
+{output} filled in: {config} a JSON file holding the model's effective config and its
+prompts' texts, {output} where the tool must write its results.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditui.core.errors import AuditError
+from auditui.core.evalimport import Imported, import_pair
+from auditui.core.target import Target
+from auditui.core.world import Tracker
+
+
+@dataclass(frozen=True)
+class Planned:
+    model: str
+    suite: str
+
+
+def plan(target: Target, model: str | None, suite: str | None) -> list[Planned]:
+    change, policy = target.change, target.policy
+    if change is None or policy is None:
+        raise AuditError("eval run needs a commit that is a change, not a fingerprint alone",
+                         "hint: name the change by its commit")  # fmt: skip
+    if policy.evals.runner is None:
+        raise AuditError(
+            "the policy has no [evals.runner] command to run",
+            'hint: add [evals.runner] command = "your-eval --model {model} --suite {suite} '
+            '--config {config} --output {output}" to .auditui.toml',
+        )
+    models = [model] if model else change.models
+    if model and model not in change.models:
+        raise AuditError(f"model '{model}' is not affected by this change "
+                         f"(affected: {', '.join(change.models) or 'none'})",
+                         "hint: run evals for the models the change moves")  # fmt: skip
+    suites = [suite] if suite else list(policy.evals.required_suites)
+    if not models or not suites:
+        raise AuditError("nothing to run: the change moves no model or the policy requires no "
+                         "suite", "hint: pass --model and --suite")  # fmt: skip
+    return [Planned(m, s) for m in models for s in suites]
+
+
+def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> list[Imported]:
+    """Each planned eval run twice (parent config, changed config) and imported."""
+    change, policy = target.change, target.policy
+    assert change is not None and policy is not None and policy.evals.runner is not None
+    runner = policy.evals.runner
+    if not change.commit.parents:
+        raise AuditError(f"commit {change.commit.short} has no parent: no config to compare",
+                         "hint: record evals for it with `auditui eval add`")  # fmt: skip
+    from auditui.core.gitrepo import GitRepo
+
+    repo = GitRepo.open(target.root)
+    tracker = Tracker(repo, policy)
+    try:
+        sides = (("baseline", change.commit.parents[0]), ("candidate", change.commit.sha))
+        worlds = {side: tracker.from_tree(sha) for side, sha in sides}
+        out = []
+        with tempfile.TemporaryDirectory(prefix="auditui-eval-") as tmp:
+            total = 2 * len(planned)
+            for n, item in enumerate(planned):
+                files = {}
+                for k, side in enumerate(("baseline", "candidate")):
+                    config = _config(tracker, worlds[side], item.model, side)
+                    stem = Path(tmp) / f"{n}-{side}"
+                    stem.with_suffix(".config.json").write_text(json.dumps(config, indent=2))
+                    files[side] = stem.with_suffix(".out.json")
+                    values = {"{model}": item.model, "{suite}": item.suite,
+                              "{config}": str(stem.with_suffix(".config.json")),
+                              "{output}": str(files[side])}  # fmt: skip
+                    say(f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
+                        f"{side} config")  # fmt: skip
+                    _execute(runner.command, values, runner.timeout, target.root, say)
+                out.append(import_pair(files["baseline"], files["candidate"], change.models,
+                                       item.model, item.suite))  # fmt: skip
+        return out
+    finally:
+        tracker.loader.close()
+
+
+def _config(tracker: Tracker, world, model: str, side: str) -> dict[str, Any]:
+    if model not in world.effective:
+        raise AuditError(f"model '{model}' has no {side} config (it is new or removed in this "
+                         "change): nothing to compare", "hint: run that eval by hand and use "
+                         "`auditui eval add`")  # fmt: skip
+    eff = world.effective[model]
+    prompts = [{"path": p, "text": tracker.loader.text(blob)} for p, blob in eff.prompts]
+    return {"model": model, "commit": world.commit, "config": eff.config, "prompts": prompts}
+
+
+def _execute(command: str, values: dict[str, str], timeout: float, cwd: Path, say) -> None:
+    argv = []
+    for word in shlex.split(command):
+        for key, value in values.items():
+            word = word.replace(key, value)
+        argv.append(word)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+    except FileNotFoundError:
+        raise AuditError(f"[evals.runner] command not found: {argv[0]}",
+                         "hint: give the command's path, or install it") from None  # fmt: skip
+    except subprocess.TimeoutExpired:
+        hint = "hint: raise [evals.runner] timeout, or run it by hand"
+        raise AuditError(f"[evals.runner] command ran over its {timeout:g} s: "
+                         f"{shlex.join(argv)}", hint) from None  # fmt: skip
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise AuditError(f"[evals.runner] command failed (exit {done.returncode}): {tail[0]}",
+                         f"hint: run it by hand: {shlex.join(argv)}")  # fmt: skip
+    say(f"  done in {time.monotonic() - started:.1f} s")
