@@ -78,3 +78,14 @@ def test_the_command_is_never_given_to_a_shell(capsys, tmp_path):
                          f"a; touch {canary}")  # fmt: skip
     assert code == 2 and "is not affected" in err
     assert not canary.exists()
+
+
+def test_a_pinned_policy_names_the_runner(capsys, tmp_path):
+    """git config auditui.policy (a reviewed file outside the repository) decides what
+    runs, as it decides what judges."""
+    repo = repo_with(tmp_path)
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text(DEFAULT_POLICY)  # no runner: nothing may run
+    repo.git("config", "auditui.policy", str(pinned))
+    code, out, err = run(capsys, "eval", "run", "HEAD", "--repo", str(repo.path))
+    assert_cannot_judge(code, out, err, "no [evals.runner]")

@@ -6,7 +6,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
+from auditui.core.audit import (
+    AuditContext,
+    Change,
+    audit,
+    load_policy,
+    pinned,
+    resolve_context,
+)
 from auditui.core.errors import AuditError
 from auditui.core.policy import Policy
 from auditui.core.records import RecordError, parse_record, record_name
@@ -42,7 +49,8 @@ def find_target(repo_path: str | Path, target: str) -> Target:
             # A commit's change: against its first parent, under the policy in force
             # there (what `check` uses), and only that commit (a merge's branch is not it).
             parent = ctx.repo.resolve(f"{sha}^") if _has_parent(ctx, sha) else None
-            policy, source = load_policy(ctx.repo, parent, sha)
+            pinned_policy, _signers = pinned(ctx.repo, None, None)  # git config auditui.policy
+            policy, source = load_policy(ctx.repo, parent, sha, pinned_policy)
             report = audit(AuditContext(ctx.repo, sha, parent, policy, source))
             change = next((c for c in report.changes if c.commit.sha == sha), None)
             if change is None:
