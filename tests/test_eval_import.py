@@ -20,11 +20,21 @@ FIXTURES = Path(__file__).parent / "fixtures" / "evals"
 PAIRED_SE = math.sqrt(27750 / 39) / math.sqrt(40)
 
 
+# The config the inspect fixtures were run with (their model_generate_config): the change
+# moves a setting no run records, so both runs are evidence for it.
+MINI = "temperature = 0.0\nmax_tokens = 1024\nsystem_prompt = 'prompts/p.md'\ncache_ttl = {}\n"
+PROMPT = {"prompts/p.md": "Solve step by step.\n"}
+
+
+def mini(repo: RepoBuilder) -> RepoBuilder:
+    repo.start({"models/gpt-4.1-mini.toml": MINI.format(60), **PROMPT})
+    repo.commit("shorter cache", {"models/gpt-4.1-mini.toml": MINI.format(30)})
+    return repo
+
+
 @pytest.fixture
 def change(repo: RepoBuilder) -> RepoBuilder:
-    repo.start({"models/gpt-4.1-mini.toml": "temperature = 0.0\n"})
-    repo.commit("warmer", {"models/gpt-4.1-mini.toml": "temperature = 0.2\n"})
-    return repo
+    return mini(repo)
 
 
 def imported(capsys, repo, tool_dir: str, *extra: str, base="baseline.json",
@@ -67,15 +77,13 @@ def test_a_pair_becomes_one_paired_entry(capsys, change, tool_dir, tool, suite):
 def test_confidence_policy_judges_the_imported_error_bars(capsys, tmp_path):
     policy = DEFAULT_POLICY.replace("max_regression = 1.0",
                                     "max_regression = 10.0\nconfidence = 0.95")  # fmt: skip
-    repo = RepoBuilder(tmp_path / "r", policy)
-    repo.start({"models/gpt-4.1-mini.toml": "temperature = 0.0\n"})
-    base = repo.head()
-    repo.commit("warmer", {"models/gpt-4.1-mini.toml": "temperature = 0.2\n"})
+    repo = mini(RepoBuilder(tmp_path / "r", policy))
+    base = repo.git("rev-parse", "HEAD~1")
     assert imported(capsys, repo, "inspect", "--suite", "coding")[0] == 0
     repo.git("config", "user.email", "bob@example.com")
     assert run(capsys, "approve", "HEAD", "--repo", str(repo.path))[0] == 0
     repo.commit("evidence", author="bob")
-    (c,) = [c for c in audit(repo, base).changes if c.commit.subject == "warmer"]
+    (c,) = [c for c in audit(repo, base).changes if c.commit.subject == "shorter cache"]
     # -7.5 points is within the 10 allowed, but -7.5 ± 8.3 could be -15.8: blocks.
     assert c.rules == ["AUD003"]
     assert "-7.5 ± 8.3 (n=40, paired)" in c.findings[0].message
@@ -180,3 +188,38 @@ def test_unpaired_from_the_errors_each_run_reports(capsys, pythia):
     assert entry["paired"] is False
     assert entry["stderr"] == pytest.approx(math.hypot(6.546536707079771, 6.546536707079771),
                                             abs=1e-6)  # fmt: skip
+
+
+def test_a_run_of_another_config_is_not_evidence(capsys, change):
+    """inspect records the generate config it ran with: a candidate run at temperature
+    0.7 is not a run of this change (0.0), which the import warns of and the check
+    reports (AUD012)."""
+    from tests.helpers.repo import audit
+
+    code, _out, err = imported(capsys, change, "inspect", "--suite", "coding",
+                               cand="other_config.json")  # fmt: skip
+    assert code == 0
+    assert "candidate run: temperature 0.7, the config has 0.0" in err
+    (entry,) = entries(change)
+    assert entry["config_mismatch"] == ["candidate run: temperature 0.7, the config has 0.0"]
+    change.git("config", "user.email", "bob@example.com")
+    assert run(capsys, "approve", "HEAD", "--repo", str(change.path))[0] == 0
+    change.commit("evidence", author="bob")
+    (c,) = [c for c in audit(change).changes if c.commit.subject == "shorter cache"]
+    (why,) = [f.message for f in c.findings if f.rule == "AUD012"]
+    assert "evaluated another config" in why  # (AUD003 too: -7.5 is more than 1 point)
+
+
+def test_lm_evals_system_instruction_is_checked_against_the_prompt(capsys, repo):
+    """lm-eval records the sha256 of its system instruction: a model whose prompt is
+    another text was not what ran."""
+    repo.start({"models/pythia-160m.toml": "max_tokens = 64\nsystem_prompt = 'prompts/p.md'\n",
+                "prompts/p.md": "You are a careful assistant."})  # fmt: skip
+    repo.commit("longer", {"models/pythia-160m.toml":
+                           "max_tokens = 128\nsystem_prompt = 'prompts/p.md'\n"})  # fmt: skip
+    argv = ["--baseline", str(lm_eval("baseline")), "--candidate", str(lm_eval("candidate"))]
+    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *argv)
+    assert code == 0 and "system instruction" not in err  # the same instruction: evidence
+    repo.commit("new prompt", {"prompts/p.md": "You are a terse assistant."})
+    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *argv)
+    assert code == 0 and "system instruction (sha256 9c5ab41ee459…) is none" in err

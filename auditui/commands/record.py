@@ -91,12 +91,20 @@ def _eval_import(args: argparse.Namespace) -> int:
 
     from auditui.core.evalimport import import_pair
     from auditui.core.target import find_target
+    from auditui.core.terminal import safe
 
     target = find_target(args.repo, args.target)
     change = target.change
     imported = import_pair(Path(args.baseline), Path(args.candidate),
                            change.models if change else None, args.model, args.suite,
                            args.tool)  # fmt: skip
+    if change is not None:
+        from auditui.core.evalrun import seen_configs
+
+        imported.check_configs(*seen_configs(target, imported.entry["model"]))
+        for problem in imported.entry.get("config_mismatch", ()):
+            print(f"auditui: warning: {safe(problem)}: evidence of another config "
+                  "(recorded; it does not clear the change)", file=sys.stderr)  # fmt: skip
     _record_imported(args.repo, target, imported.entry)
     return ExitCode.OK
 

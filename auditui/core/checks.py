@@ -164,6 +164,11 @@ def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
 
     limit, level, found = rules.max_regression, rules.confidence, []
     what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
+    if ev.config_mismatch:
+        why = "; ".join(ev.config_mismatch)
+        found.append(Finding("AUD012", f"{what}: evaluated another config ({why}); evidence "
+                             "of a different config is not evidence: run it on this "
+                             "change's config", model))  # fmt: skip
     if rules.min_samples is not None and (ev.samples is None or ev.samples < rules.min_samples):
         n = "no sample count" if ev.samples is None else plural(ev.samples, "sample")
         found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}",

@@ -3,6 +3,7 @@ become one `[[evals]]` entry with its error bars and provenance (SPEC 9)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,58 @@ from auditui.core.evaltools import EvalFile, Run, read
 class Imported:
     entry: dict[str, Any]  # the [[evals]] entry, ready for append_entries
     spread: evalstats.Spread | None
+    runs: tuple[Run, Run] = None  # type: ignore[assignment]  # (baseline, candidate)
+
+    def check_configs(self, baseline: Seen | None, candidate: Seen | None) -> None:
+        """Note in the entry where a run records settings the config it stands for
+        does not have (SPEC 9: evidence of a different config is not evidence)."""
+        found = []
+        for side, run, seen in (("baseline", self.runs[0], baseline),
+                                ("candidate", self.runs[1], candidate)):  # fmt: skip
+            if seen is not None:
+                found += [f"{side} run: {m}" for m in mismatches(run, seen)]
+        if found:
+            self.entry["config_mismatch"] = found
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A model's effective config as the change has it, and its prompts' texts."""
+
+    config: dict[str, Any]
+    prompts: tuple[str, ...]
+
+
+def mismatches(run: Run, seen: Seen) -> list[str]:
+    """Settings a run records that differ from the config: generation settings found
+    in the config by the same key name, and the system prompt (its text or sha256)."""
+    import hashlib
+
+    from auditui.core.deltas import settings
+    from auditui.core.values import same_value
+
+    out = []
+    leaves: dict[str, list] = {}
+    for path, value in settings(seen.config):
+        leaves.setdefault(path.rsplit(".", 1)[-1], []).append(value)
+    generation = dict(run.settings.get("gen_kwargs") or {})
+    prompt_keys = ("gen_kwargs", "system_message", "system_instruction_sha")
+    generation.update({k: v for k, v in run.settings.items() if k not in prompt_keys})
+    for key, value in sorted(generation.items()):
+        known = leaves.get(key)
+        if known and not any(same_value(value, v) for v in known):
+            shown = ", ".join(json.dumps(v) for v in known)
+            out.append(f"{key} {json.dumps(value)}, the config has {shown}")
+    texts = [t.strip() for t in seen.prompts]
+    message = run.settings.get("system_message")
+    if isinstance(message, str) and message.strip() not in texts:
+        out.append("its system message is none of the model's prompts")
+    sha = run.settings.get("system_instruction_sha")
+    hashes = {hashlib.sha256(t.encode()).hexdigest() for t in seen.prompts}
+    if isinstance(sha, str) and sha not in hashes | {hashlib.sha256(t.encode()).hexdigest()
+                                                     for t in texts}:  # fmt: skip
+        out.append(f"its system instruction (sha256 {sha[:12]}…) is none of the model's prompts")
+    return out
 
 
 def import_pair(
@@ -52,7 +105,7 @@ def import_pair(
         "baseline_sha256": base.sha256,
         "candidate_sha256": cand.sha256,
     }
-    return Imported(entry, spread)
+    return Imported(entry, spread, (b, c))
 
 
 def _pick(file: EvalFile, model: str | None, suite: str | None) -> Run:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditui.core.errors import AuditError
-from auditui.core.evalimport import Imported, import_pair
+from auditui.core.evalimport import Imported, Seen, import_pair
 from auditui.core.target import Target
 from auditui.core.world import Tracker
 
@@ -86,11 +86,40 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
                     say(f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
                         f"{side} config")  # fmt: skip
                     _execute(runner.command, values, runner.timeout, target.root, say)
-                out.append(import_pair(files["baseline"], files["candidate"], change.models,
-                                       item.model, item.suite))  # fmt: skip
+                imported = import_pair(files["baseline"], files["candidate"], change.models,
+                                       item.model, item.suite)  # fmt: skip
+                imported.check_configs(*(_seen(tracker, worlds[side], item.model)
+                                         for side in ("baseline", "candidate")))  # fmt: skip
+                out.append(imported)
         return out
     finally:
         tracker.loader.close()
+
+
+def seen_configs(target: Target, model: str) -> tuple[Seen | None, Seen | None]:
+    """The model's config at the change's parent and at the change, as an eval run
+    should have seen them (for `eval import`'s provenance check)."""
+    from auditui.core.gitrepo import GitRepo
+
+    change = target.change
+    if change is None or target.policy is None:
+        return None, None
+    tracker = Tracker(GitRepo.open(target.root), target.policy)
+    try:
+        parent = change.commit.parents[0] if change.commit.parents else None
+        return tuple(  # type: ignore[return-value]
+            _seen(tracker, tracker.from_tree(sha), model) if sha else None
+            for sha in (parent, change.commit.sha)
+        )
+    finally:
+        tracker.loader.close()
+
+
+def _seen(tracker: Tracker, world, model: str) -> Seen | None:
+    if model not in world.effective:
+        return None
+    eff = world.effective[model]
+    return Seen(eff.config, tuple(tracker.loader.text(blob) for _p, blob in eff.prompts))
 
 
 def _config(tracker: Tracker, world, model: str, side: str) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class EvalResult:
     source: str | None = None  # promptfoo | lm-eval | inspect
     baseline_sha256: str | None = None
     candidate_sha256: str | None = None
+    config_mismatch: tuple[str, ...] = ()  # settings a run recorded that its config lacks
 
     @property
     def delta(self) -> float:
@@ -137,6 +138,13 @@ def _score(table: dict, key: str, where: str) -> float:
     return score
 
 
+def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordError(f"{where}: `{key}` must be a list of strings")
+    return tuple(value)
+
+
 def _stderr(table: dict, where: str) -> float | None:
     if "stderr" not in table:
         return None
@@ -177,6 +185,7 @@ def parse_record(path: str, text: str) -> Record:
                 source=_field(e, "source", (str,), where, False),
                 baseline_sha256=_field(e, "baseline_sha256", (str,), where, False),
                 candidate_sha256=_field(e, "candidate_sha256", (str,), where, False),
+                config_mismatch=_strings(e, "config_mismatch", where),
             )
         )
     approvals = []
