@@ -223,8 +223,22 @@ class AuditApp(App):
         self._act(
             change,
             lambda _identity: EvalScreen(change, self.policy.evals.required_suites),
-            lambda r, who: {"evals": [{**r, "recorded_by": who}]},
+            lambda r, who: {"evals": [{**self._eval_entry(change, r), "recorded_by": who}]},
         )
+
+    def _eval_entry(self, change, result: dict) -> dict:
+        """Typed numbers as they are; imported files with their provenance checked
+        against the change's configs, as `auditui eval import` does."""
+        if "imported" not in result:
+            return result
+        from auditui.core.evalrun import seen_configs
+        from auditui.core.target import Target
+
+        imported = result["imported"]
+        target = Target(change.fingerprint, self.ctx.repo.root, change.record_file, change,
+                        self.policy)  # fmt: skip
+        imported.check_configs(*seen_configs(target, imported.entry["model"]))
+        return imported.entry
 
     def _write(self, change, evals: list | None = None, approvals: list | None = None) -> None:
         from auditui.core.target import add_evidence

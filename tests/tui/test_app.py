@@ -495,3 +495,33 @@ async def test_the_app_refuses_an_authors_own_approval_and_withdraws(writable_sa
         await loaded(pilot)
         data = tomllib.loads((writable_sample / change.record_file).read_text())
         assert [a["verdict"] for a in data["approvals"]] == ["withdraw"]
+
+
+async def test_the_eval_form_imports_tool_output(tmp_path):
+    """`e`, then the two files instead of numbers: the entry is the one `auditui eval
+    import` writes (error bars, source, file hashes)."""
+    from tests.helpers.repo import RepoBuilder
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "evals" / "inspect"
+    repo = RepoBuilder(tmp_path / "r")
+    mini = "temperature = 0.0\nmax_tokens = 1024\nsystem_prompt = 'prompts/p.md'\ncache_ttl = {}\n"
+    repo.start({"models/gpt-4.1-mini.toml": mini.format(60), "prompts/p.md": "Solve step by step."})
+    repo.commit("shorter cache", {"models/gpt-4.1-mini.toml": mini.format(30)})
+    repo.git("config", "user.email", "bob@example.com")
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        await pilot.press("n", "e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, EvalScreen)
+        screen.query_one("#baseline_file").value = str(fixtures / "baseline.json")
+        screen.query_one("#candidate_file").value = str(fixtures / "candidate.json")
+        screen.query_one("#ok").press()
+        await loaded(pilot)
+        change = app.review.current
+        data = tomllib.loads((repo.path / change.record_file).read_text())
+        (entry,) = data["evals"]
+        assert (entry["source"], entry["paired"], entry["samples"]) == ("inspect", True, 40)
+        assert (entry["baseline"], entry["candidate"]) == (75.0, 67.5)
+        assert "config_mismatch" not in entry and entry["recorded_by"] == "bob@example.com"

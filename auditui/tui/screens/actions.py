@@ -83,18 +83,26 @@ class EvalScreen(ModalScreen[dict | None]):
             yield Label(heading("Add eval", c))
             with Grid(id="form"):
                 yield Label("model")
-                yield Select([(safe(m), m) for m in c.models], allow_blank=False, id="model")
+                yield Select([(safe(m), m) for m in c.models], allow_blank=False, id="model",
+                             compact=True)  # fmt: skip
                 yield Label("suite")
-                yield Input(self.suites[0] if self.suites else "", id="suite")
+                yield Input(self.suites[0] if self.suites else "", id="suite", compact=True)
                 yield Label("baseline")
                 yield Input(placeholder="score of the parent config", id="baseline",
-                            type="number")  # fmt: skip
+                            type="number", compact=True)  # fmt: skip
                 yield Label("candidate")
-                yield Input(placeholder="score with the change", id="candidate", type="number")
+                yield Input(placeholder="score with the change", id="candidate", type="number",
+                            compact=True)  # fmt: skip
                 yield Label("samples")
-                yield Input(placeholder="optional", id="samples", type="integer")
+                yield Input(placeholder="optional", id="samples", type="integer", compact=True)
                 yield Label("run")
-                yield Input(placeholder="optional: where the evidence lives", id="run")
+                yield Input(placeholder="optional: where the evidence lives", id="run",
+                            compact=True)  # fmt: skip
+                yield Label("or import")
+                yield Input(placeholder="baseline file (promptfoo, lm-eval, inspect output)",
+                            id="baseline_file", compact=True)  # fmt: skip
+                yield Label("")
+                yield Input(placeholder="candidate file", id="candidate_file", compact=True)
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Add eval", id="ok", variant="primary")
@@ -111,6 +119,10 @@ class EvalScreen(ModalScreen[dict | None]):
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         error = self.query_one("#error", Static)
+        files = self._value("baseline_file"), self._value("candidate_file")
+        if any(files):
+            self._import(*files)
+            return
         try:
             baseline = float(self._value("baseline"))
             candidate = float(self._value("candidate"))
@@ -132,6 +144,27 @@ class EvalScreen(ModalScreen[dict | None]):
                 "run": self._value("run") or None,
             }
         )
+
+    def _import(self, baseline: str, candidate: str) -> None:
+        """Two eval tool outputs instead of typed numbers (`auditui eval import`)."""
+        from pathlib import Path
+
+        from auditui.core.errors import AuditError
+        from auditui.core.evalimport import import_pair
+
+        error = self.query_one("#error", Static)
+        if not (baseline and candidate):
+            error.update(Text("give both files: the baseline run and the candidate run",
+                              style="red"))  # fmt: skip
+            return
+        try:
+            imported = import_pair(Path(baseline).expanduser(), Path(candidate).expanduser(),
+                                   self.change.models, str(self.query_one("#model", Select).value),
+                                   self._value("suite") or None)  # fmt: skip
+        except AuditError as exc:
+            error.update(Text(safe(exc.message), style="red"))
+            return
+        self.dismiss({"imported": imported})
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -20,7 +20,7 @@ HELP = """\
 | t | timeline of the selected change's model (pick another on the left) |
 | a / x | approve / reject the selected change (as `git config user.email`) |
 | w | withdraw your approval or rejection of it (your word becomes no vote) |
-| e | add an eval result to the selected change |
+| e | add an eval result to the selected change: numbers, or two eval tool output files |
 | r | reload history and records |
 | ctrl+p | command palette (also: theme) |
 | ? | this help · q quits |
