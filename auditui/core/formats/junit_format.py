@@ -60,8 +60,8 @@ def render(report, **_options) -> str:
             facts.append(f"{d.model or '-'} {d.path}: {change_text} ({d.kind})")
         evals = change.record.latest_evals() if change.record else {}
         for (model, eval_suite), ev in sorted(evals.items()):
-            facts.append(f"eval {model}/{eval_suite}: {ev.baseline:g} -> {ev.candidate:g} "
-                         f"({ev.shown()})")  # fmt: skip
+            facts.append(f"eval {model}/{eval_suite}: {ev.baseline:g} -> {ev.candidate:g}, "
+                         f"{ev.shown()}")  # fmt: skip
         out.text = "\n".join(facts)
     for element in suites.iter():
         element.attrib = {k: _clean(v) for k, v in element.attrib.items()}
