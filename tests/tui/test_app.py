@@ -40,6 +40,13 @@ async def loaded(pilot) -> None:
     await pilot.pause()
 
 
+async def pick(pilot, text: str):
+    """Filter the list by `text` and return the change then selected."""
+    await pilot.press("slash", *text, "enter")
+    await pilot.pause()
+    return pilot.app.review.current
+
+
 def rows(app) -> list[str]:
     table = app.review.query_one(ChangeList)
     return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
@@ -131,9 +138,7 @@ async def test_approve_writes_record_and_refreshes_verdict(writable_sample):
     app = AuditApp(writable_sample, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await pilot.press("slash", *"every turn", "enter")
-        await pilot.pause()
-        change = app.review.current
+        change = await pick(pilot, "every turn")
         assert change.rules == ["AUD001"]
         await pilot.press("a")
         await pilot.pause()
@@ -479,9 +484,7 @@ async def test_the_app_refuses_an_authors_own_approval_and_withdraws(writable_sa
     app = AuditApp(writable_sample, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await pilot.press("slash", *"every turn", "enter")
-        await pilot.pause()
-        change = app.review.current
+        change = await pick(pilot, "every turn")
         assert change.commit.author_email == "dave@example.com"
         await pilot.press("a")
         await pilot.pause()
