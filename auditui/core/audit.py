@@ -15,7 +15,7 @@ from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
-from auditui.core import signatures
+from auditui.core import requirements, signatures
 from auditui.core.anchors import change_anchors
 from auditui.core.changecache import ChangeCache, context_digest
 from auditui.core.checks import Finding, judge
@@ -48,6 +48,7 @@ class Change:
     findings: list[Finding] = field(default_factory=list)
     reverted_by: str | None = None  # status reverted: the commit that put it back
     reverts: str | None = None  # it only puts back what this commit (and others) moved
+    rules_applied: list[str] = field(default_factory=list)  # [[rules]] its deltas matched
     record: Record | None = None
     # Where the change lands, per model (None: the change as a whole) as (path, line):
     # what SARIF and GitHub annotations point at.
@@ -864,6 +865,9 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         change.findings, change.status = findings, "blocked"
         return
     record, error = records.get(change.record_file)
+    extra = any(d.model is None and d.kind != "invalid" for d in change.deltas)
+    needs = requirements.needs(change.deltas, policy, extra_approval=extra)
+    change.rules_applied = needs.rules
 
     def check_signature(approval) -> str | None:
         if records.signers is None:
@@ -876,8 +880,7 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         fingerprint=change.fingerprint,
         models=change.models,
         author=change.commit.author_email,
-        needs_evals=bool(change.models),
-        needs_extra_approval=any(d.model is None and d.kind != "invalid" for d in change.deltas),
+        needs=needs,
         record_file=change.record_file,
         record=record,
         record_error=error,

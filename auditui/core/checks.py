@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from auditui.core.policy import Policy
 from auditui.core.records import Approval, Record
+from auditui.core.requirements import Needs, owners_of
 from auditui.core.wording import plural
 
 RULES = {
@@ -27,6 +28,7 @@ RULES = {
     "AUD010": "rollout skips a stage or soak too short",
     "AUD011": "record names a different fingerprint",
     "AUD012": "eval cannot show what the policy asks (no error bars, too few samples)",
+    "AUD013": "an affected model lacks an approval from one of its owners",
 }
 
 
@@ -36,9 +38,13 @@ class Finding:
     message: str
     model: str | None = None
     file: str | None = None  # repository path the finding is about, where there is one
+    by_rule: str | None = None  # the [[rules]] entry that asked for what is missing
 
     def as_json(self) -> dict:
-        return {"rule": self.rule, "model": self.model, "message": self.message}
+        out = {"rule": self.rule, "model": self.model, "message": self.message}
+        if self.by_rule is not None:
+            out["by_rule"] = self.by_rule
+        return out
 
 
 def _fmt(x: float) -> str:
@@ -50,18 +56,27 @@ def judge(
     fingerprint: str,
     models: list[str],
     author: str,
-    needs_evals: bool,
-    needs_extra_approval: bool,
+    needs_evals: bool = True,
+    needs_extra_approval: bool = False,
     record_file: str,
     record: Record | None,
     record_error: str | None,
     policy: Policy,
     check_signature: Callable[[Approval], str | None] | None = None,
+    needs: Needs | None = None,
 ) -> list[Finding]:
-    """Findings from the change's record; invalid-file findings are added by the caller."""
+    """Findings from the change's record; invalid-file findings are added by the caller.
+    `needs`: what the change needs (see requirements); without it, the policy's defaults."""
     short = fingerprint.removeprefix("sha256:")[:16]
+    if needs is None:
+        suites = policy.evals.required_suites if needs_evals else ()
+        needs = Needs(max(policy.approvals.required, 1) if needs_extra_approval
+                      else policy.approvals.required,
+                      suites={m: dict.fromkeys(suites) for m in models})  # fmt: skip
     if record_error is not None:
         return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]
+    if record is None and needs.nothing:
+        return []  # every delta matched rules asking for nothing: no record needed
     if record is None:
         return [
             Finding(
@@ -84,25 +99,25 @@ def judge(
         ]
     findings: list[Finding] = []
     evals = record.latest_evals()
-    if needs_evals:
-        for model in models:
-            for suite in policy.evals.required_suites:
-                if (model, suite) not in evals:
-                    findings.append(
-                        Finding(
-                            "AUD002",
-                            f"{model} has no eval on suite '{suite}'; run it and "
-                            f"`auditui eval add {short} --model {model} --suite {suite} "
-                            "--baseline X --candidate Y`",
-                            model,
-                        )
+    for model, suites in needs.suites.items():
+        for suite, rule in suites.items():
+            if (model, suite) not in evals:
+                findings.append(
+                    Finding(
+                        "AUD002",
+                        f"{model} has no eval on suite '{suite}'{_asked(rule)}; run it and "
+                        f"`auditui eval add {short} --model {model} --suite {suite} "
+                        "--baseline X --candidate Y`",
+                        model,
+                        by_rule=rule,
                     )
+                )
     for (model, suite), ev in sorted(evals.items()):
         findings += _eval_findings(model, suite, ev, policy.evals)
     rules = policy.approvals
-    needed = max(rules.required, 1) if needs_extra_approval else rules.required
+    needed = needs.approvals
     allowed = {a.strip().lower() for a in rules.approvers}
-    valid = 0
+    valid, approvers = 0, set()
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "withdraw":
             # No vote at all (SPEC 11). Signed where approvals must be: a forged
@@ -137,15 +152,30 @@ def judge(
                 )
                 continue
         valid += 1
+        approvers.add(who)
     if valid < needed:
         findings.append(
             Finding(
                 "AUD004",
-                f"{valid} of {plural(needed, 'required approval')}; "
+                f"{valid} of {plural(needed, 'required approval')}{_asked(needs.approvals_by)}; "
                 f"ask a reviewer to run `auditui approve {short}`",
+                by_rule=needs.approvals_by,
             )
         )
+    for model, rule in sorted(needs.owners.items()):
+        owners = owners_of(model, policy)
+        if not owners:
+            findings.append(Finding("AUD013", f"{model} has no owner in [owners]{_asked(rule)}; "
+                                    "name one there", model, by_rule=rule))  # fmt: skip
+        elif not approvers & {o.strip().lower() for o in owners}:
+            findings.append(Finding("AUD013", f"{model} needs an approval from one of its "
+                                    f"owners ({', '.join(owners)}){_asked(rule)}", model,
+                                    by_rule=rule))  # fmt: skip
     return findings
+
+
+def _asked(rule: str | None) -> str:
+    return f" (rule '{rule}')" if rule else ""
 
 
 def _unsigned(ap, required: bool, check_signature) -> str | None:

@@ -75,6 +75,33 @@ class Evals:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """What a change needs when one of its deltas matches (SPEC 10). Unset asks: the
+    [approvals] / [evals] defaults."""
+
+    name: str
+    keys: tuple[str, ...] = ()  # dotted-key globs (default: any)
+    kinds: tuple[str, ...] = ()  # delta kinds (default: any)
+    models: tuple[str, ...] = ()  # model globs (default: any)
+    approvals: int | None = None
+    suites: tuple[str, ...] | None = None
+    owners: bool = False
+
+    def matches(self, delta) -> bool:
+        from fnmatch import fnmatchcase
+
+        from auditui.core.globs import match_key_glob
+
+        if self.kinds and delta.kind not in self.kinds:
+            return False
+        if self.models and (delta.model is None or
+                            not any(fnmatchcase(delta.model, g) for g in self.models)):  # fmt: skip
+            return False
+        path = delta.path.removeprefix("policy:")
+        return not self.keys or any(match_key_glob(g, path) or g == path for g in self.keys)
+
+
+@dataclass(frozen=True)
 class Runner:
     """`command` is an argument list (split like a shell would, never run by one unless
     it says `sh -c`), with {model}, {suite}, {config} and {output} filled in per run."""
@@ -110,6 +137,8 @@ class Policy:
     approvals: Approvals = field(default_factory=Approvals)
     rollout: Rollout | None = None
     diff: Diff = field(default_factory=Diff)
+    rules: tuple[Rule, ...] = ()  # [[rules]]: evidence by what a change does (SPEC 10)
+    owners: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [owners]: model glob -> emails
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def scale_for(self, path: str) -> tuple[str, ...] | None:
@@ -300,7 +329,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         raise AuditError(f"{source}: invalid TOML: {message}", POLICY_HINT) from None
     except RecursionError:
         raise AuditError(f"{source}: invalid TOML: nested too deeply", POLICY_HINT) from None
-    known = set(_SCHEMA) | {"scales"}
+    known = set(_SCHEMA) | {"scales", "rules", "owners"}
     for section in raw:
         if section not in known:
             raise AuditError(
@@ -348,8 +377,38 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         approvals=Approvals(**values["approvals"]),
         rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
         diff=Diff(**values["diff"]),
+        rules=_rules(raw.get("rules", []), source),
+        owners=_owners(raw.get("owners", {}), source),
         raw=raw,
     )
+
+
+_RULE_KEYS = {"name": "str", "keys": "strs", "kinds": "strs", "models": "strs",
+              "approvals": "int", "suites": "strs", "owners": "bool"}  # fmt: skip
+
+
+def _rules(value: Any, source: str) -> tuple[Rule, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise AuditError(f"{source}: rules must be [[rules]] tables", POLICY_HINT)
+    out, names = [], set()
+    for n, table in enumerate(value, 1):
+        where = f"{source}: [[rules]] #{n}"
+        kwargs = _table(table, _RULE_KEYS, f"[[rules]] #{n}", where, source)
+        if "name" not in kwargs:
+            raise AuditError(f"{where} needs a 'name' (findings it causes are named by it)",
+                             POLICY_HINT)  # fmt: skip
+        if kwargs["name"] in names:
+            raise AuditError(f"{where}: a second rule named {kwargs['name']!r}", POLICY_HINT)
+        names.add(kwargs["name"])
+        out.append(Rule(**kwargs))
+    return tuple(out)
+
+
+def _owners(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise AuditError(f"{source}: [owners] must be a table of model globs", POLICY_HINT)
+    return tuple((glob, tuple(_check("strs", emails, f"{source}: [owners] {glob!r}")))
+                 for glob, emails in value.items())  # fmt: skip
 
 
 @lru_cache(maxsize=65536)

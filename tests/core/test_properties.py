@@ -265,9 +265,10 @@ JSON_VALUES = st.recursive(
     st.lists(st.tuples(st.text(max_size=6), st.one_of(st.none(), st.text())), max_size=2),
     st.lists(st.tuples(st.text(max_size=6), st.floats(-1e6, 1e6), st.floats(-1e6, 1e6),
                        st.one_of(st.none(), st.floats(0, 100))), max_size=3),
+    st.lists(st.text(max_size=8), max_size=2),
 )  # fmt: skip
 def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
-    subject, email, fingerprint, deltas, findings, evals
+    subject, email, fingerprint, deltas, findings, evals, rules_applied
 ):
     """json_format writes each change's line by hand (speed); it must be the very
     text json_dumps gives for the change's dict, escapes and unsafe characters included."""
@@ -280,7 +281,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
 
     commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
                         "2026-01-01T00:00:00+00:00", subject)  # fmt: skip
-    found = [Finding(rule, "message \u202e", model) for rule, model in findings]
+    found = [Finding(rule, "message \u202e", model, by_rule=model) for rule, model in findings]
     change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
                     fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
     if evals:
@@ -289,6 +290,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
         results = tuple(EvalResult(m, "coding", b, c, 100, stderr=se, paired=se is not None,
                                    source="inspect") for m, b, c, se in evals)  # fmt: skip
         change.record = Record("audit/x.toml", "sha256:x", evals=results)
+    change.rules_applied = rules_applied
     assert change_line(change) == json_dumps(_change(change), indent=None)
 
 

@@ -25,6 +25,7 @@ def _change(c) -> dict:
         **({"reverts": c.reverts} if c.reverts else {}),
         "findings": [f.as_json() for f in c.findings],
         "evals": _evals(c),
+        **({"rules_applied": c.rules_applied} if c.rules_applied else {}),
     }
 
 
@@ -96,7 +97,8 @@ def change_line(c) -> str:
         f'"author": {_STRING(commit.author_email)}, "date": {_STRING(commit.author_date)}, '
         f'"fingerprint": {_value(c.fingerprint)}, "models": {dumps(c.models)}, '
         f'"deltas": [{deltas}], "status": {_STRING(c.status)}, {_reverted(c)}'
-        f'"findings": {dumps([f.as_json() for f in c.findings])}, "evals": {dumps(_evals(c))}}}'
+        f'"findings": {dumps([f.as_json() for f in c.findings])}, "evals": {dumps(_evals(c))}'
+        + (f', "rules_applied": {dumps(c.rules_applied)}}}' if c.rules_applied else "}")
     )
 
 

@@ -87,6 +87,8 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
         for (model, suite), ev in sorted(c.record.latest_evals().items()):
             scores = f"{format_value(ev.baseline)} -> {format_value(ev.candidate)}"
             lines.append(f"  eval  {safe(model)}/{safe(suite)}  {scores}  {safe(ev.shown())}")
+    if c.rules_applied:
+        lines.append(f"  rules: {safe(', '.join(c.rules_applied))}")
     if c.status == "reverted":
         lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
     rule_style = "31" if c.status == "blocked" else "2"

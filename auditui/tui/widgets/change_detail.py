@@ -62,6 +62,8 @@ def render_change(change, policy) -> Group:
         head.append(f"  {reverted_text(change)}; does not block", style="cyan")
     head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}",
                 "dim")  # fmt: skip
+    if change.rules_applied:
+        head.append(f"\nrules {safe(', '.join(change.rules_applied))}", "cyan")
     parts.append(head)
 
     if change.findings:
