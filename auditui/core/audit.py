@@ -132,6 +132,7 @@ class AuditContext:
     upstream: str | None = None  # the upstream the base was taken from, when it was
     signers_file: str | None = None  # a trusted allowed-signers file, pinned outside the repo
     anchors: bool = True  # where each change lands (file, line): only SARIF/JUnit/GitHub need it
+    store: bool = True  # keep each commit's deltas in the per-commit store (see changecache)
 
 
 def resolve_context(
@@ -288,8 +289,15 @@ class AuditRun:
     def __iter__(self) -> Iterator[Change]:
         marks = self.marks
         with fewer_collections():
+            revert_rules = any(r.revert for r in self.ctx.policy.rules)
             for change in self._changes():
-                self.reverts.add(change)
+                inverted = self.reverts.add(change)
+                if inverted is None and revert_rules and self.ctx.base is not None:
+                    inverted = self._rollback_before_range(change)
+                if inverted is not None:
+                    change.reverts = inverted  # a rollback to an audited state (SPEC 11)
+                    if revert_rules and change.status != "exempt":
+                        self._judge_as_revert(change)
                 if marks is not None:
                     apply_revert(change, marks.get(change.commit.sha))
                 yield change
@@ -352,6 +360,37 @@ class AuditRun:
         finally:
             stored.close()
 
+    def _judge_as_revert(self, change: Change) -> None:
+        """Judged again with `revert = true` rules matching (the rollout findings,
+        which judging does not make, are kept)."""
+        rollout = [f for f in change.findings if f.rule == "AUD010"]
+        _judge(change, self.records, self.ctx.policy, is_revert=True)
+        if rollout:
+            change.findings += rollout
+            change.status = "blocked"
+
+    def _rollback_before_range(self, change: Change) -> str | None:
+        """The commit before the range that this change exactly inverts, if the last
+        earlier commit touching the same files is one (a push rolling back to an
+        audited state; only asked when the policy has `revert = true` rules)."""
+        repo, commit = self.ctx.repo, change.commit
+        if not commit.parents:
+            return None
+        paths = sorted({ch.path for ch in repo.diff(commit.parents[0], commit.sha)})
+        earlier = repo.last_touching(commit.parents[0], paths)
+        if earlier is None or earlier in {c.sha for c in self.commits}:
+            return None
+        parent = repo.peel_commit(f"{earlier}^")
+        if parent is None:
+            return None
+        # One commit, judged while this walk holds the store: it keeps none itself.
+        ctx = AuditContext(repo, earlier, parent, self.ctx.policy, self.ctx.policy_source,
+                           anchors=False, store=False)  # fmt: skip
+        found = [c for c in AuditRun(ctx) if c.commit.sha == earlier]
+        if found and _inverse(found[0].deltas) == _effect(change.deltas):
+            return earlier
+        return None
+
     def again(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
         this walk found (`found_reverts`) applied to each change as it comes."""
@@ -401,7 +440,7 @@ class AuditRun:
         """The store of this walk's per-commit deltas (see changecache), or None when
         a walk cannot use one: the rollout clock reads every World."""
         ctx = self.ctx
-        if ctx.policy.rollout is not None or not self.commits:
+        if ctx.policy.rollout is not None or not self.commits or not ctx.store:
             return None
         walk = (
             ("roots",)
@@ -527,6 +566,16 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
             if not same_value(clock.value(old), clock.value(new)):
                 started[name] = when
     return started
+
+
+def _effect(deltas: list[Delta]) -> set[tuple]:
+    from auditui.core.deltas import canonical_json
+
+    return {(d.model, d.path, canonical_json(d.old), canonical_json(d.new)) for d in deltas}
+
+
+def _inverse(deltas: list[Delta]) -> set[tuple]:
+    return {(m, p, new, old) for m, p, old, new in _effect(deltas)}
 
 
 def _store_dir(repo: GitRepo) -> Path:
@@ -853,7 +902,7 @@ class _Records:
             return None, str(exc)
 
 
-def _judge(change: Change, records: _Records, policy: Policy) -> None:
+def _judge(change: Change, records: _Records, policy: Policy, is_revert: bool = False) -> None:
     findings = [
         Finding("AUD009", f"{d.path.removeprefix('file:')}: {d.detail}", d.model,
                 d.source or d.path.removeprefix("file:"))
@@ -866,7 +915,7 @@ def _judge(change: Change, records: _Records, policy: Policy) -> None:
         return
     record, error = records.get(change.record_file)
     extra = any(d.model is None and d.kind != "invalid" for d in change.deltas)
-    needs = requirements.needs(change.deltas, policy, extra_approval=extra)
+    needs = requirements.needs(change.deltas, policy, extra_approval=extra, is_revert=is_revert)
     change.rules_applied = needs.rules
 
     def check_signature(approval) -> str | None:

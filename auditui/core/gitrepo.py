@@ -291,6 +291,17 @@ class GitRepo:
             return set()
         return set(out.split())
 
+    def last_touching(self, commit: str, paths: list[str]) -> str | None:
+        """The newest commit at or before `commit` that changed any of `paths`."""
+        if not paths:
+            return None
+        try:
+            out = self._git("log", "-1", "--format=%H", commit, "--",
+                            *(f":(literal){p}" for p in paths))  # fmt: skip
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
     def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
         """Blob id of each of `paths` that exists at `commit` (one `git ls-tree`)."""
         if not paths:

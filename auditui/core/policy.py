@@ -86,12 +86,15 @@ class Rule:
     approvals: int | None = None
     suites: tuple[str, ...] | None = None
     owners: bool = False
+    revert: bool | None = None  # true: only a rollback to an audited state; false: never
 
-    def matches(self, delta) -> bool:
+    def matches(self, delta, is_revert: bool = False) -> bool:
         from fnmatch import fnmatchcase
 
         from auditui.core.globs import match_key_glob
 
+        if self.revert is not None and self.revert != is_revert:
+            return False
         if self.kinds and delta.kind not in self.kinds:
             return False
         if self.models and (delta.model is None or
@@ -384,7 +387,8 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
 
 
 _RULE_KEYS = {"name": "str", "keys": "strs", "kinds": "strs", "models": "strs",
-              "approvals": "int", "suites": "strs", "owners": "bool"}  # fmt: skip
+              "approvals": "int", "suites": "strs", "owners": "bool",
+              "revert": "bool"}  # fmt: skip
 
 
 def _rules(value: Any, source: str) -> tuple[Rule, ...]:

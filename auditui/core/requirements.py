@@ -29,15 +29,16 @@ class Needs:
         return not self.approvals and not any(self.suites.values()) and not self.owners
 
 
-def needs(deltas, policy: Policy, extra_approval: bool = False) -> Needs:
-    """`extra_approval`: a policy or signers edit, which always needs one approval."""
+def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool = False) -> Needs:
+    """`extra_approval`: a policy or signers edit, which always needs one approval;
+    `is_revert`: the change exactly inverts an earlier one (rules with `revert`)."""
     default_approvals = policy.approvals.required
     default_suites = policy.evals.required_suites
     out = Needs()
     for d in deltas:
         if d.kind == "invalid":
             continue  # a broken file: AUD009, nothing to approve until it parses
-        matched = [r for r in policy.rules if r.matches(d)]
+        matched = [r for r in policy.rules if r.matches(d, is_revert)]
         asks = [(r.approvals, r.suites, r.owners, r.name) for r in matched]
         if not asks:
             asks = [(None, None, False, None)]

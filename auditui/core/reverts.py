@@ -37,6 +37,7 @@ class Mark:
 
 # Outside the range of int and float hashes (modulo 2**61 - 1): never an int's token.
 _BOOL, _NONE = 1 << 62, (1 << 62) + 2
+_MASK = (1 << 64) - 1
 _OTHER = 0x0C0FFEE  # a list's JSON is not the same token as that text as a string
 
 
@@ -78,14 +79,20 @@ class RevertIndex:
         # blob at head is not its last broken one was fixed (or removed) since.
         self._broken: dict[int, tuple[str, ...]] = {}  # change no -> files it broke
         self._last_broken: dict[str, tuple[str, int]] = {}  # file -> (its blob, change no)
+        # What each change did, as one number (the sum of its deltas' hashes): a change
+        # whose inverse is an earlier one's is a rollback to an audited state.
+        self._by_effect: dict[tuple[int, int], str] = {}
 
-    def add(self, change) -> None:
+    def add(self, change) -> str | None:
+        """Index a judged change; returns the earlier change it exactly inverts (its
+        deltas are that change's, old and new swapped: a rollback), if any."""
         n = len(self._shas)
         self._shas.append(change.commit.sha)
         values, changes = self._last_value, self._last_change
         token, only = _token, self.only_model
         settings, before = array("q"), array("q")
         eligible, broken = True, []
+        forward = inverse = 0
         for d in change.deltas:  # every delta of a catalogue's history: kept lean
             model = d.model
             if only is not None and model != only:
@@ -98,15 +105,23 @@ class RevertIndex:
                     eligible = False  # one bad entry of a collection: no way to tell
                 continue
             key = hash((model, d.path))
+            old, new = token(d.old), token(d.new)
             settings.append(key)
-            before.append(token(d.old))
-            values[key] = token(d.new)
+            before.append(old)
+            values[key] = new
             changes[key] = n
+            forward += hash((key, old, new))
+            inverse += hash((key, new, old))
         self._settings.append(settings)
         self._before.append(before)
         self._eligible.append(eligible)
         if broken:
             self._broken[n] = tuple(broken)
+            return None
+        count = len(settings)
+        inverted = self._by_effect.get((inverse & _MASK, count))
+        self._by_effect[(forward & _MASK, count)] = change.commit.sha
+        return inverted
 
     def marks(self, fixed_by=None) -> dict[str, Mark]:
         """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
@@ -151,4 +166,5 @@ def apply(change, mark: Mark | None) -> None:
     if mark is None or change.status == "exempt":
         return
     change.status = "reverted"
-    change.reverted_by, change.reverts = mark.reverted_by, mark.reverts
+    change.reverted_by = mark.reverted_by
+    change.reverts = mark.reverts or change.reverts

@@ -125,3 +125,46 @@ def test_rule_tables_are_checked(tmp_path):
         parse_policy(DEFAULT_POLICY + "[[rules]]\nname = 'a'\naprovals = 1\n", "p")
     with pytest.raises(AuditError, match="second rule named 'a'"):
         parse_policy(DEFAULT_POLICY + "[[rules]]\nname = 'a'\n[[rules]]\nname = 'a'\n", "p")
+
+
+ROLLBACK = (
+    RULES
+    + """
+[[rules]]
+name      = "rollback"
+revert    = true
+approvals = 1
+suites    = []
+"""
+)
+
+
+def test_a_rollback_to_an_audited_state_asks_what_its_rule_asks(tmp_path):
+    """The change undone is before the range (already pushed and audited): the push
+    rolling it back exactly inverts it, so `revert = true` asks one approval, no evals."""
+    repo = RepoBuilder(tmp_path / "r", ROLLBACK)
+    repo.start({"models/opus-4.7.toml": OPUS.format("high", 15)})
+    lowered = repo.commit("lower", {"models/opus-4.7.toml": OPUS.format("low", 15)})
+    base = repo.head()
+    repo.commit("roll back", {"models/opus-4.7.toml": OPUS.format("high", 15)})
+    c = judged(repo, base, "roll back")
+    assert c.reverts == lowered and c.rules_applied == ["rollback"]
+    assert c.rules == ["AUD001"]
+    add(repo, c, approvals=["bob@example.com"])
+    repo.commit("approve", author="bob")
+    assert judged(repo, base, "roll back").status == "pass"  # no evals asked
+    doc = json.loads(render(audit(repo, base), "json"))
+    assert doc["changes"][0]["reverts"] == lowered
+
+
+def test_a_partial_rollback_is_no_revert(tmp_path):
+    repo = RepoBuilder(tmp_path / "r", ROLLBACK)
+    repo.start({"models/opus-4.7.toml": OPUS.format("high", 15)})
+    repo.commit("lower", {"models/opus-4.7.toml": OPUS.format("low", 15)})
+    base = repo.head()
+    repo.commit("halfway", {"models/opus-4.7.toml": OPUS.format("medium", 15)})
+    c = judged(repo, base, "halfway")
+    assert c.reverts is None and "rollback" not in c.rules_applied
+    add(repo, c, approvals=["bob@example.com"])
+    repo.commit("approve", author="bob")
+    assert judged(repo, base, "halfway").rules == ["AUD002"]  # the defaults: evals
