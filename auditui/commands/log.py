@@ -57,6 +57,10 @@ def cmd_log(args: argparse.Namespace) -> int:
                             "baseline": ev.baseline,
                             "candidate": ev.candidate,
                             "delta": round(ev.delta, 6),
+                            "stderr": ev.stderr,
+                            "samples": ev.samples,
+                            "paired": ev.paired,
+                            "source": ev.source,
                         }
                         for ev in e.evals
                     ],

@@ -65,3 +65,28 @@ def timeline(
         evals = tuple(e for e in (change.record.evals if change.record else ()) if e.model == model)
         out.append(TimelineEntry(change, deltas, evals))
     return out
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One recorded score of a suite on the model's timeline: the baseline before the
+    first change that has one, then each change's candidate."""
+
+    commit: str  # short sha of the change the score is with (or before, for the first)
+    score: float
+    delta: float | None  # this change's eval delta (None for the starting baseline)
+    shown: str  # "-3.1 ± 1.2 (n=1200, paired)"
+
+
+def score_trends(entries: list[TimelineEntry]) -> dict[str, list[TrendPoint]]:
+    """Each suite's recorded scores across the model's changes, oldest first: what the
+    app plots so a dip, and the change under it, are seen rather than read."""
+    trends: dict[str, list[TrendPoint]] = {}
+    for entry in entries:
+        short = entry.change.commit.short
+        for ev in sorted(entry.evals, key=lambda e: e.suite):
+            points = trends.setdefault(ev.suite, [])
+            if not points:
+                points.append(TrendPoint(short, ev.baseline, None, "before"))
+            points.append(TrendPoint(short, ev.candidate, ev.delta, ev.shown()))
+    return trends

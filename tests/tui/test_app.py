@@ -528,3 +528,26 @@ async def test_the_eval_form_imports_tool_output(tmp_path):
         assert (entry["source"], entry["paired"], entry["samples"]) == ("inspect", True, 40)
         assert (entry["baseline"], entry["candidate"]) == (75.0, 67.5)
         assert "config_mismatch" not in entry and entry["recorded_by"] == "bob@example.com"
+
+
+async def test_the_timeline_plots_each_suites_scores_and_names_the_dip(sample_repo):
+    """opus-4.6 on coding: the 3-point drop of the prompt cap is seen as a dip, and the
+    change under it is named."""
+    from textual.widgets import Sparkline
+
+    from auditui.core.timeline import score_trends, timeline
+
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        app.action_timeline("opus-4.6")
+        await pilot.pause()
+        screen = app.screen
+        (line,) = screen.query(Sparkline)
+        points = score_trends(timeline(app.report, "opus-4.6"))["coding"]
+        assert list(line.data) == [p.score for p in points]
+        dip = min(points[1:], key=lambda p: p.delta)
+        cap = next(c for c in app.report.changes if c.commit.subject.startswith("Prompt: cap"))
+        assert dip.commit == cap.commit.short and dip.delta < -3
+        caption = str(screen.query_one(".trend-caption").render())
+        assert f"at {cap.commit.short}" in caption and "-3.1" in caption

@@ -6,12 +6,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, Static
 
 from auditui.core.terminal import safe
-from auditui.core.timeline import models_in, timeline
+from auditui.core.timeline import models_in, score_trends, timeline
 from auditui.core.wording import plural
 from auditui.tui.text import plain
 from auditui.tui.widgets.badges import kind, value, verdict
@@ -44,7 +44,8 @@ class TimelineScreen(Screen):
         yield Header()
         with Horizontal():
             yield OptionList(id="models")
-            with Horizontal(id="body"):
+            with Vertical(id="body"):
+                yield Vertical(id="trends")
                 yield TimelineTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static(id="timeline-summary")
         yield Footer()
@@ -94,10 +95,30 @@ class TimelineScreen(Screen):
                 )
                 self.rows.append(c)
         table.fit()
+        self._show_trends(entries)
         self.query_one("#timeline-summary", Static).update(
             plain(f"{model}: {plural(len(entries), 'change')}, oldest first · "
                   "enter opens the change · esc goes back")
         )  # fmt: skip
+
+    def _show_trends(self, entries) -> None:
+        """Each suite's recorded scores as a sparkline, its largest drop named: the
+        incident's 3-point dip and the change under it, at a glance."""
+        box = self.query_one("#trends", Vertical)
+        box.remove_children()
+        rows = []
+        for suite, points in sorted(score_trends(entries).items()):
+            worst = min((p for p in points if p.delta is not None), key=lambda p: p.delta)
+            caption = Text(f" {points[0].score:g} → {points[-1].score:g}; largest change "
+                           f"{worst.shown} at {worst.commit}",
+                           style="bold red" if worst.delta < 0 else "green")  # fmt: skip
+            rows.append(Horizontal(Static(plain(suite), classes="trend-suite"),
+                                   Sparkline([p.score for p in points], classes="trend-line"),
+                                   Static(caption, classes="trend-caption"),
+                                   classes="trend"))  # fmt: skip
+        if rows:
+            box.mount(*rows)
+        box.display = bool(rows)
 
     @on(DataTable.RowSelected, "#timeline")
     def _selected(self) -> None:
