@@ -109,8 +109,8 @@ class TimelineScreen(Screen):
         rows = []
         for suite, points in sorted(score_trends(entries).items()):
             worst = min((p for p in points if p.delta is not None), key=lambda p: p.delta)
-            caption = Text(f" {points[0].score:g} → {points[-1].score:g}; largest change "
-                           f"{worst.shown} at {worst.commit}",
+            caption = Text(f" {worst.shown} at {worst.commit} · "
+                           f"{points[0].score:g} → {points[-1].score:g}",
                            style="bold red" if worst.delta < 0 else "green")  # fmt: skip
             rows.append(Horizontal(Static(plain(suite), classes="trend-suite"),
                                    Sparkline([p.score for p in points], classes="trend-line"),
