@@ -407,6 +407,18 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         assert app.review.change_filter.status == "all"
         await press("t")
         assert isinstance(app.screen, TimelineScreen)
+        timeline_table = app.screen.query_one("#timeline")
+        timeline_table.move_cursor(row=len(app.screen.rows) - 1)  # after the policy's adoption
+        await press("c")
+        from auditui.tui.screens.config import ConfigScreen
+
+        assert isinstance(app.screen, ConfigScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#config-title").render())
+        assert app.screen.query_one("#config-table").row_count > 0, title
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("escape")
         await pilot.press("n")  # a blocked change by alice: bob may act on it
         forms = (("a", ApproveScreen, "approve"), ("x", ApproveScreen, "reject"),
@@ -551,3 +563,30 @@ async def test_the_timeline_plots_each_suites_scores_and_names_the_dip(sample_re
         assert dip.commit == cap.commit.short and dip.delta < -3
         caption = str(screen.query_one(".trend-caption").render())
         assert f"at {cap.commit.short}" in caption and "-3.1" in caption
+
+
+async def test_config_at_a_change_shows_who_set_each_setting(sample_repo):
+    """From opus-4.6's timeline at the prompt cap: the config then, and the commits that
+    set the cache clearing and the prompt (two of the incident's causes)."""
+    from auditui.tui.screens.config import ConfigScreen
+
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        app.action_timeline("opus-4.6")
+        await pilot.pause()
+        screen = app.screen
+        cap = next(c for c in app.report.changes if c.commit.subject.startswith("Prompt: cap"))
+        row = next(n for n, c in enumerate(screen.rows) if c.commit.sha == cap.commit.sha)
+        screen.query_one("#timeline").move_cursor(row=row)
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfigScreen)
+        table = app.screen.query_one("#config-table")
+        cells = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
+        assert cells["prompt:prompts/coding-agent.md"][2] == cap.commit.short
+        clear = next(c for c in app.report.changes if "every turn" in c.commit.subject)
+        assert str(cells["cache.thinking.clear"][1]) == "every_turn"
+        assert cells["cache.thinking.clear"][2] == clear.commit.short
+        assert str(table.get_row_at(table.cursor_row)[0]).startswith("prompt:")  # its row

@@ -33,12 +33,14 @@ class TimelineScreen(Screen):
     BINDINGS = [
         Binding("escape,b", "app.pop_screen", "Back"),
         Binding("enter", "open_change", "Open change", show=True),
+        Binding("c", "config_here", "Config here"),
     ]  # enter on the table itself arrives as DataTable.RowSelected (see _selected)
 
     def __init__(self, model: str | None = None) -> None:
         super().__init__()
         self.model = model
         self.rows: list = []
+        self.paths: list[str] = []  # the setting of each row
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,7 +77,7 @@ class TimelineScreen(Screen):
         entries = timeline(self.app.report, model)
         table = self.query_one(DataTable)
         table.clear()
-        self.rows = []
+        self.rows, self.paths = [], []
         threshold = self.app.policy.evals.max_regression
         for entry in entries:
             c = entry.change
@@ -94,6 +96,7 @@ class TimelineScreen(Screen):
                     plain(c.commit.author_email.split("@")[0] if first else ""),
                 )
                 self.rows.append(c)
+                self.paths.append(d.path)
         table.fit()
         self._show_trends(entries)
         self.query_one("#timeline-summary", Static).update(
@@ -123,6 +126,16 @@ class TimelineScreen(Screen):
     @on(DataTable.RowSelected, "#timeline")
     def _selected(self) -> None:
         self.action_open_change()
+
+    def action_config_here(self) -> None:
+        """The model's config as of the selected change, who set each setting."""
+        from auditui.tui.screens.config import ConfigScreen
+
+        table = self.query_one(DataTable)
+        if self.model and self.rows and 0 <= table.cursor_row < len(self.rows):
+            key = self.paths[table.cursor_row]
+            self.app.push_screen(ConfigScreen(self.model, self.rows[table.cursor_row].commit.sha,
+                                              key))  # fmt: skip
 
     def action_open_change(self) -> None:
         table = self.query_one(DataTable)

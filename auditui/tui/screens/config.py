@@ -1,0 +1,75 @@
+"""`c` in the timeline: one model's effective config as of the selected change, each
+setting with the change that last set it (core.lookback's show and blame)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from auditui.core.terminal import safe
+from auditui.tui.text import plain
+from auditui.tui.widgets.badges import value
+from auditui.tui.widgets.table import Table
+
+
+class ConfigScreen(ModalScreen[None]):
+    CSS_PATH = "config.tcss"
+    BINDINGS = [Binding("escape,c,q", "dismiss", "Close")]
+
+    def __init__(self, model: str, sha: str, key: str | None = None) -> None:
+        super().__init__()
+        self.model, self.sha, self.key = model, sha, key
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="config-dialog"):
+            yield Static(plain(f"{self.model} as of {self.sha[:7]} · reading…"), id="config-title")
+            yield Table(id="config-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(Table)
+        for label in ("Setting", "Value", "Last set by", "Date", "Author", "Status"):
+            table.add_column(label, key=label)
+        self._load()
+
+    @work(thread=True, exclusive=True)
+    def _load(self) -> None:
+        from auditui.core.errors import AuditError
+        from auditui.core.lookback import blame
+
+        args = self.app.args
+        try:
+            shown, rows = blame(args["repo_path"], self.model, None, self.sha, args["policy_file"])
+        except AuditError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._show, shown, rows)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#config-title", Static).update(Text(safe(message), style="red"))
+
+    def _show(self, shown, rows) -> None:
+        self.query_one("#config-title", Static).update(
+            plain(
+                f"{self.model} as of {shown.commit[:7]} ({shown.source}) · "
+                f"{len(rows)} settings · esc closes"
+            )  # fmt: skip
+        )
+        table = self.query_one(Table)
+        selected = 0
+        for n, row in enumerate(rows):
+            c = row.change
+            table.add_row(
+                plain(row.key), plain(value(row.value), overflow="ellipsis", no_wrap=True),
+                c.commit.short if c else "-", c.commit.author_date[:10] if c else "",
+                plain(c.commit.author_email.split("@")[0]) if c else "",
+                c.status if c else "not audited",
+            )  # fmt: skip
+            if self.key and (row.key == self.key or self.key.startswith(row.key + ".")):
+                selected = n
+        table.move_cursor(row=selected)
+        table.focus()
