@@ -331,7 +331,16 @@ def test_log_lists_models_and_traces_one(capsys, tmp_path):
     limits = data["entries"][-1]
     assert {d["kind"] for d in limits["deltas"]} == {"text", "limit-added"}
     assert limits["evals"] == [
-        {"suite": "coding", "baseline": 72.5, "candidate": 69.4, "delta": -3.1}
+        {
+            "suite": "coding",
+            "baseline": 72.5,
+            "candidate": 69.4,
+            "delta": -3.1,
+            "stderr": None,
+            "samples": 1200,
+            "paired": None,
+            "source": None,
+        }
     ]
     code, out, err = run(capsys, "log", "--repo", str(target), "--model", "nope")
     assert_cannot_judge(code, out, err, "no change to model 'nope'")
