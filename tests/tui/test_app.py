@@ -47,6 +47,14 @@ async def pick(pilot, text: str):
     return pilot.app.review.current
 
 
+async def open_timeline(pilot, model: str):
+    """The sample loaded, then `model`'s timeline: its screen."""
+    await loaded(pilot)
+    pilot.app.action_timeline(model)
+    await pilot.pause()
+    return pilot.app.screen
+
+
 def rows(app) -> list[str]:
     table = app.review.query_one(ChangeList)
     return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
@@ -459,10 +467,7 @@ async def test_quick_status_presses_are_each_applied(sample_repo):
 async def test_enter_in_the_timeline_opens_the_change(sample_repo):
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot)
-        app.action_timeline("opus-4.7")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_timeline(pilot, "opus-4.7")
         await pilot.press("j", "j", "j")
         wanted = screen.rows[screen.query_one("#timeline").cursor_row].commit.sha
         await pilot.press("enter")
@@ -551,10 +556,7 @@ async def test_the_timeline_plots_each_suites_scores_and_names_the_dip(sample_re
 
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot)
-        app.action_timeline("opus-4.6")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_timeline(pilot, "opus-4.6")
         (line,) = screen.query(Sparkline)
         points = score_trends(timeline(app.report, "opus-4.6"))["coding"]
         assert list(line.data) == [p.score for p in points]
@@ -572,10 +574,7 @@ async def test_config_at_a_change_shows_who_set_each_setting(sample_repo):
 
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot)
-        app.action_timeline("opus-4.6")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_timeline(pilot, "opus-4.6")
         cap = next(c for c in app.report.changes if c.commit.subject.startswith("Prompt: cap"))
         row = next(n for n, c in enumerate(screen.rows) if c.commit.sha == cap.commit.sha)
         screen.query_one("#timeline").move_cursor(row=row)
