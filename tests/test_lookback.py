@@ -131,3 +131,17 @@ def test_main_parses_show_and_blame_help(capsys):
             main([command, "--help"])
         assert exc.value.code == 0
         assert "--format" in capsys.readouterr().out
+
+
+def test_blame_after_a_revert_names_the_revert(capsys, repo, history):
+    tokens = "max_tokens = {}\nsystem_prompt = 'prompts/p.md'\n"
+    up = repo.commit("tokens up", {"models/a.toml": tokens.format(99)}, date=START + 5 * DAY)
+    back = repo.commit("Revert tokens up", {"models/a.toml": tokens.format(20)},
+                       date=START + 6 * DAY)  # fmt: skip
+    rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--format",
+                   "json")  # fmt: skip
+    assert [(r["value"], r["commit"], r["status"]) for r in rows] == [(20, back, "reverted")]
+    # As of the raise, the raise set it.
+    rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--head", up,
+                   "--format", "json")  # fmt: skip
+    assert [(r["value"], r["commit"]) for r in rows] == [(99, up)]
