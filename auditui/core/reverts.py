@@ -36,7 +36,16 @@ class Mark:
 
 
 # Outside the range of int and float hashes (modulo 2**61 - 1): never an int's token.
-_BOOL, _NONE = 1 << 62, (1 << 62) + 2
+_BOOL, _NONE, _MINUS_ONE = 1 << 62, (1 << 62) + 2, (1 << 62) + 3
+
+
+def _scalar_token(value, h: int) -> int:
+    """Python hashes 1.0 as 1 (same_value's equality) but -1 as -2 (-1 is reserved in
+    CPython): -1 gets a token of its own, or a setting moved from -1 to -2 would look
+    unmoved."""
+    return _MINUS_ONE if h == -2 and value == -1 else h
+
+
 _MASK = (1 << 64) - 1
 _OTHER = 0x0C0FFEE  # a list's JSON is not the same token as that text as a string
 
@@ -47,10 +56,8 @@ def _token(value) -> int:
     takes this for every delta, twice. Within one process only; two different values
     share a token with odds of 2**-64, far below anything a report could show."""
     kind = type(value)
-    if kind is str or kind is int:
-        return hash(value)
-    if kind is float:
-        return hash(int(value)) if value.is_integer() and abs(value) < 2**53 else hash(value)
+    if kind is str or kind is int or kind is float:
+        return _scalar_token(value, hash(value))
     if value is None:
         return _NONE
     if kind is bool:
@@ -105,7 +112,13 @@ class RevertIndex:
                     eligible = False  # one bad entry of a collection: no way to tell
                 continue
             key = hash((model, d.path))
-            old, new = token(d.old), token(d.new)
+            old, new = d.old, d.new
+            kind = type(old)  # the common scalars inline: this runs for every delta
+            old = (_scalar_token(old, hash(old)) if kind is str or kind is int or kind is float
+                   else token(old))  # fmt: skip
+            kind = type(new)
+            new = (_scalar_token(new, hash(new)) if kind is str or kind is int or kind is float
+                   else token(new))  # fmt: skip
             settings.append(key)
             before.append(old)
             values[key] = new

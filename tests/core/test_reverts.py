@@ -199,7 +199,7 @@ class _Change:
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.tuples(st.sampled_from("xyz"), st.integers(0, 3)), min_size=1,
+@given(st.lists(st.lists(st.tuples(st.sampled_from("xyz"), st.integers(-2, 3)), min_size=1,
                          max_size=3, unique_by=lambda t: t[0]),
                 min_size=1, max_size=8))  # fmt: skip
 def test_reverted_means_the_head_holds_the_values_before(edits):
@@ -260,3 +260,14 @@ def test_a_fixed_file_is_found_from_the_store_too(repo):
     assert run.light  # listed without raw diffs: the store holds every commit
     assert statuses(run.report(list(run))) == first
     assert statuses(audit(repo, base)) == {k: v for k, v in first.items() if k != "adopt auditui"}
+
+
+def test_minus_one_and_minus_two_are_different_values(repo):
+    """CPython hashes -1 as -2: the tokens must not (a limit moved from -1 to -2 and a
+    later edit back to -2 is no revert of the first)."""
+    repo.start({"models/a.toml": "t = -1\n"})
+    base = repo.head()
+    repo.commit("to -2", {"models/a.toml": "t = -2\n"})
+    repo.commit("to 5", {"models/a.toml": "t = 5\n"})
+    repo.commit("to -2 again", {"models/a.toml": "t = -2\n"})
+    assert statuses(audit(repo, base))["to -2"] == ("blocked", None, None)
