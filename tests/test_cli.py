@@ -246,8 +246,10 @@ def test_demo_check_golden_json(capsys, tmp_path):
                 for c in data["changes"]}  # fmt: skip
     # Two of the incident's causes were undone within the history: reverted, with the
     # findings they had kept for the record; the third (the cache) still blocks.
+    # The sample's policy asks two approvals, an owner's among them, for an effort
+    # downgrade (its [[rules]]): the change had one and no owner's.
     assert statuses["Lower default reasoning effort high -> medium for latency"] == (
-        "reverted", ["AUD002"])  # fmt: skip
+        "reverted", ["AUD002", "AUD004", "AUD013"])  # fmt: skip
     assert statuses["Clear thinking cache every turn to cut memory use"] == ("blocked", ["AUD001"])
     assert statuses["Prompt: cap verbosity between tool calls and in final responses"] == (
         "reverted", ["AUD003"])  # fmt: skip
@@ -261,6 +263,10 @@ def test_demo_check_golden_json(capsys, tmp_path):
     broken = by_subject["Add sonnet-4.6-fast for low-latency completions"]
     fix = by_subject["Fix indentation in sonnet-4.6-fast.yaml"]
     assert (broken["status"], broken["reverted_by"]) == ("reverted", fix["commit"])
+    assert effort["rules_applied"] == ["effort-downgrade"]
+    aud013 = [f for f in effort["findings"] if f["rule"] == "AUD013"]
+    assert {f["model"] for f in aud013} == {"opus-4.6", "opus-4.7", "sonnet-4.6"}
+    assert all(f["by_rule"] == "effort-downgrade" for f in aud013)
     assert fix["status"] == "pass"  # the fix adds the model: judged, with its evidence
     kinds = {d["kind"] for c in data["changes"] for d in c["deltas"]}
     assert {"limit-added", "limit-removed", "downgrade", "upgrade", "increase", "text"} <= kinds
