@@ -145,3 +145,11 @@ def test_blame_after_a_revert_names_the_revert(capsys, repo, history):
     rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--head", up,
                    "--format", "json")  # fmt: skip
     assert [(r["value"], r["commit"]) for r in rows] == [(99, up)]
+
+
+def test_show_at_a_time_between_two_commits_is_the_earlier_one(capsys, repo, history):
+    between = (START + 2 * DAY + dt.timedelta(hours=12)).isoformat()
+    shown = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", between,
+                    "--format", "json")  # fmt: skip
+    assert shown["commit"] == history["ttl"]  # 2 days in; the prompt edit is 3 days in
+    assert shown["limits"][0]["max"] == 40
