@@ -117,14 +117,14 @@ def _eval_run(args: argparse.Namespace) -> int:
 
     target = find_target(args.repo, args.target)
     planned = evalrun.plan(target, args.model, args.suite)
-    _identity(args.repo)  # before any run: a missing identity is found at once
+    who = _identity(args.repo)  # before any run: a missing identity is found at once
     for imported in evalrun.run(target, planned, lambda line: print(
             f"auditui: {safe(line)}", file=sys.stderr, flush=True)):  # fmt: skip
-        _record_imported(args.repo, target, imported.entry)
+        _record_imported(args.repo, target, imported.entry, who)
     return ExitCode.OK
 
 
-def _record_imported(repo: str, target, entry: dict) -> None:
+def _record_imported(repo: str, target, entry: dict, who: str | None = None) -> None:
     """Append an imported eval to the change's record, once per pair of files."""
     from auditui.core.evalstats import shown
     from auditui.core.records import RecordError, parse_record
@@ -145,7 +145,7 @@ def _record_imported(repo: str, target, entry: dict) -> None:
             print(f"auditui: this pair is already recorded for {where} in "
                   f"{safe(target.record_file)}; nothing added")  # fmt: skip
             return
-    entry = {**entry, "recorded_by": _identity(repo)}
+    entry = {**entry, "recorded_by": who or _identity(repo)}
     written = add_evidence(target.root, target.relative, target.fingerprint, target.change,
                            evals=[entry])  # fmt: skip
     delta = entry["candidate"] - entry["baseline"]

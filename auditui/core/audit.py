@@ -77,11 +77,15 @@ class Totals:
     exempt: int = 0
     reverted: int = 0
 
-    def add(self, change: Change, sign: int = 1) -> None:
+    def add(self, change: Change) -> None:
+        self.count(change.status)
+
+    def count(self, status: str, sign: int = 1) -> None:
+        """One change of `status` more (or, with sign -1, one less)."""
         self.changes += sign
-        self.blocked += sign * (change.status == "blocked")
-        self.exempt += sign * (change.status == "exempt")
-        self.reverted += sign * (change.status == "reverted")
+        self.blocked += sign * (status == "blocked")
+        self.exempt += sign * (status == "exempt")
+        self.reverted += sign * (status == "reverted")
 
     @property
     def passed(self) -> int:

@@ -47,7 +47,7 @@ def write(run, fmt: str, out: TextIO, **options):
         patches = []
         for sha, change in fixed.items():
             n, start, end, before = places[sha]
-            totals.add(before, -1)
+            totals.count(before, -1)  # its status as first judged, replaced
             totals.add(change)
             patches.append((start, end, module.render_change(change, first=n == 0, **options)))
         report = run.report([], streamed=totals)
@@ -65,18 +65,9 @@ def _spool(run, module, spool, options: dict) -> tuple:
     for change in run:
         start = spool.tell()
         spool.write(module.render_change(change, first=totals.changes == 0, **options).encode())
-        places[change.commit.sha] = (totals.changes, start, spool.tell(), _Status(change.status))
+        places[change.commit.sha] = (totals.changes, start, spool.tell(), change.status)
         totals.add(change)
     return totals, places
-
-
-class _Status:
-    """What Totals.add reads of a change: its status as first judged."""
-
-    __slots__ = ("status",)
-
-    def __init__(self, status: str) -> None:
-        self.status = status
 
 
 def _copy(spool, out: TextIO, patches: list[tuple[int, int, str]]) -> None:
