@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditui.core.audit import Change, audit, load_policy, resolve_context
+from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
 from auditui.core.deltas import settings
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, GitRepo
 from auditui.core.limits import extract_limits
+from auditui.core.policy import Policy
 from auditui.core.timeline import parse_date
 from auditui.core.world import Tracker
 
@@ -93,12 +94,15 @@ def resolve_at(repo: GitRepo, head: str, at: str | None) -> str:
 
 def show(
     repo_path: str | Path, model: str, at: str | None = None, head: str = "HEAD",
-    policy_file: str | Path | None = None,
+    policy_file: str | Path | None = None, policy: Policy | None = None,
 ) -> Shown:  # fmt: skip
-    """`model` as deployed at `at` (default head), judged by the policy at that commit."""
+    """`model` as deployed at `at` (default head), read with the policy at that commit
+    (or `policy_file`, or the `policy` a caller already judges with: the app's, which
+    also reads commits made before the policy was adopted)."""
     repo = GitRepo.open(repo_path)
     sha = resolve_at(repo, head, at)
-    policy, _source = load_policy(repo, None, sha, policy_file)
+    if policy is None:
+        policy, _source = load_policy(repo, None, sha, policy_file)
     tracker = Tracker(repo, policy)
     try:
         world = tracker.from_tree(sha)
@@ -119,13 +123,16 @@ def show(
 
 def blame(
     repo_path: str | Path, model: str, key: str | None = None, head: str = "HEAD",
-    policy_file: str | Path | None = None,
+    policy_file: str | Path | None = None, policy: Policy | None = None,
 ) -> tuple[Shown, list[BlameRow]]:  # fmt: skip
     """Each setting of `model` at head with the last change (whole history up to head)
     that touched it: the last delta on that key, on an item or key under it, or on
     the mapping it sits in. A prompt's row is `prompt:<path>`, its value the blob."""
-    now = show(repo_path, model, None, head, policy_file)
-    ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
+    now = show(repo_path, model, None, head, policy_file, policy)
+    if policy is None:
+        ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
+    else:
+        ctx = AuditContext(GitRepo.open(repo_path), now.commit, None, policy, "given")
     ctx.anchors = False
     report = audit(ctx, only_model=model)
     last: dict[str, tuple[int, Change]] = {}

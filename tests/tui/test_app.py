@@ -589,3 +589,17 @@ async def test_config_at_a_change_shows_who_set_each_setting(sample_repo):
         assert str(cells["cache.thinking.clear"][1]) == "every_turn"
         assert cells["cache.thinking.clear"][2] == clear.commit.short
         assert str(table.get_row_at(table.cursor_row)[0]).startswith("prompt:")  # its row
+
+
+async def test_config_before_the_policys_adoption_is_read_with_the_apps_policy(sample_repo):
+    """The catalogue's first commit has no .auditui.toml: the view reads it with the
+    policy the app judges with (it said "no .auditui.toml" before)."""
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_timeline(pilot, "opus-4.7")
+        assert screen.query_one("#timeline").cursor_row == 0
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#config-title").render())
+        assert "as of 43e4b87" in title and app.screen.query_one("#config-table").row_count > 5

@@ -43,7 +43,8 @@ class ConfigScreen(ModalScreen[None]):
 
         args = self.app.args
         try:
-            shown, rows = blame(args["repo_path"], self.model, None, self.sha, args["policy_file"])
+            shown, rows = blame(args["repo_path"], self.model, None, self.sha, args["policy_file"],
+                                self.app.policy)  # what the app judges with  # fmt: skip
         except AuditError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
