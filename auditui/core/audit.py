@@ -24,18 +24,17 @@ from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_f
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
-from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
 from auditui.core.reverts import Mark, RevertIndex
 from auditui.core.reverts import apply as apply_revert
 from auditui.core.rollout import StageClock, rollout_findings
 from auditui.core.values import same_value
+from auditui.core.walker import Walker, pair
 from auditui.core.worktree import read_record
 from auditui.core.world import Loader, Step, Tracker, World
 
 Progress = Callable[[int, int], None]
-NEARER_MIN = 8  # a merge changing fewer tracked files is advanced from its first parent
 
 
 @dataclass
@@ -458,7 +457,7 @@ class AuditRun:
         """Walk the Worlds commit by commit (storing each commit's deltas when
         `stored`); the first `skip` changes were already given from the store."""
         ctx, commits, tracker, policy = self.ctx, self.commits, self.tracker, self.ctx.policy
-        walker = _Walker(tracker, commits)
+        walker = Walker(tracker, commits)
         clock = None
         if policy.rollout is not None:
             clock = StageClock(policy.rollout.key, lambda sha: _rollout_started(ctx, sha))
@@ -497,7 +496,7 @@ class AuditRun:
             stored.commit(time.time())
             stored.close()
 
-    def _judged(self, walker: _Walker, clock: StageClock | None, commit: CommitInfo):
+    def _judged(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
         """One commit's sorted deltas against the world before it, their fingerprint
         (None without deltas), anchors, and the rollout stage clock at that commit."""
         tracker = self.tracker
@@ -560,7 +559,7 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
     tracker = Tracker(ctx.repo, ctx.policy)
     clock = StageClock(ctx.policy.rollout.key, lambda _sha: {})
     history = ctx.repo.walk(sha, None, first_parent=True)
-    walker = _Walker(tracker, history)
+    walker = Walker(tracker, history)
     started: dict[str, dt.datetime] = {}
     for commit in history:
         _world, step = walker.step(commit)
@@ -624,145 +623,6 @@ def _before_adoption(
 
 # A delta as the per-commit store keeps it: Delta(*row) builds it again.
 _ROW = attrgetter("model", "path", "old", "new", "kind", "detail", "source")
-
-
-class _Walker:
-    """Keeps each commit's World alive exactly as long as a later commit needs it."""
-
-    def __init__(self, tracker: Tracker, commits: list[CommitInfo]) -> None:
-        self.tracker = tracker
-        self.worlds: dict[str, World] = {}
-        self.first_boundary: World | None = None  # kept intact to derive the others
-        self.children: dict[str, int] = {}
-        self.uses: dict[int, int] = {}
-        for c in commits:
-            for p in c.parents:
-                self.children[p] = self.children.get(p, 0) + 1
-
-    def world(self, sha: str) -> World:
-        """The World at a commit outside the range (a boundary): read from its tree
-        the first time, and derived from that one by a single diff after that."""
-        if sha not in self.worlds:
-            if self.first_boundary is None:
-                world = self.tracker.from_tree(sha)
-                self.first_boundary = world.copy()
-            else:
-                known = self.first_boundary
-                changes = {
-                    ch.path: ch.new
-                    for ch in self.tracker.repo.diff(known.commit, sha)
-                    if self.tracker.relevant(ch.path, known)
-                }
-                world, _step = self.tracker.advance(known.copy(), sha, changes, steal=True)
-            self._keep(sha, world)
-        return self.worlds[sha]
-
-    def _keep(self, sha: str, world: World) -> None:
-        self.worlds[sha] = world
-        self.uses[id(world)] = self.uses.get(id(world), 0) + self.children.get(sha, 0)
-
-    def step(self, commit: CommitInfo) -> tuple[World, Step]:
-        """Advance to `commit` from its first parent's World."""
-        parent = self.world(commit.parents[0]) if commit.parents else World()
-        changes = {
-            ch.path: ch.new for ch in commit.changes if self.tracker.relevant(ch.path, parent)
-        }
-        found = None
-        if len(commit.parents) > 1 and len(changes) > NEARER_MIN:
-            found = self._from_nearer_parent(commit, parent, changes)
-        if found is not None:
-            world, step = found
-        elif changes:
-            steal = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
-            world, step = self.tracker.advance(parent, commit.sha, changes, steal)
-        else:
-            world, step = parent, Step([], {}, None, None)
-        self._keep(commit.sha, world)
-        return world, step
-
-    def _from_nearer_parent(
-        self, commit: CommitInfo, first: World, changes: dict[str, FileEntry | None]
-    ) -> tuple[World, Step] | None:
-        """A merge's World advanced from the parent its result is nearest to.
-
-        "Merge main into the branch" differs from its first parent by everything main
-        did since the branch point, and from main by the branch's own few files:
-        applying those few gives the same World at a fraction of the cost.
-
-        Same, that is, as far as a World is a function of its tree alone: a broken
-        file's last good config, a clash's owner, an unresolvable model's last config
-        depend on the way history went (and there the first parent's way is the
-        rule). So the nearer parent is used only when both parents hold the very same
-        problems with the very same history-made state behind each, and the merge
-        leaves the problems as they were (see _same_problems).
-
-        The step is still the first parent's (SPEC 2), cut to the models the nearer
-        parent did not already have as merged: the only ones _evil_only could keep."""
-        if self.tracker.policy.rollout is not None:
-            return None  # the rollout clock reads every first-parent step
-        best: tuple[World, dict[str, FileEntry | None]] | None = None
-        for sha in commit.parents[1:]:
-            other = self.world(sha)
-            if not _same_problems(self.tracker, first, other):
-                continue
-            nearer = _entry_diff(first.entries, other.entries, changes)
-            if len(nearer) * 2 < len(changes) and (best is None or len(nearer) < len(best[1])):
-                best = (other, nearer)
-        if best is None:
-            return None
-        other, nearer = best
-        world, step = self.tracker.advance(other.copy(), commit.sha, nearer, steal=True)
-        if world.errors != first.errors:
-            return None  # the merge moved a problem: judged the first parent's way after all
-        models = [(name, first.effective.get(name), new) for name, _old, new in step.models
-                  if first.effective.get(name) != new]  # fmt: skip
-        signers = self.tracker.signers_path
-        return world, Step(models, {}, _pair(first, world, POLICY_FILE),
-                           _pair(first, world, signers))  # fmt: skip
-
-    def release(self, commit: CommitInfo) -> None:
-        for p in commit.parents:
-            world = self.worlds.get(p)
-            if world is None:
-                continue
-            self.uses[id(world)] -= 1
-            self.children[p] -= 1
-            if self.children[p] == 0:
-                del self.worlds[p]
-
-
-def _same_problems(tracker: Tracker, first: World, other: World) -> bool:
-    """Whether two Worlds hold the same problems, each backed by the same state
-    (the same FileState object, the same kept config): then nothing that depends on
-    how history went differs between them (see _Walker._from_nearer_parent)."""
-    if first.errors != other.errors:
-        return False
-    for path, label in first.errors:
-        kind = tracker.kind(path)
-        if kind is None or kind[0] not in ("model", "base", "collection"):
-            return False  # an unreadable prompt or defaults keeps old configs far away
-        if first.files.get(path) is not other.files.get(path):
-            return False
-        if label.startswith("@"):
-            name = label[1:]
-            if first.effective.get(name) is not other.effective.get(name):
-                return False
-    return True
-
-
-def _entry_diff(
-    first: PMap[str, FileEntry], other: PMap[str, FileEntry], changes: dict[str, FileEntry | None]
-) -> dict[str, FileEntry | None]:
-    """The changes taking `other`'s tracked files to those of the first parent with
-    `changes` applied (None: a file the result lacks)."""
-    result = first.copy()  # a PMap: free, and the first parent's own is untouched
-    for path, entry in changes.items():
-        if entry is None:
-            result.pop(path, None)
-        else:
-            result[path] = entry
-    differ = set(result.items()) ^ set(other.items())  # both sides' (path, entry) in C
-    return {path: result.get(path) for path, _entry in differ}
 
 
 def _entry_sha(world: World, path: str) -> str | None:
@@ -840,7 +700,7 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
     return deltas
 
 
-def _merged_away(walker: _Walker, commit: CommitInfo, world: World, step: Step) -> Step:
+def _merged_away(walker: Walker, commit: CommitInfo, world: World, step: Step) -> Step:
     """A merge's step without the models some other parent already had exactly as
     merged: none of their deltas can be the merge's own (SPEC 2, see _evil_only).
 
@@ -855,7 +715,7 @@ def _merged_away(walker: _Walker, commit: CommitInfo, world: World, step: Step) 
 
 
 def _evil_only(
-    tracker: Tracker, walker: _Walker, commit: CommitInfo, world: World, deltas: list[Delta]
+    tracker: Tracker, walker: Walker, commit: CommitInfo, world: World, deltas: list[Delta]
 ) -> list[Delta]:
     """Keep a merge's deltas only where the result differs from every parent (SPEC 2)."""
     keep = {(d.model, d.path) for d in deltas}
@@ -865,16 +725,11 @@ def _evil_only(
         steps = Step(
             [(n, other.effective.get(n), world.effective.get(n)) for n in names],
             {k: v for k, v in world.errors.items() if other.errors.get(k) != v},
-            _pair(other, world, POLICY_FILE),
-            _pair(other, world, tracker.signers_path),
+            pair(other, world, POLICY_FILE),
+            pair(other, world, tracker.signers_path),
         )
         keep &= {(d.model, d.path) for d in _deltas(tracker, world, steps)}
     return [d for d in deltas if (d.model, d.path) in keep]
-
-
-def _pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
-    a, b = old.entries.get(path), new.entries.get(path)
-    return (a, b) if a != b else None
 
 
 class _Records:

@@ -1,5 +1,7 @@
 """A merge far from its first parent is advanced from the nearer parent (speed); the
-report must be exactly what advancing from the first parent gives, problems included."""
+report must be exactly what advancing from the first parent gives, problems included.
+Which parent is nearer is answered from the walk's lineage: it must name exactly the
+files a full comparison of both parents finds."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import random
 
 import pytest
 
-import auditui.core.audit as audit_module
+import auditui.core.walker as walker_module
 from tests.helpers.repo import RepoBuilder, audit, forget_changes
 
 
@@ -19,24 +21,37 @@ def summary(report) -> list[tuple]:
     ]  # fmt: skip
 
 
+LINEAGE: list[int] = []  # merges whose nearer parent the lineage told
+
+
 def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
-    """The report with the shortcut, without it, and how often it was taken."""
+    """The report with the shortcut, without it, and how often it was taken; every
+    answer the lineage gives is checked against comparing every file."""
     taken = []
-    real = audit_module._Walker._from_nearer_parent
+    real = walker_module.Walker._from_nearer_parent
+    real_diff = walker_module._entry_diff
+
+    def full_diff_agrees(first, other, changes, between):
+        full = real_diff(first, other, changes, None)
+        if between is not None:
+            LINEAGE.append(1)
+            assert real_diff(first, other, changes, between) == full
+        return full
 
     def spy(self, *args):
         found = real(self, *args)
         taken.append(found is not None)
         return found
 
-    monkeypatch.setattr(audit_module._Walker, "_from_nearer_parent", spy)
-    monkeypatch.setattr(audit_module, "NEARER_MIN", 0)  # considered for every merge
+    monkeypatch.setattr(walker_module.Walker, "_from_nearer_parent", spy)
+    monkeypatch.setattr(walker_module, "_entry_diff", full_diff_agrees)
+    monkeypatch.setattr(walker_module, "NEARER_MIN", 0)  # considered for every merge
     fast = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(audit_module, "NEARER_MIN", 10**9)
+    monkeypatch.setattr(walker_module, "NEARER_MIN", 10**9)
     slow = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(audit_module, "NEARER_MIN", 8)
+    monkeypatch.setattr(walker_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 
 
@@ -143,3 +158,31 @@ TAKEN: list[int] = []
 def test_the_random_histories_took_the_shortcut():
     """Guards the property above against testing nothing (runs after it)."""
     assert len(TAKEN) == 24 and sum(TAKEN) >= 6, TAKEN
+    assert len(LINEAGE) >= 6, "the lineage answered (and was checked against all files)"
+
+
+def test_a_step_that_looked_up_a_file_makes_the_lineage_compare_everything(repo, monkeypatch):
+    """A model file made a symlink to a file outside the layout: the walk looks the
+    target up and tracks it from then on, a path that commit was not given. The
+    lineage cannot name it, so the merge compares every file (and the check in
+    both_ways fails if the lineage answered without it)."""
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"models/m0.toml": None, "shared/m0.toml": model(0, 3)})
+    repo.symlink("models/m0.toml", "../shared/m0.toml")
+    repo.commit("feature: m0 from shared")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(1, 12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    answers = []
+    real = walker_module.Lineage.written_between
+
+    def spy(self, *args):
+        answers.append(real(self, *args))
+        return answers[-1]
+
+    monkeypatch.setattr(walker_module.Lineage, "written_between", spy)
+    fast, slow, taken = both_ways(repo, monkeypatch)
+    assert fast == slow and taken == 1
+    assert answers and all(a is None for a in answers)

@@ -1,0 +1,247 @@
+"""The walk's Worlds: one per commit that a later commit still needs, each advanced
+from a parent's World by that commit's changed files (see world.Tracker).
+
+A merge is advanced from whichever parent its result is nearer to. Telling which
+takes the files that differ between two Worlds; a lineage of how each World was
+made answers that from the few files changed since the two parted, not by
+comparing every tracked file (see Lineage).
+"""
+
+from __future__ import annotations
+
+from auditui.core.gitrepo import CommitInfo, FileEntry
+from auditui.core.pmap import PMap
+from auditui.core.policy import POLICY_FILE
+from auditui.core.world import Step, Tracker, World
+
+NEARER_MIN = 8  # a merge changing fewer tracked files is advanced from its first parent
+
+
+class Lineage:
+    """How each kept World was made: from which commit's World, writing which paths.
+
+    Every World descends from a root (a tree read whole, or an empty one) through such
+    steps, so two Worlds' tracked files can differ only at paths written on the way
+    from their nearest common ancestor to each: on models.dev a merge's two parents
+    parted a few commits ago, and comparing the few files those wrote replaces
+    comparing all 4,000 (that was a tenth of a cold run). A step that also wrote
+    paths it was not given (a symlink's target or a prompt first looked up in the
+    tree) is opaque: a question crossing it is answered by comparing everything."""
+
+    LONGEST = 5000  # steps walked before comparing everything is the cheaper way
+
+    def __init__(self) -> None:
+        # commit -> (the commit its World was made from, depth, paths written or None)
+        self._made: dict[str, tuple[str | None, int, tuple[str, ...] | None]] = {}
+
+    def root(self, sha: str) -> None:
+        self._made[sha] = (None, 0, ())
+
+    def made(self, sha: str, base: str, written: tuple[str, ...] | None) -> None:
+        known = self._made.get(base)
+        if known is None:
+            self.root(sha)  # made from a World this lineage never saw: a root of its own
+        else:
+            self._made[sha] = (base, known[1] + 1, written)
+
+    def written_between(self, a: str, b: str, most: int) -> set[str] | None:
+        """The paths written on the way between two commits' Worlds: every path whose
+        entry can differ between them. None when the way crosses an opaque step, the
+        two have no common root, or more than `most` paths (or LONGEST steps) lie on
+        it."""
+        made, paths = self._made, set()
+        if a not in made or b not in made:
+            return None
+        for _ in range(self.LONGEST):
+            if a == b:
+                return paths
+            if made[a][1] < made[b][1]:
+                a, b = b, a  # step the deeper one (of two as deep, either)
+            base, depth, written = made[a]
+            if depth == 0 or written is None:
+                return None  # two different roots, or an opaque step
+            paths.update(written)
+            if len(paths) > most:
+                return None
+            a = base  # type: ignore[assignment]
+        return None
+
+
+class Walker:
+    """Keeps each commit's World alive exactly as long as a later commit needs it."""
+
+    def __init__(self, tracker: Tracker, commits: list[CommitInfo]) -> None:
+        self.tracker = tracker
+        self.worlds: dict[str, World] = {}
+        self.first_boundary: World | None = None  # kept intact to derive the others
+        self.first_sha = ""
+        self.children: dict[str, int] = {}
+        self.uses: dict[int, int] = {}
+        self.lineage = Lineage()
+        for c in commits:
+            for p in c.parents:
+                self.children[p] = self.children.get(p, 0) + 1
+
+    def world(self, sha: str) -> World:
+        """The World at a commit outside the range (a boundary): read from its tree
+        the first time, and derived from that one by a single diff after that."""
+        if sha not in self.worlds:
+            if self.first_boundary is None:
+                world = self.tracker.from_tree(sha)
+                self.first_boundary = world.copy()
+                self.first_sha = sha
+                self.lineage.root(sha)
+            else:
+                known = self.first_boundary
+                changes = {
+                    ch.path: ch.new
+                    for ch in self.tracker.repo.diff(known.commit, sha)
+                    if self.tracker.relevant(ch.path, known)
+                }
+                world, _step = self._advance(known.copy(), self.first_sha, sha, changes, True)
+            self._keep(sha, world)
+        return self.worlds[sha]
+
+    def _keep(self, sha: str, world: World) -> None:
+        self.worlds[sha] = world
+        self.uses[id(world)] = self.uses.get(id(world), 0) + self.children.get(sha, 0)
+
+    def step(self, commit: CommitInfo) -> tuple[World, Step]:
+        """Advance to `commit` from its first parent's World."""
+        first = commit.parents[0] if commit.parents else None
+        parent = self.world(first) if first else World()
+        if first is None:
+            self.lineage.root(commit.sha)
+        changes = {
+            ch.path: ch.new for ch in commit.changes if self.tracker.relevant(ch.path, parent)
+        }
+        found = None
+        if len(commit.parents) > 1 and len(changes) > NEARER_MIN:
+            found = self._from_nearer_parent(commit, parent, changes)
+        if found is not None:
+            world, step = found
+        elif changes:
+            steal = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
+            world, step = self._advance(parent, first, commit.sha, changes, steal)
+        else:
+            world, step = parent, Step([], {}, None, None)
+            if first is not None:
+                self.lineage.made(commit.sha, first, ())
+        self._keep(commit.sha, world)
+        return world, step
+
+    def _advance(
+        self, base: World, base_sha: str | None, sha: str, changes: dict[str, FileEntry | None],
+        steal: bool,
+    ) -> tuple[World, Step]:  # fmt: skip
+        """Tracker.advance, written down in the lineage. A step writes only the paths
+        it is given unless it looks one up (see Lineage): then the World holds more
+        entries than those paths account for."""
+        entries = base.entries
+        expected = len(entries) + sum((e is not None) - (p in entries) for p, e in changes.items())
+        world, step = self.tracker.advance(base, sha, changes, steal)
+        if base_sha is not None:
+            written = tuple(changes) if len(world.entries) == expected else None
+            self.lineage.made(sha, base_sha, written)
+        return world, step
+
+    def _from_nearer_parent(
+        self, commit: CommitInfo, first: World, changes: dict[str, FileEntry | None]
+    ) -> tuple[World, Step] | None:
+        """A merge's World advanced from the parent its result is nearest to.
+
+        "Merge main into the branch" differs from its first parent by everything main
+        did since the branch point, and from main by the branch's own few files:
+        applying those few gives the same World at a fraction of the cost.
+
+        Same, that is, as far as a World is a function of its tree alone: a broken
+        file's last good config, a clash's owner, an unresolvable model's last config
+        depend on the way history went (and there the first parent's way is the
+        rule). So the nearer parent is used only when both parents hold the very same
+        problems with the very same history-made state behind each, and the merge
+        leaves the problems as they were (see _same_problems).
+
+        The step is still the first parent's (SPEC 2), cut to the models the nearer
+        parent did not already have as merged: the only ones _evil_only could keep."""
+        if self.tracker.policy.rollout is not None:
+            return None  # the rollout clock reads every first-parent step
+        best: tuple[str, World, dict[str, FileEntry | None]] | None = None
+        for sha in commit.parents[1:]:
+            other = self.world(sha)
+            if not _same_problems(self.tracker, first, other):
+                continue
+            between = self.lineage.written_between(
+                commit.parents[0], sha, max(256, len(first.entries) // 4)
+            )
+            nearer = _entry_diff(first.entries, other.entries, changes, between)
+            if len(nearer) * 2 < len(changes) and (best is None or len(nearer) < len(best[2])):
+                best = (sha, other, nearer)
+        if best is None:
+            return None
+        sha, other, nearer = best
+        world, step = self._advance(other.copy(), sha, commit.sha, nearer, True)
+        if world.errors != first.errors:
+            return None  # the merge moved a problem: judged the first parent's way after all
+        models = [(name, first.effective.get(name), new) for name, _old, new in step.models
+                  if first.effective.get(name) != new]  # fmt: skip
+        signers = self.tracker.signers_path
+        return world, Step(models, {}, pair(first, world, POLICY_FILE),
+                           pair(first, world, signers))  # fmt: skip
+
+    def release(self, commit: CommitInfo) -> None:
+        for p in commit.parents:
+            world = self.worlds.get(p)
+            if world is None:
+                continue
+            self.uses[id(world)] -= 1
+            self.children[p] -= 1
+            if self.children[p] == 0:
+                del self.worlds[p]
+
+
+def _same_problems(tracker: Tracker, first: World, other: World) -> bool:
+    """Whether two Worlds hold the same problems, each backed by the same state
+    (the same FileState object, the same kept config): then nothing that depends on
+    how history went differs between them (see Walker._from_nearer_parent)."""
+    if first.errors != other.errors:
+        return False
+    for path, label in first.errors:
+        kind = tracker.kind(path)
+        if kind is None or kind[0] not in ("model", "base", "collection"):
+            return False  # an unreadable prompt or defaults keeps old configs far away
+        if first.files.get(path) is not other.files.get(path):
+            return False
+        if label.startswith("@"):
+            name = label[1:]
+            if first.effective.get(name) is not other.effective.get(name):
+                return False
+    return True
+
+
+def _entry_diff(
+    first: PMap[str, FileEntry], other: PMap[str, FileEntry],
+    changes: dict[str, FileEntry | None], between: set[str] | None,
+) -> dict[str, FileEntry | None]:  # fmt: skip
+    """The changes taking `other`'s tracked files to those of the first parent with
+    `changes` applied (None: a file the result lacks). `between`: the only paths
+    besides `changes` where the two parents can differ (see Lineage), if known."""
+    if between is not None:
+        nearer = {}
+        for path in between.union(changes):
+            mine = changes[path] if path in changes else first.get(path)
+            if mine != other.get(path):
+                nearer[path] = mine
+        return nearer
+    result = first.copy()  # a PMap: free, and the first parent's own is untouched
+    for path, entry in changes.items():
+        if entry is None:
+            result.pop(path, None)
+        else:
+            result[path] = entry
+    differ = set(result.items()) ^ set(other.items())  # both sides' (path, entry) in C
+    return {path: result.get(path) for path, _entry in differ}
+
+
+def pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
+    a, b = old.entries.get(path), new.entries.get(path)
+    return (a, b) if a != b else None
