@@ -142,3 +142,18 @@ def test_a_repositorys_own_inheritance_is_proposed_with_its_bases(capsys, tmp_pa
     code, out, _ = run(capsys, "check", "--repo", str(r.path), "--all", "--format", "json")
     (change,) = [c for c in json.loads(out)["changes"] if c["subject"] == "longer context"]
     assert change["models"] == ["providers/x/models/a", "providers/y/models/a"]
+
+
+def test_the_starters_commented_owners_and_rules_parse_when_uncommented():
+    """The hint on every policy error points at `auditui init`'s examples: those for
+    [owners] and [[rules]] must be valid policy once uncommented."""
+    import re
+
+    from auditui.core.policy import STARTER, parse_policy
+
+    start = STARTER.index("# [owners]")
+    toml = re.compile(r'# (\[|"|\w+ *=)')  # a commented TOML line, not prose
+    block = [ln[2:] if toml.match(ln) else "" for ln in STARTER[start:].splitlines()]
+    policy = parse_policy("\n".join(block), "starter")
+    assert [r.name for r in policy.rules] == ["effort-downgrade", "metadata", "rollback"]
+    assert policy.owners[-1][0] == "opus-*"

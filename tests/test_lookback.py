@@ -9,7 +9,7 @@ import json
 import pytest
 
 from auditui.cli import main
-from tests.helpers.repo import RepoBuilder, audit, forget_changes
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 from tests.test_cli import assert_cannot_judge, run
 
 DAY = dt.timedelta(days=1)
@@ -153,3 +153,13 @@ def test_show_at_a_time_between_two_commits_is_the_earlier_one(capsys, repo, his
                     "--format", "json")  # fmt: skip
     assert shown["commit"] == history["ttl"]  # 2 days in; the prompt edit is 3 days in
     assert shown["limits"][0]["max"] == 40
+
+
+def test_show_before_the_policy_was_adopted_reads_with_heads_policy(capsys, tmp_path):
+    """A catalogue that adopted auditui partway: `show --at` an earlier commit uses the
+    policy at head, as check and blame do (SPEC 2)."""
+    repo = RepoBuilder(tmp_path / "r", policy=None)
+    old = repo.commit("before", {"models/m.toml": "[reasoning]\neffort = 'high'\n"})
+    repo.commit("adopt", {".auditui.toml": DEFAULT_POLICY})
+    assert main(["show", "m", "--at", old, "--repo", str(repo.path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["config"] == {"reasoning": {"effort": "high"}}

@@ -251,6 +251,8 @@ class AuditRun:
         # `marks` from an earlier walk of it are applied to each change as it comes.
         self.reverts = RevertIndex(only_model)
         self.marks = marks
+        self.inverts: dict[str, str] = {}  # change -> the earlier change it inverts
+        self._before: Walker | None = None  # Worlds before the range (see _rollback...)
         self._exempt: set[str] = set()
         repo, policy = ctx.repo, ctx.policy
         # A walk the store may answer is listed without raw diffs (most of the time of
@@ -292,14 +294,21 @@ class AuditRun:
     def __iter__(self) -> Iterator[Change]:
         marks = self.marks
         with fewer_collections():
-            revert_rules = any(r.revert for r in self.ctx.policy.rules)
+            # Rules that tell rollbacks apart (`revert = true` or `false`): a rollback
+            # of a change before the range is looked for only then (a git call and
+            # two Worlds per change; within the range the index knows for free).
+            revert_rules = any(r.revert is not None for r in self.ctx.policy.rules)
             for change in self._changes():
+                sha = change.commit.sha
                 inverted = self.reverts.add(change)
                 if inverted is None and revert_rules and self.ctx.base is not None:
-                    inverted = self._rollback_before_range(change)
+                    inverted, rollback = self._rollback_before_range(change)
+                    if rollback:
+                        self.reverts.rolled_back(sha)
                 if inverted is not None:
-                    change.reverts = inverted  # a rollback to an audited state (SPEC 11)
-                    if revert_rules and change.status != "exempt":
+                    change.reverts = inverted  # it exactly inverts that change (SPEC 11)
+                    self.inverts[sha] = inverted
+                    if revert_rules:
                         self._judge_as_revert(change)
                 if marks is not None:
                     apply_revert(change, marks.get(change.commit.sha))
@@ -357,6 +366,9 @@ class AuditRun:
                 if found is None:
                     return None
                 change = self._change(by_sha[sha], heads[sha][1], *found, exempt=self._exempt)
+                change.reverts = self.inverts.get(sha)
+                if change.reverts:
+                    self._judge_as_revert(change)  # as it was judged in the walk
                 apply_revert(change, marks[sha])
                 out[sha] = change
             return out if heads is not None else None
@@ -364,35 +376,72 @@ class AuditRun:
             stored.close()
 
     def _judge_as_revert(self, change: Change) -> None:
-        """Judged again with `revert = true` rules matching (the rollout findings,
-        which judging does not make, are kept)."""
+        """A rollback judged again with `revert = true` rules matching (the rollout
+        findings, which judging does not make, are kept)."""
+        if change.status == "exempt" or not self.reverts.is_rollback(change.commit.sha):
+            return
         rollout = [f for f in change.findings if f.rule == "AUD010"]
         _judge(change, self.records, self.ctx.policy, is_revert=True)
         if rollout:
             change.findings += rollout
             change.status = "blocked"
 
-    def _rollback_before_range(self, change: Change) -> str | None:
+    def _rollback_before_range(self, change: Change) -> tuple[str | None, bool]:
         """The commit before the range that this change exactly inverts, if the last
-        earlier commit touching the same files is one (a push rolling back to an
-        audited state; only asked when the policy has `revert = true` rules)."""
-        repo, commit = self.ctx.repo, change.commit
-        if not commit.parents:
-            return None
-        paths = sorted({ch.path for ch in repo.diff(commit.parents[0], commit.sha)})
-        earlier = repo.last_touching(commit.parents[0], paths)
+        earlier commit touching the same tracked files is one, and whether that makes
+        it a rollback (a push rolling back to an audited state; asked only when rules
+        tell rollbacks apart): not when that commit was a rollback itself, as undoing
+        it redoes the change it rolled back (see RevertIndex.add).
+
+        Its deltas come from the Worlds at it and at its parent, each derived by one
+        diff from the first World read (see Walker.world): a catalogue's tree is read
+        once per run, not once per change. A merge is no rollback target: its own
+        deltas are only what neither parent had (SPEC 2)."""
+        if not change.commit.parents or not change.deltas:
+            return None, False
+        earlier = self._inverted_before(change.commit.sha, change.commit.parents[0],
+                                        _effect(change.deltas))  # fmt: skip
+        if earlier is None:
+            return None, False
+        found = self._deltas_of(earlier)
+        redo = found is not None and self._inverted_before(earlier, found[0], _effect(found[1]))
+        return earlier, not redo
+
+    def _inverted_before(self, sha: str, parent: str, effect: set[tuple]) -> str | None:
+        """The last commit before the range touching the tracked files that `sha`
+        changed, if its deltas are exactly the inverse of `effect`."""
+        repo, tracker = self.ctx.repo, self.tracker
+        tracked = (POLICY_FILE, tracker.signers_path)
+        paths = sorted({ch.path for ch in repo.diff(parent, sha)
+                        if tracker.kind(ch.path) is not None or ch.path in tracked})  # fmt: skip
+        earlier = repo.last_touching(parent, paths) if paths else None
         if earlier is None or earlier in {c.sha for c in self.commits}:
             return None
-        parent = repo.peel_commit(f"{earlier}^")
-        if parent is None:
-            return None
-        # One commit, judged while this walk holds the store: it keeps none itself.
-        ctx = AuditContext(repo, earlier, parent, self.ctx.policy, self.ctx.policy_source,
-                           anchors=False, store=False)  # fmt: skip
-        found = [c for c in AuditRun(ctx) if c.commit.sha == earlier]
-        if found and _inverse(found[0].deltas) == _effect(change.deltas):
+        found = self._deltas_of(earlier)
+        if found is not None and _inverse(found[1]) == effect:
             return earlier
         return None
+
+    def _deltas_of(self, sha: str) -> tuple[str, list[Delta]] | None:
+        """A commit's parent and its deltas, from the Worlds at both (None: a root
+        commit or a merge)."""
+        repo, tracker = self.ctx.repo, self.tracker
+        parent = repo.peel_commit(f"{sha}^")
+        if parent is None or repo.peel_commit(f"{sha}^2") is not None:
+            return None
+        if self._before is None:
+            self._before = Walker(tracker, [])
+        before, after = self._before.world(parent), self._before.world(sha)
+        names = sorted(n for n in set(before.effective) | set(after.effective)
+                       if (a := before.effective.get(n)) is not (b := after.effective.get(n))
+                       and a != b)  # fmt: skip
+        step = Step(
+            [(n, before.effective.get(n), after.effective.get(n)) for n in names],
+            {k: v for k, v in after.errors.items() if before.errors.get(k) != v},
+            pair(before, after, POLICY_FILE),
+            pair(before, after, tracker.signers_path),
+        )
+        return parent, _deltas(tracker, after, step)
 
     def again(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts

@@ -78,16 +78,7 @@ def judge(
     if record is None and needs.nothing:
         return []  # every delta matched rules asking for nothing: no record needed
     if record is None:
-        return [
-            Finding(
-                "AUD001",
-                f"no audit record {record_file}; add evals and an approval "
-                f"(`auditui eval add {short} ...`, `auditui approve {short}`)"
-                if needs_evals
-                else f"no audit record {record_file}; a policy edit needs an approval "
-                f"(`auditui approve {short}`)",
-            )
-        ]
+        return [_no_record(record_file, short, needs)]
     if record.fingerprint != fingerprint:
         return [
             Finding(
@@ -172,6 +163,27 @@ def judge(
                                     f"owners ({', '.join(owners)}){_asked(rule)}", model,
                                     by_rule=rule))  # fmt: skip
     return findings
+
+
+def _no_record(record_file: str, short: str, needs: Needs) -> Finding:
+    """AUD001 saying what the record must hold: the evals (if any suite is asked),
+    how many approvals and whose, and the rule asking when one rule asks it all."""
+    asks, how = [], []
+    if any(needs.suites.values()):
+        asks.append("evals")
+        how.append(f"`auditui eval add {short} ...`")
+    if needs.approvals or needs.owners:
+        count = max(needs.approvals, 1)
+        asks.append("an approval" if count == 1 else f"{count} approvals")
+        if needs.owners:
+            asks[-1] += " (an owner's among them)"
+        how.append(f"`auditui approve {short}`")
+    rules = {rule for suites in needs.suites.values() for rule in suites.values()}
+    if needs.approvals or needs.owners:
+        rules |= {needs.approvals_by, *needs.owners.values()}
+    by = rules.pop() if len(rules) == 1 else None
+    return Finding("AUD001", f"no audit record {record_file}; add {' and '.join(asks)}"
+                   f"{_asked(by)} ({', '.join(how)})", by_rule=by)  # fmt: skip
 
 
 def _asked(rule: str | None) -> str:

@@ -96,13 +96,13 @@ def show(
     repo_path: str | Path, model: str, at: str | None = None, head: str = "HEAD",
     policy_file: str | Path | None = None, policy: Policy | None = None,
 ) -> Shown:  # fmt: skip
-    """`model` as deployed at `at` (default head), read with the policy at that commit
-    (or `policy_file`, or the `policy` a caller already judges with: the app's, which
-    also reads commits made before the policy was adopted)."""
+    """`model` as deployed at `at` (default head), read with the policy at that commit,
+    else the one at head (a commit made before the policy was adopted), or
+    `policy_file`, or the `policy` a caller already judges with (the app's)."""
     repo = GitRepo.open(repo_path)
     sha = resolve_at(repo, head, at)
-    if policy is None:
-        policy, _source = load_policy(repo, None, sha, policy_file)
+    if policy is None:  # a commit before the policy's adoption is read with head's (SPEC 2)
+        policy, _source = load_policy(repo, sha, head, policy_file)
     tracker = Tracker(repo, policy)
     try:
         world = tracker.from_tree(sha)

@@ -91,8 +91,6 @@ class Rule:
     def matches(self, delta, is_revert: bool = False) -> bool:
         from fnmatch import fnmatchcase
 
-        from auditui.core.globs import match_key_glob
-
         if self.revert is not None and self.revert != is_revert:
             return False
         if self.kinds and delta.kind not in self.kinds:
@@ -100,8 +98,27 @@ class Rule:
         if self.models and (delta.model is None or
                             not any(fnmatchcase(delta.model, g) for g in self.models)):  # fmt: skip
             return False
-        path = delta.path.removeprefix("policy:")
-        return not self.keys or any(match_key_glob(g, path) or g == path for g in self.keys)
+        return not self.keys or any(_key_matches(g, delta.path) for g in self.keys)
+
+
+def _key_matches(glob: str, path: str) -> bool:
+    """A rule's `keys` glob against a delta's path: a dotted-key glob for settings; for
+    a prompt (`prompt:<file>`, its limits `prompt:<file>#limits`) `prompt:` and a path
+    glob (SPEC 7's wildmatch), which covers its limits too unless it names `#limits`.
+    `**` alone matches every delta."""
+    from auditui.core.globs import match_key_glob, match_path
+
+    if glob == "**" or glob == path:
+        return True
+    if path.startswith("prompt:"):
+        if not glob.startswith("prompt:"):
+            return False
+        file, _, part = path.removeprefix("prompt:").partition("#")
+        want, _, want_part = glob.removeprefix("prompt:").partition("#")
+        return match_path(want, file) and (not want_part or want_part == part)
+    if path.endswith("#limits"):  # an inline prompt's limits: the key it is kept at
+        return match_key_glob(glob, path) or match_key_glob(glob, path.removesuffix("#limits"))
+    return match_key_glob(glob, path)
 
 
 @dataclass(frozen=True)
@@ -386,6 +403,10 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     )
 
 
+# The delta kinds a rule can match (docs/reports.md); `invalid` is never judged by a
+# rule: a broken file needs fixing, not approving.
+RULE_KINDS = ("added", "removed", "changed", "upgrade", "downgrade", "increase", "decrease",
+              "text", "limit-added", "limit-removed", "limit-changed")  # fmt: skip
 _RULE_KEYS = {"name": "str", "keys": "strs", "kinds": "strs", "models": "strs",
               "approvals": "int", "suites": "strs", "owners": "bool",
               "revert": "bool"}  # fmt: skip
@@ -404,6 +425,10 @@ def _rules(value: Any, source: str) -> tuple[Rule, ...]:
         if kwargs["name"] in names:
             raise AuditError(f"{where}: a second rule named {kwargs['name']!r}", POLICY_HINT)
         names.add(kwargs["name"])
+        unknown = [k for k in kwargs.get("kinds", ()) if k not in RULE_KINDS]
+        if unknown:
+            raise AuditError(f"{where}: unknown kind {unknown[0]!r}",
+                             f"hint: kinds are {', '.join(RULE_KINDS)}")  # fmt: skip
         out.append(Rule(**kwargs))
     return tuple(out)
 
@@ -537,6 +562,35 @@ allowed_signers     = "allowed_signers"
 # key        = "rollout.percent"
 # stages     = [1, 10, 50, 100]
 # soak_hours = 24
+
+# Who owns which models (model-name globs; the last matching line wins):
+# [owners]
+# "*"      = ["platform@example.com"]
+# "opus-*" = ["alice@example.com", "bob@example.com"]
+
+# Evidence by what a change does: a change needs the strictest of the rules its
+# deltas match (deltas no rule matches: [evals] and [approvals] above). Policy and
+# signers edits always need [approvals] required (at least 1).
+# [[rules]]
+# name      = "effort-downgrade"
+# keys      = ["reasoning.effort", "**.reasoning_effort"]  # prompts: "prompt:prompts/**"
+# kinds     = ["downgrade", "decrease", "limit-added"]
+# models    = ["opus-*"]
+# approvals = 2
+# suites    = ["coding", "agentic"]
+# owners    = true           # each affected model needs one of its owners' approvals
+#
+# [[rules]]
+# name      = "metadata"
+# keys      = ["cost.**", "release_date"]
+# approvals = 0
+# suites    = []             # a change touching only these needs no record at all
+#
+# [[rules]]
+# name      = "rollback"
+# revert    = true           # a change exactly inverting an earlier one
+# approvals = 1
+# suites    = []
 """
 
 

@@ -6,6 +6,10 @@ those for that delta (what it leaves unset stays the default); the change needs 
 strictest over its deltas: the most approvals, the union of suites (per model), and
 owners' approvals where any matched rule asks. A change whose deltas all match rules
 asking for nothing needs nothing, not even a record.
+
+Rules never match a policy or signers edit: those always need `max(required, 1)`
+approvals (SPEC 7), or a rule written for prices ("decreases need nothing") would
+also pass a policy edit lowering `required` with whatever that rule asks.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
     for d in deltas:
         if d.kind == "invalid":
             continue  # a broken file: AUD009, nothing to approve until it parses
-        matched = [r for r in policy.rules if r.matches(d, is_revert)]
+        guarded = d.model is None and (d.path.startswith("policy:") or d.path == "signers")
+        matched = [] if guarded else [r for r in policy.rules if r.matches(d, is_revert)]
         asks = [(r.approvals, r.suites, r.owners, r.name) for r in matched]
         if not asks:
             asks = [(None, None, False, None)]

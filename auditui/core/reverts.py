@@ -89,10 +89,14 @@ class RevertIndex:
         # What each change did, as one number (the sum of its deltas' hashes): a change
         # whose inverse is an earlier one's is a rollback to an audited state.
         self._by_effect: dict[tuple[int, int], str] = {}
+        # Changes inverting an earlier one that was no rollback itself: a way back to
+        # a state the history was in (undoing a rollback only redoes what it undid).
+        self._rollbacks: set[str] = set()
 
     def add(self, change) -> str | None:
         """Index a judged change; returns the earlier change it exactly inverts (its
-        deltas are that change's, old and new swapped: a rollback), if any."""
+        deltas are that change's, old and new swapped), if any; `is_rollback` says
+        whether that makes it a rollback."""
         n = len(self._shas)
         self._shas.append(change.commit.sha)
         values, changes = self._last_value, self._last_change
@@ -134,7 +138,19 @@ class RevertIndex:
         count = len(settings)
         inverted = self._by_effect.get((inverse & _MASK, count))
         self._by_effect[(forward & _MASK, count)] = change.commit.sha
+        if inverted is not None and inverted not in self._rollbacks:
+            # Undoing a rollback redoes the change it rolled back: not a way back to an
+            # audited state but that change again (whose approval, if it had one,
+            # covers this: the same deltas have the same fingerprint).
+            self._rollbacks.add(change.commit.sha)
         return inverted
+
+    def is_rollback(self, sha: str) -> bool:
+        return sha in self._rollbacks
+
+    def rolled_back(self, sha: str) -> None:
+        """A change found to invert one made before the range (see AuditRun)."""
+        self._rollbacks.add(sha)
 
     def marks(self, fixed_by=None) -> dict[str, Mark]:
         """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by

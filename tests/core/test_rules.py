@@ -168,3 +168,145 @@ def test_a_partial_rollback_is_no_revert(tmp_path):
     add(repo, c, approvals=["bob@example.com"])
     repo.commit("approve", author="bob")
     assert judged(repo, base, "halfway").rules == ["AUD002"]  # the defaults: evals
+
+
+def test_rules_never_lower_what_a_policy_edit_needs(tmp_path):
+    """A rule written for prices ("decreases need nothing") must not pass a policy
+    edit lowering `required`: policy edits need max(required, 1) approvals (SPEC 7)."""
+    policy = RULES.replace("required = 1", "required = 2") + (
+        '\n[[rules]]\nname = "cheaper"\nkinds = ["decrease"]\napprovals = 0\nsuites = []\n'
+    )
+    assert "required = 2" in policy
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models/opus-4.7.toml": OPUS.format("high", 15)})
+    base = repo.head()
+    repo.commit("weaken", {".auditui.toml": policy.replace("required = 2", "required = 1")})
+    c = judged(repo, base, "weaken")
+    assert c.rules_applied == [] and c.rules == ["AUD001"]
+    assert "add 2 approvals (" in c.findings[0].message and "eval add" not in c.findings[0].message
+    add(repo, c, approvals=["bob@example.com"])
+    repo.commit("one approval", author="bob")
+    assert [f.message[:27] for f in judged(repo, base, "weaken").findings] == [
+        "1 of 2 required approvals; "
+    ]
+
+
+def test_rule_keys_match_prompt_files_with_path_globs(tmp_path):
+    """`prompt:<path glob>` matches a prompt's text and its limits (`*` within one
+    directory, `**` across); `prompt:...#limits` only its limits."""
+    from auditui.core.deltas import Delta
+    from auditui.core.policy import Rule
+
+    def hit(glob: str, path: str) -> bool:
+        return Rule("r", keys=(glob,)).matches(Delta("m", path, "a", "b", "text"))
+
+    assert hit("prompt:**", "prompt:prompts/a.md")
+    assert hit("prompt:prompts/**", "prompt:prompts/v1.2/b.md")
+    assert hit("prompt:prompts/**", "prompt:prompts/a.md#limits")
+    assert hit("prompt:prompts/*.md", "prompt:prompts/a.md")
+    assert not hit("prompt:prompts/*.md", "prompt:prompts/sub/b.md")
+    assert hit("prompt:**#limits", "prompt:prompts/a.md#limits")
+    assert not hit("prompt:**#limits", "prompt:prompts/a.md")
+    assert not hit("reasoning.**", "prompt:reasoning/a.md")
+    assert hit("system_prompt", "system_prompt#limits")  # an inline prompt's limits
+    assert hit("**", "prompt:prompts/a.md")
+    # On a real history: a word-limit edit in a prompt asks what the prompt rule asks.
+    policy = RULES + '\n[[rules]]\nname = "prompts"\nkeys = ["prompt:prompts/**"]\napprovals = 2\n'
+    repo = RepoBuilder(tmp_path / "r", policy)
+    model = 'system_prompt = "prompts/p.md"\n[reasoning]\neffort = "high"\n'
+    repo.start({"models/opus-4.7.toml": model, "prompts/p.md": "Answer in at most 50 words."})
+    base = repo.head()
+    repo.commit("tighter", {"prompts/p.md": "Answer in at most 25 words."})
+    c = judged(repo, base, "tighter")
+    assert c.rules_applied == ["prompts"] and "2 approvals" in c.findings[0].message
+
+
+def test_an_unknown_kind_is_a_policy_error(tmp_path):
+    import pytest
+
+    from auditui.core.errors import AuditError
+    from auditui.core.policy import parse_policy
+
+    with pytest.raises(AuditError, match="unknown kind 'downgarde'") as caught:
+        parse_policy(DEFAULT_POLICY + "[[rules]]\nname = 'a'\nkinds = ['downgarde']\n", "p")
+    assert "downgrade" in caught.value.hint
+
+
+def test_aud001_says_what_the_record_must_hold(tmp_path):
+    repo, base = repo_with(tmp_path)
+    repo.commit("lazier", {"models/opus-4.7.toml": OPUS.format("medium", 15)})
+    (f,) = judged(repo, base, "lazier").findings
+    assert f.by_rule == "effort-downgrade"
+    assert "add evals and 2 approvals (an owner's among them) (rule 'effort-downgrade')" in (
+        f.message
+    )
+
+
+REVERT_FALSE = (
+    RULES
+    + """
+[[rules]]
+name      = "forward-free"
+keys      = ["reasoning.effort"]
+revert    = false
+approvals = 0
+suites    = []
+"""
+)
+
+
+def test_a_revert_false_rule_never_matches_a_rollback_from_before_the_range(tmp_path):
+    repo = RepoBuilder(tmp_path / "r", REVERT_FALSE)
+    repo.start({"models/haiku-4.5.toml": OPUS.format("high", 15)})
+    lowered = repo.commit("lower", {"models/haiku-4.5.toml": OPUS.format("low", 15)})
+    base = repo.head()
+    repo.commit("roll back", {"models/haiku-4.5.toml": OPUS.format("high", 15), "README": "x"})
+    c = judged(repo, base, "roll back")  # a README edit beside it: still a rollback
+    assert c.reverts == lowered and c.rules_applied == [] and c.rules == ["AUD001"]
+
+
+def test_undoing_a_rollback_is_no_rollback(tmp_path):
+    """A lowers effort (never audited), B rolls it back, C puts A back: C exactly
+    inverts B, so it says so, but it redoes an unaudited change and no `revert = true`
+    rule lets it through, in the range or pushed alone."""
+    repo = RepoBuilder(tmp_path / "r", ROLLBACK)
+    start = repo.start({"models/haiku-4.5.toml": OPUS.format("high", 15)})
+    repo.commit("A", {"models/haiku-4.5.toml": OPUS.format("low", 15)})
+    b = repo.commit("B", {"models/haiku-4.5.toml": OPUS.format("high", 15)})
+    repo.commit("C", {"models/haiku-4.5.toml": OPUS.format("low", 15)})
+    for base in (start, b):
+        c = judged(repo, base, "C")
+        assert c.reverts == b and "rollback" not in c.rules_applied
+    assert judged(repo, start, "B").rules_applied == ["rollback"]
+    assert judged(repo, start, "B").status == "reverted"  # C undid it within the range
+
+
+def test_a_streamed_check_keeps_what_a_reverted_rollback_reverts(tmp_path):
+    """`check` writes changes marked reverted from the per-commit store: the one that
+    rolled back keeps its `reverts` there too."""
+    import subprocess
+    import sys
+
+    repo = RepoBuilder(tmp_path / "r", ROLLBACK)
+    start = repo.start({"models/haiku-4.5.toml": OPUS.format("high", 15)})
+    lowered = repo.commit("lower", {"models/haiku-4.5.toml": OPUS.format("low", 15)})
+    repo.commit("roll back", {"models/haiku-4.5.toml": OPUS.format("high", 15)})
+    repo.commit("lower again", {"models/haiku-4.5.toml": OPUS.format("low", 15)})
+    args = ["check", "--repo", str(repo.path), "--base", start, "--format", "json"]
+    out = subprocess.run([sys.executable, "-m", "auditui", *args], capture_output=True, text=True)
+    rows = {c["subject"]: c for c in json.loads(out.stdout)["changes"]}
+    assert rows["roll back"]["reverts"] == lowered
+    assert rows["roll back"]["status"] == "reverted"
+
+
+def test_every_report_format_names_the_rules_applied(tmp_path):
+    repo, base = repo_with(tmp_path)
+    repo.commit("price", {"models/opus-4.7.toml": OPUS.format("high", 12)})
+    repo.commit("lazier", {"models/opus-4.7.toml": OPUS.format("medium", 12)})
+    report = audit(repo, base)
+    assert "rules applied: metadata" in render(report, "junit")
+    assert "rules: metadata" in render(report, "github")
+    assert "rules: metadata" in render(report, "text")
+    (result,) = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert result["properties"]["rules_applied"] == ["effort-downgrade"]
+    assert result["properties"]["by_rule"] == "effort-downgrade"

@@ -53,6 +53,10 @@ def summary(report) -> str:
         for change in report.changes:
             c = change.commit
             findings = "<br>".join(_cell(f"{f.rule}: {f.message}") for f in change.findings)
+            if change.rules_applied:
+                findings += ("<br>" if findings else "") + _cell(
+                    f"rules: {', '.join(change.rules_applied)}"
+                )
             out.append(
                 f"| {icon[change.status]} | `{c.short}` | {_cell(c.subject)} | "
                 f"{_cell(', '.join(change.models) or '(policy)')} | {findings} |"

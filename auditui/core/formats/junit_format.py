@@ -55,6 +55,10 @@ def render(report, **_options) -> str:
         out = ET.SubElement(case, "system-out")
         facts = [f"commit {c.sha} by {c.author_email} at {c.author_date}",
                  f"fingerprint {change.fingerprint}"]  # fmt: skip
+        if change.rules_applied:
+            facts.append(f"rules applied: {', '.join(change.rules_applied)}")
+        if change.reverts:
+            facts.append(f"reverts {change.reverts} (exactly inverts its deltas)")
         for d in change.deltas:
             change_text = f"{format_value(d.old)} -> {format_value(d.new)}"
             facts.append(f"{d.model or '-'} {d.path}: {change_text} ({d.kind})")

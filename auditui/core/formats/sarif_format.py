@@ -39,6 +39,9 @@ def render(report, **_options) -> str:
                     "author": c.author_email,
                     "model": f.model,
                     "fingerprint": change.fingerprint,
+                    **({"by_rule": f.by_rule} if f.by_rule else {}),
+                    **({"rules_applied": change.rules_applied} if change.rules_applied else {}),
+                    **({"reverts": change.reverts} if change.reverts else {}),
                 },  # fmt: skip
             }
             where = finding_location(change, f)

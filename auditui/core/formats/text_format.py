@@ -89,6 +89,8 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
             lines.append(f"  eval  {safe(model)}/{safe(suite)}  {scores}  {safe(ev.shown())}")
     if c.rules_applied:
         lines.append(f"  rules: {safe(', '.join(c.rules_applied))}")
+    if c.reverts and c.status != "reverted":
+        lines.append(f"  reverts {c.reverts[:7]}: exactly inverts its deltas")
     if c.status == "reverted":
         lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
     rule_style = "31" if c.status == "blocked" else "2"
