@@ -400,21 +400,28 @@ class AuditRun:
         if not change.commit.parents or not change.deltas:
             return None, False
         earlier = self._inverted_before(change.commit.sha, change.commit.parents[0],
-                                        _effect(change.deltas))  # fmt: skip
+                                        _effect(change.deltas), self.ctx.base)  # fmt: skip
         if earlier is None:
             return None, False
         found = self._deltas_of(earlier)
-        redo = found is not None and self._inverted_before(earlier, found[0], _effect(found[1]))
+        redo = found is not None and self._inverted_before(
+            earlier, found[0], _effect(found[1]), found[0]
+        )
         return earlier, not redo
 
-    def _inverted_before(self, sha: str, parent: str, effect: set[tuple]) -> str | None:
-        """The last commit before the range touching the tracked files that `sha`
-        changed, if its deltas are exactly the inverse of `effect`."""
+    def _inverted_before(
+        self, sha: str, parent: str, effect: set[tuple], since: str | None
+    ) -> str | None:
+        """The last commit at or before `since` touching the tracked files that `sha`
+        changed, if its deltas are exactly the inverse of `effect`. From the range's
+        base, not the change's parent: git then walks none of the range (a
+        300-change range took 0.2 s a change walking it), and a commit of the range
+        that touched those files too does not hide the one this change inverts."""
         repo, tracker = self.ctx.repo, self.tracker
         tracked = (POLICY_FILE, tracker.signers_path)
         paths = sorted({ch.path for ch in repo.diff(parent, sha)
                         if tracker.kind(ch.path) is not None or ch.path in tracked})  # fmt: skip
-        earlier = repo.last_touching(parent, paths) if paths else None
+        earlier = repo.last_touching(since, paths) if paths and since else None
         if earlier is None or earlier in {c.sha for c in self.commits}:
             return None
         found = self._deltas_of(earlier)
