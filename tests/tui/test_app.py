@@ -532,7 +532,10 @@ async def test_the_eval_form_imports_tool_output(tmp_path):
     async with app.run_test(size=(140, 50)) as pilot:
         await loaded(pilot)
         await pilot.press("n", "e")
-        await pilot.pause()
+        for _ in range(50):  # a loaded machine may take more than one pause to push it
+            if isinstance(app.screen, EvalScreen):
+                break
+            await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, EvalScreen)
         screen.query_one("#baseline_file").value = str(fixtures / "baseline.json")
