@@ -252,6 +252,10 @@ class AuditRun:
         self.reverts = RevertIndex(only_model)
         self.marks = marks
         self.inverts: dict[str, str] = {}  # change -> the earlier change it inverts
+        # Rules that tell rollbacks apart (`revert = true` or `false`): a rollback of a
+        # change before the range is looked for only then (two git calls and two
+        # Worlds per change; within the range the index knows for free).
+        self._revert_rules = any(r.revert is not None for r in ctx.policy.rules)
         self._before: Walker | None = None  # Worlds before the range (see _rollback...)
         self._exempt: set[str] = set()
         repo, policy = ctx.repo, ctx.policy
@@ -294,24 +298,19 @@ class AuditRun:
     def __iter__(self) -> Iterator[Change]:
         marks = self.marks
         with fewer_collections():
-            # Rules that tell rollbacks apart (`revert = true` or `false`): a rollback
-            # of a change before the range is looked for only then (a git call and
-            # two Worlds per change; within the range the index knows for free).
-            revert_rules = any(r.revert is not None for r in self.ctx.policy.rules)
             for change in self._changes():
                 sha = change.commit.sha
                 inverted = self.reverts.add(change)
-                if inverted is None and revert_rules and self.ctx.base is not None:
+                if inverted is None and self._revert_rules and self.ctx.base is not None:
                     inverted, rollback = self._rollback_before_range(change)
                     if rollback:
                         self.reverts.rolled_back(sha)
                 if inverted is not None:
                     change.reverts = inverted  # it exactly inverts that change (SPEC 11)
                     self.inverts[sha] = inverted
-                    if revert_rules:
-                        self._judge_as_revert(change)
+                    self._judge_as_revert(change)
                 if marks is not None:
-                    apply_revert(change, marks.get(change.commit.sha))
+                    apply_revert(change, marks.get(sha))
                 yield change
 
     def found_reverts(self) -> dict[str, Mark]:
@@ -378,7 +377,8 @@ class AuditRun:
     def _judge_as_revert(self, change: Change) -> None:
         """A rollback judged again with `revert = true` rules matching (the rollout
         findings, which judging does not make, are kept)."""
-        if change.status == "exempt" or not self.reverts.is_rollback(change.commit.sha):
+        if (not self._revert_rules or change.status == "exempt"
+                or not self.reverts.is_rollback(change.commit.sha)):  # fmt: skip
             return
         rollout = [f for f in change.findings if f.rule == "AUD010"]
         _judge(change, self.records, self.ctx.policy, is_revert=True)
@@ -399,21 +399,20 @@ class AuditRun:
         deltas are only what neither parent had (SPEC 2)."""
         if not change.commit.parents or not change.deltas:
             return None, False
-        earlier = self._inverted_before(change.commit.sha, change.commit.parents[0],
-                                        _effect(change.deltas), self.ctx.base)  # fmt: skip
-        if earlier is None:
+        found = self._inverted_before(change.commit.sha, change.commit.parents[0],
+                                      _effect(change.deltas), self.ctx.base)  # fmt: skip
+        if found is None:
             return None, False
-        found = self._deltas_of(earlier)
-        redo = found is not None and self._inverted_before(
-            earlier, found[0], _effect(found[1]), found[0]
-        )
+        earlier, (parent, deltas) = found
+        redo = self._inverted_before(earlier, parent, _effect(deltas), parent) is not None
         return earlier, not redo
 
     def _inverted_before(
         self, sha: str, parent: str, effect: set[tuple], since: str | None
-    ) -> str | None:
+    ) -> tuple[str, tuple[str, list[Delta]]] | None:
         """The last commit at or before `since` touching the tracked files that `sha`
-        changed, if its deltas are exactly the inverse of `effect`. From the range's
+        changed, with its parent and deltas, if those are exactly the inverse of
+        `effect`. From the range's
         base, not the change's parent: git then walks none of the range (a
         300-change range took 0.2 s a change walking it), and a commit of the range
         that touched those files too does not hide the one this change inverts."""
@@ -426,7 +425,7 @@ class AuditRun:
             return None
         found = self._deltas_of(earlier)
         if found is not None and _inverse(found[1]) == effect:
-            return earlier
+            return earlier, found
         return None
 
     def _deltas_of(self, sha: str) -> tuple[str, list[Delta]] | None:
@@ -442,13 +441,7 @@ class AuditRun:
         names = sorted(n for n in set(before.effective) | set(after.effective)
                        if (a := before.effective.get(n)) is not (b := after.effective.get(n))
                        and a != b)  # fmt: skip
-        step = Step(
-            [(n, before.effective.get(n), after.effective.get(n)) for n in names],
-            {k: v for k, v in after.errors.items() if before.errors.get(k) != v},
-            pair(before, after, POLICY_FILE),
-            pair(before, after, tracker.signers_path),
-        )
-        return parent, _deltas(tracker, after, step)
+        return parent, _deltas_between(tracker, before, after, names)
 
     def again(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
@@ -778,14 +771,20 @@ def _evil_only(
     for p in commit.parents[1:]:
         other = walker.world(p)
         names = sorted({d.model for d in deltas if d.model is not None})
-        steps = Step(
-            [(n, other.effective.get(n), world.effective.get(n)) for n in names],
-            {k: v for k, v in world.errors.items() if other.errors.get(k) != v},
-            pair(other, world, POLICY_FILE),
-            pair(other, world, tracker.signers_path),
-        )
-        keep &= {(d.model, d.path) for d in _deltas(tracker, world, steps)}
+        keep &= {(d.model, d.path) for d in _deltas_between(tracker, other, world, names)}
     return [d for d in deltas if (d.model, d.path) in keep]
+
+
+def _deltas_between(tracker: Tracker, old: World, new: World, names: list[str]) -> list[Delta]:
+    """The deltas taking `old` to `new` for the models `names`, their problems, the
+    policy and the signers file: two Worlds compared directly, not stepped."""
+    step = Step(
+        [(n, old.effective.get(n), new.effective.get(n)) for n in names],
+        {k: v for k, v in new.errors.items() if old.errors.get(k) != v},
+        pair(old, new, POLICY_FILE),
+        pair(old, new, tracker.signers_path),
+    )
+    return _deltas(tracker, new, step)
 
 
 class _Records:

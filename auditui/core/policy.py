@@ -89,14 +89,19 @@ class Rule:
     revert: bool | None = None  # true: only a rollback to an audited state; false: never
 
     def matches(self, delta, is_revert: bool = False) -> bool:
+        """Only a model's delta: those without a model are policy and signers edits
+        (SPEC 7), which always need `max(required, 1)` approvals whatever the rules
+        ask, or a rule written for prices ("decreases need nothing") would also pass a
+        policy edit lowering `required`."""
         from fnmatch import fnmatchcase
 
+        if delta.model is None:
+            return False
         if self.revert is not None and self.revert != is_revert:
             return False
         if self.kinds and delta.kind not in self.kinds:
             return False
-        if self.models and (delta.model is None or
-                            not any(fnmatchcase(delta.model, g) for g in self.models)):  # fmt: skip
+        if self.models and not any(fnmatchcase(delta.model, g) for g in self.models):
             return False
         return not self.keys or any(_key_matches(g, delta.path) for g in self.keys)
 

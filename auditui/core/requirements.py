@@ -7,9 +7,8 @@ strictest over its deltas: the most approvals, the union of suites (per model), 
 owners' approvals where any matched rule asks. A change whose deltas all match rules
 asking for nothing needs nothing, not even a record.
 
-Rules never match a policy or signers edit: those always need `max(required, 1)`
-approvals (SPEC 7), or a rule written for prices ("decreases need nothing") would
-also pass a policy edit lowering `required` with whatever that rule asks.
+Rules never match a policy or signers edit (see Rule.matches): those always need
+`max(required, 1)` approvals (SPEC 7).
 """
 
 from __future__ import annotations
@@ -46,8 +45,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
     for d in deltas:
         if d.kind == "invalid":
             continue  # a broken file: AUD009, nothing to approve until it parses
-        guarded = d.model is None and (d.path.startswith("policy:") or d.path == "signers")
-        matched = [] if guarded else [r for r in policy.rules if r.matches(d, is_revert)]
+        matched = [r for r in policy.rules if r.matches(d, is_revert)]
         asks = [(r.approvals, r.suites, r.owners, r.name) for r in matched]
         if not asks:
             asks = [(None, None, False, None)]

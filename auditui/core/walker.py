@@ -74,7 +74,6 @@ class Walker:
         self.tracker = tracker
         self.worlds: dict[str, World] = {}
         self.first_boundary: World | None = None  # kept intact to derive the others
-        self.first_sha = ""
         self.children: dict[str, int] = {}
         self.uses: dict[int, int] = {}
         self.lineage = Lineage()
@@ -89,7 +88,6 @@ class Walker:
             if self.first_boundary is None:
                 world = self.tracker.from_tree(sha)
                 self.first_boundary = world.copy()
-                self.first_sha = sha
                 self.lineage.root(sha)
             else:
                 known = self.first_boundary
@@ -98,7 +96,7 @@ class Walker:
                     for ch in self.tracker.repo.diff(known.commit, sha)
                     if self.tracker.relevant(ch.path, known)
                 }
-                world, _step = self._advance(known.copy(), self.first_sha, sha, changes, True)
+                world, _step = self._advance(known.copy(), known.commit, sha, changes, True)
             self._keep(sha, world)
         return self.worlds[sha]
 
