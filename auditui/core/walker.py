@@ -105,7 +105,9 @@ class Walker:
         self.uses[id(world)] = self.uses.get(id(world), 0) + self.children.get(sha, 0)
 
     def step(self, commit: CommitInfo) -> tuple[World, Step]:
-        """Advance to `commit` from its first parent's World."""
+        """Advance to `commit` from its first parent's World (a merge: taking the
+        files its other parent read cleanly as that World holds them, see
+        world._clean_read, unless the nearer parent serves better)."""
         first = commit.parents[0] if commit.parents else None
         parent = self.world(first) if first else World()
         if first is None:
@@ -120,7 +122,8 @@ class Walker:
             world, step = found
         elif changes:
             steal = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
-            world, step = self._advance(parent, first, commit.sha, changes, steal)
+            donor = self.world(commit.parents[1]) if len(commit.parents) > 1 else None
+            world, step = self._advance(parent, first, commit.sha, changes, steal, donor)
         else:
             world, step = parent, Step([], {}, None, None)
             if first is not None:
@@ -130,14 +133,14 @@ class Walker:
 
     def _advance(
         self, base: World, base_sha: str | None, sha: str, changes: dict[str, FileEntry | None],
-        steal: bool,
+        steal: bool, donor: World | None = None,
     ) -> tuple[World, Step]:  # fmt: skip
         """Tracker.advance, written down in the lineage. A step writes only the paths
         it is given unless it looks one up (see Lineage): then the World holds more
         entries than those paths account for."""
         entries = base.entries
         expected = len(entries) + sum((e is not None) - (p in entries) for p, e in changes.items())
-        world, step = self.tracker.advance(base, sha, changes, steal)
+        world, step = self.tracker.advance(base, sha, changes, steal, donor)
         if base_sha is not None:
             written = tuple(changes) if len(world.entries) == expected else None
             self.lineage.made(sha, base_sha, written)

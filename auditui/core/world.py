@@ -235,6 +235,19 @@ def _name_key(model: RawModel) -> tuple[str, str]:
     return (model.source, label)
 
 
+def _clean_read(donor: World | None, path: str, entry: FileEntry | None) -> FileState | None:
+    """`donor`'s state of a model file, when it is what reading `entry` here would give:
+    the same blob, read cleanly (no problem of the file itself), through no symlink.
+    A model file read cleanly is a function of its blob alone (a broken one keeps
+    its history's last good models, which is why those are never taken)."""
+    if donor is None or entry is None or entry.is_symlink:
+        return None
+    state = donor.files.get(path)
+    if state is None or state.entry != entry or state.deps or (path, "") in donor.errors:
+        return None
+    return state
+
+
 class Tracker:
     """Builds and advances Worlds under one policy's layout."""
 
@@ -315,9 +328,13 @@ class Tracker:
         return world
 
     def advance(
-        self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool
-    ) -> tuple[World, Step]:
-        """Apply one commit's relevant changes to `parent` (in place when `steal`)."""
+        self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool,
+        donor: World | None = None,
+    ) -> tuple[World, Step]:  # fmt: skip
+        """Apply one commit's relevant changes to `parent` (in place when `steal`).
+
+        `donor`: a World (a merge's other parent) whose files, where it holds the very
+        blob a change brings and read it cleanly, are taken as read (see _load_file)."""
         old_errors = parent.errors.copy()  # free: the step compares against it
         old_policy = parent.entries.get(POLICY_FILE)
         old_signers = parent.entries.get(self.signers_path)
@@ -353,7 +370,9 @@ class Tracker:
                 all_dirty = True
                 self._load_defaults(w, path, entry)
             elif what in ("model", "base", "collection"):
-                named |= self._load_file(w, path, entry, kind[1] if kind else None, what == "base")
+                named |= self._load_file(
+                    w, path, entry, kind[1] if kind else None, what == "base", donor
+                )
             elif what == "prompt":
                 prompts_touched.add(path)
                 self._check_prompt(w, path, entry)
@@ -453,7 +472,7 @@ class Tracker:
 
     def _load_file(
         self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
-        base: bool = False,
+        base: bool = False, donor: World | None = None,
     ) -> set[str]:  # fmt: skip
         """Re-read one model or collection file; returns the names whose definition in
         it changed (who owns a name is decided after every changed file is read)."""
@@ -465,9 +484,13 @@ class Tracker:
         old_deps = old.deps if old else frozenset()
         deps: set[str] = set()
         problems: list[EntryProblem] = []
+        given = _clean_read(donor, path, entry) if spec is None else None
         if entry is None:
             models: dict[str, RawModel] = {}
             w.files.pop(path, None)
+        elif given is not None:
+            models = given.models
+            w.files[path] = given
         else:
             try:
                 real_path, real_entry, _ = self._read_through(w, path, entry, deps)

@@ -1,7 +1,9 @@
 """A merge far from its first parent is advanced from the nearer parent (speed); the
 report must be exactly what advancing from the first parent gives, problems included.
 Which parent is nearer is answered from the walk's lineage: it must name exactly the
-files a full comparison of both parents finds."""
+files a full comparison of both parents finds. A merge advanced from its first parent
+takes the files the other parent read cleanly as read (world._clean_read): the same
+report as reading every one of them again."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import random
 import pytest
 
 import auditui.core.walker as walker_module
+import auditui.core.world as world_module
 from tests.helpers.repo import RepoBuilder, audit, forget_changes
 
 
@@ -24,10 +27,21 @@ def summary(report) -> list[tuple]:
 LINEAGE: list[int] = []  # merges whose nearer parent the lineage told
 
 
+DONATED: list[int] = []  # files a merge took as the other parent read them
+
+
 def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     """The report with the shortcut, without it, and how often it was taken; every
-    answer the lineage gives is checked against comparing every file."""
+    answer the lineage gives is checked against comparing every file, and the report
+    without the shortcut against the one reading every file again (no donor)."""
     taken = []
+    real_read = world_module._clean_read
+
+    def counted(*args):
+        found = real_read(*args)
+        DONATED.append(found is not None)
+        return found
+
     real = walker_module.Walker._from_nearer_parent
     real_diff = walker_module._entry_diff
 
@@ -49,8 +63,13 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     fast = summary(audit(repo))
     forget_changes(repo)
     monkeypatch.setattr(walker_module, "NEARER_MIN", 10**9)
+    monkeypatch.setattr(world_module, "_clean_read", counted)
     slow = summary(audit(repo))
     forget_changes(repo)
+    monkeypatch.setattr(world_module, "_clean_read", lambda *args: None)
+    assert summary(audit(repo)) == slow, "a file taken from the other parent changed the report"
+    forget_changes(repo)
+    monkeypatch.setattr(world_module, "_clean_read", real_read)
     monkeypatch.setattr(walker_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 
@@ -81,6 +100,27 @@ def test_merging_main_into_a_branch_gives_the_first_parent_report(repo, monkeypa
     # Against the first parent (feature, where m3 is still 1), and only the value
     # neither parent had.
     assert evil[4] == [("m3", "x", 1, 9, "increase")]
+
+
+def test_a_file_the_other_parent_broke_keeps_the_first_parents_last_good_config(repo, monkeypatch):
+    """main set m0 to 5, then broke it; the branch never saw 5. Merging main into the
+    branch keeps the branch's last good m0 (0): main's last good one (5) is not taken
+    from main's World, though main holds the very blob the merge brings. Fixing m0 to
+    5 on the branch after the merge is then a change from 0 to 5."""
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature: one", {"models/m1.toml": model(1, 4)})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: m0", {"models/m0.toml": model(0, 5)})
+    repo.commit("main: break m0", {"models/m0.toml": "x = \n"})
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(2, 12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    repo.commit("feature: fix m0", {"models/m0.toml": model(0, 5)})
+    fast, slow, _taken = both_ways(repo, monkeypatch)
+    assert fast == slow
+    fix = next(row for row in slow if row[0] == "feature: fix m0")
+    assert ("m0", "x", 0, 5, "increase") in fix[4]
 
 
 @pytest.mark.parametrize("where", ["common", "feature"])
@@ -159,6 +199,7 @@ def test_the_random_histories_took_the_shortcut():
     """Guards the property above against testing nothing (runs after it)."""
     assert len(TAKEN) == 24 and sum(TAKEN) >= 6, TAKEN
     assert len(LINEAGE) >= 6, "the lineage answered (and was checked against all files)"
+    assert sum(DONATED) >= 24, "merges took files from the other parent (and were checked)"
 
 
 def test_a_step_that_looked_up_a_file_makes_the_lineage_compare_everything(repo, monkeypatch):
