@@ -236,14 +236,19 @@ def _name_key(model: RawModel) -> tuple[str, str]:
 
 
 def _clean_read(donor: World | None, path: str, entry: FileEntry | None) -> FileState | None:
-    """`donor`'s state of a model file, when it is what reading `entry` here would give:
-    the same blob, read cleanly (no problem of the file itself), through no symlink.
-    A model file read cleanly is a function of its blob alone (a broken one keeps
-    its history's last good models, which is why those are never taken)."""
+    """`donor`'s state of a model or collection file, when it is what reading `entry`
+    here would give: the same blob, read cleanly (no problem of the file or of any of
+    its entries), through no symlink. A file read cleanly is a function of its blob
+    alone; a broken file or entry keeps its history's last good models, which is why
+    those are never taken. (A clash is no problem of the file: who owns a name is
+    settled afterwards, see _settle.)"""
     if donor is None or entry is None or entry.is_symlink:
         return None
     state = donor.files.get(path)
-    if state is None or state.entry != entry or state.deps or (path, "") in donor.errors:
+    if state is None or state.entry != entry or state.deps:
+        return None
+    errors = donor.errors
+    if any(key[1][:1] != "@" and not errors[key].clash for key in errors.of_path(path)):
         return None
     return state
 
@@ -484,7 +489,7 @@ class Tracker:
         old_deps = old.deps if old else frozenset()
         deps: set[str] = set()
         problems: list[EntryProblem] = []
-        given = _clean_read(donor, path, entry) if spec is None else None
+        given = _clean_read(donor, path, entry)
         if entry is None:
             models: dict[str, RawModel] = {}
             w.files.pop(path, None)

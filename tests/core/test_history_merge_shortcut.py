@@ -7,13 +7,14 @@ report as reading every one of them again."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
 import auditui.core.walker as walker_module
 import auditui.core.world as world_module
-from tests.helpers.repo import RepoBuilder, audit, forget_changes
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 
 
 def summary(report) -> list[tuple]:
@@ -28,6 +29,7 @@ LINEAGE: list[int] = []  # merges whose nearer parent the lineage told
 
 
 DONATED: list[int] = []  # files a merge took as the other parent read them
+DONATED_ENTRIES: list[int] = []  # of which collections
 
 
 def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
@@ -37,9 +39,11 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     taken = []
     real_read = world_module._clean_read
 
-    def counted(*args):
-        found = real_read(*args)
+    def counted(donor, path, entry):
+        found = real_read(donor, path, entry)
         DONATED.append(found is not None)
+        if found is not None and path.startswith("prices/"):
+            DONATED_ENTRIES.append(1)
         return found
 
     real = walker_module.Walker._from_nearer_parent
@@ -194,12 +198,77 @@ def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, s
 
 TAKEN: list[int] = []
 
+PRICES = (
+    DEFAULT_POLICY
+    + """
+[[layout.collection]]
+path = "prices/*.json"
+items = "mapping"
+"""
+)
+
+
+def prices(entries: dict[str, object]) -> str:
+    return "{\n" + ",\n".join(f'  "{k}": {json.dumps(v)}' for k, v in entries.items()) + "\n}\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_collection_merges_give_the_first_parent_report(tmp_path_factory, seed: int):
+    """The same for collections: two mapping files (main mostly a.json, the side branch
+    b.json) whose entries are edited, made bad (not a mapping), dropped, defined in both
+    files (a clash), and whose whole file is now and then broken."""
+    rnd = random.Random(1000 + seed)
+    repo = RepoBuilder(tmp_path_factory.mktemp("c"), policy=PRICES)
+    files = {
+        "a": {f"a{i}": {"in": i} for i in range(6)},
+        "b": {f"b{i}": {"in": i} for i in range(6)},
+    }
+    repo.start({f"prices/{f}.json": prices(e) for f, e in files.items()})
+    repo.git("checkout", "-q", "-b", "side")
+    for n in range(12):
+        branch = rnd.choice(["main", "side"])
+        repo.git("checkout", "-q", branch)
+        if rnd.random() < 0.35:
+            other = "side" if branch == "main" else "main"
+            repo.git("merge", "-q", "--no-ff", "--no-commit", other, check=False)
+            if repo.git("diff", "--name-only", "--diff-filter=U", check=False):
+                repo.git("merge", "--abort", check=False)
+                continue
+            repo.commit(f"merge {other} into {branch} {n}")
+            continue
+        name = "a" if (branch == "main") != (rnd.random() < 0.2) else "b"
+        text = (repo.path / f"prices/{name}.json").read_text()
+        try:
+            entries = json.loads(text)
+        except ValueError:
+            entries = dict(files[name])
+        for _ in range(rnd.randint(1, 3)):
+            key = f"{name}{rnd.randrange(6)}"
+            roll = rnd.random()
+            if roll < 0.15:
+                entries[key] = "not a mapping"
+            elif roll < 0.25:
+                entries.pop(key, None)
+            elif roll < 0.35:
+                entries[f"{'b' if name == 'a' else 'a'}{rnd.randrange(6)}"] = {"in": 50 + n}
+            else:
+                entries[key] = {"in": rnd.randint(0, 3)}
+        broken = rnd.random() < 0.1
+        repo.commit(f"{branch} {n}", {f"prices/{name}.json": "{" if broken else prices(entries)})
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        fast, slow, _taken = both_ways(repo, monkeypatch)
+    finally:
+        monkeypatch.undo()
+    assert fast == slow
+
 
 def test_the_random_histories_took_the_shortcut():
     """Guards the property above against testing nothing (runs after it)."""
     assert len(TAKEN) == 24 and sum(TAKEN) >= 6, TAKEN
     assert len(LINEAGE) >= 6, "the lineage answered (and was checked against all files)"
     assert sum(DONATED) >= 24, "merges took files from the other parent (and were checked)"
+    assert len(DONATED_ENTRIES) >= 6, "merges took collections from the other parent"
 
 
 def test_a_step_that_looked_up_a_file_makes_the_lineage_compare_everything(repo, monkeypatch):
