@@ -11,6 +11,7 @@ import json
 import math
 import tomllib
 from functools import lru_cache
+from itertools import chain, compress
 from typing import Any
 
 MAX_BYTES = 4 * 1024 * 1024  # config and prompt files beyond this are refused, not parsed
@@ -66,13 +67,43 @@ def parse_text(fmt: str | None, text: str) -> Any:
     file's text, or a string inside one (a JSON model list in a YAML value)."""
     check_size(len(text))
     try:
+        if fmt == "json":
+            return _plain_json(text)
         return plain(_parse(fmt, text))
     except RecursionError:
         # json and tomllib recurse per nesting level; a deep enough file exhausts the stack.
         raise _too_deep() from None
 
 
-def _parse(fmt: str | None, text: str) -> Any:
+# JSON's literals json.loads would make non-finite floats, as `plain` writes them.
+_CONSTANTS = {"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}.__getitem__
+_NESTED, _INF, _MINUS_INF = {dict, list}, math.inf, -math.inf
+
+
+def _plain_json(text: str) -> Any:
+    """`plain(json.loads(text))` without rebuilding the data. json.loads gives plain
+    data already but for non-finite floats: its NaN and Infinity literals are read as
+    `plain` writes them, and a number overflowing to infinity (1e400) sends the whole
+    file through `plain`. The nesting is checked a level at a time, all the values of
+    a level scanned at C speed (their types, infinity among them, the containers
+    among them), never one by one in Python."""
+    value = _parse("json", text, _CONSTANTS)
+    if type(value) is not dict and type(value) is not list:
+        return plain(value)
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH and any(level):
+            raise _too_deep()
+        values = list(chain.from_iterable([n.values() if type(n) is dict else n for n in level]))
+        kinds = set(map(type, values))
+        if float in kinds and (_INF in values or _MINUS_INF in values):
+            return plain(value)
+        level = list(compress(values, map(_NESTED.__contains__, map(type, values))))
+    return value
+
+
+def _parse(fmt: str | None, text: str, constant=None) -> Any:
     if fmt == "toml":
         try:
             value = tomllib.loads(text)
@@ -82,7 +113,7 @@ def _parse(fmt: str | None, text: str) -> Any:
             raise DocumentError(f"invalid TOML: {_brief(exc)}") from None
     elif fmt == "json":
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=constant)
         except json.JSONDecodeError as exc:
             raise DocumentError(
                 f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"

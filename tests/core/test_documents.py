@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from auditui.core.documents import (
     MAX_BYTES,
     DocumentError,
+    _parse,
     check_size,
     decode_text,
     format_of,
@@ -360,3 +361,40 @@ def test_parse_data_returns_json_data_or_a_one_line_document_error(path, data):
         return
     _assert_json_types(value)
     json.dumps(value, allow_nan=False)  # no nan/inf left, nothing json cannot write
+
+
+_JSON_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6), st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e999"]),
+)  # fmt: skip
+_JSON_TREES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),  # fmt: skip
+    max_leaves=30,
+)
+_LITERALS = re.compile(r'"(NaN|Infinity|-Infinity|1e400|-1e999)"')
+
+
+def _exactly(value) -> str:
+    """Data written so that types count (1, 1.0 and true differ) and order too."""
+    return repr(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_TREES, st.integers(min_value=0, max_value=70))
+def test_json_is_read_exactly_as_plain_would_rebuild_it(tree, nest):
+    """JSON is checked, not rebuilt (documents._plain_json): for any document, with the
+    non-finite literals and overflowing numbers JSON texts carry, nested to any depth,
+    the same data (types and key order too) or the same error as plain(json.loads)."""
+    text = "[" * nest + _LITERALS.sub(r"\1", json.dumps(tree)) + "]" * nest
+    try:
+        expected = _exactly(plain(_parse("json", text)))  # json.loads, errors worded
+    except DocumentError as exc:
+        expected = str(exc)
+    try:
+        got = _exactly(parse_data("m.json", text.encode()))
+    except DocumentError as exc:
+        got = str(exc)
+    assert got == expected
