@@ -184,23 +184,32 @@ class Ahead:
     costs less than judging them, so on two cores it costs nothing). A few chunks are
     in flight at a time, so what waits to be taken stays small however long the
     history. Without processes (one core, or none allowed) a chunk is parsed here when
-    the walk first needs it: still one pipelined read per chunk."""
+    the walk first needs it: still one pipelined read per chunk.
+
+    The work is shared, not just handed over: when the walk would wait for a chunk a
+    worker is still parsing, it parses the furthest chunk no worker has started
+    instead (a history of a few large files, tokencost's 800 KB mapping, parses
+    slower than it is judged). So chunks are small enough, a sixteenth of the history
+    at most, that some are always still waiting to be started."""
 
     FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
+    SHARES = 16  # no chunk holds more than this fraction of the history
 
     def __init__(self, root: Path, items: list[tuple[str, str, str]], store: BlobCache) -> None:
         self.root, self.store = str(root), store
         self.chunks: list[list[tuple[str, str, str]]] = []
         self.where: dict[str, int] = {}
-        size, start = self.FIRST, 0
+        largest = max(1, min(self.LARGEST, -(-len(items) // self.SHARES)))
+        size, start = min(self.FIRST, largest), 0
         while start < len(items):
             chunk = items[start : start + size]
             for key, _path, _sha in chunk:
                 self.where[key] = len(self.chunks)
             self.chunks.append(chunk)
-            start, size = start + size, min(size * 2, self.LARGEST)
+            start, size = start + size, min(size * 2, largest)
         self.futures: dict[int, object] = {}
-        self.ready: dict[int, dict[str, bytes]] = {}  # by chunk: parsed, not yet taken
+        # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
+        self.ready: dict[int, dict[str, object]] = {}
         self.collected = 0  # chunks before this one were taken in
         self.pool = _pool(min((os.cpu_count() or 1) - 1, 3)) if len(items) >= POOL_MIN else None
         self._submit()
@@ -209,7 +218,7 @@ class Ahead:
         if self.pool is None:
             return
         for index in range(self.collected, min(self.collected + self.WINDOW, len(self.chunks))):
-            if index not in self.futures:
+            if index not in self.futures and index not in self.ready:
                 try:
                     self.futures[index] = self.pool.submit(
                         _parse_chunk, self.root, self.chunks[index]
@@ -230,22 +239,42 @@ class Ahead:
             self.collected += 1
             self.ready.pop(self.collected - 2 * self.WINDOW, None)  # never taken: stored
             self._submit()
-        raw = self.ready.get(index, {}).pop(key, None)
-        return MISSING if raw is None else decode(raw)
+        found = self.ready.get(index, {}).pop(key, MISSING)
+        return decode(found) if isinstance(found, bytes) else found
 
     def _collect(self, index: int) -> None:
+        if index in self.ready:
+            return  # parsed here while an earlier chunk was awaited
         future = self.futures.pop(index, None)
+        while future is not None and not future.done() and self._steal():
+            pass
         rows = None
-        if future is not None:
+        if future is not None and (future.done() or not future.cancel()):
             try:
                 rows = future.result()
             except Exception:  # a worker died (killed, out of memory): parse here
                 rows = None
-        if rows is None:
-            rows = _parse_chunk(self.root, self.chunks[index])
-        self.chunks[index] = []
+        if rows is None:  # not started by a worker (or none at all): parsed here
+            self._parse_here(index)
+            return
         self.ready[index] = dict(rows)
+        self.chunks[index] = []
         self.store.put_encoded(rows)
+
+    def _steal(self) -> bool:
+        """Parse here the furthest chunk no worker has started (False: there is none)."""
+        for index in sorted(self.futures, reverse=True):
+            if self.futures[index].cancel():
+                del self.futures[index]
+                self._parse_here(index)
+                return True
+        return False
+
+    def _parse_here(self, index: int) -> None:
+        values = _parse_chunk(self.root, self.chunks[index], encoded=False)
+        self.ready[index] = dict(values)
+        self.chunks[index] = []
+        self.store.put_encoded(_encoded(values))
 
     def close(self) -> None:
         """Stop the workers; chunks already parsed are kept for the next run."""
@@ -283,8 +312,11 @@ def _worker_start() -> None:
     gc.set_threshold(FIRST_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str, bytes]]:
-    """(key, encoded value) for each (key, path, blob) whose blob is in the repository."""
+def _parse_chunk(
+    root: str, items: list[tuple[str, str, str]], encoded: bool = True
+) -> list[tuple[str, object]]:
+    """(key, value) for each (key, path, blob) whose blob is in the repository, the
+    value encoded for the trip back from a worker unless parsed where it is used."""
     cat = CatFile(Path(root))
     rows = []
     try:
@@ -294,9 +326,19 @@ def _parse_chunk(root: str, items: list[tuple[str, str, str]]) -> list[tuple[str
                 continue
             read = partial(_bytes, got)
             value = prompt_limits(read) if key == limits_key(sha) else parse_blob(path, read)
-            rows.append((key, encode(value)))
+            rows.append((key, encode(value) if encoded else value))
     finally:
         cat.close()
+    return rows
+
+
+def _encoded(values: list[tuple[str, object]]) -> list[tuple[str, bytes]]:
+    rows = []
+    for key, value in values:
+        try:
+            rows.append((key, encode(value)))
+        except ValueError:
+            continue  # not marshallable: never happens for parsed data, but never fatal
     return rows
 
 

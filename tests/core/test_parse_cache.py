@@ -159,3 +159,46 @@ def test_a_walk_in_a_thread_parses_ahead_in_fresh_processes_to_the_same_report(r
     assert methods == ["spawn"]
     assert [triples(c) for c in result["report"].changes] == [triples(c) for c in inline.changes]
     assert stored(repo, f"{repo.git('rev-parse', 'HEAD:models/m3.toml')}:toml") == {"x": 3}
+
+
+def test_the_walk_parses_chunks_itself_while_a_slow_worker_parses_others(repo, monkeypatch):
+    """Work is shared: while the walk waits for a chunk a worker is parsing, it parses
+    the furthest chunk no worker started (tokencost's large blobs parse slower than they
+    are judged). The same report and the same stored values as parsing in-process."""
+    import os
+    import time
+
+    repo.start({"models/seed.toml": "x = 0\n"})
+    base = repo.head()
+    for n in range(4):
+        repo.commit(f"c{n}", {f"models/m{n}{i}.toml": f"x = {n}{i}\n" for i in range(8)})
+    repo.commit("broken", {"models/m00.toml": "x = \n"})
+    inline = audit(repo, base)
+    keys = [f"{repo.git('rev-parse', f'{sha}:{p}')}:toml"
+            for sha in repo.git("rev-list", f"{base}..HEAD").split()
+            for p in repo.git("ls-tree", "-r", "--name-only", sha).split()
+            if p.startswith("models/m")]  # fmt: skip
+    values = {k: repr(stored(repo, k)) for k in keys}
+    cache_file(repo).unlink()
+    forget_changes(repo)
+    real, real_steal, stolen, walk = blobcache.parse_blob, blobcache.Ahead._steal, [], os.getpid()
+
+    def slow_in_a_worker(path, read):
+        if os.getpid() != walk:
+            time.sleep(0.1)
+        return real(path, read)
+
+    def steal(self):
+        stolen.append(real_steal(self))
+        return stolen[-1]
+
+    monkeypatch.setattr(blobcache, "parse_blob", slow_in_a_worker)  # forked: workers see it
+    monkeypatch.setattr(blobcache.Ahead, "_steal", steal)
+    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
+    monkeypatch.setattr(blobcache.Ahead, "FIRST", 2)
+    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    shared = audit(repo, base)
+    assert any(stolen), "while waiting, the walk parsed a later chunk no worker had started"
+    assert [triples(c) for c in shared.changes] == [triples(c) for c in inline.changes]
+    assert [c.fingerprint for c in shared.changes] == [c.fingerprint for c in inline.changes]
+    assert {k: repr(stored(repo, k)) for k in keys} == values
