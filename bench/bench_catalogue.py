@@ -15,7 +15,8 @@ auditui does, interpreter start included, and is timed in the same run. Then:
   half   a cold `check --all` of the history up to its middle commit (date order):
          its peak beside the whole history's says whether memory grows with length
 
-Peaks are RSS from /usr/bin/time, in MB. Each time is printed with its ratio to the
+auditui runs compiled to bytecode, as installed (see compiled.py). Peaks are RSS from
+/usr/bin/time, in MB. Each time is printed with its ratio to the
 floor (the half run's to its own floor).
 """
 
@@ -29,6 +30,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from compiled import compile_auditui
 
 FLOOR = r"""
 import json, re, subprocess, sys, tomllib
@@ -109,6 +112,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--model", help="also time `log --model NAME` (warm)")
     args = ap.parse_args()
+    compile_auditui()
     repo, globs = str(args.repo), layout_globs(args.policy)
     floor, floor_peak, versions = timed([sys.executable, "-c", FLOOR, repo, *globs], args.repeat)
     auditui = [sys.executable, "-m", "auditui"]

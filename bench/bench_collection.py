@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled import compile_auditui
+
 POLICY = """[layout]
 models = []
 defaults = ""
@@ -71,6 +73,7 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true", help="one small size, once (CI)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "auditui-bench"))
     args = ap.parse_args()
+    compile_auditui()
     sizes = [2_000] if args.smoke else [11_000, 22_000, 44_000]  # ~1, 2, 3.9 MiB (the limit is 4)
     repeat = 1 if args.smoke else args.repeat
     py = [sys.executable, "-m", "auditui"]

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled import compile_auditui
+
 POLICY = """[layout]
 models = ["models/*.toml"]
 defaults = "models/_defaults.toml"
@@ -153,6 +155,7 @@ def main() -> int:
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "auditui-bench"))
     ap.add_argument("--skip-all", action="store_true", help="skip the whole-history check")
     args = ap.parse_args()
+    compile_auditui()
     repo = Path(args.workdir) / f"hist-{args.commits}-{args.models}"
     if not repo.exists():
         t = time.perf_counter()
