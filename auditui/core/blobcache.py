@@ -63,6 +63,35 @@ def data_key(path: str, sha: str) -> str:
     return f"{sha}:{format_of(path) or ''}"
 
 
+_NODE = ":in:"  # marks a key of the entries a collection keeps encoded in one value
+
+
+def node_key(path: str, sha: str, at: str | None, decode: str) -> str:
+    """The cache key of a collection's entries decoded from the string at `at` (a YAML
+    file whose MODELS variable holds JSON): parsing that string again for every
+    version was most of a cold run over such a history."""
+    return f"{data_key(path, sha)}{_NODE}{decode}:{at or ''}"
+
+
+def derive(key: str, path: str, read) -> object:
+    """The value `key` names for a blob (see data_key, node_key, limits_key): what the
+    walk would compute itself, or the DocumentError saying why there is none."""
+    _sha, _, kind = key.partition(":")  # after the blob id: format, limits-, or a node
+    if kind.startswith("limits-"):
+        return prompt_limits(read)
+    value = parse_blob(path, read)
+    _format, node, spec = kind.partition(_NODE)
+    if not node or isinstance(value, DocumentError):
+        return value
+    from auditui.core.models import ModelError, collection_node
+
+    decode, _, at = spec.partition(":")
+    try:
+        return collection_node(value, at or None, decode)
+    except ModelError as exc:  # the file holds no such entries: a finding like any other
+        return DocumentError(str(exc))
+
+
 def limits_key(sha: str) -> str:
     """The cache key of a prompt blob's limits: tied to limits.py's own source, so a
     change to how limits are read never serves an old reading."""
@@ -321,11 +350,10 @@ def _parse_chunk(
     rows = []
     try:
         shas = [sha for _key, _path, sha in items]
-        for (key, path, sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
+        for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
             if isinstance(got, BlobMissing):
                 continue
-            read = partial(_bytes, got)
-            value = prompt_limits(read) if key == limits_key(sha) else parse_blob(path, read)
+            value = derive(key, path, partial(_bytes, got))
             rows.append((key, encode(value) if encoded else value))
     finally:
         cat.close()

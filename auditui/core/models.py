@@ -218,30 +218,38 @@ def content_token(*values: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def collection_node(doc: Any, at: str | None, decode: str | None) -> Any:
+    """What holds a collection file's entries: the value at `at`, decoded from the
+    string it is when `decode` says (a JSON or YAML model list kept in an environment
+    variable). A ModelError when the file has no such value."""
+    node = doc
+    if at:
+        for part in at.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ModelError(f"collection has no key '{at}'")
+            node = node[part]
+    if decode:
+        if not isinstance(node, str):
+            raise ModelError(f"collection value at '{at or 'top level'}' must be a string "
+                             f"holding {decode.upper()}, got {describe(node)}")  # fmt: skip
+        try:
+            node = parse_text(decode, node)
+        except DocumentError as exc:
+            raise ModelError(f"value at '{at or 'top level'}': {exc}") from None
+    return node
+
+
 def models_in_collection(
-    path: str, doc: Any, spec: Collection, layout: Layout,
+    path: str, node: Any, spec: Collection, layout: Layout,
     previous: dict[str, RawModel] | None = None,
 ) -> tuple[list[RawModel], list[EntryProblem]]:  # fmt: skip
-    """The models a collection file defines, and its entries that cannot be models.
+    """The models a collection file defines, and its entries that cannot be models;
+    `node` is what holds them (see collection_node).
 
     Only a file whose shape is wrong as a whole (no list or mapping where `at` says)
     raises ModelError; a bad entry is one EntryProblem and the others still count.
     An entry written exactly as in `previous` (the file's last version) keeps its
     RawModel: one edit to a 2,000-entry mapping builds and compares one model."""
-    node = doc
-    if spec.at:
-        for part in spec.at.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ModelError(f"collection has no key '{spec.at}'")
-            node = node[part]
-    if spec.decode:
-        if not isinstance(node, str):
-            raise ModelError(f"collection value at '{spec.at or 'top level'}' must be a string "
-                             f"holding {spec.decode.upper()}, got {describe(node)}")  # fmt: skip
-        try:
-            node = parse_text(spec.decode, node)
-        except DocumentError as exc:
-            raise ModelError(f"value at '{spec.at or 'top level'}': {exc}") from None
     prefix = posixpath.splitext(path)[0] + "/" if layout.naming == "path" else ""
     named: dict[str, list[tuple[int, Any]]] = {}  # entry name -> (position, entry)
     problems: list[EntryProblem] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import partial
 
 from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
 from auditui.core.gitrepo import FileEntry, GitRepo
@@ -24,6 +25,7 @@ from auditui.core.models import (
     RawModel,
     ancestry,
     bound_prompts,
+    collection_node,
     content_token,
     extends_names,
     merged_config,
@@ -117,18 +119,26 @@ class Loader:
         self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
         self._limits: dict[str, tuple[Limit, ...]] = {}
         self._pairs: dict[tuple, list] = {}
+        self._links: dict[str, str] = {}
         self._store = BlobCache(repo.common_dir / "auditui")
         self._ahead = None  # blobcache.Ahead while a cold walk's blobs are parsed ahead
 
-    def prefetch(self, wanted: list[tuple[str, str, bool]]) -> None:
-        """Have every (path, blob, is a prompt) the walk will need and the cache lacks
-        parsed ahead of it (a prompt: its limits read), in the walk's order, on the
-        other cores (a cold run over a catalogue's history)."""
-        from auditui.core.blobcache import Ahead, data_key, limits_key
+    def prefetch(self, wanted: list[tuple[str, str, str | Collection]]) -> None:
+        """Have every (path, blob, what) the walk will need and the cache lacks parsed
+        ahead of it, in the walk's order, on the other cores (a cold run over a
+        catalogue's history). What: "data", "limits" (a prompt's), or the Collection
+        whose entries are decoded from one value of the file (see node)."""
+        from auditui.core.blobcache import Ahead, data_key, limits_key, node_key
 
         items = {}
-        for path, sha, prompt in wanted:
-            items.setdefault(limits_key(sha) if prompt else data_key(path, sha), (path, sha))
+        for path, sha, what in wanted:
+            if what == "limits":
+                key = limits_key(sha)
+            elif isinstance(what, Collection):
+                key = node_key(path, sha, what.at, what.decode or "")
+            else:
+                key = data_key(path, sha)
+            items.setdefault(key, (path, sha))
         known = self._store.known(list(items))
         missing = [(key, *where) for key, where in items.items() if key not in known]
         if missing:
@@ -176,6 +186,36 @@ class Loader:
         if isinstance(value, DocumentError):
             raise value
         return value
+
+    def node(self, path: str, sha: str, spec: Collection):
+        """What holds a collection's entries (see models.collection_node): for entries
+        decoded from a string in the file, kept like parsed data (parsing that string
+        is a second parse of every version); else read off the parsed file."""
+        if not spec.decode:
+            return collection_node(self.data(path, sha), spec.at, None)
+        from auditui.core.blobcache import MISSING, derive, node_key
+
+        key = node_key(path, sha, spec.at, spec.decode)
+        value = self._data.get(key, MISSING)
+        if value is MISSING:
+            value = self._cached(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
+            self._data[key] = value
+            if len(self._data) > self.MEMORY:
+                self._data.popitem(last=False)
+        else:
+            self._data.move_to_end(key)
+        if isinstance(value, DocumentError):
+            raise value
+        return value
+
+    def link(self, sha: str) -> str:
+        """A symlink blob's target. Asked each time a link is read again (its target
+        edited, a merge): models.dev's 442 link versions were read 3,075 times, each a
+        round trip to git. Kept for the run: a few dozen bytes each."""
+        target = self._links.get(sha)
+        if target is None:
+            target = self._links[sha] = self.repo.read_blob(sha).decode("utf-8", "replace")
+        return target
 
     def text(self, sha: str) -> str:
         if sha not in self._text:
@@ -310,14 +350,17 @@ class Tracker:
         """Parse, ahead of the walk and on every core, the config blobs its commits
         bring (see Loader.prefetch)."""
         parsed = ("model", "base", "collection", "defaults", "prompt")
-        wanted = []
+        wanted: list[tuple[str, str, str | Collection]] = []
         for commit in commits:
             for ch in commit.changes:
                 kind = self.kind(ch.path)
                 if kind is not None and kind[0] in parsed:
                     new = ch.new
                     if new is not None and not new.is_symlink:
-                        wanted.append((ch.path, new.sha, kind[0] == "prompt"))
+                        spec = kind[1]
+                        what = ("limits" if kind[0] == "prompt" else
+                                spec if spec is not None and spec.decode else "data")  # fmt: skip
+                        wanted.append((ch.path, new.sha, what))
         self.loader.prefetch(wanted)
 
     def relevant(self, path: str, world: World) -> bool:
@@ -455,7 +498,7 @@ class Tracker:
             hops += 1
             if hops > MAX_LINK_HOPS:
                 raise DocumentError("symlink chain too long (or a loop)")
-            target = self.repo.read_blob(entry.sha).decode("utf-8", "replace")
+            target = self.loader.link(entry.sha)
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
             if target.startswith("/") or resolved.startswith(".."):
                 raise DocumentError(f"symlink to '{target}' leaves the repository")
@@ -499,11 +542,12 @@ class Tracker:
         else:
             try:
                 real_path, real_entry, _ = self._read_through(w, path, entry, deps)
-                doc = self.loader.data(real_path, real_entry.sha)
                 if spec is not None:
-                    found, problems = models_in_collection(path, doc, spec, self.layout,
+                    node = self.loader.node(real_path, real_entry.sha, spec)
+                    found, problems = models_in_collection(path, node, spec, self.layout,
                                                            old_models)  # fmt: skip
                 else:
+                    doc = self.loader.data(real_path, real_entry.sha)
                     found = models_in_file(path, doc, self.layout, base)
             except (DocumentError, ModelError) as exc:
                 # The whole file is unreadable: every model keeps its last good config.
