@@ -158,9 +158,12 @@ class Walker:
         Same, that is, as far as a World is a function of its tree alone: a broken
         file's last good config, a clash's owner, an unresolvable model's last config
         depend on the way history went (and there the first parent's way is the
-        rule). So the nearer parent is used only when both parents hold the very same
-        problems with the very same history-made state behind each, and the merge
-        leaves the problems as they were (see _same_problems).
+        rule). So the nearer parent is used only when the result holds the first
+        parent's clashes, bad entries and unresolvable models with the very same
+        state behind each, and every file that does not parse keeps the models the
+        first parent's way keeps (see _first_way_problems). Files broken on one side
+        only are common (models.dev: 300 of its merges), and that is all they differ
+        by.
 
         The step is still the first parent's (SPEC 2), cut to the models the nearer
         parent did not already have as merged: the only ones _evil_only could keep."""
@@ -169,7 +172,7 @@ class Walker:
         best: tuple[str, World, dict[str, FileEntry | None]] | None = None
         for sha in commit.parents[1:]:
             other = self.world(sha)
-            if not _same_problems(self.tracker, first, other):
+            if not _similar_problems(self.tracker, first, other):
                 continue
             between = self.lineage.written_between(
                 commit.parents[0], sha, max(256, len(first.entries) // 4)
@@ -181,12 +184,13 @@ class Walker:
             return None
         sha, other, nearer = best
         world, step = self._advance(other.copy(), sha, commit.sha, nearer, True)
-        if world.errors != first.errors:
-            return None  # the merge moved a problem: judged the first parent's way after all
+        if not _first_way_problems(self.tracker, first, world, changes):
+            return None  # history-made state differs: judged the first parent's way after all
         models = [(name, first.effective.get(name), new) for name, _old, new in step.models
                   if first.effective.get(name) != new]  # fmt: skip
+        errors = Tracker._step_errors(world.errors, first.errors, changes)
         signers = self.tracker.signers_path
-        return world, Step(models, {}, pair(first, world, POLICY_FILE),
+        return world, Step(models, errors, pair(first, world, POLICY_FILE),
                            pair(first, world, signers))  # fmt: skip
 
     def release(self, commit: CommitInfo) -> None:
@@ -200,21 +204,63 @@ class Walker:
                 del self.worlds[p]
 
 
-def _same_problems(tracker: Tracker, first: World, other: World) -> bool:
-    """Whether two Worlds hold the same problems, each backed by the same state
-    (the same FileState object, the same kept config): then nothing that depends on
-    how history went differs between them (see Walker._from_nearer_parent)."""
-    if first.errors != other.errors:
-        return False
-    for path, label in first.errors:
+_MADE = ("model", "base", "collection")  # kinds whose problems keep history-made state
+
+
+def _similar_problems(tracker: Tracker, first: World, other: World) -> bool:
+    """Whether two Worlds can differ in how history made them only by files that do
+    not parse (see _first_way_problems): every other problem is the same in both,
+    with the same state behind it (the same FileState object, the same kept
+    config), and no problem is on a prompt or the defaults (which keep an old text or
+    old defaults for every model)."""
+    for path, label in {*first.errors, *other.errors}:
         kind = tracker.kind(path)
-        if kind is None or kind[0] not in ("model", "base", "collection"):
-            return False  # an unreadable prompt or defaults keeps old configs far away
-        if first.files.get(path) is not other.files.get(path):
+        if kind is None or kind[0] not in _MADE:
             return False
-        if label.startswith("@"):
-            name = label[1:]
-            if first.effective.get(name) is not other.effective.get(name):
+        if label and not _same_problem(first, other, path, label):
+            return False
+    return True
+
+
+def _same_problem(a: World, b: World, path: str, label: str) -> bool:
+    """One problem (a clash, a bad entry, an unresolvable model) held alike by two
+    Worlds, with the very same state behind it."""
+    key = (path, label)
+    if a.errors.get(key) != b.errors.get(key) or a.files.get(path) is not b.files.get(path):
+        return False
+    name = label[1:]
+    return label[:1] != "@" or a.effective.get(name) is b.effective.get(name)
+
+
+def _first_way_problems(
+    tracker: Tracker, first: World, world: World, changes: dict[str, FileEntry | None]
+) -> bool:
+    """Whether `world`, the merge advanced from a nearer parent, holds what advancing
+    the first parent by `changes` would: its clashes, bad entries and unresolvable
+    models exactly the first parent's (the merge moved none), and each file that
+    does not parse keeps the models the first parent's way keeps. A file's own
+    problem (label "") comes from its blob, which both ways read alike; what it keeps
+    is the first parent's own state of the file when the merge did not change it, or
+    the models of that state (re-read, a broken blob keeps them) when it did."""
+    for path, label in {*first.errors, *world.errors}:
+        if label:
+            if not _same_problem(first, world, path, label):
+                return False
+            continue
+        kind = tracker.kind(path)
+        if kind is None or kind[0] not in _MADE:
+            return False
+        mine, theirs = world.files.get(path), first.files.get(path)
+        if path not in changes:
+            if mine is not theirs and not (
+                mine is not None and theirs is not None and mine.entry == theirs.entry
+                and mine.deps == theirs.deps and mine.models == theirs.models
+            ):  # fmt: skip
+                return False
+        elif (path, label) in world.errors:  # broken in the result: keeps the first's models
+            if (mine is None) != (theirs is None):
+                return False
+            if mine is not None and mine.models is not theirs.models != mine.models:
                 return False
     return True
 
