@@ -12,6 +12,8 @@ import tempfile
 from importlib import import_module
 from typing import TextIO
 
+from auditui.core.collector import fewer_collections
+
 FORMATS = ("text", "json", "junit", "sarif", "github")
 SPOOL_BYTES = 8 << 20  # rendered changes kept in memory before they go to a temp file
 COPY_BYTES = 1 << 20
@@ -22,6 +24,11 @@ def render(report, fmt: str, **options) -> str:
 
 
 def write(run, fmt: str, out: TextIO, **options):
+    with fewer_collections():  # the walk's, and what follows it: changes rebuilt, written
+        return _write(run, fmt, out, **options)
+
+
+def _write(run, fmt: str, out: TextIO, **options):
     """Judge `run` (an AuditRun) and write its report to `out`; returns the Report
     (its changes kept only for formats that need them all: junit, sarif, github).
 
