@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from operator import attrgetter
 
 from auditui.core.deltas import canonical_json
 
@@ -65,6 +66,23 @@ def _token(value) -> int:
     return hash(canonical_json(value)) ^ _OTHER
 
 
+_OLD, _NEW = attrgetter("old"), attrgetter("new")
+_MODEL, _PATH, _KIND = attrgetter("model"), attrgetter("path"), attrgetter("kind")
+_SCALARS = {str, int, float, type(None)}
+_NONE_TOKEN = {None: _NONE}.get  # (value, its hash): _NONE for None, else the hash
+
+
+def _plain_scalars(values: list) -> bool:
+    """Whether every value's token is its hash or None's (see _token): strings and
+    numbers, never -1 (nor -1.0), whose hash CPython makes -2. Asked at C speed."""
+    return set(map(type, values)) <= _SCALARS and -1 not in values
+
+
+def _tokens(values: list) -> list[int]:
+    """_token of each of `values` (see _plain_scalars), at C speed."""
+    return list(map(_NONE_TOKEN, values, map(hash, values)))
+
+
 class RevertIndex:
     """Fed every judged change of a range in order; `marks()` at the end."""
 
@@ -99,6 +117,11 @@ class RevertIndex:
         whether that makes it a rollback."""
         n = len(self._shas)
         self._shas.append(change.commit.sha)
+        deltas = change.deltas
+        olds, news = list(map(_OLD, deltas)), list(map(_NEW, deltas))
+        if (self.only_model is None and _plain_scalars(olds) and _plain_scalars(news)
+                and "invalid" not in map(_KIND, deltas)):  # fmt: skip
+            return self._add_scalars(change, n, deltas, olds, news)
         values, changes = self._last_value, self._last_change
         token, only = _token, self.only_model
         settings, before = array("q"), array("q")
@@ -135,7 +158,25 @@ class RevertIndex:
         if broken:
             self._broken[n] = tuple(broken)
             return None
-        count = len(settings)
+        return self._effect(change, len(settings), forward, inverse)
+
+    def _add_scalars(self, change, n: int, deltas, olds: list, news: list) -> str | None:
+        """`add` for the common change: no invalid delta, every value a string, a
+        number (not -1) or none: each step at C speed, no loop here (a catalogue's
+        history is 250,000 deltas)."""
+        keys = list(map(hash, zip(map(_MODEL, deltas), map(_PATH, deltas), strict=True)))
+        olds, news = _tokens(olds), _tokens(news)
+        self._last_value.update(zip(keys, news, strict=True))
+        self._last_change.update(dict.fromkeys(keys, n))
+        self._settings.append(array("q", keys))
+        self._before.append(array("q", olds))
+        self._eligible.append(True)
+        forward = sum(map(hash, zip(keys, olds, news, strict=True)))
+        inverse = sum(map(hash, zip(keys, news, olds, strict=True)))
+        return self._effect(change, len(keys), forward, inverse)
+
+    def _effect(self, change, count: int, forward: int, inverse: int) -> str | None:
+        """Record what a change did (see _by_effect); the earlier change it inverts."""
         inverted = self._by_effect.get((inverse & _MASK, count))
         self._by_effect[(forward & _MASK, count)] = change.commit.sha
         if inverted is not None and inverted not in self._rollbacks:

@@ -271,3 +271,41 @@ def test_minus_one_and_minus_two_are_different_values(repo):
     repo.commit("to 5", {"models/a.toml": "t = 5\n"})
     repo.commit("to -2 again", {"models/a.toml": "t = -2\n"})
     assert statuses(audit(repo, base))["to -2"] == ("blocked", None, None)
+
+
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([-1.0, 1.0, 0.5]),
+                    st.sampled_from(["a", "b", "-1"]))  # fmt: skip
+
+
+_ROWS = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _SCALAR, _SCALAR)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_ROWS, min_size=1, max_size=4), max_size=8))
+def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
+    """RevertIndex.add takes a change of plain values (strings, numbers, none) in C-speed
+    steps: the very tokens, settings and effects the per-delta loop gives (-1, whose hash
+    is -2, and booleans, which hash as 1 and 0, take the loop)."""
+    from types import SimpleNamespace
+
+    import auditui.core.reverts as reverts
+    from auditui.core.deltas import Delta
+
+    def index(fast: bool):
+        real = reverts._plain_scalars
+        reverts._plain_scalars = real if fast else (lambda values: False)
+        try:
+            idx, found = reverts.RevertIndex(), []
+            for n, rows in enumerate(changes):
+                settings_: dict = {}  # one delta per setting, as a change has
+                for m, p, o, v in rows:
+                    settings_.setdefault((m, p), (o, v))
+                deltas = [Delta(m, p, o, v, "changed") for (m, p), (o, v) in settings_.items()]
+                found.append(idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"),
+                                                     deltas=deltas)))  # fmt: skip
+            return (found, [list(a) for a in idx._settings], [list(a) for a in idx._before],
+                    idx._last_value, idx._last_change, idx._by_effect, idx.marks())  # fmt: skip
+        finally:
+            reverts._plain_scalars = real
+
+    assert index(fast=True) == index(fast=False)
