@@ -170,22 +170,12 @@ class Loader:
         return value
 
     def data(self, path: str, sha: str):
-        from auditui.core.blobcache import MISSING, data_key, parse_blob
+        from auditui.core.blobcache import data_key, parse_blob
 
-        key = data_key(path, sha)
-        value = self._data.get(key, MISSING)
-        if value is MISSING:
-            value = self._cached(
-                key, lambda: parse_blob(path, lambda limit: self.repo.read_blob(sha, limit))
-            )
-            self._data[key] = value
-            if len(self._data) > self.MEMORY:
-                self._data.popitem(last=False)
-        else:
-            self._data.move_to_end(key)
-        if isinstance(value, DocumentError):
-            raise value
-        return value
+        return self._remembered(
+            data_key(path, sha),
+            lambda: parse_blob(path, lambda limit: self.repo.read_blob(sha, limit)),
+        )
 
     def node(self, path: str, sha: str, spec: Collection):
         """What holds a collection's entries (see models.collection_node): for entries
@@ -193,12 +183,19 @@ class Loader:
         is a second parse of every version); else read off the parsed file."""
         if not spec.decode:
             return collection_node(self.data(path, sha), spec.at, None)
-        from auditui.core.blobcache import MISSING, derive, node_key
+        from auditui.core.blobcache import derive, node_key
 
         key = node_key(path, sha, spec.at, spec.decode)
+        return self._remembered(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
+
+    def _remembered(self, key: str, compute):
+        """A blob's parsed value (see _cached), the working set kept in memory; raises
+        the DocumentError saying why the blob has none."""
+        from auditui.core.blobcache import MISSING
+
         value = self._data.get(key, MISSING)
         if value is MISSING:
-            value = self._cached(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
+            value = self._cached(key, compute)
             self._data[key] = value
             if len(self._data) > self.MEMORY:
                 self._data.popitem(last=False)

@@ -155,6 +155,17 @@ def test_a_problem_on_both_sides_or_one_side_gives_the_first_parent_report(
     assert taken == (1 if where == "common" or problem == "broken" else 0)
 
 
+def merge_the_other_branch(repo, branch: str, n: int, evil: dict | None = None) -> None:
+    """Merge the other branch into `branch` (with `evil` edits in the merge), unless
+    the two conflict."""
+    other = "side" if branch == "main" else "main"
+    repo.git("merge", "-q", "--no-ff", "--no-commit", other, check=False)
+    if repo.git("diff", "--name-only", "--diff-filter=U", check=False):
+        repo.git("merge", "--abort", check=False)
+        return
+    repo.commit(f"merge {other} into {branch} {n}", evil or None)
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, seed: int):
     """Two branches editing, breaking, deleting, fixing and doubly defining model files
@@ -168,13 +179,8 @@ def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, s
         branch = rnd.choice(["main", "side"])
         repo.git("checkout", "-q", branch)
         if rnd.random() < 0.35:
-            other = "side" if branch == "main" else "main"
-            repo.git("merge", "-q", "--no-ff", "--no-commit", other, check=False)
-            if repo.git("diff", "--name-only", "--diff-filter=U", check=False):
-                repo.git("merge", "--abort", check=False)
-                continue
             evil = {} if rnd.random() < 0.7 else {"models/m1.toml": model(1, 40 + n)}
-            repo.commit(f"merge {other} into {branch} {n}", evil or None)
+            merge_the_other_branch(repo, branch, n, evil)
             continue
         own = range(12) if branch == "main" else range(12, 16)
         picks = rnd.sample(list(own), rnd.randint(1, len(own)))
@@ -231,12 +237,7 @@ def test_random_collection_merges_give_the_first_parent_report(tmp_path_factory,
         branch = rnd.choice(["main", "side"])
         repo.git("checkout", "-q", branch)
         if rnd.random() < 0.35:
-            other = "side" if branch == "main" else "main"
-            repo.git("merge", "-q", "--no-ff", "--no-commit", other, check=False)
-            if repo.git("diff", "--name-only", "--diff-filter=U", check=False):
-                repo.git("merge", "--abort", check=False)
-                continue
-            repo.commit(f"merge {other} into {branch} {n}")
+            merge_the_other_branch(repo, branch, n)
             continue
         name = "a" if (branch == "main") != (rnd.random() < 0.2) else "b"
         text = (repo.path / f"prices/{name}.json").read_text()
