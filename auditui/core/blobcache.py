@@ -303,7 +303,8 @@ class Ahead:
         values = _parse_chunk(self.root, self.chunks[index], encoded=False)
         self.ready[index] = dict(values)
         self.chunks[index] = []
-        self.store.put_encoded(_encoded(values))
+        for key, value in values:
+            self.store.put(key, value)
 
     def close(self) -> None:
         """Stop the workers; chunks already parsed are kept for the next run."""
@@ -357,16 +358,6 @@ def _parse_chunk(
             rows.append((key, encode(value) if encoded else value))
     finally:
         cat.close()
-    return rows
-
-
-def _encoded(values: list[tuple[str, object]]) -> list[tuple[str, bytes]]:
-    rows = []
-    for key, value in values:
-        try:
-            rows.append((key, encode(value)))
-        except ValueError:
-            continue  # not marshallable: never happens for parsed data, but never fatal
     return rows
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from auditui.core.gitrepo import CommitInfo, FileEntry
 from auditui.core.pmap import PMap
 from auditui.core.policy import POLICY_FILE
-from auditui.core.world import Step, Tracker, World
+from auditui.core.world import FileState, Step, Tracker, World
 
 NEARER_MIN = 8  # a merge changing fewer tracked files is advanced from its first parent
 
@@ -188,7 +188,7 @@ class Walker:
             return None  # history-made state differs: judged the first parent's way after all
         models = [(name, first.effective.get(name), new) for name, _old, new in step.models
                   if first.effective.get(name) != new]  # fmt: skip
-        errors = Tracker._step_errors(world.errors, first.errors, changes)
+        errors = Tracker.step_errors(world.errors, first.errors, changes)
         signers = self.tracker.signers_path
         return world, Step(models, errors, pair(first, world, POLICY_FILE),
                            pair(first, world, signers))  # fmt: skip
@@ -252,17 +252,15 @@ def _first_way_problems(
             return False
         mine, theirs = world.files.get(path), first.files.get(path)
         if path not in changes:
-            if mine is not theirs and not (
-                mine is not None and theirs is not None and mine.entry == theirs.entry
-                and mine.deps == theirs.deps and mine.models == theirs.models
-            ):  # fmt: skip
+            if mine != theirs:  # the first parent's own state of the file
                 return False
-        elif (path, label) in world.errors:  # broken in the result: keeps the first's models
-            if (mine is None) != (theirs is None):
-                return False
-            if mine is not None and mine.models is not theirs.models != mine.models:
-                return False
+        elif (path, label) in world.errors and _kept(mine) != _kept(theirs):
+            return False  # broken in the result, it keeps the first parent's models
     return True
+
+
+def _kept(state: FileState | None) -> dict | None:
+    return None if state is None else state.models
 
 
 def _entry_diff(

@@ -284,10 +284,14 @@ def _clean_read(donor: World | None, path: str, entry: FileEntry | None) -> File
     state = donor.files.get(path)
     if state is None or state.entry != entry or state.deps:
         return None
-    errors = donor.errors
-    if any(key[1][:1] != "@" and not errors[key].clash for key in errors.of_path(path)):
-        return None
-    return state
+    return None if _own_problems(donor.errors, path) else state
+
+
+def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
+    """The problems of a file itself, found by reading it: it does not parse, or an
+    entry of it cannot be a model. Not a clash (settled by who owns a name, see
+    _settle) nor a model that cannot be resolved (see _resolve)."""
+    return [k for k in errors.of_path(path) if k[1][:1] != "@" and not errors[k].clash]
 
 
 class Tracker:
@@ -463,14 +467,14 @@ class Tracker:
                 for n in sorted(before)
                 if before[n] != w.effective.get(n)
             ],
-            errors=self._step_errors(w.errors, old_errors, changes),
+            errors=self.step_errors(w.errors, old_errors, changes),
             policy=(old_policy, new_policy) if old_policy != new_policy else None,
             signers=(old_signers, new_signers) if old_signers != new_signers else None,
         )
         return w, step
 
     @staticmethod
-    def _step_errors(now: Problems, before: Problems, changes) -> dict:
+    def step_errors(now: Problems, before: Problems, changes) -> dict:
         """Problems new or changed at this commit, and those of the files it changed
         (editing a file that stays broken is still a change nobody can evaluate; an
         entry's problem is reported again when the entry itself changes, its token).
@@ -523,9 +527,8 @@ class Tracker:
         it changed (who owns a name is decided after every changed file is read)."""
         old = w.files.get(path)
         old_models = old.models if old else {}
-        for key in [k for k in w.errors.of_path(path) if k[1][:1] != "@"]:
-            if not w.errors[key].clash:
-                del w.errors[key]  # its own problems are found again below
+        for key in _own_problems(w.errors, path):
+            del w.errors[key]  # found again below
         old_deps = old.deps if old else frozenset()
         deps: set[str] = set()
         problems: list[EntryProblem] = []

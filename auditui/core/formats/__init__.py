@@ -24,11 +24,6 @@ def render(report, fmt: str, **options) -> str:
 
 
 def write(run, fmt: str, out: TextIO, **options):
-    with fewer_collections():  # the walk's, and what follows it: changes rebuilt, written
-        return _write(run, fmt, out, **options)
-
-
-def _write(run, fmt: str, out: TextIO, **options):
     """Judge `run` (an AuditRun) and write its report to `out`; returns the Report
     (its changes kept only for formats that need them all: junit, sarif, github).
 
@@ -36,6 +31,11 @@ def _write(run, fmt: str, out: TextIO, **options):
     the header, which holds the totals, comes first, and nothing reaches `out` before
     the run succeeded (an error exits 2 with nothing on stdout). Changes found undone
     later in the range (see reverts) are rendered again, marked, in their places."""
+    with fewer_collections():  # the walk's, and what follows it: changes rebuilt, written
+        return _write(run, fmt, out, **options)
+
+
+def _write(run, fmt: str, out: TextIO, **options):
     module = import_module(f"auditui.core.formats.{fmt}_format")
     if not hasattr(module, "render_change"):
         report = run.report(list(run))
