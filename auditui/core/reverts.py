@@ -68,19 +68,23 @@ def _token(value) -> int:
 
 _OLD, _NEW = attrgetter("old"), attrgetter("new")
 _MODEL, _PATH, _KIND = attrgetter("model"), attrgetter("path"), attrgetter("kind")
-_SCALARS = {str, int, float, type(None)}
+_HASHED = {str, int, float, type(None)}
 _NONE_TOKEN = {None: _NONE}.get  # (value, its hash): _NONE for None, else the hash
 
 
-def _plain_scalars(values: list) -> bool:
-    """Whether every value's token is its hash or None's (see _token): strings and
-    numbers, never -1 (nor -1.0), whose hash CPython makes -2. Asked at C speed."""
-    return set(map(type, values)) <= _SCALARS and -1 not in values
+def _settings_only(deltas: list) -> bool:
+    """Whether every delta of a change moves a setting (none is a file or an entry
+    that does not parse): then `add` takes it in C-speed steps."""
+    return "invalid" not in map(_KIND, deltas)
 
 
 def _tokens(values: list) -> list[int]:
-    """_token of each of `values` (see _plain_scalars), at C speed."""
-    return list(map(_NONE_TOKEN, values, map(hash, values)))
+    """_token of each of `values`. When each token is the value's hash or None's (no
+    boolean, which hashes as 1 and 0; no list or mapping; never -1 nor -1.0, whose hash
+    CPython makes -2), all at C speed; else one call each."""
+    if set(map(type, values)) <= _HASHED and -1 not in values:
+        return list(map(_NONE_TOKEN, values, map(hash, values)))
+    return list(map(_token, values))
 
 
 class RevertIndex:
@@ -118,10 +122,8 @@ class RevertIndex:
         n = len(self._shas)
         self._shas.append(change.commit.sha)
         deltas = change.deltas
-        olds, news = list(map(_OLD, deltas)), list(map(_NEW, deltas))
-        if (self.only_model is None and _plain_scalars(olds) and _plain_scalars(news)
-                and "invalid" not in map(_KIND, deltas)):  # fmt: skip
-            return self._add_scalars(change, n, deltas, olds, news)
+        if self.only_model is None and _settings_only(deltas):
+            return self._add_settings(change, n, deltas)
         values, changes = self._last_value, self._last_change
         token, only = _token, self.only_model
         settings, before = array("q"), array("q")
@@ -160,12 +162,11 @@ class RevertIndex:
             return None
         return self._effect(change, len(settings), forward, inverse)
 
-    def _add_scalars(self, change, n: int, deltas, olds: list, news: list) -> str | None:
-        """`add` for the common change: no invalid delta, every value a string, a
-        number (not -1) or none: each step at C speed, no loop here (a catalogue's
-        history is 250,000 deltas)."""
+    def _add_settings(self, change, n: int, deltas) -> str | None:
+        """`add` for the common change, one that only moves settings: each step at C
+        speed, no loop here (a catalogue's history is 250,000 deltas)."""
         keys = list(map(hash, zip(map(_MODEL, deltas), map(_PATH, deltas), strict=True)))
-        olds, news = _tokens(olds), _tokens(news)
+        olds, news = _tokens(list(map(_OLD, deltas))), _tokens(list(map(_NEW, deltas)))
         self._last_value.update(zip(keys, news, strict=True))
         self._last_change.update(dict.fromkeys(keys, n))
         self._settings.append(array("q", keys))

@@ -177,8 +177,9 @@ class Walker:
             between = self.lineage.written_between(
                 commit.parents[0], sha, max(256, len(first.entries) // 4)
             )
-            nearer = _entry_diff(first.entries, other.entries, changes, between)
-            if len(nearer) * 2 < len(changes) and (best is None or len(nearer) < len(best[2])):
+            most = (len(changes) - 1) // 2 if best is None else len(best[2]) - 1
+            nearer = _entry_diff(first.entries, other.entries, changes, between, most)
+            if nearer is not None:
                 best = (sha, other, nearer)
         if best is None:
             return None
@@ -265,17 +266,23 @@ def _kept(state: FileState | None) -> dict | None:
 
 def _entry_diff(
     first: PMap[str, FileEntry], other: PMap[str, FileEntry],
-    changes: dict[str, FileEntry | None], between: set[str] | None,
-) -> dict[str, FileEntry | None]:  # fmt: skip
+    changes: dict[str, FileEntry | None], between: set[str] | None, most: int,
+) -> dict[str, FileEntry | None] | None:  # fmt: skip
     """The changes taking `other`'s tracked files to those of the first parent with
-    `changes` applied (None: a file the result lacks). `between`: the only paths
-    besides `changes` where the two parents can differ (see Lineage), if known."""
+    `changes` applied (None: a file the result lacks), or None when there are more
+    than `most` (that parent is not the nearer one: most merges, and no reason to
+    compare the rest). `between`: the only paths besides `changes` where the two
+    parents can differ (see Lineage), if known."""
+    if most < 0:
+        return None
     if between is not None:
         nearer = {}
         for path in between.union(changes):
             mine = changes[path] if path in changes else first.get(path)
             if mine != other.get(path):
                 nearer[path] = mine
+                if len(nearer) > most:
+                    return None
         return nearer
     result = first.copy()  # a PMap: free, and the first parent's own is untouched
     for path, entry in changes.items():
@@ -284,7 +291,8 @@ def _entry_diff(
         else:
             result[path] = entry
     differ = set(result.items()) ^ set(other.items())  # both sides' (path, entry) in C
-    return {path: result.get(path) for path, _entry in differ}
+    nearer = {path: result.get(path) for path, _entry in differ}
+    return nearer if len(nearer) <= most else None
 
 
 def pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:

@@ -49,12 +49,14 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     real = walker_module.Walker._from_nearer_parent
     real_diff = walker_module._entry_diff
 
-    def full_diff_agrees(first, other, changes, between):
-        full = real_diff(first, other, changes, None)
+    def full_diff_agrees(first, other, changes, between, most):
+        full = real_diff(first, other, changes, None, 10**9)
         if between is not None:
             LINEAGE.append(1)
-            assert real_diff(first, other, changes, between) == full
-        return full
+            assert real_diff(first, other, changes, between, 10**9) == full
+        cut = real_diff(first, other, changes, between, most)
+        assert cut == (full if len(full) <= most else None), "cut short wrongly"
+        return cut
 
     def spy(self, *args):
         found = real(self, *args)
