@@ -10,9 +10,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from auditui.core.keypaths import Item, quote_key
@@ -61,6 +63,8 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
 
 
 _MISSING = object()
+_MODEL, _PATH = attrgetter("model"), attrgetter("path")
+_FIRST, _POSITION = itemgetter(0), itemgetter(3)
 _SCALARS = (str, int, bool, float)
 
 
@@ -167,6 +171,8 @@ def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None
 
 
 def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta]:
+    if not old or not new:
+        return _whole_model(name, old or new, "removed" if old else "added", policy)
     deltas = []
     rule_for = policy.key_rule
     for path, o, n in diff_mappings(old, new, policy.diff.list_ids):
@@ -177,6 +183,23 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
             deltas += inline_prompt_deltas(name, path, o, n)
             continue
         deltas.append(Delta(name, path, o, n, classify(path, o, n, rule.scale)))
+    return deltas
+
+
+def _whole_model(name: str, config: dict, kind: str, policy: Policy) -> list[Delta]:
+    """config_deltas of a model appearing or vanishing: each watched leaf, by path
+    (nearly every delta of a catalogue's history: kept to one step each)."""
+    deltas = []
+    rule_for, added = policy.key_rule, kind == "added"
+    for path, value in sorted(settings(config), key=_FIRST):
+        rule = rule_for(path)
+        if rule is None:
+            continue
+        old, new = (None, value) if added else (value, None)
+        if rule.inline_prompt and _is_text(value):
+            deltas += inline_prompt_deltas(name, path, old, new)
+        else:  # as classify has it: a null setting vanishing is "added" too
+            deltas.append(Delta(name, path, old, new, "added" if old is None else "removed"))
     return deltas
 
 
@@ -280,55 +303,65 @@ _ENCODE = json.JSONEncoder(
 
 def _canonical(delta: Delta) -> str:
     """The delta as the fingerprint hashes it: `[model, path, kind, old, new]` in
-    compact JSON, values in canonical form. Scalars (nearly every delta) are written
-    here, exactly as the encoder would; a property test holds the two together."""
-    old, new = _scalar(delta.old), _scalar(delta.new)
-    if old is None or new is None:
-        return _ENCODE(
-            [delta.model, delta.path, delta.kind, canonical(delta.old), canonical(delta.new)]
-        )
-    model = "null" if delta.model is None else _STRING(delta.model)
-    return f"[{model},{_STRING(delta.path)},{_STRING(delta.kind)},{old},{new}]"
+    compact JSON, values in canonical form. Scalars and label lists (nearly every
+    delta) are written here, exactly as the encoder would; a property test holds the
+    two together."""
+    old, new = delta.old, delta.new
+    old_text = _CANONICAL.get(type(old), _unwritten)(old)
+    new_text = _CANONICAL.get(type(new), _unwritten)(new)
+    if old_text is None or new_text is None:
+        return _ENCODE([delta.model, delta.path, delta.kind, canonical(old), canonical(new)])
+    model = delta.model
+    return (f"[{'null' if model is None else _STRING(model)},{_STRING(delta.path)},"
+            f"{_STRING(delta.kind)},{old_text},{new_text}]")  # fmt: skip
 
 
 _STRING = json.encoder.encode_basestring  # json's own (C) string writer, non-ASCII kept
 
 
-def scalar_json(value: Any, float_text: Callable[[float], str] = float.__repr__) -> str | None:
-    """A scalar as json's encoder writes it (a float by `float_text`); None for a
-    container. Writing the few kinds of scalar by hand is what makes fingerprints and
-    report lines cheap; property tests hold both to the encoder."""
-    kind = type(value)
-    if kind is str:
-        return _STRING(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
-        return float_text(value)
-    return None
+def _unwritten(_value: Any) -> None:
+    return None  # left to the encoder
+
+
+def _labels(value: list) -> str | None:
+    """A list of strings (modalities, tags) as the compact encoder writes it."""
+    for item in value:
+        if type(item) is not str:
+            return None
+    return f"[{','.join(map(_STRING, value))}]"
+
+
+def _json_float(value: float) -> str:
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
+
+
+def _canonical_float(value: float) -> str:
+    if value.is_integer() and abs(value) < 2**53:
+        return int.__repr__(int(value))  # values.canonical: 1.0 is 1
+    return _json_float(value)
+
+
+# Scalars as json's encoder writes them, by exact type (a bool is no int here), one
+# call each: writing them by hand is what makes fingerprints and report lines cheap
+# (twice for every delta of a catalogue's history); property tests hold both to the
+# encoder. None of these: left to the encoder.
+SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    str: _STRING,
+    int: int.__repr__,
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): {None: "null"}.__getitem__,
+    float: _json_float,
+}
+# Canonical JSON (see values.canonical), and a list of labels (modalities, tags).
+_CANONICAL: dict[type, Callable[[Any], str | None]] = {
+    **SCALAR_JSON, float: _canonical_float, list: _labels,
+}  # fmt: skip
 
 
 def canonical_json(value: Any) -> str:
     """Any value's canonical JSON: equal by `same_value` exactly when equal here."""
-    text = _scalar(value)
+    text = _CANONICAL.get(type(value), _unwritten)(value)
     return text if text is not None else _ENCODE(canonical(value))
-
-
-def _canonical_float(value: float) -> str:
-    return json.dumps(canonical(value))
-
-
-def _scalar(value: Any) -> str | None:
-    """A scalar's canonical JSON (1.0 is written 1, see values.canonical), or a list of
-    labels' (modalities, tags); None for other containers, left to the encoder."""
-    text = scalar_json(value, _canonical_float)
-    if text is None and type(value) is list and all(type(item) is str for item in value):
-        return f"[{','.join(map(_STRING, value))}]"
-    return text
 
 
 def sort_deltas(deltas: list[Delta]) -> list[Delta]:
@@ -342,11 +375,15 @@ def fingerprint(deltas: list[Delta]) -> str:
 
 
 def sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
-    """The deltas in report order and their fingerprint, each delta's canonical form
-    computed once (a catalogue's change can hold thousands)."""
-    keyed = [((d.model or "", d.path, _canonical(d)), d) for d in deltas]
-    keyed.sort(key=lambda pair: pair[0])
-    return [d for _, d in keyed], _digest(sorted(key[2] for key, _ in keyed))
+    """The deltas in report order (model, path, canonical form; equal ones as they
+    came) and their fingerprint, each delta's canonical form computed once and every
+    other step at C speed (a catalogue's change can hold thousands)."""
+    canonicals = list(map(_canonical, deltas))
+    models = list(map(_MODEL, deltas))
+    if None in models:  # a policy delta is no model's: it sorts first
+        models = [m or "" for m in models]
+    order = sorted(zip(models, map(_PATH, deltas), canonicals, range(len(deltas)), strict=True))
+    return list(map(deltas.__getitem__, map(_POSITION, order))), _digest(sorted(canonicals))
 
 
 def _digest(canonicals: list[str]) -> str:

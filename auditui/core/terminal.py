@@ -45,4 +45,6 @@ def json_dumps(data: object, indent: int | None = 2) -> str:
 
 def json_safe(text: str) -> str:
     """JSON text with every character `safe` would escape written as `\\uNNNN`."""
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case, told at C speed: nothing to escape (DEL is ASCII)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -62,6 +62,32 @@ def test_deltas_and_fingerprint_ignore_key_order(old, new):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, st.one_of(VALUES, st.none(), st.text(max_size=3)), max_size=5),
+       st.booleans())  # fmt: skip
+def test_a_model_appearing_or_vanishing_has_the_deltas_any_change_would(config, appearing):
+    """config_deltas takes a whole model (nearly every delta of a catalogue) in one step
+    of its own; it must give what the general diff gives: each watched leaf, by path,
+    its kind as classify says (a null setting vanishing too), inline prompts as texts."""
+    from auditui.core.deltas import Delta, classify, diff_mappings, inline_prompt_deltas
+    from auditui.core.policy import Layout, Watch
+
+    policy = Policy(watch=Watch(keys=("*",), ignore=("cache", "a.b.*")),
+                    layout=Layout(inline_prompts=("effort", "x y")))  # fmt: skip
+    old, new = ({}, config) if appearing else (config, {})
+    expected = []
+    for path, o, n in diff_mappings(old, new):
+        rule = policy.key_rule(path)
+        if rule is None:
+            continue
+        if rule.inline_prompt and all(v is None or isinstance(v, str) for v in (o, n)):
+            expected += inline_prompt_deltas("m", path, o, n)
+        else:
+            expected.append(Delta("m", path, o, n, classify(path, o, n, rule.scale)))
+    got = config_deltas("m", old, new, policy)
+    assert [(d.as_json(), d.detail) for d in got] == [(d.as_json(), d.detail) for d in expected]
+
+
+@settings(max_examples=300, deadline=None)
 @given(CONFIGS, CONFIGS)
 def test_every_delta_path_is_unique_and_no_change_is_no_delta(old, new):
     _, deltas = digest(old, new)
@@ -247,6 +273,24 @@ def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path,
 
     delta = Delta(model, path, old, new, "changed")
     assert _canonical(delta) == _ENCODE([model, path, "changed", canonical(old), canonical(new)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b", "a b", "ä"])),
+                          st.sampled_from(["x", "y", "x.y", "x y"]), WRITTEN_BY_HAND,
+                          WRITTEN_BY_HAND, st.sampled_from(["changed", "added"])),
+                max_size=8))  # fmt: skip
+def test_deltas_are_sorted_and_fingerprinted_as_one_by_one(rows):
+    """sorted_and_fingerprinted works a whole change at C speed; its order must be the
+    stable sort by (model, path, canonical form), equal deltas kept as they came, and
+    its fingerprint `fingerprint`'s."""
+    from auditui.core.deltas import Delta, _canonical, fingerprint, sorted_and_fingerprinted
+
+    deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
+    expected = sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))
+    ordered, print_ = sorted_and_fingerprinted(deltas)
+    assert [id(d) for d in ordered] == [id(d) for d in expected]
+    assert print_ == fingerprint(deltas)
 
 
 JSON_VALUES = st.recursive(

@@ -33,6 +33,9 @@ def test_json_keeps_the_data_and_escapes_what_a_terminal_would_act_on():
     text = json_dumps(data)
     assert json.loads(text) == data
     assert unsafe_in(text) == []
+    # All-ASCII text skips the scan unless it holds DEL, the one ASCII character to escape.
+    assert json_dumps("ascii\x7f") == '"ascii\\u007f"'
+    assert json_dumps("ascii \u202e") == '"ascii \\u202e"'
 
 
 def evil_repo(tmp_path) -> RepoBuilder:

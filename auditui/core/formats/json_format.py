@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from auditui.core.deltas import scalar_json
+from auditui.core.deltas import SCALAR_JSON
 from auditui.core.terminal import json_dumps, json_safe
 
 VERSION = 1
@@ -112,8 +112,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _value(value) -> str:
-    text = scalar_json(value)
-    return _dumps(value) if text is None else text
+    write = SCALAR_JSON.get(type(value))
+    return _dumps(value) if write is None else write(value)
 
 
 def render_end(report, **_options) -> str:
