@@ -46,17 +46,22 @@ class FileEntry(NamedTuple):
         return self.mode == SYMLINK_MODE
 
 
+_UNREAD = object()
+
+
 class RawChange:
     """One line of `git diff --raw` against the first parent; `new` is None for a deletion.
 
     Its modes and blob ids are read from the line only when asked: a catalogue's log
-    holds hundreds of thousands of lines, most about files no layout names."""
+    holds hundreds of thousands of lines, most about files no layout names. The new
+    entry, once read, is kept: the walk asks for it twice (prefetch, step)."""
 
-    __slots__ = ("path", "_meta")
+    __slots__ = ("path", "_meta", "_new")
 
     def __init__(self, path: str, meta: str) -> None:
         self.path = path
         self._meta = meta  # `:oldmode newmode oldsha newsha status`
+        self._new: FileEntry | None | object = _UNREAD
 
     @property
     def old(self) -> FileEntry | None:
@@ -65,8 +70,10 @@ class RawChange:
 
     @property
     def new(self) -> FileEntry | None:
-        _old_mode, new_mode, _old_sha, new_sha, _status = self._meta.split(" ", 4)
-        return _entry(new_mode, new_sha)
+        if self._new is _UNREAD:
+            _old_mode, new_mode, _old_sha, new_sha, _status = self._meta.split(" ", 4)
+            self._new = _entry(new_mode, new_sha)
+        return self._new  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"RawChange({self.path!r}, {self.old!r}, {self.new!r})"
