@@ -290,9 +290,24 @@ def _entry_diff(
             result.pop(path, None)
         else:
             result[path] = entry
-    differ = set(result.items()) ^ set(other.items())  # both sides' (path, entry) in C
-    nearer = {path: result.get(path) for path, _entry in differ}
-    return nearer if len(nearer) <= most else None
+    # Every path of `other`, then those only the result has. A parent that is not the
+    # nearer one differs all over (the trie's order is its keys' hashes): the scan
+    # stops after a few; only the nearer one is compared whole.
+    nearer, get, shared = {}, result.get, 0
+    for path, entry in other.items():
+        mine = get(path)
+        shared += mine is not None
+        if mine != entry:
+            nearer[path] = mine
+            if len(nearer) > most:
+                return None
+    if shared < len(result):
+        for path, entry in result.items():
+            if path not in other:
+                nearer[path] = entry
+                if len(nearer) > most:
+                    return None
+    return nearer
 
 
 def pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
