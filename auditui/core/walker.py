@@ -185,10 +185,18 @@ class Walker:
             return None
         sha, other, nearer = best
         world, step = self._advance(other.copy(), sha, commit.sha, nearer, True)
+        names = {name for name, _old, _new in step.models}
         if not _first_way_problems(self.tracker, first, world, changes):
-            return None  # history-made state differs: judged the first parent's way after all
-        models = [(name, first.effective.get(name), new) for name, _old, new in step.models
-                  if first.effective.get(name) != new]  # fmt: skip
+            kept = _first_way_files(self.tracker, first, world, changes)
+            if kept is None:
+                return None  # history-made state differs: judged the first parent's way
+            entries = {path: world.entries[path] for path in kept}
+            world, again = self.tracker.advance(world, commit.sha, entries, True, kept=kept)
+            names.update(name for name, _old, _new in again.models)
+            if not _first_way_problems(self.tracker, first, world, changes):
+                return None
+        models = [(name, first.effective.get(name), new) for name in sorted(names)
+                  if first.effective.get(name) != (new := world.effective.get(name))]  # fmt: skip
         errors = Tracker.step_errors(world.errors, first.errors, changes)
         signers = self.tracker.signers_path
         return world, Step(models, errors, pair(first, world, POLICY_FILE),
@@ -258,6 +266,44 @@ def _first_way_problems(
         elif (path, label) in world.errors and _kept(mine) != _kept(theirs):
             return False  # broken in the result, it keeps the first parent's models
     return True
+
+
+def _first_way_files(
+    tracker: Tracker, first: World, world: World, changes: dict[str, FileEntry | None]
+) -> dict[str, FileState | None] | None:
+    """The states that make `world`'s broken files keep the models the first
+    parent's way keeps (see _first_way_problems), when that is all they differ by:
+    a file both ways hold broken, of the same blob (so with the same problem), whose
+    last good models differ because each side last read it cleanly at another
+    version (None: no state, it never read cleanly the first parent's way).
+    models.dev's largest merges differ so by hundreds of files (and from the nearer
+    parent by a handful of others). None when anything else differs."""
+    kept: dict[str, FileState | None] = {}
+    for path, label in {*first.errors, *world.errors}:
+        if label:
+            continue  # clashes, bad entries: _first_way_problems decides
+        mine, theirs = world.files.get(path), first.files.get(path)
+        if (path, "") not in world.errors:
+            if path not in changes and mine != theirs:
+                return None
+            continue  # broken on the first parent only, and read again by the merge
+        # A symlink's state holds the targets its read went through: the same tree
+        # gives the same ones both ways, and taking a state must never move them.
+        deps = mine.deps if mine is not None else frozenset()
+        if path not in changes:
+            if mine != theirs:
+                if (theirs.deps if theirs is not None else frozenset()) != deps:
+                    return None
+                kept[path] = theirs  # the first parent's own state of the file (or none)
+        elif _kept(mine) != _kept(theirs):
+            # Read again by the merge: it keeps the first parent's models (none: the
+            # first parent never read it cleanly, so no state at all).
+            if mine is None and world.entries[path].is_symlink:
+                return None  # the targets its read went through are unknown here
+            kept[path] = None if theirs is None else FileState(mine.entry if mine else
+                                                               world.entries[path],
+                                                               theirs.models, deps)  # fmt: skip
+    return kept
 
 
 def _kept(state: FileState | None) -> dict | None:

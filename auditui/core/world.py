@@ -378,12 +378,15 @@ class Tracker:
 
     def advance(
         self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool,
-        donor: World | None = None,
+        donor: World | None = None, kept: dict[str, FileState | None] | None = None,
     ) -> tuple[World, Step]:  # fmt: skip
         """Apply one commit's relevant changes to `parent` (in place when `steal`).
 
         `donor`: a World (a merge's other parent) whose files, where it holds the very
-        blob a change brings and read it cleanly, are taken as read (see _load_file)."""
+        blob a change brings and read it cleanly, are taken as read (see _load_file).
+        `kept`: states to take as they are (None: no state) for files that do not
+        parse, whose problem `parent` already holds (a merge's broken files kept the
+        way its first parent kept them, see walker)."""
         old_errors = parent.errors.copy()  # free: the step compares against it
         old_policy = parent.entries.get(POLICY_FILE)
         old_signers = parent.entries.get(self.signers_path)
@@ -419,9 +422,10 @@ class Tracker:
                 all_dirty = True
                 self._load_defaults(w, path, entry)
             elif what in ("model", "base", "collection"):
-                named |= self._load_file(
-                    w, path, entry, kind[1] if kind else None, what == "base", donor
-                )
+                broken = kept is not None and path in kept
+                given = kept[path] if broken else _clean_read(donor, path, entry)  # type: ignore[index]
+                named |= self._load_file(w, path, entry, kind[1] if kind else None,
+                                         what == "base", given, broken)  # fmt: skip
             elif what == "prompt":
                 prompts_touched.add(path)
                 self._check_prompt(w, path, entry)
@@ -521,24 +525,27 @@ class Tracker:
 
     def _load_file(
         self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
-        base: bool = False, donor: World | None = None,
+        base: bool = False, given: FileState | None = None, broken: bool = False,
     ) -> set[str]:  # fmt: skip
-        """Re-read one model or collection file; returns the names whose definition in
+        """Re-read one model or collection file, or take `given` as its state (the
+        same blob read elsewhere; `broken`: one that does not parse, whose problem `w`
+        holds already, given None for no state); returns the names whose definition in
         it changed (who owns a name is decided after every changed file is read)."""
         old = w.files.get(path)
         old_models = old.models if old else {}
-        for key in _own_problems(w.errors, path):
-            del w.errors[key]  # found again below
+        if not broken:
+            for key in _own_problems(w.errors, path):
+                del w.errors[key]  # found again below
         old_deps = old.deps if old else frozenset()
         deps: set[str] = set()
         problems: list[EntryProblem] = []
-        given = _clean_read(donor, path, entry)
-        if entry is None:
+        if entry is None or (broken and given is None):
             models: dict[str, RawModel] = {}
             w.files.pop(path, None)
         elif given is not None:
             models = given.models
             w.files[path] = given
+            deps = set(given.deps)
         else:
             try:
                 real_path, real_entry, _ = self._read_through(w, path, entry, deps)

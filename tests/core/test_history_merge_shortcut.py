@@ -129,6 +129,38 @@ def test_a_file_the_other_parent_broke_keeps_the_first_parents_last_good_config(
     assert ("m0", "x", 0, 5, "increase") in fix[4]
 
 
+@pytest.mark.parametrize("start", ["good", "absent"])
+def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, monkeypatch, start):
+    """m20 ends broken on both sides, as the very same blob, after different last good
+    configs: 2 on the branch, 5 on main (or on the branch none at all: it was added
+    broken). Merging main into the branch is still advanced from main, the nearer
+    parent, with m20 kept the branch's way; fixing it to 3 on the branch after the
+    merge is a change from 2 (or m20 appearing), never from main's 5."""
+    repo.start({**{f"models/m{i}.toml": model(i, 0) for i in range(12)},
+                **({"models/m20.toml": model(20, 1)} if start == "good" else {})})  # fmt: skip
+    repo.git("checkout", "-q", "-b", "feature")
+    if start == "good":
+        repo.commit("feature: m20", {"models/m20.toml": model(20, 2)})
+    repo.commit("feature: break m20", {"models/m20.toml": "x = \n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main: m20", {"models/m20.toml": model(20, 5)})
+    repo.commit("main: break m20", {"models/m20.toml": "x = \n"})
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    repo.commit("feature: fix m20", {"models/m20.toml": model(20, 3)})
+    kept = []
+    real = walker_module._first_way_files
+    monkeypatch.setattr(walker_module, "_first_way_files",
+                        lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
+    fast, slow, taken = both_ways(repo, monkeypatch)
+    assert fast == slow
+    assert taken == 1 and [list(k) for k in kept] == [["models/m20.toml"]]
+    fix = next(row for row in slow if row[0] == "feature: fix m20")
+    assert (("m20", "x", 2, 3, "increase") if start == "good"
+            else ("m20", "x", None, 3, "added")) in fix[4]  # fmt: skip
+
+
 @pytest.mark.parametrize("where", ["common", "feature"])
 @pytest.mark.parametrize("problem", ["broken", "clash"])
 def test_a_problem_on_both_sides_or_one_side_gives_the_first_parent_report(
