@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import marshal
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,11 +78,14 @@ def _child(prefix: str, key: str) -> str:
 
 
 def _leaves(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
-    if isinstance(value, dict) and value:
-        for k, v in value.items():
-            _leaves(_child(prefix, k), v, out)
-    else:
+    if not (isinstance(value, dict) and value):
         out.append((prefix, value))
+        return
+    for k, v in value.items():  # a leaf is written here, a table walked: one call each
+        if isinstance(v, dict) and v:
+            _leaves(_child(prefix, k), v, out)
+        else:
+            out.append((_child(prefix, k), v))
 
 
 def settings(config: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -120,8 +124,9 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
     if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
             o, n = old.get(key, _MISSING), new.get(key, _MISSING)
-            if o is n or (type(o) is type(n) and type(o) in _SCALARS and o == n):
-                continue  # the common leaf: unchanged (no path to build for it)
+            if o is n or (type(o) is type(n) and o == n and
+                          (type(o) in _SCALARS or _identical(o, n))):  # fmt: skip
+                continue  # the common case: unchanged (no path to build for it)
             _diff(_child(prefix, key), o, n, out, list_ids)
         return
     if kind is type(new) and kind in _SCALARS and old == new:
@@ -150,6 +155,17 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
     for leaf, (o, n) in pairs.items():
         if leaf and not same_value(o, n):
             out.append((leaf, None if o is _MISSING else o, None if n is _MISSING else n))
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Two equal (==) tables or lists written alike by marshal: the same to the last
+    type (true is not 1, 1.0 not 1), so nothing to walk. An edited model's unchanged
+    tables and label lists are most of what its diff meets. Different bytes prove
+    nothing (key order, a string interned on one side only): the walk decides."""
+    try:
+        return marshal.dumps(a) == marshal.dumps(b)
+    except ValueError:
+        return False
 
 
 def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None:
