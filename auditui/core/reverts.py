@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import and_, attrgetter, eq, ge, lt
 
 from auditui.core.deltas import canonical_json
 
@@ -48,6 +49,7 @@ def _scalar_token(value, h: int) -> int:
 
 
 _MASK = (1 << 64) - 1
+_NEVER = 1 << 62  # a change number no history reaches: "in no loop"
 _OTHER = 0x0C0FFEE  # a list's JSON is not the same token as that text as a string
 
 
@@ -198,12 +200,15 @@ class RevertIndex:
         """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
         commit `sha`, the first later commit that changed it, when the head no longer
         has that blob (None: still broken at head). Asked once, for all files."""
+        # Each pass over a change's settings is a few C-speed steps (maps over its
+        # array), not a loop here: a catalogue's history is 250,000 of them.
         head, last = self._last_value, self._last_change
         loop: dict[int, int] = {}  # setting -> first change whose value before is at head
-        for n, settings in enumerate(self._settings):
-            for key, old in zip(settings, self._before[n], strict=True):
-                if key not in loop and old == head[key] and n < last[key]:
-                    loop[key] = n
+        for n in range(len(self._settings) - 1, -1, -1):  # the earliest change written last
+            settings = self._settings[n]
+            at_head = map(eq, self._before[n], map(head.__getitem__, settings))
+            again = map(lt, repeat(n), map(last.__getitem__, settings))
+            loop.update(dict.fromkeys(compress(settings, map(and_, at_head, again)), n))
         broken = {file: (blob, self._shas[n]) for file, (blob, n) in self._last_broken.items()}
         fixes = fixed_by(broken) if fixed_by and broken else {}  # file -> the fixing commit
         undone: dict[int, str] = {}  # change no -> the commit that last put it back
@@ -211,23 +216,31 @@ class RevertIndex:
             files = self._broken.get(n, ())
             if not self._eligible[n] or not all(fixes.get(f) for f in files):
                 continue
-            if all(k in loop and loop[k] <= n < last[k] for k in settings):
-                by = [fixes[f] for f in files]  # type: ignore[misc]
-                if settings:
-                    by.append(self._shas[max(last[key] for key in settings)])
-                undone[n] = by[-1]
+            by = [fixes[f] for f in files]  # type: ignore[misc]
+            if settings:  # each in a loop from at most this change to after it
+                lasts = list(map(last.__getitem__, settings))
+                if max(map(loop.get, settings, repeat(_NEVER))) > n or min(lasts) <= n:
+                    continue
+                by.append(self._shas[max(lasts)])
+            undone[n] = by[-1]
         # A setting whose loop holds a change that stays (a partial undo) was not
         # simply put back: the change closing that loop is judged.
-        kept = set()
+        kept: set[int] = set()
         for n, settings in enumerate(self._settings):
             if n not in undone:
-                kept.update(k for k in settings if k in loop and loop[k] <= n < last[k])
+                within = map(ge, repeat(n), map(loop.get, settings, repeat(_NEVER)))
+                before_last = map(lt, repeat(n), map(last.__getitem__, settings))
+                kept.update(compress(settings, map(and_, within, before_last)))
         marks = {self._shas[n]: Mark(reverted_by=by) for n, by in undone.items()}
         for m, settings in enumerate(self._settings):
             if m in undone or not self._eligible[m] or not settings or m in self._broken:
                 continue
-            if all(last[k] == m and k in loop and k not in kept for k in settings):
-                marks[self._shas[m]] = Mark(reverts=self._shas[min(loop[k] for k in settings)])
+            lasts = list(map(last.__getitem__, settings))
+            if (lasts.count(m) == len(lasts) and all(map(loop.__contains__, settings))
+                    and kept.isdisjoint(settings)):  # fmt: skip
+                marks[self._shas[m]] = Mark(
+                    reverts=self._shas[min(map(loop.__getitem__, settings))]
+                )
         return marks
 
 

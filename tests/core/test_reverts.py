@@ -313,3 +313,52 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
             reverts._settings_only = real
 
     assert index(fast=True) == index(fast=False)
+
+
+def _marks_one_by_one(idx) -> dict:
+    """RevertIndex.marks as first written, a loop per setting: the reference the
+    C-speed version is held to."""
+    from auditui.core.reverts import Mark
+
+    head, last, loop = idx._last_value, idx._last_change, {}
+    for n, settings_ in enumerate(idx._settings):
+        for key, old in zip(settings_, idx._before[n], strict=True):
+            if key not in loop and old == head[key] and n < last[key]:
+                loop[key] = n
+    undone = {}
+    for n, settings_ in enumerate(idx._settings):
+        if idx._eligible[n] and all(k in loop and loop[k] <= n < last[k] for k in settings_):
+            undone[n] = idx._shas[max(last[k] for k in settings_)] if settings_ else None
+    kept = set()
+    for n, settings_ in enumerate(idx._settings):
+        if n not in undone:
+            kept.update(k for k in settings_ if k in loop and loop[k] <= n < last[k])
+    marks = {idx._shas[n]: Mark(reverted_by=by) for n, by in undone.items()}
+    for m, settings_ in enumerate(idx._settings):
+        if m in undone or not idx._eligible[m] or not settings_:
+            continue
+        if all(last[k] == m and k in loop and k not in kept for k in settings_):
+            marks[idx._shas[m]] = Mark(reverts=idx._shas[min(loop[k] for k in settings_)])
+    return marks
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ROWS, min_size=1, max_size=4), max_size=10),
+       st.sampled_from([None, "m"]))  # fmt: skip
+def test_marks_are_the_one_by_one_marks(changes, only_model):
+    """RevertIndex.marks works a change's settings in C-speed steps: the very marks of
+    the plain loop over every setting, on random histories of a few settings (values
+    put back, moved again, undone in part; `log --model` leaving some ineligible)."""
+    from types import SimpleNamespace
+
+    from auditui.core.deltas import Delta
+    from auditui.core.reverts import RevertIndex
+
+    idx = RevertIndex(only_model)
+    for n, rows in enumerate(changes):
+        settings_: dict = {}
+        for m, p, o, v in rows:
+            settings_.setdefault((m, p), (o, v))
+        deltas = [Delta(m, p, o, v, "changed") for (m, p), (o, v) in settings_.items()]
+        idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"), deltas=deltas))
+    assert idx.marks() == _marks_one_by_one(idx)
