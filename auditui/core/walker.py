@@ -163,7 +163,8 @@ class Walker:
         state behind each, and every file that does not parse keeps the models the
         first parent's way keeps (see _first_way_problems). Files broken on one side
         only are common (models.dev: 300 of its merges), and that is all they differ
-        by.
+        by. A file broken both ways after other last good versions is given the first
+        parent's state (see _first_way_files), and the result checked again.
 
         The step is still the first parent's (SPEC 2), cut to the models the nearer
         parent did not already have as merged: the only ones _evil_only could keep."""
@@ -191,10 +192,13 @@ class Walker:
             if kept is None:
                 return None  # history-made state differs: judged the first parent's way
             entries = {path: world.entries[path] for path in kept}
+            tracked = len(world.entries)
             world, again = self.tracker.advance(world, commit.sha, entries, True, kept=kept)
             names.update(name for name, _old, _new in again.models)
-            if not _first_way_problems(self.tracker, first, world, changes):
-                return None
+            if len(world.entries) != tracked or not _first_way_problems(
+                self.tracker, first, world, changes
+            ):
+                return None  # a file looked up (the lineage names only `nearer`), or still differs
         models = [(name, first.effective.get(name), new) for name in sorted(names)
                   if first.effective.get(name) != (new := world.effective.get(name))]  # fmt: skip
         errors = Tracker.step_errors(world.errors, first.errors, changes)
