@@ -112,8 +112,21 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _value(value) -> str:
-    write = SCALAR_JSON.get(type(value))
-    return _dumps(value) if write is None else write(value)
+    write = _WRITTEN.get(type(value))
+    text = None if write is None else write(value)
+    return _dumps(value) if text is None else text
+
+
+def _labels(value: list) -> str | None:
+    """A list of strings (modalities, tags: one in most models) as the encoder writes
+    it, without a trip through its Python layer."""
+    for item in value:
+        if type(item) is not str:
+            return None
+    return f"[{', '.join(map(_STRING, value))}]"
+
+
+_WRITTEN = {**SCALAR_JSON, list: _labels}
 
 
 def render_end(report, **_options) -> str:
