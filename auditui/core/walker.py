@@ -277,9 +277,10 @@ def _first_way_files(
 ) -> dict[str, FileState | None] | None:
     """The states that make `world`'s broken files keep the models the first
     parent's way keeps (see _first_way_problems), when that is all they differ by:
-    a file both ways hold broken, of the same blob (so with the same problem), whose
-    last good models differ because each side last read it cleanly at another
-    version (None: no state, it never read cleanly the first parent's way).
+    a file broken in the result (one blob, one problem, whichever way it was read)
+    whose last good models differ because each side last read it cleanly at another
+    version (None: no state, it never read cleanly the first parent's way). The
+    targets a symlink's read went through never move.
     models.dev's largest merges differ so by hundreds of files (and from the nearer
     parent by a handful of others). None when anything else differs."""
     kept: dict[str, FileState | None] = {}
@@ -304,6 +305,8 @@ def _first_way_files(
             # first parent never read it cleanly, so no state at all).
             if mine is None and world.entries[path].is_symlink:
                 return None  # the targets its read went through are unknown here
+            if theirs is None and deps:
+                return None  # with no state the link to its targets would go with it
             kept[path] = None if theirs is None else FileState(mine.entry if mine else
                                                                world.entries[path],
                                                                theirs.models, deps)  # fmt: skip

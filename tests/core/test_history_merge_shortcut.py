@@ -161,6 +161,29 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
             else ("m20", "x", None, 3, "added")) in fix[4]  # fmt: skip
 
 
+def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypatch):
+    """main adds m20 as a symlink to t20, then breaks t20; the branch never had either.
+    The merge brings both broken: the first parent's way holds no models for them
+    but still knows m20 reads t20, so fixing t20 after the merge makes m20 appear.
+    (Taking "no state" for m20 from the first parent's way had dropped that link.)"""
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature: readme", {"README": "hi\n"})
+    repo.git("checkout", "-q", "main")
+    repo.write({"models/t20.toml": model(20, 1)})
+    repo.symlink("models/m20.toml", "t20.toml")
+    repo.commit("main: m20 link")
+    repo.commit("main: break t20", {"models/t20.toml": "x = \n"})
+    repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    repo.commit("feature: fix t20", {"models/t20.toml": model(20, 3)})
+    fast, slow, _taken = both_ways(repo, monkeypatch)
+    assert fast == slow
+    fix = next(row for row in slow if row[0] == "feature: fix t20")
+    assert ("m20", "x", None, 3, "added") in fix[4] and ("t20", "x", None, 3, "added") in fix[4]
+
+
 @pytest.mark.parametrize("where", ["common", "feature"])
 @pytest.mark.parametrize("problem", ["broken", "clash"])
 def test_a_problem_on_both_sides_or_one_side_gives_the_first_parent_report(
@@ -239,6 +262,52 @@ def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, s
 
 
 TAKEN: list[int] = []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_merge_histories_with_symlinks_give_the_first_parent_report(
+    tmp_path_factory, seed: int
+):
+    """The same, with model files that are symlinks to others (made, retargeted,
+    removed) while their targets are edited and broken on both branches: a broken
+    file's state taken the first parent's way keeps the targets its read went through."""
+    rnd = random.Random(seed)
+    repo = RepoBuilder(tmp_path_factory.mktemp("r"))
+    repo.start({f"models/m{i}.toml": model(i, 0) for i in range(14)})
+    repo.git("checkout", "-q", "-b", "side")
+    for n in range(10):
+        branch = rnd.choice(["main", "side"])
+        repo.git("checkout", "-q", branch)
+        if rnd.random() < 0.35:
+            merge_the_other_branch(repo, branch, n)
+            continue
+        own = range(10) if branch == "main" else range(10, 14)
+        edits: dict[str, str | None] = {}
+        for i in rnd.sample(list(own), rnd.randint(1, len(own))):
+            roll = rnd.random()
+            edits[f"models/m{i}.toml"] = "x = \n" if roll < 0.25 else model(i, rnd.randint(0, 3))
+        link = f"models/l{rnd.randrange(3)}.toml"
+        if rnd.random() < 0.15:
+            edits[link] = None
+        else:
+            repo.symlink(link, f"m{rnd.choice(list(own))}.toml")
+        repo.commit(f"{branch} {n}", edits)
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        fast, slow, taken = both_ways(repo, monkeypatch)
+    finally:
+        monkeypatch.undo()
+    LINKED.append(taken)
+    assert fast == slow
+
+
+LINKED: list[int] = []
+
+
+def test_the_random_histories_with_symlinks_took_the_shortcut():
+    """Guards the property above against testing nothing (runs after it)."""
+    assert len(LINKED) == 12 and sum(LINKED) >= 3, LINKED
+
 
 PRICES = (
     DEFAULT_POLICY
