@@ -100,6 +100,12 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     real_pool = blobcache.ProcessPoolExecutor
 
     def counted(n, mp_context, initializer):
+        import gc
+
+        # Workers write the store through connections of their own: the walk's must
+        # be closed when they fork (SQLite forbids carrying one into a child).
+        assert not any(isinstance(o, blobcache.BlobCache) and o._db is not None
+                       for o in gc.get_objects()), "a store connection open at fork"  # fmt: skip
         pools.append(n)
         return real_pool(n, mp_context=mp_context, initializer=initializer)
 
