@@ -84,6 +84,18 @@ def model(i: int, value: int) -> str:
     return f"x = {value}\nname = 'm{i}'\n"
 
 
+def merge_main_then(repo, monkeypatch, subject: str, files: dict) -> tuple[list, int]:
+    """Merge main into feature, then commit `files` on feature as `subject`: the
+    report is the same with the shortcut and without; returns that commit's deltas
+    and how often the shortcut was taken."""
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
+    repo.commit(subject, files)
+    fast, slow, taken = both_ways(repo, monkeypatch)
+    assert fast == slow
+    return next(row for row in slow if row[0] == subject)[4], taken
+
+
 def test_merging_main_into_a_branch_gives_the_first_parent_report(repo, monkeypatch):
     repo.start({f"models/m{i}.toml": model(i, 0) for i in range(12)})
     repo.git("checkout", "-q", "-b", "feature")
@@ -120,13 +132,9 @@ def test_a_file_the_other_parent_broke_keeps_the_first_parents_last_good_config(
     repo.commit("main: m0", {"models/m0.toml": model(0, 5)})
     repo.commit("main: break m0", {"models/m0.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(2, 12)})
-    repo.git("checkout", "-q", "feature")
-    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
-    repo.commit("feature: fix m0", {"models/m0.toml": model(0, 5)})
-    fast, slow, _taken = both_ways(repo, monkeypatch)
-    assert fast == slow
-    fix = next(row for row in slow if row[0] == "feature: fix m0")
-    assert ("m0", "x", 0, 5, "increase") in fix[4]
+    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix m0",
+                                  {"models/m0.toml": model(0, 5)})  # fmt: skip
+    assert ("m0", "x", 0, 5, "increase") in fix
 
 
 @pytest.mark.parametrize("start", ["good", "absent"])
@@ -146,19 +154,15 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     repo.commit("main: m20", {"models/m20.toml": model(20, 5)})
     repo.commit("main: break m20", {"models/m20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
-    repo.git("checkout", "-q", "feature")
-    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
-    repo.commit("feature: fix m20", {"models/m20.toml": model(20, 3)})
     kept = []
     real = walker_module._first_way_files
     monkeypatch.setattr(walker_module, "_first_way_files",
                         lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
-    fast, slow, taken = both_ways(repo, monkeypatch)
-    assert fast == slow
+    fix, taken = merge_main_then(repo, monkeypatch, "feature: fix m20",
+                                 {"models/m20.toml": model(20, 3)})  # fmt: skip
     assert taken == 1 and [list(k) for k in kept] == [["models/m20.toml"]]
-    fix = next(row for row in slow if row[0] == "feature: fix m20")
     assert (("m20", "x", 2, 3, "increase") if start == "good"
-            else ("m20", "x", None, 3, "added")) in fix[4]  # fmt: skip
+            else ("m20", "x", None, 3, "added")) in fix  # fmt: skip
 
 
 def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypatch):
@@ -175,13 +179,9 @@ def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypa
     repo.commit("main: m20 link")
     repo.commit("main: break t20", {"models/t20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
-    repo.git("checkout", "-q", "feature")
-    repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
-    repo.commit("feature: fix t20", {"models/t20.toml": model(20, 3)})
-    fast, slow, _taken = both_ways(repo, monkeypatch)
-    assert fast == slow
-    fix = next(row for row in slow if row[0] == "feature: fix t20")
-    assert ("m20", "x", None, 3, "added") in fix[4] and ("t20", "x", None, 3, "added") in fix[4]
+    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix t20",
+                                  {"models/t20.toml": model(20, 3)})  # fmt: skip
+    assert ("m20", "x", None, 3, "added") in fix and ("t20", "x", None, 3, "added") in fix
 
 
 @pytest.mark.parametrize("where", ["common", "feature"])
@@ -223,6 +223,32 @@ def merge_the_other_branch(repo, branch: str, n: int, evil: dict | None = None) 
     repo.commit(f"merge {other} into {branch} {n}", evil or None)
 
 
+def random_steps(repo, rnd: random.Random, steps: int, evil=lambda n: {}):
+    """A history on two branches (`side` made here): at each step a branch picked at
+    random either merges the other one in (with `evil(n)` edits in the merge) or is
+    yielded as (n, branch) for the caller to commit on."""
+    repo.git("checkout", "-q", "-b", "side")
+    for n in range(steps):
+        branch = rnd.choice(["main", "side"])
+        repo.git("checkout", "-q", branch)
+        if rnd.random() < 0.35:
+            merge_the_other_branch(repo, branch, n, evil(n))
+            continue
+        yield n, branch
+
+
+def agree_both_ways(repo) -> int:
+    """both_ways outside a test's own monkeypatch: asserts the shortcut's report is the
+    first-parent walk's; returns how often the shortcut was taken."""
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        fast, slow, taken = both_ways(repo, monkeypatch)
+    finally:
+        monkeypatch.undo()
+    assert fast == slow
+    return taken
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, seed: int):
     """Two branches editing, breaking, deleting, fixing and doubly defining model files
@@ -231,14 +257,11 @@ def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, s
     rnd = random.Random(seed)  # fixed seeds: the guard below must hold on every run
     repo = RepoBuilder(tmp_path_factory.mktemp("r"))
     repo.start({f"models/m{i}.toml": model(i, 0) for i in range(16)})
-    repo.git("checkout", "-q", "-b", "side")
-    for n in range(10):
-        branch = rnd.choice(["main", "side"])
-        repo.git("checkout", "-q", branch)
-        if rnd.random() < 0.35:
-            evil = {} if rnd.random() < 0.7 else {"models/m1.toml": model(1, 40 + n)}
-            merge_the_other_branch(repo, branch, n, evil)
-            continue
+
+    def evil(n: int) -> dict:
+        return {} if rnd.random() < 0.7 else {"models/m1.toml": model(1, 40 + n)}
+
+    for n, branch in random_steps(repo, rnd, 10, evil):
         own = range(12) if branch == "main" else range(12, 16)
         picks = rnd.sample(list(own), rnd.randint(1, len(own)))
         if rnd.random() < 0.2:
@@ -252,13 +275,7 @@ def test_random_merge_histories_give_the_first_parent_report(tmp_path_factory, s
         if rnd.random() < 0.2:  # a second file defining a model: a clash, or its end
             edits[f"models/m{rnd.choice(list(own))}.yaml"] = rnd.choice([f"x: {n}\n", None])
         repo.commit(f"{branch} {n}", edits)
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        fast, slow, taken = both_ways(repo, monkeypatch)
-    finally:
-        monkeypatch.undo()
-    TAKEN.append(taken)
-    assert fast == slow
+    TAKEN.append(agree_both_ways(repo))
 
 
 TAKEN: list[int] = []
@@ -274,13 +291,7 @@ def test_random_merge_histories_with_symlinks_give_the_first_parent_report(
     rnd = random.Random(seed)
     repo = RepoBuilder(tmp_path_factory.mktemp("r"))
     repo.start({f"models/m{i}.toml": model(i, 0) for i in range(14)})
-    repo.git("checkout", "-q", "-b", "side")
-    for n in range(10):
-        branch = rnd.choice(["main", "side"])
-        repo.git("checkout", "-q", branch)
-        if rnd.random() < 0.35:
-            merge_the_other_branch(repo, branch, n)
-            continue
+    for n, branch in random_steps(repo, rnd, 10):
         own = range(10) if branch == "main" else range(10, 14)
         edits: dict[str, str | None] = {}
         for i in rnd.sample(list(own), rnd.randint(1, len(own))):
@@ -292,13 +303,7 @@ def test_random_merge_histories_with_symlinks_give_the_first_parent_report(
         else:
             repo.symlink(link, f"m{rnd.choice(list(own))}.toml")
         repo.commit(f"{branch} {n}", edits)
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        fast, slow, taken = both_ways(repo, monkeypatch)
-    finally:
-        monkeypatch.undo()
-    LINKED.append(taken)
-    assert fast == slow
+    LINKED.append(agree_both_ways(repo))
 
 
 LINKED: list[int] = []
@@ -335,13 +340,7 @@ def test_random_collection_merges_give_the_first_parent_report(tmp_path_factory,
         "b": {f"b{i}": {"in": i} for i in range(6)},
     }
     repo.start({f"prices/{f}.json": prices(e) for f, e in files.items()})
-    repo.git("checkout", "-q", "-b", "side")
-    for n in range(12):
-        branch = rnd.choice(["main", "side"])
-        repo.git("checkout", "-q", branch)
-        if rnd.random() < 0.35:
-            merge_the_other_branch(repo, branch, n)
-            continue
+    for n, branch in random_steps(repo, rnd, 12):
         name = "a" if (branch == "main") != (rnd.random() < 0.2) else "b"
         text = (repo.path / f"prices/{name}.json").read_text()
         try:
@@ -361,12 +360,7 @@ def test_random_collection_merges_give_the_first_parent_report(tmp_path_factory,
                 entries[key] = {"in": rnd.randint(0, 3)}
         broken = rnd.random() < 0.1
         repo.commit(f"{branch} {n}", {f"prices/{name}.json": "{" if broken else prices(entries)})
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        fast, slow, _taken = both_ways(repo, monkeypatch)
-    finally:
-        monkeypatch.undo()
-    assert fast == slow
+    agree_both_ways(repo)
 
 
 def test_the_random_histories_took_the_shortcut():
