@@ -240,11 +240,12 @@ class Ahead:
         # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
         self.ready: dict[int, dict[str, object]] = {}
         self.collected = 0  # chunks before this one were taken in
+        self.pool = None
         if len(items) >= POOL_MIN:
             # Workers write this store through their own connections: none may inherit
             # an open one (SQLite's rule for fork). Reopened here when next needed.
             store.close()
-        self.pool = _pool(min((os.cpu_count() or 1) - 1, 3)) if len(items) >= POOL_MIN else None
+            self.pool = _pool(min((os.cpu_count() or 1) - 1, 3))
         self._submit()
 
     def _submit(self) -> None:

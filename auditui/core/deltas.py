@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import marshal
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from auditui.core.keypaths import Item, quote_key
 from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
-from auditui.core.values import canonical, is_number, same_value
+from auditui.core.values import canonical, is_number, same_value, written
 
 
 @dataclass(slots=True)
@@ -158,14 +157,12 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
 
 
 def _identical(a: Any, b: Any) -> bool:
-    """Two equal (==) tables or lists written alike by marshal: the same to the last
-    type (true is not 1, 1.0 not 1), so nothing to walk. An edited model's unchanged
-    tables and label lists are most of what its diff meets. Different bytes prove
-    nothing (key order, a string interned on one side only): the walk decides."""
-    try:
-        return marshal.dumps(a) == marshal.dumps(b)
-    except ValueError:
-        return False
+    """Two equal (==) tables or lists written alike (see values.written): the same to
+    the last type (true is not 1, 1.0 not 1), so nothing to walk. An edited model's
+    unchanged tables and label lists are most of what its diff meets. Different bytes
+    prove nothing (key order): the walk decides."""
+    as_written = written(a)
+    return as_written is not None and as_written == written(b)
 
 
 def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None:
@@ -188,7 +185,7 @@ def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None
 
 def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta]:
     if not old or not new:
-        return _whole_model(name, old or new, "removed" if old else "added", policy)
+        return _whole_model(name, old or new, not old, policy)
     deltas = []
     rule_for = policy.key_rule
     for path, o, n in diff_mappings(old, new, policy.diff.list_ids):
@@ -202,11 +199,11 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
     return deltas
 
 
-def _whole_model(name: str, config: dict, kind: str, policy: Policy) -> list[Delta]:
-    """config_deltas of a model appearing or vanishing: each watched leaf, by path
-    (nearly every delta of a catalogue's history: kept to one step each)."""
+def _whole_model(name: str, config: dict, added: bool, policy: Policy) -> list[Delta]:
+    """config_deltas of a model appearing (`added`) or vanishing: each watched leaf, by
+    path (nearly every delta of a catalogue's history: kept to one step each)."""
     deltas = []
-    rule_for, added = policy.key_rule, kind == "added"
+    rule_for = policy.key_rule
     for path, value in sorted(settings(config), key=_FIRST):
         rule = rule_for(path)
         if rule is None:
@@ -339,12 +336,17 @@ def _unwritten(_value: Any) -> None:
     return None  # left to the encoder
 
 
-def _labels(value: list) -> str | None:
-    """A list of strings (modalities, tags) as the compact encoder writes it."""
-    for item in value:
-        if type(item) is not str:
-            return None
-    return f"[{','.join(map(_STRING, value))}]"
+def labels_json(separator: str) -> Callable[[list], str | None]:
+    """A writer of lists of strings (modalities, tags: one in most models) as the
+    encoder writes them with `separator` between items; None for any other list."""
+
+    def write(value: list) -> str | None:
+        for item in value:
+            if type(item) is not str:
+                return None
+        return f"[{separator.join(map(_STRING, value))}]"
+
+    return write
 
 
 def _json_float(value: float) -> str:
@@ -370,7 +372,7 @@ SCALAR_JSON: dict[type, Callable[[Any], str]] = {
 }
 # Canonical JSON (see values.canonical), and a list of labels (modalities, tags).
 _CANONICAL: dict[type, Callable[[Any], str | None]] = {
-    **SCALAR_JSON, float: _canonical_float, list: _labels,
+    **SCALAR_JSON, float: _canonical_float, list: labels_json(","),
 }  # fmt: skip
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.policy import Collection, Inherit, Layout
-from auditui.core.values import canonical, same_value
+from auditui.core.values import canonical, same_value, written
 
 PROMPT_MODEL_PREFIX = "prompt:"
 
@@ -54,10 +53,10 @@ class RawModel:
             return False
         if self.data is other.data:
             return True
-        written = self._written
-        if written is None:  # not plain data (never parsed so): compare by value
+        digest = self._written
+        if digest is None:  # not plain data (never parsed so): compare by value
             return same_value(self.data, other.data)
-        return written == other._written
+        return digest == other._written
 
     @cached_property
     def _written(self) -> bytes | None:
@@ -123,12 +122,10 @@ def describe(value: Any) -> str:
 
 
 def _digest(data: Any) -> bytes | None:
-    """Equal bytes for data written the same way (types and key order count; marshal
-    version 2 writes no back-references, so shared objects change nothing)."""
-    try:
-        return hashlib.blake2b(marshal.dumps(data, 2), digest_size=20).digest()
-    except ValueError:
-        return None  # not plain data: never reused
+    """Equal bytes for data written the same way (see values.written); None for data
+    that is not plain: never reused."""
+    as_written = written(data)
+    return None if as_written is None else hashlib.blake2b(as_written, digest_size=20).digest()
 
 
 def _raw(
@@ -302,12 +299,7 @@ def _read_entry(
 ) -> None:  # fmt: skip
     """One collection entry's model into `out` (the previous version's very object when
     the entry is written exactly as then), or its problem into `problems`."""
-    try:
-        # Types and key order count; version 2 writes no back-references, so shared
-        # objects change nothing. Compared whole: no digest to compute per entry.
-        written_as = marshal.dumps(body, 2)
-    except ValueError:
-        written_as = None  # not plain data: never kept
+    written_as = written(body)  # compared whole (no digest per entry); None: never kept
     kept = previous.get(model) if previous else None
     if kept is not None and written_as is not None and kept.written_as == written_as:
         out.append(kept)

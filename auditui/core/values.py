@@ -9,6 +9,7 @@ stages, fingerprints) goes through this module so they can never disagree.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 
@@ -32,6 +33,17 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     return a == b
+
+
+def written(value: Any) -> bytes | None:
+    """`value` as marshal writes it (version 2 writes no back-references, so shared
+    objects change nothing): equal bytes are the same value to the last type and key
+    order, stricter than `same_value` (1 and 1.0 differ here); None for data that is
+    not plain. Unequal bytes prove nothing."""
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:
+        return None
 
 
 def canonical(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from auditui.core.deltas import SCALAR_JSON
+from auditui.core.deltas import SCALAR_JSON, labels_json
 from auditui.core.terminal import json_dumps, json_safe
 
 VERSION = 1
@@ -117,16 +117,8 @@ def _value(value) -> str:
     return _dumps(value) if text is None else text
 
 
-def _labels(value: list) -> str | None:
-    """A list of strings (modalities, tags: one in most models) as the encoder writes
-    it, without a trip through its Python layer."""
-    for item in value:
-        if type(item) is not str:
-            return None
-    return f"[{', '.join(map(_STRING, value))}]"
-
-
-_WRITTEN = {**SCALAR_JSON, list: _labels}
+# A label list written here, not through the encoder's Python layer.
+_WRITTEN = {**SCALAR_JSON, list: labels_json(", ")}
 
 
 def render_end(report, **_options) -> str:
