@@ -18,25 +18,46 @@ def _say(line: str = "") -> None:
 
 
 def _report(verdict, dest) -> int:
-    changes = verdict.changes
-    blocked = verdict.blocked
+    for refused in verdict.refused:
+        _say(f"auditui: refused: {refused.refused}")
+    if verdict.refused:
+        _say(
+            "hint: a protected ref (docs/policy.md, [push]) moves forward only; undo a "
+            "change with a new commit, which can carry its record"
+        )
+    changes, blocked, warned = verdict.changes, verdict.blocked, verdict.warnings
     where = dest.label
-    if not changes:
-        return ExitCode.OK
     if any(r.policy_source == "head" or r.signers_source == "head" for _r, r in verdict.reports):
-        _say("auditui: the destination has no base for this push: it is judged by the policy "
-             "(and keys) it brings; pin them with git config auditui.policy / "
-             "auditui.allowedSigners")  # fmt: skip
-    if not blocked:
-        n = len(changes)
-        _say(f"auditui: {plural(n, 'config change')}{where}, all cleared by policy")
-        return ExitCode.OK
-    policy = {r.policy_source for _ref, r in verdict.reports}
-    _say(
-        f"auditui: push{where} blocked: {len(blocked)} of {plural(len(changes), 'config change')} "
-        f"not cleared (policy: {', '.join(sorted(policy))})"
-    )
-    for change in blocked:
+        _say(
+            "auditui: no policy is in force where this push lands: it is judged by the "
+            "policy (and keys) it brings; pin them with git config auditui.policy / "
+            "auditui.allowedSigners"
+        )
+    if warned:
+        _say(
+            f"auditui: warning: {plural(len(warned), 'config change')}{where} not cleared, "
+            'let through (gate = "protected"): they block when a protected ref takes them'
+        )
+        _list(verdict, warned)
+    if blocked:
+        policy = {r.policy_source for _ref, r in verdict.reports}
+        _say(
+            f"auditui: push{where} blocked: {len(blocked)} of "
+            f"{plural(len(changes), 'config change')} not cleared "
+            f"(policy: {', '.join(sorted(policy))})"
+        )
+        _list(verdict, blocked)
+        _say(
+            "hint: record evidence with `auditui eval add` / `auditui approve`, commit the "
+            "records, and push again"
+        )
+    elif changes and not verdict.refused:
+        _say(f"auditui: {plural(len(changes), 'config change')}{where}, all cleared by policy")
+    return ExitCode.BLOCKED if blocked or verdict.refused else ExitCode.OK
+
+
+def _list(verdict, changes) -> None:
+    for change in changes:
         report = next(r for _ref, r in verdict.reports if change in r.changes)
         c = change.commit
         _say(f"  ✗ {c.short}  {c.subject}  [{', '.join(change.rules)}]")
@@ -45,11 +66,6 @@ def _report(verdict, dest) -> int:
         # The very range, head (whose records judged) and policy of this verdict.
         base = f"--base {report.base[:12]} " if report.base else "--all "
         _say(f"      inspect: auditui review {base}--head {report.head[:12]}")
-    _say(
-        "hint: record evidence with `auditui eval add` / `auditui approve`, commit the "
-        "records, and push again"
-    )
-    return ExitCode.BLOCKED
 
 
 def cmd_hook(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ from auditui.core.rollout import StageClock, rollout_findings
 from auditui.core.values import same_value
 from auditui.core.walker import Walker, pair
 from auditui.core.worktree import read_record
-from auditui.core.world import Loader, Step, Tracker, World
+from auditui.core.world import LAYOUT_KINDS, Loader, Step, Tracker, World
 
 Progress = Callable[[int, int], None]
 
@@ -136,6 +136,9 @@ class AuditContext:
     signers_file: str | None = None  # a trusted allowed-signers file, pinned outside the repo
     anchors: bool = True  # where each change lands (file, line): only SARIF/JUnit/GitHub need it
     store: bool = True  # keep each commit's deltas in the per-commit store (see changecache)
+    # Where the policy (and the keys that verify signatures) was read, when not at the
+    # base: a push to a new ref is judged at the destination's HEAD (docs/policy.md).
+    policy_at: str | None = None
 
 
 def resolve_context(
@@ -279,10 +282,10 @@ class AuditRun:
         elif policy.approvals.require_signatures:
             # Keys come from the base, never from the range being judged (SPEC 3); with
             # no base the head's keys judge, which the report says (pin them to close that).
-            where = ctx.base or ctx.head
+            where = ctx.policy_at or ctx.base or ctx.head
             entry = repo.lookup(where, policy.approvals.allowed_signers)
             self.records.signers = self.tracker.loader.text(entry.sha) if entry else None
-            self.signers_source = "base" if ctx.base else "head"
+            self.signers_source = "base" if ctx.policy_at or ctx.base else "head"
 
     def report(self, changes: list[Change], streamed: Totals | None = None) -> Report:
         """The report of this walk. Changes it kept are marked reverted here; a
@@ -582,13 +585,24 @@ class AuditRun:
         return change
 
     def _check_saw(self, saw: bool) -> None:
-        if self.commits and not saw:
+        if self.commits and not saw and not self._layout_at_policy():
             raise AuditError(
                 f"the policy's [layout] matches no model, collection or prompt file in "
                 f"{self.ctx.repo.root} (in the audited range)",
                 "hint: run `auditui init` in a fresh checkout to see what it proposes from "
                 "the files present, or fix [layout] models / prompts / collection",
             )
+
+
+    def _layout_at_policy(self) -> bool:
+        """Whether the layout names a config file where the policy was read (a push's
+        destination): a pushed history holding none (git notes) then changes nothing,
+        while a policy naming nothing anywhere is still an error."""
+        at, tracker = self.ctx.policy_at, self.tracker
+        if at is None:
+            return False
+        kinds = (tracker.kind(p) for p in self.ctx.repo.list_files(at, tracker.patterns()))
+        return any(k is not None and k[0] in LAYOUT_KINDS for k in kinds)
 
 
 def _read_signers(path: str) -> str:
@@ -773,6 +787,21 @@ def _evil_only(
         names = sorted({d.model for d in deltas if d.model is not None})
         keep &= {(d.model, d.path) for d in _deltas_between(tracker, other, world, names)}
     return [d for d in deltas if (d.model, d.path) in keep]
+
+
+def state_deltas(repo: GitRepo, policy: Policy, old: str, new: str) -> list[Delta]:
+    """What moving from commit `old` to commit `new` does, whatever lies between: every
+    model's effective config, the policy and the signers file, read whole at both (a
+    rewind of a protected ref is let through only when this is empty)."""
+    tracker = Tracker(repo, policy)
+    walker = Walker(tracker, [])
+    before, after = walker.world(old), walker.world(new)
+    names = sorted(n for n in set(before.effective) | set(after.effective)
+                   if before.effective.get(n) != after.effective.get(n))  # fmt: skip
+    try:
+        return _deltas_between(tracker, before, after, names)
+    finally:
+        tracker.loader.close()
 
 
 def _deltas_between(tracker: Tracker, old: World, new: World, names: list[str]) -> list[Delta]:

@@ -36,7 +36,9 @@ from auditui.core.documents import (
 )
 from auditui.core.store import open_store
 
-VERSION = 2  # bump when parsing or normalising changes what a blob yields
+# Bump when parsing or normalising changes what a blob yields. 3: entries written
+# before git ran with replacement objects off may hold what a replacement said.
+VERSION = 3
 MISSING = object()
 _ERROR = "\x00error"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)"

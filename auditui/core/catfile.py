@@ -8,25 +8,48 @@ the read itself at this scale). Used by GitRepo and by the parse workers.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import subprocess
 from pathlib import Path
 
 CHUNK = 1 << 20
 GROUP = 512  # requests written at once: 512 ids of up to 65 bytes fit any pipe buffer
-# A partial clone would otherwise try the network for each missing blob, and a
-# credential prompt must never wait on a hook's terminal.
-GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+# Every git auditui runs (this pipe, GitPython's commands and object reads, `git log`)
+# runs with this environment. Objects are read as stored: a `refs/replace/*` ref or a
+# grafts file could otherwise show a pushed commit or blob as something else, and a
+# cache would remember what the replacement said (docs/threat-model.md). A partial
+# clone would otherwise try the network for each missing blob, and a credential
+# prompt must never wait on a hook's terminal.
+GIT_ENV = {
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_GRAFT_FILE": os.devnull,  # an empty grafts file: none apply (shallow still does)
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 
 
 class BlobMissing(Exception):
     """The object is not in the repository (a partial or damaged clone)."""
 
 
+class NotAsStored(BlobMissing):
+    """The bytes git gave do not hash to the id asked for: never read as that object."""
+
+
 class BlobTooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+
+
+def as_stored(sha: str, kind: bytes, data: bytes) -> bool:
+    """Whether `data` is the object `sha` names: its id is the hash of its header and
+    bytes. What a cache keeps is keyed by the id, so what it keeps must be what the id
+    names, whatever git was told to substitute (SHA-1, or SHA-256 repositories)."""
+    digest = (hashlib.sha1 if len(sha) == 40 else hashlib.sha256)(b"%s %d\x00" % (kind, len(data)))
+    digest.update(data)
+    return digest.hexdigest() == sha
 
 
 def _valid(sha: str) -> bool:
@@ -109,6 +132,8 @@ class CatFile:
             raise BlobTooLarge(size)
         data = proc.stdout.read(size)
         proc.stdout.read(1)  # the newline after the content
+        if not as_stored(sha, parts[1], data):
+            raise NotAsStored(sha)
         return data
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from auditui.core.catfile import GIT_ENV, BlobMissing, BlobTooLarge, CatFile
+from auditui.core.catfile import GIT_ENV, BlobMissing, BlobTooLarge, CatFile, NotAsStored
 from auditui.core.errors import AuditError
 
 LOG_CHUNK = 1 << 20
@@ -395,6 +395,40 @@ class GitRepo:
             return None
         return out.strip() or None
 
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """Whether commit `a` is reachable from commit `b` (a move from a to b is a
+        fast-forward)."""
+        try:
+            self._git("merge-base", "--is-ancestor", a, b)
+        except _GitFailed:
+            return False
+        return True
+
+    def refs(self, prefix: str = "refs/") -> dict[str, str]:
+        """Each ref under `prefix` and the commit it names, annotated tags peeled (one
+        `git for-each-ref`); refs naming a tree or blob are left out."""
+        try:
+            out = self._git("for-each-ref", "--format=%(objecttype) %(objectname) "
+                            "%(*objecttype) %(*objectname) %(refname)", prefix)  # fmt: skip
+        except _GitFailed:
+            return {}
+        found = {}
+        for line in out.splitlines():
+            kind, sha, peeled_kind, peeled, ref = (line.split(" ", 4) + [""] * 5)[:5]
+            if kind == "commit":
+                found[ref] = sha
+            elif kind == "tag" and peeled_kind == "commit":
+                found[ref] = peeled
+        return found
+
+    def symbolic_ref(self, name: str) -> str | None:
+        """The ref a symbolic ref (HEAD, refs/remotes/origin/HEAD) names, or None."""
+        try:
+            out = self._git("symbolic-ref", "-q", name)
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
     def has_remote_refs(self, remote: str) -> bool:
         return (self.common_dir / "refs" / "remotes" / remote).is_dir() or any(
             line.split(" ", 1)[-1].startswith(f"refs/remotes/{remote}/")
@@ -538,6 +572,11 @@ class GitRepo:
 
         try:
             return self._cat.read(sha, limit)
+        except NotAsStored:
+            raise AuditError(
+                f"git blob {sha[:12]} does not hash to its id: git read something else for it",
+                "hint: run `git fsck`; auditui reads objects as stored, never through replacements",
+            ) from None
         except BlobMissing:
             raise _missing(sha, "blob") from None
         except BlobTooLarge as exc:

@@ -152,6 +152,26 @@ class Rollout:
 
 
 @dataclass(frozen=True)
+class Push:
+    """How pushes move refs (docs/policy.md, `[push]`): what a server deploys is the tip
+    of a protected ref, so an update of one is judged as the move of that ref."""
+
+    protected: tuple[str, ...] | None = None  # ref globs; None: the HEAD branch and tags
+    allow_rewind: bool = False  # a protected ref may move only forward
+    gate: str = "all"  # or "protected": other refs get the verdict as a warning
+
+    def protects(self, ref: str, head_branch: str | None) -> bool:
+        """Whether `ref` is protected, given the destination's HEAD branch (a ref name,
+        None when unknown)."""
+        from auditui.core.globs import match_path
+
+        globs = self.protected
+        if globs is None:
+            globs = ("refs/tags/**", *((head_branch,) if head_branch else ()))
+        return any(match_path(g, ref) for g in globs)
+
+
+@dataclass(frozen=True)
 class Policy:
     layout: Layout = field(default_factory=Layout)
     watch: Watch = field(default_factory=Watch)
@@ -164,6 +184,7 @@ class Policy:
     diff: Diff = field(default_factory=Diff)
     rules: tuple[Rule, ...] = ()  # [[rules]]: evidence by what a change does (SPEC 10)
     owners: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [owners]: model glob -> emails
+    push: Push = field(default_factory=Push)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def scale_for(self, path: str) -> tuple[str, ...] | None:
@@ -235,6 +256,7 @@ _SCHEMA: dict[str, dict[str, str]] = {
     },
     "rollout": {"key": "str", "stages": "nums", "soak_hours": "num"},
     "diff": {"list_ids": "strs"},
+    "push": {"protected": "refs", "allow_rewind": "bool", "gate": "gate"},
 }
 _COLLECTION_KEYS = {"path": "globs1", "items": "items", "name_key": "str", "at": "str",
                     "decode": "decode"}  # fmt: skip
@@ -325,8 +347,14 @@ def _check(kind: str, value: Any, where: str) -> Any:
         if value not in ("stem", "path"):
             raise bad('"stem" or "path"')
         return value
+    if kind == "refs":
+        refs = _check("strs", value, where)
+        for ref in refs:
+            if not ref.startswith("refs/") or "\x00" in ref:
+                raise bad('a list of ref names or globs under refs/ (like "refs/heads/main")')
+        return refs
     choices = {"items": ("list", "mapping"), "merge": ("deep", "shallow"),
-               "decode": ("json", "yaml")}  # fmt: skip
+               "decode": ("json", "yaml"), "gate": ("all", "protected")}  # fmt: skip
     if kind in choices:
         if value not in choices[kind]:
             raise bad(" or ".join(f'"{c}"' for c in choices[kind]))
@@ -402,6 +430,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         approvals=Approvals(**values["approvals"]),
         rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
         diff=Diff(**values["diff"]),
+        push=Push(**values["push"]),
         rules=_rules(raw.get("rules", []), source),
         owners=_owners(raw.get("owners", {}), source),
         raw=raw,
@@ -567,6 +596,13 @@ allowed_signers     = "allowed_signers"
 # key        = "rollout.percent"
 # stages     = [1, 10, 50, 100]
 # soak_hours = 24
+
+# Pushes (both hooks): a protected ref is judged as the move of that ref and may only
+# move forward; other refs, the commits the destination has on no ref.
+# [push]
+# protected    = ["refs/heads/main", "refs/heads/release/*"]  # default: HEAD branch, tags
+# allow_rewind = false
+# gate         = "all"     # "protected": other refs only warn (push for review first)
 
 # Who owns which models (model-name globs; the last matching line wins):
 # [owners]

@@ -294,6 +294,10 @@ def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
     return [k for k in errors.of_path(path) if k[1][:1] != "@" and not errors[k].clash]
 
 
+# What a layout names: meeting none of these, a policy audits nothing (see saw_layout).
+LAYOUT_KINDS = ("model", "base", "collection", "prompt")
+
+
 class Tracker:
     """Builds and advances Worlds under one policy's layout."""
 
@@ -417,7 +421,7 @@ class Tracker:
                 continue
             kind = self.kind(path)
             what = kind[0] if kind else "extra"
-            self.saw_layout = self.saw_layout or what in ("model", "base", "collection", "prompt")
+            self.saw_layout = self.saw_layout or what in LAYOUT_KINDS
             if what == "defaults":
                 all_dirty = True
                 self._load_defaults(w, path, entry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auditui.core import catfile
-from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile
+from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile, NotAsStored
 
 
 @pytest.fixture
@@ -57,3 +57,17 @@ def test_closing_a_reader_while_a_forked_parse_worker_lives_never_hangs(blobs):
         closed = threading.Event()
         threading.Thread(target=lambda: (cat.close(), closed.set()), daemon=True).start()
         assert closed.wait(10)
+
+
+def test_bytes_that_do_not_hash_to_the_id_asked_for_are_never_returned(blobs, monkeypatch):
+    """Objects are read as stored: were git ever told to substitute one (a replace ref
+    read without GIT_NO_REPLACE_OBJECTS), the read fails rather than cache a lie."""
+    repo, shas, texts = blobs
+    repo.git("replace", shas[0], shas[1])
+    assert CatFile(repo.path).read(shas[0]) == texts[0]  # replacements off
+    monkeypatch.delitem(catfile.GIT_ENV, "GIT_NO_REPLACE_OBJECTS")
+    cat = CatFile(repo.path)
+    with pytest.raises(NotAsStored):
+        cat.read(shas[0])
+    assert cat.read(shas[2]) == texts[2]  # the pipe is still in step
+    cat.close()

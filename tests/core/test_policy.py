@@ -338,6 +338,10 @@ def test_unknown_key_is_named_with_its_section(section, key):
         ("[rollout]\nkey = 1", "[rollout] key", "a non-empty string"),
         ("[scales]\neffort = 3", "[scales] 'effort'", "a list of strings"),
         ('[scales]\n"a.b" = [1, 2]', "[scales] 'a.b'", "a list of strings"),
+        ('[push]\nprotected = ["main"]', "[push] protected", "ref names or globs under refs/"),
+        ("[push]\nprotected = true", "[push] protected", "a list of strings"),
+        ('[push]\nallow_rewind = "yes"', "[push] allow_rewind", "true or false"),
+        ('[push]\ngate = "some"', "[push] gate", '"all" or "protected"'),
     ],
 )
 def test_wrong_types_name_section_and_key(text, where, expected):
@@ -425,3 +429,16 @@ def test_starter_examples_of_every_real_shape_parse_when_uncommented():
 )
 def test_real_shape_keys_are_validated(body, expect):
     assert expect in error(body).message
+
+
+def test_protected_refs_default_to_the_head_branch_and_every_tag():
+    push = parse_policy("").push
+    assert push.protects("refs/heads/main", "refs/heads/main")
+    assert push.protects("refs/tags/v1", None) and push.protects("refs/tags/rel/v1", None)
+    assert not push.protects("refs/heads/main", None)  # the HEAD branch unknown
+    assert not push.protects("refs/heads/topic", "refs/heads/main")
+    named = parse_policy('[push]\nprotected = ["refs/heads/release/*"]\n').push
+    assert named.protects("refs/heads/release/1.2", "refs/heads/main")
+    assert not named.protects("refs/heads/release/1/hotfix", "refs/heads/main")
+    assert not named.protects("refs/heads/main", "refs/heads/main")
+    assert not named.protects("refs/tags/v1", "refs/heads/main")

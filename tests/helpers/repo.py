@@ -65,6 +65,24 @@ def install_hook(repo: RepoBuilder) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def server(repo: RepoBuilder, where: Path, name: str = "origin") -> Path:
+    """A real bare repository as `name` with main pushed to it, then `auditui hook
+    pre-receive` installed there as an admin would (`install-hook --pre-receive`)."""
+    import sys
+
+    remote = bare_remote(repo, where, name)
+    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--pre-receive",
+                             "--repo", str(remote)], capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (remote / "hooks" / "pre-receive").exists()
+    return remote
+
+
+def ref_sha(repo: Path, ref: str) -> str | None:
+    """The object `ref` names in the repository at `repo` (bare or not), None if absent."""
+    return git(repo, "rev-parse", "--verify", "--quiet", ref, check=False) or None
+
+
 def push(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
     """A real `git push` (hooks run), output captured."""
     return subprocess.run(["git", "push", *args], cwd=repo.path, capture_output=True, text=True)

@@ -11,14 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditui.core.records import append_entries
-from tests.helpers.repo import RepoBuilder, audit, git, push
-
-
-def install_server_hook(server: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--pre-receive",
-                             "--repo", str(server)], capture_output=True, text=True)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert (server / "hooks" / "pre-receive").exists()
+from tests.helpers.repo import RepoBuilder, audit, git, push, ref_sha, server
 
 
 @pytest.fixture
@@ -26,18 +19,7 @@ def setup(tmp_path) -> tuple[RepoBuilder, Path]:
     """A developer repository whose main is on a server with the hook installed."""
     dev = RepoBuilder(tmp_path / "dev")
     dev.start({"models/a.toml": "t = 1\n"})
-    server = tmp_path / "server.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
-    dev.git("remote", "add", "origin", str(server))
-    dev.git("push", "-q", "-u", "origin", "main")
-    install_server_hook(server)
-    return dev, server
-
-
-def server_sha(server: Path, ref: str) -> str | None:
-    out = subprocess.run(["git", "-C", str(server), "rev-parse", "--verify", "-q", ref],
-                         capture_output=True, text=True)  # fmt: skip
-    return out.stdout.strip() or None
+    return dev, server(dev, tmp_path)
 
 
 def clear(dev: RepoBuilder, base: str) -> None:
@@ -52,13 +34,13 @@ def clear(dev: RepoBuilder, base: str) -> None:
 
 def test_a_blocked_push_is_refused_and_the_servers_refs_stay(setup):
     dev, server = setup
-    before = server_sha(server, "main")
+    before = ref_sha(server, "main")
     dev.commit("raise", {"models/a.toml": "t = 2\n"})
     result = push(dev, "origin", "main")
     assert result.returncode != 0
     assert "pre-receive hook declined" in result.stderr
     assert "AUD001" in result.stderr and "push blocked" in result.stderr
-    assert server_sha(server, "main") == before
+    assert ref_sha(server, "main") == before
 
 
 def test_a_cleared_push_is_accepted(setup):
@@ -68,7 +50,7 @@ def test_a_cleared_push_is_accepted(setup):
     clear(dev, base)
     result = push(dev, "origin", "main")
     assert result.returncode == 0, result.stderr
-    assert server_sha(server, "main") == dev.head()
+    assert ref_sha(server, "main") == dev.head()
 
 
 def test_several_refs_are_all_or_nothing_and_a_deletion_audits_nothing(setup):
@@ -81,12 +63,12 @@ def test_several_refs_are_all_or_nothing_and_a_deletion_audits_nothing(setup):
     clear(dev, base)
     result = push(dev, "origin", "main", "feature")
     assert result.returncode != 0 and "feature raise" in result.stderr
-    assert server_sha(server, "refs/heads/feature") is None
-    assert server_sha(server, "main") == base  # main, though cleared, was refused with it
+    assert ref_sha(server, "refs/heads/feature") is None
+    assert ref_sha(server, "main") == base  # main, though cleared, was refused with it
     assert push(dev, "origin", "main").returncode == 0
     git(server.parent, "--git-dir", str(server), "update-ref", "refs/heads/old", base)
     assert push(dev, "origin", "--delete", "old").returncode == 0
-    assert server_sha(server, "refs/heads/old") is None
+    assert ref_sha(server, "refs/heads/old") is None
 
 
 def test_an_annotated_tag_of_a_blocked_commit_is_refused(setup):
@@ -95,7 +77,7 @@ def test_an_annotated_tag_of_a_blocked_commit_is_refused(setup):
     dev.git("tag", "-a", "v1", "-m", "release")
     result = push(dev, "origin", "v1")
     assert result.returncode != 0 and "AUD001" in result.stderr
-    assert server_sha(server, "refs/tags/v1") is None
+    assert ref_sha(server, "refs/tags/v1") is None
 
 
 def test_the_server_gives_the_verdict_the_pre_push_hook_gives(setup):
@@ -103,7 +85,7 @@ def test_the_server_gives_the_verdict_the_pre_push_hook_gives(setup):
     dev.commit("raise", {"models/a.toml": "t = 2\n"})
     dev.git("fetch", "-q", "origin")
     tip = dev.head()
-    line = f"refs/heads/main {tip} refs/heads/main {server_sha(server, 'main')}\n"
+    line = f"refs/heads/main {tip} refs/heads/main {ref_sha(server, 'main')}\n"
     local = subprocess.run([sys.executable, "-m", "auditui", "hook", "pre-push", "origin",
                             str(server), "--repo", str(dev.path)], input=line,
                            capture_output=True, text=True)  # fmt: skip
