@@ -40,8 +40,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
     target = find_target(args.repo, args.target)
     by = _identity(args.repo)
     verdict = "reject" if args.reject else "withdraw" if args.withdraw else "approve"
-    if verdict == "approve":
-        refuse_self_approval(target.change, by, target.policy)
+    if verdict == "approve":  # a reject only blocks; a withdrawal takes back one's own word
+        refuse_self_approval(target, by)
     entry = {"by": by, "verdict": verdict, "comment": args.comment}
     if args.sign:
         from auditui.core import signatures

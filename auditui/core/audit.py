@@ -316,6 +316,11 @@ class AuditRun:
                     apply_revert(change, marks.get(sha))
                 yield change
 
+    def found(self) -> Iterator[Change]:
+        """Each change as the walk finds it, judged, with no revert looked for: what a
+        lookup by fingerprint needs (a revert never changes one)."""
+        return self._changes()
+
     def found_reverts(self) -> dict[str, Mark]:
         """What this walk found undone within its range (see reverts)."""
         return self.reverts.marks(self._fixed_by)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditui.core.policy import Policy
-from auditui.core.records import Approval, Record
+from auditui.core.records import Approval, Record, person
 from auditui.core.requirements import Needs, owners_of
 from auditui.core.wording import plural
 
@@ -107,7 +107,7 @@ def judge(
         findings += _eval_findings(model, suite, ev, policy.evals)
     rules = policy.approvals
     needed = needs.approvals
-    allowed = {a.strip().lower() for a in rules.approvers}
+    allowed = {person(a) for a in rules.approvers}
     valid, approvers = 0, set()
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "withdraw":
@@ -121,7 +121,7 @@ def judge(
             note = f": {ap.comment}" if ap.comment else ""
             findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
             continue
-        if who == author.strip().lower() and not rules.allow_self_approval:
+        if who == person(author) and not rules.allow_self_approval:
             findings.append(
                 Finding("AUD005", f"approved by its own author {ap.by}; self-approval is off")
             )
@@ -158,7 +158,7 @@ def judge(
         if not owners:
             findings.append(Finding("AUD013", f"{model} has no owner in [owners]{_asked(rule)}; "
                                     "name one there", model, by_rule=rule))  # fmt: skip
-        elif not approvers & {o.strip().lower() for o in owners}:
+        elif not approvers & {person(o) for o in owners}:
             findings.append(Finding("AUD013", f"{model} needs an approval from one of its "
                                     f"owners ({', '.join(owners)}){_asked(rule)}", model,
                                     by_rule=rule))  # fmt: skip

@@ -86,8 +86,16 @@ class Record:
         """Each approver's latest entry (SPEC section 7: the latest by `at` wins)."""
         out: dict[str, Approval] = {}
         for _, ap in sorted(enumerate(self.approvals), key=lambda p: (_ts(p[1].at), p[0])):
-            out[ap.by.strip().lower()] = ap  # " Bob@x " is bob@x: one person, one verdict
+            out[person(ap.by)] = ap  # " Bob@x " is bob@x: one person, one verdict
         return out
+
+
+def person(email: str) -> str:
+    """Who an email names: the one way approvers, authors and owners are compared
+    (AUD005, AUD006, AUD013, `approve`'s refusal). Blanks around it are dropped and case
+    is ignored, as git's mailmap matches emails; nothing else is folded (no `+tags`,
+    no dots), so two addresses are one person only where every mail system agrees."""
+    return email.strip().lower()
 
 
 def _ts(value: dt.datetime | None) -> float:

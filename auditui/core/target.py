@@ -1,13 +1,18 @@
-"""Finding the change a reviewer means by `FINGERPRINT|COMMIT` (approve, eval add)."""
+"""Finding the change a reviewer means by `FINGERPRINT|COMMIT` (approve, eval add),
+and who wrote it: `approve` refuses the author's own approval however the change is
+named (SPEC 11), so a fingerprint is looked up in the history to find its commits.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditui.core.audit import (
     AuditContext,
+    AuditRun,
     Change,
     audit,
     load_policy,
@@ -15,8 +20,9 @@ from auditui.core.audit import (
     resolve_context,
 )
 from auditui.core.errors import AuditError
+from auditui.core.gitrepo import CommitInfo
 from auditui.core.policy import Policy
-from auditui.core.records import RecordError, parse_record, record_name
+from auditui.core.records import RecordError, parse_record, person, record_name
 from auditui.core.worktree import read_record
 
 
@@ -27,6 +33,9 @@ class Target:
     relative: str  # the record's path in it: where evidence is written
     change: Change | None  # None when only a record names the fingerprint
     policy: Policy | None = None  # the policy that judges it, when known
+    history: AuditContext | None = None  # the history it was named in: HEAD's, whole
+    # The changes of that history with this fingerprint, when the lookup already walked it.
+    found: tuple[Change, ...] | None = None
 
     @property
     def record_file(self) -> Path:
@@ -35,6 +44,7 @@ class Target:
 
 def find_target(repo_path: str | Path, target: str) -> Target:
     ctx = resolve_context(repo_path, None, "HEAD", None, default_base=False)
+    ctx.anchors = False  # a lookup needs none: the per-commit store `check --all` fills answers
     root, folder = ctx.repo.root, ctx.policy.layout.records
     fp_prefix = target.removeprefix("sha256:").lower()
     is_fp = target.startswith("sha256:")
@@ -49,8 +59,7 @@ def find_target(repo_path: str | Path, target: str) -> Target:
             # A commit's change: against its first parent, under the policy in force
             # there (what `check` uses), and only that commit (a merge's branch is not it).
             parent = ctx.repo.resolve(f"{sha}^") if _has_parent(ctx, sha) else None
-            pinned_policy, _signers = pinned(ctx.repo, None, None)  # git config auditui.policy
-            policy, source = load_policy(ctx.repo, parent, sha, pinned_policy)
+            policy, source = _policy_at(ctx, parent, sha)
             report = audit(AuditContext(ctx.repo, sha, parent, policy, source))
             change = next((c for c in report.changes if c.commit.sha == sha), None)
             if change is None:
@@ -60,7 +69,7 @@ def find_target(repo_path: str | Path, target: str) -> Target:
                     "hint: `auditui check --all` lists the commits that are changes",
                 )
             relative = f"{policy.layout.records}/{record_name(change.fingerprint)}"
-            return Target(change.fingerprint, root, relative, change, policy)
+            return Target(change.fingerprint, root, relative, change, policy, ctx)
     if len(fp_prefix) < 16:
         raise AuditError(
             f"'{target}' is neither a commit nor a fingerprint (give at least 16 hex digits)",
@@ -78,28 +87,82 @@ def find_target(repo_path: str | Path, target: str) -> Target:
                 "hint: fix the file by hand first; auditui never rewrites a record it cannot read",
             ) from None
         if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
-            return Target(record.fingerprint, root, relative, None, ctx.policy)
-    for change in audit(ctx).changes:
-        if change.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
-            return Target(change.fingerprint, root, f"{folder}/{record_name(change.fingerprint)}",
-                          change, ctx.policy)  # fmt: skip
+            return Target(record.fingerprint, root, relative, None, ctx.policy, ctx)
+    named = [
+        c for c in in_history(ctx) if c.fingerprint.removeprefix("sha256:").startswith(fp_prefix)
+    ]
+    if named:
+        fp = named[0].fingerprint
+        found = tuple(c for c in named if c.fingerprint == fp)
+        return Target(fp, root, f"{folder}/{record_name(fp)}", named[0], ctx.policy, ctx, found)
     raise AuditError(
         f"no change with fingerprint {target} in the history of {ctx.repo.root}",
         "hint: `auditui check --format json` lists each change's fingerprint",
     )
 
 
-def refuse_self_approval(change: Change | None, by: str, policy: Policy | None) -> None:
-    """An approval by the change's own author, with self-approval off, would only turn
-    AUD001/AUD004 into AUD005 (SPEC 11): refused before anything is written."""
-    if change is None or policy is None or policy.approvals.allow_self_approval:
-        return
-    if by.strip().lower() == change.commit.author_email.strip().lower():
+def in_history(ctx: AuditContext) -> Iterator[Change]:
+    """Every change of ctx's history as its walk finds it, before reverts are looked
+    for (they never change a fingerprint): from the per-commit store when it holds the
+    walk, else computed once and stored for the next lookup or `check --all`."""
+    return AuditRun(ctx).found()
+
+
+def refuse_self_approval(target: Target, by: str) -> None:
+    """`approve` as the change's author, with self-approval off, only turns AUD001/AUD004
+    into AUD005 (SPEC 11): refused before anything is written, however the change is
+    named. Its authors are those of every commit in the history with its fingerprint
+    (a cherry-pick carries the same record) and of the commit named; self-approval is
+    off unless every policy that may judge one of them allows it: the one at each
+    commit's first parent (what a push of it is judged by) and the one the history
+    was read with (HEAD's, or the pinned one)."""
+    commits = _commits_of(target)
+    if not commits:
         raise AuditError(
-            f"{by} authored commit {change.commit.short}: self-approval is off in this policy",
+            f"no commit in the history of HEAD makes the change {target.fingerprint}: "
+            "auditui cannot tell who wrote it, so it will not record an approval by fingerprint",
+            "hint: name the change by its commit instead: `auditui approve <COMMIT>`",
+        )
+    ctx = target.history
+    policies = [
+        ctx.policy,
+        *(_policy_at(ctx, c.parents[0] if c.parents else None, c.sha)[0] for c in commits),
+    ]
+    refuse_approval_by_author(by, commits, policies)
+
+
+def refuse_approval_by_author(
+    by: str, commits: Iterable[CommitInfo], policies: Iterable[Policy]
+) -> None:
+    """The rule itself, as the app and `approve` apply it: `by` may not approve a change
+    one of whose `commits` they authored unless every one of `policies` allows it.
+    People are compared as AUD005 compares them (records.person)."""
+    if all(p.approvals.allow_self_approval for p in policies):
+        return
+    own = next((c for c in commits if person(c.author_email) == person(by)), None)
+    if own is not None:
+        raise AuditError(
+            f"{by} authored commit {own.short}: self-approval is off in this policy",
             "hint: ask another reviewer to approve it; `auditui approve --withdraw` takes "
             "back an approval already written",
         )
+
+
+def _commits_of(target: Target) -> list[CommitInfo]:
+    """The commits whose change is target's: the one named, and every one in the
+    history of HEAD with its fingerprint (looked up once per command)."""
+    found = target.found
+    if found is None:
+        found = tuple(c for c in in_history(target.history) if c.fingerprint == target.fingerprint)
+    named = [target.change] if target.change is not None else []
+    return list({c.commit.sha: c.commit for c in [*named, *found]}.values())
+
+
+def _policy_at(ctx: AuditContext, parent: str | None, sha: str) -> tuple[Policy, str]:
+    """The policy judging commit `sha` on its own: the one at its first parent (at
+    `sha` when the parent has none), unless `git config auditui.policy` pins one."""
+    pinned_policy, _signers = pinned(ctx.repo, None, None)
+    return load_policy(ctx.repo, parent, sha, pinned_policy)
 
 
 def _has_parent(ctx, sha: str) -> bool:

