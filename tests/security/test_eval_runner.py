@@ -341,3 +341,20 @@ def test_a_command_auditui_cannot_run_safely_is_one_clear_error(command, needle)
     with pytest.raises(AuditError) as caught:
         split(command)
     assert needle in caught.value.message and caught.value.hint
+
+
+def test_a_runner_that_prints_bytes_or_cannot_start_is_one_clear_error(capsys, tmp_path):
+    """What a runner prints may quote a name that is not UTF-8; a program may exist
+    without being executable: both one line and a hint, never a traceback."""
+    bad = f"{PY} -c " + shlex.quote("import sys; sys.stderr.buffer.write(b'no \\xff\\n'); exit(3)")
+    repo = eval_repo(tmp_path / "bytes", bad, ["a"])
+    code, out, err = run(capsys, "eval", "run", "HEAD", "--repo", str(repo.path))
+    assert code == 2 and "Traceback" not in err and "internal error" not in err
+    assert "auditui: error: [evals.runner] command failed (exit 3): no \ufffd" in err
+    script = tmp_path / "eval.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o644)
+    repo = eval_repo(tmp_path / "noexec", shlex.quote(str(script)) + " {model}", ["a"])
+    code, out, err = run(capsys, "eval", "run", "HEAD", "--repo", str(repo.path))
+    assert "auditui: eval run 1/2: a on coding, baseline config" in err
+    assert_cannot_judge(code, out, err.split("\n", 1)[1], "command cannot be run", "executable")
