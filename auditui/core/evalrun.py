@@ -2,16 +2,16 @@
 change, for each affected model and required suite, and import the two outputs.
 
 The command comes from `[evals.runner]` in the policy that judges the change. It is
-split into arguments like a shell would split it and run without one (a shell only if
-the command itself says `sh -c`), in the work tree, with {model}, {suite}, {config} and
-{output} filled in: {config} a JSON file holding the model's effective config and its
+split into words once and run without a shell, in the work tree, with {model}, {suite},
+{config} and {output} filled in, each inside its own word (core/runner.py says how, and
+what it refuses), and the same values in AUDITUI_MODEL, AUDITUI_SUITE, AUDITUI_CONFIG
+and AUDITUI_OUTPUT: {config} a JSON file holding the model's effective config and its
 prompts' texts, {output} where the tool must write its results.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 import tempfile
 import time
@@ -22,6 +22,7 @@ from typing import Any
 
 from auditui.core.errors import AuditError
 from auditui.core.evalimport import Imported, Seen, import_pair
+from auditui.core.runner import argv, by_hand, environment, split
 from auditui.core.target import Target
 from auditui.core.world import Tracker
 
@@ -60,6 +61,7 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
     change, policy = target.change, target.policy
     assert change is not None and policy is not None and policy.evals.runner is not None
     runner = policy.evals.runner
+    words = split(runner.command)  # before anything runs: a command is refused whole
     if not change.commit.parents:
         raise AuditError(f"commit {change.commit.short} has no parent: no config to compare",
                          "hint: record evals for it with `auditui eval add`")  # fmt: skip
@@ -72,20 +74,19 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
         worlds = {side: tracker.from_tree(sha) for side, sha in sides}
         out = []
         with tempfile.TemporaryDirectory(prefix="auditui-eval-") as tmp:
+            for item in planned:  # a value the command cannot take is refused before any run
+                argv(words, _values(item, Path(tmp) / "0-baseline"))
             total = 2 * len(planned)
             for n, item in enumerate(planned):
                 files = {}
                 for k, side in enumerate(("baseline", "candidate")):
                     config = _config(tracker, worlds[side], item.model, side)
-                    stem = Path(tmp) / f"{n}-{side}"
-                    stem.with_suffix(".config.json").write_text(json.dumps(config, indent=2))
-                    files[side] = stem.with_suffix(".out.json")
-                    values = {"{model}": item.model, "{suite}": item.suite,
-                              "{config}": str(stem.with_suffix(".config.json")),
-                              "{output}": str(files[side])}  # fmt: skip
+                    values = _values(item, Path(tmp) / f"{n}-{side}")
+                    Path(values["config"]).write_text(json.dumps(config, indent=2))
+                    files[side] = Path(values["output"])
                     say(f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
                         f"{side} config")  # fmt: skip
-                    _execute(runner.command, values, runner.timeout, target.root, say)
+                    _execute(words, values, runner.timeout, target.root, say)
                 imported = import_pair(files["baseline"], files["candidate"], change.models,
                                        item.model, item.suite)  # fmt: skip
                 imported.check_configs(*(_seen(tracker, worlds[side], item.model)
@@ -94,6 +95,12 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
         return out
     finally:
         tracker.loader.close()
+
+
+def _values(item: Planned, stem: Path) -> dict[str, str]:
+    """One run's placeholder values (core/runner.py): {config} and {output} beside `stem`."""
+    config, output = stem.with_suffix(".config.json"), stem.with_suffix(".out.json")
+    return {"model": item.model, "suite": item.suite, "config": str(config), "output": str(output)}
 
 
 def seen_configs(target: Target, model: str) -> tuple[Seen | None, Seen | None]:
@@ -132,25 +139,38 @@ def _config(tracker: Tracker, world, model: str, side: str) -> dict[str, Any]:
     return {"model": model, "commit": world.commit, "config": eff.config, "prompts": prompts}
 
 
-def _execute(command: str, values: dict[str, str], timeout: float, cwd: Path, say) -> None:
-    argv = []
-    for word in shlex.split(command):
-        for key, value in values.items():
-            word = word.replace(key, value)
-        argv.append(word)
+def _execute(
+    words: tuple[str, ...], values: dict[str, str], timeout: float, cwd: Path, say: Callable
+) -> None:
+    """One run: the words filled with this run's values, which are also in its
+    environment (a shell script reads "$AUDITUI_MODEL"; see core/runner.py)."""
+    command = argv(words, values)
     started = time.monotonic()
     try:
-        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)  # fmt: skip
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=environment(values),
+            capture_output=True,
+            text=True,
+            errors="replace",  # what a runner prints may quote a name that is not UTF-8
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except FileNotFoundError:
-        raise AuditError(f"[evals.runner] command not found: {argv[0]}",
+        raise AuditError(f"[evals.runner] command not found: {command[0]}",
                          "hint: give the command's path, or install it") from None  # fmt: skip
+    except OSError as exc:
+        raise AuditError(
+            f"[evals.runner] command cannot be run: {command[0]}: {exc.strerror}",
+            "hint: check that the program is executable",
+        ) from None
     except subprocess.TimeoutExpired:
         hint = "hint: raise [evals.runner] timeout, or run it by hand"
         raise AuditError(f"[evals.runner] command ran over its {timeout:g} s: "
-                         f"{shlex.join(argv)}", hint) from None  # fmt: skip
+                         f"{by_hand(command, values)}", hint) from None  # fmt: skip
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise AuditError(f"[evals.runner] command failed (exit {done.returncode}): {tail[0]}",
-                         f"hint: run it by hand: {shlex.join(argv)}")  # fmt: skip
+                         f"hint: run it by hand: {by_hand(command, values)}")  # fmt: skip
     say(f"  done in {time.monotonic() - started:.1f} s")

@@ -128,8 +128,9 @@ def _key_matches(glob: str, path: str) -> bool:
 
 @dataclass(frozen=True)
 class Runner:
-    """`command` is an argument list (split like a shell would, never run by one unless
-    it says `sh -c`), with {model}, {suite}, {config} and {output} filled in per run."""
+    """`command` is an argument list, split once like a POSIX shell splits words and run
+    without one, with {model}, {suite}, {config} and {output} each filled inside its own
+    word per run, and in AUDITUI_MODEL & co. (core/runner.py: what it refuses, and why)."""
 
     command: str
     timeout: float = 3600.0
