@@ -88,9 +88,8 @@ def find_target(repo_path: str | Path, target: str) -> Target:
             ) from None
         if record.fingerprint.removeprefix("sha256:").startswith(fp_prefix):
             return Target(record.fingerprint, root, relative, None, ctx.policy, ctx)
-    named = [
-        c for c in in_history(ctx) if c.fingerprint.removeprefix("sha256:").startswith(fp_prefix)
-    ]
+    nearer = _default_range(ctx)  # what `check` judges, then the whole history
+    named = _named(nearer, fp_prefix) or (_named(ctx, fp_prefix) if nearer is not ctx else [])
     if named:
         fp = named[0].fingerprint
         found = tuple(c for c in named if c.fingerprint == fp)
@@ -149,13 +148,40 @@ def refuse_approval_by_author(
 
 
 def _commits_of(target: Target) -> list[CommitInfo]:
-    """The commits whose change is target's: the one named, and every one in the
-    history of HEAD with its fingerprint (looked up once per command)."""
+    """The commits whose change is target's: the one named, and every one with its
+    fingerprint in the range `check` judges by default (from where HEAD meets its
+    upstream: a record is read at the head of that range, so its cherry-picks there
+    share it). A change named by fingerprint alone that is not there is looked up in
+    the whole history of HEAD, the walk `check --all` makes (cold on a catalogue, a
+    full walk: only when nothing nearer answers)."""
     found = target.found
     if found is None:
-        found = tuple(c for c in in_history(target.history) if c.fingerprint == target.fingerprint)
+        ctx = target.history
+        nearer = _default_range(ctx)
+        found = _with_fingerprint(nearer, target.fingerprint)
+        if not found and target.change is None and nearer is not ctx:
+            found = _with_fingerprint(ctx, target.fingerprint)
     named = [target.change] if target.change is not None else []
     return list({c.commit.sha: c.commit for c in [*named, *found]}.values())
+
+
+def _with_fingerprint(ctx: AuditContext, fingerprint: str) -> tuple[Change, ...]:
+    return tuple(c for c in in_history(ctx) if c.fingerprint == fingerprint)
+
+
+def _named(ctx: AuditContext, prefix: str) -> list[Change]:
+    """The changes of ctx's history whose fingerprint starts with `prefix`."""
+    return [c for c in in_history(ctx) if c.fingerprint.removeprefix("sha256:").startswith(prefix)]
+
+
+def _default_range(ctx: AuditContext) -> AuditContext:
+    """ctx (the whole history of HEAD) cut to the range `check` judges by default: from
+    the merge base with the upstream of the current branch, when it has one."""
+    upstream = ctx.repo.upstream()
+    base = ctx.repo.merge_base(ctx.head, upstream) if upstream else None
+    if base is None:
+        return ctx
+    return AuditContext(ctx.repo, ctx.head, base, ctx.policy, ctx.policy_source, anchors=False)
 
 
 def _policy_at(ctx: AuditContext, parent: str | None, sha: str) -> tuple[Policy, str]:

@@ -24,7 +24,7 @@ from auditui.core.gitrepo import CommitInfo
 from auditui.core.policy import Approvals, Policy
 from auditui.core.records import Approval, Record
 from auditui.core.target import refuse_approval_by_author
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, bare_remote
 
 SELF_OK = DEFAULT_POLICY + "allow_self_approval = true\n"
 
@@ -152,6 +152,22 @@ def test_a_cherry_pick_by_another_author_refuses_both_authors(repo, capsys):
             assert refused(run(repo, capsys, "approve", name, who=who)), (who, name)
     assert not (repo.path / "audit").exists()
     assert run(repo, capsys, "approve", fp, who="carol@example.com")[0] == 0
+
+
+def test_with_an_upstream_the_authors_are_those_of_the_range_check_judges(repo, capsys, tmp_path):
+    """alice's change is on the remote already; bob makes it again in the range `check`
+    judges (from the upstream on): that range's record judges bob's commit, which
+    alice did not write, and the lookup never walks the whole history for it."""
+    repo.start({"models/a.toml": "t = 1\n"})
+    first = repo.commit("raise a", {"models/a.toml": "t = 2\n"}, author="alice")
+    repo.commit("undo", {"models/a.toml": "t = 1\n"}, author="carol")
+    bare_remote(repo, tmp_path)
+    again = repo.commit("raise a again", {"models/a.toml": "t = 2\n"}, author="bob")
+    fp = next(c.fingerprint for c in audit(repo).changes if c.commit.sha == again)
+    for name in (fp, again):
+        assert refused(run(repo, capsys, "approve", name, who="bob@example.com")), name
+    assert run(repo, capsys, "approve", fp, who="alice@example.com")[0] == 0
+    assert refused(run(repo, capsys, "approve", first, who="alice@example.com"))
 
 
 def test_a_policy_that_allows_it_later_clears_only_the_changes_made_under_it(repo, capsys, change):
