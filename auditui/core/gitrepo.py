@@ -185,6 +185,11 @@ def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
 PATHSPECS_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
 
 
+class Refs(NamedTuple):
+    commits: dict[str, str]  # ref -> the commit it names
+    symbolic: dict[str, str]  # symbolic ref -> the ref it names
+
+
 class GitRepo:
     """The audited repository. Construct with `GitRepo.open`."""
 
@@ -404,30 +409,39 @@ class GitRepo:
             return False
         return True
 
-    def refs(self, prefix: str = "refs/") -> dict[str, str]:
-        """Each ref under `prefix` and the commit it names, annotated tags peeled (one
-        `git for-each-ref`); refs naming a tree or blob are left out."""
+    def refs(self, prefix: str = "refs/") -> Refs:
+        """The refs under `prefix`: each one's commit (annotated tags peeled; refs naming
+        a tree or blob left out), and the symbolic ones' targets (one `git for-each-ref`)."""
+        fields = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(symref) %(refname)"
         try:
-            out = self._git("for-each-ref", "--format=%(objecttype) %(objectname) "
-                            "%(*objecttype) %(*objectname) %(refname)", prefix)  # fmt: skip
+            out = self._git("for-each-ref", f"--format={fields}", prefix)
         except _GitFailed:
-            return {}
-        found = {}
+            return Refs({}, {})
+        commits, symbolic = {}, {}
         for line in out.splitlines():
-            kind, sha, peeled_kind, peeled, ref = (line.split(" ", 4) + [""] * 5)[:5]
+            kind, sha, peeled_kind, peeled, target, ref = (line.split(" ", 5) + [""] * 6)[:6]
+            if target:
+                symbolic[ref] = target
             if kind == "commit":
-                found[ref] = sha
+                commits[ref] = sha
             elif kind == "tag" and peeled_kind == "commit":
-                found[ref] = peeled
-        return found
+                commits[ref] = peeled
+        return Refs(commits, symbolic)
 
-    def symbolic_ref(self, name: str) -> str | None:
-        """The ref a symbolic ref (HEAD, refs/remotes/origin/HEAD) names, or None."""
+    def head_ref(self) -> str | None:
+        """The branch HEAD names (None when detached), read from the git dir's HEAD file
+        as git keeps it; asked of git only where that file is a stub (reftable)."""
         try:
-            out = self._git("symbolic-ref", "-q", name)
+            text = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        ref = text.strip().removeprefix("ref: ") if text.startswith("ref: ") else None
+        if ref is not None and not ref.endswith("/.invalid"):
+            return ref
+        try:
+            return self._git("symbolic-ref", "-q", "HEAD").strip() or None
         except _GitFailed:
             return None
-        return out.strip() or None
 
     def has_remote_refs(self, remote: str) -> bool:
         return (self.common_dir / "refs" / "remotes" / remote).is_dir() or any(

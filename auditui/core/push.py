@@ -20,7 +20,9 @@ One `git log` per ref, never one per commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from auditui.core.audit import (
     AuditContext,
@@ -165,36 +167,71 @@ class Destination:
 
     def known(self, repo: GitRepo) -> Known:
         if self.server:
-            return Known(repo.refs(), repo.symbolic_ref("HEAD"), ("--all",))
-        if not self.remote:
-            return Known({}, None, ())
-        prefix = f"refs/remotes/{self.remote}/"
-        tracking = repo.refs(prefix)
-        if not tracking:
-            return Known({}, None, ())
-        # The remote's branches under their names there (refs/heads/...).
-        refs = {
-            f"refs/heads/{r.removeprefix(prefix)}": sha
-            for r, sha in tracking.items()
-            if r != f"{prefix}HEAD"
-        }
-        head = repo.symbolic_ref(f"{prefix}HEAD")
-        head_branch = f"refs/heads/{head.removeprefix(prefix)}" if head else None
-        return Known(refs, head_branch, (f"--remotes={self.remote}",))
+            return ServerRefs(repo)
+        if self.remote and repo.has_remote_refs(self.remote):
+            return TrackingRefs(repo, self.remote)
+        return Known()
 
 
-@dataclass(frozen=True)
 class Known:
-    """What is known of the destination: its refs (names there -> commits), the branch
-    its HEAD names, and the rev arguments standing for everything it has."""
+    """What is known of the destination (nothing, for a URL): its refs (names there ->
+    commits), the branch its HEAD names, and the rev arguments standing for everything
+    it has. Read when first asked: most pushes move one ref forward and need little."""
 
-    refs: dict[str, str]
-    head_branch: str | None
-    everything: tuple[str, ...]
+    everything: tuple[str, ...] = ()
+
+    @cached_property
+    def refs(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def head_branch(self) -> str | None:
+        return None
 
     @property
     def head_tip(self) -> str | None:
         return self.refs.get(self.head_branch) if self.head_branch else None
+
+
+class ServerRefs(Known):
+    """The server's own refs, as they stand before the push."""
+
+    everything = ("--all",)
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+
+    @cached_property
+    def refs(self) -> dict[str, str]:
+        return self.repo.refs().commits
+
+    @cached_property
+    def head_branch(self) -> str | None:
+        return self.repo.head_ref()
+
+
+class TrackingRefs(Known):
+    """A named remote's branches as its tracking refs knew them at the last fetch (by
+    their names there, refs/heads/...); its HEAD branch from refs/remotes/<name>/HEAD."""
+
+    def __init__(self, repo: GitRepo, remote: str) -> None:
+        self.prefix = f"refs/remotes/{remote}/"
+        self.everything = (f"--remotes={remote}",)
+        self._refs = repo.refs(self.prefix)
+
+    @cached_property
+    def refs(self) -> dict[str, str]:
+        commits, symbolic = self._refs
+        return {
+            f"refs/heads/{r.removeprefix(self.prefix)}": sha
+            for r, sha in commits.items()
+            if r not in symbolic
+        }
+
+    @cached_property
+    def head_branch(self) -> str | None:
+        head = self._refs.symbolic.get(f"{self.prefix}HEAD")
+        return f"refs/heads/{head.removeprefix(self.prefix)}" if head else None
 
 
 def judge_push(
@@ -229,7 +266,7 @@ def _judge_ref(
             ref, refused=f"{name} would name a {kind}, not a commit: only history can be audited"
         )
     old = None if ref.is_new else repo.peel_commit(ref.remote_sha)
-    found = _policy(repo, [old, known.head_tip], new, policy_file)
+    found = _policy(repo, (old, lambda: known.head_tip), new, policy_file)
     if found is None:
         return RefVerdict(ref)  # a deletion where no policy is in force: nothing to judge
     policy, source, policy_at = found
@@ -281,7 +318,10 @@ def _new_commit(repo: GitRepo, ref: PushedRef) -> str | None:
 
 
 def _policy(
-    repo: GitRepo, candidates: list[str | None], head: str | None, policy_file: str | None
+    repo: GitRepo,
+    candidates: tuple[str | None, Callable[[], str | None]],
+    head: str | None,
+    policy_file: str | None,
 ) -> tuple[Policy, str, str | None] | None:
     """The policy judging a ref's move, where it was read, and the commit it was read
     at: a pinned one, else the first of `candidates` (the ref's old tip, the
@@ -290,7 +330,8 @@ def _policy(
     if policy_file is not None:
         policy, source = load_policy(repo, None, head or "", policy_file)
         return policy, source, None
-    for sha in candidates:
+    for candidate in candidates:
+        sha = candidate() if callable(candidate) else candidate
         if sha is not None and repo.lookup(sha, POLICY_FILE) is not None:
             policy, source = load_policy(repo, sha, head or sha)
             return policy, source, sha
