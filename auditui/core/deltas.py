@@ -354,8 +354,8 @@ def _json_float(value: float) -> str:
 
 
 def _canonical_float(value: float) -> str:
-    if value.is_integer() and abs(value) < 2**53:
-        return int.__repr__(int(value))  # values.canonical: 1.0 is 1
+    if value.is_integer():
+        return int.__repr__(int(value))  # values.canonical: 1.0 is 1, 1e20 is 10**20
     return _json_float(value)
 
 

@@ -48,11 +48,12 @@ def written(value: Any) -> bytes | None:
 
 def canonical(value: Any) -> Any:
     """The form a value is fingerprinted in: values `same_value` calls equal map to
-    one form (1.0 -> 1), and no two it tells apart do."""
+    one form (1.0 -> 1, 1e20 -> 10**20, as Python's == has them equal), and no two
+    it tells apart do."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
-    if kind is float and value.is_integer() and abs(value) < 2**53:
+    if kind is float and value.is_integer():
         return int(value)
     if isinstance(value, list):
         return [canonical(v) for v in value]
