@@ -23,6 +23,7 @@ from typing import Any
 from auditui.core.errors import AuditError
 from auditui.core.evalimport import Imported, Seen, import_pair
 from auditui.core.target import Target
+from auditui.core.values import json_text
 from auditui.core.world import Tracker
 
 
@@ -78,7 +79,8 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
                 for k, side in enumerate(("baseline", "candidate")):
                     config = _config(tracker, worlds[side], item.model, side)
                     stem = Path(tmp) / f"{n}-{side}"
-                    stem.with_suffix(".config.json").write_text(json.dumps(config, indent=2))
+                    written = json.dumps(config, indent=2, default=json_text)
+                    stem.with_suffix(".config.json").write_text(written)
                     files[side] = stem.with_suffix(".out.json")
                     values = {"{model}": item.model, "{suite}": item.suite,
                               "{config}": str(stem.with_suffix(".config.json")),

@@ -33,6 +33,7 @@ from operator import add, and_, attrgetter, eq, ge, lt
 from typing import Any
 
 from auditui.core.deltas import canonical_json
+from auditui.core.values import Typed
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class Mark:
 
 
 # Values that are their own key: Python's == (and hash) on them is same_value's (1 and
-# 1.0 one value; a nan only itself, as in same_value). A boolean (== 1 and 0) and a
-# list or mapping (unhashable, and == blind to true against 1 inside) are keyed by
-# what tells them apart.
-_OWN_KEYS = {str, int, float, type(None)}
+# 1.0 one value; the string "inf" never the float inf; a nan only itself, as in
+# same_value). A boolean (== 1 and 0) and a list or mapping (unhashable, and == blind
+# to true against 1 inside) are keyed by what tells them apart.
+_OWN_KEYS = {str, int, float, type(None), Typed}
 
 
 def _key(value: Any) -> Any:

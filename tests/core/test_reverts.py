@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from auditui.core.audit import AuditRun, resolve_context
 from auditui.core.formats import render, write
 from auditui.core.reverts import RevertIndex
+from auditui.core.values import Type, Typed
 from tests.helpers.repo import RepoBuilder, audit, bare_remote, forget_changes, install_hook, push
 
 
@@ -200,13 +201,14 @@ class _Change:
 
 
 _M = 2**61 - 1  # the modulus of Python's integer hash
+_DAY, _NAN = Typed(Type.DATE, "2026-01-01"), Typed(Type.FLOAT, "nan")
 # Values whose hashes collide or whose == is not same_value's: huge integers (4096 and
 # 4096 + _M hash alike, -4096 - _M as -4096; beyond 2**64 too), -1 and -2 (CPython
-# hashes -1 as -2), floats equal to integers, booleans against 1 and 0, strings that
-# print alike, lists and mappings holding all these.
+# hashes -1 as -2), floats equal to integers, booleans against 1 and 0, the types JSON
+# lacks against the strings that print alike, lists and mappings holding all these.
 _HUGE = [4096 + _M, 4096 + 2 * _M, -4096 - _M, _M, -_M, 2**61, 2**64, -(2**64), 2**100 + 4096]
 _FLOATS = [1.0, -1.0, -2.0, 4096.0, 2.0**61, 2.0**64, 0.5]
-_LOOKALIKES = ["1", "-1", "4096", "inf", "nan", "2026-01-01"]
+_LOOKALIKES = ["1", "-1", "4096", "inf", "nan", "2026-01-01", _NAN, _DAY, Typed(Type.FLOAT, "inf")]
 _HASHED_ALIKE = st.sampled_from(
     [0, 1, 2, -1, -2, 4096, -4096, True, False, None, *_HUGE, *_FLOATS, *_LOOKALIKES]
 )
@@ -357,7 +359,7 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
     """RevertIndex.add takes a change that only moves settings in C-speed steps: the very
     values, settings and effects the per-delta loop and the plain `Interned.ids` give,
     for strings, numbers (-1, whose hash is -2, and integers hashed alike among them),
-    booleans (which hash as 1 and 0), none, lists and mappings."""
+    booleans (which hash as 1 and 0), none, dates, nan, lists and mappings."""
     from types import SimpleNamespace
 
     import auditui.core.reverts as reverts
