@@ -70,7 +70,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         }
         print(json_dumps(payload))
         return ExitCode.OK
-    from auditui.core.formats.text_format import format_value
+    from auditui.core.formats.text_format import format_pair
 
     n = len(entries)
     print(f"{safe(args.model)}: {plural(n, 'change')}, oldest first")
@@ -81,7 +81,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         print(f"\n{c.commit.author_date[:10]}  {c.commit.short}  {email}  [{verdict}]")
         print(f"  {safe(c.commit.subject)}")
         for d in e.deltas:
-            values = f"{format_value(d.old)} -> {format_value(d.new)}"
+            values = " -> ".join(format_pair(d.old, d.new))
             print(f"    {safe(d.path)}  {safe(values)}  ({d.kind})")
         for ev in e.evals:
             print(f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} "

@@ -16,7 +16,6 @@ through its own `git cat-file --batch`.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import sqlite3
 import threading
@@ -35,9 +34,11 @@ from auditui.core.documents import (
     too_large,
 )
 from auditui.core.store import open_store
+from auditui.core.values import dumps, loads
 
 # Bump when parsing or normalising changes what a blob yields. 3: entries written
-# before git ran with replacement objects off may hold what a replacement said.
+# before git ran with replacement objects off may hold what a replacement said; dates and
+# non-finite floats are typed (values.Typed), no longer strings.
 VERSION = 3
 MISSING = object()
 _ERROR = "\x00error"
@@ -125,11 +126,13 @@ def limit_rows(text: str) -> tuple:
 
 
 def encode(value: object) -> bytes:
-    return marshal.dumps((_ERROR, str(value)) if isinstance(value, DocumentError) else value)
+    """A parsed blob for the store or the trip back from a worker (values.dumps: a
+    date stays a date)."""
+    return dumps((_ERROR, str(value)) if isinstance(value, DocumentError) else value)
 
 
 def decode(blob: bytes) -> object:
-    value = marshal.loads(blob)
+    value = loads(blob)
     if isinstance(value, tuple) and value[:1] == (_ERROR,):
         return DocumentError(value[1])
     return value

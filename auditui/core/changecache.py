@@ -24,12 +24,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import marshal
 import sqlite3
 from functools import cache
 from pathlib import Path
 
 from auditui.core.store import open_store
+from auditui.core.values import dumps, loads
 
 VERSION = 2
 KEEP_CONTEXTS = 8  # the most recently used walks kept; older ones are dropped
@@ -86,7 +86,7 @@ class ChangeCache:
             found = {sha: head for sha, head in rows}
             if any(sha not in found for sha in shas):
                 return None
-            return {sha: marshal.loads(found[sha]) for sha in shas}
+            return {sha: loads(found[sha]) for sha in shas}
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return None
 
@@ -98,7 +98,7 @@ class ChangeCache:
             row = self._db.execute(
                 "SELECT deltas FROM changes WHERE context = ? AND sha = ?", (self.context, sha)
             ).fetchone()
-            return None if row is None else marshal.loads(row[0])
+            return None if row is None else loads(row[0])
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return None
 
@@ -114,11 +114,12 @@ class ChangeCache:
 
     def put(self, sha: str, head: tuple, deltas: tuple) -> None:
         """Store one commit: its head (saw_layout, fingerprint, models), read for every
-        commit of a walk, and its (delta rows, anchors), read only when shown."""
+        commit of a walk, and its (delta rows, anchors), read only when shown (a
+        value of a type JSON lacks kept typed: values.dumps)."""
         if not self._writing:
             return
         try:
-            row = (self.context, sha, marshal.dumps(head), marshal.dumps(deltas))
+            row = (self.context, sha, dumps(head), dumps(deltas))
             self._db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?)", row)
         except (sqlite3.Error, ValueError):
             self.abort()  # locked by another run (or not marshallable): store nothing

@@ -21,7 +21,7 @@ from auditui.core.keypaths import Item, quote_key
 from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
-from auditui.core.values import canonical, is_number, same_value, written
+from auditui.core.values import Typed, as_number, canonical, canonical_text, same_value, written
 
 
 @dataclass(slots=True)
@@ -57,15 +57,16 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
         return "removed"
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
-    if is_number(old) and is_number(new):
-        return "increase" if new > old else "decrease"
+    old_number, new_number = as_number(old), as_number(new)
+    if old_number is not None and new_number is not None:  # inf and -inf among them
+        return "increase" if new_number > old_number else "decrease"
     return "changed"
 
 
 _MISSING = object()
 _MODEL, _PATH = attrgetter("model"), attrgetter("path")
 _FIRST, _POSITION = itemgetter(0), itemgetter(3)
-_SCALARS = (str, int, bool, float)
+_SCALARS = (str, int, bool, float, Typed)  # == of two of one type is same_value's
 
 
 def _child(prefix: str, key: str) -> str:
@@ -173,7 +174,7 @@ def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None
         return None
     for id_field in list_ids:
         values = [x.get(id_field) for x in everything]
-        if not all(isinstance(v, str | int | float | bool) for v in values):
+        if not all(isinstance(v, str | int | float | bool | Typed) for v in values):
             continue
         sides = [{Item(id_field, x[id_field]): x for x in side} for side in (old, new)]
         if len(sides[0]) != len(old) or len(sides[1]) != len(new):
@@ -308,12 +309,6 @@ def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
     ]
 
 
-# One encoder for every delta: json.dumps with options builds a new one per call.
-_ENCODE = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-).encode
-
-
 def _canonical(delta: Delta) -> str:
     """The delta as the fingerprint hashes it: `[model, path, kind, old, new]` in
     compact JSON, values in canonical form. Scalars and label lists (nearly every
@@ -323,7 +318,7 @@ def _canonical(delta: Delta) -> str:
     old_text = _CANONICAL.get(type(old), _unwritten)(old)
     new_text = _CANONICAL.get(type(new), _unwritten)(new)
     if old_text is None or new_text is None:
-        return _ENCODE([delta.model, delta.path, delta.kind, canonical(old), canonical(new)])
+        return canonical_text([delta.model, delta.path, delta.kind, canonical(old), canonical(new)])
     model = delta.model
     return (f"[{'null' if model is None else _STRING(model)},{_STRING(delta.path)},"
             f"{_STRING(delta.kind)},{old_text},{new_text}]")  # fmt: skip
@@ -354,8 +349,8 @@ def _json_float(value: float) -> str:
 
 
 def _canonical_float(value: float) -> str:
-    if value.is_integer() and abs(value) < 2**53:
-        return int.__repr__(int(value))  # values.canonical: 1.0 is 1
+    if value.is_integer():
+        return int.__repr__(int(value))  # values.canonical: 1.0 is 1, 1e20 is 10**20
     return _json_float(value)
 
 
@@ -369,17 +364,18 @@ SCALAR_JSON: dict[type, Callable[[Any], str]] = {
     bool: {True: "true", False: "false"}.__getitem__,
     type(None): {None: "null"}.__getitem__,
     float: _json_float,
+    Typed: lambda value: _STRING(value.text),  # SPEC 13: "inf", "nan", a date's ISO text
 }
 # Canonical JSON (see values.canonical), and a list of labels (modalities, tags).
 _CANONICAL: dict[type, Callable[[Any], str | None]] = {
-    **SCALAR_JSON, float: _canonical_float, list: labels_json(","),
+    **SCALAR_JSON, float: _canonical_float, list: labels_json(","), Typed: attrgetter("text"),
 }  # fmt: skip
 
 
 def canonical_json(value: Any) -> str:
     """Any value's canonical JSON: equal by `same_value` exactly when equal here."""
     text = _CANONICAL.get(type(value), _unwritten)(value)
-    return text if text is not None else _ENCODE(canonical(value))
+    return text if text is not None else canonical_text(canonical(value))
 
 
 def sort_deltas(deltas: list[Delta]) -> list[Delta]:

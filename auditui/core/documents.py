@@ -14,6 +14,8 @@ from functools import lru_cache
 from itertools import chain, compress
 from typing import Any
 
+from auditui.core.values import Typed, typed
+
 MAX_BYTES = 4 * 1024 * 1024  # config and prompt files beyond this are refused, not parsed
 MAX_DEPTH = 64
 # Every value takes at least two bytes of text ("0,"), so only YAML aliases (a "billion
@@ -75,15 +77,15 @@ def parse_text(fmt: str | None, text: str) -> Any:
         raise _too_deep() from None
 
 
-# JSON's literals json.loads would make non-finite floats, as `plain` writes them.
-_CONSTANTS = {"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}.__getitem__
+# JSON's literals json.loads would make non-finite floats, as `plain` holds them.
+_CONSTANTS = {name: typed(float(name)) for name in ("NaN", "Infinity", "-Infinity")}.__getitem__
 _NESTED, _INF, _MINUS_INF = {dict, list}, math.inf, -math.inf
 
 
 def _plain_json(text: str) -> Any:
     """`plain(json.loads(text))` without rebuilding the data. json.loads gives plain
     data already but for non-finite floats: its NaN and Infinity literals are read as
-    `plain` writes them, and a number overflowing to infinity (1e400) sends the whole
+    `plain` holds them, and a number overflowing to infinity (1e400) sends the whole
     file through `plain`. The nesting is checked a level at a time, all the values of
     a level scanned at C speed (their types, infinity among them, the containers
     among them), never one by one in Python."""
@@ -155,9 +157,9 @@ def _brief(exc: Exception) -> str:
 
 def plain(value: Any) -> Any:
     """Normalise parsed data to JSON types so diffs, fingerprints and reports agree
-    whatever format a file was written in (TOML and YAML dates become strings, and
-    so do the non-finite floats nan/inf, which JSON lacks and nan != nan would make
-    a setting differ from itself)."""
+    whatever format a file was written in. What JSON has no type for (TOML and YAML
+    dates, times and datetimes, the floats inf, -inf and nan) becomes a `Typed`:
+    still not a string (SPEC 13), and nan equal to itself (see values.Typed)."""
     return _plain(value, 0, [MAX_VALUES])
 
 
@@ -176,12 +178,12 @@ def _plain(value: Any, depth: int, budget: list[int]) -> Any:
         return [_plain(v, depth + 1, budget) for v in value]
     if isinstance(value, set | frozenset):  # YAML !!set; str() would vary with hash seeds
         return sorted((_plain(v, depth + 1, budget) for v in value), key=repr)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # "nan", "inf", "-inf"
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
+    if isinstance(value, dt.date | dt.time) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        return typed(value)
+    if value is None or isinstance(value, str | int | float | bool | Typed):
+        return value  # (a Typed: JSON's NaN and Infinity, read as one already)
     return str(value)
 
 

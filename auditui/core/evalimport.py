@@ -45,7 +45,7 @@ def mismatches(run: Run, seen: Seen) -> list[str]:
     import hashlib
 
     from auditui.core.deltas import settings
-    from auditui.core.values import same_value
+    from auditui.core.values import json_text, same_value
 
     out = []
     leaves: dict[str, list] = {}
@@ -57,7 +57,7 @@ def mismatches(run: Run, seen: Seen) -> list[str]:
     for key, value in sorted(generation.items()):
         known = leaves.get(key)
         if known and not any(same_value(value, v) for v in known):
-            shown = ", ".join(json.dumps(v) for v in known)
+            shown = ", ".join(json.dumps(v, default=json_text) for v in known)
             out.append(f"{key} {json.dumps(value)}, the config has {shown}")
     texts = [t.strip() for t in seen.prompts]
     message = run.settings.get("system_message")

@@ -24,6 +24,7 @@ from auditui.core.errors import AuditError
 from auditui.core.evalimport import Imported, Seen, import_pair
 from auditui.core.runner import argv, by_hand, environment, split
 from auditui.core.target import Target
+from auditui.core.values import json_text
 from auditui.core.world import Tracker
 
 
@@ -82,7 +83,8 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
                 for k, side in enumerate(("baseline", "candidate")):
                     config = _config(tracker, worlds[side], item.model, side)
                     values = _values(item, Path(tmp) / f"{n}-{side}")
-                    Path(values["config"]).write_text(json.dumps(config, indent=2))
+                    written = json.dumps(config, indent=2, default=json_text)
+                    Path(values["config"]).write_text(written)
                     files[side] = Path(values["output"])
                     say(f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
                         f"{side} config")  # fmt: skip

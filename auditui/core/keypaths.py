@@ -28,9 +28,11 @@ class Item(str):
     """A list item's identity in a key path: `[field=value]`, joined to its list's key."""
 
     def __new__(cls, field: str, value: object) -> Item:
-        from auditui.core.values import canonical
+        from auditui.core.values import Typed, canonical
 
         value = canonical(value)  # 1.0 and 1 are one identity, as they are one value
+        if type(value) is Typed:
+            value = value.text  # a date reads as the file writes it: [day=2026-01-01]
         text = value if isinstance(value, str) else json.dumps(value)
         if not (isinstance(value, str) and _PLAIN_VALUE.fullmatch(value)):
             text = json.dumps(value, ensure_ascii=False)

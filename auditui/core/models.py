@@ -8,7 +8,6 @@ plus the prompts its merged `system_prompt` binds.
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,15 @@ from typing import Any
 
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.policy import Collection, Inherit, Layout
-from auditui.core.values import canonical, same_value, written
+from auditui.core.values import (
+    Type,
+    Typed,
+    canonical,
+    canonical_text,
+    encoder,
+    same_value,
+    written,
+)
 
 PROMPT_MODEL_PREFIX = "prompt:"
 
@@ -116,6 +123,8 @@ def describe(value: Any) -> str:
     """A value's kind in words a config author knows (never a Python type name)."""
     if value is None:
         return "an empty document"
+    if type(value) is Typed:  # inf, nan: a number; else a date, a time, a datetime
+        return "a number" if value.type is Type.FLOAT else f"a {value.type.value}"
     kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
              list: "a list", dict: "a mapping"}  # fmt: skip
     return kinds.get(type(value), "a value")
@@ -208,11 +217,15 @@ def models_in_file(path: str, doc: Any, layout: Layout, base: bool = False) -> l
 
 
 def content_token(*values: Any) -> str:
-    """A short digest of values, identical for values `same_value` calls equal."""
+    """A short digest of values, identical for values `same_value` calls equal (and
+    only for them: a date is not the string that prints alike)."""
     import hashlib
 
-    text = json.dumps([canonical(v) for v in values], sort_keys=True, default=str)
+    text = canonical_text([canonical(v) for v in values], _SORTED)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_SORTED = encoder(sort_keys=True)  # as json.dumps(..., sort_keys=True) writes
 
 
 def collection_node(doc: Any, at: str | None, decode: str | None) -> Any:
@@ -272,7 +285,7 @@ def models_in_collection(
             )
         for n, item in enumerate(node, 1):
             name = item.get(spec.name_key) if isinstance(item, dict) else None
-            if not isinstance(name, str | int) or isinstance(name, bool) or name == "":
+            if not isinstance(name, str | int | Typed) or isinstance(name, bool) or name == "":
                 what = "is not a mapping" if not isinstance(item, dict) else (
                     f"has no '{spec.name_key}' field naming the model")  # fmt: skip
                 problems.append(EntryProblem(str(n), None, f"entry {n} {what}",

@@ -15,20 +15,25 @@ that one on is undone, and the last of them put it back.
   like any other.
 
 Deciding needs the whole range, but `check` writes each change as it is judged: the
-index keeps two integers per delta (which setting, a token of the value before: both
-64-bit hashes, equal for equal inputs within one run), not
-the changes, and a run that found reverts is judged again from the per-commit store
-with the marks known (see formats.write).
+index keeps three integers per delta (which setting, the values before and after),
+not the changes, and a run that found reverts is judged again from the per-commit
+store with the marks known (see formats.write).
+
+Every integer stands for exactly one value (see Interned): equal integers are the
+same value by `same_value`, never just an equal hash. A hash decided it once, and
+4096 + (2**61 - 1), which Python hashes as 4096, read as 4096 put back.
 """
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import and_, attrgetter, eq, ge, lt
+from itertools import compress, count, repeat
+from operator import add, and_, attrgetter, eq, ge, lt
+from typing import Any
 
 from auditui.core.deltas import canonical_json
+from auditui.core.values import Typed
 
 
 @dataclass(frozen=True)
@@ -37,56 +42,61 @@ class Mark:
     reverts: str | None = None  # this change only puts back what that one (and others) did
 
 
-# Outside the range of int and float hashes (modulo 2**61 - 1): never an int's token.
-_BOOL, _NONE, _MINUS_ONE = 1 << 62, (1 << 62) + 2, (1 << 62) + 3
+# Values that are their own key: Python's == (and hash) on them is same_value's (1 and
+# 1.0 one value; the string "inf" never the float inf; a nan only itself, as in
+# same_value). A boolean (== 1 and 0) and a list or mapping (unhashable, and == blind
+# to true against 1 inside) are keyed by what tells them apart.
+_OWN_KEYS = {str, int, float, type(None), Typed}
 
 
-def _scalar_token(value, h: int) -> int:
-    """Python hashes 1.0 as 1 (same_value's equality) but -1 as -2 (-1 is reserved in
-    CPython): -1 gets a token of its own, or a setting moved from -1 to -2 would look
-    unmoved."""
-    return _MINUS_ONE if h == -2 and value == -1 else h
+def _key(value: Any) -> Any:
+    kind = type(value)
+    if kind in _OWN_KEYS:
+        return value
+    if kind is bool:
+        return ("bool", value)
+    return ("json", canonical_json(value))  # equal exactly when same_value (see deltas)
+
+
+class Interned:
+    """Integers standing for values, equal exactly for the values `same_value` calls
+    equal. A dict holds one key for each value: its hash finds the candidates, its ==
+    decides, so values whose hashes collide (-1 and -2, 4096 and 4096 + 2**61 - 1)
+    never share an integer. Each value asked for takes the next number (`step` apart;
+    one already held keeps its own), so an integer is below `step` times the count of
+    values asked for. `ids` is the definition, `ids_fast` the same in C-speed steps
+    (a catalogue's run takes this for every delta, four times); a property test holds
+    the two equal."""
+
+    def __init__(self, step: int = 1) -> None:
+        self._ids: dict[Any, int] = {}
+        self._next = count(0, step)
+
+    def ids(self, values: list) -> list[int]:
+        """Each value's integer, a new one for a value not seen before."""
+        ids, numbers = self._ids, self._next
+        return [ids.setdefault(_key(value), next(numbers)) for value in values]
+
+    def ids_fast(self, values: list) -> list[int]:
+        """`ids`, each value's key taken only where one is not its own key."""
+        if not set(map(type, values)) <= _OWN_KEYS:
+            values = list(map(_key, values))
+        return list(map(self._ids.setdefault, values, self._next))
 
 
 _MASK = (1 << 64) - 1
 _NEVER = 1 << 62  # a change number no history reaches: "in no loop"
-_OTHER = 0x0C0FFEE  # a list's JSON is not the same token as that text as a string
-
-
-def _token(value) -> int:
-    """A value's 64-bit token, equal for values `same_value` calls equal (1 and 1.0,
-    never 1 and true). Python's own hashes, which strings cache: a catalogue's run
-    takes this for every delta, twice. Within one process only; two different values
-    share a token with odds of 2**-64, far below anything a report could show."""
-    kind = type(value)
-    if kind is str or kind is int or kind is float:
-        return _scalar_token(value, hash(value))
-    if value is None:
-        return _NONE
-    if kind is bool:
-        return _BOOL + value
-    return hash(canonical_json(value)) ^ _OTHER
+_PATH_BITS = 32  # a setting is its model's integer, then its path's (see _setting_ids)
 
 
 _OLD, _NEW = attrgetter("old"), attrgetter("new")
 _MODEL, _PATH, _KIND = attrgetter("model"), attrgetter("path"), attrgetter("kind")
-_HASHED = {str, int, float, type(None)}
-_NONE_TOKEN = {None: _NONE}.get  # (value, its hash): _NONE for None, else the hash
 
 
 def _settings_only(deltas: list) -> bool:
     """Whether every delta of a change moves a setting (none is a file or an entry
     that does not parse): then `add` takes it in C-speed steps."""
     return "invalid" not in map(_KIND, deltas)
-
-
-def _tokens(values: list) -> list[int]:
-    """_token of each of `values`. When each token is the value's hash or None's (no
-    boolean, which hashes as 1 and 0; no list or mapping; never -1 nor -1.0, whose hash
-    CPython makes -2), all at C speed; else one call each."""
-    if set(map(type, values)) <= _HASHED and -1 not in values:
-        return list(map(_NONE_TOKEN, values, map(hash, values)))
-    return list(map(_token, values))
 
 
 class RevertIndex:
@@ -97,22 +107,25 @@ class RevertIndex:
         # moves nothing else can be told reverted (another model's settings, or a
         # file, may have moved again in changes this walk never read).
         self.only_model = only_model
-        # A setting is its (model, path)'s hash: holding the pair itself kept every
-        # path string of a catalogue's history alive (50 MB on models.dev).
-        self._last_value: dict[int, int] = {}  # setting -> token of its latest value
+        # Models and paths, each name once (a catalogue has a few thousand): holding
+        # each (model, path) pair kept every path string of its history alive.
+        self._models, self._paths = Interned(step=1 << _PATH_BITS), Interned()
+        self._values = Interned()
+        self._last_value: dict[int, int] = {}  # setting -> its latest value
         self._last_change: dict[int, int] = {}  # setting -> the change that set it
         self._shas: list[str] = []
         self._settings: list[array] = []  # per change: the settings it moved
-        self._before: list[array] = []  # per change: tokens of their values before
+        self._before: list[array] = []  # per change: their values before
+        self._after: list[array] = []  # per change: their values after
         self._eligible: list[bool] = []  # False: never reverted (a bad collection entry)
         # A broken file (AUD009) is not a setting: no later delta says it was fixed.
         # Each edit of a file that stays broken is reported again, so a file whose
         # blob at head is not its last broken one was fixed (or removed) since.
         self._broken: dict[int, tuple[str, ...]] = {}  # change no -> files it broke
         self._last_broken: dict[str, tuple[str, int]] = {}  # file -> (its blob, change no)
-        # What each change did, as one number (the sum of its deltas' hashes): a change
-        # whose inverse is an earlier one's is a rollback to an audited state.
-        self._by_effect: dict[tuple[int, int], str] = {}
+        # What each change did, summed up as one number (its deltas' hashes) with its
+        # count of deltas: the changes that may have done it, to be compared in full.
+        self._by_effect: dict[tuple[int, int], list[int]] = {}
         # Changes inverting an earlier one that was no rollback itself: a way back to
         # a state the history was in (undoing a rollback only redoes what it undid).
         self._rollbacks: set[str] = set()
@@ -123,71 +136,72 @@ class RevertIndex:
         whether that makes it a rollback."""
         n = len(self._shas)
         self._shas.append(change.commit.sha)
-        deltas = change.deltas
-        if self.only_model is None and _settings_only(deltas):
-            return self._add_settings(change, n, deltas)
-        values, changes = self._last_value, self._last_change
-        token, only = _token, self.only_model
-        settings, before = array("q"), array("q")
-        eligible, broken = True, []
-        forward = inverse = 0
-        for d in change.deltas:  # every delta of a catalogue's history: kept lean
-            model = d.model
-            if only is not None and model != only:
-                eligible = False
-            if d.kind == "invalid":
-                if model is None and d.path == f"file:{d.source}" and isinstance(d.new, str):
-                    broken.append(d.source)
-                    self._last_broken[d.source] = (d.new, n)
-                else:
-                    eligible = False  # one bad entry of a collection: no way to tell
-                continue
-            key = hash((model, d.path))
-            old, new = d.old, d.new
-            kind = type(old)  # the common scalars inline: this runs for every delta
-            old = (_scalar_token(old, hash(old)) if kind is str or kind is int or kind is float
-                   else token(old))  # fmt: skip
-            kind = type(new)
-            new = (_scalar_token(new, hash(new)) if kind is str or kind is int or kind is float
-                   else token(new))  # fmt: skip
-            settings.append(key)
-            before.append(old)
-            values[key] = new
-            changes[key] = n
-            forward += hash((key, old, new))
-            inverse += hash((key, new, old))
-        self._settings.append(settings)
-        self._before.append(before)
-        self._eligible.append(eligible)
-        if broken:
-            self._broken[n] = tuple(broken)
-            return None
-        return self._effect(change, len(settings), forward, inverse)
-
-    def _add_settings(self, change, n: int, deltas) -> str | None:
-        """`add` for the common change, one that only moves settings: each step at C
-        speed, no loop here (a catalogue's history is 250,000 deltas)."""
-        keys = list(map(hash, zip(map(_MODEL, deltas), map(_PATH, deltas), strict=True)))
-        olds, news = _tokens(list(map(_OLD, deltas))), _tokens(list(map(_NEW, deltas)))
+        deltas, eligible, broken = change.deltas, True, []
+        if self.only_model is not None or not _settings_only(deltas):
+            deltas, eligible, broken = self._sort_out(n, deltas)
+        keys = self._setting_ids(deltas)
+        olds = self._values.ids_fast(list(map(_OLD, deltas)))
+        news = self._values.ids_fast(list(map(_NEW, deltas)))
         self._last_value.update(zip(keys, news, strict=True))
         self._last_change.update(dict.fromkeys(keys, n))
         self._settings.append(array("q", keys))
         self._before.append(array("q", olds))
-        self._eligible.append(True)
-        forward = sum(map(hash, zip(keys, olds, news, strict=True)))
-        inverse = sum(map(hash, zip(keys, news, olds, strict=True)))
-        return self._effect(change, len(keys), forward, inverse)
+        self._after.append(array("q", news))
+        self._eligible.append(eligible)
+        if broken:
+            self._broken[n] = tuple(broken)
+            return None
+        return self._effect(n, keys, olds, news)
 
-    def _effect(self, change, count: int, forward: int, inverse: int) -> str | None:
-        """Record what a change did (see _by_effect); the earlier change it inverts."""
-        inverted = self._by_effect.get((inverse & _MASK, count))
-        self._by_effect[(forward & _MASK, count)] = change.commit.sha
-        if inverted is not None and inverted not in self._rollbacks:
+    def _sort_out(self, n: int, deltas: list) -> tuple[list, bool, list[str]]:
+        """The deltas that move settings; whether the change can be told reverted at
+        all; the files it broke (a file is no setting: see `marks`)."""
+        settings, eligible, broken = [], True, []
+        for d in deltas:
+            if self.only_model is not None and d.model != self.only_model:
+                eligible = False
+            if d.kind != "invalid":
+                settings.append(d)
+            elif d.model is None and d.path == f"file:{d.source}" and isinstance(d.new, str):
+                broken.append(d.source)
+                self._last_broken[d.source] = (d.new, n)
+            else:
+                eligible = False  # one bad entry of a collection: no way to tell
+        return settings, eligible, broken
+
+    def _setting_ids(self, deltas: list) -> list[int]:
+        """Each delta's setting: its model's integer (a multiple of 2**32) plus its
+        path's. Exact, and within 64 bits, while fewer than 2**31 deltas are indexed
+        (which would hold 50 GB here first)."""
+        models = self._models.ids_fast(list(map(_MODEL, deltas)))
+        paths = self._paths.ids_fast(list(map(_PATH, deltas)))
+        return list(map(add, models, paths))
+
+    def _effect(self, n: int, keys: list, olds: list, news: list) -> str | None:
+        """Record what change `n` did; the latest earlier change it exactly inverts.
+        The sums of hashes find the changes that may be it, a comparison of their
+        deltas in full decides."""
+        size = len(keys)
+        forward = sum(map(hash, zip(keys, olds, news, strict=True))) & _MASK
+        inverse = sum(map(hash, zip(keys, news, olds, strict=True))) & _MASK
+        candidates = self._by_effect.get((inverse, size), ())
+        inverted = next((m for m in reversed(candidates) if self._inverts(n, m)), None)
+        self._by_effect.setdefault((forward, size), []).append(n)
+        if inverted is None:
+            return None
+        sha = self._shas[inverted]
+        if sha not in self._rollbacks:
             # Undoing a rollback redoes the change it rolled back: not a way back to an
             # audited state but that change again (whose approval, if it had one,
             # covers this: the same deltas have the same fingerprint).
-            self._rollbacks.add(change.commit.sha)
-        return inverted
+            self._rollbacks.add(self._shas[n])
+        return sha
+
+    def _inverts(self, n: int, m: int) -> bool:
+        """Whether change `n`'s deltas are change `m`'s with old and new swapped."""
+        mine = sorted(zip(self._settings[n], self._after[n], self._before[n], strict=True))
+        theirs = sorted(zip(self._settings[m], self._before[m], self._after[m], strict=True))
+        return mine == theirs
 
     def is_rollback(self, sha: str) -> bool:
         return sha in self._rollbacks

@@ -119,4 +119,6 @@ def rollout_findings(
 def _show(value) -> str:
     import json
 
-    return json.dumps(value, ensure_ascii=False)[:40]
+    from auditui.core.values import json_text
+
+    return json.dumps(value, ensure_ascii=False, default=json_text)[:40]

@@ -40,7 +40,10 @@ def json_dumps(data: object, indent: int | None = 2) -> str:
     characters raw when non-ASCII text is kept readable)."""
     import json
 
-    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False))  # C0 escaped already
+    from auditui.core.values import json_text
+
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=json_text)
+    return json_safe(text)  # C0 escaped already
 
 
 def json_safe(text: str) -> str:

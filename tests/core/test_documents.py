@@ -19,6 +19,7 @@ from auditui.core.documents import (
     parse_data,
     plain,
 )
+from auditui.core.values import Type, Typed, json_text
 
 SAME = {
     "models/a.toml": b'[reasoning]\neffort = "high"\n[limits]\nmax_output_tokens = 1000\n',
@@ -37,7 +38,8 @@ def test_every_format_parses_to_the_same_plain_data(path):
 
 
 def _assert_json_types(value):
-    """Only what json.dumps writes back unchanged: dict/list/str/int/float/bool/None."""
+    """JSON's types (dict/list/str/int/float/bool/None, floats finite) and Typed for
+    what JSON has no type for (SPEC 13)."""
     if isinstance(value, dict):
         for k, v in value.items():
             assert type(k) is str
@@ -46,34 +48,37 @@ def _assert_json_types(value):
         for v in value:
             _assert_json_types(v)
     else:
-        assert value is None or type(value) in (str, int, float, bool), repr(value)
+        assert value is None or type(value) in (str, int, float, bool, Typed), repr(value)
+        assert type(value) is not float or value == value and abs(value) != float("inf")
 
 
-def test_toml_dates_and_times_become_iso_strings():
+def test_toml_dates_and_times_stay_dates_written_as_iso_text():
     data = parse_data(
         "m.toml",
         b"odt = 2026-03-04T09:12:00Z\nldt = 2026-03-04T09:12:00\n"
         b"d = 2026-03-04\nt = 09:12:00\noff = 2026-03-04T09:12:00+02:00\n",
     )
     assert data == {
-        "odt": "2026-03-04T09:12:00+00:00",
-        "ldt": "2026-03-04T09:12:00",
-        "d": "2026-03-04",
-        "t": "09:12:00",
-        "off": "2026-03-04T09:12:00+02:00",
+        "odt": Typed(Type.DATETIME, "2026-03-04T09:12:00+00:00"),
+        "ldt": Typed(Type.DATETIME, "2026-03-04T09:12:00"),
+        "d": Typed(Type.DATE, "2026-03-04"),
+        "t": Typed(Type.TIME, "09:12:00"),
+        "off": Typed(Type.DATETIME, "2026-03-04T09:12:00+02:00"),
     }
     _assert_json_types(data)
-    assert json.loads(json.dumps(data)) == data
+    assert json.loads(json.dumps(data, default=json_text)) == {k: v.text for k, v in data.items()}
+    assert data["d"] != "2026-03-04"  # a date is not the string that prints alike (SPEC 13)
 
 
-def test_yaml_dates_become_strings_and_keys_become_strings():
+def test_yaml_dates_stay_dates_and_keys_become_strings():
     data = parse_data(
         "m.yaml",
         b"released: 2026-03-04\nat: 2026-03-04 09:12:00\n7: seven\nfalse: off\n"
         b"~: nothing\nlist: [1, 2.5, null, false]\n",
     )
-    assert data["released"] == "2026-03-04"
-    assert data["at"] == "2026-03-04T09:12:00"
+    assert data["released"] == Typed(Type.DATE, "2026-03-04")
+    assert data["at"] == Typed(Type.DATETIME, "2026-03-04T09:12:00")
+    assert parse_data("m.yaml", b"released: '2026-03-04'\n") == {"released": "2026-03-04"}
     assert data["7"] == "seven"
     assert data["False"] is False  # YAML 1.1: the key `false` and the value `off` are booleans
     assert data["None"] == "nothing"
@@ -90,12 +95,15 @@ def test_yaml_sets_and_binary_become_json_types():
     assert data == {"s": ["a", "b", "c"], "b": str(b"hi")}
 
 
-def test_non_finite_floats_become_strings():
-    # nan is not JSON, and nan != nan would make a setting differ from itself.
-    toml = parse_data("m.toml", b"a = nan\nb = inf\nc = -inf\nd = 1.5\n")
-    assert toml == {"a": "nan", "b": "inf", "c": "-inf", "d": 1.5}
-    assert parse_data("m.json", b'{"a": NaN, "b": -Infinity}') == {"a": "nan", "b": "-inf"}
-    assert parse_data("m.yaml", b"a: .nan\nb: .inf\n") == {"a": "nan", "b": "inf"}
+def test_non_finite_floats_are_typed_and_nan_is_itself():
+    # nan is not JSON, and nan != nan would make a setting differ from itself; the
+    # string "inf" is not the float (SPEC 13).
+    nan, inf, minus_inf = (Typed(Type.FLOAT, t) for t in ("nan", "inf", "-inf"))
+    toml = parse_data("m.toml", b'a = nan\nb = inf\nc = -inf\nd = 1.5\ne = "inf"\n')
+    assert toml == {"a": nan, "b": inf, "c": minus_inf, "d": 1.5, "e": "inf"}
+    json_data = parse_data("m.json", b'{"a": NaN, "b": -Infinity, "c": 1e400}')
+    assert json_data == {"a": nan, "b": minus_inf, "c": inf}
+    assert parse_data("m.yaml", b"a: .nan\nb: .inf\n") == {"a": nan, "b": inf}
     assert parse_data("m.toml", b"a = nan\n") == parse_data("m.toml", b"a = nan\n")
 
 
@@ -328,9 +336,11 @@ def test_ordinary_yaml_anchors_and_merges_still_work():
 def test_plain_on_python_values():
     import datetime as dt
 
-    assert plain({1: (1, 2), "d": dt.date(2026, 3, 4)}) == {"1": [1, 2], "d": "2026-03-04"}
+    day = Typed(Type.DATE, "2026-03-04")
+    assert plain({1: (1, 2), "d": dt.date(2026, 3, 4)}) == {"1": [1, 2], "d": day}
     assert plain(b"x") == "b'x'"
-    assert plain(float("inf")) == "inf"
+    assert plain(float("inf")) == Typed(Type.FLOAT, "inf")
+    assert plain(dt.time(9, 12)) == Typed(Type.TIME, "09:12:00")
     nested: list = []
     for _ in range(70):
         nested = [nested]
@@ -360,7 +370,7 @@ def test_parse_data_returns_json_data_or_a_one_line_document_error(path, data):
         assert str(exc) and "\n" not in str(exc)
         return
     _assert_json_types(value)
-    json.dumps(value, allow_nan=False)  # no nan/inf left, nothing json cannot write
+    json.dumps(value, allow_nan=False, default=json_text)  # no nan/inf left, nor anything else
 
 
 _JSON_LEAVES = st.one_of(

@@ -8,7 +8,11 @@ import os
 import subprocess
 import sys
 
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
+import pytest
+
+from auditui.cli import main
+from auditui.core.values import Type, Typed
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes, triples
 
 
 def test_one_becoming_true_and_zero_becoming_false_are_changes(repo):
@@ -100,3 +104,136 @@ def test_a_prompt_that_is_also_a_model_file_is_audited_when_edited(tmp_path):
         ("bot", "prompt:cfg/persona.yaml", "text"),
         ("bot", "prompt:cfg/persona.yaml#limits", "limit-changed"),
     ]
+
+
+# -- types (SPEC 13): a value's type is part of it --------------------------------
+
+_INF, _NAN = Typed(Type.FLOAT, "inf"), Typed(Type.FLOAT, "nan")
+_DAY = Typed(Type.DATE, "2026-01-01")
+
+# (file, before, after, the value both print as, the typed side's type): a change of
+# type alone.
+TYPE_ONLY = {
+    "inf": ("models/a.toml", 'x = "inf"\n', "x = inf\n", "inf", "float"),
+    "nan": ("models/a.toml", 'x = "nan"\n', "x = nan\n", "nan", "float"),
+    "toml-date": ("models/a.toml", 'x = "2026-01-01"\n', "x = 2026-01-01\n", "2026-01-01", "date"),
+    "toml-datetime": (
+        "models/a.toml",
+        'x = "2026-01-01T09:30:00+00:00"\n',
+        "x = 2026-01-01T09:30:00Z\n",
+        "2026-01-01T09:30:00+00:00",
+        "datetime",
+    ),
+    "toml-time": ("models/a.toml", 'x = "09:30:00"\n', "x = 09:30:00\n", "09:30:00", "time"),
+    "yaml-date": ("models/a.yaml", "x: '2026-01-01'\n", "x: 2026-01-01\n", "2026-01-01", "date"),
+    "yaml-timestamp": (
+        "models/a.yaml",
+        "x: '2026-01-01T09:30:00'\n",
+        "x: 2026-01-01 09:30:00\n",
+        "2026-01-01T09:30:00",
+        "datetime",
+    ),
+    "yaml-inf": ("models/a.yaml", "x: inf\n", "x: .inf\n", "inf", "float"),
+    "json-nan": ("models/a.json", '{"x": "nan"}', '{"x": NaN}', "nan", "float"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TYPE_ONLY))
+@pytest.mark.parametrize("backwards", [False, True])
+def test_a_change_of_type_alone_is_a_change(repo, capsys, case, backwards):
+    """The string "inf" and the float inf, a date's text and the date: each change
+    (either way) is a delta of kind `changed`, JSON writing both sides as the same
+    text, and the text report saying which is which (issue 25, item 7)."""
+    path, before, after, shown, typed = TYPE_ONLY[case]
+    types = ["string", typed]
+    if backwards:
+        before, after, types = after, before, types[::-1]
+    repo.start({path: before})
+    base = repo.head()
+    repo.commit("retype", {path: after})
+    assert main(["check", "--repo", str(repo.path), "--base", base, "--format", "json"]) == 1
+    (change,) = json.loads(capsys.readouterr().out)["changes"]
+    assert change["deltas"] == [
+        {"model": "a", "path": "x", "old": shown, "new": shown, "kind": "changed"}
+    ]
+    assert change["status"] == "blocked"
+    assert main(["check", "--repo", str(repo.path), "--base", base]) == 1
+    arrow = f"{shown} ({types[0]}) -> {shown} ({types[1]})"
+    assert f"    a  x  {arrow}  (changed)" in capsys.readouterr().out.splitlines()
+
+
+def test_a_number_to_infinity_is_an_increase_and_nan_stays_nan(repo):
+    repo.start({"models/a.toml": "x = 4096\ny = nan\nz = 2026-01-01\n"})
+    base = repo.head()
+    repo.commit("unbounded", {"models/a.toml": "x = inf\ny = nan\nz = 2026-01-01\n"})
+    repo.commit("bounded", {"models/a.toml": "x = -inf\ny = nan\nz = 2026-01-02\n"})
+    unbounded, bounded = audit(repo, base).changes
+    # An unchanged nan is no delta (nan is itself as a setting), nor an unchanged date.
+    assert triples(unbounded) == [("a", "x", 4096, _INF, "increase")]
+    assert triples(bounded) == [
+        ("a", "x", _INF, Typed(Type.FLOAT, "-inf"), "decrease"),
+        ("a", "z", _DAY, Typed(Type.DATE, "2026-01-02"), "changed"),
+    ]
+
+
+def _history(tmp_path, name: str, values: tuple[str, str]) -> list:
+    r = RepoBuilder(tmp_path / name)
+    r.start({"models/a.toml": f"x = {values[0]}\n"})
+    base = r.head()
+    r.commit("move", {"models/a.toml": f"x = {values[1]}\n"})
+    return audit(r, base).changes
+
+
+def test_changes_that_differ_only_in_type_have_different_fingerprints(tmp_path):
+    """An approval of the string edit must not cover the same edit of dates (or of
+    the string "inf" for the float): the fingerprint tells the types apart."""
+    pairs = {
+        "strings": ('"2026-01-01"', '"2026-02-01"'),
+        "dates": ("2026-01-01", "2026-02-01"),
+        "text": ('"inf"', '"nan"'),
+        "floats": ("inf", "nan"),
+        "one": ("1", "2"),
+        "mixed": ("1", '"2"'),
+        "bool": ("true", "2"),
+    }
+    prints = {name: _history(tmp_path, name, p)[0].fingerprint for name, p in pairs.items()}
+    assert len(set(prints.values())) == len(prints), prints
+
+
+def test_a_nan_put_back_is_a_revert_and_a_date_is_not_its_text(repo):
+    repo.start({"models/a.toml": "x = nan\nd = 2026-01-01\n"})
+    base = repo.head()
+    repo.commit("number", {"models/a.toml": "x = 1\nd = 2026-01-01\n"})
+    back = repo.commit("back", {"models/a.toml": "x = nan\nd = 2026-01-01\n"})
+    repo.commit("text", {"models/a.toml": 'x = nan\nd = "2026-01-01"\n'})
+    got = {c.commit.subject: (c.status, c.reverted_by) for c in audit(repo, base).changes}
+    assert got == {
+        "number": ("reverted", back),
+        "back": ("reverted", None),
+        "text": ("blocked", None),
+    }
+
+
+def test_dates_stay_dates_through_the_caches_show_and_blame(repo, capsys):
+    """Served warm (parsed blobs and per-commit deltas read back from the stores), a
+    date is still a date: the same delta, the same fingerprint; `show` and `blame`
+    write it as its ISO text."""
+    from auditui.core.formats import render
+
+    repo.start({"models/a.toml": 'x = "2026-01-01"\nn = "nan"\n'})
+    base = repo.head()
+    repo.commit("retype", {"models/a.toml": "x = 2026-01-01\nn = nan\n"})
+    cold = audit(repo, base)
+    warm = audit(repo, base)
+    assert [type(d.new) for d in warm.changes[0].deltas] == [Typed, Typed]
+    assert render(warm, "json") == render(cold, "json")
+    assert warm.changes[0].fingerprint == cold.changes[0].fingerprint
+    forget_changes(repo)
+    assert render(audit(repo, base), "json") == render(cold, "json")
+    assert main(["show", "a", "--repo", str(repo.path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["config"] == {"x": "2026-01-01", "n": "nan"}
+    assert main(["show", "a", "--repo", str(repo.path)]) == 0
+    assert "x = 2026-01-01" in capsys.readouterr().out
+    assert main(["blame", "a", "x", "--repo", str(repo.path), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["value"] == "2026-01-01" and row["commit"] == repo.head()

@@ -4,6 +4,7 @@ broken collection entry changes nothing about the other entries' deltas."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
 from auditui.core.policy import Diff, Policy
+from auditui.core.values import Type, Typed, typed
 from tests.helpers.repo import RepoBuilder, audit
 
 # Keys as real configs write them, and the awkward ones: dots, spaces, quotes.
@@ -25,11 +27,25 @@ KEYS = st.one_of(
     st.sampled_from(["effort", "max_tokens", "cache", "ttl", "reasoning", "a.b", "x y", 'q"t']),
     st.text(alphabet="abcdefghij._-", min_size=1, max_size=6),
 )
+# The types JSON lacks, as parsed data holds them (SPEC 13), and strings printing alike.
+_NON_FINITE = [Typed(Type.FLOAT, text) for text in ("inf", "-inf", "nan")]
+_MOMENTS = [
+    Typed(Type.DATE, "2026-01-01"),
+    Typed(Type.TIME, "09:30:00"),
+    Typed(Type.DATETIME, "2026-01-01T09:30:00+00:00"),
+]
+TYPED = st.one_of(
+    st.sampled_from(_NON_FINITE + _MOMENTS),
+    st.dates().map(typed),
+    st.datetimes(timezones=st.sampled_from([None, dt.UTC])).map(typed),
+    st.times().map(typed),
+)
 SCALARS = st.one_of(
     st.integers(-5, 5),
     st.sampled_from([0.5, 1.0, 2.0, -0.0]),
     st.booleans(),
-    st.sampled_from(["low", "medium", "high", ""]),
+    st.sampled_from(["low", "medium", "high", "", "inf", "nan", "2026-01-01"]),
+    st.sampled_from(_NON_FINITE + _MOMENTS),
 )
 VALUES = st.recursive(
     SCALARS,
@@ -126,7 +142,8 @@ _SUBPROCESS = """
 import json, sys
 from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
 from auditui.core.policy import Diff, Policy
-pairs = json.load(sys.stdin)
+from auditui.core.values import loads
+pairs = loads(sys.stdin.buffer.read())
 print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
 """
 
@@ -135,12 +152,14 @@ print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) f
 @given(st.lists(st.tuples(CONFIGS, CONFIGS), min_size=5, max_size=10))
 def test_fingerprints_are_the_same_under_any_hash_seed(pairs):
     runs = set()
+    from auditui.core.values import dumps
+
     for seed in ("0", "1", "4242"):
         out = subprocess.run(
-            [sys.executable, "-c", _SUBPROCESS], input=json.dumps(pairs), text=True,
-            capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+            [sys.executable, "-c", _SUBPROCESS], input=dumps(pairs), capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
         )  # fmt: skip
-        runs.add(out.stdout)
+        runs.add(out.stdout.decode())
     assert len(runs) == 1
     assert json.loads(runs.pop()) == [digest(o, n)[0] for o, n in pairs]
 
@@ -186,6 +205,34 @@ def test_the_same_change_in_any_format_is_the_same_change(old, new, fmt):
             {f"models/m.{fmt}": FORMATS[fmt](reordered(new))},
         ])  # fmt: skip
     assert toml == other
+
+
+# What TOML and YAML both write that JSON lacks: dates, datetimes, inf, -inf and nan.
+TYPED_SAFE = st.dictionaries(
+    st.sampled_from(["effort", "released", "max_tokens"]),
+    st.one_of(
+        st.sampled_from([float("inf"), float("-inf"), float("nan"), 1.5, "2026-01-01", "inf"]),
+        st.dates(),
+        st.datetimes(timezones=st.sampled_from([None, dt.UTC])),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TYPED_SAFE, TYPED_SAFE)
+def test_dates_and_non_finite_floats_are_the_same_change_in_toml_and_yaml(old, new):
+    """A date or inf is one value whichever format writes it (SPEC 13 keeps its type,
+    not the file's way of writing it): the same deltas, the same fingerprints."""
+    with tempfile.TemporaryDirectory() as tmp:
+        toml = history_deltas(
+            Path(tmp), "t", [{"models/m.toml": tomli_w.dumps(v)} for v in (old, new)]
+        )
+        yaml_ = history_deltas(
+            Path(tmp), "y", [{"models/m.yaml": yaml.safe_dump(v)} for v in (old, new)]
+        )
+    assert toml == yaml_
 
 
 ENTRY = st.fixed_dictionaries({"t": st.integers(0, 3)}, optional={"effort": st.sampled_from(
@@ -253,13 +300,14 @@ def test_keyed_list_items_are_matched_by_identity_whatever_their_order(old, new,
         assert d.path.startswith("tiers[start=")  # item by item, never the whole list
 
 
-ANY_SCALAR = st.one_of(
+JSON_SCALAR = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(),
 )
+ANY_SCALAR = st.one_of(JSON_SCALAR, TYPED)
 WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR))
 
 
@@ -268,11 +316,109 @@ WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR
 def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
     """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
     string the encoder gives, or every fingerprint (and every approval) would move."""
-    from auditui.core.deltas import _ENCODE, Delta, _canonical
-    from auditui.core.values import canonical
+    from auditui.core.deltas import Delta, _canonical
+    from auditui.core.values import canonical, canonical_text
 
     delta = Delta(model, path, old, new, "changed")
-    assert _canonical(delta) == _ENCODE([model, path, "changed", canonical(old), canonical(new)])
+    expected = canonical_text([model, path, "changed", canonical(old), canonical(new)])
+    assert _canonical(delta) == expected
+
+
+# How fingerprints wrote values before Typed: compact, sorted, str() for anything else,
+# floats of integers below 2**53 as integers.
+_ENCODER_BEFORE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+
+
+def _canonical_before(value):
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_canonical_before(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical_before(v) for k, v in value.items()}
+    return value
+
+
+_BELOW_2_53 = st.floats(-(2.0**53), 2.0**53, exclude_min=True, exclude_max=True)
+JSON_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), _BELOW_2_53, st.text()),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_DATA)
+def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
+    """A Typed is written apart (bare), and every value JSON could hold before as it
+    always was written: no fingerprint of such a change moves, no approval is lost
+    (but for floats of integers from 2**53 on, which now are the integer, as == and
+    same_value have it; no history audited so far holds one)."""
+    from auditui.core.deltas import canonical_json
+
+    assert canonical_json(value) == _ENCODER_BEFORE(_canonical_before(value))
+
+
+# Each type a parsed scalar can have, values printing alike among them: the string "inf"
+# and the float, "2026-01-01" and the date, "1", 1, 1.0 and true, "0", 0, -0.0 and false.
+_ALIKE_TEXT = ["inf", "-inf", "nan", "2026-01-01", "09:30:00", "2026-01-01T09:30:00+00:00"]
+_ALIKE = [*_ALIKE_TEXT, "1", "0", "true", "false", "", 1, 1.0, 0, -0.0, True, False, None]
+_ALIKE += [4096, 4096.0, 4096 + 2**61 - 1, *_NON_FINITE, *_MOMENTS]
+EVERY_TYPE = st.one_of(st.sampled_from(_ALIKE), JSON_SCALAR, TYPED)
+
+
+def _number(value):
+    """SPEC's numbers: int and float, never a boolean; inf and -inf among them."""
+    if type(value) in (int, float):
+        return value
+    if value in (_NON_FINITE[0], _NON_FINITE[1]):
+        return float(value.text)
+    return None
+
+
+def _same(a, b) -> bool:
+    """SPEC 13: values of different types differ; numbers compare as numbers (1 is
+    1.0), and a Typed is its type and text (nan is nan)."""
+    if _number(a) is not None and _number(b) is not None:
+        return _number(a) == _number(b)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=1000, deadline=None)
+@given(EVERY_TYPE, EVERY_TYPE, EVERY_TYPE, EVERY_TYPE)
+def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerprint(a, b, c, d):
+    """For each pair of scalars of any types (string, int, float, bool, none, the
+    non-finite floats, dates, times, datetimes): no delta when they are the same
+    value, else one delta whose kind is right (`added`, `removed`, `increase`/
+    `decrease` between numbers, else `changed`), written in JSON as SPEC 13 says; and
+    two such changes share a fingerprint only when their values are the same."""
+    from auditui.core.terminal import json_dumps
+    from auditui.core.values import same_value
+
+    def change(old, new) -> list:
+        return config_deltas("m", {"k": old, "z": 1}, {"k": new, "z": 1}, Policy())
+
+    assert same_value(a, b) == _same(a, b)
+    got = change(a, b)
+    if _same(a, b):
+        assert got == []
+        return
+    (delta,) = got
+    if a is None or b is None:
+        kind = "added" if a is None else "removed"
+    elif _number(a) is not None and _number(b) is not None:
+        kind = "increase" if _number(b) > _number(a) else "decrease"
+    else:
+        kind = "changed"
+    assert (delta.old, delta.new, delta.kind) == (a, b, kind)
+    written = json.loads(json_dumps(delta.as_json()))
+    assert [written["old"], written["new"]] == [v.text if type(v) is Typed else v for v in (a, b)]
+    other = change(c, d)
+    if other:
+        same = _same(a, c) and _same(b, d)
+        assert (fingerprint(got) == fingerprint(other)) == same, (a, b, c, d)
 
 
 @settings(max_examples=300, deadline=None)

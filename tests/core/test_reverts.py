@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditui.core.audit import AuditRun, resolve_context
 from auditui.core.formats import render, write
 from auditui.core.reverts import RevertIndex
+from auditui.core.values import Type, Typed
 from tests.helpers.repo import RepoBuilder, audit, bare_remote, forget_changes, install_hook, push
 
 
@@ -198,18 +200,66 @@ class _Change:
         self.commit, self.deltas = _Commit(sha), deltas
 
 
+_M = 2**61 - 1  # the modulus of Python's integer hash
+_DAY, _NAN = Typed(Type.DATE, "2026-01-01"), Typed(Type.FLOAT, "nan")
+# Values whose hashes collide or whose == is not same_value's: huge integers (4096 and
+# 4096 + _M hash alike, -4096 - _M as -4096; beyond 2**64 too), -1 and -2 (CPython
+# hashes -1 as -2), floats equal to integers, booleans against 1 and 0, the types JSON
+# lacks against the strings that print alike, lists and mappings holding all these.
+_HUGE = [4096 + _M, 4096 + 2 * _M, -4096 - _M, _M, -_M, 2**61, 2**64, -(2**64), 2**100 + 4096]
+_FLOATS = [1.0, -1.0, -2.0, 4096.0, 2.0**61, 2.0**64, 0.5]
+_LOOKALIKES = ["1", "-1", "4096", "inf", "nan", "2026-01-01", _NAN, _DAY, Typed(Type.FLOAT, "inf")]
+_HASHED_ALIKE = st.sampled_from(
+    [0, 1, 2, -1, -2, 4096, -4096, True, False, None, *_HUGE, *_FLOATS, *_LOOKALIKES]
+)
+_ANY_VALUE = st.one_of(
+    _HASHED_ALIKE,
+    st.integers(),
+    st.lists(_HASHED_ALIKE, max_size=2),
+    st.dictionaries(st.sampled_from(["k", "l"]), _HASHED_ALIKE, max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ANY_VALUE, max_size=8), max_size=4))
+def test_interned_ids_are_equal_exactly_for_the_same_value(batches):
+    """The integers the index keeps for values: `ids_fast` gives what the plain `ids`
+    gives, and two values share one exactly when same_value says they are one, however
+    their hashes collide."""
+    from itertools import combinations
+
+    from auditui.core.reverts import Interned
+    from auditui.core.values import same_value
+
+    fast, plain, seen = Interned(), Interned(), []
+    for batch in batches:
+        ids = fast.ids_fast(batch)
+        assert ids == plain.ids(batch)
+        seen += zip(batch, ids, strict=True)
+    for (a, i), (b, j) in combinations(seen, 2):
+        assert (i == j) == same_value(a, b), (a, b)
+
+
+_REPLAYED = st.one_of(st.integers(-2, 3), _HASHED_ALIKE)
+
+
+_EDIT = st.lists(
+    st.tuples(st.sampled_from("xyz"), _REPLAYED), min_size=1, max_size=3, unique_by=lambda t: t[0]
+)
+
+
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.tuples(st.sampled_from("xyz"), st.integers(-2, 3)), min_size=1,
-                         max_size=3, unique_by=lambda t: t[0]),
-                min_size=1, max_size=8))  # fmt: skip
+@given(st.lists(_EDIT, min_size=1, max_size=8))
 def test_reverted_means_the_head_holds_the_values_before(edits):
-    """Against a plain replay: a change is reverted exactly when, for each setting it
-    moved, the head's value was that setting's value before some change at or before
-    it that a later change moved again; nothing else."""
+    """Against a plain replay, values compared by same_value: a change is reverted
+    exactly when, for each setting it moved, the head's value was that setting's value
+    before some change at or before it that a later change moved again; nothing else."""
+    from auditui.core.values import same_value
+
     values = {"x": 0, "y": 0, "z": 0}
     changes, history = [], []
     for n, edit in enumerate(edits):
-        deltas = [_Delta("m", k, values[k], v) for k, v in edit if values[k] != v]
+        deltas = [_Delta("m", k, values[k], v) for k, v in edit if not same_value(values[k], v)]
         if not deltas:
             continue
         for d in deltas:
@@ -223,7 +273,7 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     for i, change in enumerate(changes):
         expected = all(
             any(
-                changes[h].deltas and any(d.path == key and d.old == values[key]
+                changes[h].deltas and any(d.path == key and same_value(d.old, values[key])
                                            for d in changes[h].deltas)
                 and any(d.path == key for c in changes[i + 1:] for d in c.deltas)
                 for h in range(i + 1)
@@ -273,8 +323,28 @@ def test_minus_one_and_minus_two_are_different_values(repo):
     assert statuses(audit(repo, base))["to -2"] == ("blocked", None, None)
 
 
+@pytest.mark.parametrize(
+    ("start", "huge"), [(4096, 4096 + _M), (4096, 4096 + 2 * _M), (-4096, -4096 - _M)]
+)
+def test_a_value_that_only_hashes_as_the_old_one_is_no_revert(repo, capsys, start, huge):
+    """Python hashes integers modulo 2**61 - 1: 4096 + (2**61 - 1) hashes as 4096.
+    max_tokens 4096 -> 64000 -> that is two changes that stay (issue 25, item 4):
+    equality decides a revert, and the check blocks."""
+    from auditui.cli import main
+
+    repo.start({"models/a.toml": f"max_tokens = {start}\n"})
+    base = repo.head()
+    repo.commit("raise", {"models/a.toml": "max_tokens = 64000\n"})
+    repo.commit("huge", {"models/a.toml": f"max_tokens = {huge}\n"})
+    assert hash(huge) == hash(start)
+    report = audit(repo, base)
+    assert statuses(report) == {"raise": ("blocked", None, None), "huge": ("blocked", None, None)}
+    assert main(["check", "--repo", str(repo.path), "--base", base]) == 1
+    assert "reverted" not in capsys.readouterr().out
+
+
 _SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([-1.0, 1.0, 0.5]),
-                    st.sampled_from(["a", "b", "-1"]))  # fmt: skip
+                    st.sampled_from(["a", "b", "-1"]), _HASHED_ALIKE)  # fmt: skip
 # Lists and mappings (labels, a nested table) too: 1 and 1.0 alike in them, true not 1.
 _VALUE = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=2),
                    st.dictionaries(st.sampled_from(["k", "l"]), _SCALAR, max_size=2))  # fmt: skip
@@ -287,17 +357,18 @@ _ROWS = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _V
 @given(st.lists(st.lists(_ROWS, min_size=1, max_size=4), max_size=8))
 def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
     """RevertIndex.add takes a change that only moves settings in C-speed steps: the very
-    tokens, settings and effects the per-delta loop gives, for strings, numbers (-1,
-    whose hash is -2, among them), booleans (which hash as 1 and 0), none, lists and
-    mappings."""
+    values, settings and effects the per-delta loop and the plain `Interned.ids` give,
+    for strings, numbers (-1, whose hash is -2, and integers hashed alike among them),
+    booleans (which hash as 1 and 0), none, dates, nan, lists and mappings."""
     from types import SimpleNamespace
 
     import auditui.core.reverts as reverts
     from auditui.core.deltas import Delta
 
     def index(fast: bool):
-        real = reverts._settings_only
+        real, real_ids = reverts._settings_only, reverts.Interned.ids_fast
         reverts._settings_only = real if fast else (lambda deltas: False)
+        reverts.Interned.ids_fast = real_ids if fast else reverts.Interned.ids
         try:
             idx, found = reverts.RevertIndex(), []
             for n, rows in enumerate(changes):
@@ -308,9 +379,10 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
                 found.append(idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"),
                                                      deltas=deltas)))  # fmt: skip
             return (found, [list(a) for a in idx._settings], [list(a) for a in idx._before],
-                    idx._last_value, idx._last_change, idx._by_effect, idx.marks())  # fmt: skip
+                    [list(a) for a in idx._after], idx._last_value, idx._last_change,
+                    idx._by_effect, idx.marks())  # fmt: skip
         finally:
-            reverts._settings_only = real
+            reverts._settings_only, reverts.Interned.ids_fast = real, real_ids
 
     assert index(fast=True) == index(fast=False)
 

@@ -7,6 +7,7 @@ import json
 
 from auditui.core.deltas import SCALAR_JSON, labels_json
 from auditui.core.terminal import json_dumps, json_safe
+from auditui.core.values import json_text
 
 VERSION = 1
 
@@ -108,7 +109,7 @@ def _reverted(c) -> str:
 
 
 _STRING = json.encoder.encode_basestring  # the encoder's own (C) string writer
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, default=json_text).encode
 
 
 def _value(value) -> str:

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from auditui.core.formats.locate import finding_location
-from auditui.core.formats.text_format import format_value
+from auditui.core.formats.text_format import format_pair
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -60,7 +60,7 @@ def render(report, **_options) -> str:
         if change.reverts:
             facts.append(f"reverts {change.reverts} (exactly inverts its deltas)")
         for d in change.deltas:
-            change_text = f"{format_value(d.old)} -> {format_value(d.new)}"
+            change_text = " -> ".join(format_pair(d.old, d.new))
             facts.append(f"{d.model or '-'} {d.path}: {change_text} ({d.kind})")
         evals = change.record.latest_evals() if change.record else {}
         for (model, eval_suite), ev in sorted(evals.items()):

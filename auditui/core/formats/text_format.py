@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from auditui.core.terminal import safe
+from auditui.core.values import Typed, json_text
 from auditui.core.wording import plural
 
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
@@ -22,7 +23,28 @@ def format_value(v: Any) -> str:
         return f"<= {v['max']} {v['unit']}{where}"
     if isinstance(v, str):
         return v[:12] if len(v) == 40 and all(c in "0123456789abcdef" for c in v) else v
-    return json.dumps(v, ensure_ascii=False)
+    if type(v) is Typed:
+        return v.text
+    return json.dumps(v, ensure_ascii=False, default=json_text)
+
+
+_TYPE_NAMES = {str: "string", int: "integer", float: "float", bool: "boolean",
+               list: "list", dict: "mapping", type(None): "nothing"}  # fmt: skip
+
+
+def type_name(v: Any) -> str:
+    """A value's type in a config author's words (SPEC 13's types)."""
+    return v.type.value if type(v) is Typed else _TYPE_NAMES.get(type(v), "value")
+
+
+def format_pair(old: Any, new: Any) -> tuple[str, str]:
+    """A delta's two sides as shown. Where they print alike (a change of type alone:
+    the string "inf" and the float inf, "2026-01-01" and a date, "1" and 1) each
+    says its type, or the change would read as no change (SPEC 13)."""
+    shown = format_value(old), format_value(new)
+    if shown[0] != shown[1] or type_name(old) == type_name(new):
+        return shown
+    return f"{shown[0]} ({type_name(old)})", f"{shown[1]} ({type_name(new)})"
 
 
 def render(report, color: bool = False, verbose: bool = False) -> str:
@@ -61,7 +83,7 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
     width = max((len(safe(d.model or "-")) for d in c.deltas), default=1)
     pwidth = max((len(safe(d.path)) for d in c.deltas), default=1)
     for d in c.deltas:
-        arrow = f"{format_value(d.old)} -> {format_value(d.new)}"
+        arrow = " -> ".join(format_pair(d.old, d.new))
         if d.kind == "invalid":
             arrow = d.detail or "invalid"
         lines.append(

@@ -14,7 +14,7 @@ from auditui.core.terminal import safe
 from auditui.core.timeline import models_in, score_trends, timeline
 from auditui.core.wording import plural
 from auditui.tui.text import plain
-from auditui.tui.widgets.badges import kind, value, verdict
+from auditui.tui.widgets.badges import kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table
 
 # The columns that find an incident first: each change's date, verdict and eval
@@ -90,7 +90,7 @@ class TimelineScreen(Screen):
                     verdict(c) if first else "",
                     Text(evals, style="bold red" if regress else "green") if first else "",
                     plain(d.path.removeprefix("prompt:"), overflow="ellipsis", no_wrap=True),
-                    plain(f"{value(d.old)} → {value(d.new)}", overflow="ellipsis", no_wrap=True),
+                    plain(old_to_new(d.old, d.new), overflow="ellipsis", no_wrap=True),
                     kind(d.kind),
                     c.commit.short if first else "",
                     plain(c.commit.author_email.split("@")[0] if first else ""),

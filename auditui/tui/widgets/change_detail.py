@@ -17,7 +17,7 @@ from auditui.core.formats.text_format import reverted_text
 from auditui.core.terminal import safe
 from auditui.core.wording import plural
 from auditui.tui.text import plain
-from auditui.tui.widgets.badges import kind, value, verdict
+from auditui.tui.widgets.badges import kind, old_to_new, value, verdict
 
 MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
 
@@ -87,14 +87,14 @@ def render_change(change, policy) -> Group:
         diffs = []
         for d in deltas:
             if d.kind == "text":
-                arrow = f"{value(d.old)} → {value(d.new)}"
+                arrow = old_to_new(d.old, d.new)
                 if (d.path, d.old, d.new) not in texts_shown and d.detail:
                     texts_shown.add((d.path, d.old, d.new))
                     diffs.append(d)
             elif d.kind == "invalid":
                 arrow = d.detail or "invalid"
             else:
-                arrow = f"{value(d.old)} → {value(d.new)}"
+                arrow = old_to_new(d.old, d.new)
             style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
             # Two lines per delta (setting + kind, then old → new) read well at any width.
             rows.append(f"  {safe(d.path)}  ", style="cyan")
