@@ -162,19 +162,6 @@ def test_an_unopenable_lock_is_an_error_and_writes_nothing(repo, tmp_path, plant
     assert records(repo) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
-def test_a_read_only_lock_folder_is_an_error_and_writes_nothing(repo):
-    folder = lock_of(repo).parent
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        writer = approve(repo)
-        one_line_error(writer.communicate(timeout=60), writer.returncode, "cannot lock")
-        assert records(repo) == []
-    finally:
-        folder.chmod(0o700)
-
-
 def test_a_symlink_at_the_lock_is_never_followed(repo, tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
