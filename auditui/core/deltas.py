@@ -402,4 +402,7 @@ def sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
 
 def _digest(canonicals: list[str]) -> str:
     payload = "\n".join(canonicals)
-    return "sha256:" + hashlib.sha256(("auditui-fp-v1\n" + payload).encode()).hexdigest()
+    # surrogatepass: a file name git gave as bytes that are not UTF-8 is written as
+    # those surrogates stand, never a crash (data strings hold none: documents refuses them).
+    data = ("auditui-fp-v1\n" + payload).encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(data).hexdigest()

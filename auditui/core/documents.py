@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import tomllib
 from functools import lru_cache
 from itertools import chain, compress
@@ -69,12 +70,40 @@ def parse_text(fmt: str | None, text: str) -> Any:
     file's text, or a string inside one (a JSON model list in a YAML value)."""
     check_size(len(text))
     try:
-        if fmt == "json":
-            return _plain_json(text)
-        return plain(_parse(fmt, text))
+        value = _plain_json(text) if fmt == "json" else plain(_parse(fmt, text))
     except RecursionError:
         # json and tomllib recurse per nesting level; a deep enough file exhausts the stack.
         raise _too_deep() from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(value)
+    return value
+
+
+# An escape JSON or YAML reads as a surrogate: half of a pair, or (alone) no character.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """A string holding a surrogate that is not half of a pair (`"\\ud800"`) is not
+    Unicode text: no report, terminal or digest could carry it, so the file is
+    invalid (AUD009) rather than a crash. Looked for only where the text has such
+    an escape."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = ord(item[exc.start])
+                raise DocumentError(
+                    f"a string holds a lone surrogate (\\u{code:04x}): not Unicode text"
+                ) from None
 
 
 # JSON's literals json.loads would make non-finite floats, as `plain` holds them.

@@ -222,7 +222,7 @@ def content_token(*values: Any) -> str:
     import hashlib
 
     text = canonical_text([canonical(v) for v in values], _SORTED)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 _SORTED = encoder(sort_keys=True)  # as json.dumps(..., sort_keys=True) writes

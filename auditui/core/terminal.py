@@ -12,26 +12,32 @@ from __future__ import annotations
 
 import re
 
-# C0 (newline and tab included: a field is one line), DEL, C1, and the invisible
-# formatting characters a "trojan source" uses (zero-width, bidi embeddings, isolates).
+# C0 (newline and tab included: a field is one line), DEL, C1, the invisible
+# formatting characters a "trojan source" uses (zero-width, bidi embeddings, isolates),
+# and surrogates: git's bytes that are not UTF-8 (a subject in Latin-1, a file name)
+# are read as surrogates standing for them, which no terminal or file can be sent.
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\ud800-\udfff]"
 )
 
 
 _UNSAFE_IN_JSON = re.compile(
-    "[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 
 
-def _shown(match: re.Match[str]) -> str:
+def shown(match: re.Match[str]) -> str:
+    """How `safe` writes one character it will not send."""
     code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as git gave it
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def safe(text: object) -> str:
     """`text` fit for one line of a terminal: nothing in it can act on the terminal."""
-    return _UNSAFE.sub(_shown, str(text))
+    return _UNSAFE.sub(shown, str(text))
 
 
 def json_dumps(data: object, indent: int | None = 2) -> str:

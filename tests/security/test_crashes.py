@@ -3,8 +3,11 @@ AUD010, a deeply nested record is AUD009, a deeply nested policy is a one-line e
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
@@ -55,3 +58,55 @@ def test_a_deeply_nested_policy_is_a_clear_error_or_an_invalid_delta(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines()[0].endswith("invalid TOML: nested too deeply")
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def check(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "auditui", "check", "--all", *args],
+                          cwd=repo.path, capture_output=True)  # fmt: skip
+
+
+LONE = [
+    ("models/a.json", '{"t": 1, "a\\ud800b": 2}', "lone surrogate (\\ud800)"),
+    ("models/a.json", '{"t": "\\udc80"}', "lone surrogate (\\udc80)"),
+    ("models/a.yaml", 't: "\\ud800"\n', "invalid Unicode character escape"),  # libyaml's
+]
+
+
+@pytest.mark.parametrize(("path", "text", "says"), LONE)
+def test_a_lone_surrogate_in_a_config_is_aud009_in_every_format(tmp_path, path, text, says):
+    """`"\\ud800"` parses as a string no digest, terminal or file can carry: it was an
+    internal error (exit 2) in check and both hooks; now the file is invalid."""
+    r = RepoBuilder(tmp_path / "r")
+    r.start({path: "t: 1\n" if path.endswith(".yaml") else '{"t": 1}'})
+    r.commit("lone surrogate", {path: text})
+    (change,) = [c for c in audit(r).changes if c.status != "exempt"]
+    assert change.rules == ["AUD009"] and says in change.findings[0].message
+    for fmt in FORMATS:
+        result = check(r, "--format", fmt)
+        assert result.returncode == 1 and b"Traceback" not in result.stderr, (fmt, result.stderr)
+
+
+FORMATS = ["text", "json", "sarif", "junit", "github"]
+
+
+def test_bytes_git_gives_that_are_not_utf8_are_shown_not_crashed_on(tmp_path):
+    """A file name and a commit subject in Latin-1: git hands the bytes over as they
+    are; every report shows them as \\xNN."""
+    r = RepoBuilder(tmp_path / "r")
+    r.start({"models/a.toml": "t = 1\n"})
+    name = os.fsdecode(b"models/b\xff.toml")
+    (r.path / name).write_text("t = 2\n")
+    r.git("add", "-A")
+    message = tmp_path / "msg"
+    message.write_bytes(b"caf\xe9: raise b")
+    r.git("-c", "i18n.commitEncoding=binary", "commit", "-q", "-F", str(message))
+    (change,) = [c for c in audit(r).changes if c.status != "exempt"]
+    assert change.fingerprint.startswith("sha256:")
+    for fmt in FORMATS:
+        result = check(r, "--format", fmt)
+        assert result.returncode == 1 and b"Traceback" not in result.stderr, (fmt, result.stderr)
+        if fmt in ("text", "junit"):
+            assert b"b\\xff" in result.stdout and b"caf\\xe9" in result.stdout, fmt
+    log = subprocess.run([sys.executable, "-m", "auditui", "log"], cwd=r.path,
+                         capture_output=True)  # fmt: skip
+    assert log.returncode == 0 and b"b\\xff" in log.stdout

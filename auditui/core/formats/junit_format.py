@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from auditui.core.formats.locate import finding_location
 from auditui.core.formats.text_format import format_pair
+from auditui.core.terminal import shown
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -15,7 +16,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uf
 def _clean(text: str) -> str:
     """XML 1.0 cannot carry control characters (an ANSI escape in a subject would make
     the whole file unparseable): show them as \\xNN instead."""
-    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _XML_ILLEGAL.sub(shown, text)
 
 
 def render(report, **_options) -> str:

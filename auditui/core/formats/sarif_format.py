@@ -9,6 +9,7 @@ from pathlib import Path
 from auditui import __version__
 from auditui.core.checks import RULES
 from auditui.core.formats.locate import finding_location
+from auditui.core.terminal import json_safe
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -83,4 +84,4 @@ def render(report, **_options) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
