@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.limits import Limit, extract_limits
+from auditui.core.limits import _REACH, Limit, extract_limits
 
 
 def one(text: str) -> Limit:
@@ -318,8 +318,28 @@ _PIECES = st.sampled_from(
 _PROMPTISH = st.lists(_PIECES, max_size=30).map(" ".join)
 
 
+# Long lines (issue 25, item 6): long runs of one piece, limits and their phrases.
+_RUN = st.builds(
+    lambda piece, n: piece * n,
+    st.sampled_from(
+        'a|ab | |_|a-|9a-|1|1,|,|\'|\\|:|\n|keep |to |and the |for |"k": "|<'.split("|")
+    ),
+    st.integers(1, 700),
+)
+_PHRASED = st.sampled_from(
+    "<= 5 words| at most 3 lines |10 words or less|never use more than 2 sentences| (under 70 "
+    'characters)|"caption": "<<=200 chars>"|Keep answers to at most 10 words.| for final '
+    "responses| keep the title short, |Final responses: | words |twenty-five ".split("|")
+)
+_LONG_LINES = st.lists(st.one_of(_RUN, _PHRASED, _PIECES), max_size=12).map("".join)
+# Words of x and z, more than a window long, spaces at both ends: no part of any limit.
+_FAR = st.lists(st.text("xz", min_size=1, max_size=400), min_size=1).map(
+    lambda words: " " + " ".join(words) * (1 + 2 * _REACH // len(" ".join(words))) + " "
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=300), _PROMPTISH))
+@given(st.one_of(st.text(max_size=300), _PROMPTISH, _LONG_LINES))
 def test_extract_limits_never_raises_and_is_in_text_order_and_deterministic(text):
     limits = extract_limits(text)
     assert isinstance(limits, tuple)
@@ -354,3 +374,43 @@ def test_never_more_than_is_a_maximum():
         ("words", 200)
     ]
     assert extract_limits("Use more than 3 examples.") == ()  # a minimum is not a limit
+
+
+def rows(text: str, shift: int = 0) -> list[tuple]:
+    return [(lim.unit, lim.max, lim.applies_to, lim.at + shift) for lim in extract_limits(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LONG_LINES, _FAR, _LONG_LINES)
+def test_a_limit_is_read_from_what_stands_near_it(before, far, after):
+    """Text more than a window away from a limit never changes it: the limits of
+    `before + far + after` are those of `before + far` and those of `far + after`.
+    (Read from the whole line, a key or a clause any distance back became the phrase.)"""
+    assert rows(before + far + after) == rows(before + far) + rows(far + after, len(before))
+
+
+def test_a_key_or_a_word_far_back_on_the_line_names_no_limit():
+    far = " x" * _REACH
+    assert one('"caption": "<' + far + " <= 5 words").applies_to is None
+    assert one('"caption": "<' + " <= 5 words").applies_to == "caption"
+    assert one("a" * 2 * _REACH + " <= 5 words").applies_to is None  # no fragment of a word
+    assert one("<= 5 words for " + "a" * 2 * _REACH).applies_to is None
+
+
+def test_each_limit_is_read_from_a_bounded_window_of_a_long_line(monkeypatch):
+    """One 200 KB line of letters and limits: each limit's phrase is looked for in at most
+    _REACH characters either side of it. Before, each limit read (and searched from every
+    character of) the whole line: 16 KB took 4 s, 60 KB over 30 s."""
+    from auditui.core import limits
+
+    real, sizes = limits._applies_to, []
+
+    def spy(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
+        sizes.append(len(text) - (end - start))
+        assert sizes[-1] <= 2 * limits._REACH  # before the reading, so old code fails fast
+        return real(text, start, end, lo, hi)
+
+    monkeypatch.setattr(limits, "_applies_to", spy)
+    line = ("a" * 50_000 + " <= 5 words ") * 4
+    assert [(lim.max, lim.applies_to) for lim in extract_limits(line)] == [(5, None)] * 4
+    assert len(sizes) == 4
