@@ -65,9 +65,13 @@ def install_hook(repo: RepoBuilder) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def push(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
-    """A real `git push` (hooks run), output captured."""
-    return subprocess.run(["git", "push", *args], cwd=repo.path, capture_output=True, text=True)
+def push(
+    repo: RepoBuilder, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess:
+    """A real `git push` (hooks run), output captured; `timeout` guards a hook that hangs."""
+    return subprocess.run(
+        ["git", "push", *args], cwd=repo.path, capture_output=True, text=True, timeout=timeout
+    )
 
 
 AUTHORS = {

@@ -1,0 +1,62 @@
+"""A prompt's long lines are read in time linear in their length (security review,
+item 6): one line of letters ending in `<= 5 words` took 4 s at 16 KB and over 30 s at
+60 KB, per blob, in `check` and in both hooks. Each run below is a whole cold process
+under a generous guard (it takes about a second; the lines below took minutes before);
+the figures are in bench/bench_limits.py, as ratios."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers.repo import RepoBuilder, git, install_hook, push
+
+LINES = [  # each was read in time quadratic in its length
+    "a" * 60_000 + " <= 5 words",  # the key of a quoted value looked for from every letter
+    "<= 5 words for" + " " * 60_000 + "x",  # the phrase after it split from every space
+    "_" * 60_000 + "a <= 5 words",  # _emphasis_ stripped from every underscore
+    "never" + " " * 60_000 + "x words",  # two repeats sharing the spaces, in the search
+]
+PROMPT = "\n".join(LINES) + "\n"
+GUARD = 60  # seconds for a whole process
+
+
+def auditui(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "auditui", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=GUARD)
+
+
+@pytest.fixture
+def dev(tmp_path) -> RepoBuilder:
+    r = RepoBuilder(tmp_path / "dev")
+    r.start({"models/a.toml": "t = 1\n"})
+    return r
+
+
+def test_check_reads_a_prompt_of_long_lines(dev):
+    dev.commit("long lines", {"prompts/system.md": PROMPT})
+    result = auditui("check", "--repo", str(dev.path), "--base", "HEAD~1", "--format", "json")
+    (change,) = json.loads(result.stdout)["changes"]
+    limits = [d for d in change["deltas"] if d["kind"] == "limit-added"]
+    assert [(d["new"]["unit"], d["new"]["max"], d["new"]["applies_to"]) for d in limits] == [
+        ("words", 5, None)
+    ] * 3
+
+
+def test_both_hooks_read_a_prompt_of_long_lines(dev, tmp_path):
+    server = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
+    dev.git("remote", "add", "origin", str(server))
+    dev.git("push", "-q", "origin", "main")  # adoption, before any hook
+    result = auditui("install-hook", "--pre-receive", "--repo", str(server))
+    assert result.returncode == 0, result.stderr
+    install_hook(dev)
+    dev.commit("long lines", {"prompts/system.md": PROMPT})
+    pushed = push(dev, "origin", "main", timeout=GUARD)  # pre-push: judged here
+    assert pushed.returncode != 0 and "blocked" in pushed.stderr and "AUD001" in pushed.stderr
+    pushed = push(dev, "--no-verify", "origin", "main", timeout=GUARD)  # pre-receive: there
+    assert pushed.returncode != 0 and "pre-receive hook declined" in pushed.stderr
+    assert "blocked" in pushed.stderr and "AUD001" in pushed.stderr
