@@ -8,7 +8,8 @@ text diff is long.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -410,18 +411,11 @@ def pair_limits(
         if tag != "equal":
             out += _pair_block(a, b)
     # A limit removed in one place and added, unchanged, in another only moved.
-    removed = [o for o, n in out if n is None]
-    added = [n for o, n in out if o is None]
+    added = _queues([n for o, n in out if o is None], _key)
     moved: set[int] = set()
-    for o in removed:
-        for n in added:
-            if id(n) not in moved and (o.unit, o.max, o.applies_to) == (
-                n.unit,
-                n.max,
-                n.applies_to,
-            ):
-                moved |= {id(o), id(n)}
-                break
+    for o in (o for o, n in out if n is None):
+        if added.get(_key(o)):
+            moved |= {id(o), id(added[_key(o)].popleft())}
     return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]
 
 
@@ -447,23 +441,29 @@ def _by_line(limits: tuple[Limit, ...], starts: list[int]) -> dict[int, list[Lim
 
 def _pair_block(a: list[Limit], b: list[Limit]) -> list[tuple[Limit | None, Limit | None]]:
     """Pair the limits of one changed block: identical ones in order (no change),
-    then the same unit and phrase, then the same unit; the rest are added/removed."""
+    then the same unit and phrase, then the same unit; the rest are added/removed.
+    Each limit of `a` takes the first of `b` still free that is alike."""
     out: list[tuple[Limit | None, Limit | None]] = []
     rest_a, rest_b = list(a), list(b)
-    for same in (
-        lambda x, y: _key(x) == _key(y),
-        lambda x, y: (x.unit, x.applies_to) == (y.unit, y.applies_to),
-        lambda x, y: x.unit == y.unit,
-    ):
-        left = []
+    for alike in (_key, lambda lim: (lim.unit, lim.applies_to), lambda lim: lim.unit):
+        free, left, paired = _queues(rest_b, alike), [], set()
         for x in rest_a:
-            y = next((y for y in rest_b if same(x, y)), None)
-            if y is None:
+            if not free.get(alike(x)):
                 left.append(x)
                 continue
-            rest_b.remove(y)
+            y = free[alike(x)].popleft()
+            paired.add(id(y))
             if _key(x) != _key(y):
                 out.append((x, y))
-        rest_a = left
+        rest_a, rest_b = left, [y for y in rest_b if id(y) not in paired]
     out += [(x, None) for x in rest_a] + [(None, y) for y in rest_b]
     return out
+
+
+def _queues(limits: list[Limit], alike: Callable[[Limit], object]) -> dict[object, deque[Limit]]:
+    """The limits by what makes them alike, each queue in the order they stand: the
+    first still free is at its front (one look, not a scan of all the others)."""
+    queues: dict[object, deque[Limit]] = {}
+    for lim in limits:
+        queues.setdefault(alike(lim), deque()).append(lim)
+    return queues

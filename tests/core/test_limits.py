@@ -414,3 +414,65 @@ def test_each_limit_is_read_from_a_bounded_window_of_a_long_line(monkeypatch):
     line = ("a" * 50_000 + " <= 5 words ") * 4
     assert [(lim.max, lim.applies_to) for lim in extract_limits(line)] == [(5, None)] * 4
     assert len(sizes) == 4
+
+
+# -- pairing: each limit takes the first alike limit still free ---------------------
+
+
+def scan_pairs(old_text: str, new_text: str, old: tuple, new: tuple) -> list[tuple]:
+    """pair_limits as first written, by scanning: the definition the queues must keep
+    (each scan looked through every limit left, so a block of n cost n squared)."""
+    from difflib import SequenceMatcher
+
+    from auditui.core.limits import _by_line, _key, _line_starts
+
+    old_at, new_at = _by_line(old, _line_starts(old_text)), _by_line(new, _line_starts(new_text))
+    matcher = SequenceMatcher(None, old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    out: list[tuple] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        rest_a = [lim for i in range(i1, i2) for lim in old_at.get(i, ())]
+        rest_b = [lim for j in range(j1, j2) for lim in new_at.get(j, ())]
+        for same in (_key, lambda lim: (lim.unit, lim.applies_to), lambda lim: lim.unit):
+            left = []
+            for x in rest_a:
+                y = next((y for y in rest_b if same(x) == same(y)), None)
+                if y is None:
+                    left.append(x)
+                    continue
+                rest_b.remove(y)
+                if _key(x) != _key(y):
+                    out.append((x, y))
+            rest_a = left
+        out += [(x, None) for x in rest_a] + [(None, y) for y in rest_b]
+    moved: set[int] = set()
+    for o in [o for o, n in out if n is None]:
+        for n in [n for o, n in out if o is None]:
+            if id(n) not in moved and _key(o) == _key(n):
+                moved |= {id(o), id(n)}
+                break
+    return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]
+
+
+_LIMIT_LINES = st.lists(
+    st.sampled_from(
+        "x|<= 5 words|<= 6 words|at most 5 lines|<= 5 words for titles|<= 6 words for titles|"
+        "Keep answers under 5 words. <= 3 lines|max 5 words max".split("|")
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+def stands(pairs: list[tuple]) -> list[tuple]:
+    return [(o and o.at, n and n.at) for o, n in pairs]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LIMIT_LINES, _LIMIT_LINES)
+def test_pairs_are_those_a_scan_finds(old_text, new_text):
+    from auditui.core.limits import pair_limits
+
+    old, new = extract_limits(old_text), extract_limits(new_text)
+    paired = pair_limits(old_text, new_text, old, new)
+    assert stands(paired) == stands(scan_pairs(old_text, new_text, old, new))

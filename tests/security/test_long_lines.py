@@ -46,6 +46,17 @@ def test_check_reads_a_prompt_of_long_lines(dev):
     ] * 3
 
 
+def test_check_pairs_a_line_of_many_limits(dev):
+    """16,000 limits on one line, each changing its unit: pairing them looked through
+    every limit left for each one (about 10^9 looks); now each takes its queue's front."""
+    dev.commit("limits", {"prompts/system.md": " ".join(f"<= {i} words" for i in range(16_000))})
+    dev.commit("units", {"prompts/system.md": " ".join(f"<= {i} lines" for i in range(16_000))})
+    result = auditui("check", "--repo", str(dev.path), "--base", "HEAD~1", "--format", "json")
+    (change,) = json.loads(result.stdout)["changes"]
+    kinds = [d["kind"] for d in change["deltas"] if d["kind"].startswith("limit")]
+    assert kinds.count("limit-removed") == kinds.count("limit-added") == 16_000
+
+
 def test_both_hooks_read_a_prompt_of_long_lines(dev, tmp_path):
     server = tmp_path / "server.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
