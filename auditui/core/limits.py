@@ -8,7 +8,8 @@ text diff is long.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -37,11 +38,13 @@ _UNIT = (
     r"characters?|chars?)\b"
 )
 # Worded bounds start a word ("thunder" holds no "under"); "no fewer than" is a minimum.
+# No two unbounded repeats here can take the same characters (`\s+(?:use\s*)?more`, never
+# `\s+(?:use)?\s*more`): each start of a search then costs what it reads, not its square.
 _BOUND = (
     r"(?:<=|≤|=<|<(?=[\s\d])|\b(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|"
     r"under|(?<!\bno\s)(?<!\bnot\s)(?:fewer|less)\s+than|maximum(?:\s+of)?|max\.?|up\s+to|"
     r"within|a\s+maximum\s+of|limit(?:ed)?\s+(?:it\s+|yourself\s+)?to|cap(?:ped)?\s+at|"
-    r"(?:never|don'?t|do\s+not)\s+(?:use|write|exceed|give|produce|include|output|send)?\s*"
+    r"(?:never|don'?t|do\s+not)\s+(?:(?:use|write|exceed|give|produce|include|output|send)\s*)?"
     r"more\s+than))"
 )
 _PREFIX = re.compile(_BOUND + r"\s*" + _NUM + r"\s+" + _UNIT, re.IGNORECASE)
@@ -66,12 +69,19 @@ _DETERMINERS = r"(?:the|your|all|each|every|any|a|an|its|their|our|this|one|shor
 _LEAD = re.compile(rf"^(?:(?:and|or|but|then|with|for|in|of)\s+|{_DETERMINERS}\s+)+",
                    re.IGNORECASE)  # fmt: skip
 # What can follow the phrase before the limit: "<phrase> should stay under", "<phrase> to".
+_TRAIL_WORDS = (
+    "to at in with of is are be should must can will stay stays remain remains span spans "
+    "contain contains limited kept ideally roughly about approximately strictly always short "
+    "brief concise and or total".split()
+    + ["no longer than"]
+)
 _TRAIL = re.compile(
-    r"(?:\s+|^)(?:to|at|in|with|of|is|are|be|should|must|can|will|stay|stays|remain|remains|"
-    r"span|spans|contain|contains|limited|kept|ideally|roughly|about|approximately|strictly|"
-    r"always|short|brief|concise|and|or|total|no\s+longer\s+than)$",
+    r"(?:\s+|^)(?:" + "|".join(w.replace(" ", r"\s+") for w in _TRAIL_WORDS) + ")$",
     re.IGNORECASE,
 )
+# In a phrase of single spaces an ending _TRAIL takes stands in this many last characters:
+# searched for there only, stripping a long run of them one by one is not quadratic.
+_TRAIL_TAIL = 1 + max(map(len, _TRAIL_WORDS))
 # A clause whose subject does something ("GitHub allows repository names ...", "Claude
 # keeps quotes ..."): the governed phrase is what follows the verb.
 _VERB = re.compile(
@@ -107,22 +117,40 @@ _LY_NOUNS = frozenset("reply family daily supply assembly anomaly italy".split()
 _AFTER = re.compile(
     r"^\s*(?:(?:for|in|between|per|after|before|when|during)\b[^.;:\n()\"<>]*)", re.IGNORECASE
 )
-# A limit inside a quoted value of a JSON/YAML key: `"caption": "<<=200 chars>"`.
+# Where that phrase ends, and a conjunction it ends on. A run of spaces is tried from its
+# first space only (`(?<!\s)`): tried from each, a long run costs its length squared.
+_AFTER_ENDS = re.compile(r",|(?<!\s)\s+(?:unless|except|and\s+keep|but|so|if|while)\b")
+_AFTER_TRAIL = re.compile(r"(?:(?<!\s)\s+|^)(?:and|or)$", re.IGNORECASE)
+# A limit inside a quoted value of a JSON/YAML key: `"caption": "<<=200 chars>"`. The key
+# is a run of [\w.-] from its first [A-Za-z_] on ("9a-b" gives "a-b"); the search tries
+# a run only where it begins, and nothing it has taken is given back (`*+`), so each
+# character is read a few times, never once for every place the search starts.
 _IN_VALUE = re.compile(
-    r"""\\?["']?(?P<key>[A-Za-z_][\w.-]*)\\?["']?\s*:\s*\[?\s*\\?(?P<q>["'])"""
-    r"""(?P<value>[^"'\n\\]*)$"""
+    r"""\\?["']?(?<![\w.-])(?:[^\WA-Za-z_]|[.-])*+(?P<key>[A-Za-z_][\w.-]*+)\\?["']?"""
+    r"""\s*+:\s*+(?:\[\s*+)?\\?(?P<q>["'])(?P<value>[^"'\n\\]*+)$"""
 )
+_QUOTE = re.compile(r"[\"']")
 _CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", "|", "·", "`\n",
          "```")  # fmt: skip
 _NEW_LINE_OF_ITS_OWN = re.compile(r"\n(?=[A-Z])")  # wrapped prose continues in lower case
 # A label and what follows it: "Final responses: at most 100 words", "`question` — <= 300".
 _LABEL_MARK = re.compile(r":|\s[—–-]\s|\s--\s")
 _MARKUP = re.compile(r"[*`#>\"]+")
+# Underscores at either end of a word: _emphasis_, not snake_case (a run is tried where it
+# begins, as a whole).
+_EMPHASIS = re.compile(r"(?<!\w)_+|(?<!_)_++(?!\w)")
 _STOPWORDS = frozenset(
     "a an and are as at be by each every for from in is it its of on or so that the them "
     "these they this those to with you your total overall".split()
 )
 _MAX_WORDS = 6  # longer, and it is a clause, not the phrase a limit governs
+# How far from a limit its phrase is looked for, in characters either side (whole words):
+# a phrase is at most six words and a key stands just before its value; on the 3,211
+# limits of seven public prompt histories 120 gives the same phrases. The bound keeps
+# the reading linear: a limit costs what stands near it, never the whole line it is on.
+_REACH = 300
+_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s\S*+\Z")
 
 
 @dataclass(frozen=True, order=True)
@@ -187,17 +215,19 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
     phrase before it in its own clause ("Keep final responses to <=100 words", "the
     title (under 70 characters)"); the key of a typed value it sits in
     (`"system": "string (optional, up to 100,000 chars)"`). Nothing
-    reaches into a neighbouring limit (text before `lo`, after `hi`)."""
+    reaches into a neighbouring limit (text before `lo`, after `hi`); `text` is the
+    limit's window (see _window), nothing farther away is read."""
     after = _AFTER.match(text[end:hi])
     if after and after.group(0).strip():
         phrase = after.group(0).strip()
-        phrase = re.split(r",|\s+(?:unless|except|and\s+keep|but|so|if|while)\b", phrase)[0]
-        phrase = re.sub(r"(?:\s+|^)(?:and|or)$", "", phrase, flags=re.IGNORECASE)
+        phrase = _AFTER_ENDS.split(phrase, maxsplit=1)[0]
+        phrase = _AFTER_TRAIL.sub("", phrase)
         found = _clean(re.sub(r"^(?:for|in)\s+", "", phrase, flags=re.IGNORECASE))
         if found and _is_noun_phrase(found):
             return found
     line_start = text.rfind("\n", 0, start) + 1
-    quoted = _IN_VALUE.search(text, line_start, start)
+    # Most prose holds no quote: the quick look spares it the search.
+    quoted = _QUOTE.search(text, line_start, start) and _IN_VALUE.search(text, line_start, start)
     typed = quoted is not None and _TYPED_VALUE.match(quoted.group("value"))
     key = _clean(quoted.group("key")) if typed else None
     if typed and quoted.group("value").lstrip().startswith("<"):
@@ -246,7 +276,8 @@ def _tidy(phrase: str) -> str | None:
         previous = phrase
         phrase = _LEAD_VERBS.sub("", phrase).strip()
         phrase = _LEAD.sub("", phrase).strip()
-        phrase = _TRAIL.sub("", phrase).strip()
+        trail = _TRAIL.search(phrase, max(0, len(phrase) - _TRAIL_TAIL))
+        phrase = phrase[: trail.start()].strip() if trail else phrase
     verbs = list(_VERB.finditer(phrase))
     if verbs:
         phrase = _LEAD.sub("", phrase[verbs[-1].end() :]).strip()
@@ -270,7 +301,7 @@ def _is_noun_phrase(phrase: str) -> bool:
 
 def _clean(phrase: str) -> str | None:
     phrase = _MARKUP.sub("", phrase)
-    phrase = re.sub(r"(?<!\w)_+|_+(?!\w)", "", phrase)  # _emphasis_, not snake_case
+    phrase = _EMPHASIS.sub("", phrase)
     phrase = re.sub(r"\s+", " ", phrase).strip(" -:,.'").lower()
     words = phrase.split()
     if not words or len(words) > _MAX_WORDS or not re.search(r"[a-z]{2}", phrase):
@@ -319,11 +350,31 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
         number = _number(m.group("num"))
         if number is None:
             continue
-        lo = spans[k - 1].end() if k else 0
-        hi = spans[k + 1].start() if k + 1 < len(spans) else len(text)
-        applies_to = _applies_to(text, m.start(), m.end(), lo, hi)
-        found.append(Limit(_unit(m.group("unit")), number, applies_to, m.start()))
+        start, end = m.span()
+        near, far = _window(text, start, end)
+        lo = max(spans[k - 1].end() if k else 0, near)
+        hi = min(spans[k + 1].start() if k + 1 < len(spans) else len(text), far)
+        applies_to = _applies_to(text[near:far], start - near, end - near, lo - near, hi - near)
+        found.append(Limit(_unit(m.group("unit")), number, applies_to, start))
     return tuple(found)
+
+
+def _window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The stretch of text the phrase of the limit at text[start:end] is read from: at
+    most _REACH characters either side, in whole words (a word cut in two could read
+    as a phrase of its own)."""
+    near, far = start - _REACH, end + _REACH
+    if near <= 0:
+        near = 0
+    elif not text[near - 1].isspace():
+        space = _SPACE.search(text, near, start)
+        near = space.start() if space else start
+    if far >= len(text):
+        far = len(text)
+    elif not text[far].isspace():
+        space = _LAST_SPACE.search(text, end, far)
+        far = space.start() if space else end
+    return near, far
 
 
 def _is_placeholder(text: str, m: re.Match[str]) -> bool:
@@ -360,18 +411,11 @@ def pair_limits(
         if tag != "equal":
             out += _pair_block(a, b)
     # A limit removed in one place and added, unchanged, in another only moved.
-    removed = [o for o, n in out if n is None]
-    added = [n for o, n in out if o is None]
+    added = _queues([n for o, n in out if o is None], _key)
     moved: set[int] = set()
-    for o in removed:
-        for n in added:
-            if id(n) not in moved and (o.unit, o.max, o.applies_to) == (
-                n.unit,
-                n.max,
-                n.applies_to,
-            ):
-                moved |= {id(o), id(n)}
-                break
+    for o in (o for o, n in out if n is None):
+        if added.get(_key(o)):
+            moved |= {id(o), id(added[_key(o)].popleft())}
     return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]
 
 
@@ -397,23 +441,29 @@ def _by_line(limits: tuple[Limit, ...], starts: list[int]) -> dict[int, list[Lim
 
 def _pair_block(a: list[Limit], b: list[Limit]) -> list[tuple[Limit | None, Limit | None]]:
     """Pair the limits of one changed block: identical ones in order (no change),
-    then the same unit and phrase, then the same unit; the rest are added/removed."""
+    then the same unit and phrase, then the same unit; the rest are added/removed.
+    Each limit of `a` takes the first of `b` still free that is alike."""
     out: list[tuple[Limit | None, Limit | None]] = []
     rest_a, rest_b = list(a), list(b)
-    for same in (
-        lambda x, y: _key(x) == _key(y),
-        lambda x, y: (x.unit, x.applies_to) == (y.unit, y.applies_to),
-        lambda x, y: x.unit == y.unit,
-    ):
-        left = []
+    for alike in (_key, lambda lim: (lim.unit, lim.applies_to), lambda lim: lim.unit):
+        free, left, paired = _queues(rest_b, alike), [], set()
         for x in rest_a:
-            y = next((y for y in rest_b if same(x, y)), None)
-            if y is None:
+            if not free.get(alike(x)):
                 left.append(x)
                 continue
-            rest_b.remove(y)
+            y = free[alike(x)].popleft()
+            paired.add(id(y))
             if _key(x) != _key(y):
                 out.append((x, y))
-        rest_a = left
+        rest_a, rest_b = left, [y for y in rest_b if id(y) not in paired]
     out += [(x, None) for x in rest_a] + [(None, y) for y in rest_b]
     return out
+
+
+def _queues(limits: list[Limit], alike: Callable[[Limit], object]) -> dict[object, deque[Limit]]:
+    """The limits by what makes them alike, each queue in the order they stand: the
+    first still free is at its front (one look, not a scan of all the others)."""
+    queues: dict[object, deque[Limit]] = {}
+    for lim in limits:
+        queues.setdefault(alike(lim), deque()).append(lim)
+    return queues

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.limits import Limit, extract_limits
+from auditui.core.limits import _REACH, Limit, extract_limits
 
 
 def one(text: str) -> Limit:
@@ -318,8 +318,28 @@ _PIECES = st.sampled_from(
 _PROMPTISH = st.lists(_PIECES, max_size=30).map(" ".join)
 
 
+# Long lines (issue 25, item 6): long runs of one piece, limits and their phrases.
+_RUN = st.builds(
+    lambda piece, n: piece * n,
+    st.sampled_from(
+        'a|ab | |_|a-|9a-|1|1,|,|\'|\\|:|\n|keep |to |and the |for |"k": "|<'.split("|")
+    ),
+    st.integers(1, 700),
+)
+_PHRASED = st.sampled_from(
+    "<= 5 words| at most 3 lines |10 words or less|never use more than 2 sentences| (under 70 "
+    'characters)|"caption": "<<=200 chars>"|Keep answers to at most 10 words.| for final '
+    "responses| keep the title short, |Final responses: | words |twenty-five ".split("|")
+)
+_LONG_LINES = st.lists(st.one_of(_RUN, _PHRASED, _PIECES), max_size=12).map("".join)
+# Words of x and z, more than a window long, spaces at both ends: no part of any limit.
+_FAR = st.lists(st.text("xz", min_size=1, max_size=400), min_size=1).map(
+    lambda words: " " + " ".join(words) * (1 + 2 * _REACH // len(" ".join(words))) + " "
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=300), _PROMPTISH))
+@given(st.one_of(st.text(max_size=300), _PROMPTISH, _LONG_LINES))
 def test_extract_limits_never_raises_and_is_in_text_order_and_deterministic(text):
     limits = extract_limits(text)
     assert isinstance(limits, tuple)
@@ -354,3 +374,105 @@ def test_never_more_than_is_a_maximum():
         ("words", 200)
     ]
     assert extract_limits("Use more than 3 examples.") == ()  # a minimum is not a limit
+
+
+def rows(text: str, shift: int = 0) -> list[tuple]:
+    return [(lim.unit, lim.max, lim.applies_to, lim.at + shift) for lim in extract_limits(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LONG_LINES, _FAR, _LONG_LINES)
+def test_a_limit_is_read_from_what_stands_near_it(before, far, after):
+    """Text more than a window away from a limit never changes it: the limits of
+    `before + far + after` are those of `before + far` and those of `far + after`.
+    (Read from the whole line, a key or a clause any distance back became the phrase.)"""
+    assert rows(before + far + after) == rows(before + far) + rows(far + after, len(before))
+
+
+def test_a_key_or_a_word_far_back_on_the_line_names_no_limit():
+    far = " x" * _REACH
+    assert one('"caption": "<' + far + " <= 5 words").applies_to is None
+    assert one('"caption": "<' + " <= 5 words").applies_to == "caption"
+    assert one("a" * 2 * _REACH + " <= 5 words").applies_to is None  # no fragment of a word
+    assert one("<= 5 words for " + "a" * 2 * _REACH).applies_to is None
+
+
+def test_each_limit_is_read_from_a_bounded_window_of_a_long_line(monkeypatch):
+    """One 200 KB line of letters and limits: each limit's phrase is looked for in at most
+    _REACH characters either side of it. Before, each limit read (and searched from every
+    character of) the whole line: 16 KB took 4 s, 60 KB over 30 s."""
+    from auditui.core import limits
+
+    real, sizes = limits._applies_to, []
+
+    def spy(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
+        sizes.append(len(text) - (end - start))
+        assert sizes[-1] <= 2 * limits._REACH  # before the reading, so old code fails fast
+        return real(text, start, end, lo, hi)
+
+    monkeypatch.setattr(limits, "_applies_to", spy)
+    line = ("a" * 50_000 + " <= 5 words ") * 4
+    assert [(lim.max, lim.applies_to) for lim in extract_limits(line)] == [(5, None)] * 4
+    assert len(sizes) == 4
+
+
+# -- pairing: each limit takes the first alike limit still free ---------------------
+
+
+def scan_pairs(old_text: str, new_text: str, old: tuple, new: tuple) -> list[tuple]:
+    """pair_limits as first written, by scanning: the definition the queues must keep
+    (each scan looked through every limit left, so a block of n cost n squared)."""
+    from difflib import SequenceMatcher
+
+    from auditui.core.limits import _by_line, _key, _line_starts
+
+    old_at, new_at = _by_line(old, _line_starts(old_text)), _by_line(new, _line_starts(new_text))
+    matcher = SequenceMatcher(None, old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    out: list[tuple] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        rest_a = [lim for i in range(i1, i2) for lim in old_at.get(i, ())]
+        rest_b = [lim for j in range(j1, j2) for lim in new_at.get(j, ())]
+        for same in (_key, lambda lim: (lim.unit, lim.applies_to), lambda lim: lim.unit):
+            left = []
+            for x in rest_a:
+                y = next((y for y in rest_b if same(x) == same(y)), None)
+                if y is None:
+                    left.append(x)
+                    continue
+                rest_b.remove(y)
+                if _key(x) != _key(y):
+                    out.append((x, y))
+            rest_a = left
+        out += [(x, None) for x in rest_a] + [(None, y) for y in rest_b]
+    moved: set[int] = set()
+    for o in [o for o, n in out if n is None]:
+        for n in [n for o, n in out if o is None]:
+            if id(n) not in moved and _key(o) == _key(n):
+                moved |= {id(o), id(n)}
+                break
+    return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]
+
+
+_LIMIT_LINES = st.lists(
+    st.sampled_from(
+        "x|<= 5 words|<= 6 words|at most 5 lines|<= 5 words for titles|<= 6 words for titles|"
+        "Keep answers under 5 words. <= 3 lines|max 5 words max".split("|")
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+def stands(pairs: list[tuple]) -> list[tuple]:
+    return [(o and o.at, n and n.at) for o, n in pairs]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LIMIT_LINES, _LIMIT_LINES)
+def test_pairs_are_those_a_scan_finds(old_text, new_text):
+    from auditui.core.limits import pair_limits
+
+    old, new = extract_limits(old_text), extract_limits(new_text)
+    paired = pair_limits(old_text, new_text, old, new)
+    assert stands(paired) == stands(scan_pairs(old_text, new_text, old, new))

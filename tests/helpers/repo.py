@@ -83,9 +83,13 @@ def ref_sha(repo: Path, ref: str) -> str | None:
     return git(repo, "rev-parse", "--verify", "--quiet", ref, check=False) or None
 
 
-def push(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
-    """A real `git push` (hooks run), output captured."""
-    return subprocess.run(["git", "push", *args], cwd=repo.path, capture_output=True, text=True)
+def push(
+    repo: RepoBuilder, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess:
+    """A real `git push` (hooks run), output captured; `timeout` guards a hook that hangs."""
+    return subprocess.run(
+        ["git", "push", *args], cwd=repo.path, capture_output=True, text=True, timeout=timeout
+    )
 
 
 AUTHORS = {
