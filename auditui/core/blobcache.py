@@ -1,9 +1,10 @@
-"""Parsed config blobs kept between runs: `<git dir>/auditui/blobs-v<N>.sqlite`.
+"""Parsed config blobs kept between runs: `<git dir>/auditui/blobs-v<N>-<engine>.sqlite`.
 
-A blob id names its content forever, so an entry can never be stale: a second run
-over a catalogue's history parses nothing, and a pre-push parses only what is new
-since the last one. Entries are read one at a time as the walk needs them, so a
-run holds only its working set in memory, never the whole cache.
+A blob id names its content forever, and the file names the engine whose parsing
+made its entries, so an entry can never be stale: a second run over a catalogue's
+history parses nothing, and a pre-push parses only what is new since the last one.
+Entries are read one at a time as the walk needs them, so a run holds only its
+working set in memory, never the whole cache.
 
 The git dir is trusted local state (like its hooks): nothing a push or a fetch
 brings can write here. The cache is best effort: an unreadable, locked or
@@ -25,6 +26,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile
+from auditui.core.changecache import engine_digest
 from auditui.core.documents import (
     MAX_BYTES,
     DocumentError,
@@ -36,9 +38,8 @@ from auditui.core.documents import (
 from auditui.core.store import open_store
 from auditui.core.values import dumps, loads
 
-# Bump when parsing or normalising changes what a blob yields. 3: entries written
-# before git ran with replacement objects off may hold what a replacement said; dates and
-# non-finite floats are typed (values.Typed), no longer strings.
+# The store's own format. What a blob yields also depends on the engine's parsing,
+# which the file name carries (see store_file): no hand-bumped number can be forgotten.
 VERSION = 3
 MISSING = object()
 _ERROR = "\x00error"
@@ -138,9 +139,22 @@ def decode(blob: bytes) -> object:
     return value
 
 
+def store_file(folder: Path) -> Path:
+    """This engine's store in `folder`: another engine (an upgrade, a development
+    build) parses differently, and never reads or is read from it."""
+    return folder / f"blobs-v{VERSION}-{engine_digest()[:12]}.sqlite"
+
+
+def _drop_others(folder: Path, keep: Path) -> None:
+    """Other engines' stores, once this one starts its own: they are never read again."""
+    for other in folder.glob("blobs-*.sqlite*"):
+        if not other.name.startswith(keep.name):
+            other.unlink(missing_ok=True)
+
+
 class BlobCache:
     def __init__(self, folder: Path) -> None:
-        self.file = folder / f"blobs-v{VERSION}.sqlite"
+        self.file = store_file(folder)
         self._db: sqlite3.Connection | None = None
         self._broken = False
         self._pending: list[tuple[str, bytes]] = []
@@ -148,6 +162,8 @@ class BlobCache:
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
+                if not self.file.exists():
+                    _drop_others(self.file.parent, self.file)
                 self._db = open_store(
                     self.file,
                     "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)",

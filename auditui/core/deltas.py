@@ -7,7 +7,6 @@ prompt shows up once per model it actually moved.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -19,6 +18,7 @@ from typing import Any
 
 from auditui.core.keypaths import Item, quote_key
 from auditui.core.limits import Limit, extract_limits, pair_limits
+from auditui.core.linediff import unified_diff
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
 from auditui.core.values import Typed, as_number, canonical, canonical_text, same_value, written
@@ -268,9 +268,8 @@ def limit_deltas(
 
 
 def text_diff(path: str, old: str, new: str, context: int = 2) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), f"a/{path}", f"b/{path}", n=context, lineterm=""
-    )
+    """A unified diff of two prompt texts, at a bounded cost (see linediff)."""
+    lines = unified_diff(old.splitlines(), new.splitlines(), f"a/{path}", f"b/{path}", context)
     return "\n".join(lines)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
+from auditui.core.linediff import opcodes
+
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -396,16 +398,14 @@ def pair_limits(
     a changed block limits pair in order, same unit and phrase first. Returns only
     the pairs that differ: (old, None) removed, (None, new) added, (old, new) changed.
     A limit that only moved (removed here, the same added there) is no change."""
-    from difflib import SequenceMatcher
-
     if not old and not new:
         return []  # most prompt edits: no limit on either side, no lines to align
     old_lines, new_lines = _line_starts(old_text), _line_starts(new_text)
     old_at = _by_line(old, old_lines)
     new_at = _by_line(new, new_lines)
-    matcher = SequenceMatcher(None, old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
     out: list[tuple[Limit | None, Limit | None]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in aligned:
         a = [lim for i in range(i1, i2) for lim in old_at.get(i, ())]
         b = [lim for j in range(j1, j2) for lim in new_at.get(j, ())]
         if tag != "equal":

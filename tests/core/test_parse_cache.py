@@ -9,7 +9,7 @@ from tests.helpers.repo import audit, forget_changes, triples
 
 
 def cache_file(repo):
-    return repo.path / ".git" / "auditui" / f"blobs-v{blobcache.VERSION}.sqlite"
+    return blobcache.store_file(repo.path / ".git" / "auditui")
 
 
 def stored(repo, key):
@@ -208,3 +208,18 @@ def test_the_walk_parses_chunks_itself_while_a_slow_worker_parses_others(repo, m
     assert [triples(c) for c in shared.changes] == [triples(c) for c in inline.changes]
     assert [c.fingerprint for c in shared.changes] == [c.fingerprint for c in inline.changes]
     assert {k: repr(stored(repo, k)) for k in keys} == values
+
+
+def test_another_engines_store_is_never_read_and_is_dropped(repo, monkeypatch):
+    """What a blob yields is what an engine's parsing makes of it: a store written by
+    another engine (an upgrade, a development build; the blob cache once served
+    dates parsed as strings to the engine that types them) is not this one's."""
+    repo.start({"models/a.toml": "t = 1\n"})
+    audit(repo)
+    mine = cache_file(repo)
+    assert mine.is_file()
+    monkeypatch.setattr(blobcache, "engine_digest", lambda: "f" * 64)
+    forget_changes(repo)
+    audit(repo)
+    theirs = cache_file(repo)
+    assert theirs != mine and theirs.is_file() and not mine.exists()

@@ -66,3 +66,17 @@ def test_both_hooks_read_a_prompt_of_long_lines(dev, tmp_path):
     pushed = push(dev, "--no-verify", "origin", "main", timeout=GUARD)  # pre-receive: there
     assert pushed.returncode != 0 and "pre-receive hook declined" in pushed.stderr
     assert "blocked" in pushed.stderr and "AUD001" in pushed.stderr
+
+
+def test_check_aligns_a_prompt_of_many_repeated_lines(dev):
+    """40,000 copies of one line, one limit changed among them: aligning the lines
+    (for the diff and to pair limits) took minutes; past a bound on its work the
+    alignment is the common first and last lines, linear in the text (core/linediff)."""
+    lines = ["keep going"] * 40_000
+    dev.commit("lines", {"prompts/system.md": "\n".join([*lines, "<= 5 words", *lines])})
+    dev.commit("limit", {"prompts/system.md": "\n".join([*lines, "<= 9 words", *lines])})
+    result = auditui("check", "--repo", str(dev.path), "--base", "HEAD~1", "--format", "json")
+    (change,) = json.loads(result.stdout)["changes"]
+    (limit,) = [d for d in change["deltas"] if d["kind"].startswith("limit")]
+    assert (limit["kind"], limit["old"]["max"], limit["new"]["max"]) == ("limit-changed", 5, 9)
+    (text,) = [d for d in change["deltas"] if d["kind"] == "text"]
