@@ -9,7 +9,7 @@ import pytest
 
 from auditui.cli import main
 from auditui.core.records import append_entries
-from tests.helpers.repo import RepoBuilder, bare_remote, git, install_hook, push
+from tests.helpers.repo import RepoBuilder, bare_remote, clear, git, install_hook, push
 
 ZERO = "0" * 40
 
@@ -33,17 +33,7 @@ def audit_record(repo: RepoBuilder, sha: str, approver: str = "bob@example.com")
     """Write a passing record for the change `sha` makes, via the CLI's own lookup."""
     from auditui.core.target import find_target
 
-    target = find_target(repo.path, sha)
-    append_entries(
-        target.root,
-        target.relative,
-        target.fingerprint,
-        evals=[
-            {"model": m, "suite": "coding", "baseline": 50.0, "candidate": 50.0}
-            for m in target.change.models
-        ],  # fmt: skip
-        approvals=[{"by": approver, "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],
-    )
+    clear(repo, find_target(repo.path, sha).change, approver)
 
 
 def test_unaudited_change_is_refused_and_remote_does_not_move(pushed):

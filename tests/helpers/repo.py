@@ -46,6 +46,30 @@ def triples(change) -> list[tuple]:
     return [(d.model, d.path, d.old, d.new, d.kind) for d in change.deltas]
 
 
+def clear(repo: RepoBuilder, change, *approvers: str) -> None:
+    """Write the evidence that clears `change` under the default policy: an eval with
+    no regression for each model it moves, and an approval by each of `approvers`
+    (names from AUTHORS, or emails). Not committed."""
+    from auditui.core.records import append_entries
+
+    emails = [AUTHORS[a][1] if a in AUTHORS else a for a in approvers]
+    append_entries(repo.path, change.record_file, change.fingerprint,
+                   evals=[{"model": m, "suite": "coding", "baseline": 50.0, "candidate": 50.0}
+                          for m in change.models],
+                   approvals=[{"by": e, "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
+                              for e in emails])  # fmt: skip
+
+
+def approved_change(path: Path) -> RepoBuilder:
+    """A repository whose HEAD is alice's change, with bob as its git user (the
+    reviewer who may approve it)."""
+    r = RepoBuilder(path)
+    r.git("config", "user.email", "bob@example.com")
+    r.start({"models/a.toml": "t = 1\n"})
+    r.commit("raise", {"models/a.toml": "t = 2\n"})
+    return r
+
+
 def bare_remote(repo: RepoBuilder, where: Path, name: str = "origin") -> Path:
     """A real bare repository as `name`, with main pushed to it (hook not run)."""
     remote = where / f"{name}.git"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from auditui.core.records import append_entries
-from tests.helpers.repo import RepoBuilder, audit, git, push, ref_sha, server
+from tests.helpers.repo import RepoBuilder, audit, clear, git, push, ref_sha, server
 
 
 @pytest.fixture
@@ -22,13 +21,10 @@ def setup(tmp_path) -> tuple[RepoBuilder, Path]:
     return dev, server(dev, tmp_path)
 
 
-def clear(dev: RepoBuilder, base: str) -> None:
+def cleared(dev: RepoBuilder, base: str) -> None:
     """Evidence for the change after `base`, by bob, committed."""
     (change,) = audit(dev, base).changes
-    append_entries(dev.path, change.record_file, change.fingerprint,
-                   evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
-                   approvals=[{"by": "bob@example.com", "verdict": "approve",
-                               "at": "2026-03-02T00:00:00Z"}])  # fmt: skip
+    clear(dev, change, "bob")
     dev.commit("records", author="bob")
 
 
@@ -47,7 +43,7 @@ def test_a_cleared_push_is_accepted(setup):
     dev, server = setup
     base = dev.head()
     dev.commit("raise", {"models/a.toml": "t = 2\n"})
-    clear(dev, base)
+    cleared(dev, base)
     result = push(dev, "origin", "main")
     assert result.returncode == 0, result.stderr
     assert ref_sha(server, "main") == dev.head()
@@ -60,7 +56,7 @@ def test_several_refs_are_all_or_nothing_and_a_deletion_audits_nothing(setup):
     dev.commit("feature raise", {"models/a.toml": "t = 3\n"})  # no record: blocked
     dev.git("checkout", "-q", "main")
     dev.commit("main raise", {"models/a.toml": "t = 2\n"})
-    clear(dev, base)
+    cleared(dev, base)
     result = push(dev, "origin", "main", "feature")
     assert result.returncode != 0 and "feature raise" in result.stderr
     assert ref_sha(server, "refs/heads/feature") is None

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from auditui.core.records import append_entries
 from tests.helpers.repo import (
     DEFAULT_POLICY,
     RepoBuilder,
     audit,
+    clear,
     git,
     install_hook,
     push,
@@ -28,21 +28,8 @@ STRICT = DEFAULT_POLICY.replace("required = 1", "required = 2")
 def approve(dev: RepoBuilder, base: str, *approvers: str) -> None:
     """Evals and the approvals of `approvers` for each change after `base`, committed."""
     for change in audit(dev, base).changes:
-        if change.status != "blocked":
-            continue
-        append_entries(
-            dev.path,
-            change.record_file,
-            change.fingerprint,
-            evals=[
-                {"model": m, "suite": "coding", "baseline": 1.0, "candidate": 1.0}
-                for m in change.models
-            ],
-            approvals=[
-                {"by": f"{who}@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
-                for who in approvers
-            ],
-        )
+        if change.status == "blocked":
+            clear(dev, change, *approvers)
     dev.commit("records", author="bob")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from auditui.core.audit import audit as run_ctx
 from auditui.core.audit import resolve_context
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, approved_change
 
 
 def auditui(repo: RepoBuilder, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -33,11 +33,8 @@ def change_record(repo: RepoBuilder) -> str:
 
 @pytest.fixture
 def repo(tmp_path) -> RepoBuilder:
-    r = RepoBuilder(tmp_path / "r")
-    r.git("config", "user.email", "bob@example.com")
-    r.start({"models/a.toml": "t = 1\n"})
-    r.commit("raise", {"models/a.toml": "t = 2\n"})
-    return r
+    """A change (HEAD) that bob, not its author alice, approves."""
+    return approved_change(tmp_path / "r")
 
 
 def test_a_committed_record_symlink_is_never_written_through(repo, tmp_path):

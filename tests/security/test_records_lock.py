@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.repo import RepoBuilder
+from tests.helpers.repo import RepoBuilder, approved_change
 
 FP = "sha256:" + "ab" * 32
 
@@ -28,11 +28,7 @@ FP = "sha256:" + "ab" * 32
 @pytest.fixture
 def repo(tmp_path) -> RepoBuilder:
     """A change (HEAD) that bob, not its author alice, approves."""
-    r = RepoBuilder(tmp_path / "r")
-    r.git("config", "user.email", "bob@example.com")
-    r.start({"models/a.toml": "t = 1\n"})
-    r.commit("raise", {"models/a.toml": "t = 2\n"})
-    return r
+    return approved_change(tmp_path / "r")
 
 
 def lock_of(repo: RepoBuilder) -> Path:
