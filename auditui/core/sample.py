@@ -15,7 +15,8 @@ from pathlib import Path
 
 from auditui.core.errors import AuditError
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_repo"
+# Installed with the package (a link to sample_repo/ in the source tree, files in a wheel).
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"
 
 
 def sample_recipe(path: Path | None = None) -> dict:
@@ -23,7 +24,7 @@ def sample_recipe(path: Path | None = None) -> dict:
     if not recipe.exists():
         raise AuditError(
             f"{recipe}: the bundled sample is missing",
-            "hint: install auditui from its source tree (`pip install -e .`)",
+            "hint: reinstall auditui (`pip install --force-reinstall auditui`), which ships it",
         )
     return tomllib.loads(recipe.read_text(encoding="utf-8"))
 
