@@ -120,19 +120,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", default=".", help=REPO_HELP)
     p.add_argument("--model", help="only this model (default: every model the change moves)")
     p.add_argument("--suite", help="only this suite (default: the policy's required suites)")
-    p = esub.add_parser("import", help="two runs of promptfoo, lm-eval or inspect_ai (the "
-                        "parent config, the change) as one eval with error bars")  # fmt: skip
+    p = esub.add_parser(
+        "import",
+        help="two runs of promptfoo, lm-eval or inspect_ai (the parent config, the change) as "
+        "an eval with error bars for each model they cover",
+        description="Import two runs of one eval tool, on the parent config (--baseline) and on\n"
+        "the change (--candidate): one eval entry per model the files cover, so a change that\n"
+        "moves hundreds of models gets its evidence from one run. A file's model id names\n"
+        "the change's model by --map, by being its name, or by its last part\n"
+        "(openai:gpt-4o is models/openai/gpt-4o). A model of the files that names none of\n"
+        "the change's, or a model with no scores in both files, stops the import before\n"
+        "anything is written (docs/records.md).",
+    )
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
     p.add_argument("--repo", default=".", help=REPO_HELP)
     p.add_argument("--baseline", required=True, metavar="FILE",
                    help="the tool's output for the parent config")  # fmt: skip
     p.add_argument("--candidate", required=True, metavar="FILE",
                    help="the tool's output for the changed config")  # fmt: skip
-    p.add_argument("--model", help="the auditui model (when the files cannot say which)")
+    p.add_argument(
+        "--model",
+        action="append",
+        metavar="GLOB",
+        help="import only the change's models this matches (repeatable; `*` matches `/` "
+        "too); with files of one model, the model they evaluate",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="FILE_MODEL=MODEL",
+        help="the change's model a file's model id stands for (repeatable; one `*` on both "
+        "sides maps many: 'google:*=models/gemini/*')",
+    )
     p.add_argument("--suite", help="the policy's suite (default: the task the files name)")
     p.add_argument("--tool", choices=["promptfoo", "lm-eval", "inspect"],
                    help="read the files as this tool's output (default: recognised)")  # fmt: skip
-    p = esub.add_parser("add", help="add one eval result to a change's audit record")
+    p = esub.add_parser(
+        "add",
+        help="add one model's eval result, typed in, to a change's audit record",
+        description="Add one model's scores on one suite to a change's record. Each model has its\n"
+        "own scores, so this records one model at a time; for many models from one eval run\n"
+        "(a shared default, a provider-wide edit) use `auditui eval import`.",
+    )
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
     p.add_argument("--repo", default=".", help=REPO_HELP)
     p.add_argument("--model", required=True, help="the model evaluated (one the change moves)")

@@ -92,10 +92,12 @@ def test_confidence_policy_judges_the_imported_error_bars(capsys, tmp_path):
 def test_two_providers_need_the_model_named(capsys, change):
     code, out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
                               cand="two_providers.json")  # fmt: skip
-    assert_cannot_judge(code, out, err, "holds several runs", "--model")
+    assert_cannot_judge(code, out, err, "the files' model anthropic:messages:claude-sonnet-4-"
+                        "20250514 matches none of the change's models", "--model GLOB")  # fmt: skip
     code, _out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
                                "--model", "gpt-4.1-mini", cand="two_providers.json")  # fmt: skip
     assert code == 0, err
+    assert "not imported, not among the models --model chooses: anthropic:messages:" in err
     (entry,) = entries(change)
     assert entry["candidate"] == 80.0 and entry["paired"] is True
 

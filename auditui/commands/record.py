@@ -23,10 +23,12 @@ def _identity(repo_path: str) -> str:
     return email
 
 
-def _confirm(target, written: dict, what: str) -> None:
+def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...] = ()) -> None:
     from auditui.core.terminal import safe
 
     print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
+    for line in lines:
+        print(f"  {safe(line)}")
     print(f"  fingerprint {target.fingerprint}")
     print(
         f"  now {len(written.get('evals', []))} eval(s), "
@@ -86,27 +88,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _eval_import(args: argparse.Namespace) -> int:
-    """Two runs of an eval tool -> one eval entry with error bars and provenance."""
+    """Two runs of an eval tool -> an eval entry per model they cover (SPEC 9, 16)."""
     from pathlib import Path
 
-    from auditui.core.evalimport import import_pair
+    from auditui.core.evalimport import import_many, listed
+    from auditui.core.evalnames import parse_maps
     from auditui.core.target import find_target
     from auditui.core.terminal import safe
 
+    maps = parse_maps(args.map or ())
     target = find_target(args.repo, args.target)
-    change = target.change
-    imported = import_pair(Path(args.baseline), Path(args.candidate),
-                           change.models if change else None, args.model, args.suite,
-                           args.tool)  # fmt: skip
-    if change is not None:
-        from auditui.core.evalrun import seen_configs
-
-        imported.check_configs(*seen_configs(target, imported.entry["model"]))
-        for problem in imported.entry.get("config_mismatch", ()):
-            print(f"auditui: warning: {safe(problem)}: evidence of another config "
-                  "(recorded; it does not clear the change)", file=sys.stderr)  # fmt: skip
-    _record_imported(args.repo, target, imported.entry)
+    affected = target.change.models if target.change else None
+    files = Path(args.baseline), Path(args.candidate)
+    batch = import_many(*files, affected, args.model or (), maps, args.suite, args.tool)
+    if batch.skipped:
+        left = safe(listed(list(batch.skipped)))
+        print(
+            f"auditui: not imported, not among the models --model chooses: {left}", file=sys.stderr
+        )
+    _check_configs(target, batch.imported)
+    _record_imported(args.repo, target, [i.entry for i in batch.imported])
     return ExitCode.OK
+
+
+def _check_configs(target, imported) -> None:
+    """Where a run records the settings it ran with, compare them with the model's
+    config (a promptfoo file records none: no config is read)."""
+    from auditui.core.evalrun import seen_configs_of
+    from auditui.core.terminal import safe
+
+    told = [i for i in imported if any(run.settings for run in i.runs)]
+    seen = seen_configs_of(target, [i.entry["model"] for i in told])
+    several = len(imported) > 1
+    for one in told:
+        one.check_configs(*seen.get(one.entry["model"], (None, None)))
+        whose = f"{one.entry['model']}: " if several else ""
+        for problem in one.entry.get("config_mismatch", ()):
+            print(
+                f"auditui: warning: {safe(whose + problem)}: evidence of another config "
+                "(recorded; it does not clear the change)",
+                file=sys.stderr,
+            )
 
 
 def _eval_run(args: argparse.Namespace) -> int:
@@ -120,39 +142,51 @@ def _eval_run(args: argparse.Namespace) -> int:
     who = _identity(args.repo)  # before any run: a missing identity is found at once
     for imported in evalrun.run(target, planned, lambda line: print(
             f"auditui: {safe(line)}", file=sys.stderr, flush=True)):  # fmt: skip
-        _record_imported(args.repo, target, imported.entry, who)
+        _record_imported(args.repo, target, [imported.entry], who)
     return ExitCode.OK
 
 
-def _record_imported(repo: str, target, entry: dict, who: str | None = None) -> None:
-    """Append an imported eval to the change's record, once per pair of files."""
-    from auditui.core.evalstats import shown
-    from auditui.core.records import RecordError, parse_record
-    from auditui.core.target import add_evidence
-    from auditui.core.terminal import safe
-    from auditui.core.worktree import read_record
+SAME_PAIR = ("model", "suite", "baseline_sha256", "candidate_sha256")  # one import of one pair
 
-    _warn_unrequired(target, entry["suite"])
-    text = read_record(target.root, target.relative)
-    if text is not None:
-        try:
-            known = parse_record(target.relative, text).evals
-        except RecordError:
-            known = ()  # add_evidence refuses it with the reason
-        same = ("model", "suite", "baseline_sha256", "candidate_sha256")
-        if any(all(getattr(ev, k) == entry[k] for k in same) for ev in known):
-            where = f"{safe(entry['model'])}/{safe(entry['suite'])}"
-            print(f"auditui: this pair is already recorded for {where} in "
-                  f"{safe(target.record_file)}; nothing added")  # fmt: skip
-            return
-    entry = {**entry, "recorded_by": who or _identity(repo)}
-    written = add_evidence(target.root, target.relative, target.fingerprint, target.change,
-                           evals=[entry])  # fmt: skip
-    delta = entry["candidate"] - entry["baseline"]
-    said = shown(delta, entry["stderr"], entry["samples"], entry["paired"])
-    what = (f"eval {entry['model']}/{entry['suite']} from {entry['source']}: "
-            f"{entry['baseline']:g} -> {entry['candidate']:g} ({said})")  # fmt: skip
-    _confirm(target, written, what)
+
+def _record_imported(repo: str, target, entries: list[dict], who: str | None = None) -> None:
+    """Append imported evals to the change's record in one write, each (model, suite)
+    once per pair of files: a pair imported again adds nothing, and says so."""
+    from auditui.core.evalimport import listed
+    from auditui.core.target import add_new_evals
+    from auditui.core.terminal import safe
+
+    for suite in dict.fromkeys(e["suite"] for e in entries):
+        _warn_unrequired(target, suite)
+    who = who or _identity(repo)
+    stamped = [{**e, "recorded_by": who} for e in entries]
+    written, added = add_new_evals(target, stamped, SAME_PAIR)
+    if written is not None:
+        if len(added) == 1:
+            _confirm(target, written, f"eval {_said(added[0])}")
+        else:
+            lines = [_said(e, source=False) for e in added]
+            _confirm(target, written, f"{len(added)} evals from {added[0]['source']}", lines)
+    new = {(e["model"], e["suite"]) for e in added}
+    known = [f"{e['model']}/{e['suite']}" for e in entries if (e["model"], e["suite"]) not in new]
+    if known:
+        print(
+            f"auditui: this pair is already recorded for {safe(listed(known))} in "
+            f"{safe(target.record_file)}; nothing added" + (" for those" if added else "")
+        )
+
+
+def _said(entry: dict, source: bool = True) -> str:
+    """`m/coding from promptfoo: 75 -> 67.5 (-7.5 ± 8.3 (n=40, paired))`."""
+    from auditui.core.evalstats import shown
+
+    change = entry["candidate"] - entry["baseline"]
+    delta = shown(change, entry["stderr"], entry["samples"], entry["paired"])
+    tool = f" from {entry['source']}" if source else ""
+    return (
+        f"{entry['model']}/{entry['suite']}{tool}: "
+        f"{entry['baseline']:g} -> {entry['candidate']:g} ({delta})"
+    )
 
 
 def _warn_unrequired(target, suite: str) -> None:

@@ -1,15 +1,18 @@
 """`auditui eval import`: two runs of one eval tool (the parent config and the change)
-become one `[[evals]]` entry with its error bars and provenance (SPEC 9)."""
+become an `[[evals]]` entry per model they cover, with error bars and provenance
+(SPEC 9; SPEC 16: one run gives the evidence for a change that moves hundreds of models)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from auditui.core import evalstats
 from auditui.core.errors import AuditError
+from auditui.core.evalnames import Map, name_ids
 from auditui.core.evaltools import EvalFile, Run, read
 
 
@@ -75,22 +78,189 @@ def import_pair(
     baseline: Path, candidate: Path, affected: list[str] | None, model: str | None = None,
     suite: str | None = None, tool: str | None = None,
 ) -> Imported:  # fmt: skip
-    """`affected`: the change's models (None when only a record names it)."""
+    """One model's entry (the app's form, `eval run`): `import_many` for `model`, or for
+    the one model the files cover. `affected`: the change's models (None when only a
+    record names it)."""
+    batch = import_many(baseline, candidate, affected, [model] if model else [], (), suite, tool)
+    if len(batch.imported) == 1:
+        return batch.imported[0]
+    held = listed([i.entry["model"] for i in batch.imported])
+    raise AuditError(
+        f"{candidate}: holds runs of several of the change's models ({held}); say which",
+        "hint: pass --model",
+    )
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a pair of files gives a change: an entry per model it covers, and the ids of
+    the files' models the `--model` selection left out (said, never silent)."""
+
+    imported: tuple[Imported, ...]
+    skipped: tuple[str, ...] = ()
+
+
+def import_many(
+    baseline: Path,
+    candidate: Path,
+    affected: list[str] | None,
+    models: list[str] | tuple[str, ...] = (),
+    maps: tuple[Map, ...] = (),
+    suite: str | None = None,
+    tool: str | None = None,
+) -> Batch:
+    """An entry per model the files cover (SPEC 16). `models`: `--model` globs choosing
+    among the change's models (none: all of them); `maps`: `--map` (core/evalnames). The
+    chosen models must each have scores in both files and, without `models`, each of the
+    files' models must name one of the change's: otherwise nothing is imported and one
+    line says every gap (docs/records.md)."""
     base, cand = read(baseline, tool), read(candidate, tool)
     if base.tool != cand.tool:
         raise AuditError(
             f"{baseline} is {base.tool} output, {candidate} is {cand.tool} output",
             "hint: import two runs of the same tool and task, one per config",
         )
-    b, c = _pick(base, model, suite), _pick(cand, model, suite)
+    sides = _by_model(base, suite), _by_model(cand, suite)
+    known = tuple(affected) if affected is not None else _named_only(models, maps)
+    chosen = _select(known, models, affected is not None)
+    ids = sorted({i for side in sides for i in side}, key=lambda i: (i is None, i or ""))
+    names = name_ids(ids, known, maps)
+    if models and len(chosen) == 1 and _lone(sides, maps, names):
+        names = {i: (chosen[0],) for i in ids}
+    pairs = _pairs(chosen, names, sides, bool(models), (base.path, cand.path))
+    out = [
+        _entry(base, cand, sides[0][b_id], sides[1][c_id], name, suite)
+        for name, (b_id, c_id) in pairs.items()
+    ]
+    skipped = [_shown(i) for i in ids if not set(names[i]) & set(chosen)]
+    return Batch(tuple(out), tuple(skipped))
+
+
+def _by_model(file: EvalFile, suite: str | None) -> dict[str | None, Run]:
+    """The file's run per model id, once `--suite` has picked among several tasks."""
+    runs = list(file.runs)
+    if suite is not None and len({r.task for r in runs}) > 1:
+        runs = [r for r in runs if r.task == suite] or runs
+    out: dict[str | None, Run] = {}
+    for run in runs:
+        if run.model in out:
+            held = ", ".join(sorted({f"{r.model} / {r.task}" for r in file.runs}))
+            raise AuditError(
+                f"{file.path}: holds several runs ({held}); say which",
+                "hint: pass --model and/or --suite",
+            )
+        out[run.model] = run
+    return out
+
+
+def _named_only(models: list[str] | tuple[str, ...], maps: tuple[Map, ...]) -> tuple[str, ...]:
+    """A change known only by its record: the models named exactly, by --model or --map."""
+    if any(any(c in m for c in "*?[") for m in models):
+        raise AuditError(
+            "this change is known only by its record: --model must name a model, not a glob",
+            "hint: name the change by its commit to choose models by glob",
+        )
+    return tuple(dict.fromkeys([*models, *(m.dst for m in maps if "*" not in m.src)]))
+
+
+def _select(
+    known: tuple[str, ...], globs: list[str] | tuple[str, ...], affected: bool
+) -> list[str]:
+    """The change's models the `--model` globs match (`*` as in `[[rules]] models`: any
+    characters, `/` too; a name matches itself); each glob must match one."""
+    if not globs:
+        return sorted(known)
+    chosen: set[str] = set()
+    for glob in globs:
+        hits = [m for m in known if m == glob or fnmatchcase(m, glob)]
+        if not hits:
+            held = listed(sorted(known)) if affected else "unknown"
+            raise AuditError(
+                f"model '{glob}' is not affected by this change (affected: {held})",
+                "hint: record evals for the models the change moves",
+            )
+        chosen.update(hits)
+    return sorted(chosen)
+
+
+def _lone(sides: tuple[dict, dict], maps: tuple[Map, ...], names: dict) -> bool:
+    """SPEC 9: `--model` names the auditui model when the file cannot. Files of one
+    model and a `--model` choosing one are each other's when nothing else says: no
+    `--map`, and the files' id names none of the change's models."""
+    return len(sides[0]) == len(sides[1]) == 1 and not maps and not any(names.values())
+
+
+def _pairs(
+    chosen: list[str],
+    names: dict[str | None, tuple[str, ...]],
+    sides: tuple[dict, dict],
+    selected: bool,
+    paths: tuple[Path, Path],
+) -> dict[str, tuple[str | None, str | None]]:
+    """Each chosen model's id in the baseline and the candidate file. Every gap and doubt
+    is found before anything is written and said at once, in one line."""
+    found: dict[str, tuple[list, list]] = {m: ([], []) for m in chosen}
+    for k, side in enumerate(sides):
+        for file_id in side:
+            hits = names[file_id]
+            if len(hits) == 1 and hits[0] in found:
+                found[hits[0]][k].append(file_id)
+    problems = []
+    unmatched = [_shown(i) for i, hits in names.items() if not hits]
+    if unmatched and not selected:
+        problems.append(
+            _counted(
+                unmatched,
+                "the files' model {} matches",
+                "{} of the files' models match",
+                "none of the change's models",
+            )
+        )
+    problems += [
+        f"{_shown(i)} could be {' or '.join(hits)}"
+        for i, hits in names.items()
+        if len(hits) > 1 and (not selected or set(hits) & set(chosen))
+    ]
+    problems += [
+        f"{paths[k]} holds {m} as {' and '.join(map(_shown, ids))}"
+        for m, both in found.items()
+        for k, ids in enumerate(both)
+        if len(ids) > 1
+    ]
+    for where, has in (("either file", (0, 0)), (paths[0], (0, 1)), (paths[1], (1, 0))):
+        missing = [m for m, both in found.items() if tuple(min(len(i), 1) for i in both) == has]
+        if missing:
+            problems.append(
+                _counted(
+                    missing,
+                    "the change's model {} has",
+                    "{} of the change's models have",
+                    f"no scores in {where}",
+                )
+            )
+    if problems:
+        raise AuditError(
+            f"nothing imported: {'; '.join(problems)}",
+            "hint: --map FILE_MODEL=MODEL names a file's model; --model GLOB imports only "
+            "the models it matches (docs/records.md)",
+        )
+    return {m: (b[0], c[0]) for m, (b, c) in found.items()}
+
+
+def _entry(
+    base: EvalFile, cand: EvalFile, b: Run, c: Run, name: str, suite: str | None
+) -> Imported:
     if b.task != c.task:
-        raise AuditError(f"{baseline} scored task {b.task!r}, {candidate} task {c.task!r}",
-                         "hint: import the same task run against both configs")  # fmt: skip
-    name = _model_name(model, b, c, affected)
+        raise AuditError(
+            f"{base.path} scored task {b.task!r}, {cand.path} task {c.task!r}",
+            "hint: import the same task run against both configs",
+        )
     suite_name = suite or b.task
     if not suite_name:
-        raise AuditError(f"{candidate}: the file names no task for the suite",
-                         "hint: pass --suite with the policy's suite name")  # fmt: skip
+        raise AuditError(
+            f"{cand.path}: the file names no task for the suite",
+            "hint: pass --suite with the policy's suite name",
+        )
     spread = _spread(b, c)
     entry: dict[str, Any] = {
         "model": name,
@@ -108,48 +278,22 @@ def import_pair(
     return Imported(entry, spread, (b, c))
 
 
-def _pick(file: EvalFile, model: str | None, suite: str | None) -> Run:
-    runs = list(file.runs)
-    if suite is not None and len({r.task for r in runs}) > 1:
-        runs = [r for r in runs if r.task == suite] or runs
-    if model is not None and len({r.model for r in runs}) > 1:
-        runs = [r for r in runs if r.model and _names(model, r.model)]
-    if len(runs) == 1:
-        return runs[0]
-    held = ", ".join(sorted({f"{r.model} / {r.task}" for r in file.runs}))
-    if not runs:
-        hint = "hint: --model names the model as the file does, or part of it"
-        raise AuditError(f"{file.path}: no run of model {model!r} (it holds {held})", hint)
-    raise AuditError(f"{file.path}: holds several runs ({held}); say which",
-                     "hint: pass --model and/or --suite")  # fmt: skip
+def _shown(file_id: str | None) -> str:
+    return "(unnamed)" if file_id is None else file_id
 
 
-def _names(model: str, file_model: str) -> bool:
-    """Whether the file's model id is the auditui model (`openai:gpt-4.1-mini`,
-    `openai/gpt-4.1-mini`, `pretrained=org/gpt-4.1-mini` all name `gpt-4.1-mini`)."""
-    if model == file_model:
-        return True
-    tail = file_model.replace("=", "/").replace(":", "/").rsplit("/", 1)[-1]
-    return tail == model or model in file_model
+def _counted(names: list[str], one: str, many: str, rest: str) -> str:
+    """`the change's model m has no scores in F`, or `3 of the change's models have no
+    scores in F: a, b, c`."""
+    if len(names) == 1:
+        return f"{one.format(names[0])} {rest}"
+    return f"{many.format(len(names))} {rest}: {listed(names)}"
 
 
-def _model_name(model: str | None, b: Run, c: Run, affected: list[str] | None) -> str:
-    if model is not None:
-        if affected is not None and model not in affected:
-            raise AuditError(
-                f"model '{model}' is not affected by this change "
-                f"(affected: {', '.join(affected) or 'none'})",
-                "hint: record evals for the models the change moves",
-            )
-        return model
-    found = [m for m in affected or () if b.model and _names(m, b.model)]
-    if len(found) == 1 and c.model and _names(found[0], c.model):
-        return found[0]
-    raise AuditError(
-        f"the files' model {b.model!r} is none of the change's models "
-        f"({', '.join(affected or ()) or 'unknown'})",
-        "hint: pass --model with the auditui model these runs evaluate",
-    )
+def listed(names: list[str], limit: int = 5) -> str:
+    """Up to `limit` names, then how many more: a line stays a line with 446 models."""
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _spread(b: Run, c: Run) -> evalstats.Spread | None:

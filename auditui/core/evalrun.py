@@ -108,18 +108,26 @@ def _values(item: Planned, stem: Path) -> dict[str, str]:
 def seen_configs(target: Target, model: str) -> tuple[Seen | None, Seen | None]:
     """The model's config at the change's parent and at the change, as an eval run
     should have seen them (for `eval import`'s provenance check)."""
+    return seen_configs_of(target, [model]).get(model, (None, None))
+
+
+def seen_configs_of(
+    target: Target, models: list[str]
+) -> dict[str, tuple[Seen | None, Seen | None]]:
+    """`seen_configs` for many models, the two trees read once (an import of 446)."""
     from auditui.core.gitrepo import GitRepo
 
     change = target.change
-    if change is None or target.policy is None:
-        return None, None
+    if change is None or target.policy is None or not models:
+        return {}
     tracker = Tracker(GitRepo.open(target.root), target.policy)
     try:
         parent = change.commit.parents[0] if change.commit.parents else None
-        return tuple(  # type: ignore[return-value]
-            _seen(tracker, tracker.from_tree(sha), model) if sha else None
-            for sha in (parent, change.commit.sha)
-        )
+        worlds = [tracker.from_tree(sha) if sha else None for sha in (parent, change.commit.sha)]
+        return {
+            m: tuple(_seen(tracker, w, m) if w is not None else None for w in worlds)  # type: ignore[misc]
+            for m in models
+        }
     finally:
         tracker.loader.close()
 

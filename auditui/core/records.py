@@ -258,6 +258,41 @@ def append_entries(
         return _append(root, relative, fingerprint, summary, models, evals, approvals)
 
 
+def append_new_evals(
+    root: Path,
+    relative: str,
+    fingerprint: str,
+    evals: list[dict[str, Any]],
+    same: tuple[str, ...],
+    *,
+    summary: str = "",
+    models: list[str] | tuple[str, ...] = (),
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Append the evals the record does not hold yet (equal on every key of `same`: an
+    imported pair of files is recorded once per model and suite), deciding under the
+    lock, so two imports of one pair at once add it once. Returns the record as written
+    (None: nothing was new, nothing written) and the evals added."""
+    from auditui.core.worktree import read_record, records_lock
+
+    with records_lock(root):
+        held = _held(relative, read_record(root, relative), same)
+        fresh = [e for e in evals if tuple(e.get(k) for k in same) not in held]
+        if not fresh:
+            return None, []
+        return _append(root, relative, fingerprint, summary, models, fresh, ()), fresh
+
+
+def _held(relative: str, text: str | None, same: tuple[str, ...]) -> set[tuple]:
+    """The `same` keys of each eval the record holds."""
+    if text is None:
+        return set()
+    try:
+        record = parse_record(relative, text)
+    except RecordError:
+        return set()  # _append refuses the record, saying why
+    return {tuple(getattr(e, k) for k in same) for e in record.evals}
+
+
 def _append(root, relative, fingerprint, summary, models, evals, approvals) -> dict[str, Any]:
     import tomli_w
 

@@ -222,3 +222,22 @@ def add_evidence(
         evals=[{**e, "at": at} for e in evals],
         approvals=[{"at": at, **a} for a in approvals],  # a signed entry brings its own
     )
+
+
+def add_new_evals(
+    target: Target, evals: list[dict], same: tuple[str, ...]
+) -> tuple[dict | None, list[dict]]:
+    """`add_evidence` for imported evals: those the record holds already (equal on every
+    key of `same`) are left out, under the records lock (records.append_new_evals)."""
+    from auditui.core.records import append_new_evals, now_utc
+
+    at, change = now_utc(), target.change
+    return append_new_evals(
+        target.root,
+        target.relative,
+        target.fingerprint,
+        [{**e, "at": at} for e in evals],
+        same,
+        summary=change.commit.subject if change else "",
+        models=change.models if change else (),
+    )
