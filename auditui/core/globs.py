@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from auditui.core.keypaths import split_segments
+from auditui.core.keypaths import split_item, split_segments
 
 
 @lru_cache(maxsize=512)
@@ -171,17 +171,9 @@ def _segment_glob(segment: str) -> re.Pattern[str]:
 
 def _list_key(segment: str) -> str | None:
     """The list's key of a path segment naming an item (`tiers` of `tiers[start=0]`),
-    else None. A key holding `[` is quoted, so the item starts at the first `[` after
-    the key's closing quote."""
-    if not segment.endswith("]"):
-        return None
-    after = 0
-    if segment.startswith('"'):  # past its closing quote (an escaped `\"` is no end)
-        after = 1
-        while after < len(segment) and segment[after] != '"':
-            after += 2 if segment[after] == "\\" else 1
-    cut = segment.find("[", after)
-    return segment[:cut] if cut > 0 else None
+    else None."""
+    key, item = split_item(segment)
+    return key if key and item else None
 
 
 def _segments_match(pattern: Segments, path: tuple[str, ...], prefix: bool) -> bool:
