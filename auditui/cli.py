@@ -17,6 +17,10 @@ from auditui.core.formats import FORMATS
 REPO_HELP = "the repository (default: the current directory)"
 TARGET_HELP = "the change: its commit (HEAD~2, a sha) or its fingerprint (16+ hex digits)"
 FORMAT_HELP = "output format (default: text)"
+KEY_HELP = (
+    "only this setting and those under it, as `show` spells it: a dotted key, a list "
+    "item's setting (parameter_rules[name=max_tokens].default), prompt:<file>"
+)
 EXIT_CODES = """\
 exit codes:
   0  every change passes (or the command did what it was asked)
@@ -88,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="a model's effective config, prompts and limits at a commit")
     p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
+    p.add_argument("key", metavar="KEY", nargs="?", help=KEY_HELP)
     p.add_argument("--at", metavar="REV|DATE",
                    help="a revision, or a date: the last first-parent commit at or before it "
                    "(default: --head)")  # fmt: skip
@@ -95,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("blame", help="which change last set each of a model's settings")
     p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
-    p.add_argument("key", metavar="KEY", nargs="?",
-                   help="only this setting and the ones under it (a dotted key)")  # fmt: skip
+    p.add_argument("key", metavar="KEY", nargs="?", help=KEY_HELP)
     _add_lookback(p)
 
     p = sub.add_parser(

@@ -48,6 +48,11 @@ def test_show_is_the_effective_config_with_prompts_and_limits(capsys, repo, hist
         "commit": repo.head(),
         "source": "models/a.toml",
         "config": {"cache": {"ttl": 60}, "max_tokens": 20, "system_prompt": "prompts/p.md"},
+        "settings": [
+            {"key": "cache.ttl", "value": 60},
+            {"key": "max_tokens", "value": 20},
+            {"key": "system_prompt", "value": "prompts/p.md"},
+        ],
         "prompts": [{"path": "prompts/p.md", "blob": blob}],
         "limits": [{"prompt": "prompts/p.md", "unit": "words", "max": 30, "applies_to": None}],
     }
@@ -163,3 +168,102 @@ def test_show_before_the_policy_was_adopted_reads_with_heads_policy(capsys, tmp_
     repo.commit("adopt", {".auditui.toml": DEFAULT_POLICY})
     assert main(["show", "m", "--at", old, "--repo", str(repo.path), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["config"] == {"reasoning": {"effort": "high"}}
+
+
+# A provider catalogue's model (dify-official-plugins): its settings are items of a
+# list keyed by `name`, each with several leaves.
+RULES = """\
+model: m
+parameter_rules:
+  - name: max_tokens
+    default: {tokens}
+    max: {top}
+  - name: reasoning_effort
+    default: high
+    options: [low, medium, high]
+  - name: top_p
+    use_template: top_p
+{extra}"""
+TOKENS = "parameter_rules[name=max_tokens].default"
+
+
+def rules(tokens=8192, top=32000, extra=""):
+    return RULES.format(tokens=tokens, top=top, extra=extra)
+
+
+@pytest.fixture
+def catalogue(repo: RepoBuilder) -> dict[str, str]:
+    """The default of max_tokens lowered, then its maximum raised: another leaf of the
+    same item, changed later."""
+    return {
+        "added": repo.start({"models/m.yaml": rules()}),
+        "default": repo.commit("tokens", {"models/m.yaml": rules(tokens=4096)}),
+        "max": repo.commit("room", {"models/m.yaml": rules(tokens=4096, top=64000)}),
+    }
+
+
+def test_blame_names_the_change_that_moved_each_leaf_of_a_list_item(capsys, repo, catalogue):
+    rows = as_json(capsys, "blame", "m", "--repo", str(repo.path), "--format", "json")
+    by_key = {r["key"]: (r["value"], r["commit"]) for r in rows}
+    assert by_key == {
+        "model": ("m", catalogue["added"]),
+        TOKENS: (4096, catalogue["default"]),  # not the later change to the item's max
+        "parameter_rules[name=max_tokens].max": (64000, catalogue["max"]),
+        "parameter_rules[name=reasoning_effort].default": ("high", catalogue["added"]),
+        "parameter_rules[name=reasoning_effort].options": (
+            ["low", "medium", "high"],
+            catalogue["added"],
+        ),
+        "parameter_rules[name=top_p].use_template": ("top_p", catalogue["added"]),
+    }
+
+
+def test_blame_and_show_accept_a_list_items_setting(capsys, repo, catalogue):
+    rows = as_json(capsys, "blame", "m", TOKENS, "--repo", str(repo.path), "--format", "json")
+    assert [(r["key"], r["value"], r["commit"]) for r in rows] == [
+        (TOKENS, 4096, catalogue["default"])
+    ]
+    item = as_json(capsys, "blame", "m", "parameter_rules[name=max_tokens]", "--repo",
+                   str(repo.path), "--format", "json")  # fmt: skip
+    assert [r["key"] for r in item] == [TOKENS, "parameter_rules[name=max_tokens].max"]
+    code, out, _ = run(capsys, "show", "m", TOKENS, "--repo", str(repo.path))
+    assert (code, out.splitlines()[1:]) == (0, [f"  {TOKENS} = 4096"])
+    shown = as_json(capsys, "show", "m", TOKENS, "--repo", str(repo.path), "--format", "json")
+    assert shown["settings"] == [{"key": TOKENS, "value": 4096}]
+    assert shown["config"]["parameter_rules"][0] == {
+        "name": "max_tokens",
+        "default": 4096,
+        "max": 64000,
+    }  # the config as it is
+    code, out, err = run(capsys, "blame", "m", "parameter_rules.max_tokens.default", "--repo",
+                         str(repo.path))  # fmt: skip
+    assert_cannot_judge(code, out, err, "no setting 'parameter_rules.max_tokens.default'",
+                        f"did you mean {TOKENS}")  # fmt: skip
+
+
+def test_show_lists_a_keyed_lists_items_one_leaf_per_line(capsys, repo, catalogue):
+    code, out, _ = run(capsys, "show", "m", "--repo", str(repo.path))
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "  model = m",
+        f"  {TOKENS} = 4096",
+        "  parameter_rules[name=max_tokens].max = 64000",
+        "  parameter_rules[name=reasoning_effort].default = high",
+        '  parameter_rules[name=reasoning_effort].options = ["low", "medium", "high"]',
+        "  parameter_rules[name=top_p].use_template = top_p",
+    ]
+
+
+def test_a_list_replaced_whole_is_blamed_only_for_the_leaves_it_moved(capsys, repo, catalogue):
+    """An item without a name makes the list one setting for a while: the deltas on it
+    carry the whole list, and each leaf is blamed on the one that changed its value."""
+    nameless = "  - use_template: stop\n"
+    repo.commit("unnamed", {"models/m.yaml": rules(tokens=2048, top=64000, extra=nameless)})
+    named = repo.commit("named again", {"models/m.yaml": rules(tokens=2048, top=99000)})
+    rows = as_json(capsys, "blame", "m", "parameter_rules", "--repo", str(repo.path), "--format",
+                   "json")  # fmt: skip
+    commits = {r["key"]: r["commit"] for r in rows}
+    unnamed = repo.git("rev-parse", "HEAD~1")
+    assert commits[TOKENS] == unnamed
+    assert commits["parameter_rules[name=max_tokens].max"] == named
+    assert commits["parameter_rules[name=reasoning_effort].default"] == catalogue["added"]

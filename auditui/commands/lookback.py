@@ -13,12 +13,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     from auditui.core.lookback import show
     from auditui.core.terminal import json_dumps, safe
 
-    shown = show(args.repo, args.model, args.at, args.head, args.policy)
+    shown = show(args.repo, args.model, args.at, args.head, args.policy, key=args.key)
     if args.format == "json":
         print(json_dumps(shown.as_json()))
         return ExitCode.OK
     print(f"{safe(shown.model)} at {shown.commit[:7]}  ({safe(shown.source)})")
-    for key, value in _settings(shown.config):
+    for key, value in shown.settings:
         print(f"  {safe(key)} = {safe(format_value(value))}")
     for path, blob in shown.prompts:
         print(f"  prompt {safe(path)}  blob {blob[:12]}")
@@ -51,9 +51,3 @@ def cmd_blame(args: argparse.Namespace) -> int:
                      f"{c.commit.author_email}  [{c.status}]")  # fmt: skip
         print(f"  {safe(r.key):<{width}}  {safe(value):<30}  {safe(where)}")
     return ExitCode.OK
-
-
-def _settings(config: dict):
-    from auditui.core.deltas import settings
-
-    return settings(config)

@@ -89,11 +89,40 @@ def _leaves(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
 
 
 def settings(config: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Every leaf setting of a config by the path its deltas carry (a list is one leaf):
-    what `show` and `blame` list, spelled as a diff spells it."""
+    """Every leaf setting of a config by the path its deltas carry (a list is one leaf),
+    as a model appearing or vanishing reports them."""
     out: list[tuple[str, Any]] = []
     _leaves("", config, out)
     return [(path, value) for path, value in out if path]
+
+
+def item_settings(config: dict[str, Any], list_ids: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """The leaf settings of a config as `show` and `blame` list them: like
+    `settings`, but a list `[diff]` compares item by item (`list_ids`)
+    is its items' leaves (`parameter_rules[name=max_tokens].default`), each spelled as
+    its deltas are; the identity field is left out, the path names it (an item with
+    nothing else is one leaf, the item)."""
+    out: list[tuple[str, Any]] = []
+    _item_leaves("", config, out, list_ids)
+    return [(path, value) for path, value in out if path]
+
+
+def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) -> None:
+    keyed = _keyed((value,), list_ids) if isinstance(value, list) else None
+    if keyed is not None:
+        field_name, (items,) = keyed
+        for item, entry in items.items():
+            rest = {k: v for k, v in entry.items() if k != field_name}
+            if rest:
+                _item_leaves(prefix + item, rest, out, list_ids)
+            else:
+                out.append((prefix + item, entry))
+        return
+    if not (isinstance(value, dict) and value):
+        out.append((prefix, value))
+        return
+    for k, v in value.items():
+        _item_leaves(_child(prefix, k), v, out, list_ids)
 
 
 def diff_mappings(
@@ -167,20 +196,31 @@ def _identical(a: Any, b: Any) -> bool:
 
 
 def _by_identity(old: list, new: list, list_ids: tuple[str, ...]) -> dict | None:
-    """Both lists' items by identity ({Item: (old, new)}), using the first of `list_ids`
-    that every item of both carries as a scalar, unique in each list; else None."""
-    everything = old + new
+    """Both lists' items by identity ({Item: (old, new)}); else None (see _keyed)."""
+    keyed = _keyed((old, new), list_ids)
+    if keyed is None:
+        return None
+    before, after = keyed[1]
+    return {k: (before.get(k, _MISSING), after.get(k, _MISSING)) for k in before | after}
+
+
+def _keyed(
+    lists: tuple[list, ...], list_ids: tuple[str, ...]
+) -> tuple[str, list[dict[Item, Any]]] | None:
+    """The identity field and each list's items by identity ({Item: item}, in list
+    order), using the first of `list_ids` that every item of every list carries as a
+    scalar, unique in each list; else None."""
+    everything = [x for side in lists for x in side]
     if not everything or not all(isinstance(x, dict) for x in everything):
         return None
     for id_field in list_ids:
         values = [x.get(id_field) for x in everything]
         if not all(isinstance(v, str | int | float | bool | Typed) for v in values):
             continue
-        sides = [{Item(id_field, x[id_field]): x for x in side} for side in (old, new)]
-        if len(sides[0]) != len(old) or len(sides[1]) != len(new):
+        sides = [{Item(id_field, x[id_field]): x for x in side} for side in lists]
+        if any(len(keyed) != len(side) for keyed, side in zip(sides, lists, strict=True)):
             continue  # an identity used twice identifies nothing
-        return {k: (sides[0].get(k, _MISSING), sides[1].get(k, _MISSING))
-                for k in sides[0].keys() | sides[1].keys()}  # fmt: skip
+        return id_field, sides
     return None
 
 

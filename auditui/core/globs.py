@@ -1,16 +1,18 @@
-"""Path globs with git's wildmatch meaning, and dotted-key globs for [watch].
+"""Path globs with git's wildmatch meaning, and key globs over setting paths.
 
 fnmatch lets `*` cross `/`, which would make `models/*.toml` match
 `models/old/x.toml`; SPEC section 7 asks for wildmatch, so we translate ourselves.
+Key globs (`[watch]`, `[scales]`, rules' `keys`) are written like the paths they match,
+list items included (`parameter_rules[name=top_p].default`), so a `[` in them is that
+text, never a character class (docs/policy.md, Key globs).
 """
 
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from auditui.core.keypaths import split_segments
+from auditui.core.keypaths import split_item, split_segments
 
 
 @lru_cache(maxsize=512)
@@ -118,7 +120,8 @@ def match_key(patterns: tuple[str, ...] | list[str], dotted: str) -> bool:
     """True if a dotted key, or any dotted prefix of it, matches one of the globs.
 
     Matching prefixes lets `notes` cover `notes.author` and `reasoning` watch
-    `reasoning.effort`, which is what people write in [watch].
+    `reasoning.effort`, which is what people write in [watch]; a list's key covers its
+    items (`parameter_rules` covers `parameter_rules[name=top_p].default`).
     """
     return _match_key(tuple(patterns), dotted)
 
@@ -131,28 +134,70 @@ def _match_key(patterns: tuple[str, ...], dotted: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def match_key_glob(pattern: str, dotted: str) -> bool:
-    """Whether a dotted key matches a dotted-key glob as a whole (SPEC 7's glob rules
-    with `.` for `/`): `*` and `?` stay within one key, `**` spans any number of keys,
-    none included (`**.reasoning_effort` matches `reasoning_effort` and `a.b.reasoning_effort`)."""
+    """Whether a dotted key matches a dotted-key glob as a whole (docs/policy.md, Key
+    globs): SPEC 7's glob rules with `.` for `/`, `*` and `?` staying within one
+    segment (a key, or a list's key with its item: `parameter_rules[name=top_p]`), `**`
+    spanning any number of them, none included (`**.reasoning_effort` matches
+    `reasoning_effort` and `a.b.reasoning_effort`), and `[` always itself: an item
+    selector, never a character class."""
     return _segments_match(_key_glob(pattern), tuple(split_segments(dotted)), prefix=False)
 
 
+_ANY = None  # the segment `**`: any number of segments
+Segments = tuple[re.Pattern[str] | None, ...]
+
+
 @lru_cache(maxsize=4096)
-def _key_glob(pattern: str) -> tuple[str, ...]:
-    return tuple(split_segments(pattern))
+def _key_glob(pattern: str) -> Segments:
+    """A key glob's segments, each compiled (`**` is _ANY). `**` written before an item
+    (`**[name=x]`) is `**` followed by the item of any list (`*[name=x]`)."""
+    out: list[re.Pattern[str] | None] = []
+    for segment in split_segments(pattern):
+        if segment == "**":
+            out.append(_ANY)
+        elif segment.startswith("**["):
+            out += [_ANY, _segment_glob(segment[1:])]
+        else:
+            out.append(_segment_glob(segment))
+    return tuple(out)
 
 
-def _segments_match(pattern: tuple[str, ...], path: tuple[str, ...], prefix: bool) -> bool:
+def _segment_glob(segment: str) -> re.Pattern[str]:
+    """One segment of a key glob: `*` any characters (an item's included), `?` one,
+    everything else itself (brackets, quotes, `=`): fnmatch without character classes."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in segment)
+    return re.compile(body + r"\Z", re.DOTALL)
+
+
+def _list_key(segment: str) -> str | None:
+    """The list's key of a path segment naming an item (`tiers` of `tiers[start=0]`),
+    else None."""
+    key, item = split_item(segment)
+    return key if key and item else None
+
+
+def _segments_match(pattern: Segments, path: tuple[str, ...], prefix: bool) -> bool:
     if not pattern:
         return prefix or not path
-    if pattern == ("**",):  # a trailing `**` matches everything inside, not the key itself
-        return bool(path)
-    if pattern[0] == "**":
-        return any(_segments_match(pattern[1:], path[i:], prefix) for i in range(len(path) + 1))
-    return (
-        bool(path)
-        and fnmatchcase(path[0], pattern[0])
-        and _segments_match(pattern[1:], path[1:], prefix)
+    head, rest = pattern[0], pattern[1:]
+    if head is None:
+        if not rest:  # a trailing `**` matches everything inside, not the key itself
+            return bool(path)
+        return any(_segments_match(rest, path[i:], prefix) for i in range(len(path) + 1))
+    if not path:
+        return False
+    if head.match(path[0]) and _segments_match(rest, path[1:], prefix):
+        return True
+    # A list's key covers its items: as a prefix (`tiers`), or before `**`, which then
+    # spans the item too (`tiers.**`, `tiers.**.price` reach `tiers[start=0].price`).
+    if not ((prefix and not rest) or (rest and rest[0] is None)):
+        return False
+    key = _list_key(path[0])
+    if key is None or not head.match(key):
+        return False
+    after = rest[1:]
+    return not after or any(
+        _segments_match(after, path[i:], prefix) for i in range(1, len(path) + 1)
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Any
 
 # Plain keys: no dot, quote, bracket, backslash, control character, or space at
 # either end, and not empty.
@@ -101,3 +102,46 @@ def split_key(path: str) -> list[str]:
                 pass
         keys.append(seg)
     return keys
+
+
+def split_item(segment: str) -> tuple[str, str]:
+    """A path segment's key and the list item after it (`("tiers", "[start=0]")`; the
+    item is "" when there is none). A key holding `[` is quoted, so the item starts at
+    the first `[` after the key's closing quote."""
+    after = 0
+    if segment.startswith('"'):  # past its closing quote (an escaped `\"` is no end)
+        after = 1
+        while after < len(segment) and segment[after] != '"':
+            after += 2 if segment[after] == "\\" else 1
+    cut = segment.find("[", after)
+    return (segment, "") if cut == -1 else (segment[:cut], segment[cut:])
+
+
+def value_at(value: Any, path: str) -> tuple[bool, Any]:
+    """What lies at `path` inside `value`, as (True, it), else (False, None): keys into
+    tables, an item (`[name=top_p]`) into the one entry of a list carrying that
+    identity, whether or not every entry carries one. `path` starts at `value`
+    (".a.b", "[name=x].c", or "" for `value` itself)."""
+    for segment in split_segments(path.removeprefix(".")) if path else ():
+        key, item = split_item(segment)
+        if key:
+            (name,) = split_key(key)
+            if not isinstance(value, dict) or name not in value:
+                return False, None
+            value = value[name]
+        if item:
+            entries = [x for x in value if _carries(x, item)] if isinstance(value, list) else []
+            if len(entries) != 1:
+                return False, None
+            value = entries[0]
+    return True, value
+
+
+def _carries(entry: Any, item: str) -> bool:
+    """Whether a list's entry has the identity `item` names (an Item's text is one
+    field and value's only: keypaths' paths are unique)."""
+    return isinstance(entry, dict) and any(
+        item.startswith(f"[{quote_key(k)}=") and Item(k, v) == item
+        for k, v in entry.items()
+        if not isinstance(v, dict | list)
+    )

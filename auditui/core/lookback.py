@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from auditui.core.audit import AuditContext, Change, audit, load_policy, resolve_context
-from auditui.core.deltas import settings
+from auditui.core.deltas import Delta, item_settings
 from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, GitRepo
+from auditui.core.keypaths import value_at
 from auditui.core.limits import extract_limits
 from auditui.core.policy import Policy
 from auditui.core.timeline import parse_date
+from auditui.core.values import same_value
 from auditui.core.world import Tracker
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?\Z")
@@ -37,6 +39,9 @@ class Shown:
     config: dict[str, Any]
     prompts: tuple[tuple[str, str], ...]  # (path, blob), in binding order
     limits: tuple[dict, ...]  # {"prompt", "unit", "max", "applies_to"}
+    # Each leaf setting by the path its deltas carry, a keyed list item's one by one
+    # (deltas.item_settings): what the text lists and `blame` blames.
+    settings: tuple[tuple[str, Any], ...]
 
     def as_json(self) -> dict:
         return {
@@ -44,6 +49,7 @@ class Shown:
             "commit": self.commit,
             "source": self.source,
             "config": self.config,
+            "settings": [{"key": k, "value": v} for k, v in self.settings],
             "prompts": [{"path": p, "blob": b} for p, b in self.prompts],
             "limits": list(self.limits),
         }
@@ -93,12 +99,19 @@ def resolve_at(repo: GitRepo, head: str, at: str | None) -> str:
 
 
 def show(
-    repo_path: str | Path, model: str, at: str | None = None, head: str = "HEAD",
-    policy_file: str | Path | None = None, policy: Policy | None = None,
-) -> Shown:  # fmt: skip
+    repo_path: str | Path,
+    model: str,
+    at: str | None = None,
+    head: str = "HEAD",
+    policy_file: str | Path | None = None,
+    policy: Policy | None = None,
+    key: str | None = None,
+) -> Shown:
     """`model` as deployed at `at` (default head), read with the policy at that commit,
     else the one at head (a commit made before the policy was adopted), or
-    `policy_file`, or the `policy` a caller already judges with (the app's)."""
+    `policy_file`, or the `policy` a caller already judges with (the app's). `key`
+    narrows the settings, prompts and limits listed to that path and those under it;
+    the config stays whole."""
     repo = GitRepo.open(repo_path)
     sha = resolve_at(repo, head, at)
     if policy is None:  # a commit before the policy's adoption is read with head's (SPEC 2)
@@ -109,53 +122,87 @@ def show(
         if model not in world.effective:
             raise _unknown(model, sorted(world.effective), sha)
         eff = world.effective[model]
+        leaves = item_settings(eff.config, policy.diff.list_ids)
+        settings = [(path, value) for path, value in leaves if _wanted(path, key)]
+        prompts = [(path, blob) for path, blob in eff.prompts if _wanted(f"prompt:{path}", key)]
+        if key is not None and not (settings or prompts):
+            raise _no_setting(model, key, [path for path, _ in leaves], sha)
         limits: list[dict] = []
-        for path, blob in eff.prompts:
+        for path, blob in prompts:
             limits += [{"prompt": path, **lim.as_dict()} for lim in tracker.loader.limits(blob)]
-        for key, value in settings(eff.config):
-            rule = policy.key_rule(key)
+        for path, value in settings:
+            rule = policy.key_rule(path)
             if rule is not None and rule.inline_prompt and isinstance(value, str):
-                limits += [{"prompt": key, **lim.as_dict()} for lim in extract_limits(value)]
+                limits += [{"prompt": path, **lim.as_dict()} for lim in extract_limits(value)]
     finally:
         tracker.loader.close()
-    return Shown(model, sha, eff.source, eff.config, eff.prompts, tuple(limits))
+    return Shown(model, sha, eff.source, eff.config, tuple(prompts), tuple(limits), tuple(settings))
 
 
 def blame(
     repo_path: str | Path, model: str, key: str | None = None, head: str = "HEAD",
     policy_file: str | Path | None = None, policy: Policy | None = None,
 ) -> tuple[Shown, list[BlameRow]]:  # fmt: skip
-    """Each setting of `model` at head with the last change (whole history up to head)
-    that touched it: the last delta on that key, on an item or key under it, or on
-    the mapping it sits in. A prompt's row is `prompt:<path>`, its value the blob."""
-    now = show(repo_path, model, None, head, policy_file, policy)
+    """Each setting of `model` at head (a keyed list item's one by one) with the last
+    change (whole history up to head) that moved it: a delta on that key, on a key or
+    prompt limit under it, or on a list, item or table holding it that changed its
+    value. A prompt's row is `prompt:<path>`, its value the blob."""
+    now = show(repo_path, model, None, head, policy_file, policy, key)
     if policy is None:
         ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
     else:
         ctx = AuditContext(GitRepo.open(repo_path), now.commit, None, policy, "given")
     ctx.anchors = False
     report = audit(ctx, only_model=model)
-    last: dict[str, tuple[int, Change]] = {}
+    touches: dict[str, list[tuple[int, Change, Delta]]] = {}  # by path, oldest first
     for i, change in enumerate(report.changes):
         for d in change.deltas:
             if d.model == model:
-                last[d.path] = (i, change)
-    rows = settings(now.config) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
-    out = []
-    for path, value in rows:
-        if key is not None and not _under(path, key):
+                touches.setdefault(d.path, []).append((i, change, d))
+    rows = list(now.settings) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
+    return now, [BlameRow(path, value, _last_moved(path, touches)) for path, value in rows]
+
+
+def _last_moved(row: str, touches: dict[str, list[tuple[int, Change, Delta]]]) -> Change | None:
+    """The last change with a delta that moved `row`: on it or under it (a prompt's
+    limits), or on what holds it (a list, an item, a model appearing) where the value
+    at `row` differs between the delta's two sides: a list replaced whole moves only
+    the leaves that differ."""
+    best: tuple[int, Change, Delta] | None = None
+    for path, hits in touches.items():
+        if under(path, row):
+            hit = hits[-1]
+        elif under(row, path):
+            hit = next((h for h in reversed(hits) if _moves(h[2], row[len(path) :])), None)
+        else:
             continue
-        touched = [hit for p, hit in last.items() if _under(p, path) or _under(path, p)]
-        out.append(BlameRow(path, value, max(touched, key=lambda h: h[0])[1] if touched else None))
-    if key is not None and not out:
-        hint = "hint: `auditui show " + model + "` lists its settings"
-        raise AuditError(f"model '{model}' has no setting '{key}' at {now.commit[:7]}", hint)
-    return now, out
+        if hit is not None and (best is None or hit[0] > best[0]):
+            best = hit
+    return best[1] if best else None
 
 
-def _under(path: str, prefix: str) -> bool:
+def _moves(delta: Delta, inside: str) -> bool:
+    """Whether `delta` changed what lies at `inside` (a path below its own)."""
+    (had, old), (has, new) = value_at(delta.old, inside), value_at(delta.new, inside)
+    return had != has or (had and not same_value(old, new))
+
+
+def _wanted(path: str, key: str | None) -> bool:
+    return key is None or under(path, key)
+
+
+def under(path: str, prefix: str) -> bool:
     """`path` is `prefix` or lies inside it (a key, a list item, a prompt's limits)."""
     return path == prefix or (path.startswith(prefix) and path[len(prefix)] in ".[#")
+
+
+def _no_setting(model: str, key: str, known: list[str], sha: str) -> AuditError:
+    close = difflib.get_close_matches(key, known, n=3)
+    if close:
+        hint = "hint: did you mean " + ", ".join(close) + "?"
+    else:
+        hint = f"hint: `auditui show {model}` lists its settings"
+    return AuditError(f"model '{model}' has no setting '{key}' at {sha[:7]}", hint)
 
 
 def _unknown(model: str, known: list[str], sha: str) -> AuditError:

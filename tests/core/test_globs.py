@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.globs import literal_prefix, match_any, match_key, match_path
+from auditui.core.globs import literal_prefix, match_any, match_key, match_key_glob, match_path
+from auditui.core.keypaths import Item, join_key, split_segments
 
 
 @pytest.mark.parametrize(
@@ -225,3 +228,146 @@ def test_default_watch_and_ignore_split_keys_as_spec_says():
         if match_key(keys, k) and not match_key(ignore, k)
     ]
     assert watched == ["reasoning.effort", "cache.ttl"]
+
+
+# -- key globs reach list items (docs/policy.md, Key globs) --------------------
+
+RULE = "parameter_rules[name=reasoning_effort]"
+
+
+@pytest.mark.parametrize(
+    ("glob", "path"),
+    [
+        ("**.reasoning_effort", "effort.reasoning_effort"),
+        ("**[name=reasoning_effort].default", f"{RULE}.default"),  # SPEC 16's examples
+        ("**[name=reasoning_effort].default", "a.b.rules[name=reasoning_effort].default"),
+        ("**[name=reasoning_effort]", RULE),  # the item appearing or vanishing whole
+        (f"{RULE}.default", f"{RULE}.default"),  # a literal path is itself
+        ("parameter_rules[*].default", f"{RULE}.default"),  # `*` inside an item
+        ("parameter_rules[name=*].default", f"{RULE}.default"),
+        ("parameter_rules[name=reasoning_?ffort].default", f"{RULE}.default"),
+        ("*[name=reasoning_effort].default", f"{RULE}.default"),
+        ("*.default", f"{RULE}.default"),  # `*` is a whole segment, its item included
+        ("parameter_rules.**", f"{RULE}.default"),  # everything inside the list
+        ("parameter_rules.**", RULE),
+        ("parameter_rules.**.default", f"{RULE}.default"),  # `**` spans the item
+        ("parameter_rules.**.default", "parameter_rules.default"),  # and may span nothing
+        ("**.default", f"{RULE}.default"),
+        ('models[name="a b"].price', 'models[name="a b"].price'),  # quoted values
+        ('"a[b]".c', '"a[b]".c'),  # a quoted key holding brackets
+        ("effort[12]", "effort[12]"),
+    ],
+)
+def test_key_globs_reach_list_items(glob, path):
+    assert match_key_glob(glob, path)
+
+
+@pytest.mark.parametrize(
+    ("glob", "path"),
+    [
+        ("**.reasoning_effort", RULE),  # an item named reasoning_effort is not that key
+        ("**.reasoning_effort", f"{RULE}.default"),
+        ("**[name=reasoning_effort].default", "parameter_rules[name=max_tokens].default"),
+        ("**[name=reasoning_effort].default", f"{RULE}.options"),
+        ("**[name=reasoning_effort].default", "reasoning_effort.default"),
+        ("parameter_rules.*.default", f"{RULE}.default"),  # `.*` is a key, not an item
+        ("parameter_rules.default", f"{RULE}.default"),
+        ("parameter_rules", f"{RULE}.default"),  # only a prefix (in [watch]) covers more
+        ("parameter_rules.**", "parameter_rules"),  # inside, not the list itself
+        ("parameter_rules[name=max_tokens]", "parameter_rules[name=max_token]"),
+        ("effort[12]", "effort1"),  # `[` is never a character class
+        ("effort[12]", "effort2"),
+        ("effort[!x]", "efforty"),
+        ("a[b-d]", "ac"),
+        ('"a[b]".c', '"ab".c'),
+    ],
+)
+def test_key_globs_that_do_not_reach(glob, path):
+    assert not match_key_glob(glob, path)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "key"),
+    [
+        (["parameter_rules"], f"{RULE}.default"),  # a list's key covers its items
+        (["parameter_rules"], RULE),
+        ([RULE], f"{RULE}.label.en_US"),
+        (["**.label"], f"{RULE}.label.en_US"),
+        (["parameter_rules.**"], f"{RULE}.default"),
+        (['"a.b"'], '"a.b"[id=1].c'),
+    ],
+)
+def test_watch_prefixes_cover_list_items(patterns, key):
+    assert match_key(patterns, key)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "key"),
+    [
+        (["parameter_rule"], f"{RULE}.default"),
+        ([f"{RULE}.label"], f"{RULE}.default"),
+        (["parameter_rules[name=reasoning]"], f"{RULE}.default"),
+        (["**.reasoning_effort"], f"{RULE}.default"),
+        (["a"], '"a[b]".c'),  # a quoted key holding a bracket is no list's item
+    ],
+)
+def test_watch_prefixes_that_do_not_cover(patterns, key):
+    assert not match_key(patterns, key)
+
+
+# Keys and items as keypaths writes them, with every character that is special to a
+# path or a glob except the wildcards: a path of them is a glob made of literal text.
+_LITERAL_KEY = st.text(alphabet='ab.[]="\\ -', max_size=4)
+_ITEM = st.builds(
+    Item, st.sampled_from(["name", "id", "a.b", "x y"]), st.one_of(_LITERAL_KEY, st.integers(-2, 2))
+)
+_STEP = st.tuples(_LITERAL_KEY, st.one_of(st.none(), _ITEM))
+_PATH = st.lists(_STEP, min_size=1, max_size=4).map(
+    lambda steps: join_key(
+        [part for key, item in steps for part in (key, item) if part is not None]
+    )
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PATH, _PATH)
+def test_a_glob_of_literal_segments_matches_exactly_its_own_path(glob, path):
+    # `[` never acts as a class, `.` inside quotes or items never splits: a path used as
+    # a glob matches itself and nothing else, and as a [watch] prefix what lies under it.
+    assert match_key_glob(glob, glob)
+    assert match_key_glob(glob, path) == (glob == path)
+    assert match_key([glob], f"{glob}.x") and match_key_glob(f"{glob}.**", f"{glob}.x")
+    under = path.startswith(glob) and path[len(glob) : len(glob) + 1] in (".", "[", "")
+    assert match_key([glob], path) == under
+
+
+def _fnmatch_segments(pattern: tuple[str, ...], path: tuple[str, ...], prefix: bool) -> bool:
+    """The key glob matcher before list items were reachable (fnmatch per segment): what
+    every glob without `[` still means on paths without items."""
+    if not pattern:
+        return prefix or not path
+    if pattern == ("**",):
+        return bool(path)
+    if pattern[0] == "**":
+        return any(_fnmatch_segments(pattern[1:], path[i:], prefix) for i in range(len(path) + 1))
+    return (
+        bool(path)
+        and fnmatchcase(path[0], pattern[0])
+        and _fnmatch_segments(pattern[1:], path[1:], prefix)
+    )
+
+
+_GLOB = st.lists(
+    st.sampled_from(["a", "b", "*", "**", "?", "a*", "*b", '"a.b"', "**b"]), min_size=1, max_size=4
+).map(".".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_GLOB, _PATH)
+def test_globs_without_brackets_keep_their_meaning(glob, path):
+    # They match what they matched; more only where a list's key now covers its items
+    # (`tiers` as a prefix, or `tiers.**`), on a path that names an item.
+    old_glob, segments = tuple(split_segments(glob)), tuple(split_segments(path))
+    for prefix, new in ((False, match_key_glob(glob, path)), (True, match_key([glob], path))):
+        old = _fnmatch_segments(old_glob, segments, prefix)
+        assert new == old or (new and "[" in path)

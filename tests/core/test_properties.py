@@ -300,6 +300,46 @@ def test_keyed_list_items_are_matched_by_identity_whatever_their_order(old, new,
         assert d.path.startswith("tiers[start=")  # item by item, never the whole list
 
 
+# Parameter rules as a catalogue writes them: named items, some leaves nested, some
+# items with nothing but their name.
+RULE = st.fixed_dictionaries(
+    {"name": st.sampled_from(["top_p", "max_tokens", "a.b", "x y"])},
+    optional={
+        "default": st.integers(0, 2),
+        "label": st.fixed_dictionaries(
+            {}, optional={"en_US": st.sampled_from(["A", "B"]), "zh": st.just("C")}
+        ),
+    },
+)
+RULE_LISTS = st.lists(RULE, max_size=4, unique_by=lambda r: r["name"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(RULE_LISTS, RULE_LISTS, st.integers(0, 2), st.integers(0, 2))
+def test_show_spells_each_leaf_as_its_deltas_do(old, new, old_top, new_top):
+    """`show` and `blame` list a keyed list's items leaf by leaf (item_settings): a leaf
+    a diff moves is exactly one a delta names: at it, at what holds it (an item
+    appearing whole) or inside it (an empty list's items vanishing); and value_at reads
+    it back from the config."""
+    from auditui.core.deltas import item_settings
+    from auditui.core.keypaths import value_at
+
+    before = {"parameter_rules": old, "top": old_top}
+    after = {"parameter_rules": new, "top": new_top}
+    policy = Policy()
+    paths = [d.path for d in config_deltas("m", before, after, policy)]
+    for path, value in item_settings(after, policy.diff.list_ids):
+        assert value_at(after, "." + path) == (True, value)
+        had, was = value_at(before, "." + path)
+        moved = not had or was != value
+        named = any(path == p or _inside(path, p) or _inside(p, path) for p in paths)
+        assert moved == named, (path, paths)
+
+
+def _inside(path: str, holder: str) -> bool:
+    return path.startswith((holder + ".", holder + "["))
+
+
 JSON_SCALAR = st.one_of(
     st.none(),
     st.booleans(),

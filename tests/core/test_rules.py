@@ -7,7 +7,7 @@ import json
 
 from auditui.core.formats import render
 from auditui.core.records import append_entries, record_name
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
 
 RULES = (
     DEFAULT_POLICY
@@ -310,3 +310,48 @@ def test_every_report_format_names_the_rules_applied(tmp_path):
     (result,) = json.loads(render(report, "sarif"))["runs"][0]["results"]
     assert result["properties"]["rules_applied"] == ["effort-downgrade"]
     assert result["properties"]["by_rule"] == "effort-downgrade"
+
+
+ITEMS = (
+    DEFAULT_POLICY
+    + """
+[scales]
+"**.reasoning_effort" = ["high"]   # a key of that name: never the item of that name
+"**[name=reasoning_effort].default" = ["minimal", "low", "medium", "high"]
+
+[[rules]]
+name      = "effort-downgrade"
+keys      = ["**[name=reasoning_effort].default"]
+kinds     = ["downgrade"]
+approvals = 2
+"""
+)
+# A provider catalogue's model (dify-official-plugins): settings are items of a list
+# keyed by `name`.
+RULED = """\
+model: m
+parameter_rules:
+  - name: max_tokens
+    default: {tokens}
+  - name: reasoning_effort
+    default: {effort}
+    options: [minimal, low, medium, high]
+"""
+
+
+def test_a_scale_and_a_rule_reach_a_keyed_list_items_default(tmp_path):
+    """SPEC 16: `**[name=reasoning_effort].default` is that item's default, not a
+    character class, so lowering it is a downgrade and a downgrade rule fires."""
+    repo = RepoBuilder(tmp_path / "r", ITEMS)
+    base = repo.start({"models/m.yaml": RULED.format(tokens=8192, effort="high")})
+    repo.commit("lazier", {"models/m.yaml": RULED.format(tokens=8192, effort="minimal")})
+    repo.commit("shorter", {"models/m.yaml": RULED.format(tokens=4096, effort="minimal")})
+    repo.commit("smarter", {"models/m.yaml": RULED.format(tokens=4096, effort="medium")})
+    lazier, shorter, smarter = audit(repo, base).changes
+    effort = "parameter_rules[name=reasoning_effort].default"
+    assert triples(lazier) == [("m", effort, "high", "minimal", "downgrade")]
+    assert lazier.rules_applied == ["effort-downgrade"]
+    assert [f.rule for f in lazier.findings] == ["AUD001"]
+    assert "2 approvals" in lazier.findings[0].message  # the rule's, not [approvals]' 1
+    assert (triples(shorter)[0][4], shorter.rules_applied) == ("decrease", [])
+    assert (triples(smarter)[0][4], smarter.rules_applied) == ("upgrade", [])

@@ -54,6 +54,8 @@ class ConfigScreen(ModalScreen[None]):
         self.query_one("#config-title", Static).update(Text(safe(message), style="red"))
 
     def _show(self, shown, rows) -> None:
+        from auditui.core.lookback import under
+
         self.query_one("#config-title", Static).update(
             plain(
                 f"{self.model} as of {shown.commit[:7]} ({shown.source}) · "
@@ -61,7 +63,7 @@ class ConfigScreen(ModalScreen[None]):
             )  # fmt: skip
         )
         table = self.query_one(Table)
-        selected = 0
+        selected = None
         for n, row in enumerate(rows):
             c = row.change
             table.add_row(
@@ -70,7 +72,8 @@ class ConfigScreen(ModalScreen[None]):
                 plain(c.commit.author_email.split("@")[0]) if c else "",
                 c.status if c else "not audited",
             )  # fmt: skip
-            if self.key and (row.key == self.key or self.key.startswith(row.key + ".")):
-                selected = n
-        table.move_cursor(row=selected)
+            near = self.key is not None and (under(self.key, row.key) or under(row.key, self.key))
+            if near and selected is None:
+                selected = n  # the delta's setting, what holds it, or its first leaf
+        table.move_cursor(row=selected or 0)
         table.focus()
