@@ -21,7 +21,15 @@ from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.linediff import unified_diff
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
-from auditui.core.values import Typed, as_number, canonical, canonical_text, same_value, written
+from auditui.core.values import (
+    Typed,
+    as_number,
+    canonical,
+    canonical_text,
+    decimal_text,
+    same_value,
+    written,
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +59,10 @@ class Delta:  # not frozen: a catalogue's history makes 250,000 of them, and fro
 
 
 def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None) -> str:
+    """The kind of a setting's move from `old` to `new` (two values `same_value` tells
+    apart). Numbers, inf and -inf, and two strings that read as decimals ('1.00' ->
+    '0.80', compared exactly) rise or fall; '1.0' -> '1.00', one number written
+    anew, is `changed`, as is any move between a string and a number (SPEC 13)."""
     if old is None:
         return "added"
     if new is None:
@@ -58,7 +70,9 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
     old_number, new_number = as_number(old), as_number(new)
-    if old_number is not None and new_number is not None:  # inf and -inf among them
+    if type(old) is str and type(new) is str:
+        old_number, new_number = decimal_text(old), decimal_text(new)
+    if old_number is not None and new_number is not None and old_number != new_number:
         return "increase" if new_number > old_number else "decrease"
     return "changed"
 
