@@ -110,6 +110,46 @@ def settings(config: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(path, value) for path, value in out if path]
 
 
+def leaf_rows(delta: Delta, list_ids: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
+    """A delta as reviewers read it (SPEC 13): a list item or table added or removed
+    whole, one (path, old, new) row per leaf under it, lists keyed by `list_ids`
+    walked item by item as the diff walks them (`parameter_rules[name=t].default`,
+    sorted by path); any other delta, its own row. The delta itself (JSON, the
+    fingerprint) keeps the whole value: this is how the text and the app show it."""
+    old, new = delta.old, delta.new
+    whole = new if old is None else old if new is None else None
+    kind = type(whole)
+    if kind is not dict and kind is not list:  # most deltas: a scalar, or both sides set
+        return [(delta.path, old, new)]
+    if delta.kind not in ("added", "removed") or not _branches(whole, list_ids):
+        return [(delta.path, old, new)]
+    leaves: list[tuple[str, Any]] = []
+    _shown_leaves(delta.path, whole, list_ids, leaves)
+    leaves.sort(key=_FIRST)
+    if old is None:
+        return [(path, None, value) for path, value in leaves]
+    return [(path, value, None) for path, value in leaves]
+
+
+def _branches(value: Any, list_ids: tuple[str, ...]) -> dict | None:
+    """What `value` holds under it by key or item (None: it is a leaf as shown)."""
+    if type(value) is dict and value:
+        return value
+    if type(value) is list and list_ids and value and type(value[0]) is dict:  # not labels
+        items = _by_identity([], value, list_ids)
+        return {item: pair[1] for item, pair in items.items()} if items else None
+    return None
+
+
+def _shown_leaves(prefix: str, value: Any, list_ids: tuple[str, ...], out: list) -> None:
+    branches = _branches(value, list_ids)
+    if branches is None:
+        out.append((prefix, value))
+        return
+    for key, under in branches.items():
+        _shown_leaves(_child(prefix, key), under, list_ids, out)
+
+
 def diff_mappings(
     old: dict[str, Any], new: dict[str, Any], list_ids: tuple[str, ...] = ()
 ) -> list[tuple[str, Any, Any]]:
