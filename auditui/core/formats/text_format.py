@@ -147,10 +147,12 @@ def render_change(
     models = listed(c.models) if c.models else models_text(c)
     lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})")
     shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
+    # Each model and path made safe once: a catalogue's change repeats them by the hundred.
     names = {model: safe(model or "-") for model in {d.model for d in c.deltas}}
-    rows = [(d, [(safe(p), o, n) for p, o, n in leaf_rows(d, list_ids)]) for d in c.deltas]
+    rows = [(d, leaf_rows(d, list_ids)) for d in c.deltas]
+    paths = {path: safe(path) for _d, leaves in rows for path, _o, _n in leaves}
     width = max(map(len, names.values()), default=1)
-    pwidth = max((len(path) for _d, leaves in rows for path, _o, _n in leaves), default=1)
+    pwidth = max(map(len, paths.values()), default=1)
     for d, leaves in rows:
         model, kind = names[d.model], paint(f"({d.kind})", KIND_STYLE.get(d.kind, "2"))
         for path, old, new in leaves:
@@ -158,7 +160,7 @@ def render_change(
                 arrow = safe(d.detail or "invalid")
             else:
                 arrow = " -> ".join(format_pair(old, new))
-            lines.append(f"    {model:<{width}}  {path:<{pwidth}}  {arrow}  {kind}")
+            lines.append(f"    {model:<{width}}  {paths[path]:<{pwidth}}  {arrow}  {kind}")
         whole = d.old is None or d.new is None  # a prompt bound or unbound whole
         if d.kind == "text":
             if (d.path, d.old, d.new) in shown_texts:
