@@ -82,7 +82,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         and sys.stdout.isatty()
         and not os.environ.get("NO_COLOR")
     )
-    options = {"color": color, "verbose": args.verbose} if args.format == "text" else {}
+    text = {"color": color, "verbose": args.verbose, "list_ids": ctx.policy.diff.list_ids}
+    options = text if args.format == "text" else {}
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.format == "github" and summary_file:
         # Annotations go to the log; the Markdown table to the job's summary page.

@@ -70,6 +70,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         }
         print(json_dumps(payload))
         return ExitCode.OK
+    from auditui.core.deltas import leaf_rows
     from auditui.core.formats.text_format import format_pair
 
     n = len(entries)
@@ -80,9 +81,9 @@ def cmd_log(args: argparse.Namespace) -> int:
         email = safe(c.commit.author_email)
         print(f"\n{c.commit.author_date[:10]}  {c.commit.short}  {email}  [{verdict}]")
         print(f"  {safe(c.commit.subject)}")
-        for d in e.deltas:
-            values = " -> ".join(format_pair(d.old, d.new))
-            print(f"    {safe(d.path)}  {safe(values)}  ({d.kind})")
+        for d in e.deltas:  # an item added or removed whole, leaf by leaf (SPEC 13)
+            for path, old, new in leaf_rows(d, report.list_ids):
+                print(f"    {safe(path)}  {' -> '.join(format_pair(old, new))}  ({d.kind})")
         for ev in e.evals:
             print(f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} "
                   f"({ev.delta:+.1f})")  # fmt: skip

@@ -9,7 +9,7 @@ from auditui.core.wording import plural
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from auditui.core.formats.text_format import format_value
+    from auditui.core.formats.text_format import shown_value
     from auditui.core.lookback import show
     from auditui.core.terminal import json_dumps, safe
 
@@ -19,11 +19,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         return ExitCode.OK
     print(f"{safe(shown.model)} at {shown.commit[:7]}  ({safe(shown.source)})")
     for key, value in shown.settings:
-        print(f"  {safe(key)} = {safe(format_value(value))}")
+        print(f"  {safe(key)} = {shown_value(value)}")  # the whole value: --format json
     for path, blob in shown.prompts:
         print(f"  prompt {safe(path)}  blob {blob[:12]}")
     for lim in shown.limits:
-        print(f"  limit  {safe(lim['prompt'])}: {safe(format_value(lim))}")
+        print(f"  limit  {safe(lim['prompt'])}: {shown_value(lim)}")
     return ExitCode.OK
 
 

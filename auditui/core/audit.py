@@ -102,6 +102,7 @@ class Report:
     upstream: str | None = None  # the base is where head meets this upstream
     signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
     streamed: Totals | None = None  # set when the changes were written as they came, not kept
+    list_ids: tuple[str, ...] = ()  # the policy's [diff] list_ids: how items are spelled
 
     @property
     def blocked(self) -> list[Change]:
@@ -295,8 +296,18 @@ class AuditRun:
             marks = self.found_reverts()
             for change in changes:
                 apply_revert(change, marks.get(change.commit.sha))
-        return Report(str(ctx.repo.root), ctx.base, ctx.head, ctx.policy_source, changes,
-                      len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
+        return Report(
+            str(ctx.repo.root),
+            ctx.base,
+            ctx.head,
+            ctx.policy_source,
+            changes,
+            len(self.commits),
+            ctx.upstream,
+            self.signers_source,
+            streamed,
+            list_ids=ctx.policy.diff.list_ids,
+        )
 
     def __iter__(self) -> Iterator[Change]:
         marks = self.marks
@@ -597,7 +608,6 @@ class AuditRun:
                 "hint: run `auditui init` in a fresh checkout to see what it proposes from "
                 "the files present, or fix [layout] models / prompts / collection",
             )
-
 
     def _layout_at_policy(self) -> bool:
         """Whether the layout names a config file where the policy was read (a push's

@@ -21,7 +21,15 @@ from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.linediff import unified_diff
 from auditui.core.models import Effective
 from auditui.core.policy import Policy
-from auditui.core.values import Typed, as_number, canonical, canonical_text, same_value, written
+from auditui.core.values import (
+    Typed,
+    as_number,
+    canonical,
+    canonical_text,
+    decimal_text,
+    same_value,
+    written,
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +59,10 @@ class Delta:  # not frozen: a catalogue's history makes 250,000 of them, and fro
 
 
 def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None) -> str:
+    """The kind of a setting's move from `old` to `new` (two values `same_value` tells
+    apart). Numbers, inf and -inf, and two strings that read as decimals ('1.00' ->
+    '0.80', compared exactly) rise or fall; '1.0' -> '1.00', one number written
+    anew, is `changed`, as is any move between a string and a number (SPEC 13)."""
     if old is None:
         return "added"
     if new is None:
@@ -58,7 +70,9 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
     old_number, new_number = as_number(old), as_number(new)
-    if old_number is not None and new_number is not None:  # inf and -inf among them
+    if type(old) is str and type(new) is str:
+        old_number, new_number = decimal_text(old), decimal_text(new)
+    if old_number is not None and new_number is not None and old_number != new_number:
         return "increase" if new_number > old_number else "decrease"
     return "changed"
 
@@ -123,6 +137,46 @@ def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) 
         return
     for k, v in value.items():
         _item_leaves(_child(prefix, k), v, out, list_ids)
+
+
+def leaf_rows(delta: Delta, list_ids: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
+    """A delta as reviewers read it (SPEC 13): a list item or table added or removed
+    whole, one (path, old, new) row per leaf under it, lists keyed by `list_ids`
+    walked item by item as the diff walks them (`parameter_rules[name=t].default`,
+    sorted by path); any other delta, its own row. The delta itself (JSON, the
+    fingerprint) keeps the whole value: this is how the text and the app show it."""
+    old, new = delta.old, delta.new
+    whole = new if old is None else old if new is None else None
+    kind = type(whole)
+    if kind is not dict and kind is not list:  # most deltas: a scalar, or both sides set
+        return [(delta.path, old, new)]
+    if delta.kind not in ("added", "removed") or not _branches(whole, list_ids):
+        return [(delta.path, old, new)]
+    leaves: list[tuple[str, Any]] = []
+    _shown_leaves(delta.path, whole, list_ids, leaves)
+    leaves.sort(key=_FIRST)
+    if old is None:
+        return [(path, None, value) for path, value in leaves]
+    return [(path, value, None) for path, value in leaves]
+
+
+def _branches(value: Any, list_ids: tuple[str, ...]) -> dict | None:
+    """What `value` holds under it by key or item (None: it is a leaf as shown)."""
+    if type(value) is dict and value:
+        return value
+    if type(value) is list and list_ids and value and type(value[0]) is dict:  # not labels
+        items = _by_identity([], value, list_ids)
+        return {item: pair[1] for item, pair in items.items()} if items else None
+    return None
+
+
+def _shown_leaves(prefix: str, value: Any, list_ids: tuple[str, ...], out: list) -> None:
+    branches = _branches(value, list_ids)
+    if branches is None:
+        out.append((prefix, value))
+        return
+    for key, under in branches.items():
+        _shown_leaves(_child(prefix, key), under, list_ids, out)
 
 
 def diff_mappings(

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import marshal
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -81,10 +83,27 @@ def is_number(value: Any) -> bool:
 
 def as_number(value: Any) -> int | float | None:
     """A value compared as a number (increase, decrease): a number, inf or -inf; None
-    for anything else (nan, a boolean, a string that reads as one)."""
+    for anything else (nan, a boolean, a string: see `decimal_text` for those)."""
     if is_number(value):
         return value
     return value.as_number() if type(value) is Typed else None
+
+
+# A plain decimal as a price is written in a YAML or JSON string ('0.80', '-1', '15'):
+# an optional sign, an integer part without leading zeros, an optional fraction.
+# Nothing else reads as one: no exponent ('12e4' is as likely an id as a number), no
+# leading zero ('007' is a code), no bare '.5' or '5.', no space, underscore, inf, nan
+# or hex, and only ASCII digits (Python's \d takes any script's).
+_DECIMAL = re.compile(r"[+-]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+
+
+def decimal_text(value: Any) -> Decimal | None:
+    """The exact number a string reads as, or None (SPEC 13: a string that reads as a
+    decimal number in both versions of a setting changes by `increase`/`decrease`).
+    Decimal, never float: '0.30000000000000001' is above '0.3'."""
+    if type(value) is str and _DECIMAL.fullmatch(value):
+        return Decimal(value)
+    return None
 
 
 def same_value(a: Any, b: Any) -> bool:

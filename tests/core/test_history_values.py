@@ -237,3 +237,80 @@ def test_dates_stay_dates_through_the_caches_show_and_blame(repo, capsys):
     assert main(["blame", "a", "x", "--repo", str(repo.path), "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["value"] == "2026-01-01" and row["commit"] == repo.head()
+
+
+PRICES = "pricing:\n  input: {}\n  output: {}\n  unit: {}\n  currency: USD\n"
+# Strings that read as a number to someone, not to auditui (docs/reports.md): an
+# exponent, a leading zero, a bare point, a sign alone, spaces, underscores, inf, nan,
+# hex, another script's digits.
+NOT_DECIMALS = [
+    ("1e3", "2e3"),
+    ("007", "008"),
+    (".5", ".6"),
+    ("5.", "6."),
+    ("+", "-"),
+    (" 1", " 2"),
+    ("1_000", "2_000"),
+    ("inf", "1"),
+    ("nan", "1"),
+    ("0x10", "0x20"),
+    ("\u0661", "\u0662"),
+    ("1.0.0", "1.0.1"),
+    ("1,5", "1,4"),
+]
+
+
+def test_prices_written_as_strings_rise_and_fall(repo, capsys):
+    """SPEC 13: '1.00' -> '0.80' is a decrease, compared exactly as decimals, `old` and
+    `new` staying the strings written; one number written anew ('0.000001' ->
+    '0.0000010') is `changed`, as are a string becoming a number and strings that
+    are no plain decimal (issue 26, item 5)."""
+    others = [{f"k{n:02}": pair[side] for n, pair in enumerate(NOT_DECIMALS)} for side in (0, 1)]
+    repo.start(
+        {
+            "models/a.yaml": PRICES.format("'1.00'", "'15.00'", "'0.000001'"),
+            "models/b.json": json.dumps(others[0]),
+        }
+    )
+    base = repo.head()
+    repo.commit(
+        "cut",
+        {
+            "models/a.yaml": PRICES.format("'0.80'", "'16'", "'0.0000010'"),
+            "models/b.json": json.dumps(others[1]),
+        },
+    )
+    repo.commit("typed", {"models/a.yaml": PRICES.format("0.8", "'16'", "'0.0000010'")})
+    cut, retyped = audit(repo, base).changes
+    assert triples(cut) == [
+        ("a", "pricing.input", "1.00", "0.80", "decrease"),
+        ("a", "pricing.output", "15.00", "16", "increase"),
+        ("a", "pricing.unit", "0.000001", "0.0000010", "changed"),
+        *[("b", f"k{n:02}", old, new, "changed") for n, (old, new) in enumerate(NOT_DECIMALS)],
+    ]
+    assert triples(retyped) == [("a", "pricing.input", "0.80", 0.8, "changed")]
+    assert main(["check", "--repo", str(repo.path), "--base", base, "--format", "json"]) == 1
+    first = json.loads(capsys.readouterr().out)["changes"][0]["deltas"][0]
+    assert first == {
+        "model": "a",
+        "path": "pricing.input",
+        "old": "1.00",
+        "new": "0.80",
+        "kind": "decrease",
+    }
+
+
+def test_a_price_string_is_put_back_only_as_it_was_written(tmp_path):
+    """Reverts compare values as written: '1.0' does not put back '1.00'."""
+    got = {}
+    for back in ("1.0", "1.00"):
+        r = RepoBuilder(tmp_path / back)
+        r.start({"models/a.yaml": "price: '1.00'\n"})
+        base = r.head()
+        r.commit("cut", {"models/a.yaml": "price: '0.80'\n"})
+        r.commit("back", {"models/a.yaml": f"price: '{back}'\n"})
+        got[back] = [(c.status, c.deltas[0].kind) for c in audit(r, base).changes]
+    assert got == {
+        "1.0": [("blocked", "decrease"), ("blocked", "increase")],
+        "1.00": [("reverted", "decrease"), ("reverted", "increase")],
+    }

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import tomli_w
@@ -406,7 +407,11 @@ def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
 _ALIKE_TEXT = ["inf", "-inf", "nan", "2026-01-01", "09:30:00", "2026-01-01T09:30:00+00:00"]
 _ALIKE = [*_ALIKE_TEXT, "1", "0", "true", "false", "", 1, 1.0, 0, -0.0, True, False, None]
 _ALIKE += [4096, 4096.0, 4096 + 2**61 - 1, *_NON_FINITE, *_MOMENTS]
-EVERY_TYPE = st.one_of(st.sampled_from(_ALIKE), JSON_SCALAR, TYPED)
+# Strings that read as decimals (SPEC 13: they rise and fall) and some that do not.
+_ALIKE += ["1.00", "1.0", "0.80", "-2", "+2", "-0", "4096", "0.30000000000000001", "0.3"]
+_ALIKE += ["007", "1e3", ".5", "5.", " 1", "1_0", "\u0661", "0x1", "+", "1.0.0"]
+DECIMAL_TEXT = st.from_regex(r"\A[+-]?(0|[1-9][0-9]{0,25})(\.[0-9]{1,25})?\Z")
+EVERY_TYPE = st.one_of(st.sampled_from(_ALIKE), JSON_SCALAR, TYPED, DECIMAL_TEXT)
 
 
 def _number(value):
@@ -416,6 +421,19 @@ def _number(value):
     if value in (_NON_FINITE[0], _NON_FINITE[1]):
         return float(value.text)
     return None
+
+
+def _decimal(value):
+    """A string that reads as a decimal (docs/reports.md), as exact a number as Decimal
+    holds, told by hand: sign, digits without a leading zero, a point and digits."""
+    if type(value) is not str or not value.isascii():
+        return None
+    whole, point, fraction = value.lstrip("+-").partition(".")
+    if len(value) - len(value.lstrip("+-")) > 1 or not whole.isdigit():
+        return None
+    if (whole.startswith("0") and whole != "0") or (point and not fraction.isdigit()):
+        return None
+    return Decimal(value)
 
 
 def _same(a, b) -> bool:
@@ -432,8 +450,9 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
     """For each pair of scalars of any types (string, int, float, bool, none, the
     non-finite floats, dates, times, datetimes): no delta when they are the same
     value, else one delta whose kind is right (`added`, `removed`, `increase`/
-    `decrease` between numbers, else `changed`), written in JSON as SPEC 13 says; and
-    two such changes share a fingerprint only when their values are the same."""
+    `decrease` between numbers and between strings that read as decimals, else
+    `changed`), written in JSON as SPEC 13 says; and two such changes share a
+    fingerprint only when their values are the same."""
     from auditui.core.terminal import json_dumps
     from auditui.core.values import same_value
 
@@ -450,6 +469,8 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
         kind = "added" if a is None else "removed"
     elif _number(a) is not None and _number(b) is not None:
         kind = "increase" if _number(b) > _number(a) else "decrease"
+    elif _decimal(a) is not None and _decimal(b) is not None and _decimal(a) != _decimal(b):
+        kind = "increase" if _decimal(b) > _decimal(a) else "decrease"
     else:
         kind = "changed"
     assert (delta.old, delta.new, delta.kind) == (a, b, kind)

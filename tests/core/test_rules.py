@@ -355,3 +355,25 @@ def test_a_scale_and_a_rule_reach_a_keyed_list_items_default(tmp_path):
     assert "2 approvals" in lazier.findings[0].message  # the rule's, not [approvals]' 1
     assert (triples(shorter)[0][4], shorter.rules_applied) == ("decrease", [])
     assert (triples(smarter)[0][4], smarter.rules_applied) == ("upgrade", [])
+
+
+def test_a_decrease_rule_sees_a_price_written_as_a_string(tmp_path):
+    """dify's prices are YAML strings ('1.00' -> '0.80'): a `kinds = ["decrease"]` rule
+    fires on the cut, not on the rise nor on a currency (issue 26, item 5)."""
+    policy = DEFAULT_POLICY + (
+        '\n[[rules]]\nname = "price-cut"\nkeys = ["pricing.*"]\nkinds = ["decrease"]\n'
+        "approvals = 0\nsuites = []\n"
+    )
+    repo = RepoBuilder(tmp_path / "r", policy)
+    price = "pricing:\n  input: '{}'\n  currency: {}\n"
+    repo.start({"models/a.yaml": price.format("1.00", "USD")})
+    base = repo.head()
+    repo.commit("cut", {"models/a.yaml": price.format("0.80", "USD")})
+    repo.commit("rise", {"models/a.yaml": price.format("0.90", "USD")})
+    repo.commit("currency", {"models/a.yaml": price.format("0.90", "EUR")})
+    got = {c.commit.subject: (c.status, c.rules_applied) for c in audit(repo, base).changes}
+    assert got == {
+        "cut": ("pass", ["price-cut"]),
+        "rise": ("blocked", []),
+        "currency": ("blocked", []),
+    }

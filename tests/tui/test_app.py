@@ -606,3 +606,31 @@ async def test_config_before_the_policys_adoption_is_read_with_the_apps_policy(s
         await pilot.pause()
         title = str(app.screen.query_one("#config-title").render())
         assert "as of 43e4b87" in title and app.screen.query_one("#config-table").row_count > 5
+
+
+async def test_an_item_added_whole_is_shown_leaf_by_leaf_in_the_detail(tmp_path):
+    """SPEC 13: the change detail shows a `parameter_rules` item added whole one
+    setting per leaf, its long help text cut at 200 characters, never one JSON blob."""
+    from rich.console import Console
+
+    from auditui.tui.widgets.change_detail import ChangeDetail
+    from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+
+    repo = RepoBuilder(tmp_path / "r", DEFAULT_POLICY + '\n[diff]\nlist_ids = ["name"]\n')
+    rules = "parameter_rules:\n  - name: temperature\n    default: 1\n"
+    repo.start({"models/m.yaml": rules})
+    effort = "  - name: reasoning_effort\n    default: medium\n    help:\n      en_US: {}\n"
+    repo.commit("effort", {"models/m.yaml": rules + effort.format("Pick an effort. " * 30)})
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert (await pick(pilot, "effort")).commit.subject == "effort"
+        console = Console(width=400, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(app.review.query_one(ChangeDetail).content)
+        text = console.export_text()
+    item = "parameter_rules[name=reasoning_effort]"
+    for path, value in (("default", "medium"), ("name", "reasoning_effort")):
+        assert f"  {item}.{path}  added\n    ∅ → {value}\n" in text
+    (help_line,) = [line for line in text.splitlines() if "Pick an effort." in line]
+    assert help_line.strip() == "∅ → " + ("Pick an effort. " * 30)[:199] + "…"
+    assert '{"' not in text

@@ -4,8 +4,10 @@ then one summary line. Colour only when writing to a terminal (and not NO_COLOR)
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
+from auditui.core.deltas import leaf_rows
 from auditui.core.terminal import safe
 from auditui.core.values import Typed, json_text
 from auditui.core.wording import plural
@@ -13,6 +15,8 @@ from auditui.core.wording import plural
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
 MAX_TEXT_LINES = 12
+MAX_VALUE = 200  # characters of one value on a line (SPEC 13); JSON carries it whole
+CONTEXT = 40  # characters shown before where two long values first differ
 
 
 def format_value(v: Any) -> str:
@@ -37,18 +41,79 @@ def type_name(v: Any) -> str:
     return v.type.value if type(v) is Typed else _TYPE_NAMES.get(type(v), "value")
 
 
+def clip(text: str, start: int = 0) -> str:
+    """`text` fit for a report line (see terminal.safe) in at most MAX_VALUE
+    characters, escapes counted as shown: from `start`, `…` standing for what is left
+    out at either end. A prompt inline or an added item's help text stays one line."""
+    lead = "…" if start else ""
+    rest = safe(text[start:])
+    if len(lead) + len(rest) <= MAX_VALUE:
+        return lead + rest
+    room = MAX_VALUE - len(lead) - 1
+    chunk = text[start : start + room]
+    if len(safe(chunk)) == len(chunk):  # nothing to escape: the common case
+        return lead + chunk + "…"
+    pieces = []
+    for char in chunk:  # an escape is never cut in two
+        piece = safe(char)
+        room -= len(piece)
+        if room < 0:
+            break
+        pieces.append(piece)
+    return lead + "".join(pieces) + "…"
+
+
+def shown_value(v: Any) -> str:
+    """One value as a report line shows it: `format_value`, safe and clipped."""
+    return clip(format_value(v))
+
+
 def format_pair(old: Any, new: Any) -> tuple[str, str]:
-    """A delta's two sides as shown. Where they print alike (a change of type alone:
-    the string "inf" and the float inf, "2026-01-01" and a date, "1" and 1) each
-    says its type, or the change would read as no change (SPEC 13)."""
-    shown = format_value(old), format_value(new)
-    if shown[0] != shown[1] or type_name(old) == type_name(new):
-        return shown
-    return f"{shown[0]} ({type_name(old)})", f"{shown[1]} ({type_name(new)})"
+    """A delta's two sides as shown, each safe and clipped (see `clip`). Where they
+    print alike (a change of type alone: the string "inf" and the float inf,
+    "2026-01-01" and a date, "1" and 1) each says its type, or the change would read
+    as no change (SPEC 13). Two long values alike in their first MAX_VALUE characters
+    are both shown from just before where they differ."""
+    texts = format_value(old), format_value(new)
+    shown = safe(texts[0]), safe(texts[1])
+    if len(shown[0]) > MAX_VALUE or len(shown[1]) > MAX_VALUE:
+        shown = _clipped(texts)
+    if texts[0] == texts[1] and type_name(old) != type_name(new):
+        return f"{shown[0]} ({type_name(old)})", f"{shown[1]} ({type_name(new)})"
+    return shown
+
+
+def _clipped(texts: tuple[str, str]) -> tuple[str, str]:
+    """Both sides clipped, from where they differ if their starts print alike."""
+    shown = clip(texts[0]), clip(texts[1])
+    if texts[0] != texts[1] and shown[0] == shown[1]:
+        differ = len(os.path.commonprefix(texts))
+        for start in (max(0, differ - CONTEXT), differ):  # escapes may fill the window
+            shown = clip(texts[0], start), clip(texts[1], start)
+            if shown[0] != shown[1]:
+                break
+    return shown
+
+
+def listed(names: list[str]) -> str:
+    """Names joined, safe, as many as MAX_VALUE characters hold, then how many more: a
+    change to 446 models names each on its delta lines (and all in JSON), and a line
+    of 20,000 characters naming them helped no reader."""
+    text = safe(", ".join(names))
+    if len(text) <= MAX_VALUE:
+        return text
+    kept, room = [], MAX_VALUE
+    for name in map(safe, names):
+        room -= len(name) + 2
+        if room < 0:
+            break
+        kept.append(name)
+    return f"{', '.join(kept or [clip(names[0])])}, … {len(names) - max(len(kept), 1)} more"
 
 
 def render(report, color: bool = False, verbose: bool = False) -> str:
-    body = "".join(render_change(c, color, verbose) for c in report.changes)
+    ids = report.list_ids
+    body = "".join(render_change(c, color, verbose, list_ids=ids) for c in report.changes)
     return body + render_end(report, color)
 
 
@@ -63,8 +128,12 @@ def render_start(report, **_options) -> str:
     return ""
 
 
-def render_change(c, color: bool = False, verbose: bool = False, **_options) -> str:
-    """One change's block, written as soon as the change is judged (see formats.write)."""
+def render_change(
+    c, color: bool = False, verbose: bool = False, list_ids: tuple[str, ...] = (), **_options
+) -> str:
+    """One change's block, written as soon as the change is judged (see formats.write).
+    A list item or table added or removed whole is one line per leaf (see
+    deltas.leaf_rows: `list_ids`, the policy's, spell its items' paths)."""
     paint = _painter(color)
     lines: list[str] = []
     badge = c.status.upper()
@@ -75,21 +144,23 @@ def render_change(c, color: bool = False, verbose: bool = False, **_options) -> 
         f"{c.commit.author_date[:10]}  {safe(c.commit.author_email)}"
     )
     lines.append(f"  {paint(safe(c.commit.subject), '1')}")
-    models = ", ".join(c.models) or models_text(c)
-    lines.append(
-        f"  models: {safe(models)}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})"
-    )
+    models = listed(c.models) if c.models else models_text(c)
+    lines.append(f"  models: {models}   fingerprint {c.fingerprint[:23]}…  ({safe(c.record_file)})")
     shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
-    width = max((len(safe(d.model or "-")) for d in c.deltas), default=1)
-    pwidth = max((len(safe(d.path)) for d in c.deltas), default=1)
-    for d in c.deltas:
-        arrow = " -> ".join(format_pair(d.old, d.new))
-        if d.kind == "invalid":
-            arrow = d.detail or "invalid"
-        lines.append(
-            f"    {safe(d.model or '-'):<{width}}  {safe(d.path):<{pwidth}}  {safe(arrow)}  "
-            f"{paint('(' + d.kind + ')', KIND_STYLE.get(d.kind, '2'))}"
-        )
+    # Each model and path made safe once: a catalogue's change repeats them by the hundred.
+    names = {model: safe(model or "-") for model in {d.model for d in c.deltas}}
+    rows = [(d, leaf_rows(d, list_ids)) for d in c.deltas]
+    paths = {path: safe(path) for _d, leaves in rows for path, _o, _n in leaves}
+    width = max(map(len, names.values()), default=1)
+    pwidth = max(map(len, paths.values()), default=1)
+    for d, leaves in rows:
+        model, kind = names[d.model], paint(f"({d.kind})", KIND_STYLE.get(d.kind, "2"))
+        for path, old, new in leaves:
+            if d.kind == "invalid":
+                arrow = safe(d.detail or "invalid")
+            else:
+                arrow = " -> ".join(format_pair(old, new))
+            lines.append(f"    {model:<{width}}  {paths[path]:<{pwidth}}  {arrow}  {kind}")
         whole = d.old is None or d.new is None  # a prompt bound or unbound whole
         if d.kind == "text":
             if (d.path, d.old, d.new) in shown_texts:

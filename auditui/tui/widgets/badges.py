@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from auditui.core.formats.text_format import format_pair, format_value
+from auditui.core.formats.text_format import format_pair, shown_value
 
 STATUS_STYLE = {"pass": "bold green", "blocked": "bold red", "exempt": "dim", "reverted": "cyan"}
 KIND_STYLE = {
@@ -37,9 +37,11 @@ def kind(kind_name: str) -> Text:
 
 
 def value(v) -> str:
-    return format_value(v)
+    """One value as shown: safe, and clipped as a report line clips it."""
+    return shown_value(v)
 
 
 def old_to_new(old, new) -> str:
-    """A delta's `old → new`, each side saying its type where both print alike."""
+    """A delta's `old → new`, each side saying its type where both print alike, and
+    clipped as a report line clips it (the whole value: `check --format json`)."""
     return " → ".join(format_pair(old, new))

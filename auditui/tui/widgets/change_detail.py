@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from auditui.core.checks import RULES
+from auditui.core.deltas import leaf_rows
 from auditui.core.formats.text_format import reverted_text
 from auditui.core.terminal import safe
 from auditui.core.wording import plural
@@ -86,22 +87,19 @@ def render_change(change, policy) -> Group:
         rows = Text()
         diffs = []
         for d in deltas:
-            if d.kind == "text":
-                arrow = old_to_new(d.old, d.new)
-                if (d.path, d.old, d.new) not in texts_shown and d.detail:
-                    texts_shown.add((d.path, d.old, d.new))
-                    diffs.append(d)
-            elif d.kind == "invalid":
-                arrow = d.detail or "invalid"
-            else:
-                arrow = old_to_new(d.old, d.new)
+            if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
+                texts_shown.add((d.path, d.old, d.new))
+                diffs.append(d)
             style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
-            # Two lines per delta (setting + kind, then old → new) read well at any width.
-            rows.append(f"  {safe(d.path)}  ", style="cyan")
-            rows.append_text(kind(d.kind))
-            rows.append("\n    ")
-            rows.append(safe(arrow), style=style)
-            rows.append("\n")
+            # Two lines per delta (setting + kind, then old → new) read well at any width;
+            # an item added or removed whole, two lines per leaf (SPEC 13).
+            for path, old, new in leaf_rows(d, policy.diff.list_ids):
+                rows.append(f"  {safe(path)}  ", style="cyan")
+                rows.append_text(kind(d.kind))
+                rows.append("\n    ")
+                arrow = safe(d.detail or "invalid") if d.kind == "invalid" else old_to_new(old, new)
+                rows.append(arrow, style=style)
+                rows.append("\n")
         rows.rstrip()
         parts.append(plain(model, style="bold magenta"))
         parts.append(rows)
