@@ -127,7 +127,8 @@ def blame(
 ) -> tuple[Shown, list[BlameRow]]:  # fmt: skip
     """Each setting of `model` at head with the last change (whole history up to head)
     that touched it: the last delta on that key, on an item or key under it, or on
-    the mapping it sits in. A prompt's row is `prompt:<path>`, its value the blob."""
+    the mapping it sits in, under any name the model had (renames are followed). A
+    prompt's row is `prompt:<path>`, its value the blob."""
     now = show(repo_path, model, None, head, policy_file, policy)
     if policy is None:
         ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
@@ -136,10 +137,13 @@ def blame(
     ctx.anchors = False
     report = audit(ctx, only_model=model)
     last: dict[str, tuple[int, Change]] = {}
-    for i, change in enumerate(report.changes):
+    names = {model}  # newest first: a name it was renamed from counts before the rename
+    for i in range(len(report.changes) - 1, -1, -1):
+        change = report.changes[i]
         for d in change.deltas:
-            if d.model == model:
-                last[d.path] = (i, change)
+            if d.model in names:
+                last.setdefault(d.path, (i, change))
+        names |= {d.old for d in change.deltas if d.kind == "renamed" and d.model in names}
     rows = settings(now.config) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
     out = []
     for path, value in rows:
