@@ -21,6 +21,7 @@ from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, GitRepo
 from auditui.core.limits import extract_limits
 from auditui.core.policy import Policy
+from auditui.core.renames import names_per_change
 from auditui.core.timeline import parse_date
 from auditui.core.world import Tracker
 
@@ -137,13 +138,11 @@ def blame(
     ctx.anchors = False
     report = audit(ctx, only_model=model)
     last: dict[str, tuple[int, Change]] = {}
-    names = {model}  # newest first: a name it was renamed from counts before the rename
-    for i in range(len(report.changes) - 1, -1, -1):
-        change = report.changes[i]
+    names = names_per_change(model, report.changes)  # its renames followed back
+    for i, change in enumerate(report.changes):
         for d in change.deltas:
-            if d.model in names:
-                last.setdefault(d.path, (i, change))
-        names |= {d.old for d in change.deltas if d.kind == "renamed" and d.model in names}
+            if d.model in names[i]:
+                last[d.path] = (i, change)
     rows = settings(now.config) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
     out = []
     for path, value in rows:

@@ -89,3 +89,13 @@ def names_over_time(model: str, renamed: list[tuple[tuple[str, str], ...]]) -> d
             if names.get(new, -1) > n and old not in names:
                 names[old] = n
     return names
+
+
+def names_per_change(model: str, changes: list) -> list[frozenset[str]]:
+    """For each judged change (oldest first), the names `model` went by in it: its
+    own, and those it was renamed from, before the rename (names_over_time over
+    the changes' `renamed` deltas)."""
+    renamed = [tuple((d.old, d.new) for d in c.deltas if d.kind == "renamed") for c in changes]
+    names = names_over_time(model, renamed)
+    return [frozenset(name for name, until in names.items() if n < until)
+            for n in range(len(changes))]  # fmt: skip
