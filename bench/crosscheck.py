@@ -418,8 +418,18 @@ def history(repo: Path):
 
 def moved_files(repo: Path, parent: str, sha: str, paths: list[str]) -> list[tuple[str, str]]:
     """(old path, new path) of the files among `paths` git calls renamed in a commit."""
-    out = git(repo, "diff-tree", "-r", "-z", "--no-abbrev", "-M50%", parent, sha, "--",
-              *(":(literal)" + p for p in paths)).decode("utf-8", "surrogateescape")  # fmt: skip
+    out = git(
+        repo,
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-abbrev",
+        "-M50%",
+        parent,
+        sha,
+        "--",
+        *(":(literal)" + p for p in paths),
+    ).decode("utf-8", "surrogateescape")
     tokens, pairs, i = out.split("\x00"), [], 0
     while i < len(tokens):
         meta = tokens[i].lstrip("\n")
@@ -608,8 +618,11 @@ def main() -> int:
             stats["commits skipped (defaults)"] += 1
             continue
         deleted = [p for p, mode, _ in changes if mode is None and layout.kind(p)]
-        added = [p for p, mode, _ in changes
-                 if mode is not None and layout.kind(p) and p not in before.tree]  # fmt: skip
+        added = [
+            p
+            for p, mode, _ in changes
+            if mode is not None and layout.kind(p) and p not in before.tree
+        ]
         moves = moved_files(args.repo, parent, sha, deleted + added) if deleted and added else []
         renamed = renamed_models(layout, before, after, moves)
         stats["models renamed"] += len(renamed)

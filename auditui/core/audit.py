@@ -580,11 +580,15 @@ class AuditRun:
                     if every:
                         yield n, None
                     continue
-                if (self.only_model is not None and not every
-                        and all(d.model != self.only_model for d in deltas)):  # fmt: skip
+                if (
+                    self.only_model is not None
+                    and not every
+                    and all(d.model != self.only_model for d in deltas)
+                ):
                     continue
-                change = self._change(commit, fingerprint, deltas, anchors, lifecycle,
-                                      exempt=exempt)  # fmt: skip
+                change = self._change(
+                    commit, fingerprint, deltas, anchors, lifecycle, exempt=exempt
+                )
                 if change is not None and policy.rollout is not None:
                     when = dt.datetime.fromisoformat(commit.committer_date)
                     found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
@@ -613,7 +617,7 @@ class AuditRun:
         deltas = _deltas(tracker, world, merged)
         stage_start = partial(clock.start, commit) if clock else None
         if clock:
-            clock.record(commit, step.models)
+            clock.record(commit, step.models, step.renamed)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
         anchors = {}
@@ -682,7 +686,12 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
     for commit in history:
         _world, step = walker.step(commit)
         walker.release(commit)
+        if len(commit.parents) == 1:
+            step = follow_renames(ctx.repo, commit, step)
         when = dt.datetime.fromisoformat(commit.committer_date)
+        for old, new in step.renamed:  # the stage it was in, since when it was
+            if old in started:
+                started[new] = started[old]
         for name, old, new in step.models:
             if not same_value(clock.value(old), clock.value(new)):
                 started[name] = when

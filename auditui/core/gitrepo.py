@@ -526,9 +526,19 @@ class GitRepo:
         from commit a to commit b, its content at least `similarity` percent alike.
         Limited to those paths: git pairs only the deletions and additions it is shown."""
         try:
-            out = self._git("diff-tree", "-r", "-z", "--raw", "--no-abbrev",
-                            f"--find-renames={similarity}%", a, b, "--",
-                            *(f":(literal){p}" for p in paths), binary=True)  # fmt: skip
+            out = self._git(
+                "diff-tree",
+                "-r",
+                "-z",
+                "--raw",
+                "--no-abbrev",
+                f"--find-renames={similarity}%",
+                a,
+                b,
+                "--",
+                *(f":(literal){p}" for p in paths),
+                binary=True,
+            )
         except _GitFailed as exc:
             raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
         tokens = iter(out.decode("utf-8", "surrogateescape").split("\x00"))

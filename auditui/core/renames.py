@@ -13,6 +13,9 @@ a downgrade), and a `renamed` delta on path `model:name` says old name -> new na
 A move that keeps the name (stem naming, or between a collection and its own file)
 is already one row in the step: its deltas are whatever its settings did.
 
+A prompt that stands for itself (`prompt:<path>`, no model binds it) is named by its
+path and is not a model file: moved, it is one prompt removed and another added.
+
 A merge's renames are not looked for: its own deltas are only what no parent had
 (SPEC 2), and a rename a branch made is reported on the branch's commit.
 """
@@ -23,7 +26,7 @@ import posixpath
 from dataclasses import replace
 
 from auditui.core.gitrepo import CommitInfo, GitRepo
-from auditui.core.models import Effective
+from auditui.core.models import PROMPT_MODEL_PREFIX, Effective
 from auditui.core.world import Step
 
 RENAME_PATH = "model:name"  # the delta path of a model's name (no config key is spelled so)
@@ -33,8 +36,16 @@ SIMILARITY = 50  # percent of content kept for git to call a deleted+added pair 
 def follow_renames(repo: GitRepo, commit: CommitInfo, step: Step) -> Step:
     """`step` (a non-merge commit's, against its first parent) with each renamed
     model's vanishing and appearing rows made one row under its new name."""
-    gone = {n: old for n, old, new in step.models if new is None and old is not None}
-    born = {n: new for n, old, new in step.models if old is None and new is not None}
+    gone = {
+        n: old
+        for n, old, new in step.models
+        if new is None and old is not None and not n.startswith(PROMPT_MODEL_PREFIX)
+    }
+    born = {
+        n: new
+        for n, old, new in step.models
+        if old is None and new is not None and not n.startswith(PROMPT_MODEL_PREFIX)
+    }
     if not gone or not born or len(commit.parents) != 1:
         return step
     deleted = {ch.path for ch in commit.changes if ch.new is None}
@@ -74,8 +85,7 @@ def _paired(
     old_prefix = posixpath.splitext(old_path)[0] + "/"
     new_prefix = posixpath.splitext(new_path)[0] + "/"
     by_entry = {n.removeprefix(old_prefix): n for n in olds}
-    return {n: by_entry[entry] for n in news
-            if (entry := n.removeprefix(new_prefix)) in by_entry}  # fmt: skip
+    return {n: by_entry[entry] for n in news if (entry := n.removeprefix(new_prefix)) in by_entry}
 
 
 def names_over_time(model: str, renamed: list[tuple[tuple[str, str], ...]]) -> dict[str, int]:
@@ -97,5 +107,6 @@ def names_per_change(model: str, changes: list) -> list[frozenset[str]]:
     the changes' `renamed` deltas)."""
     renamed = [tuple((d.old, d.new) for d in c.deltas if d.kind == "renamed") for c in changes]
     names = names_over_time(model, renamed)
-    return [frozenset(name for name, until in names.items() if n < until)
-            for n in range(len(changes))]  # fmt: skip
+    return [
+        frozenset(name for name, until in names.items() if n < until) for n in range(len(changes))
+    ]

@@ -254,8 +254,10 @@ class RevertIndex:
         out = set()
         for n, settings in enumerate(self._settings):
             models = set(map(_rshift, settings, repeat(_PATH_BITS))).intersection(ended)
-            if models and (models.difference(m >> _PATH_BITS for m in self._brought.get(n, ()))
-                           or AWAY in map(ended.__getitem__, models)):  # fmt: skip
+            if models and (
+                models.difference(m >> _PATH_BITS for m in self._brought.get(n, ()))
+                or AWAY in map(ended.__getitem__, models)
+            ):
                 out.add(n)
         return out
 

@@ -29,8 +29,10 @@ def test_a_stem_rename_with_a_downgrade_inside(tmp_path):
     repo = nested(tmp_path)
     repo.start({"models/g/lite-preview.yaml": "thinking: high\n" + BODY})
     base = repo.head()
-    repo.commit("drop preview", {"models/g/lite-preview.yaml": None,
-                                 "models/g/lite.yaml": "thinking: minimal\n" + BODY})  # fmt: skip
+    repo.commit(
+        "drop preview",
+        {"models/g/lite-preview.yaml": None, "models/g/lite.yaml": "thinking: minimal\n" + BODY},
+    )
     (change,) = audit(repo, base).changes
     assert triples(change) == [
         ("lite", "model:name", "lite-preview", "lite", "renamed"),
@@ -81,18 +83,28 @@ def test_a_model_moved_out_of_a_collection_keeps_its_name(tmp_path):
     )
     repo = RepoBuilder(tmp_path / "r", policy)
     entry = "thinking: high\nprice: 1\n" + BODY
-    repo.start({"models/all.yaml": "- name: a\n  thinking: high\n  price: 1\n  "
-                                   + BODY.replace("\n", "\n  ").rstrip() + "\n"
-                                   "- name: b\n  thinking: low\n"})  # fmt: skip
+    repo.start(
+        {
+            "models/all.yaml": "- name: a\n  thinking: high\n  price: 1\n  "
+            + BODY.replace("\n", "\n  ").rstrip()
+            + "\n"
+            "- name: b\n  thinking: low\n"
+        }
+    )
     base = repo.head()
-    repo.commit("own file", {"models/all.yaml": "- name: b\n  thinking: low\n",
-                             "models/own/a.yaml": entry})  # fmt: skip
+    repo.commit(
+        "own file", {"models/all.yaml": "- name: b\n  thinking: low\n", "models/own/a.yaml": entry}
+    )
     assert audit(repo, base).changes == []
-    repo.commit("renamed", {"models/own/a.yaml": None,
-                            "models/own/a2.yaml": entry.replace("high", "medium")})  # fmt: skip
+    repo.commit(
+        "renamed",
+        {"models/own/a.yaml": None, "models/own/a2.yaml": entry.replace("high", "medium")},
+    )
     (change,) = audit(repo, base).changes
-    assert triples(change) == [("a2", "model:name", "a", "a2", "renamed"),
-                               ("a2", "thinking", "high", "medium", "downgrade")]  # fmt: skip
+    assert triples(change) == [
+        ("a2", "model:name", "a", "a2", "renamed"),
+        ("a2", "thinking", "high", "medium", "downgrade"),
+    ]
 
 
 def test_a_renamed_collection_renames_its_entries_under_path_naming(tmp_path):
@@ -121,8 +133,10 @@ def test_the_stored_walk_says_what_the_walk_said(tmp_path):
     repo = nested(tmp_path)
     repo.start({"models/g/lite-preview.yaml": "thinking: high\n" + BODY})
     repo.git("checkout", "-q", "-b", "side")
-    repo.commit("rename", {"models/g/lite-preview.yaml": None,
-                           "models/g/lite.yaml": "thinking: low\n" + BODY})  # fmt: skip
+    repo.commit(
+        "rename",
+        {"models/g/lite-preview.yaml": None, "models/g/lite.yaml": "thinking: low\n" + BODY},
+    )
     repo.git("checkout", "-q", "main")
     repo.commit("other", {"models/g/x.yaml": "thinking: high\n"})
     repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
@@ -155,4 +169,27 @@ def test_the_history_of_a_model_follows_its_renames(tmp_path):
     _now, rows = blame(repo.path, "b", "price")
     assert [r.change.commit.subject for r in rows] == ["raise"]
     assert [c.commit.subject for c in audit(repo, only_model="a").changes] == [
-        "adopt auditui", "raise", "new a"]  # fmt: skip
+        "adopt auditui",
+        "raise",
+        "new a",
+    ]
+
+
+def test_a_rule_can_ask_nothing_of_a_pure_rename(tmp_path):
+    """`kinds = ["renamed"]` is a rule's kind: a move asking no evidence passes, and
+    the same move with a downgrade inside still needs its evidence."""
+    rule = '\n[[rules]]\nname = "moves"\nkinds = ["renamed"]\napprovals = 0\nsuites = []\n'
+    repo = RepoBuilder(
+        tmp_path / "r", NESTED.replace("[layout]\n", '[layout]\nnaming = "path"\n') + rule
+    )
+    repo.start(
+        {"models/g/a.yaml": "thinking: high\n" + BODY, "models/g/b.yaml": "thinking: high\n" + BODY}
+    )
+    base = repo.head()
+    repo.commit("move a", {"models/g/a.yaml": None, "models/h/a.yaml": "thinking: high\n" + BODY})
+    repo.commit("move b", {"models/g/b.yaml": None, "models/h/b.yaml": "thinking: low\n" + BODY})
+    report = audit(repo, base)
+    assert [(c.status, c.rules_applied) for c in report.changes] == [
+        ("pass", ["moves"]),
+        ("blocked", ["moves"]),
+    ]

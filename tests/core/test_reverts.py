@@ -135,9 +135,11 @@ def test_a_deletion_is_no_revert_of_the_changes_before_it(repo):
     added = repo.commit("add b", {"models/b.toml": "price = 1\nu = 'x'\n"})
     repo.commit("price", {"models/b.toml": "price = 2\nu = 'x'\n"})
     gone = repo.commit("drop b", {"models/b.toml": None})
-    assert statuses(audit(repo, base)) == {"add b": ("reverted", gone, None),
-                                           "price": ("blocked", None, None),
-                                           "drop b": ("blocked", None, None)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "add b": ("reverted", gone, None),
+        "price": ("blocked", None, None),
+        "drop b": ("blocked", None, None),
+    }
     del added
 
 
@@ -148,8 +150,10 @@ def test_a_setting_added_to_a_model_deleted_later_was_not_put_back(repo):
     base = repo.head()
     repo.commit("limit b", {"models/b.toml": "t = 1\nmax_tokens = 10\n"})
     repo.commit("drop b", {"models/b.toml": None})
-    assert statuses(audit(repo, base)) == {"limit b": ("blocked", None, None),
-                                           "drop b": ("blocked", None, None)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "limit b": ("blocked", None, None),
+        "drop b": ("blocked", None, None),
+    }
     assert streamed(repo, base, "text") == render(audit(repo, base), "text")
 
 
@@ -286,10 +290,14 @@ _REPLAYED = st.one_of(st.integers(-2, 3), _HASHED_ALIKE)
 
 
 _EDIT = st.one_of(
-    st.lists(st.tuples(st.sampled_from("xyz"), _REPLAYED), min_size=1, max_size=3,
-             unique_by=lambda t: t[0]),
+    st.lists(
+        st.tuples(st.sampled_from("xyz"), _REPLAYED),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda t: t[0],
+    ),
     st.just("delete"),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -470,8 +478,11 @@ def _marks_one_by_one(idx) -> dict:
                 loop[key] = n
     undone = {}
     for n, settings_ in enumerate(idx._settings):
-        if idx._eligible[n] and n not in gone and all(k in loop and loop[k] <= n < last[k]
-                                                      for k in settings_):  # fmt: skip
+        if (
+            idx._eligible[n]
+            and n not in gone
+            and all(k in loop and loop[k] <= n < last[k] for k in settings_)
+        ):
             undone[n] = idx._shas[max(last[k] for k in settings_)] if settings_ else None
     kept = set()
     for n, settings_ in enumerate(idx._settings):
@@ -513,7 +524,13 @@ def test_marks_are_the_one_by_one_marks(changes, only_model):
         if renamed:
             old, new = renamed
             deltas.append(Delta(new, "model:name", old, new, "renamed"))
-        idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"), deltas=deltas,
-                                appeared=appeared, vanished=vanished))  # fmt: skip
+        idx.add(
+            SimpleNamespace(
+                commit=SimpleNamespace(sha=f"c{n}"),
+                deltas=deltas,
+                appeared=appeared,
+                vanished=vanished,
+            )
+        )
     assert idx.gone_at_head() == gone_at_head_plain(idx)
     assert idx.marks() == _marks_one_by_one(idx)
