@@ -448,7 +448,10 @@ def renamed_models(layout: Layout, before: State, after: State, moves) -> dict[s
     for old_path, new_path in moves:
         olds = [n for n in before.files.get(old_path, ()) if n not in after.defs]
         news = [n for n in after.files.get(new_path, ()) if n not in before.defs]
-        olds = [n for n in olds if effective(layout, before.defs, n, {}) not in (None, UNKNOWN)]
+        # Deployed on both sides, the new one known (auditui pairs no model it cannot
+        # resolve); an old one this script cannot know alone is paired all the same
+        # (auditui has its last good config), its new name then skipped as unknowable.
+        olds = [n for n in olds if effective(layout, before.defs, n, {}) is not None]
         news = [n for n in news if effective(layout, after.defs, n, {}) not in (None, UNKNOWN)]
         if len(olds) == 1 and len(news) == 1:
             pairs[news[0]] = olds[0]
