@@ -15,7 +15,10 @@ from one commit alone are skipped and counted (a version that does not parse, an
 with a doubled name or none, a dangling link, a broken inheritance chain), since auditui
 compares those with their last good config. Conventions both follow (SPEC 8): a table
 emptied or filled is reported by its leaves; an item appearing in a keyed list is one
-setting. A delta this script finds that auditui does not report is a lost change: each
+setting; a model file git calls renamed (content at least 50% alike: asked of git
+here, for the commit's deleted and added layout files) is one model, compared with
+its old name's config, plus a `model:name` setting moving from the old name to the
+new (SPEC 13). A delta this script finds that auditui does not report is a lost change: each
 is printed, and the script exits 1 (likewise for a delta auditui reports that is not
 found here).
 """
@@ -413,6 +416,56 @@ def history(repo: Path):
     return commits
 
 
+def moved_files(repo: Path, parent: str, sha: str, paths: list[str]) -> list[tuple[str, str]]:
+    """(old path, new path) of the files among `paths` git calls renamed in a commit."""
+    out = git(
+        repo,
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-abbrev",
+        "-M50%",
+        parent,
+        sha,
+        "--",
+        *(":(literal)" + p for p in paths),
+    ).decode("utf-8", "surrogateescape")
+    tokens, pairs, i = out.split("\x00"), [], 0
+    while i < len(tokens):
+        meta = tokens[i].lstrip("\n")
+        if meta.startswith(":") and meta.split(" ")[-1].startswith("R"):
+            pairs.append((tokens[i + 1], tokens[i + 2]))
+            i += 3
+        else:
+            i += 2 if meta.startswith(":") else 1
+    return pairs
+
+
+def renamed_models(layout: Layout, before: State, after: State, moves) -> dict[str, str]:
+    """new name -> old name for the deployed models of files moved to a new name: a
+    model file's one model, or a collection's entries by their name in the file."""
+    pairs = {}
+    for old_path, new_path in moves:
+        olds = [n for n in before.files.get(old_path, ()) if n not in after.defs]
+        news = [n for n in after.files.get(new_path, ()) if n not in before.defs]
+        # Deployed on both sides, the new one known (auditui pairs no model it cannot
+        # resolve); an old one this script cannot know alone is paired all the same
+        # (auditui has its last good config), its new name then skipped as unknowable.
+        olds = [n for n in olds if effective(layout, before.defs, n, {}) is not None]
+        news = [n for n in news if effective(layout, after.defs, n, {}) not in (None, UNKNOWN)]
+        if len(olds) == 1 and len(news) == 1:
+            pairs[news[0]] = olds[0]
+            continue
+        prefix_old = old_path.rsplit(".", 1)[0] + "/"
+        prefix_new = new_path.rsplit(".", 1)[0] + "/"
+        by_entry = {n.removeprefix(prefix_old): n for n in olds}
+        for n in news:
+            entry = n.removeprefix(prefix_new)
+            if entry in by_entry:
+                pairs[n] = by_entry[entry]
+    return pairs
+
+
 class Blobs:
     def __init__(self, repo: Path) -> None:
         self.proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
@@ -567,7 +620,16 @@ def main() -> int:
         if any(layout.kind(p) and layout.kind(p)[0] == "defaults" for p in changed):
             stats["commits skipped (defaults)"] += 1
             continue
-        found, unknown = compare_commit(layout, blobs, before, after, touched)
+        deleted = [p for p, mode, _ in changes if mode is None and layout.kind(p)]
+        added = [
+            p
+            for p, mode, _ in changes
+            if mode is not None and layout.kind(p) and p not in before.tree
+        ]
+        moves = moved_files(args.repo, parent, sha, deleted + added) if deleted and added else []
+        renamed = renamed_models(layout, before, after, moves)
+        stats["models renamed"] += len(renamed)
+        found, unknown = compare_commit(layout, blobs, before, after, touched, renamed)
         reported: dict[str, dict[str, tuple]] = {}
         for d in by_commit.get(sha, {}).get("deltas", []):
             if d["model"] is None or d["kind"] == "invalid" or d["path"].endswith("#limits"):
@@ -599,8 +661,11 @@ def main() -> int:
     return 1 if lost or extra else 0
 
 
-def compare_commit(layout: Layout, blobs: Blobs, before: State, after: State, touched: set):
-    """{model: {path: (old, new)}} the commit changes, and the models it cannot know."""
+def compare_commit(
+    layout: Layout, blobs: Blobs, before: State, after: State, touched: set, renamed: dict
+):
+    """{model: {path: (old, new)}} the commit changes, and the models it cannot know;
+    `renamed` (new name -> old name): compared with the old name's config."""
     found: dict[str, dict] = {}
     unknown: set[str] = set()
     for path in touched:
@@ -636,13 +701,18 @@ def compare_commit(layout: Layout, blobs: Blobs, before: State, after: State, to
     if any(n.startswith("file:") for n in unknown):
         # A collection this script cannot read hides which models it holds.
         unknown |= {"file:"}
+    gone = set(renamed.values())
     for name in moved:
-        old = effective(layout, before.defs, name, {})
+        if name in gone:
+            continue  # it lives on under its new name
+        old = effective(layout, before.defs, renamed.get(name, name), {})
         new = effective(layout, after.defs, name, {})
         if old is UNKNOWN or new is UNKNOWN:
             unknown.add(name)
             continue
         diff = differences(layout, old or {}, new or {})
+        if name in renamed:
+            diff["model:name"] = (renamed[name], name)
         for path, (o, n) in list(diff.items()):
             if layout.inline and any(rx.match(path) for rx in layout.inline) and all(
                     v is None or isinstance(v, str) for v in (o, n)):  # fmt: skip

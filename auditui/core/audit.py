@@ -26,6 +26,7 @@ from auditui.core.errors import AuditError
 from auditui.core.gitrepo import CommitInfo, FileEntry, GitRepo
 from auditui.core.policy import POLICY_FILE, Policy, parse_policy
 from auditui.core.records import Record, RecordError, parse_record, record_name
+from auditui.core.renames import RENAME_PATH, follow_renames, names_over_time
 from auditui.core.reverts import Mark, RevertIndex
 from auditui.core.reverts import apply as apply_revert
 from auditui.core.rollout import StageClock, rollout_findings
@@ -47,6 +48,10 @@ class Change:
     findings: list[Finding] = field(default_factory=list)
     reverted_by: str | None = None  # status reverted: the commit that put it back
     reverts: str | None = None  # it only puts back what this commit (and others) moved
+    # Models it brought into being (absent before; a renamed model is no new one) and
+    # models it deleted: a deletion is no revert (see reverts).
+    appeared: tuple[str, ...] = ()
+    vanished: tuple[str, ...] = ()
     rules_applied: list[str] = field(default_factory=list)  # [[rules]] its deltas matched
     record: Record | None = None
     # Where the change lands, per model (None: the change as a whole) as (path, line):
@@ -479,16 +484,22 @@ class AuditRun:
             added = ctx.repo.added_on_first_parent(ctx.head, POLICY_FILE) if self.light else None
             exempt = _before_adoption(commits, ctx.head, added)
         self._exempt = exempt
+        if heads is None and self.only_model is not None and stored is not None:
+            # One model's history follows its renames (SPEC 13): the names it had are
+            # known once the whole walk is, so the walk is stored first, then read back.
+            for _found in self._computed(exempt, stored, every=True):
+                pass
+            stored = self._change_cache()
+            heads = stored.heads([c.sha for c in commits]) if stored is not None else None
         if heads is None:
             yield from self._computed(exempt, stored)
             return
+        wanted = self._wanted([heads[c.sha][3] for c in commits])
         for n, commit in enumerate(commits):
-            _saw, fingerprint, models = heads[commit.sha]
+            _saw, fingerprint, models, _renamed = heads[commit.sha]
             if self.progress:
                 self.progress(n + 1, len(commits))
-            if fingerprint is None or (
-                self.only_model is not None and self.only_model not in models
-            ):
+            if fingerprint is None or not wanted(n, models):
                 continue
             found = stored.deltas(commit.sha)
             if found is None:  # a damaged row: compute, showing only what is left
@@ -499,6 +510,15 @@ class AuditRun:
         stored.touch(time.time())
         stored.close()
         self._check_saw(any(head[0] for head in heads.values()))
+
+    def _wanted(self, renamed: list[tuple]):
+        """Whether the change at a position of the walk, moving `models`, is shown:
+        every change, or (`log --model`) those of the model under any name it had
+        then (see renames.names_over_time)."""
+        if self.only_model is None:
+            return lambda _n, _models: True
+        names = names_over_time(self.only_model, renamed)
+        return lambda n, models: any(names.get(m, -1) > n for m in models)
 
     def _walk_in_full(self) -> None:
         """The walk again with raw diffs, when the store could not answer it."""
@@ -521,9 +541,31 @@ class AuditRun:
         context = context_digest(ctx.policy.raw, ctx.anchors, walk)
         return ChangeCache(_store_dir(ctx.repo), context)
 
-    def _computed(self, exempt: set[str], stored: ChangeCache | None, skip: int = 0):
+    def _computed(
+        self, exempt: set[str], stored: ChangeCache | None, skip: int = 0, every: bool = False
+    ) -> Iterator[Change]:
         """Walk the Worlds commit by commit (storing each commit's deltas when
-        `stored`); the first `skip` changes were already given from the store."""
+        `stored`); the first `skip` changes were already given from the store.
+        Unless `every` (nothing is judged, the walk only stored), one model's
+        changes (`log --model`) are known once the walk has ended: they are kept
+        until then (no store to read them back from)."""
+        if self.only_model is None or every:
+            yield from (change for _n, change in self._walked(exempt, stored, skip, every))
+            return
+        kept, renamed = [], []
+        for n, change in self._walked(exempt, stored, skip, True):
+            renamed.append(())
+            if change is not None:
+                renamed[n] = _renames_of(change.deltas)
+                kept.append((n, change))
+        wanted = self._wanted(renamed)
+        for n, change in kept:
+            if wanted(n, [d.model for d in change.deltas]):
+                yield change
+
+    def _walked(self, exempt: set[str], stored: ChangeCache | None, skip: int, every: bool):
+        """(position, judged change or None) for each commit of the walk (`every`:
+        commits without deltas too); see _computed."""
         ctx, commits, tracker, policy = self.ctx, self.commits, self.tracker, self.ctx.policy
         walker = Walker(tracker, commits)
         clock = None
@@ -535,27 +577,36 @@ class AuditRun:
         saw = False
         try:
             for n, commit in enumerate(commits):
-                deltas, fingerprint, anchors, stage_start = self._judged(walker, clock, commit)
+                judged = self._judged(walker, clock, commit)
+                deltas, fingerprint, anchors, stage_start, lifecycle = judged
                 saw = saw or tracker.saw_layout
                 if stored is not None:
                     rows = list(map(_ROW, deltas))
                     models = tuple(sorted({d.model for d in deltas if d.model is not None}))
-                    head = (tracker.saw_layout, fingerprint, models)
-                    stored.put(commit.sha, head, (rows, anchors))
+                    head = (tracker.saw_layout, fingerprint, models, _renames_of(deltas))
+                    stored.put(commit.sha, head, (rows, anchors, lifecycle))
                 if self.progress:
                     self.progress(n + 1, len(commits))
                 if n < skip or fingerprint is None:
+                    if every:
+                        yield n, None
                     continue
-                if self.only_model is not None and all(d.model != self.only_model for d in deltas):
+                if (
+                    self.only_model is not None
+                    and not every
+                    and all(d.model != self.only_model for d in deltas)
+                ):
                     continue
-                change = self._change(commit, fingerprint, deltas, anchors, exempt=exempt)
+                change = self._change(
+                    commit, fingerprint, deltas, anchors, lifecycle, exempt=exempt
+                )
                 if change is not None and policy.rollout is not None:
                     when = dt.datetime.fromisoformat(commit.committer_date)
                     found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
                     if found and change.status != "exempt":
                         change.findings += found
                         change.status = "blocked"
-                yield change
+                yield n, change
         finally:
             tracker.loader.close()  # a walk left early (the app reloading) stops its workers
         tracker.loader.save()
@@ -570,11 +621,14 @@ class AuditRun:
         tracker = self.tracker
         tracker.saw_layout = False
         world, step = walker.step(commit)
-        merged = _merged_away(walker, commit, world, step) if len(commit.parents) > 1 else step
+        if len(commit.parents) > 1:
+            merged = _merged_away(walker, commit, world, step)
+        else:
+            merged = step = follow_renames(tracker.repo, commit, step)
         deltas = _deltas(tracker, world, merged)
         stage_start = partial(clock.start, commit) if clock else None
         if clock:
-            clock.record(commit, step.models)
+            clock.record(commit, step.models, step.renamed)
         if len(commit.parents) > 1 and deltas:
             deltas = _evil_only(tracker, walker, commit, world, deltas)
         anchors = {}
@@ -584,16 +638,17 @@ class AuditRun:
         fingerprint = None
         if deltas:
             deltas, fingerprint = sorted_and_fingerprinted(deltas)
-        return deltas, fingerprint, anchors, stage_start
+        return deltas, fingerprint, anchors, stage_start, _lifecycle(merged)
 
     def _change(self, commit: CommitInfo, fingerprint: str, deltas: list, anchors: dict,
-                exempt: set[str]) -> Change:  # fmt: skip
+                lifecycle: tuple, exempt: set[str]) -> Change:  # fmt: skip
         """The judged change of a commit from its sorted deltas."""
         if deltas and not isinstance(deltas[0], Delta):
             deltas = [Delta(*row) for row in deltas]
         layout = self.ctx.policy.layout
         change = Change(commit, deltas, fingerprint, f"{layout.records}/{record_name(fingerprint)}")
         change.anchors = anchors
+        change.appeared, change.vanished = lifecycle
         if commit.sha in exempt:
             change.status = "exempt"
         else:
@@ -642,7 +697,12 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
     for commit in history:
         _world, step = walker.step(commit)
         walker.release(commit)
+        if len(commit.parents) == 1:
+            step = follow_renames(ctx.repo, commit, step)
         when = dt.datetime.fromisoformat(commit.committer_date)
+        for old, new in step.renamed:  # the stage it was in, since when it was
+            if old in started:
+                started[new] = started[old]
         for name, old, new in step.models:
             if not same_value(clock.value(old), clock.value(new)):
                 started[name] = when
@@ -708,9 +768,23 @@ def _entry_sha(world: World, path: str) -> str | None:
     return entry.sha if entry else None
 
 
+def _lifecycle(step: Step) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The models a step brought into being and those it deleted (see
+    Change.appeared): a renamed model is neither (its new name's row is against the
+    old name's config, and the old name has no row of its own)."""
+    appeared = tuple(n for n, old, new in step.models if old is None and new is not None)
+    vanished = tuple(n for n, old, new in step.models if new is None and old is not None)
+    return appeared, vanished
+
+
+def _renames_of(deltas: list[Delta]) -> tuple[tuple[str, str], ...]:
+    """(old name, new name) of each model a change renamed."""
+    return tuple((d.old, d.new) for d in deltas if d.kind == "renamed")
+
+
 def _deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     loader, policy = tracker.loader, tracker.policy
-    deltas: list[Delta] = []
+    deltas = [Delta(new, RENAME_PATH, old, new, "renamed") for old, new in step.renamed]
     for name, old, new in step.models:
         deltas += model_deltas(name, old, new, policy, loader.text, loader.limit_pairs)
     for (path, label), problems in _problems_by_delta(step.errors):

@@ -521,6 +521,38 @@ class GitRepo:
             if meta.lstrip("\n").startswith(":")
         ]
 
+    def renames(self, a: str, b: str, paths: list[str], similarity: int) -> list[tuple[str, str]]:
+        """(old path, new path) of each file among `paths` that git takes for renamed
+        from commit a to commit b, its content at least `similarity` percent alike.
+        Limited to those paths: git pairs only the deletions and additions it is shown."""
+        try:
+            out = self._git(
+                "diff-tree",
+                "-r",
+                "-z",
+                "--raw",
+                "--no-abbrev",
+                f"--find-renames={similarity}%",
+                a,
+                b,
+                "--",
+                *(f":(literal){p}" for p in paths),
+                binary=True,
+            )
+        except _GitFailed as exc:
+            raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
+        tokens = iter(out.decode("utf-8", "surrogateescape").split("\x00"))
+        found = []
+        for token in tokens:
+            meta = token.lstrip("\n")
+            if not meta.startswith(":"):
+                continue
+            if meta.rsplit(" ", 1)[-1].startswith("R"):  # R<score>: two paths follow
+                found.append((next(tokens, ""), next(tokens, "")))
+            else:
+                next(tokens, "")
+        return found
+
     # -- objects -----------------------------------------------------------
 
     def _tree(self, commit_sha: str):

@@ -22,6 +22,7 @@ from auditui.core.gitrepo import CommitInfo, GitRepo
 from auditui.core.keypaths import value_at
 from auditui.core.limits import extract_limits
 from auditui.core.policy import Policy
+from auditui.core.renames import names_per_change
 from auditui.core.timeline import parse_date
 from auditui.core.values import same_value
 from auditui.core.world import Tracker
@@ -146,7 +147,8 @@ def blame(
     """Each setting of `model` at head (a keyed list item's one by one) with the last
     change (whole history up to head) that moved it: a delta on that key, on a key or
     prompt limit under it, or on a list, item or table holding it that changed its
-    value. A prompt's row is `prompt:<path>`, its value the blob."""
+    value, under any name the model had (renames are followed). A prompt's row is
+    `prompt:<path>`, its value the blob."""
     now = show(repo_path, model, None, head, policy_file, policy, key)
     if policy is None:
         ctx = resolve_context(repo_path, None, now.commit, policy_file, default_base=False)
@@ -155,9 +157,10 @@ def blame(
     ctx.anchors = False
     report = audit(ctx, only_model=model)
     touches: dict[str, list[tuple[int, Change, Delta]]] = {}  # by path, oldest first
+    names = names_per_change(model, report.changes)  # its renames followed back
     for i, change in enumerate(report.changes):
         for d in change.deltas:
-            if d.model == model:
+            if d.model in names[i]:
                 touches.setdefault(d.path, []).append((i, change, d))
     rows = list(now.settings) + [(f"prompt:{p}", blob) for p, blob in now.prompts]
     return now, [BlameRow(path, value, _last_moved(path, touches)) for path, value in rows]

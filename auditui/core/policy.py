@@ -441,7 +441,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
 # The delta kinds a rule can match (docs/reports.md); `invalid` is never judged by a
 # rule: a broken file needs fixing, not approving.
 RULE_KINDS = ("added", "removed", "changed", "upgrade", "downgrade", "increase", "decrease",
-              "text", "limit-added", "limit-removed", "limit-changed")  # fmt: skip
+              "text", "limit-added", "limit-removed", "limit-changed", "renamed")  # fmt: skip
 _RULE_KEYS = {"name": "str", "keys": "strs", "kinds": "strs", "models": "strs",
               "approvals": "int", "suites": "strs", "owners": "bool",
               "revert": "bool"}  # fmt: skip

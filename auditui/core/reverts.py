@@ -14,6 +14,18 @@ that one on is undone, and the last of them put it back.
   that also does something else (or undoes part of a change that stays) is judged
   like any other.
 
+**A deletion is no revert** (SPEC 13). A setting of a model that a later commit
+deleted was not put back by that: a change counts as put back on a setting of a
+model the head no longer has only when the change itself brought the model into
+being (absent before, absent at head). A change that modified, added or removed a
+setting of a model that existed before it keeps its own verdict; the deletion is a
+change of its own (judged, unless it only undoes changes that are reverted: a model
+added and deleted in one range). A model renamed away lives on under its new name
+(whose settings this index does not pair with the old name's): no change to it
+under the old name counts as put back. Which models a change brought into being
+and which it deleted come with it (`Change.appeared`, `vanished`), its renames in
+its deltas, so the rule needs no World.
+
 Deciding needs the whole range, but `check` writes each change as it is judged: the
 index keeps three integers per delta (which setting, the values before and after),
 not the changes, and a run that found reverts is judged again from the per-commit
@@ -30,6 +42,7 @@ from array import array
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, eq, ge, lt
+from operator import rshift as _rshift
 from typing import Any
 
 from auditui.core.deltas import canonical_json
@@ -84,6 +97,7 @@ class Interned:
         return list(map(self._ids.setdefault, values, self._next))
 
 
+PRESENT, DELETED, AWAY = "present", "deleted", "away"  # a model's state (see _lifecycle)
 _MASK = (1 << 64) - 1
 _NEVER = 1 << 62  # a change number no history reaches: "in no loop"
 _PATH_BITS = 32  # a setting is its model's integer, then its path's (see _setting_ids)
@@ -129,6 +143,10 @@ class RevertIndex:
         # Changes inverting an earlier one that was no rollback itself: a way back to
         # a state the history was in (undoing a rollback only redoes what it undid).
         self._rollbacks: set[str] = set()
+        # Models by integer, as the last change to bring, delete or rename one left it
+        # (what holds at head); per change, the models it brought into being.
+        self._state: dict[int, str] = {}  # PRESENT, DELETED or AWAY (renamed away)
+        self._brought: dict[int, frozenset[int]] = {}
 
     def add(self, change) -> str | None:
         """Index a judged change; returns the earlier change it exactly inverts (its
@@ -140,6 +158,7 @@ class RevertIndex:
         if self.only_model is not None or not _settings_only(deltas):
             deltas, eligible, broken = self._sort_out(n, deltas)
         keys = self._setting_ids(deltas)
+        self._lifecycle(n, change)
         olds = self._values.ids_fast(list(map(_OLD, deltas)))
         news = self._values.ids_fast(list(map(_NEW, deltas)))
         self._last_value.update(zip(keys, news, strict=True))
@@ -152,6 +171,21 @@ class RevertIndex:
             self._broken[n] = tuple(broken)
             return None
         return self._effect(n, keys, olds, news)
+
+    def _lifecycle(self, n: int, change) -> None:
+        """Note the models change `n` deleted, renamed and brought into being."""
+        vanished, appeared = getattr(change, "vanished", ()), getattr(change, "appeared", ())
+        renamed = [(d.old, d.new) for d in change.deltas if d.kind == "renamed"]
+        state, ids = self._state, self._models.ids
+        if vanished:
+            state.update(dict.fromkeys(ids(list(vanished)), DELETED))
+        for old, new in renamed:
+            state[ids([old])[0]] = AWAY
+            state[ids([new])[0]] = PRESENT
+        if appeared:
+            brought = ids(list(appeared))
+            state.update(dict.fromkeys(brought, PRESENT))
+            self._brought[n] = frozenset(brought)
 
     def _sort_out(self, n: int, deltas: list) -> tuple[list, bool, list[str]]:
         """The deltas that move settings; whether the change can be told reverted at
@@ -210,6 +244,23 @@ class RevertIndex:
         """A change found to invert one made before the range (see AuditRun)."""
         self._rollbacks.add(sha)
 
+    def gone_at_head(self) -> set[int]:
+        """The changes that moved a setting of a model the head no longer has, unless
+        they brought that model into being and it was deleted: none of them was put
+        back (see above). `gone_at_head_plain` in the tests is the definition."""
+        ended = {m >> _PATH_BITS: s for m, s in self._state.items() if s != PRESENT}
+        if not ended:
+            return set()
+        out = set()
+        for n, settings in enumerate(self._settings):
+            models = set(map(_rshift, settings, repeat(_PATH_BITS))).intersection(ended)
+            if models and (
+                models.difference(m >> _PATH_BITS for m in self._brought.get(n, ()))
+                or AWAY in map(ended.__getitem__, models)
+            ):
+                out.add(n)
+        return out
+
     def marks(self, fixed_by=None) -> dict[str, Mark]:
         """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
         commit `sha`, the first later commit that changed it, when the head no longer
@@ -226,9 +277,10 @@ class RevertIndex:
         broken = {file: (blob, self._shas[n]) for file, (blob, n) in self._last_broken.items()}
         fixes = fixed_by(broken) if fixed_by and broken else {}  # file -> the fixing commit
         undone: dict[int, str] = {}  # change no -> the commit that last put it back
+        gone = self.gone_at_head()
         for n, settings in enumerate(self._settings):
             files = self._broken.get(n, ())
-            if not self._eligible[n] or not all(fixes.get(f) for f in files):
+            if not self._eligible[n] or n in gone or not all(fixes.get(f) for f in files):
                 continue
             by = [fixes[f] for f in files]  # type: ignore[misc]
             if settings:  # each in a loop from at most this change to after it

@@ -59,16 +59,20 @@ class StageClock:
             self._below[boundary] = self._lookback(boundary)
         return self._below[boundary].get(model)
 
-    def record(self, commit, moved: list) -> None:
-        """Note the models whose rollout value `commit` changes (step.models rows)."""
+    def record(self, commit, moved: list, renamed: tuple = ()) -> None:
+        """Note the models whose rollout value `commit` changes (step.models rows); a
+        model renamed (old, new) keeps the stage it was in, and when that began."""
         from auditui.core.values import same_value
 
         boundary, inside = self._line(commit)
         when = dt.datetime.fromisoformat(commit.committer_date)
+        carried = {
+            new: start for old, new in renamed if (start := self.start(commit, old)) is not None
+        }
         changed = [name for name, old, new in moved
                    if not same_value(self.value(old), self.value(new))]  # fmt: skip
-        if changed:
-            inside = {**inside, **dict.fromkeys(changed, when)}
+        if changed or carried:
+            inside = {**inside, **carried, **dict.fromkeys(changed, when)}
         self._lines[commit.sha] = (boundary, inside)
 
 

@@ -13,6 +13,7 @@ from auditui.core.audit import Change, Report
 from auditui.core.deltas import Delta
 from auditui.core.errors import AuditError
 from auditui.core.records import EvalResult
+from auditui.core.renames import names_per_change
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,14 @@ def timeline(
         hint = f"hint: models with changes in this range: {shown}"
         raise AuditError(f"no change to model '{model}' in this range", hint)
     out = []
-    for change in report.changes:
+    names = names_per_change(model, report.changes)  # under the names it had (renames)
+    for change, named in zip(report.changes, names, strict=True):
         if not in_dates(change, since, until):
             continue
-        deltas = tuple(d for d in change.deltas if d.model == model)
+        deltas = tuple(d for d in change.deltas if d.model in named)
         if not deltas:
             continue
-        evals = tuple(e for e in (change.record.evals if change.record else ()) if e.model == model)
+        evals = tuple(e for e in (change.record.evals if change.record else ()) if e.model in named)
         out.append(TimelineEntry(change, deltas, evals))
     return out
 

@@ -84,6 +84,7 @@ class Step:
     errors: dict[tuple[str, str], Problem]  # problems new (or changed) at this commit
     policy: tuple[FileEntry | None, FileEntry | None] | None
     signers: tuple[FileEntry | None, FileEntry | None] | None
+    renamed: tuple[tuple[str, str], ...] = ()  # (old name, new name): see renames
 
 
 def reindex(

@@ -72,3 +72,29 @@ def test_first_value_and_values_off_the_ladder(tmp_path):
     new_model, off_ladder = rollout_rules(repo, base)
     assert new_model == ["n: a rollout starts at 1, not 50"]
     assert off_ladder == ["a: rollout 7 is not a stage (1, 10, 50, 100)"]
+
+
+def test_a_renamed_model_keeps_its_stage_and_when_it_began(tmp_path):
+    """SPEC 13: renamed, a model is the one it was. Its stage began before the rename
+    (inside the range, and below it), so raising it after the rename is judged by that
+    start: not a rollout starting at 10, not a stage held an unknown time."""
+    long = model(10) + "".join(f"k{i} = {i}\n" for i in range(12))
+    for below in (False, True):
+        repo = RepoBuilder(tmp_path / str(below), POLICY)
+        repo.start({"models/a.toml": long.replace("10", "1", 1)})
+        base = repo.head()
+        repo.commit("a to 10", {"models/a.toml": long}, date=T0)
+        if below:
+            base = repo.head()
+        repo.commit(
+            "rename",
+            {"models/a.toml": None, "models/b.toml": long},
+            date=T0 + dt.timedelta(hours=30),
+        )
+        repo.commit(
+            "b to 50",
+            {"models/b.toml": long.replace("10", "50", 1)},
+            date=T0 + dt.timedelta(hours=31),
+        )
+        *_, rename, raised = rollout_rules(repo, base)
+        assert rename == [] and raised == [], below

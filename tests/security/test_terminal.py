@@ -15,7 +15,9 @@ from tests.helpers.repo import RepoBuilder, bare_remote, install_hook, push
 EVERY_CONTROL = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
 # U+2028/U+2029 end a line for Python's splitlines and some viewers: a value holding one
 # could seem to start a report line of its own.
-INVISIBLE = "\u200b\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+INVISIBLE = (
+    "\u200b\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
 
 
 def unsafe_in(text: str, allow: str = "\n") -> list[str]:

@@ -634,3 +634,28 @@ async def test_an_item_added_whole_is_shown_leaf_by_leaf_in_the_detail(tmp_path)
     (help_line,) = [line for line in text.splitlines() if "Pick an effort." in line]
     assert help_line.strip() == "∅ → " + ("Pick an effort. " * 30)[:199] + "…"
     assert '{"' not in text
+
+
+async def test_a_renamed_model_reads_as_one_model(tmp_path):
+    """SPEC 13 in the app: the change shows the rename first, then what moved against
+    the old name's config; the new name's timeline holds the changes under the old."""
+    from rich.console import Console
+
+    from auditui.tui.widgets.change_detail import render_change
+    from tests.core.test_history_renames import BODY, nested
+
+    repo = nested(tmp_path)
+    repo.start({"models/g/lite-preview.yaml": "thinking: high\n" + BODY})
+    repo.commit("price", {"models/g/lite-preview.yaml": "thinking: high\n" + BODY + "p: 1\n"})
+    lite = "thinking: minimal\n" + BODY + "p: 1\n"
+    repo.commit("drop preview", {"models/g/lite-preview.yaml": None, "models/g/lite.yaml": lite})
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_timeline(pilot, "lite")
+        subjects = list(dict.fromkeys(c.commit.subject for c in screen.rows))
+        assert subjects == ["adopt auditui", "price", "drop preview"]
+        console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(render_change(screen.rows[-1], app.policy))
+        text = console.export_text()
+        assert text.index("model:name  renamed") < text.index("thinking  downgrade")
+        assert "lite-preview → lite" in text

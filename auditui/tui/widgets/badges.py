@@ -15,6 +15,7 @@ KIND_STYLE = {
     "limit-removed": "cyan",
     "invalid": "bold red",
     "removed": "magenta",
+    "renamed": "bold cyan",
 }
 
 

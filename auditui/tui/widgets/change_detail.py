@@ -86,7 +86,8 @@ def render_change(change, policy) -> Group:
     for model, deltas in list(by_model.items())[:MAX_MODELS]:
         rows = Text()
         diffs = []
-        for d in deltas:
+        # A rename first: the model's other rows are against the name it had (SPEC 13).
+        for d in sorted(deltas, key=lambda d: d.kind != "renamed"):
             if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
                 texts_shown.add((d.path, d.old, d.new))
                 diffs.append(d)
