@@ -598,7 +598,6 @@ class AuditRun:
                 "the files present, or fix [layout] models / prompts / collection",
             )
 
-
     def _layout_at_policy(self) -> bool:
         """Whether the layout names a config file where the policy was read (a push's
         destination): a pushed history holding none (git notes) then changes nothing,
@@ -606,7 +605,8 @@ class AuditRun:
         at, tracker = self.ctx.policy_at, self.tracker
         if at is None:
             return False
-        kinds = (tracker.kind(p) for p in self.ctx.repo.list_files(at, tracker.patterns()))
+        files = self.ctx.repo.list_files(at, tracker.patterns(), tracker.layout.exclude)
+        kinds = (tracker.kind(p) for p in files)
         return any(k is not None and k[0] in LAYOUT_KINDS for k in kinds)
 
 
