@@ -20,6 +20,7 @@ from auditui.core.anchors import change_anchors
 from auditui.core.changecache import ChangeCache, context_digest
 from auditui.core.checks import Finding, judge
 from auditui.core.collector import fewer_collections
+from auditui.core.coverage import ConfigLike, Uncovered
 from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
@@ -102,6 +103,9 @@ class Report:
     upstream: str | None = None  # the base is where head meets this upstream
     signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
     streamed: Totals | None = None  # set when the changes were written as they came, not kept
+    # Files that look like model configs, changed in the range, that no layout pattern
+    # covers or excludes (SPEC 16): the report ends with a warning naming them.
+    uncovered: Uncovered = field(default_factory=Uncovered)
 
     @property
     def blocked(self) -> list[Change]:
@@ -272,6 +276,8 @@ class AuditRun:
             with fewer_collections():
                 self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude, raw=not self.light)
         self.tracker = Tracker(repo, policy)
+        self.uncovered = Uncovered()
+        self._config_like = ConfigLike(policy.layout)
         self.records = _Records(
             repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
         )
@@ -295,8 +301,18 @@ class AuditRun:
             marks = self.found_reverts()
             for change in changes:
                 apply_revert(change, marks.get(change.commit.sha))
-        return Report(str(ctx.repo.root), ctx.base, ctx.head, ctx.policy_source, changes,
-                      len(self.commits), ctx.upstream, self.signers_source, streamed)  # fmt: skip
+        return Report(
+            str(ctx.repo.root),
+            ctx.base,
+            ctx.head,
+            ctx.policy_source,
+            changes,
+            len(self.commits),
+            ctx.upstream,
+            self.signers_source,
+            streamed,
+            self.uncovered,
+        )
 
     def __iter__(self) -> Iterator[Change]:
         marks = self.marks
@@ -472,7 +488,9 @@ class AuditRun:
             yield from self._computed(exempt, stored)
             return
         for n, commit in enumerate(commits):
-            _saw, fingerprint, models = heads[commit.sha]
+            _saw, fingerprint, models, *rest = heads[commit.sha]
+            for path in rest[0] if rest else ():
+                self.uncovered.add(path, commit.sha)
             if self.progress:
                 self.progress(n + 1, len(commits))
             if fingerprint is None or (
@@ -526,10 +544,13 @@ class AuditRun:
             for n, commit in enumerate(commits):
                 deltas, fingerprint, anchors, stage_start = self._judged(walker, clock, commit)
                 saw = saw or tracker.saw_layout
+                missed = self._missed(commit)
+                for path in missed:
+                    self.uncovered.add(path, commit.sha)
                 if stored is not None:
                     rows = list(map(_ROW, deltas))
                     models = tuple(sorted({d.model for d in deltas if d.model is not None}))
-                    head = (tracker.saw_layout, fingerprint, models)
+                    head = (tracker.saw_layout, fingerprint, models, missed)
                     stored.put(commit.sha, head, (rows, anchors))
                 if self.progress:
                     self.progress(n + 1, len(commits))
@@ -552,6 +573,26 @@ class AuditRun:
         if stored is not None:
             stored.commit(time.time())
             stored.close()
+
+    def _missed(self, commit: CommitInfo) -> tuple[str, ...]:
+        """The paths `commit` changed that look like model configs (see coverage) and
+        that no layout pattern covers or excludes."""
+        tracker, layout = self.tracker, self.ctx.policy.layout
+        explicit = (POLICY_FILE, tracker.signers_path, layout.defaults)
+        records = layout.records + "/"
+        return tuple(
+            sorted(
+                {
+                    ch.path
+                    for ch in commit.changes
+                    if tracker.kind(ch.path) is None
+                    and ch.path not in explicit
+                    and not ch.path.startswith(records)
+                    and not layout.excluded(ch.path)
+                    and self._config_like.looks(ch.path)
+                }
+            )
+        )
 
     def _judged(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
         """One commit's sorted deltas against the world before it, their fingerprint

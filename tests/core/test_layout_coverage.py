@@ -4,11 +4,14 @@ changed files that look like model configs which no pattern covers or excludes."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from auditui.cli import main
 from auditui.core.errors import AuditError
 from auditui.core.policy import parse_policy
-from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
+from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes, triples
 
 CATALOGUE = """\
 [layout]
@@ -34,6 +37,12 @@ def catalogue(repo_path, extra: str = "") -> RepoBuilder:
         }
     )
     return repo
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 # -- exclude ------------------------------------------------------------------------
@@ -187,3 +196,80 @@ def test_two_files_naming_one_model_by_their_key_clash(tmp_path):
     (change,) = audit(repo, base).changes
     (finding,) = [f for f in change.findings if f.rule == "AUD009"]
     assert "model 'm' is already defined by models/a.json" in finding.message
+
+
+# -- check names what the layout misses ----------------------------------------------
+
+
+def _missed_history(tmp_path) -> RepoBuilder:
+    repo = catalogue(tmp_path / "r", 'exclude = ["**/_position.yaml"]\n')
+    repo.commit(
+        "new provider, wrong place",
+        {
+            "models/zeta/llm/b.yaml": RULE.format(m="b", n=1),  # not under models/*/models/
+            "models/zeta/models/llm/notes.json": '{"x": 1}',  # beside the models, other format
+            "models/zeta/models/llm/_position.yaml": "- b\n",  # excluded
+            "tools/zeta/tool.yaml": "name: search\n",  # another tree: not a model's
+            "models/zeta/package.json": '{"name": "zeta"}',  # a tool's own file
+            "models/zeta/tests/case.yaml": "model: b\n",  # tests
+        },
+    )
+    for n in range(6):
+        repo.commit(f"more {n}", {f"models/p{n}/provider/p{n}.yaml": "provider: p\n"})
+    repo.commit("raise", {"models/acme/models/llm/a.yaml": RULE.format(m="a", n=200)})
+    return repo
+
+
+def test_check_ends_with_a_warning_naming_what_the_layout_misses(capsys, tmp_path):
+    repo = _missed_history(tmp_path)
+    code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--all")
+    last = out.splitlines()[-1]
+    assert last == (
+        "auditui: warning: 8 changed files look like model configs but no [layout] pattern "
+        "covers or excludes: models/p0/provider/p0.yaml, models/p1/provider/p1.yaml, "
+        "models/p2/provider/p2.yaml, models/p3/provider/p3.yaml, "
+        "models/p4/provider/p4.yaml, … (add to [layout] models, or to exclude)"
+    )
+    assert out.splitlines()[-2].startswith("auditui: BLOCKED")
+    code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--all", "--format", "json")
+    report = json.loads(out)
+    assert report["version"] == 1
+    assert [u["path"] for u in report["uncovered"]] == [
+        *(f"models/p{n}/provider/p{n}.yaml" for n in range(6)),
+        "models/zeta/llm/b.yaml",
+        "models/zeta/models/llm/notes.json",
+    ]
+    first = report["uncovered"][0]
+    assert first["commits"] == 1 and len(first["last"]) == 40
+    # the same from the per-commit store (a second run reads it, no World is built)
+    code, again, _ = run(capsys, "check", "--repo", str(repo.path), "--all", "--format", "json")
+    assert again == out
+    forget_changes(repo)
+    code, text, _ = run(capsys, "check", "--repo", str(repo.path), "--all")
+    assert text.splitlines()[-1] == last
+
+
+def test_nothing_missed_means_no_warning_and_no_key(capsys, tmp_path):
+    repo = catalogue(tmp_path / "r", 'exclude = ["**/_position.yaml"]\n')
+    repo.commit(
+        "raise",
+        {
+            "models/acme/models/llm/a.yaml": RULE.format(m="a", n=200),
+            "tools/x/tool.yaml": "name: t\n",
+        },
+    )
+    code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--all")
+    assert "warning" not in out
+    code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--all", "--format", "json")
+    assert "uncovered" not in json.loads(out)
+
+
+def test_one_missed_file_is_named_alone(capsys, tmp_path):
+    repo = catalogue(tmp_path / "r", 'exclude = ["**/_position.yaml"]\n')
+    repo.commit("stray", {"models/acme/models/llm/b.yml": "model: b\n"})
+    _code, out, _ = run(capsys, "check", "--repo", str(repo.path), "--all")
+    assert out.splitlines()[-1] == (
+        "auditui: warning: 1 changed file looks like model configs but no [layout] pattern "
+        "covers or excludes: models/acme/models/llm/b.yml (add to [layout] models, or to "
+        "exclude)"
+    )
