@@ -651,9 +651,11 @@ allowed_signers     = "allowed_signers"
 """
 
 
-def starter(layout: str = STARTER_LAYOUT, scales: str = STARTER_SCALES) -> str:
-    """A commented starter policy; `auditui init` passes the layout it proposes."""
-    return _STARTER_HEAD + layout + _STARTER_WATCH + scales + _STARTER_REST
+def starter(
+    layout: str = STARTER_LAYOUT, scales: str = STARTER_SCALES, watch: str | None = None
+) -> str:
+    """A commented starter policy; `auditui init` passes what it proposes."""
+    return _STARTER_HEAD + layout + (watch or _STARTER_WATCH) + scales + _STARTER_REST
 
 
 STARTER = starter()
