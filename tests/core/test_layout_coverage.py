@@ -273,3 +273,23 @@ def test_one_missed_file_is_named_alone(capsys, tmp_path):
         "covers or excludes: models/acme/models/llm/b.yml (add to [layout] models, or to "
         "exclude)"
     )
+
+
+def test_every_trial_policy_parses_and_the_starter_shows_both_keys():
+    """docs/examples/ are policies users copy: each parses, the scales keyed by a list
+    item's identity (`**[name=reasoning_effort].default`) included."""
+    from pathlib import Path
+
+    from auditui.core.policy import STARTER
+
+    examples = Path(__file__).parents[2] / "docs" / "examples"
+    policies = {p.name: parse_policy(p.read_text(), p.name) for p in examples.glob("*.toml")}
+    dify = policies["dify-official-plugins.toml"]
+    assert "**/_position.yaml" in dify.layout.exclude
+    assert dify.scale_for("**[name=thinking_level].default") == ("Minimal", "Low", "Medium", "High")
+    assert policies["flowise.toml"].layout.models[0] == "packages/components/models.json"
+    text = STARTER.replace("# exclude = [", "exclude = [", 1).replace(
+        "# name_key =", "name_key =", 1
+    )
+    layout = parse_policy(text).layout
+    assert (layout.exclude, layout.name_key) == (("**/_position.yaml", "**/schemas/**"), "model")
