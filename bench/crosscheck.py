@@ -125,6 +125,8 @@ class Layout:
         self.defaults = layout.get("defaults", "models/_defaults.toml")
         self.naming = layout.get("naming", "stem")
         self.collections = [(glob_regex(c["path"]), c) for c in layout.get("collection", [])]
+        self.skip = [glob_regex(p) for p in layout.get("exclude", [])]  # [layout] exclude
+        self.name_key = layout.get("name_key")
         inherit = layout.get("inherit", {})
         self.parent_key = inherit.get("key", "extends")
         self.ref = inherit.get("ref")
@@ -138,6 +140,8 @@ class Layout:
     def kind(self, path: str):
         if path == self.defaults:
             return ("defaults", None)
+        if any(rx.match(path) for rx in self.skip):
+            return None
         for rx, spec in self.collections:
             if rx.match(path):
                 return ("collection", spec)
@@ -156,7 +160,9 @@ class Layout:
     def ignored(self, path: str) -> bool:
         parts = path.split(".")
         prefixes = {".".join(parts[: i + 1]) for i in range(len(parts))}
-        return any(fnmatch.fnmatchcase(p, g) for g in self.ignore for p in prefixes)
+        # a leading `**.` spans no key too (SPEC 7): `**.label` is also `label`
+        globs = [*self.ignore, *(g[3:] for g in self.ignore if g.startswith("**."))]
+        return any(fnmatch.fnmatchcase(p, g) for g in globs for p in prefixes)
 
 
 def parse(fmt: str, text: str):
@@ -191,6 +197,12 @@ def definitions(layout: Layout, path: str, kind, data) -> dict:
     if doc is UNKNOWN:
         return UNKNOWN
     if kind[0] in ("model", "base"):
+        named = doc.get(layout.name_key) if isinstance(doc, dict) and layout.name_key else None
+        if isinstance(named, str) and named:  # [layout] name_key: named by that value
+            folder = path.rsplit("/", 1)[0] if "/" in path else ""
+            name = f"{folder}/{named}" if layout.naming == "path" and folder else named
+            body = {k: v for k, v in doc.items() if k != layout.name_key}
+            return {name: (body, kind[0] == "base")}
         return {layout.stem(path): (doc if isinstance(doc, dict) else UNKNOWN, kind[0] == "base")}
     spec = kind[1]
     node = doc

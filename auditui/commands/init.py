@@ -7,12 +7,13 @@ import argparse
 from pathlib import Path
 
 from auditui.core.errors import AuditError, ExitCode
+from auditui.core.wording import plural
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from auditui.core.adoption import layout_block, propose, scales_block
+    from auditui.core.adoption import coverage_lines, policy_text, propose
     from auditui.core.gitrepo import GitRepo
-    from auditui.core.policy import POLICY_FILE, STARTER_SCALES, parse_policy, starter
+    from auditui.core.policy import POLICY_FILE, parse_policy
     from auditui.core.records import atomic_write
 
     if not Path(args.repo).is_dir():
@@ -30,9 +31,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     files = repo.worktree_files()
     proposal = propose(files, lambda path: _read(repo.root, path))
-    text = starter(layout_block(proposal), scales_block(proposal) or STARTER_SCALES)
+    text = policy_text(proposal)
     parse_policy(text, POLICY_FILE)  # what init writes always parses
-    atomic_write(target, text)
+    atomic_write(target, text, follow_links=False, exclusive=True)
     from auditui.core.terminal import safe  # the proposal quotes the repository's paths
 
     print(f"auditui: looked at {proposal.files_seen} files in {safe(repo.root)}")
@@ -43,6 +44,23 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     for line in proposal.found:
         print(f"  {safe(line)}")
+    if proposal.exclude:
+        print(
+            f"  exclude     {safe(', '.join(sorted(set(proposal.exclude))))} "
+            "(never read as models or prompts)"
+        )
+    if not proposal.empty:
+        print("auditui: what the policy does with the files it looked at (per folder):")
+        for line in coverage_lines(proposal.coverage):
+            print(safe(line))
+        missed = proposal.coverage.uncovered
+        if missed:
+            named = ", ".join(safe(p) for p in missed[:5]) + (", …" if len(missed) > 5 else "")
+            print(
+                f"auditui: {plural(len(missed), 'file')} {'looks' if len(missed) == 1 else 'look'}"
+                f" like model configs but no pattern covers or excludes them: {named}; "
+                "add them to [layout] models, or to exclude"
+            )
     print(f"auditui: wrote {safe(target)}; review it, then commit it to adopt auditui "
           "(earlier history is exempt)")  # fmt: skip
     return ExitCode.OK

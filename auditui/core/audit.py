@@ -20,6 +20,7 @@ from auditui.core.anchors import change_anchors
 from auditui.core.changecache import ChangeCache, context_digest
 from auditui.core.checks import Finding, judge
 from auditui.core.collector import fewer_collections
+from auditui.core.coverage import ConfigLike, Uncovered
 from auditui.core.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.documents import DocumentError, parse_text
 from auditui.core.errors import AuditError
@@ -108,6 +109,9 @@ class Report:
     signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
     streamed: Totals | None = None  # set when the changes were written as they came, not kept
     list_ids: tuple[str, ...] = ()  # the policy's [diff] list_ids: how items are spelled
+    # Files that look like model configs, changed in the range, that no layout pattern
+    # covers or excludes (SPEC 16): the report ends with a warning naming them.
+    uncovered: Uncovered = field(default_factory=Uncovered)
 
     @property
     def blocked(self) -> list[Change]:
@@ -278,6 +282,8 @@ class AuditRun:
             with fewer_collections():
                 self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude, raw=not self.light)
         self.tracker = Tracker(repo, policy)
+        self.uncovered = Uncovered()
+        self._config_like = ConfigLike(policy.layout)
         self.records = _Records(
             repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
         )
@@ -312,6 +318,7 @@ class AuditRun:
             self.signers_source,
             streamed,
             list_ids=ctx.policy.diff.list_ids,
+            uncovered=self.uncovered,
         )
 
     def __iter__(self) -> Iterator[Change]:
@@ -496,7 +503,9 @@ class AuditRun:
             return
         wanted = self._wanted([heads[c.sha][3] for c in commits])
         for n, commit in enumerate(commits):
-            _saw, fingerprint, models, _renamed = heads[commit.sha]
+            _saw, fingerprint, models, _renamed, missed = heads[commit.sha]
+            for path in missed:
+                self.uncovered.add(path, commit.sha)
             if self.progress:
                 self.progress(n + 1, len(commits))
             if fingerprint is None or not wanted(n, models):
@@ -580,10 +589,13 @@ class AuditRun:
                 judged = self._judged(walker, clock, commit)
                 deltas, fingerprint, anchors, stage_start, lifecycle = judged
                 saw = saw or tracker.saw_layout
+                missed = self._missed(commit)
+                for path in missed:
+                    self.uncovered.add(path, commit.sha)
                 if stored is not None:
                     rows = list(map(_ROW, deltas))
                     models = tuple(sorted({d.model for d in deltas if d.model is not None}))
-                    head = (tracker.saw_layout, fingerprint, models, _renames_of(deltas))
+                    head = (tracker.saw_layout, fingerprint, models, _renames_of(deltas), missed)
                     stored.put(commit.sha, head, (rows, anchors, lifecycle))
                 if self.progress:
                     self.progress(n + 1, len(commits))
@@ -614,6 +626,26 @@ class AuditRun:
         if stored is not None:
             stored.commit(time.time())
             stored.close()
+
+    def _missed(self, commit: CommitInfo) -> tuple[str, ...]:
+        """The paths `commit` changed that look like model configs (see coverage) and
+        that no layout pattern covers or excludes."""
+        tracker, layout = self.tracker, self.ctx.policy.layout
+        explicit = (POLICY_FILE, tracker.signers_path, layout.defaults)
+        records = layout.records + "/"
+        return tuple(
+            sorted(
+                {
+                    ch.path
+                    for ch in commit.changes
+                    if tracker.kind(ch.path) is None
+                    and ch.path not in explicit
+                    and not ch.path.startswith(records)
+                    and not layout.excluded(ch.path)
+                    and self._config_like.looks(ch.path)
+                }
+            )
+        )
 
     def _judged(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
         """One commit's sorted deltas against the world before it, their fingerprint
@@ -671,7 +703,8 @@ class AuditRun:
         at, tracker = self.ctx.policy_at, self.tracker
         if at is None:
             return False
-        kinds = (tracker.kind(p) for p in self.ctx.repo.list_files(at, tracker.patterns()))
+        files = self.ctx.repo.list_files(at, tracker.patterns(), tracker.layout.exclude)
+        kinds = (tracker.kind(p) for p in files)
         return any(k is not None and k[0] in LAYOUT_KINDS for k in kinds)
 
 

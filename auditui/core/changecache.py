@@ -75,8 +75,9 @@ class ChangeCache:
             self._db = None
 
     def heads(self, shas: list[str]) -> dict[str, tuple] | None:
-        """Every commit's head row (saw_layout, fingerprint, models), or None unless
-        every commit of the walk is stored for this context."""
+        """Every commit's head row (saw_layout, fingerprint, models, its renames, the
+        uncovered paths it changed: see coverage), or None unless every commit of the
+        walk is stored for this context."""
         if self._db is None or not shas:
             return None
         try:
@@ -113,9 +114,9 @@ class ChangeCache:
             self._writing = False
 
     def put(self, sha: str, head: tuple, deltas: tuple) -> None:
-        """Store one commit: its head (saw_layout, fingerprint, models), read for every
-        commit of a walk, and its (delta rows, anchors), read only when shown (a
-        value of a type JSON lacks kept typed: values.dumps)."""
+        """Store one commit: its head (saw_layout, fingerprint, models, renames,
+        uncovered paths), read for every commit of a walk, and its (delta rows, anchors), read
+        only when shown (a value of a type JSON lacks kept typed: values.dumps)."""
         if not self._writing:
             return
         try:

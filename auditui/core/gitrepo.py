@@ -577,19 +577,26 @@ class GitRepo:
             return None
         return FileEntry(f"{node.mode:o}", node.hexsha)
 
-    def list_files(self, commit_sha: str, patterns: list[str]) -> dict[str, FileEntry]:
+    def list_files(
+        self, commit_sha: str, patterns: list[str], skip: tuple[str, ...] = ()
+    ) -> dict[str, FileEntry]:
         """Blobs under the commit's tree that could match any of the globs, by path.
 
         Only descends into directories a pattern can reach, so a catalogue's
-        thousand-file `models/` folder is read but an unrelated `src/` is not."""
-        from auditui.core.globs import literal_prefix
+        thousand-file `models/` folder is read but an unrelated `src/` is not; nor
+        into those a `skip` glob ending in `/**` takes whole (`[layout] exclude`)."""
+        from auditui.core.globs import literal_prefix, match_any
 
         prefixes = [literal_prefix(p) for p in patterns]
         depths = [None if "**" in p else p.count("/") for p in patterns]
+        pruned = [g[:-3] for g in skip if g.endswith("/**")]
+        named = [p for p, pre in zip(patterns, prefixes, strict=True) if p == pre]
         out: dict[str, FileEntry] = {}
 
         def wanted_dir(d: str) -> bool:
             dd = d + "/"
+            if pruned and match_any(pruned, d) and not any(p.startswith(dd) for p in named):
+                return False  # excluded whole, and no file named outright lies inside
             depth = dd.count("/")
             for pre, maxd in zip(prefixes, depths, strict=True):
                 if pre.startswith(dd) or (dd.startswith(pre) and (maxd is None or depth <= maxd)):

@@ -213,7 +213,23 @@ def remove_path(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
 
 
 def models_in_file(path: str, doc: Any, layout: Layout, base: bool = False) -> list[RawModel]:
-    return [_raw(model_name(path, layout), path, doc, layout, base=base)]
+    """The one model a model file defines: named by its `[layout] name_key` value when
+    it holds a non-empty string (that key is then its identity, not a setting, as in
+    a collection entry), else by its stem or path."""
+    key = layout.name_key
+    value = doc.get(key) if key is not None and isinstance(doc, dict) else None
+    if not isinstance(value, str) or not value:
+        return [_raw(model_name(path, layout), path, doc, layout, base=base)]
+    body = {k: v for k, v in doc.items() if k != key}
+    return [_raw(keyed_name(path, value, layout.naming), path, body, layout, base=base)]
+
+
+def keyed_name(path: str, value: str, naming: str) -> str:
+    """A model file's name from its `name_key` value: the value itself, or with
+    `naming = "path"` its folder, `/`, and the value (as a collection entry is named
+    by its file's path and its name)."""
+    folder = posixpath.dirname(path)
+    return f"{folder}/{value}" if naming == "path" and folder else value
 
 
 def content_token(*values: Any) -> str:

@@ -50,6 +50,15 @@ class Layout:
     bases: tuple[str, ...] = ()  # model files others inherit from, never deployed themselves
     inline_prompts: tuple[str, ...] = ()  # dotted-key globs whose string values are prompts
     inherit: Inherit = field(default_factory=Inherit)
+    # Paths never read as models, bases, prompts or collections, whatever else matches
+    # them (a catalogue's `_position.yaml` lists, a JSON schema beside the models).
+    exclude: tuple[str, ...] = ()
+    name_key: str | None = None  # a model file is named by this key's string value
+
+    def excluded(self, path: str) -> bool:
+        from auditui.core.globs import match_any
+
+        return bool(self.exclude) and match_any(self.exclude, path)
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,8 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "bases": "globs",
         "inline_prompts": "strs",
         "inherit": "inherit",
+        "exclude": "globs",
+        "name_key": "str",
     },
     "watch": {"keys": "strs", "ignore": "strs"},
     "evals": {
@@ -528,6 +539,10 @@ STARTER_EXAMPLES = """\
 # Models others inherit from, never served themselves: an edit to one is reported on
 # every model built on it.
 # bases = ["models/bases/*.toml"]
+# Paths never read as models, bases, prompts or collections, whatever else matches:
+# exclude = ["**/_position.yaml", "**/schemas/**"]
+# Model files named by one of their values (its key is then no setting), not the stem:
+# name_key = "model"
 # Dotted-key globs whose string values are prompts (a text diff, limits extracted):
 # inline_prompts = ["**.system_template", "preprompt"]
 
@@ -636,9 +651,11 @@ allowed_signers     = "allowed_signers"
 """
 
 
-def starter(layout: str = STARTER_LAYOUT, scales: str = STARTER_SCALES) -> str:
-    """A commented starter policy; `auditui init` passes the layout it proposes."""
-    return _STARTER_HEAD + layout + _STARTER_WATCH + scales + _STARTER_REST
+def starter(
+    layout: str = STARTER_LAYOUT, scales: str = STARTER_SCALES, watch: str | None = None
+) -> str:
+    """A commented starter policy; `auditui init` passes what it proposes."""
+    return _STARTER_HEAD + layout + (watch or _STARTER_WATCH) + scales + _STARTER_REST
 
 
 STARTER = starter()

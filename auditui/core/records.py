@@ -351,7 +351,10 @@ def _clean(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def atomic_write(
-    file: Path, text: str | Callable[[TextIO], object], follow_links: bool = True
+    file: Path,
+    text: str | Callable[[TextIO], object],
+    follow_links: bool = True,
+    exclusive: bool = False,
 ) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, whole.
 
@@ -362,6 +365,8 @@ def atomic_write(
     mkstemp's 0600 would make a rewritten record or report unreadable to others. A
     report (`--output`) is written through a symlink or into a device, as a user asks;
     a record (`follow_links=False`) is only ever a regular file, replaced in place.
+    `exclusive`: never over an existing file, even one that appeared while writing
+    (`auditui init`): AuditError instead.
     """
     if follow_links:
         file = Path(os.path.realpath(file))  # through a symlink: replace its target, not it
@@ -392,10 +397,28 @@ def atomic_write(
             _put(fh, text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, file)
+        if exclusive:
+            _link_new(tmp, file)
+        else:
+            os.replace(tmp, file)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _link_new(tmp: Path, file: Path) -> None:
+    """`tmp` becomes `file` only if no `file` exists: a hard link fails on an existing
+    name, where a rename would replace it."""
+    try:
+        os.link(tmp, file)
+    except FileExistsError:
+        raise AuditError(f"{file} already exists; not overwriting it") from None
+    except OSError:  # a file system without hard links: the next best check
+        if os.path.lexists(file):
+            raise AuditError(f"{file} already exists; not overwriting it") from None
+        os.replace(tmp, file)
+        return
+    tmp.unlink()
 
 
 def _put(fh: TextIO, text: str | Callable[[TextIO], object]) -> None:

@@ -299,6 +299,31 @@ def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
 LAYOUT_KINDS = ("model", "base", "collection", "prompt")
 
 
+def path_kind(policy: Policy, path: str) -> tuple[str, Collection | None] | None:
+    """What a path is to a policy: its policy file, signers file or defaults, else
+    (unless `[layout] exclude` takes it) a collection, base, model or prompt file, or
+    nothing. `init` asks it too, of the files it proposes a layout for."""
+    layout = policy.layout
+    if path == POLICY_FILE:
+        return ("policy", None)
+    if path == policy.approvals.allowed_signers:
+        return ("signers", None)
+    if path == layout.defaults:
+        return ("defaults", None)
+    if layout.excluded(path):
+        return None  # never a model, base, prompt or collection (docs/policy.md)
+    for spec in layout.collections:
+        if match_path(spec.path, path):
+            return ("collection", spec)
+    if match_any(layout.bases, path):
+        return ("base", None)
+    if match_any(layout.models, path):
+        return ("model", None)
+    if match_any(layout.prompts, path):
+        return ("prompt", None)
+    return None
+
+
 class Tracker:
     """Builds and advances Worlds under one policy's layout."""
 
@@ -318,25 +343,7 @@ class Tracker:
     def kind(self, path: str) -> tuple[str, Collection | None] | None:
         if path in self._kinds:
             return self._kinds[path]
-        result: tuple[str, Collection | None] | None = None
-        if path == POLICY_FILE:
-            result = ("policy", None)
-        elif path == self.signers_path:
-            result = ("signers", None)
-        elif path == self.layout.defaults:
-            result = ("defaults", None)
-        else:
-            for spec in self.layout.collections:
-                if match_path(spec.path, path):
-                    result = ("collection", spec)
-                    break
-            else:
-                if match_any(self.layout.bases, path):
-                    result = ("base", None)
-                elif match_any(self.layout.models, path):
-                    result = ("model", None)
-                elif match_any(self.layout.prompts, path):
-                    result = ("prompt", None)
+        result = path_kind(self.policy, path)
         self._kinds[path] = result
         return result
 
@@ -376,7 +383,7 @@ class Tracker:
 
     def from_tree(self, commit: str) -> World:
         """The world at `commit`, read from its tree (used for a range's base)."""
-        entries = self.repo.list_files(commit, self.patterns())
+        entries = self.repo.list_files(commit, self.patterns(), self.layout.exclude)
         changes = {p: e for p, e in entries.items() if self.kind(p) is not None}
         world, _step = self.advance(World(), commit, changes, steal=True)
         return world

@@ -58,6 +58,8 @@ def _header(report) -> dict:
             "exempt": report.totals.exempt,
             "reverted": report.totals.reverted,
         },
+        # Only when there are some (SPEC 16; docs/reports.md): a key added, not changed.
+        **({"uncovered": report.uncovered.as_json()} if report.uncovered else {}),
     }
 
 

@@ -225,5 +225,24 @@ def render_end(report, color: bool = False, **_options) -> str:
         f"auditui: {verdict} — {plural(n, 'change')} in {plural(report.commits_walked, 'commit')} "
         f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt"
         f"{reverted}; "
-        f"{policy}\n"
+        f"{policy}\n" + uncovered_line(report.uncovered, paint)
+    )
+
+
+def uncovered_line(uncovered, paint=None) -> str:
+    """The warning the report ends with when the range changed files that look like
+    model configs and that no [layout] pattern covers or excludes (SPEC 16): a
+    layout that misses a folder would otherwise pass its changes in silence."""
+    if not uncovered:
+        return ""
+    from auditui.core.coverage import SHOWN
+
+    paint = paint or _painter(False)
+    paths = uncovered.paths()
+    named = ", ".join(safe(p) for p in paths[:SHOWN]) + (", …" if len(paths) > SHOWN else "")
+    verb = "looks" if len(paths) == 1 else "look"
+    return (
+        f"auditui: {paint('warning', '33')}: {plural(len(paths), 'changed file')} {verb} like "
+        f"model configs but no [layout] pattern covers or excludes: {named} "
+        "(add to [layout] models, or to exclude)\n"
     )
