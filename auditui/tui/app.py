@@ -23,6 +23,7 @@ from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
 from auditui.tui.screens.review import ReviewScreen
 from auditui.tui.screens.timeline import TimelineScreen
+from auditui.tui.text import short_names
 
 
 class AuditApp(App):
@@ -54,11 +55,20 @@ class AuditApp(App):
         self.worktree_records = head == "HEAD"
         self.review = ReviewScreen()
         self.generation = 0  # bumped by each load: batches of an older one are dropped
+        self.short_names: dict[str, str] = {}  # model -> the part that tells it apart
         self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
 
     @property
     def policy(self):
         return self.ctx.policy if self.ctx else None
+
+    def short(self, model: str) -> str:
+        """`model` as the app shows it where space is short (`text.short_names` over
+        every model listed): `models/anthropic/models/llm/claude-2` is `anthropic/claude-2`."""
+        return self.short_names.get(model, model)
+
+    def _name_models(self, changes: Iterable) -> None:
+        self.short_names = short_names(sorted({m for c in changes for m in c.models}))
 
     def on_mount(self) -> None:
         self.push_screen(self.review)
@@ -120,6 +130,7 @@ class AuditApp(App):
 
     def on_audit_batch(self, message: AuditBatch) -> None:
         if message.generation == self.generation and self.report is None:
+            self._name_models([*self.review.loading, *message.changes])
             self.review.add_changes(message.changes)
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
@@ -129,6 +140,7 @@ class AuditApp(App):
             return
         report, keep, self.ctx = message.report
         self.report = report
+        self._name_models(report.changes)
         base = report.base[:7] if report.base else "root"
         policy = {"base": "policy at base", "head": "policy at head"}.get(
             report.policy_source, f"policy {Path(report.policy_source).name}"

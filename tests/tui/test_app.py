@@ -415,6 +415,12 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         assert app.review.change_filter.status == "all"
         await press("t")
         assert isinstance(app.screen, TimelineScreen)
+        first_model = app.screen.model
+        await press("m")  # the model list: another model, enter back to its changes
+        assert app.focused is app.screen.query_one("#models")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen.model != first_model and app.focused is app.screen.query_one("#timeline")
         timeline_table = app.screen.query_one("#timeline")
         timeline_table.move_cursor(row=len(app.screen.rows) - 1)  # after the policy's adoption
         await press("c")
@@ -606,3 +612,125 @@ async def test_config_before_the_policys_adoption_is_read_with_the_apps_policy(s
         await pilot.pause()
         title = str(app.screen.query_one("#config-title").render())
         assert "as of 43e4b87" in title and app.screen.query_one("#config-table").row_count > 5
+
+
+# A catalogue named by path, as dify-official-plugins is: one YAML per model under
+# models/<provider>/models/llm/, parameter_rules a list keyed by `name`.
+CATALOGUE_POLICY = """\
+[layout]
+models = ["models/*/models/llm/*.yaml"]
+defaults = ""
+prompts = []
+naming = "path"
+
+[approvals]
+required = 1
+"""
+SONNET = "models/anthropic/models/llm/claude-3-5-sonnet-20241022"
+
+
+def llm(max_tokens: int) -> str:
+    return (
+        "model_type: llm\n"
+        "parameter_rules:\n"
+        f"  - name: max_tokens\n    default: {max_tokens}\n"
+        "  - name: temperature\n    default: 1\n"
+        "pricing:\n  input: '3.00'\n"
+    )
+
+
+@pytest.fixture
+def catalogue(tmp_path) -> Path:
+    """Forty models under four providers; sonnet's default output raised (a subject
+    with a tab), then every model's."""
+    from tests.helpers.repo import RepoBuilder
+
+    ids = [f"claude-3-5-sonnet-2024{n:04d}" for n in range(1000, 1010)]
+    providers = ("anthropic", "aihubmix", "bedrock", "openrouter")
+    names = [f"models/{p}/models/llm/{i}" for p in providers for i in ids]
+    repo = RepoBuilder(tmp_path / "plugins", CATALOGUE_POLICY)
+    repo.start({f"{n}.yaml": llm(4096) for n in [*names, SONNET]})
+    repo.commit("anthropic:\tmore output for sonnet", {f"{SONNET}.yaml": llm(8192)})
+    repo.commit("every model: more output", {f"{n}.yaml": llm(16384) for n in names})
+    repo.git("config", "user.email", "bob@example.com")
+    return repo.path
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as text (the cells of the app's SVG screenshot)."""
+    import html
+    import re
+
+    rows: dict[float, list] = {}
+    pattern = r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>'
+    for x, y, text in re.findall(pattern, app.export_screenshot()):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(text)))
+    lines = []
+    for y in sorted(rows):
+        line = ""
+        for x, text in sorted(rows[y]):
+            line = line.ljust(round(x / 12.2)) + text
+        lines.append(line.replace("\xa0", " "))
+    return "\n".join(lines)
+
+
+async def test_a_path_named_catalogue_reads_at_80x24(catalogue):
+    """Models by their short names cut on the left, a subject's tab as a space, the
+    status select on one line, and in the timeline a keyed setting's item and leaf
+    with its old and new values (it showed `models/anthropic/…`, `\\x09`, `blocke`/`d`,
+    and `parameter_rules[name=max_…` with no values)."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "more output for sonnet")
+        screen = screen_text(app)
+        assert "anthropic: more output for sonnet" in screen and "\\x09" not in screen
+        assert "models/anthropic/" not in screen and "-3-5-sonnet-20241022" in screen
+        assert app.short(SONNET) == "anthropic/claude-3-5-sonnet-20241022"
+        await pilot.press("escape", "s", "s", "s", "s")
+        await pilot.pause()
+        assert "reverted ▼" in screen_text(app)
+        await pilot.press("s")
+        await pick(pilot, "more output for sonnet")
+        await pilot.press("t")
+        await pilot.pause()
+        screen = screen_text(app)
+        assert "[max_tokens].default" in screen and "4096 → 8192" in screen
+        await pilot.press("m")
+        await pilot.pause()
+        picker = app.screen.query_one("#models")
+        assert picker.display and app.focused is picker
+        screen = screen_text(app)
+        assert "\n█ anthropic/claude-3-5-sonnet-20241009 " in screen  # one line each
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not picker.display and isinstance(app.screen, TimelineScreen)
+
+
+class TestCatalogueSnapshots:
+    """A path-named catalogue at 80x24: what a reviewer of dify-official-plugins sees."""
+
+    @staticmethod
+    def shot(snap_compare, repo, *keys) -> bool:
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press(*keys)
+            await pilot.pause()
+
+        app = AuditApp(repo, default_base=False)
+        return snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    def test_list_with_short_model_names(self, snap_compare, catalogue):
+        """Models by provider and id, cut on the left; the subject's tab a space."""
+        assert self.shot(snap_compare, catalogue, "slash", *"more output for", "enter")
+
+    def test_timeline_of_a_keyed_setting(self, snap_compare, catalogue):
+        """`parameter_rules[name=max_tokens].default` keeps its item and leaf, and its
+        values are on screen (the list of models hides under 120 columns)."""
+        assert self.shot(snap_compare, catalogue, "slash", *"more output for", "enter", "t")
+
+    def test_timeline_with_the_model_list_open(self, snap_compare, catalogue):
+        """The keyed setting's item and leaf, old and new values; `m` lists the models
+        one line each over the table."""
+        keys = ("slash", *"more output for", "enter", "t", "m")
+        assert self.shot(snap_compare, catalogue, *keys)
