@@ -182,10 +182,7 @@ async def test_reject_then_eval_never_drops_entries(writable_sample):
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EvalScreen)
-        await pilot.press(*"70.5", "enter", *"71", "enter")  # enter moves field to field
-        await pilot.pause()
-        assert isinstance(app.screen, EvalScreen)
-        await pilot.click("#ok")
+        await pilot.press(*"70.5", "enter", *"71", "enter")  # to candidate, then submits
         await loaded(pilot)
         after = tomllib.loads(record.read_text())
         assert after["approvals"][: len(before["approvals"])] == before["approvals"]
@@ -656,6 +653,10 @@ def catalogue(tmp_path) -> Path:
     return repo.path
 
 
+def notices(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
 def screen_text(app) -> str:
     """What the terminal shows, as text (the cells of the app's SVG screenshot)."""
     import html
@@ -707,6 +708,54 @@ async def test_a_path_named_catalogue_reads_at_80x24(catalogue):
         assert not picker.display and isinstance(app.screen, TimelineScreen)
 
 
+async def test_enter_in_the_eval_form_submits_and_a_failed_write_keeps_it_open(catalogue):
+    """`70 enter 71 enter` writes (Enter used to move on to the optional fields); a
+    record that cannot take the entry keeps the form open saying why (it closed, and
+    the notice of why was not seen)."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "more output for sonnet")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"70", "enter", *"71", "enter")
+        await loaded(pilot)
+        assert app.screen is app.review
+        record = catalogue / change.record_file
+        (entry,) = tomllib.loads(record.read_text())["evals"]
+        assert (entry["model"], entry["baseline"], entry["candidate"]) == (SONNET, 70, 71)
+        assert "now 1 eval, 0 approvals" in notices(app)
+        record.write_text(record.read_text() + "broken = [\n")
+        before = record.read_text()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"72", "enter", *"73", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        error = str(app.screen.query_one("#error").render())
+        assert "Not written" in error and "cannot add to this record" in error
+        assert record.read_text() == before
+
+
+async def test_a_change_to_forty_models_leaves_the_approve_form_usable_at_80x24(catalogue):
+    """The form names the models in one line: their names used to push the comment
+    and the buttons off the screen."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "every model")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ApproveScreen)
+        for part in ("#comment", "#ok", "#cancel"):
+            region = app.screen.query_one(part).region
+            assert region.height and region.bottom <= 24, part
+        assert "models (40): aihubmix/claude-3-5-sonnet-20241000" in screen_text(app)
+        await pilot.press(*"ok", "enter", "enter")
+        await loaded(pilot)
+        assert "now 0 evals, 1 approval" in notices(app)
+
+
 class TestCatalogueSnapshots:
     """A path-named catalogue at 80x24: what a reviewer of dify-official-plugins sees."""
 
@@ -734,3 +783,7 @@ class TestCatalogueSnapshots:
         one line each over the table."""
         keys = ("slash", *"more output for", "enter", "t", "m")
         assert self.shot(snap_compare, catalogue, *keys)
+
+    def test_approve_form_for_forty_models(self, snap_compare, catalogue):
+        """The models in one line, the comment and the buttons on screen."""
+        assert self.shot(snap_compare, catalogue, "slash", *"every model", "enter", "a")
