@@ -64,11 +64,10 @@ class AuditApp(App):
 
     def short(self, model: str) -> str:
         """`model` as the app shows it where space is short (`text.short_names` over
-        every model listed): `models/anthropic/models/llm/claude-2` is `anthropic/claude-2`."""
+        every model of the report): `models/anthropic/models/llm/claude-2` is
+        `anthropic/claude-2`. While history loads, the name itself (cut on the left
+        where it does not fit): the names are told apart once they are all known."""
         return self.short_names.get(model, model)
-
-    def _name_models(self, changes: Iterable) -> None:
-        self.short_names = short_names(sorted({m for c in changes for m in c.models}))
 
     def on_mount(self) -> None:
         self.push_screen(self.review)
@@ -130,7 +129,6 @@ class AuditApp(App):
 
     def on_audit_batch(self, message: AuditBatch) -> None:
         if message.generation == self.generation and self.report is None:
-            self._name_models([*self.review.loading, *message.changes])
             self.review.add_changes(message.changes)
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
@@ -140,7 +138,7 @@ class AuditApp(App):
             return
         report, keep, self.ctx = message.report
         self.report = report
-        self._name_models(report.changes)
+        self.short_names = short_names(sorted({m for c in report.changes for m in c.models}))
         base = report.base[:7] if report.base else "root"
         policy = {"base": "policy at base", "head": "policy at head"}.get(
             report.policy_source, f"policy {Path(report.policy_source).name}"

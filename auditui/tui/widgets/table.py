@@ -21,6 +21,21 @@ class Table(DataTable):
     SPILL: tuple[str, ...] = ()
     ROOMY: dict[str, int] = {}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._widths: dict = {}  # column key -> its widest cell so far (see `_widest`)
+
+    def add_row(self, *cells, **kwargs):
+        for column, cell in zip(self.ordered_columns, cells, strict=False):
+            width = cell_len(str(cell))
+            if width > self._widths.get(column.key, 0):
+                self._widths[column.key] = width
+        return super().add_row(*cells, **kwargs)
+
+    def clear(self, columns: bool = False):
+        self._widths = {}
+        return super().clear(columns)
+
     def on_resize(self) -> None:
         self.fit()
 
@@ -63,7 +78,7 @@ class Table(DataTable):
         return widths
 
     def _widest(self, key) -> int:
-        """The widest cell of a column, its label included (DataTable's own measure
-        lags: it is taken when the table is next idle, and never shrinks)."""
-        cells = (cell_len(str(cell)) for cell in self.get_column(key))
-        return max(cell_len(self.columns[key].label.plain), max(cells, default=0))
+        """The widest cell of a column, its label included, kept as rows are added
+        (DataTable's own measure lags: it is taken when the table is next idle, and
+        never shrinks on `clear`)."""
+        return max(cell_len(self.columns[key].label.plain), self._widths.get(key, 0))
