@@ -82,7 +82,25 @@ def fit_key(path: str, width: int) -> str:
         return fit_path(path, width)
     if cell_len(path) <= width:
         return path
-    return _fit(_ITEM_FIELD.sub("[", path), width, _KEY_CUTS)
+    path = _ITEM_FIELD.sub("[", path)
+    return _fit_last_item(path, width) or _fit(path, width, _KEY_CUTS)
+
+
+_LAST_ITEM = re.compile(r"\[([^\[\]]+)\]([^\[\]]*)\Z")
+
+
+def _fit_last_item(path: str, width: int) -> str | None:
+    """`…[max_output…].default`: the last item's name cut on its right and its leaf
+    kept whole, where the item and leaf do not fit together (None: they do, or the
+    name would keep fewer than four characters)."""
+    item = _LAST_ITEM.search(path)
+    if item is None or cell_len(ELLIPSIS + item.group()) <= width:
+        return None
+    name, leaf = item.groups()
+    room = width - cell_len(leaf) - 4  # `…[`, `…]`
+    if room < 4:
+        return None
+    return f"{ELLIPSIS}[{fit_end(name, room + 1)}]{leaf}"
 
 
 def _fit(text: str, width: int, cuts: re.Pattern[str]) -> str:

@@ -91,7 +91,10 @@ def test_a_keyed_item_keeps_its_name_and_leaf():
     assert fit_key(path, 40) == path
     assert fit_key(path, 36) == "parameter_rules[max_tokens].default"
     assert fit_key(path, 24) == "…[max_tokens].default"
-    assert fit_key(path, 16) == "…tokens].default"  # `…default` alone would say nothing
+    assert fit_key(path, 18) == "…[max_to…].default"
+    assert fit_key(path, 14) == "…kens].default"  # `…default` alone would say nothing
+    longer = "parameter_rules[name=max_output_tokens].max"
+    assert fit_key(longer, 22) == "…[max_output_tok…].max"
     assert fit_key("prompt:prompts/agent.md#limits", 17) == "…/agent.md#limits"
 
 
