@@ -38,7 +38,8 @@ class ConfigScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="config-dialog"):
-            yield Static(plain(f"{self.model} as of {self.sha[:7]} · reading…"), id="config-title")
+            title = plain(f"{self.app.short(self.model)} as of {self.sha[:7]} · reading…")
+            yield Static(title, id="config-title")
             yield ConfigTable(id="config-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -67,7 +68,7 @@ class ConfigScreen(ModalScreen[None]):
     def _show(self, shown, rows) -> None:
         self.query_one("#config-title", Static).update(
             plain(
-                f"{self.model} as of {shown.commit[:7]} ({shown.source}) · "
+                f"{self.app.short(self.model)} as of {shown.commit[:7]} ({shown.source}) · "
                 f"{len(rows)} settings · esc closes"
             )  # fmt: skip
         )

@@ -32,8 +32,9 @@ class TimelineTable(Table):
 class TimelineScreen(Screen):
     CSS_PATH = "timeline.tcss"
     # Under 120 columns the model list hides (the table needs the width) and `m`
-    # shows it over the table; picking a model with enter hides it again.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # shows it over the table; picking a model with enter hides it again. From 170
+    # columns it is wide enough for a catalogue's provider/id names.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (170, "-wider")]
     BINDINGS = [
         Binding("escape,b", "back", "Back"),
         Binding("enter", "open_change", "Open change", show=True),
