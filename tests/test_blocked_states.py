@@ -118,3 +118,26 @@ def test_an_unsigned_withdrawal_does_not_clear_a_signed_policys_rejection(tmp_pa
     repo.commit("signed withdrawal", author="bob")
     rules = judged(repo, base).rules
     assert "AUD007" not in rules and "AUD008" not in rules
+
+
+def test_the_record_summary_counts_each_persons_latest_word(capsys, change):
+    """`approve` says what the record holds as the checks count it: a withdrawn
+    approval is no approval, a re-run eval supersedes (it said "3 approval(s)")."""
+    repo, _ = change
+    capsys.readouterr()
+    said = []
+    words = [("bob", ()), ("carol", ()), ("bob", ("--withdraw",)), ("dave", ("--reject",))]
+    for who, flags in words:
+        repo.git("config", "user.email", f"{who}@example.com")
+        assert main(["approve", "HEAD~1", "--repo", str(repo.path), *flags]) == 0
+        said.append(capsys.readouterr().out.splitlines()[-1].strip())
+    assert said == [
+        "now 1 eval, 1 approval in the record; commit it to take effect",
+        "now 1 eval, 2 approvals in the record; commit it to take effect",
+        "now 1 eval, 1 approval, 1 withdrawn in the record; commit it to take effect",
+        "now 1 eval, 1 approval, 1 rejection, 1 withdrawn in the record; commit it to take effect",
+    ]
+    argv = ["eval", "add", "HEAD~1", "--repo", str(repo.path), "--model", "a", "--suite", "coding"]
+    assert main([*argv, "--baseline", "1", "--candidate", "2"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1].strip()
+    assert last.startswith("now 1 eval (1 superseded), 1 approval, 1 rejection, 1 withdrawn")

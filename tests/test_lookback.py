@@ -267,3 +267,29 @@ def test_a_list_replaced_whole_is_blamed_only_for_the_leaves_it_moved(capsys, re
     assert commits[TOKENS] == unnamed
     assert commits["parameter_rules[name=max_tokens].max"] == named
     assert commits["parameter_rules[name=reasoning_effort].default"] == catalogue["added"]
+
+
+def test_a_short_name_finds_the_path_names_it_ends(capsys, tmp_path):
+    """A catalogue named by path (dify's `models/<provider>/models/llm/<id>`): `log`
+    and `show` given the id, or provider/id as the app shows it, suggest the full names
+    ending in it first (log listed the first twelve models of the range instead)."""
+    policy = '[layout]\nmodels = ["models/*/models/llm/*.yaml"]\ndefaults = ""\nnaming = "path"\n'
+    repo = RepoBuilder(tmp_path / "plugins", policy)
+    ids = ["claude-3-5-sonnet", "claude-3-5-sonnet-20241022", "claude-3-haiku"]
+    providers = ["aihubmix", "anthropic", "bedrock", "cohere", "openrouter"]
+    files = [f"models/{p}/models/llm/{i}.yaml" for p in providers for i in ids]
+    repo.start(dict.fromkeys(files, "max_tokens: 1\n"))
+    repo.commit("more", dict.fromkeys(files, "max_tokens: 2\n"))
+    code, out, err = run(capsys, "log", "--repo", str(repo.path), "-m", "claude-3-5-sonnet")
+    assert_cannot_judge(code, out, err, "no change to model 'claude-3-5-sonnet'")
+    hint = err.splitlines()[1]
+    assert hint.startswith(
+        "hint: did you mean models/aihubmix/models/llm/claude-3-5-sonnet, "
+        "models/anthropic/models/llm/claude-3-5-sonnet, "
+    )
+    assert hint.endswith("(and 5 more)?")  # the five of that id, then those holding it
+    code, out, err = run(capsys, "show", "anthropic/claude-3-5-sonnet", "--repo", str(repo.path))
+    hint = err.splitlines()[1]
+    assert hint.startswith("hint: did you mean models/anthropic/models/llm/claude-3-5-sonnet, ")
+    code, out, err = run(capsys, "log", "--repo", str(repo.path), "-m", "claude-3-haiku-x")
+    assert "models/aihubmix/models/llm/claude-3-haiku" in err  # spelled alike

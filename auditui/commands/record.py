@@ -25,15 +25,13 @@ def _identity(repo_path: str) -> str:
 
 def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...] = ()) -> None:
     from auditui.core.terminal import safe
+    from auditui.core.wording import tally_written
 
     print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
     for line in lines:
         print(f"  {safe(line)}")
     print(f"  fingerprint {target.fingerprint}")
-    print(
-        f"  now {len(written.get('evals', []))} eval(s), "
-        f"{len(written.get('approvals', []))} approval(s) in the record; commit it to take effect"
-    )
+    print(f"  now {tally_written(written)} in the record; commit it to take effect")
 
 
 def cmd_approve(args: argparse.Namespace) -> int:

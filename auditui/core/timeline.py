@@ -51,10 +51,12 @@ def timeline(
 ) -> list[TimelineEntry]:
     known = models_in(report)
     if model not in known:
+        from auditui.core.lookback import did_you_mean  # (it imports this module)
+
         shown = ", ".join(known[:12]) or "none"
         if len(known) > 12:
             shown += f", … {len(known) - 12} more (`auditui log` lists them all)"
-        hint = f"hint: models with changes in this range: {shown}"
+        hint = did_you_mean(model, known) or f"hint: models with changes in this range: {shown}"
         raise AuditError(f"no change to model '{model}' in this range", hint)
     out = []
     names = names_per_change(model, report.changes)  # under the names it had (renames)

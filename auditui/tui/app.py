@@ -23,6 +23,7 @@ from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
 from auditui.tui.screens.review import ReviewScreen
 from auditui.tui.screens.timeline import TimelineScreen
+from auditui.tui.text import one_line, short_names
 
 
 class AuditApp(App):
@@ -54,11 +55,19 @@ class AuditApp(App):
         self.worktree_records = head == "HEAD"
         self.review = ReviewScreen()
         self.generation = 0  # bumped by each load: batches of an older one are dropped
+        self.short_names: dict[str, str] = {}  # model -> the part that tells it apart
         self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
 
     @property
     def policy(self):
         return self.ctx.policy if self.ctx else None
+
+    def short(self, model: str) -> str:
+        """`model` as the app shows it where space is short (`text.short_names` over
+        every model of the report): `models/anthropic/models/llm/claude-2` is
+        `anthropic/claude-2`. While history loads, the name itself (cut on the left
+        where it does not fit): the names are told apart once they are all known."""
+        return self.short_names.get(model, model)
 
     def on_mount(self) -> None:
         self.push_screen(self.review)
@@ -129,6 +138,7 @@ class AuditApp(App):
             return
         report, keep, self.ctx = message.report
         self.report = report
+        self.short_names = short_names(sorted({m for c in report.changes for m in c.models}))
         base = report.base[:7] if report.base else "root"
         policy = {"base": "policy at base", "head": "policy at head"}.get(
             report.policy_source, f"policy {Path(report.policy_source).name}"
@@ -181,16 +191,22 @@ class AuditApp(App):
         return email
 
     def _act(self, change, screen, entries: Callable[[dict, str], dict]) -> None:
-        """Open a form for `change`; on submit write what `entries` builds from it."""
+        """Open a form for `change`. Its submit writes what `entries` builds from it
+        while the form is open (a write that fails is shown there); once it closes,
+        the app says what was written and reloads."""
         identity = self._identity()
         if identity is None:
             return
 
-        def done(result: dict | None) -> None:
-            if result is not None:
-                self._write(change, **entries(result, identity))
+        def write(result: dict) -> str:
+            return self._write(change, **entries(result, identity))
 
-        self.push_screen(screen(identity), done)
+        def done(written: str | None) -> None:
+            if written is not None:
+                self.notify(written, title="Record updated", timeout=8, markup=False)
+                self.load(change.commit.sha)
+
+        self.push_screen(screen(identity, write), done)
 
     def open_approve(self, change, verdict: str) -> None:
         if change is None:
@@ -210,7 +226,7 @@ class AuditApp(App):
                 return
         self._act(
             change,
-            lambda identity: ApproveScreen(change, verdict, identity),
+            lambda identity, write: ApproveScreen(change, verdict, identity, write, self.short),
             lambda r, who: {
                 "approvals": [{"by": who, "verdict": r["verdict"], "comment": r["comment"]}]
             },  # fmt: skip
@@ -222,7 +238,7 @@ class AuditApp(App):
             return
         self._act(
             change,
-            lambda _identity: EvalScreen(change, self.policy.evals.required_suites),
+            lambda _identity, write: EvalScreen(change, self.policy.evals.required_suites, write),
             lambda r, who: {"evals": [{**self._eval_entry(change, r), "recorded_by": who}]},
         )
 
@@ -240,18 +256,17 @@ class AuditApp(App):
         imported.check_configs(*seen_configs(target, imported.entry["model"]))
         return imported.entry
 
-    def _write(self, change, evals: list | None = None, approvals: list | None = None) -> None:
+    def _write(self, change, evals: list | None = None, approvals: list | None = None) -> str:
+        """Append to the change's record (AuditError when it cannot take the entries)
+        and say what the record holds now."""
         from auditui.core.target import add_evidence
+        from auditui.core.wording import tally_written
 
         evals, approvals = evals or [], approvals or []
-        try:
-            add_evidence(self.ctx.repo.root, change.record_file, change.fingerprint, change,
-                         evals=evals, approvals=approvals)  # fmt: skip
-        except AuditError as exc:
-            self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
-                        title="Not written",
-                        markup=False)  # fmt: skip
-            return
+        root = self.ctx.repo.root
+        written = add_evidence(
+            root, change.record_file, change.fingerprint, change, evals=evals, approvals=approvals
+        )
         what = [
             f"{a['verdict']} by {a['by']}" + (f": {a['comment']}" if a.get("comment") else "")
             for a in approvals
@@ -259,14 +274,11 @@ class AuditApp(App):
             f"eval {e['model']}/{e['suite']} {e['baseline']:g} → {e['candidate']:g}" for e in evals
         ]
         counted = "" if self.worktree_records else "; records are read as committed at --head"
-        self.notify(
-            "\n".join(safe(w) for w in what)
-            + f"\nwritten to {safe(change.record_file)} (uncommitted{counted})",
-            title="Record updated",
-            timeout=8,
-            markup=False,  # comments and subjects are the user's text, not markup
+        return (
+            "\n".join(one_line(w) for w in what)
+            + f"\nwritten to {safe(change.record_file)} (uncommitted{counted})"
+            + f"\nnow {tally_written(written)}"
         )
-        self.load(change.commit.sha)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

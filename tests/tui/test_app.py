@@ -182,10 +182,7 @@ async def test_reject_then_eval_never_drops_entries(writable_sample):
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EvalScreen)
-        await pilot.press(*"70.5", "enter", *"71", "enter")  # enter moves field to field
-        await pilot.pause()
-        assert isinstance(app.screen, EvalScreen)
-        await pilot.click("#ok")
+        await pilot.press(*"70.5", "enter", *"71", "enter")  # to candidate, then submits
         await loaded(pilot)
         after = tomllib.loads(record.read_text())
         assert after["approvals"][: len(before["approvals"])] == before["approvals"]
@@ -415,6 +412,12 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         assert app.review.change_filter.status == "all"
         await press("t")
         assert isinstance(app.screen, TimelineScreen)
+        first_model = app.screen.model
+        await press("m")  # the model list: another model, enter back to its changes
+        assert app.focused is app.screen.query_one("#models")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen.model != first_model and app.focused is app.screen.query_one("#timeline")
         timeline_table = app.screen.query_one("#timeline")
         timeline_table.move_cursor(row=len(app.screen.rows) - 1)  # after the policy's adoption
         await press("c")
@@ -659,3 +662,181 @@ async def test_a_renamed_model_reads_as_one_model(tmp_path):
         text = console.export_text()
         assert text.index("model:name  renamed") < text.index("thinking  downgrade")
         assert "lite-preview → lite" in text
+
+
+# A catalogue named by path, as dify-official-plugins is: one YAML per model under
+# models/<provider>/models/llm/, parameter_rules a list keyed by `name`.
+CATALOGUE_POLICY = """\
+[layout]
+models = ["models/*/models/llm/*.yaml"]
+defaults = ""
+prompts = []
+naming = "path"
+
+[approvals]
+required = 1
+"""
+SONNET = "models/anthropic/models/llm/claude-3-5-sonnet-20241022"
+
+
+def llm(max_tokens: int) -> str:
+    return (
+        "model_type: llm\n"
+        "parameter_rules:\n"
+        f"  - name: max_tokens\n    default: {max_tokens}\n"
+        "  - name: temperature\n    default: 1\n"
+        "pricing:\n  input: '3.00'\n"
+    )
+
+
+@pytest.fixture
+def catalogue(tmp_path) -> Path:
+    """Forty models under four providers; sonnet's default output raised (a subject
+    with a tab), then every model's."""
+    from tests.helpers.repo import RepoBuilder
+
+    ids = [f"claude-3-5-sonnet-2024{n:04d}" for n in range(1000, 1010)]
+    providers = ("anthropic", "aihubmix", "bedrock", "openrouter")
+    names = [f"models/{p}/models/llm/{i}" for p in providers for i in ids]
+    repo = RepoBuilder(tmp_path / "plugins", CATALOGUE_POLICY)
+    repo.start({f"{n}.yaml": llm(4096) for n in [*names, SONNET]})
+    repo.commit("anthropic:\tmore output for sonnet", {f"{SONNET}.yaml": llm(8192)})
+    repo.commit("every model: more output", {f"{n}.yaml": llm(16384) for n in names})
+    repo.git("config", "user.email", "bob@example.com")
+    return repo.path
+
+
+def notices(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as text (the cells of the app's SVG screenshot)."""
+    import html
+    import re
+
+    rows: dict[float, list] = {}
+    pattern = r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>'
+    for x, y, text in re.findall(pattern, app.export_screenshot()):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(text)))
+    lines = []
+    for y in sorted(rows):
+        line = ""
+        for x, text in sorted(rows[y]):
+            line = line.ljust(round(x / 12.2)) + text
+        lines.append(line.replace("\xa0", " "))
+    return "\n".join(lines)
+
+
+async def test_a_path_named_catalogue_reads_at_80x24(catalogue):
+    """Models by their short names cut on the left, a subject's tab as a space, the
+    status select on one line, and in the timeline a keyed setting's item and leaf
+    with its old and new values (it showed `models/anthropic/…`, `\\x09`, `blocke`/`d`,
+    and `parameter_rules[name=max_…` with no values)."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "more output for sonnet")
+        screen = screen_text(app)
+        assert "anthropic: more output for sonnet" in screen and "\\x09" not in screen
+        assert "models/anthropic/" not in screen and "-3-5-sonnet-20241022" in screen
+        assert app.short(SONNET) == "anthropic/claude-3-5-sonnet-20241022"
+        await pilot.press("escape", "s", "s", "s", "s")
+        await pilot.pause()
+        assert "reverted ▼" in screen_text(app)
+        await pilot.press("s")
+        await pick(pilot, "more output for sonnet")
+        await pilot.press("t")
+        await pilot.pause()
+        screen = screen_text(app)
+        assert "[max_tokens].default" in screen and "4096 → 8192" in screen
+        await pilot.press("m")
+        await pilot.pause()
+        picker = app.screen.query_one("#models")
+        assert picker.display and app.focused is picker
+        screen = screen_text(app)
+        assert "\n█ anthropic/claude-3-5-sonnet-20241009 " in screen  # one line each
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not picker.display and isinstance(app.screen, TimelineScreen)
+
+
+async def test_enter_in_the_eval_form_submits_and_a_failed_write_keeps_it_open(catalogue):
+    """`70 enter 71 enter` writes (Enter used to move on to the optional fields); a
+    record that cannot take the entry keeps the form open saying why (it closed, and
+    the notice of why was not seen)."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "more output for sonnet")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"70", "enter", *"71", "enter")
+        await loaded(pilot)
+        assert app.screen is app.review
+        record = catalogue / change.record_file
+        (entry,) = tomllib.loads(record.read_text())["evals"]
+        assert (entry["model"], entry["baseline"], entry["candidate"]) == (SONNET, 70, 71)
+        assert "now 1 eval, 0 approvals" in notices(app)
+        record.write_text(record.read_text() + "broken = [\n")
+        before = record.read_text()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"72", "enter", *"73", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        error = str(app.screen.query_one("#error").render())
+        assert "Not written" in error and "cannot add to this record" in error
+        assert record.read_text() == before
+
+
+async def test_a_change_to_forty_models_leaves_the_approve_form_usable_at_80x24(catalogue):
+    """The form names the models in one line: their names used to push the comment
+    and the buttons off the screen."""
+    app = AuditApp(catalogue, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "every model")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ApproveScreen)
+        for part in ("#comment", "#ok", "#cancel"):
+            region = app.screen.query_one(part).region
+            assert region.height and region.bottom <= 24, part
+        assert "models (40): aihubmix/claude-3-5-sonnet-20241000" in screen_text(app)
+        await pilot.press(*"ok", "enter", "enter")
+        await loaded(pilot)
+        assert "now 0 evals, 1 approval" in notices(app)
+
+
+class TestCatalogueSnapshots:
+    """A path-named catalogue at 80x24: what a reviewer of dify-official-plugins sees."""
+
+    @staticmethod
+    def shot(snap_compare, repo, *keys) -> bool:
+        async def run_before(pilot):
+            await loaded(pilot)
+            await pilot.press(*keys)
+            await pilot.pause()
+
+        app = AuditApp(repo, default_base=False)
+        return snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    def test_list_with_short_model_names(self, snap_compare, catalogue):
+        """Models by provider and id, cut on the left; the subject's tab a space."""
+        assert self.shot(snap_compare, catalogue, "slash", *"more output for", "enter")
+
+    def test_timeline_of_a_keyed_setting(self, snap_compare, catalogue):
+        """`parameter_rules[name=max_tokens].default` keeps its item and leaf, and its
+        values are on screen (the list of models hides under 120 columns)."""
+        assert self.shot(snap_compare, catalogue, "slash", *"more output for", "enter", "t")
+
+    def test_timeline_with_the_model_list_open(self, snap_compare, catalogue):
+        """The keyed setting's item and leaf, old and new values; `m` lists the models
+        one line each over the table."""
+        keys = ("slash", *"more output for", "enter", "t", "m")
+        assert self.shot(snap_compare, catalogue, *keys)
+
+    def test_approve_form_for_forty_models(self, snap_compare, catalogue):
+        """The models in one line, the comment and the buttons on screen."""
+        assert self.shot(snap_compare, catalogue, "slash", *"every model", "enter", "a")

@@ -12,9 +12,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from auditui.core.terminal import safe
-from auditui.tui.text import plain
+from auditui.tui.text import Fit, fit_key, plain
 from auditui.tui.widgets.badges import value
 from auditui.tui.widgets.table import Table
+
+
+class ConfigTable(Table):
+    # At 80 columns a setting, its value, who set it and the verdict stay on screen;
+    # the date and author scroll into view.
+    FLEX = {"Setting": 18, "Value": 14}
+    SPILL = ("Date", "Author")
+    ROOMY = {"Setting": 24, "Value": 16}
+
+
+COLUMNS = ("Setting", "Value", "Last set by", "Status", "Date", "Author")
 
 
 class ConfigScreen(ModalScreen[None]):
@@ -27,13 +38,14 @@ class ConfigScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="config-dialog"):
-            yield Static(plain(f"{self.model} as of {self.sha[:7]} · reading…"), id="config-title")
-            yield Table(id="config-table", cursor_type="row", zebra_stripes=True)
+            title = plain(f"{self.app.short(self.model)} as of {self.sha[:7]} · reading…")
+            yield Static(title, id="config-title")
+            yield ConfigTable(id="config-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(Table)
-        for label in ("Setting", "Value", "Last set by", "Date", "Author", "Status"):
-            table.add_column(label, key=label)
+        for label in COLUMNS:
+            table.add_column(label, width=ConfigTable.FLEX.get(label), key=label)
         self._load()
 
     @work(thread=True, exclusive=True)
@@ -58,7 +70,7 @@ class ConfigScreen(ModalScreen[None]):
 
         self.query_one("#config-title", Static).update(
             plain(
-                f"{self.model} as of {shown.commit[:7]} ({shown.source}) · "
+                f"{self.app.short(self.model)} as of {shown.commit[:7]} ({shown.source}) · "
                 f"{len(rows)} settings · esc closes"
             )  # fmt: skip
         )
@@ -67,13 +79,16 @@ class ConfigScreen(ModalScreen[None]):
         for n, row in enumerate(rows):
             c = row.change
             table.add_row(
-                plain(row.key), plain(value(row.value), overflow="ellipsis", no_wrap=True),
-                c.commit.short if c else "-", c.commit.author_date[:10] if c else "",
-                plain(c.commit.author_email.split("@")[0]) if c else "",
+                Fit(row.key, fit_key),
+                plain(value(row.value), overflow="ellipsis", no_wrap=True),
+                c.commit.short if c else "-",
                 c.status if c else "not audited",
-            )  # fmt: skip
+                c.commit.author_date[:10] if c else "",
+                plain(c.commit.author_email.split("@")[0]) if c else "",
+            )
             near = self.key is not None and (under(self.key, row.key) or under(row.key, self.key))
             if near and selected is None:
                 selected = n  # the delta's setting, what holds it, or its first leaf
+        table.fit()
         table.move_cursor(row=selected or 0)
         table.focus()

@@ -17,8 +17,9 @@ HELP = """\
 | n / p | next / previous blocked change |
 | / | filter by text (subject, author, model, rule, setting); enter returns to the list |
 | s | cycle status filter: all → blocked → pass → exempt → reverted |
-| t | timeline of the selected change's model (pick another on the left) |
+| t | timeline of the selected change's model, oldest first |
 | c | in the timeline: the model's config as of that change, who set each setting |
+| m | in the timeline: pick another model (under 120 columns the list shows over the table) |
 | a / x | approve / reject the selected change (as `git config user.email`) |
 | w | withdraw your approval or rejection of it (your word becomes no vote) |
 | e | add an eval result to the selected change: numbers, or two eval tool output files |

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Selec
 
 from auditui.core.terminal import safe
 from auditui.core.wording import plural
+from auditui.tui.text import Fit
 from auditui.tui.widgets.change_detail import ChangeDetail
 from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 
@@ -58,6 +59,7 @@ class ReviewScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
 
     def on_mount(self) -> None:
+        self.change_filter.short = self.app.short
         self.query_one(ChangeList).focus()
         self.query_one(ChangeDetail).show(None, None)
         if self.loading and self.report is None:
@@ -91,7 +93,7 @@ class ReviewScreen(Screen):
         self.query_one(ProgressBar).display = False
         models = sorted({m for c in report.changes for m in c.models})
         select = self.query_one("#model", Select)
-        select.set_options([(safe(m), m) for m in models])
+        select.set_options([(Fit(self.app.short(m)), m) for m in models])
         if self.change_filter.model in models:
             select.value = self.change_filter.model
         self.refilter(keep)

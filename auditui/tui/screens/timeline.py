@@ -13,27 +13,33 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, St
 from auditui.core.terminal import safe
 from auditui.core.timeline import models_in, score_trends, timeline
 from auditui.core.wording import plural
-from auditui.tui.text import plain
-from auditui.tui.widgets.badges import kind, old_to_new, verdict
+from auditui.tui.text import Fit, fit_key, fit_pair, fit_path, plain
+from auditui.tui.widgets.badges import KIND_STYLE, kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table
 
 # The columns that find an incident first: each change's date, verdict and eval
 # deltas, then what it moved; the commit and its author last, where a narrow screen
-# lets them go (at 80 columns the eval deltas used to be off screen).
-COLUMNS = (("Date", None), ("Verdict", None), ("Eval Δ", None), ("Setting", 26),
-           ("Old → New", 24), ("Kind", None), ("Commit", None), ("Author", None))  # fmt: skip
+# lets them go (at 80 columns the eval deltas, then the values, used to be off screen).
+COLUMNS = ("Date", "Verdict", "Eval Δ", "Setting", "Old → New", "Kind", "Commit", "Author")
 
 
 class TimelineTable(Table):
-    FLEX = {"Setting": 26, "Old → New": 24}  # wider on a wide screen, never narrower
+    FLEX = {"Setting": 16, "Old → New": 14}  # wider on a wide screen, never narrower
+    SPILL = ("Kind", "Commit", "Author")  # Old → New is coloured by its kind
+    ROOMY = {"Setting": 20, "Old → New": 18}
 
 
 class TimelineScreen(Screen):
     CSS_PATH = "timeline.tcss"
+    # Under 120 columns the model list hides (the table needs the width) and `m`
+    # shows it over the table; picking a model with enter hides it again. From 170
+    # columns it is wide enough for a catalogue's provider/id names.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (170, "-wider")]
     BINDINGS = [
-        Binding("escape,b", "app.pop_screen", "Back"),
+        Binding("escape,b", "back", "Back"),
         Binding("enter", "open_change", "Open change", show=True),
         Binding("c", "config_here", "Config here"),
+        Binding("m", "pick_model", "Model"),
     ]  # enter on the table itself arrives as DataTable.RowSelected (see _selected)
 
     def __init__(self, model: str | None = None) -> None:
@@ -57,26 +63,49 @@ class TimelineScreen(Screen):
         models = models_in(report) if report else []
         options = self.query_one(OptionList)
         self.models = models
-        options.add_options([plain(m) for m in models])
-        table = self.query_one(DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label)
+        options.add_options([Fit(self.app.short(m)) for m in models])
         if models:
             index = models.index(self.model) if self.model in models else 0
             options.highlighted = index
             self.show_model(models[index])
-        table.focus()
+        self.query_one(DataTable).focus()
 
     @on(OptionList.OptionHighlighted, "#models")
     def _picked(self, event: OptionList.OptionHighlighted) -> None:
         self.show_model(self.models[event.option_index])  # the name itself, not its display
 
+    @on(OptionList.OptionSelected, "#models")
+    def _chosen(self) -> None:
+        """Enter on a model: back to its changes (on a narrow screen, the list hides)."""
+        self.query_one("#models").remove_class("-picking")
+        self.query_one(DataTable).focus()
+
+    def action_pick_model(self) -> None:
+        picker = self.query_one("#models", OptionList)
+        picker.add_class("-picking")
+        picker.focus()
+
+    def action_back(self) -> None:
+        """Esc closes the model list shown over the table first, then the timeline."""
+        picker = self.query_one("#models", OptionList)
+        if picker.has_class("-picking"):
+            self._chosen()
+            return
+        self.app.pop_screen()
+
     def show_model(self, model: str) -> None:
+        if model == self.model and self.rows:
+            return  # highlighted again (the list shown over the table): nothing new
         self.model = model
-        self.sub_title = f"timeline of {safe(model)}"
+        self.sub_title = f"timeline of {safe(self.app.short(model))}"
         entries = timeline(self.app.report, model)
         table = self.query_one(DataTable)
-        table.clear()
+        # Eval Δ only where this model has evals: on a catalogue with none, an empty
+        # column would take the room its settings and values need at 80 columns.
+        columns = [c for c in COLUMNS if c != "Eval Δ" or any(e.evals for e in entries)]
+        table.clear(columns=True)
+        for label in columns:
+            table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
         threshold = self.app.policy.evals.max_regression
         for entry in entries:
@@ -85,24 +114,28 @@ class TimelineScreen(Screen):
             regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
             for n, d in enumerate(entry.deltas):
                 first = n == 0
-                table.add_row(
-                    c.commit.author_date[:10] if first else "",
-                    verdict(c) if first else "",
-                    Text(evals, style="bold red" if regress else "green") if first else "",
-                    plain(d.path.removeprefix("prompt:"), overflow="ellipsis", no_wrap=True),
-                    plain(old_to_new(d.old, d.new), overflow="ellipsis", no_wrap=True),
-                    kind(d.kind),
-                    c.commit.short if first else "",
-                    plain(c.commit.author_email.split("@")[0] if first else ""),
-                )
+                cells = {
+                    "Date": c.commit.author_date[:10] if first else "",
+                    "Verdict": verdict(c) if first else "",
+                    "Eval Δ": Text(evals, style="bold red" if regress else "green")
+                    if first
+                    else "",
+                    "Setting": setting(d.path),
+                    "Old → New": Fit(
+                        old_to_new(d.old, d.new), fit_pair, style=KIND_STYLE.get(d.kind, "")
+                    ),
+                    "Kind": kind(d.kind),
+                    "Commit": c.commit.short if first else "",
+                    "Author": plain(c.commit.author_email.split("@")[0] if first else ""),
+                }
+                table.add_row(*(cells[label] for label in columns))
                 self.rows.append(c)
                 self.paths.append(d.path)
         table.fit()
         self._show_trends(entries)
         self.query_one("#timeline-summary", Static).update(
-            plain(f"{model}: {plural(len(entries), 'change')}, oldest first · "
-                  "enter opens the change · esc goes back")
-        )  # fmt: skip
+            Fit(f"{model}: {plural(len(entries), 'change')}, oldest first", fit_path)
+        )
 
     def _show_trends(self, entries) -> None:
         """Each suite's recorded scores as a sparkline, its largest drop named: the
@@ -141,3 +174,11 @@ class TimelineScreen(Screen):
         table = self.query_one(DataTable)
         if self.rows and 0 <= table.cursor_row < len(self.rows):
             self.app.select_change(self.rows[table.cursor_row].commit.sha)
+
+
+def setting(path: str) -> Fit:
+    """A delta's setting for a narrow cell: a prompt's path cut like a path, a key
+    keeping its item and leaf (`…[max_tokens].default`)."""
+    if path.startswith("prompt:"):
+        return Fit(path.removeprefix("prompt:"), fit_path)
+    return Fit(path, fit_key)

@@ -17,7 +17,7 @@ from auditui.core.deltas import leaf_rows
 from auditui.core.formats.text_format import reverted_text
 from auditui.core.terminal import safe
 from auditui.core.wording import plural
-from auditui.tui.text import plain
+from auditui.tui.text import one_line, plain
 from auditui.tui.widgets.badges import kind, old_to_new, value, verdict
 
 MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
@@ -53,7 +53,7 @@ def render_change(change, policy) -> Group:
     c = change.commit
     parts: list = []
     head = Text()
-    head.append(safe(c.subject), style="bold")
+    head.append(one_line(c.subject), style="bold")
     head.append("\n")
     head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n",
                 "dim")  # fmt: skip
@@ -146,7 +146,7 @@ def render_change(change, policy) -> Group:
         parts.append(plain(f"no record {change.record_file}", style="yellow"))
     else:
         if record.summary:
-            parts.append(plain(record.summary, style="italic"))
+            parts.append(Text(one_line(record.summary), style="italic"))
         threshold = policy.evals.max_regression
         evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
         for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
@@ -165,7 +165,7 @@ def render_change(change, policy) -> Group:
             verdict_style = "green" if ap.verdict == "approve" else "bold red"
             when = ap.at.strftime("%Y-%m-%d %H:%M")
             approvals.add_row(plain(ap.by), plain(ap.verdict, style=verdict_style), when,
-                              plain(ap.comment or ""))  # fmt: skip
+                              Text(one_line(ap.comment or "")))  # fmt: skip
         parts.append(approvals if record.approvals else Text("no approvals", style="yellow"))
     return Group(*parts)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.text import Text
+
 from auditui.core.formats.text_format import models_text
-from auditui.tui.text import plain
+from auditui.core.terminal import safe
+from auditui.tui.text import Fit, one_line, plain
 from auditui.tui.widgets.badges import verdict
 from auditui.tui.widgets.table import Table
 
@@ -17,6 +22,7 @@ class ChangeFilter:
     status: str = "all"
     model: str | None = None
     text: str = ""
+    short: Callable[[str], str] = str  # a model's name as the list shows it, found too
 
     def accepts(self, change) -> bool:
         if self.status != "all" and change.status != self.status:
@@ -28,7 +34,8 @@ class ChangeFilter:
             c = change.commit
             hay = " ".join(
                 [c.sha, c.subject, c.author_email, c.author_name, change.fingerprint,
-                 " ".join(change.models), " ".join(change.rules),
+                 " ".join(change.models), " ".join(map(self.short, change.models)),
+                 " ".join(change.rules),
                  " ".join(d.path for d in change.deltas)]
             ).lower()  # fmt: skip
             return all(word in hay for word in needle.split())
@@ -38,8 +45,10 @@ class ChangeFilter:
 class ChangeList(Table):
     """Rows keyed by commit sha, so the selection survives a refilter or reload."""
 
-    MODELS_WIDTH = 18  # "opus-4.6, opus-4.7" fits; more become "first +N", cut to fit
-    FLEX = {"subject": 16}  # the subject takes what the other columns leave
+    # Subject and Models share what Date, Verdict and Author leave; a model named by
+    # its path shows its short name (the app's `short`), cut on the left to fit.
+    FLEX = {"subject": 16, "models": 18}
+    PAIR_WIDTH = 18  # "opus-4.6, opus-4.7" fits; more become "first +N"
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -48,7 +57,7 @@ class ChangeList(Table):
         self.add_column("Verdict", key="verdict")
         self.add_column("Author", key="author")
         self.add_column("Subject", key="subject", width=34)
-        self.add_column("Models", key="models", width=self.MODELS_WIDTH)
+        self.add_column("Models", key="models", width=self.FLEX["models"])
 
     def populate(self, changes: list, keep: str | None = None) -> None:
         self.clear()
@@ -63,15 +72,21 @@ class ChangeList(Table):
         """Add rows at the end (while history loads), the cursor where it was."""
         for change in changes:
             c = change.commit
-            models = ", ".join(change.models)
-            if len(change.models) > 2 or len(models) > self.MODELS_WIDTH:
-                models = f"{change.models[0]} +{len(change.models) - 1}"
             self.add_row(
                 c.author_date[:10],
                 verdict(change),
                 plain(c.author_email.split("@")[0][:12]),
-                plain(c.subject, overflow="ellipsis", no_wrap=True),
-                plain(models or models_text(change), overflow="ellipsis", no_wrap=True),
+                Text(one_line(c.subject), overflow="ellipsis", no_wrap=True),
+                self._models(change),
                 key=c.sha,
             )
         self.fit()
+
+    def _models(self, change) -> Fit | Text:
+        names = [self.app.short(m) for m in change.models]
+        if not names:
+            return Text(models_text(change))
+        pair = ", ".join(names)
+        if len(names) == 2 and cell_len(safe(pair)) <= self.PAIR_WIDTH:
+            return plain(pair)
+        return Fit(names[0], suffix=f" +{len(names) - 1}" if len(names) > 1 else "")
