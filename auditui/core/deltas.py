@@ -16,7 +16,7 @@ from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from auditui.core.keypaths import Item, quote_key
+from auditui.core.keypaths import Item, quote_key, split_item, split_segments
 from auditui.core.limits import Limit, extract_limits, pair_limits
 from auditui.core.linediff import unified_diff
 from auditui.core.models import Effective
@@ -141,42 +141,41 @@ def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) 
 
 def leaf_rows(delta: Delta, list_ids: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
     """A delta as reviewers read it (SPEC 13): a list item or table added or removed
-    whole, one (path, old, new) row per leaf under it, lists keyed by `list_ids`
-    walked item by item as the diff walks them (`parameter_rules[name=t].default`,
-    sorted by path); any other delta, its own row. The delta itself (JSON, the
-    fingerprint) keeps the whole value: this is how the text and the app show it."""
+    whole, one (path, old, new) row per leaf under it, spelled as `show` lists them
+    (item_settings: keyed lists item by item, an item's identity field left out, its
+    path names it), sorted by path; any other delta, its own row. The delta itself
+    (JSON, the fingerprint) keeps the whole value: this is how the text and the app
+    show it."""
     old, new = delta.old, delta.new
     whole = new if old is None else old if new is None else None
     kind = type(whole)
     if kind is not dict and kind is not list:  # most deltas: a scalar, or both sides set
         return [(delta.path, old, new)]
-    if delta.kind not in ("added", "removed") or not _branches(whole, list_ids):
+    if delta.kind not in ("added", "removed"):
         return [(delta.path, old, new)]
+    if kind is dict:
+        whole = _without_identity(delta.path, whole)
     leaves: list[tuple[str, Any]] = []
-    _shown_leaves(delta.path, whole, list_ids, leaves)
+    _item_leaves(delta.path, whole, leaves, list_ids)
+    if leaves == [(delta.path, whole)]:
+        return [(delta.path, old, new)]  # a leaf as shown: a list of labels, an empty table
     leaves.sort(key=_FIRST)
     if old is None:
         return [(path, None, value) for path, value in leaves]
     return [(path, value, None) for path, value in leaves]
 
 
-def _branches(value: Any, list_ids: tuple[str, ...]) -> dict | None:
-    """What `value` holds under it by key or item (None: it is a leaf as shown)."""
-    if type(value) is dict and value:
-        return value
-    if type(value) is list and list_ids and value and type(value[0]) is dict:  # not labels
-        items = _by_identity([], value, list_ids)
-        return {item: pair[1] for item, pair in items.items()} if items else None
-    return None
+def _without_identity(path: str, item: dict) -> dict:
+    """An item added or removed whole without the field its path names it by (the
+    path's last `[field=value]`), unless that field is all it holds."""
+    _key, selector = split_item(split_segments(path)[-1])
 
+    def names(key: str, value: Any) -> bool:
+        return (
+            bool(selector) and not isinstance(value, dict | list) and Item(key, value) == selector
+        )
 
-def _shown_leaves(prefix: str, value: Any, list_ids: tuple[str, ...], out: list) -> None:
-    branches = _branches(value, list_ids)
-    if branches is None:
-        out.append((prefix, value))
-        return
-    for key, under in branches.items():
-        _shown_leaves(_child(prefix, key), under, list_ids, out)
+    return {k: v for k, v in item.items() if not names(k, v)} or item
 
 
 def diff_mappings(

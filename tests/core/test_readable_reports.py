@@ -49,7 +49,8 @@ def check(capsys, repo: RepoBuilder, base: str, *options: str) -> str:
 def test_an_item_added_whole_is_shown_leaf_by_leaf_and_whole_in_json(tmp_path, capsys):
     """dify's case: a `parameter_rules` item added with its UI help text. The JSON has
     one delta with the whole item; the text one line per leaf, nested keyed lists
-    walked by item too, the help text cut at 200 characters."""
+    walked by item too, an item's identity named by its path (not a line of its own,
+    as `show` lists it), the help text cut at 200 characters."""
     repo = RepoBuilder(tmp_path / "r", POLICY)
     repo.start({"models/m.yaml": MODEL})
     base = repo.head()
@@ -63,10 +64,8 @@ def test_an_item_added_whole_is_shown_leaf_by_leaf_and_whole_in_json(tmp_path, c
     cut = HELP[: MAX_VALUE - 1] + "…"
     assert lines == [
         f"{item}.choices[name=low].cost ∅ -> 1 (added)",
-        f"{item}.choices[name=low].name ∅ -> low (added)",
         f"{item}.default ∅ -> medium (added)",
         f"{item}.help.en_US ∅ -> {words(cut)} (added)",
-        f"{item}.name ∅ -> reasoning_effort (added)",
         f'{item}.options ∅ -> ["low", "medium", "high"] (added)',
         f"{item}.type ∅ -> string (added)",
     ]
@@ -96,7 +95,7 @@ def test_an_item_removed_whole_and_a_model_added_are_shown_leaf_by_leaf(tmp_path
     } <= lines
     main(["log", "--repo", str(repo.path), "--model", "n"])
     log = capsys.readouterr().out
-    assert "    parameter_rules[name=temperature].name  ∅ -> temperature  (added)" in log
+    assert "    parameter_rules[name=temperature].use_template  ∅ -> temperature  (added)" in log
     report = check(capsys, repo, repo.git("rev-parse", "HEAD~"), "--format", "json")
     (change,) = json.loads(report)["changes"]
     rules = [d for d in change["deltas"] if d["path"] == "parameter_rules"]

@@ -632,11 +632,34 @@ async def test_an_item_added_whole_is_shown_leaf_by_leaf_in_the_detail(tmp_path)
         console.print(app.review.query_one(ChangeDetail).content)
         text = console.export_text()
     item = "parameter_rules[name=reasoning_effort]"
-    for path, value in (("default", "medium"), ("name", "reasoning_effort")):
-        assert f"  {item}.{path}  added\n    ∅ → {value}\n" in text
+    assert f"  {item}.default  added\n    ∅ → medium\n" in text
+    assert f"{item}.name" not in text  # the path names the item
     (help_line,) = [line for line in text.splitlines() if "Pick an effort." in line]
     assert help_line.strip() == "∅ → " + ("Pick an effort. " * 30)[:199] + "…"
     assert '{"' not in text
+
+
+async def test_the_timeline_shows_an_item_added_whole_leaf_by_leaf(tmp_path):
+    """SPEC 13 in the timeline too: one row per setting of an added list item, each
+    opening the config at its own setting, never the item as one cell."""
+    from textual.widgets import DataTable
+
+    from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+
+    repo = RepoBuilder(tmp_path / "r", DEFAULT_POLICY + '\n[diff]\nlist_ids = ["name"]\n')
+    rules = "parameter_rules:\n  - name: temperature\n    default: 1\n"
+    repo.start({"models/m.yaml": rules})
+    effort = "  - name: reasoning_effort\n    default: medium\n    options: [low, medium]\n"
+    repo.commit("effort", {"models/m.yaml": rules + effort})
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await open_timeline(pilot, "m")
+        table = screen.query_one(DataTable)
+        at = table.get_column_index("Setting")
+        settings = [str(table.get_row_at(i)[at]) for i in range(table.row_count)]
+    item = "parameter_rules[name=reasoning_effort]"
+    assert [s for s in settings if s.startswith(item)] == [f"{item}.default", f"{item}.options"]
+    assert screen.paths[-2:] == [f"{item}.default", f"{item}.options"]
 
 
 async def test_a_renamed_model_reads_as_one_model(tmp_path):

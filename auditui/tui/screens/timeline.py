@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, Static
 
+from auditui.core.deltas import leaf_rows
 from auditui.core.terminal import safe
 from auditui.core.timeline import models_in, score_trends, timeline
 from auditui.core.wording import plural
@@ -108,11 +109,14 @@ class TimelineScreen(Screen):
             table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
         threshold = self.app.policy.evals.max_regression
+        list_ids = self.app.policy.diff.list_ids
         for entry in entries:
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
             regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
-            for n, d in enumerate(entry.deltas):
+            # An item added or removed whole, a row per leaf (SPEC 13), as in the detail.
+            rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, list_ids)]
+            for n, (d, (path, old, new)) in enumerate(rows):
                 first = n == 0
                 cells = {
                     "Date": c.commit.author_date[:10] if first else "",
@@ -120,9 +124,9 @@ class TimelineScreen(Screen):
                     "Eval Δ": Text(evals, style="bold red" if regress else "green")
                     if first
                     else "",
-                    "Setting": setting(d.path),
+                    "Setting": setting(path),
                     "Old → New": Fit(
-                        old_to_new(d.old, d.new), fit_pair, style=KIND_STYLE.get(d.kind, "")
+                        old_to_new(old, new), fit_pair, style=KIND_STYLE.get(d.kind, "")
                     ),
                     "Kind": kind(d.kind),
                     "Commit": c.commit.short if first else "",
@@ -130,7 +134,7 @@ class TimelineScreen(Screen):
                 }
                 table.add_row(*(cells[label] for label in columns))
                 self.rows.append(c)
-                self.paths.append(d.path)
+                self.paths.append(path)
         table.fit()
         self._show_trends(entries)
         self.query_one("#timeline-summary", Static).update(
