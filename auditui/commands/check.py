@@ -82,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         and sys.stdout.isatty()
         and not os.environ.get("NO_COLOR")
     )
-    text = {"color": color, "verbose": args.verbose, "list_ids": ctx.policy.diff.list_ids}
+    text = {"color": color, "verbose": args.verbose, "policy": ctx.policy}
     options = text if args.format == "text" else {}
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.format == "github" and summary_file:

@@ -82,7 +82,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         print(f"\n{c.commit.author_date[:10]}  {c.commit.short}  {email}  [{verdict}]")
         print(f"  {safe(c.commit.subject)}")
         for d in e.deltas:  # an item added or removed whole, leaf by leaf (SPEC 13)
-            for path, old, new in leaf_rows(d, report.list_ids):
+            for path, old, new in leaf_rows(d, report.policy):
                 print(f"    {safe(path)}  {' -> '.join(format_pair(old, new))}  ({d.kind})")
         for ev in e.evals:
             print(f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} "

@@ -108,7 +108,8 @@ class Report:
     upstream: str | None = None  # the base is where head meets this upstream
     signers_source: str | None = None  # "base", "head" or the pinned file (None: not required)
     streamed: Totals | None = None  # set when the changes were written as they came, not kept
-    list_ids: tuple[str, ...] = ()  # the policy's [diff] list_ids: how items are spelled
+    # The policy that judged: how the text spells a delta's leaves (deltas.leaf_rows).
+    policy: Policy | None = field(default=None, compare=False, repr=False)
     # Files that look like model configs, changed in the range, that no layout pattern
     # covers or excludes (SPEC 16): the report ends with a warning naming them.
     uncovered: Uncovered = field(default_factory=Uncovered)
@@ -317,7 +318,7 @@ class AuditRun:
             ctx.upstream,
             self.signers_source,
             streamed,
-            list_ids=ctx.policy.diff.list_ids,
+            policy=ctx.policy,
             uncovered=self.uncovered,
         )
 

@@ -139,13 +139,14 @@ def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) 
         _item_leaves(_child(prefix, k), v, out, list_ids)
 
 
-def leaf_rows(delta: Delta, list_ids: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
+def leaf_rows(delta: Delta, policy: Policy | None = None) -> list[tuple[str, Any, Any]]:
     """A delta as reviewers read it (SPEC 13): a list item or table added or removed
     whole, one (path, old, new) row per leaf under it, spelled as `show` lists them
-    (item_settings: keyed lists item by item, an item's identity field left out, its
-    path names it), sorted by path; any other delta, its own row. The delta itself
-    (JSON, the fingerprint) keeps the whole value: this is how the text and the app
-    show it."""
+    (item_settings: lists the policy's `[diff] list_ids` key item by item, an item's
+    identity field left out, its path names it) and without the leaves its `[watch]`
+    ignores (UI text inside an added item), sorted by path; any other delta, its own
+    row. The delta itself (JSON, the fingerprint) keeps the whole value: this is how
+    the text and the app show it."""
     old, new = delta.old, delta.new
     whole = new if old is None else old if new is None else None
     kind = type(whole)
@@ -156,9 +157,11 @@ def leaf_rows(delta: Delta, list_ids: tuple[str, ...] = ()) -> list[tuple[str, A
     if kind is dict:
         whole = _without_identity(delta.path, whole)
     leaves: list[tuple[str, Any]] = []
-    _item_leaves(delta.path, whole, leaves, list_ids)
+    _item_leaves(delta.path, whole, leaves, policy.diff.list_ids if policy else ())
     if leaves == [(delta.path, whole)]:
         return [(delta.path, old, new)]  # a leaf as shown: a list of labels, an empty table
+    if policy is not None:
+        leaves = [(path, v) for path, v in leaves if policy.key_rule(path) is not None] or leaves
     leaves.sort(key=_FIRST)
     if old is None:
         return [(path, None, value) for path, value in leaves]

@@ -14,6 +14,7 @@ from auditui.core.audit import Change
 from auditui.core.deltas import Delta
 from auditui.core.formats.text_format import MAX_VALUE, render_change
 from auditui.core.gitrepo import CommitInfo
+from auditui.core.policy import Diff, Policy, Watch
 from auditui.core.terminal import safe
 from auditui.core.values import Type, Typed
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
@@ -69,6 +70,21 @@ def test_an_item_added_whole_is_shown_leaf_by_leaf_and_whole_in_json(tmp_path, c
         f'{item}.options ∅ -> ["low", "medium", "high"] (added)',
         f"{item}.type ∅ -> string (added)",
     ]
+
+
+def test_what_the_policy_ignores_inside_an_added_item_is_not_shown(tmp_path, capsys):
+    """Issue 26's case: the UI text a policy ignores (`**.help`) sat inside an added
+    rule's one-line blob. Shown leaf by leaf, the ignored leaves are left out (the
+    JSON keeps the item whole, as its fingerprint does)."""
+    repo = RepoBuilder(tmp_path / "r", POLICY + '\n[watch]\nignore = ["**.help"]\n')
+    repo.start({"models/m.yaml": MODEL})
+    base = repo.head()
+    repo.commit("effort", {"models/m.yaml": MODEL + EFFORT.format(help=HELP)})
+    lines = [words(ln) for ln in check(capsys, repo, base).splitlines() if ln.startswith("    m")]
+    assert "m parameter_rules[name=reasoning_effort].default ∅ -> medium (added)" in lines
+    assert not [line for line in lines if "help" in line or "Constrains" in line]
+    (change,) = json.loads(check(capsys, repo, base, "--format", "json"))["changes"]
+    assert change["deltas"][0]["new"]["help"]["en_US"] == HELP.strip()
 
 
 def words(line: str) -> str:
@@ -176,13 +192,14 @@ def test_no_line_carries_more_than_200_characters_of_one_value(rows, list_ids):
     """Each delta line is `model  path  old -> new  (kind)`: each side at most 200
     characters (and its type where both print alike), so the line at most its two
     columns and two such sides; a table added or removed whole is never one line."""
+    policy = Policy(diff=Diff(list_ids=list_ids), watch=Watch(ignore=()))
     deltas = []
     for model, path, a, b, kind in rows:
         old, new = (None if kind == "added" else a), (None if kind == "removed" else b)
         kind = "added" if old is None else "removed" if new is None else kind
         deltas.append(Delta(model, path, old, new, kind))
     change = Change(COMMIT, deltas, "sha256:" + "0" * 64, "audit/x.toml", "blocked")
-    lines = render_change(change, list_ids=list_ids).split("\n")[3:-2]
+    lines = render_change(change, policy=policy).split("\n")[3:-2]
     at = 4 + max(len(safe(d.model or "-")) for d in deltas) + 2  # where the path starts
     paths = [line[at:].split(" ", 1)[0] for line in lines]
     values_at = at + max(map(len, paths)) + 2

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from auditui.core.deltas import leaf_rows
+from auditui.core.policy import Policy
 from auditui.core.terminal import safe
 from auditui.core.values import Typed, json_text
 from auditui.core.wording import plural
@@ -112,8 +113,8 @@ def listed(names: list[str]) -> str:
 
 
 def render(report, color: bool = False, verbose: bool = False) -> str:
-    ids = report.list_ids
-    body = "".join(render_change(c, color, verbose, list_ids=ids) for c in report.changes)
+    policy = report.policy
+    body = "".join(render_change(c, color, verbose, policy=policy) for c in report.changes)
     return body + render_end(report, color)
 
 
@@ -129,11 +130,11 @@ def render_start(report, **_options) -> str:
 
 
 def render_change(
-    c, color: bool = False, verbose: bool = False, list_ids: tuple[str, ...] = (), **_options
+    c, color: bool = False, verbose: bool = False, policy: Policy | None = None, **_options
 ) -> str:
     """One change's block, written as soon as the change is judged (see formats.write).
     A list item or table added or removed whole is one line per leaf (see
-    deltas.leaf_rows: `list_ids`, the policy's, spell its items' paths)."""
+    deltas.leaf_rows: the policy that judged spells its items' paths)."""
     paint = _painter(color)
     lines: list[str] = []
     badge = c.status.upper()
@@ -149,7 +150,7 @@ def render_change(
     shown_texts: set[tuple] = set()  # a shared prompt's diff is printed once per change
     # Each model and path made safe once: a catalogue's change repeats them by the hundred.
     names = {model: safe(model or "-") for model in {d.model for d in c.deltas}}
-    rows = [(d, leaf_rows(d, list_ids)) for d in c.deltas]
+    rows = [(d, leaf_rows(d, policy)) for d in c.deltas]
     paths = {path: safe(path) for _d, leaves in rows for path, _o, _n in leaves}
     width = max(map(len, names.values()), default=1)
     pwidth = max(map(len, paths.values()), default=1)

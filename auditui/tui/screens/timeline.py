@@ -109,13 +109,12 @@ class TimelineScreen(Screen):
             table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
         threshold = self.app.policy.evals.max_regression
-        list_ids = self.app.policy.diff.list_ids
         for entry in entries:
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
             regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
             # An item added or removed whole, a row per leaf (SPEC 13), as in the detail.
-            rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, list_ids)]
+            rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, self.app.policy)]
             for n, (d, (path, old, new)) in enumerate(rows):
                 first = n == 0
                 cells = {

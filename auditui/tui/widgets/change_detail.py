@@ -94,7 +94,7 @@ def render_change(change, policy) -> Group:
             style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
             # Two lines per delta (setting + kind, then old → new) read well at any width;
             # an item added or removed whole, two lines per leaf (SPEC 13).
-            for path, old, new in leaf_rows(d, policy.diff.list_ids):
+            for path, old, new in leaf_rows(d, policy):
                 rows.append(f"  {safe(path)}  ", style="cyan")
                 rows.append_text(kind(d.kind))
                 rows.append("\n    ")
