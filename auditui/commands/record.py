@@ -24,8 +24,8 @@ def _identity(repo_path: str) -> str:
 
 
 def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...] = ()) -> None:
+    from auditui.core.records import tally_written
     from auditui.core.terminal import safe
-    from auditui.core.wording import tally_written
 
     print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
     for line in lines:

@@ -55,6 +55,8 @@ def parse_blob(path: str, read) -> object:
         return parse_data(path, read(MAX_BYTES))
     except DocumentError as exc:
         return exc
+    except BlobTooLarge as exc:
+        return too_large(exc.size)
     except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         first = (str(exc).splitlines() or [""])[0][:120]
         return DocumentError(f"cannot be read ({type(exc).__name__}: {first})")

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from auditui.core.catfile import GIT_ENV, BlobMissing, BlobTooLarge, CatFile, NotAsStored
+from auditui.core.catfile import GIT_ENV, BlobMissing, CatFile, NotAsStored
 from auditui.core.errors import AuditError
 
 LOG_CHUNK = 1 << 20
@@ -619,10 +619,9 @@ class GitRepo:
         return out
 
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
-        """The blob's bytes; over `limit` bytes it is refused unread (one round trip:
-        the size comes with the stream header)."""
-        from auditui.core.documents import too_large
-
+        """The blob's bytes; over `limit` bytes it is refused unread (BlobTooLarge: one
+        round trip, the size comes with the stream header; what a file too large is to
+        an audit is the reader's to say)."""
         try:
             return self._cat.read(sha, limit)
         except NotAsStored:
@@ -632,8 +631,6 @@ class GitRepo:
             ) from None
         except BlobMissing:
             raise _missing(sha, "blob") from None
-        except BlobTooLarge as exc:
-            raise too_large(exc.size) from None
 
     def worktree_files(self) -> list[str]:
         """Files of the working tree git knows or would add (tracked, and untracked but

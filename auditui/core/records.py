@@ -13,12 +13,14 @@ import os
 import secrets
 import stat
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from auditui.core.errors import AuditError
+from auditui.core.wording import plural
 
 VERDICTS = ("approve", "reject", "withdraw")  # withdraw: that approver's word taken back
 
@@ -426,3 +428,28 @@ def _put(fh: TextIO, text: str | Callable[[TextIO], object]) -> None:
         fh.write(text)
     else:
         text(fh)
+
+
+def tally(record) -> str:
+    """What a record holds as evidence now, counted as the checks count it: the
+    latest eval per (model, suite) and each person's latest word, so a withdrawn
+    approval is no approval ("1 eval, 2 approvals, 1 withdrawn")."""
+    latest = record.latest_evals()
+    evals = plural(len(latest), "eval")
+    if len(record.evals) > len(latest):
+        evals += f" ({len(record.evals) - len(latest)} superseded)"
+    words = Counter(ap.verdict for ap in record.verdicts().values())
+    parts = [evals, plural(words.pop("approve", 0), "approval")]
+    if "reject" in words:
+        parts.append(plural(words.pop("reject"), "rejection"))
+    if "withdraw" in words:
+        parts.append(f"{words.pop('withdraw')} withdrawn")
+    parts += [plural(n, verdict) for verdict, n in sorted(words.items())]
+    return ", ".join(parts)
+
+
+def tally_written(data: dict) -> str:
+    """`tally` of a record's data as `add_evidence` returns it (what was written)."""
+    import tomli_w
+
+    return tally(parse_record("record", tomli_w.dumps(data)))

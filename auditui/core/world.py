@@ -13,7 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 
-from auditui.core.documents import MAX_BYTES, DocumentError, decode_text
+from auditui.core.catfile import BlobTooLarge
+from auditui.core.documents import MAX_BYTES, DocumentError, decode_text, too_large
 from auditui.core.gitrepo import FileEntry, GitRepo
 from auditui.core.globs import match_any, match_path
 from auditui.core.limits import Limit, pair_limits
@@ -221,6 +222,8 @@ class Loader:
                 self._text[sha] = decode_text(self.repo.read_blob(sha, MAX_BYTES))
             except DocumentError as exc:
                 self._text[sha] = exc
+            except BlobTooLarge as exc:
+                self._text[sha] = too_large(exc.size)
             if len(self._text) > self.MEMORY:
                 self._text.popitem(last=False)
         value = self._text[sha]

@@ -259,8 +259,8 @@ class AuditApp(App):
     def _write(self, change, evals: list | None = None, approvals: list | None = None) -> str:
         """Append to the change's record (AuditError when it cannot take the entries)
         and say what the record holds now."""
+        from auditui.core.records import tally_written
         from auditui.core.target import add_evidence
-        from auditui.core.wording import tally_written
 
         evals, approvals = evals or [], approvals or []
         root = self.ctx.repo.root
