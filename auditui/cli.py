@@ -11,7 +11,7 @@ import os
 import sys
 
 from auditui import __version__
-from auditui.core.errors import AuditError, ExitCode
+from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.formats import FORMATS
 
 REPO_HELP = "the repository (default: the current directory)"
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(_command(args.command)(args))
     except AuditError as exc:
-        from auditui.core.terminal import safe  # messages quote repository paths and names
+        from auditui.core.base.terminal import safe  # messages quote repository paths and names
 
         print(f"auditui: error: {safe(exc.message)}", file=sys.stderr)
         if exc.hint:
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; AUDITUI_DEBUG=1 shows it
         if os.environ.get("AUDITUI_DEBUG"):
             raise
-        from auditui.core.terminal import safe
+        from auditui.core.base.terminal import safe
 
         print(f"auditui: internal error: {type(exc).__name__}: {safe(exc)}", file=sys.stderr)
         print("hint: rerun with AUDITUI_DEBUG=1 and report the traceback", file=sys.stderr)

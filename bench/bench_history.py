@@ -168,7 +168,7 @@ def main() -> int:
     hook = py + ["hook", "pre-push", "origin", "x"]
     # The floors, measured in this run: what any tool pays to start, and to read the
     # config history at all (`git log -p` over the config paths).
-    floor = "import auditui.cli, auditui.core.audit, git"  # what every check loads
+    floor = "import auditui.cli, auditui.core.audit.run, git"  # what every check loads
     imports, _, _ = timed([sys.executable, "-c", floor], repo, repeat=args.repeat)
     log_p, _, _ = timed(["git", "log", "-p", "--", "models", "prompts", ".auditui.toml"], repo,
                      repeat=args.repeat)  # fmt: skip

@@ -9,7 +9,7 @@ in this process, best of --repeat:
 
 and prints each time and its ratio to the floor, which must stay flat as the line grows
 (the reading is linear in the text: each limit reads a bounded window around it).
---module PATH reads limits with another copy of auditui/core/limits.py (an older one,
+--module PATH reads limits with another copy of auditui/core/configs/limits.py (an older one,
 to compare); --budget stops a shape once one reading takes longer than that.
 Usage: python bench/bench_limits.py [--repeat 3] [--smoke] [--module PATH] [--budget S]
 """
@@ -46,7 +46,7 @@ def best(func: Callable[[str], object], text: str, repeat: int) -> float:
 
 def load(path: str | None) -> Callable[[str], tuple]:
     if path is None:
-        from auditui.core.limits import extract_limits
+        from auditui.core.configs.limits import extract_limits
 
         return extract_limits
     spec = importlib.util.spec_from_file_location("limits_under_bench", path)

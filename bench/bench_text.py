@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from auditui.core.audit import run_audit
+    from auditui.core.audit.run import run_audit
     from auditui.core.formats import json_format, text_format
 
     report = run_audit(args.repo, None, policy_file=args.policy, default_base=False, anchors=False)

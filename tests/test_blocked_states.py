@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from auditui.cli import main
-from auditui.core.records import append_entries, record_name
+from auditui.core.evidence.records import append_entries, record_name
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 from tests.helpers.signing import keypair
 from tests.test_cli import assert_cannot_judge, run

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditui.cli import main
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import RepoBuilder, bare_remote, clear, git, install_hook, push
 
 ZERO = "0" * 40
@@ -31,7 +31,7 @@ def remote_sha(remote: Path, ref: str = "refs/heads/main") -> str | None:
 
 def audit_record(repo: RepoBuilder, sha: str, approver: str = "bob@example.com") -> None:
     """Write a passing record for the change `sha` makes, via the CLI's own lookup."""
-    from auditui.core.target import find_target
+    from auditui.core.features.target import find_target
 
     clear(repo, find_target(repo.path, sha).change, approver)
 
@@ -207,7 +207,7 @@ def test_the_inspect_line_reproduces_the_hooks_verdict(pushed):
     import subprocess
     import sys
 
-    from auditui.core.target import find_target
+    from auditui.core.features.target import find_target
 
     repo, _remote = pushed
     sha = repo.commit("raise a", {"models/a.toml": "max_tokens = 20\n"})

@@ -7,7 +7,7 @@ import json
 import os
 
 from auditui.cli import main
-from auditui.core.policy import parse_policy
+from auditui.core.policy.model import parse_policy
 from tests.helpers.repo import RepoBuilder
 
 
@@ -149,7 +149,7 @@ def test_the_starters_commented_owners_and_rules_parse_when_uncommented():
     [owners] and [[rules]] must be valid policy once uncommented."""
     import re
 
-    from auditui.core.policy import STARTER, parse_policy
+    from auditui.core.policy.model import STARTER, parse_policy
 
     start = STARTER.index("# [owners]")
     toml = re.compile(r'# (\[|"|\w+ *=)')  # a commented TOML line, not prose
@@ -422,8 +422,8 @@ def test_init_is_deterministic_and_never_overwrites(capsys, tmp_path):
 def test_a_policy_appearing_while_init_writes_is_kept(tmp_path):
     """init checks first, and writes only where no file is, however late one appears
     (a hard link never replaces a name; a rename would)."""
-    from auditui.core.errors import AuditError
-    from auditui.core.records import atomic_write
+    from auditui.core.base.errors import AuditError
+    from auditui.core.evidence.records import atomic_write
 
     target = tmp_path / ".auditui.toml"
 

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from auditui.core.errors import AuditError, ExitCode
+from auditui.core.base.errors import AuditError, ExitCode
 
 
 def _emit(text: str | Callable[[TextIO], object], output: str | None) -> None:
     """Write the report (or run `text`, a function writing it) to --output or stdout."""
     if output:
-        from auditui.core.records import atomic_write
+        from auditui.core.evidence.records import atomic_write
 
         try:
             atomic_write(Path(output), text)
@@ -38,7 +38,7 @@ def ci_base(repo_path: str) -> str | None:
     target = os.environ.get("GITHUB_BASE_REF")
     if os.environ.get("CI", "").lower() != "true" or not target:
         return None
-    from auditui.core.gitrepo import UNSHALLOW_HINT, GitRepo
+    from auditui.core.git.repo import UNSHALLOW_HINT, GitRepo
 
     repo = GitRepo.open(repo_path)
     ref = f"refs/remotes/origin/{target}"
@@ -59,9 +59,9 @@ def ci_base(repo_path: str) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from auditui.core.audit import AuditRun, resolve_context
+    from auditui.core.audit.run import AuditRun, resolve_context
+    from auditui.core.base.terminal import safe
     from auditui.core.formats import write
-    from auditui.core.terminal import safe
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
@@ -111,7 +111,7 @@ def _summary_line(report, output: str | None) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from auditui.core.audit import resolve_context
+    from auditui.core.audit.run import resolve_context
 
     # What can be known before the walk (a repository, its revisions, a policy) is
     # checked here: an error is one line and exit 2, never an app opened on it.

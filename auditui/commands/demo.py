@@ -10,7 +10,7 @@ from pathlib import Path
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
-    from auditui.core.sample import build_sample
+    from auditui.core.features.sample import build_sample
 
     target = Path(args.into) if args.into else Path(tempfile.mkdtemp(prefix="auditui-demo-"))
     build_sample(target)

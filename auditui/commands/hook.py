@@ -7,12 +7,12 @@ import argparse
 import os
 import sys
 
-from auditui.core.errors import AuditError, ExitCode
-from auditui.core.wording import plural
+from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.base.wording import plural
 
 
 def _say(line: str = "") -> None:
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
 
     print(safe(line), file=sys.stderr)
 
@@ -69,14 +69,14 @@ def _list(verdict, changes) -> None:
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
-    from auditui.core.gitrepo import GitRepo
-    from auditui.core.push import (
+    from auditui.core.features.push import (
         Destination,
         PushedRef,
         judge_push,
         parse_push_lines,
         parse_receive_lines,
     )
+    from auditui.core.git.repo import GitRepo
 
     if args.hook_type == "pre-push":
         text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()

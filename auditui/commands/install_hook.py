@@ -10,7 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from auditui.core.errors import AuditError, ExitCode
+from auditui.core.base.errors import AuditError, ExitCode
 
 MARKER = "# auditui-managed-hook v1"
 
@@ -41,7 +41,7 @@ fi
 
 
 def hooks_dir(repo_path: str) -> Path:
-    from auditui.core.gitrepo import GitRepo
+    from auditui.core.git.repo import GitRepo
 
     repo = GitRepo.open(repo_path)
     out = repo._git("rev-parse", "--git-path", "hooks").strip()
@@ -95,7 +95,7 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     hooks.mkdir(parents=True, exist_ok=True)
     script = SCRIPT.format(marker=MARKER, python=shlex.quote(sys.executable),
                            chained=chained.name, hook=hook)  # fmt: skip
-    from auditui.core.records import atomic_write
+    from auditui.core.evidence.records import atomic_write
 
     verb = "updated" if exists and not note else "installed"
     atomic_write(target, script)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from auditui.core.errors import AuditError, ExitCode
+from auditui.core.base.errors import AuditError, ExitCode
 
 
 def _identity(repo_path: str) -> str:
-    from auditui.core.gitrepo import GitRepo
+    from auditui.core.git.repo import GitRepo
 
     email = GitRepo.open(repo_path).config_value("user.email")
     if not email:
@@ -24,8 +24,8 @@ def _identity(repo_path: str) -> str:
 
 
 def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...] = ()) -> None:
-    from auditui.core.records import tally_written
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
+    from auditui.core.evidence.records import tally_written
 
     print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
     for line in lines:
@@ -35,7 +35,7 @@ def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from auditui.core.target import add_evidence, find_target, refuse_self_approval
+    from auditui.core.features.target import add_evidence, find_target, refuse_self_approval
 
     target = find_target(args.repo, args.target)
     by = _identity(args.repo)
@@ -44,8 +44,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
         refuse_self_approval(target, by)
     entry = {"by": by, "verdict": verdict, "comment": args.comment}
     if args.sign:
-        from auditui.core import signatures
-        from auditui.core.records import now_utc
+        from auditui.core.evidence import signatures
+        from auditui.core.evidence.records import now_utc
 
         entry["at"] = now_utc()  # signed as stored: whole seconds, UTC
         data = signatures.payload(target.fingerprint, verdict, by, entry["at"])
@@ -61,7 +61,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_import(args)
     if args.eval_command == "run":
         return _eval_run(args)
-    from auditui.core.target import add_evidence, find_target
+    from auditui.core.features.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
     change = target.change
@@ -89,10 +89,10 @@ def _eval_import(args: argparse.Namespace) -> int:
     """Two runs of an eval tool -> an eval entry per model they cover (SPEC 9, 16)."""
     from pathlib import Path
 
-    from auditui.core.evalimport import import_many, listed
-    from auditui.core.evalnames import parse_maps
-    from auditui.core.target import find_target
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
+    from auditui.core.evidence.evalnames import parse_maps
+    from auditui.core.features.evalimport import import_many, listed
+    from auditui.core.features.target import find_target
 
     maps = parse_maps(args.map or ())
     target = find_target(args.repo, args.target)
@@ -112,8 +112,8 @@ def _eval_import(args: argparse.Namespace) -> int:
 def _check_configs(target, imported) -> None:
     """Where a run records the settings it ran with, compare them with the model's
     config (a promptfoo file records none: no config is read)."""
-    from auditui.core.evalrun import seen_configs_of
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
+    from auditui.core.features.evalrun import seen_configs_of
 
     told = [i for i in imported if any(run.settings for run in i.runs)]
     seen = seen_configs_of(target, [i.entry["model"] for i in told])
@@ -131,9 +131,9 @@ def _check_configs(target, imported) -> None:
 
 def _eval_run(args: argparse.Namespace) -> int:
     """The policy's eval command on the parent and the changed config, imported."""
-    from auditui.core import evalrun
-    from auditui.core.target import find_target
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
+    from auditui.core.features import evalrun
+    from auditui.core.features.target import find_target
 
     target = find_target(args.repo, args.target)
     planned = evalrun.plan(target, args.model, args.suite)
@@ -150,9 +150,9 @@ SAME_PAIR = ("model", "suite", "baseline_sha256", "candidate_sha256")  # one imp
 def _record_imported(repo: str, target, entries: list[dict], who: str | None = None) -> None:
     """Append imported evals to the change's record in one write, each (model, suite)
     once per pair of files: a pair imported again adds nothing, and says so."""
-    from auditui.core.evalimport import listed
-    from auditui.core.target import add_new_evals
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
+    from auditui.core.features.evalimport import listed
+    from auditui.core.features.target import add_new_evals
 
     for suite in dict.fromkeys(e["suite"] for e in entries):
         _warn_unrequired(target, suite)
@@ -176,7 +176,7 @@ def _record_imported(repo: str, target, entries: list[dict], who: str | None = N
 
 def _said(entry: dict, source: bool = True) -> str:
     """`m/coding from promptfoo: 75 -> 67.5 (-7.5 ± 8.3 (n=40, paired))`."""
-    from auditui.core.evalstats import shown
+    from auditui.core.evidence.evalstats import shown
 
     change = entry["candidate"] - entry["baseline"]
     delta = shown(change, entry["stderr"], entry["samples"], entry["paired"])
@@ -188,7 +188,7 @@ def _said(entry: dict, source: bool = True) -> str:
 
 
 def _warn_unrequired(target, suite: str) -> None:
-    from auditui.core.terminal import safe
+    from auditui.core.base.terminal import safe
 
     required = target.policy.evals.required_suites if target.policy else ()
     if required and suite not in required:

@@ -16,8 +16,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from auditui.core.errors import AuditError
-from auditui.core.terminal import safe
+from auditui.core.base.errors import AuditError
+from auditui.core.base.terminal import safe
 from auditui.tui.messages import AuditBatch, AuditFailed, AuditLoaded, AuditProgress
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
@@ -84,7 +84,7 @@ class AuditApp(App):
     def _load(self, generation: int, keep: str | None = None) -> None:
         """Judge the range in a thread. Changes go to the list in batches as they are
         judged (a catalogue's history takes seconds; its first rows show at once)."""
-        from auditui.core.audit import AuditRun, resolve_context
+        from auditui.core.audit.run import AuditRun, resolve_context
 
         last = [0.0]
 
@@ -213,7 +213,7 @@ class AuditApp(App):
             self.notify("Select a change first.")
             return
         if verdict == "approve":
-            from auditui.core.target import refuse_approval_by_author
+            from auditui.core.features.target import refuse_approval_by_author
 
             identity = self._identity()
             if identity is None:
@@ -247,8 +247,8 @@ class AuditApp(App):
         against the change's configs, as `auditui eval import` does."""
         if "imported" not in result:
             return result
-        from auditui.core.evalrun import seen_configs
-        from auditui.core.target import Target
+        from auditui.core.features.evalrun import seen_configs
+        from auditui.core.features.target import Target
 
         imported = result["imported"]
         target = Target(change.fingerprint, self.ctx.repo.root, change.record_file, change,
@@ -259,8 +259,8 @@ class AuditApp(App):
     def _write(self, change, evals: list | None = None, approvals: list | None = None) -> str:
         """Append to the change's record (AuditError when it cannot take the entries)
         and say what the record holds now."""
-        from auditui.core.records import tally_written
-        from auditui.core.target import add_evidence
+        from auditui.core.evidence.records import tally_written
+        from auditui.core.features.target import add_evidence
 
         evals, approvals = evals or [], approvals or []
         root = self.ctx.repo.root

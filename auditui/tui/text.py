@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from rich.measure import Measurement
 from rich.text import Text
 
-from auditui.core.terminal import safe
+from auditui.core.base.terminal import safe
 
 ELLIPSIS = "…"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditui.core.records import append_entries, record_name
+from auditui.core.evidence.records import append_entries, record_name
 from tests.helpers.repo import audit
 
 DEFAULTS = '[reasoning]\neffort = "high"\n\n[limits]\nmax_output_tokens = 1000\n'

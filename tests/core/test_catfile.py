@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditui.core import catfile
-from auditui.core.catfile import BlobMissing, BlobTooLarge, CatFile, NotAsStored
+from auditui.core.git import catfile
+from auditui.core.git.catfile import BlobMissing, BlobTooLarge, CatFile, NotAsStored
 
 
 @pytest.fixture

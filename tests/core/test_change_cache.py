@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from auditui.core import changecache
-from auditui.core.records import append_entries, record_name
-from auditui.core.world import Tracker
+from auditui.core.evidence.records import append_entries, record_name
+from auditui.core.history import changecache
+from auditui.core.history.world import Tracker
 from tests.helpers.repo import audit, forget_changes
 
 POLICY_WITH_ROLLOUT = "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n"
@@ -152,7 +152,7 @@ def test_a_walk_that_fails_stores_nothing(repo, tmp_path):
     repo.commit("edit", {"models/a.toml": "x = 2\n"})
     policy = tmp_path / "p.toml"
     policy.write_text('[layout]\nmodels = ["nothing/*.toml"]\n')
-    from auditui.core.errors import AuditError
+    from auditui.core.base.errors import AuditError
 
     for _ in range(2):  # the second run is not served an empty walk from a store
         with pytest.raises(AuditError, match="matches no model"):

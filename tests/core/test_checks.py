@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from auditui.core.checks import RULES, Finding, judge
-from auditui.core.policy import Approvals, Evals, Policy
-from auditui.core.records import Approval, EvalResult, Record
+from auditui.core.audit.checks import RULES, Finding, judge
+from auditui.core.evidence.records import Approval, EvalResult, Record
+from auditui.core.policy.model import Approvals, Evals, Policy
 
 FP = "sha256:9f2c" + "0" * 60
 SHORT = "9f2c000000000000"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.core.documents import (
+from auditui.core.base.values import Type, Typed, json_text
+from auditui.core.configs.documents import (
     MAX_BYTES,
     DocumentError,
     _parse,
@@ -19,7 +20,6 @@ from auditui.core.documents import (
     parse_data,
     plain,
 )
-from auditui.core.values import Type, Typed, json_text
 
 SAME = {
     "models/a.toml": b'[reasoning]\neffort = "high"\n[limits]\nmax_output_tokens = 1000\n',

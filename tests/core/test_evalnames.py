@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditui.core.errors import AuditError
-from auditui.core.evalnames import Map, name_ids, parse_maps, parts
+from auditui.core.base.errors import AuditError
+from auditui.core.evidence.evalnames import Map, name_ids, parse_maps, parts
 
 WORD = st.text("abcdefgh-0123456789.", min_size=1, max_size=8)
 NAME = st.lists(WORD, min_size=1, max_size=4).map("/".join)

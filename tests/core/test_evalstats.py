@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditui.core import evalstats
-from auditui.core.policy import Evals, Policy
-from auditui.core.records import EvalResult
+from auditui.core.evidence import evalstats
+from auditui.core.evidence.records import EvalResult
+from auditui.core.policy.model import Evals, Policy
 from tests.core.test_checks import at, ok, rec, rules, run
 
 
@@ -108,8 +108,8 @@ def test_an_eval_without_error_bars_or_enough_samples_is_aud012():
 
 
 def test_confidence_must_be_a_level():
-    from auditui.core.errors import AuditError
-    from auditui.core.policy import parse_policy
+    from auditui.core.base.errors import AuditError
+    from auditui.core.policy.model import parse_policy
 
     with pytest.raises(AuditError, match="confidence level between 0 and 1"):
         parse_policy('[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 95\n', "p")

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from auditui.cli import main
-from auditui.core.audit import run_audit
+from auditui.core.audit.run import run_audit
+from auditui.core.features.sample import build_sample
 from auditui.core.formats import render
-from auditui.core.sample import build_sample
 from tests.helpers.repo import RepoBuilder, git
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.globs import literal_prefix, match_any, match_key, match_key_glob, match_path
-from auditui.core.keypaths import Item, join_key, split_segments
+from auditui.core.base.globs import literal_prefix, match_any, match_key, match_key_glob, match_path
+from auditui.core.base.keypaths import Item, join_key, split_segments
 
 
 @pytest.mark.parametrize(

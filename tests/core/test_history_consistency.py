@@ -3,7 +3,7 @@ base gives the same changes (and fingerprints) as the whole history after it."""
 
 from __future__ import annotations
 
-from auditui.core.audit import run_audit
+from auditui.core.audit.run import run_audit
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
 
 POLICY = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from auditui.core.evidence.records import append_entries, record_name
 from auditui.core.formats import render
-from auditui.core.records import append_entries, record_name
 from tests.helpers.repo import RepoBuilder, audit
 
 CAROL = "carol@example.com"

@@ -12,8 +12,8 @@ import random
 
 import pytest
 
-import auditui.core.walker as walker_module
-import auditui.core.world as world_module
+import auditui.core.history.walker as walker_module
+import auditui.core.history.world as world_module
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 
 

@@ -3,7 +3,7 @@ are; an evil merge is a change with exactly the values neither parent had."""
 
 from __future__ import annotations
 
-from auditui.core.records import append_entries, record_name
+from auditui.core.evidence.records import append_entries, record_name
 from tests.helpers.repo import audit, triples
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditui.core.audit import run_audit
-from auditui.core.records import append_entries, record_name
+from auditui.core.audit.run import run_audit
+from auditui.core.evidence.records import append_entries, record_name
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 

@@ -153,7 +153,7 @@ def test_the_stored_walk_says_what_the_walk_said(tmp_path):
 def test_the_history_of_a_model_follows_its_renames(tmp_path):
     """`log --model NEW` (and blame) read like `git log --follow`: changes made under
     the old name before the rename, not those of a later model given the old name."""
-    from auditui.core.lookback import blame
+    from auditui.core.features.lookback import blame
 
     repo = nested(tmp_path)
     repo.start({"models/g/a.yaml": "thinking: high\n" + BODY})

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from auditui.cli import main
-from auditui.core.values import Type, Typed
+from auditui.core.base.values import Type, Typed
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes, triples
 
 

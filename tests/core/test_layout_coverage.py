@@ -9,8 +9,8 @@ import json
 import pytest
 
 from auditui.cli import main
-from auditui.core.errors import AuditError
-from auditui.core.policy import parse_policy
+from auditui.core.base.errors import AuditError
+from auditui.core.policy.model import parse_policy
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes, triples
 
 CATALOGUE = """\
@@ -127,7 +127,7 @@ exclude  = ["config/vendor/**"]
     repo.commit("cooler", {"config/vendor/_defaults.yaml": "temperature: 0.2\n"})
     (change,) = audit(repo, base).changes
     assert triples(change) == [("a", "temperature", 0.5, 0.2, "decrease")]
-    from auditui.core.gitrepo import GitRepo
+    from auditui.core.git.repo import GitRepo
 
     listed = GitRepo.open(repo.path).list_files(base, ["config/**/*.yaml"], ("config/vendor/**",))
     assert "config/a.yaml" in listed and "config/vendor/lib.yaml" not in listed
@@ -280,7 +280,7 @@ def test_every_trial_policy_parses_and_the_starter_shows_both_keys():
     item's identity (`**[name=reasoning_effort].default`) included."""
     from pathlib import Path
 
-    from auditui.core.policy import STARTER
+    from auditui.core.policy.model import STARTER
 
     examples = Path(__file__).parents[2] / "docs" / "examples"
     policies = {p.name: parse_policy(p.read_text(), p.name) for p in examples.glob("*.toml")}

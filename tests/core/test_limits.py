@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.limits import _REACH, Limit, extract_limits
+from auditui.core.configs.limits import _REACH, Limit, extract_limits
 
 
 def one(text: str) -> Limit:
@@ -365,7 +365,7 @@ def test_any_number_round_trips(n, unit):
 
 
 def test_never_more_than_is_a_maximum():
-    from auditui.core.limits import extract_limits
+    from auditui.core.configs.limits import extract_limits
 
     assert [(x.unit, x.max) for x in extract_limits("Never use more than 3 bullet points.")] == [
         ("bullets", 3)
@@ -401,7 +401,7 @@ def test_each_limit_is_read_from_a_bounded_window_of_a_long_line(monkeypatch):
     """One 200 KB line of letters and limits: each limit's phrase is looked for in at most
     _REACH characters either side of it. Before, each limit read (and searched from every
     character of) the whole line: 16 KB took 4 s, 60 KB over 30 s."""
-    from auditui.core import limits
+    from auditui.core.configs import limits
 
     real, sizes = limits._applies_to, []
 
@@ -424,7 +424,7 @@ def scan_pairs(old_text: str, new_text: str, old: tuple, new: tuple) -> list[tup
     (each scan looked through every limit left, so a block of n cost n squared)."""
     from difflib import SequenceMatcher
 
-    from auditui.core.limits import _by_line, _key, _line_starts
+    from auditui.core.configs.limits import _by_line, _key, _line_starts
 
     old_at, new_at = _by_line(old, _line_starts(old_text)), _by_line(new, _line_starts(new_text))
     matcher = SequenceMatcher(None, old_text.splitlines(), new_text.splitlines(), autojunk=False)
@@ -471,7 +471,7 @@ def stands(pairs: list[tuple]) -> list[tuple]:
 @settings(max_examples=500, deadline=None)
 @given(_LIMIT_LINES, _LIMIT_LINES)
 def test_pairs_are_those_a_scan_finds(old_text, new_text):
-    from auditui.core.limits import pair_limits
+    from auditui.core.configs.limits import pair_limits
 
     old, new = extract_limits(old_text), extract_limits(new_text)
     paired = pair_limits(old_text, new_text, old, new)

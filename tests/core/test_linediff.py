@@ -8,7 +8,7 @@ import difflib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditui.core import linediff
+from auditui.core.base import linediff
 
 LINES = st.lists(st.sampled_from(["", "a", "b", "c", "<= 5 words", "x y"]), max_size=30)
 

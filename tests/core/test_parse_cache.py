@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from auditui.core import blobcache
+from auditui.core.history import blobcache
 from tests.helpers.repo import audit, forget_changes, triples
 
 
@@ -123,7 +123,7 @@ def test_a_walk_left_early_stops_its_parse_workers_and_keeps_what_they_parsed(re
     it, and the chunks they finished are stored (the next run parses none of them)."""
     import multiprocessing
 
-    from auditui.core.audit import AuditRun, resolve_context
+    from auditui.core.audit.run import AuditRun, resolve_context
 
     repo.start({"models/seed.toml": "x = 0\n"})
     for n in range(6):

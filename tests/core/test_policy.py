@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from auditui.core.errors import AuditError
-from auditui.core.policy import (
+from auditui.core.base.errors import AuditError
+from auditui.core.policy.model import (
     POLICY_FILE,
     STARTER,
     Approvals,
@@ -391,7 +391,7 @@ def test_policy_is_immutable_and_comparable():
 
 def test_starter_examples_of_every_real_shape_parse_when_uncommented():
     """`auditui init` writes a commented example of each SPEC 8 key; each works."""
-    from auditui.core.policy import Diff, Inherit
+    from auditui.core.policy.model import Diff, Inherit
 
     text = STARTER
     for marker in ("# bases =", "# inline_prompts =", "# [diff]", "# list_ids"):

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
-from auditui.core.policy import Diff, Policy
-from auditui.core.values import Type, Typed, typed
+from auditui.core.base.values import Type, Typed, typed
+from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.policy.model import Diff, Policy
 from tests.helpers.repo import RepoBuilder, audit
 
 # Keys as real configs write them, and the awkward ones: dots, spaces, quotes.
@@ -85,8 +85,8 @@ def test_a_model_appearing_or_vanishing_has_the_deltas_any_change_would(config, 
     """config_deltas takes a whole model (nearly every delta of a catalogue) in one step
     of its own; it must give what the general diff gives: each watched leaf, by path,
     its kind as classify says (a null setting vanishing too), inline prompts as texts."""
-    from auditui.core.deltas import Delta, classify, diff_mappings, inline_prompt_deltas
-    from auditui.core.policy import Layout, Watch
+    from auditui.core.diff.deltas import Delta, classify, diff_mappings, inline_prompt_deltas
+    from auditui.core.policy.model import Layout, Watch
 
     policy = Policy(watch=Watch(keys=("*",), ignore=("cache", "a.b.*")),
                     layout=Layout(inline_prompts=("effort", "x y")))  # fmt: skip
@@ -141,9 +141,9 @@ def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
 
 _SUBPROCESS = """
 import json, sys
-from auditui.core.deltas import config_deltas, fingerprint, sort_deltas
-from auditui.core.policy import Diff, Policy
-from auditui.core.values import loads
+from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.policy.model import Diff, Policy
+from auditui.core.base.values import loads
 pairs = loads(sys.stdin.buffer.read())
 print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
 """
@@ -153,7 +153,7 @@ print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) f
 @given(st.lists(st.tuples(CONFIGS, CONFIGS), min_size=5, max_size=10))
 def test_fingerprints_are_the_same_under_any_hash_seed(pairs):
     runs = set()
-    from auditui.core.values import dumps
+    from auditui.core.base.values import dumps
 
     for seed in ("0", "1", "4242"):
         out = subprocess.run(
@@ -322,8 +322,8 @@ def test_show_spells_each_leaf_as_its_deltas_do(old, new, old_top, new_top):
     a diff moves is exactly one a delta names: at it, at what holds it (an item
     appearing whole) or inside it (an empty list's items vanishing); and value_at reads
     it back from the config."""
-    from auditui.core.deltas import item_settings
-    from auditui.core.keypaths import value_at
+    from auditui.core.base.keypaths import value_at
+    from auditui.core.diff.deltas import item_settings
 
     before = {"parameter_rules": old, "top": old_top}
     after = {"parameter_rules": new, "top": new_top}
@@ -357,8 +357,8 @@ WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR
 def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
     """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
     string the encoder gives, or every fingerprint (and every approval) would move."""
-    from auditui.core.deltas import Delta, _canonical
-    from auditui.core.values import canonical, canonical_text
+    from auditui.core.base.values import canonical, canonical_text
+    from auditui.core.diff.deltas import Delta, _canonical
 
     delta = Delta(model, path, old, new, "changed")
     expected = canonical_text([model, path, "changed", canonical(old), canonical(new)])
@@ -397,7 +397,7 @@ def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
     always was written: no fingerprint of such a change moves, no approval is lost
     (but for floats of integers from 2**53 on, which now are the integer, as == and
     same_value have it; no history audited so far holds one)."""
-    from auditui.core.deltas import canonical_json
+    from auditui.core.diff.deltas import canonical_json
 
     assert canonical_json(value) == _ENCODER_BEFORE(_canonical_before(value))
 
@@ -453,8 +453,8 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
     `decrease` between numbers and between strings that read as decimals, else
     `changed`), written in JSON as SPEC 13 says; and two such changes share a
     fingerprint only when their values are the same."""
-    from auditui.core.terminal import json_dumps
-    from auditui.core.values import same_value
+    from auditui.core.base.terminal import json_dumps
+    from auditui.core.base.values import same_value
 
     def change(old, new) -> list:
         return config_deltas("m", {"k": old, "z": 1}, {"k": new, "z": 1}, Policy())
@@ -491,7 +491,7 @@ def test_deltas_are_sorted_and_fingerprinted_as_one_by_one(rows):
     """sorted_and_fingerprinted works a whole change at C speed; its order must be the
     stable sort by (model, path, canonical form), equal deltas kept as they came, and
     its fingerprint `fingerprint`'s."""
-    from auditui.core.deltas import Delta, _canonical, fingerprint, sorted_and_fingerprinted
+    from auditui.core.diff.deltas import Delta, _canonical, fingerprint, sorted_and_fingerprinted
 
     deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
     expected = sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))
@@ -527,12 +527,12 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
 ):
     """json_format writes each change's line by hand (speed); it must be the very
     text json_dumps gives for the change's dict, escapes and unsafe characters included."""
-    from auditui.core.audit import Change
-    from auditui.core.checks import Finding
-    from auditui.core.deltas import Delta
+    from auditui.core.audit.checks import Finding
+    from auditui.core.audit.run import Change
+    from auditui.core.base.terminal import json_dumps
+    from auditui.core.diff.deltas import Delta
     from auditui.core.formats.json_format import _change, change_line
-    from auditui.core.gitrepo import CommitInfo
-    from auditui.core.terminal import json_dumps
+    from auditui.core.git.repo import CommitInfo
 
     commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
                         "2026-01-01T00:00:00+00:00", subject)  # fmt: skip
@@ -540,7 +540,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
                     fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
     if evals:
-        from auditui.core.records import EvalResult, Record
+        from auditui.core.evidence.records import EvalResult, Record
 
         results = tuple(EvalResult(m, "coding", b, c, 100, stderr=se, paired=se is not None,
                                    source="inspect") for m, b, c, se in evals)  # fmt: skip
@@ -563,7 +563,7 @@ LIMIT_BITS = st.sampled_from([
 def test_limits_read_between_barriers_are_the_limits_of_the_whole_text(text):
     """extract_limits searches only the stretches between punctuation that name a
     unit (speed); it must find exactly the matches a search of the whole text finds."""
-    from auditui.core.limits import _PREFIX, _SUFFIX, _stretches
+    from auditui.core.configs.limits import _PREFIX, _SUFFIX, _stretches
 
     whole = sorted(m.span() for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
     parts = sorted(m.span() for start, end in _stretches(text) for rx in (_PREFIX, _SUFFIX)

@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditui.cli import main
-from auditui.core.audit import Change
-from auditui.core.deltas import Delta
+from auditui.core.audit.run import Change
+from auditui.core.base.terminal import safe
+from auditui.core.base.values import Type, Typed
+from auditui.core.diff.deltas import Delta
 from auditui.core.formats.text_format import MAX_VALUE, render_change
-from auditui.core.gitrepo import CommitInfo
-from auditui.core.policy import Diff, Policy, Watch
-from auditui.core.terminal import safe
-from auditui.core.values import Type, Typed
+from auditui.core.git.repo import CommitInfo
+from auditui.core.policy.model import Diff, Policy, Watch
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
 
 POLICY = DEFAULT_POLICY + '\n[diff]\nlist_ids = ["name"]\n'

@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from auditui.core.errors import AuditError
-from auditui.core.records import (
+from auditui.core.base.errors import AuditError
+from auditui.core.evidence.records import (
     Approval,
     EvalResult,
     Record,

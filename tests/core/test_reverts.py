@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.core.audit import AuditRun, resolve_context
+from auditui.core.audit.run import AuditRun, resolve_context
+from auditui.core.base.values import Type, Typed
+from auditui.core.diff.reverts import RevertIndex
 from auditui.core.formats import render, write
-from auditui.core.reverts import RevertIndex
-from auditui.core.values import Type, Typed
 from tests.helpers.repo import RepoBuilder, audit, bare_remote, forget_changes, install_hook, push
 
 
@@ -274,8 +274,8 @@ def test_interned_ids_are_equal_exactly_for_the_same_value(batches):
     their hashes collide."""
     from itertools import combinations
 
-    from auditui.core.reverts import Interned
-    from auditui.core.values import same_value
+    from auditui.core.base.values import same_value
+    from auditui.core.diff.reverts import Interned
 
     fast, plain, seen = Interned(), Interned(), []
     for batch in batches:
@@ -308,7 +308,7 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     before some change at or before it that a later change moved again; nothing else.
     And a deletion is no revert (SPEC 13): with the model deleted at head, only the
     changes that brought it into being can be."""
-    from auditui.core.values import same_value
+    from auditui.core.base.values import same_value
 
     values: dict = {"x": 0, "y": 0, "z": 0}
     present, changes, brought = True, [], []
@@ -425,8 +425,8 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
     booleans (which hash as 1 and 0), none, dates, nan, lists and mappings."""
     from types import SimpleNamespace
 
-    import auditui.core.reverts as reverts
-    from auditui.core.deltas import Delta
+    import auditui.core.diff.reverts as reverts
+    from auditui.core.diff.deltas import Delta
 
     def index(fast: bool):
         real, real_ids = reverts._settings_only, reverts.Interned.ids_fast
@@ -453,7 +453,7 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
 def gone_at_head_plain(idx) -> set[int]:
     """RevertIndex.gone_at_head's definition: the changes that moved a setting of a
     model renamed away, or of a model deleted that they did not bring into being."""
-    from auditui.core.reverts import _PATH_BITS, DELETED, PRESENT
+    from auditui.core.diff.reverts import _PATH_BITS, DELETED, PRESENT
 
     gone = set()
     for n, settings_ in enumerate(idx._settings):
@@ -468,7 +468,7 @@ def gone_at_head_plain(idx) -> set[int]:
 def _marks_one_by_one(idx) -> dict:
     """RevertIndex.marks as first written, a loop per setting: the reference the
     C-speed version is held to."""
-    from auditui.core.reverts import Mark
+    from auditui.core.diff.reverts import Mark
 
     head, last, loop = idx._last_value, idx._last_change, {}
     gone = gone_at_head_plain(idx)
@@ -512,8 +512,8 @@ def test_marks_are_the_one_by_one_marks(changes, only_model):
     models brought into being, deleted and renamed)."""
     from types import SimpleNamespace
 
-    from auditui.core.deltas import Delta
-    from auditui.core.reverts import RevertIndex
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.reverts import RevertIndex
 
     idx = RevertIndex(only_model)
     for n, (rows, (appeared, vanished, renamed)) in enumerate(changes):

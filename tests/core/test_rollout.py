@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 POLICY = DEFAULT_POLICY + "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from auditui.core.evidence.records import append_entries, record_name
 from auditui.core.formats import render
-from auditui.core.records import append_entries, record_name
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, triples
 
 RULES = (
@@ -116,8 +116,8 @@ def test_deltas_no_rule_matches_use_the_defaults(tmp_path):
 def test_rule_tables_are_checked(tmp_path):
     import pytest
 
-    from auditui.core.errors import AuditError
-    from auditui.core.policy import parse_policy
+    from auditui.core.base.errors import AuditError
+    from auditui.core.policy.model import parse_policy
 
     with pytest.raises(AuditError, match="needs a 'name'"):
         parse_policy(DEFAULT_POLICY + "[[rules]]\nkeys = ['x']\n", "p")
@@ -194,8 +194,8 @@ def test_rules_never_lower_what_a_policy_edit_needs(tmp_path):
 def test_rule_keys_match_prompt_files_with_path_globs(tmp_path):
     """`prompt:<path glob>` matches a prompt's text and its limits (`*` within one
     directory, `**` across); `prompt:...#limits` only its limits."""
-    from auditui.core.deltas import Delta
-    from auditui.core.policy import Rule
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.policy.model import Rule
 
     def hit(glob: str, path: str) -> bool:
         return Rule("r", keys=(glob,)).matches(Delta("m", path, "a", "b", "text"))
@@ -224,8 +224,8 @@ def test_rule_keys_match_prompt_files_with_path_globs(tmp_path):
 def test_an_unknown_kind_is_a_policy_error(tmp_path):
     import pytest
 
-    from auditui.core.errors import AuditError
-    from auditui.core.policy import parse_policy
+    from auditui.core.base.errors import AuditError
+    from auditui.core.policy.model import parse_policy
 
     with pytest.raises(AuditError, match="unknown kind 'downgarde'") as caught:
         parse_policy(DEFAULT_POLICY + "[[rules]]\nname = 'a'\nkinds = ['downgarde']\n", "p")

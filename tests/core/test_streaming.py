@@ -8,8 +8,8 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.gitrepo import _LOG_FORMAT, parse_log
-from auditui.core.pmap import PMap
+from auditui.core.git.repo import _LOG_FORMAT, parse_log
+from auditui.core.history.pmap import PMap
 
 KEYS = st.sampled_from(["a", "b", "c", "d", ("p", "#1"), ("p", "")])
 OPS = st.lists(
@@ -82,7 +82,7 @@ PROBLEM_KEYS = st.tuples(st.sampled_from(["a.toml", "b.yaml"]),
 @given(st.lists(st.tuples(st.sampled_from(["set", "del", "pop", "copy"]), PROBLEM_KEYS),
                 max_size=40))  # fmt: skip
 def test_problems_know_each_files_and_each_models_keys_as_a_scan_would(ops):
-    from auditui.core.problems import Problem, Problems
+    from auditui.core.history.problems import Problem, Problems
 
     table, copies = Problems(), []
     for op, key in ops:
@@ -106,8 +106,8 @@ def test_the_collector_runs_less_during_walks_and_as_before_after_them(repo):
     """Interleaved walks (a hook's refs, the app reloading) never leave it raised."""
     import gc
 
-    from auditui.core.audit import AuditRun, resolve_context
-    from auditui.core.collector import FIRST_THRESHOLD, fewer_collections
+    from auditui.core.audit.run import AuditRun, resolve_context
+    from auditui.core.base.collector import FIRST_THRESHOLD, fewer_collections
 
     before = gc.get_threshold()
     repo.start({"models/a.toml": "x = 1\n"})

@@ -29,7 +29,7 @@ required = 1
 
 def audit(repo: RepoBuilder, base: str | None = None, **kw):
     """Judge `repo` from `base` (None: the whole history), never using an upstream."""
-    from auditui.core.audit import run_audit
+    from auditui.core.audit.run import run_audit
 
     return run_audit(repo.path, base=base, default_base=False, **kw)
 
@@ -50,7 +50,7 @@ def clear(repo: RepoBuilder, change, *approvers: str) -> None:
     """Write the evidence that clears `change` under the default policy: an eval with
     no regression for each model it moves, and an approval by each of `approvers`
     (names from AUTHORS, or emails). Not committed."""
-    from auditui.core.records import append_entries
+    from auditui.core.evidence.records import append_entries
 
     emails = [AUTHORS[a][1] if a in AUTHORS else a for a in approvers]
     append_entries(repo.path, change.record_file, change.fingerprint,

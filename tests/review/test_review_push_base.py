@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, git, install_hook
 
 STRICT = DEFAULT_POLICY.replace("required = 1", "required = 2")

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from auditui.cli import main
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import RepoBuilder, audit, git, install_hook
 
 ZERO = "0" * 40

@@ -6,7 +6,7 @@ changes that violate it, and nothing in the report says the rule was skipped."""
 
 from __future__ import annotations
 
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.core.errors import AuditError
-from auditui.core.runner import split
+from auditui.core.base.errors import AuditError
+from auditui.core.features.runner import split
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
 from tests.test_cli import assert_cannot_judge, run
 

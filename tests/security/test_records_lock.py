@@ -39,7 +39,7 @@ def approve(repo: RepoBuilder, env: dict | None = None, timeout: float | None = 
     """`auditui approve HEAD` in a process of its own (with the lock's timeout set)."""
     code = "from auditui.cli import main; raise SystemExit(main(sys.argv[1:]))"
     if timeout is not None:
-        code = f"import auditui.core.worktree as w; w.LOCK_TIMEOUT = {timeout}; {code}"
+        code = f"import auditui.core.evidence.recordfiles as w; w.LOCK_TIMEOUT = {timeout}; {code}"
     return subprocess.Popen(
         [sys.executable, "-c", f"import sys; {code}", "approve", "HEAD", "--repo", str(repo.path)],
         stdout=subprocess.PIPE,
@@ -98,7 +98,7 @@ def test_two_writers_at_once_keep_every_entry_even_with_the_old_lock_planted(tmp
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from auditui.core.records import append_entries
+        from auditui.core.evidence.records import append_entries
         who = sys.argv[1]
         for i in range(25):
             append_entries(Path({str(r.path)!r}), "audit/r.toml", {FP!r},

@@ -18,12 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditui.cli import main
-from auditui.core.checks import judge
-from auditui.core.errors import AuditError
-from auditui.core.gitrepo import CommitInfo
-from auditui.core.policy import Approvals, Policy
-from auditui.core.records import Approval, Record
-from auditui.core.target import refuse_approval_by_author
+from auditui.core.audit.checks import judge
+from auditui.core.base.errors import AuditError
+from auditui.core.evidence.records import Approval, Record
+from auditui.core.features.target import refuse_approval_by_author
+from auditui.core.git.repo import CommitInfo
+from auditui.core.policy.model import Approvals, Policy
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, bare_remote
 
 SELF_OK = DEFAULT_POLICY + "allow_self_approval = true\n"

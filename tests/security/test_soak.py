@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditui.core.records import append_entries
+from auditui.core.evidence.records import append_entries
 from tests.helpers.repo import (
     DEFAULT_POLICY,
     RepoBuilder,

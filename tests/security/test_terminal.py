@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from auditui.core.terminal import json_dumps, safe
+from auditui.core.base.terminal import json_dumps, safe
 from tests.helpers.repo import RepoBuilder, bare_remote, install_hook, push
 
 EVERY_CONTROL = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])

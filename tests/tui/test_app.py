@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from auditui.core.sample import build_sample
+from auditui.core.features.sample import build_sample
 from auditui.tui.app import AuditApp
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
@@ -337,7 +337,7 @@ async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_re
 async def test_an_explicit_head_is_judged_as_committed(tmp_path):
     """Uncommitted records count in the app only for the checked-out history; `--head
     REV` (the hook's inspect line) shows the verdict the hook and `check` give."""
-    from auditui.core.target import add_evidence, find_target
+    from auditui.core.features.target import add_evidence, find_target
     from tests.helpers.repo import RepoBuilder
 
     repo = RepoBuilder(tmp_path / "r")
@@ -558,7 +558,7 @@ async def test_the_timeline_plots_each_suites_scores_and_names_the_dip(sample_re
     change under it is named."""
     from textual.widgets import Sparkline
 
-    from auditui.core.timeline import score_trends, timeline
+    from auditui.core.features.timeline import score_trends, timeline
 
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from auditui.core.terminal import safe
+from auditui.core.base.terminal import safe
 from auditui.tui.text import ELLIPSIS, fit_end, fit_key, fit_pair, fit_path, one_line, short_names
 
 DIFY = [

@@ -12,7 +12,7 @@ import tempfile
 from importlib import import_module
 from typing import TextIO
 
-from auditui.core.collector import fewer_collections
+from auditui.core.base.collector import fewer_collections
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 SPOOL_BYTES = 8 << 20  # rendered changes kept in memory before they go to a temp file
@@ -66,7 +66,7 @@ def _write(run, fmt: str, out: TextIO, **options):
 
 def _spool(run, module, spool, options: dict) -> tuple:
     """Every change rendered into `spool` (UTF-8), and where each one's text lies."""
-    from auditui.core.audit import Totals
+    from auditui.core.audit.run import Totals
 
     totals, places = Totals(), {}
     for change in run:

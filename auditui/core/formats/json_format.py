@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from auditui.core.deltas import SCALAR_JSON, labels_json
-from auditui.core.terminal import json_dumps, json_safe
-from auditui.core.values import json_text
+from auditui.core.base.terminal import json_dumps, json_safe
+from auditui.core.base.values import json_text
+from auditui.core.diff.deltas import SCALAR_JSON, labels_json
 
 VERSION = 1
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from auditui.core.base.terminal import shown
 from auditui.core.formats.locate import finding_location
 from auditui.core.formats.text_format import format_pair
-from auditui.core.terminal import shown
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 

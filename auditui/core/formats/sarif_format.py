@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from auditui import __version__
-from auditui.core.checks import RULES
+from auditui.core.audit.checks import RULES
+from auditui.core.base.terminal import json_safe
 from auditui.core.formats.locate import finding_location
-from auditui.core.terminal import json_safe
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -7,11 +7,11 @@ import json
 import os
 from typing import Any
 
-from auditui.core.deltas import leaf_rows
-from auditui.core.policy import Policy
-from auditui.core.terminal import safe
-from auditui.core.values import Typed, json_text
-from auditui.core.wording import plural
+from auditui.core.base.terminal import safe
+from auditui.core.base.values import Typed, json_text
+from auditui.core.base.wording import plural
+from auditui.core.diff.deltas import leaf_rows
+from auditui.core.policy.model import Policy
 
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
@@ -236,7 +236,7 @@ def uncovered_line(uncovered, paint=None) -> str:
     layout that misses a folder would otherwise pass its changes in silence."""
     if not uncovered:
         return ""
-    from auditui.core.coverage import SHOWN
+    from auditui.core.configs.coverage import SHOWN
 
     paint = paint or _painter(False)
     paths = uncovered.paths()

@@ -18,8 +18,8 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from auditui.core.errors import AuditError
-from auditui.core.terminal import safe
+from auditui.core.base.errors import AuditError
+from auditui.core.base.terminal import safe
 from auditui.tui.text import Fit, fit_end, one_line
 
 # Writes a form's result to the record and says what was written; raises AuditError
@@ -220,7 +220,7 @@ class EvalScreen(RecordForm):
         """Two eval tool outputs instead of typed numbers (`auditui eval import`)."""
         from pathlib import Path
 
-        from auditui.core.evalimport import import_pair
+        from auditui.core.features.evalimport import import_pair
 
         if not (baseline and candidate):
             missing = "candidate_file" if baseline else "baseline_file"

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from auditui.core.terminal import safe
+from auditui.core.base.terminal import safe
 from auditui.tui.text import Fit, fit_key, plain
 from auditui.tui.widgets.badges import value
 from auditui.tui.widgets.table import Table
@@ -50,8 +50,8 @@ class ConfigScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True)
     def _load(self) -> None:
-        from auditui.core.errors import AuditError
-        from auditui.core.lookback import blame
+        from auditui.core.base.errors import AuditError
+        from auditui.core.features.lookback import blame
 
         args = self.app.args
         try:
@@ -66,7 +66,7 @@ class ConfigScreen(ModalScreen[None]):
         self.query_one("#config-title", Static).update(Text(safe(message), style="red"))
 
     def _show(self, shown, rows) -> None:
-        from auditui.core.lookback import under
+        from auditui.core.features.lookback import under
 
         self.query_one("#config-title", Static).update(
             plain(

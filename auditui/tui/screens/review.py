@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Select, Static
 
-from auditui.core.terminal import safe
-from auditui.core.wording import plural
+from auditui.core.base.terminal import safe
+from auditui.core.base.wording import plural
 from auditui.tui.text import Fit
 from auditui.tui.widgets.change_detail import ChangeDetail
 from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList

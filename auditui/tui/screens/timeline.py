@@ -10,10 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, Static
 
-from auditui.core.deltas import leaf_rows
-from auditui.core.terminal import safe
-from auditui.core.timeline import models_in, score_trends, timeline
-from auditui.core.wording import plural
+from auditui.core.base.terminal import safe
+from auditui.core.base.wording import plural
+from auditui.core.diff.deltas import leaf_rows
+from auditui.core.features.timeline import models_in, score_trends, timeline
 from auditui.tui.text import Fit, fit_key, fit_pair, fit_path, plain
 from auditui.tui.widgets.badges import KIND_STYLE, kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table

@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from auditui.core.checks import RULES
-from auditui.core.deltas import leaf_rows
+from auditui.core.audit.checks import RULES
+from auditui.core.base.terminal import safe
+from auditui.core.base.wording import plural
+from auditui.core.diff.deltas import leaf_rows
 from auditui.core.formats.text_format import reverted_text
-from auditui.core.terminal import safe
-from auditui.core.wording import plural
 from auditui.tui.text import one_line, plain
 from auditui.tui.widgets.badges import kind, old_to_new, value, verdict
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
+from auditui.core.base.terminal import safe
 from auditui.core.formats.text_format import models_text
-from auditui.core.terminal import safe
 from auditui.tui.text import Fit, one_line, plain
 from auditui.tui.widgets.badges import verdict
 from auditui.tui.widgets.table import Table

@@ -1,0 +1,240 @@
+"""The policy checks (SPEC section 4): a change plus its record -> findings.
+
+Each finding carries the rule id scripts key on and a message that says what
+would satisfy the rule, so a blocked push tells its author what to do next.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auditui.core.audit.requirements import Needs, owners_of
+from auditui.core.base.wording import plural
+from auditui.core.evidence.records import Approval, Record, person
+from auditui.core.policy.model import Policy
+
+RULES = {
+    "AUD001": "change has no audit record",
+    "AUD002": "affected model lacks an eval on a required suite",
+    "AUD003": "eval regresses by more than max_regression",
+    "AUD004": "fewer valid approvals than required",
+    "AUD005": "approval by the change's author",
+    "AUD006": "approver not in the allowed approvers",
+    "AUD007": "signature missing or not verified",
+    "AUD008": "a reviewer rejected the change",
+    "AUD009": "file cannot be parsed or is invalid",
+    "AUD010": "rollout skips a stage or soak too short",
+    "AUD011": "record names a different fingerprint",
+    "AUD012": "eval cannot show what the policy asks (no error bars, too few samples)",
+    "AUD013": "an affected model lacks an approval from one of its owners",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    model: str | None = None
+    file: str | None = None  # repository path the finding is about, where there is one
+    by_rule: str | None = None  # the [[rules]] entry that asked for what is missing
+
+    def as_json(self) -> dict:
+        out = {"rule": self.rule, "model": self.model, "message": self.message}
+        if self.by_rule is not None:
+            out["by_rule"] = self.by_rule
+        return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def judge(
+    *,
+    fingerprint: str,
+    models: list[str],
+    author: str,
+    needs_evals: bool = True,
+    needs_extra_approval: bool = False,
+    record_file: str,
+    record: Record | None,
+    record_error: str | None,
+    policy: Policy,
+    check_signature: Callable[[Approval], str | None] | None = None,
+    needs: Needs | None = None,
+) -> list[Finding]:
+    """Findings from the change's record; invalid-file findings are added by the caller.
+    `needs`: what the change needs (see requirements); without it, the policy's defaults."""
+    short = fingerprint.removeprefix("sha256:")[:16]
+    if needs is None:
+        suites = policy.evals.required_suites if needs_evals else ()
+        needs = Needs(max(policy.approvals.required, 1) if needs_extra_approval
+                      else policy.approvals.required,
+                      suites={m: dict.fromkeys(suites) for m in models})  # fmt: skip
+    if record_error is not None:
+        return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]
+    if record is None and needs.nothing:
+        return []  # every delta matched rules asking for nothing: no record needed
+    if record is None:
+        return [_no_record(record_file, short, needs)]
+    if record.fingerprint != fingerprint:
+        return [
+            Finding(
+                "AUD011",
+                f"{record_file} names {record.fingerprint} but this change is {fingerprint}: "
+                "the change was edited after it was audited; audit the new content",
+                file=record_file,
+            )
+        ]
+    findings: list[Finding] = []
+    evals = record.latest_evals()
+    for model, suites in needs.suites.items():
+        for suite, rule in suites.items():
+            if (model, suite) not in evals:
+                findings.append(
+                    Finding(
+                        "AUD002",
+                        f"{model} has no eval on suite '{suite}'{_asked(rule)}; run it and "
+                        f"`auditui eval add {short} --model {model} --suite {suite} "
+                        "--baseline X --candidate Y`",
+                        model,
+                        by_rule=rule,
+                    )
+                )
+    for (model, suite), ev in sorted(evals.items()):
+        findings += _eval_findings(model, suite, ev, policy.evals)
+    rules = policy.approvals
+    needed = needs.approvals
+    allowed = {person(a) for a in rules.approvers}
+    valid, approvers = 0, set()
+    for who, ap in sorted(record.verdicts().items()):
+        if ap.verdict == "withdraw":
+            # No vote at all (SPEC 11). Signed where approvals must be: a forged
+            # withdrawal would otherwise clear someone else's rejection.
+            problem = _unsigned(ap, rules.require_signatures, check_signature)
+            if problem is not None:
+                findings.append(Finding("AUD007", f"withdrawal by {ap.by} {problem}"))
+            continue
+        if ap.verdict == "reject":
+            note = f": {ap.comment}" if ap.comment else ""
+            findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
+            continue
+        if who == person(author) and not rules.allow_self_approval:
+            findings.append(
+                Finding("AUD005", f"approved by its own author {ap.by}; self-approval is off")
+            )
+            continue
+        if allowed and who not in allowed:
+            findings.append(
+                Finding("AUD006", f"{ap.by} is not an allowed approver ([approvals] approvers)")
+            )
+            continue
+        if rules.require_signatures:
+            problem = _unsigned(ap, True, check_signature)
+            if problem is not None:
+                findings.append(
+                    Finding(
+                        "AUD007",
+                        f"approval by {ap.by} {problem}; sign it with "
+                        f"`auditui approve {short} --sign KEY`",
+                    )  # fmt: skip
+                )
+                continue
+        valid += 1
+        approvers.add(who)
+    if valid < needed:
+        findings.append(
+            Finding(
+                "AUD004",
+                f"{valid} of {plural(needed, 'required approval')}{_asked(needs.approvals_by)}; "
+                f"ask a reviewer to run `auditui approve {short}`",
+                by_rule=needs.approvals_by,
+            )
+        )
+    for model, rule in sorted(needs.owners.items()):
+        owners = owners_of(model, policy)
+        if not owners:
+            findings.append(Finding("AUD013", f"{model} has no owner in [owners]{_asked(rule)}; "
+                                    "name one there", model, by_rule=rule))  # fmt: skip
+        elif not approvers & {person(o) for o in owners}:
+            findings.append(Finding("AUD013", f"{model} needs an approval from one of its "
+                                    f"owners ({', '.join(owners)}){_asked(rule)}", model,
+                                    by_rule=rule))  # fmt: skip
+    return findings
+
+
+def _no_record(record_file: str, short: str, needs: Needs) -> Finding:
+    """AUD001 saying what the record must hold: the evals (if any suite is asked),
+    how many approvals and whose, and the rule asking when one rule asks it all."""
+    asks, how = [], []
+    if any(needs.suites.values()):
+        asks.append("evals")
+        how.append(f"`auditui eval add {short} ...`")
+    if needs.approvals or needs.owners:
+        count = max(needs.approvals, 1)
+        asks.append("an approval" if count == 1 else f"{count} approvals")
+        if needs.owners:
+            asks[-1] += " (an owner's among them)"
+        how.append(f"`auditui approve {short}`")
+    rules = {rule for suites in needs.suites.values() for rule in suites.values()}
+    if needs.approvals or needs.owners:
+        rules |= {needs.approvals_by, *needs.owners.values()}
+    by = rules.pop() if len(rules) == 1 else None
+    return Finding("AUD001", f"no audit record {record_file}; add {' and '.join(asks)}"
+                   f"{_asked(by)} ({', '.join(how)})", by_rule=by)  # fmt: skip
+
+
+def _asked(rule: str | None) -> str:
+    return f" (rule '{rule}')" if rule else ""
+
+
+def _unsigned(ap, required: bool, check_signature) -> str | None:
+    """Why an entry's signature does not count, when signatures are required."""
+    if not required:
+        return None
+    if not ap.signature:
+        return "is not signed"
+    return check_signature(ap) if check_signature is not None else None
+
+
+def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
+    """One eval against `[evals]`: a plain allowance, or with `confidence` the
+    non-inferiority test (SPEC 9): the interval's lower bound must clear the allowance."""
+    from auditui.core.evidence.evalstats import lower_bound
+
+    limit, level, found = rules.max_regression, rules.confidence, []
+    what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
+    if ev.config_mismatch:
+        why = "; ".join(ev.config_mismatch)
+        found.append(Finding("AUD012", f"{what}: evaluated another config ({why}); evidence "
+                             "of a different config is not evidence: run it on this "
+                             "change's config", model))  # fmt: skip
+    if rules.min_samples is not None and (ev.samples is None or ev.samples < rules.min_samples):
+        n = "no sample count" if ev.samples is None else plural(ev.samples, "sample")
+        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}",
+                             model))  # fmt: skip
+    if level is not None and (ev.stderr is None or ev.samples is None):
+        found.append(Finding("AUD012", f"{what}: no standard error or sample count to judge "
+                             f"at {level:g} confidence; import the tool's output with "
+                             "`auditui eval import`", model))  # fmt: skip
+        return found
+    if level is not None:
+        low = lower_bound(ev.delta, ev.stderr, level)
+        if low < -limit and not math.isclose(low, -limit, rel_tol=1e-9, abs_tol=1e-9):
+            found.append(Finding("AUD003", f"{what}: at {level:g} confidence it may regress "
+                                 f"{plural(-low, 'point', f'{-low:.2f}')}, more than the "
+                                 f"{_fmt(limit)} allowed", model))  # fmt: skip
+        return found
+    drop = ev.baseline - ev.candidate
+    # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
+    if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
+        found.append(Finding(
+            "AUD003",
+            f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
+            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed"
+            + (f" ({ev.shown()})" if ev.stderr is not None else ""),
+            model,
+        ))  # fmt: skip
+    return found

@@ -1,0 +1,2 @@
+"""Config files to data: parsing documents, naming models, extracting prompt limits,
+and which files a layout covers."""

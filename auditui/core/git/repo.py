@@ -1,0 +1,661 @@
+"""Read-only access to the audited repository's git objects.
+
+History is read in one `git log --raw` pass and blobs through GitPython's
+persistent `cat-file --batch` object reader, so cost does not grow with a git
+process per commit (the pre-push hook runs on every push). Nothing here reads the
+working tree: history is judged from objects alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import NamedTuple
+
+from auditui.core.base.errors import AuditError
+from auditui.core.git.catfile import GIT_ENV, BlobMissing, CatFile, NotAsStored
+
+LOG_CHUNK = 1 << 20
+
+ZERO_SHA = "0" * 40
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+UNSHALLOW_HINT = (
+    "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+)
+
+
+class FileEntry(NamedTuple):
+    """A path's object at one commit: its mode (as git prints it) and blob id.
+
+    A tuple, not a dataclass: a catalogue's log holds hundreds of thousands, and
+    Worlds compare and hash them by the thousand (tuples do that in C)."""
+
+    mode: str
+    sha: str
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE
+
+
+_UNREAD = object()
+
+
+class RawChange:
+    """One line of `git diff --raw` against the first parent; `new` is None for a deletion.
+
+    Its modes and blob ids are read from the line only when asked: a catalogue's log
+    holds hundreds of thousands of lines, most about files no layout names. The new
+    entry, once read, is kept: the walk asks for it twice (prefetch, step)."""
+
+    __slots__ = ("path", "_meta", "_new")
+
+    def __init__(self, path: str, meta: str) -> None:
+        self.path = path
+        self._meta = meta  # `:oldmode newmode oldsha newsha status`
+        self._new: FileEntry | None | object = _UNREAD
+
+    @property
+    def old(self) -> FileEntry | None:
+        old_mode, _new_mode, old_sha, _new_sha, _status = self._meta.split(" ", 4)
+        return _entry(old_mode[1:], old_sha)
+
+    @property
+    def new(self) -> FileEntry | None:
+        if self._new is _UNREAD:
+            _old_mode, new_mode, _old_sha, new_sha, _status = self._meta.split(" ", 4)
+            self._new = _entry(new_mode, new_sha)
+        return self._new  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"RawChange({self.path!r}, {self.old!r}, {self.new!r})"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str  # RFC 3339, as git prints %aI
+    committer_date: str  # RFC 3339, %cI
+    subject: str
+    changes: tuple[RawChange, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+# One header per commit: sha and parents, then fields a line each. git strips newlines
+# from identities and %s joins the subject onto one line, so only the subject's own
+# text can follow the last newline; raw diff entries come after the header's NUL.
+_LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
+
+
+def _entry(mode: str, sha: str) -> FileEntry | None:
+    if mode == "000000" or sha == ZERO_SHA:
+        return None
+    return FileEntry(mode, sha)
+
+
+def _raw_change(meta: str, path: str) -> RawChange:
+    """One `--raw -z` entry: `:oldmode newmode oldsha newsha status` and its path."""
+    meta = meta.lstrip("\n")
+    if meta.count(" ") < 4:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    return RawChange(path, meta)
+
+
+def parse_log(out: bytes | Iterable[bytes]) -> list[CommitInfo]:
+    """Parse `git log -z --raw --format=_LOG_FORMAT` output, whole or in chunks as it
+    is read (a catalogue's log is tens of megabytes: only the commits are kept).
+
+    Read token by token (tokens are NUL-separated): a header, then `:meta` / path
+    pairs. A path is taken verbatim, so no byte in a subject, name or file name can
+    forge a commit boundary or hide a raw entry."""
+    commits: list[CommitInfo] = []
+    header: str | None = None
+    changes: list[RawChange] = []
+    meta: str | None = None
+    paths: dict[str, str] = {}  # one string per path: a file edited 500 times is kept once
+    for token in _tokens([out] if isinstance(out, bytes) else out):
+        if meta is not None:
+            changes.append(_raw_change(meta, paths.setdefault(token, token)))
+            meta = None
+            continue
+        stripped = token.lstrip("\n")
+        if not stripped:
+            continue
+        if header is not None and stripped.startswith(":"):
+            meta = token
+            continue
+        if not stripped.startswith("\x1e"):
+            raise AuditError("could not read `git log` output (unexpected format)")
+        if header is not None:
+            commits.append(_commit(header, changes))
+        header, changes = stripped, []
+    if meta is not None:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    if header is not None:
+        commits.append(_commit(header, changes))
+    return commits
+
+
+def _tokens(chunks: Iterable[bytes]) -> Iterator[str]:
+    """NUL-separated tokens across chunk boundaries, each chunk decoded at once (the
+    incremental decoder keeps a character cut by a chunk's end for the next)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    rest = ""
+    for chunk in chunks:
+        parts = (rest + decoder.decode(chunk)).split("\x00")
+        rest = parts.pop()
+        yield from parts
+    rest += decoder.decode(b"", final=True)
+    if rest:
+        yield rest
+
+
+def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
+    fields = header[1:].split("\n", 5)
+    if len(fields) != 6:
+        raise AuditError("could not read `git log` output (unexpected format)")
+    ids, an, ae, ad, cd, subject = fields
+    sha, *parents = ids.split(" ")
+    return CommitInfo(
+        sha=sha,
+        parents=tuple(p for p in parents if p),
+        author_name=an,
+        author_email=ae,
+        author_date=ad,
+        committer_date=cd,
+        subject=subject,
+        changes=tuple(changes),
+    )
+
+
+PATHSPECS_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
+
+
+class Refs(NamedTuple):
+    commits: dict[str, str]  # ref -> the commit it names
+    symbolic: dict[str, str]  # symbolic ref -> the ref it names
+
+
+class GitRepo:
+    """The audited repository. Construct with `GitRepo.open`."""
+
+    def __init__(self, repo) -> None:  # repo: git.Repo (import deferred, see open)
+        self._repo = repo
+        self.root = Path(repo.working_tree_dir or repo.git_dir)
+        self.git_dir = Path(repo.git_dir)
+        self.common_dir = Path(repo.common_dir)  # shared refs of linked worktrees
+        self._trees: dict[str, object] = {}
+        self._cat = CatFile(self.root)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> GitRepo:
+        # GitPython costs ~80 ms to import (it runs `git version`); only pay when used.
+        import git
+
+        p = Path(path)
+        if not p.exists():
+            raise AuditError(
+                f"{p}: no such directory", "hint: pass --repo PATH of a git repository"
+            )
+        try:
+            repo = git.Repo(p, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise AuditError(
+                f"{p}: not a git repository",
+                "hint: run auditui inside a git repository or pass --repo PATH",
+            ) from None
+        repo.git.update_environment(**GIT_ENV)
+        return cls(repo)
+
+    # -- revisions ---------------------------------------------------------
+
+    def _git(self, *args: str, binary: bool = False):
+        import git
+
+        try:
+            return self._repo.git.execute(
+                ["git", "-c", "log.showSignature=false", *args],
+                stdout_as_string=not binary,
+                strip_newline_in_stdout=not binary,
+            )
+        except git.GitCommandError as exc:
+            stderr = (exc.stderr or "").strip().splitlines()
+            raise _GitFailed(stderr[-1] if stderr else str(exc)) from None
+
+    def _log(self, args: list[str]) -> list[CommitInfo]:
+        """`git log` parsed as it streams in, never held whole (see parse_log)."""
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(
+                ["git", "-c", "log.showSignature=false", *args],
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,  # a file: a long complaint can never block git
+                env={**os.environ, **GIT_ENV},
+            )
+            assert proc.stdout is not None
+            try:
+                commits = parse_log(iter(partial(proc.stdout.read, LOG_CHUNK), b""))
+            except BaseException:
+                proc.kill()  # output we cannot read: the rest is not wanted
+                raise
+            finally:
+                proc.stdout.close()
+                failed = proc.wait() != 0
+            if failed:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
+        return commits
+
+    def resolve(self, rev: str, what: str = "revision") -> str:
+        """Full sha of the commit `rev` names, or AuditError naming it."""
+        try:
+            out = self._git(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+            )
+        except _GitFailed:
+            out = ""
+        if not out:
+            if self.is_empty():
+                raise AuditError(
+                    f"{self.root}: the repository has no commits yet",
+                    "hint: commit your config files (and .auditui.toml) first, then run this again",
+                )
+            hint = "hint: check the name with `git rev-parse`"
+            if self.is_shallow():
+                hint = UNSHALLOW_HINT
+            raise AuditError(f"unknown {what} '{rev}' in {self.root}", hint)
+        return out.strip()
+
+    def first_parent_at(self, head: str, when: dt.datetime) -> str | None:
+        """The last commit on `head`'s first-parent line committed at or before `when`
+        (git's `--before`: committer dates, which a first-parent line keeps in order)."""
+        try:
+            out = self._git("rev-list", "--first-parent", "-1",
+                            f"--before={int(when.timestamp())}", head, "--")  # fmt: skip
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def added_on_first_parent(self, head: str, path: str) -> set[str]:
+        """Commits on head's first-parent line that added `path` (against their first
+        parent): what a walk without raw diffs cannot see for itself."""
+        try:
+            out = self._git("log", "--first-parent", "--root", "--diff-merges=first-parent",
+                            "--diff-filter=A", "--no-renames", "--format=%H", head, "--",
+                            f":(literal){path}")  # fmt: skip
+        except _GitFailed:
+            return set()
+        return set(out.split())
+
+    def last_touching(self, commit: str, paths: list[str]) -> str | None:
+        """The newest commit at or before `commit` that changed any of `paths`."""
+        if not paths:
+            return None
+        try:
+            out = self._git("log", "-1", "--format=%H", commit, "--",
+                            *(f":(literal){p}" for p in paths))  # fmt: skip
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """Blob id of each of `paths` that exists at `commit` (one `git ls-tree`)."""
+        if not paths:
+            return {}
+        try:
+            out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                            *(f":(literal){p}" for p in paths), binary=True)  # fmt: skip
+        except _GitFailed:
+            return {}
+        found = {}
+        for line in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _tab, path = line.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) == 3 and parts[1] == "blob":
+                found[path] = parts[2]
+        return found
+
+    def touching(self, head: str, paths: list[str]) -> list[tuple[str, list[str]]]:
+        """(commit, the `paths` it changed against its first parent) for each commit up
+        to `head` that changed any: one `git log`, path-limited for a few paths (git
+        matches each pathspec against every path: a thousand of them took 11 s on a
+        catalogue, filtering here takes a fraction of one)."""
+        limit = [f":(literal){p}" for p in paths] if len(paths) <= PATHSPECS_MAX else []
+        try:
+            out = self._git("log", "-z", "--format=%x1e%H", "--name-only", "--no-renames",
+                            "--diff-merges=first-parent", head, "--", *limit,
+                            binary=True)  # fmt: skip
+        except _GitFailed:
+            return []
+        wanted, found = set(paths), []
+        for record in out.decode("utf-8", "surrogateescape").split("\x1e")[1:]:
+            sha, _nl, names = record.partition("\n")
+            hit = [n for n in names.strip("\0\n").split("\0") if n in wanted]
+            if hit:
+                found.append((sha.strip("\0"), hit))
+        return found
+
+    def is_empty(self) -> bool:
+        """No commit on any ref: a fresh `git init`."""
+        try:
+            return not self._git("rev-list", "-n", "1", "--all").strip()
+        except _GitFailed:
+            return False
+
+    def is_shallow(self) -> bool:
+        return (self.git_dir / "shallow").exists()
+
+    def shallow_boundary(self) -> set[str]:
+        path = self.git_dir / "shallow"
+        if not path.exists():
+            return set()
+        return {line.strip() for line in path.read_text().splitlines() if line.strip()}
+
+    def upstream(self) -> str | None:
+        """The current branch's upstream (`origin/main`), or None if it has none."""
+        try:
+            out = self._git("rev-parse", "--verify", "--quiet", "--abbrev-ref", "@{upstream}")
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            out = self._git("merge-base", a, b)
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def object_type(self, sha: str) -> str | None:
+        """ "commit", "tag", "tree" or "blob"; None if the object is not here."""
+        try:
+            return self._repo.odb.info(bytes.fromhex(sha)).type.decode()
+        except Exception:  # missing, or not hex
+            return None
+
+    def has_commit(self, sha: str) -> bool:
+        return self.object_type(sha) == "commit"
+
+    def peel_commit(self, sha: str) -> str | None:
+        """The commit an object names (annotated tags peeled), or None for a tree/blob."""
+        try:
+            out = self._git("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """Whether commit `a` is reachable from commit `b` (a move from a to b is a
+        fast-forward)."""
+        try:
+            self._git("merge-base", "--is-ancestor", a, b)
+        except _GitFailed:
+            return False
+        return True
+
+    def refs(self, prefix: str = "refs/") -> Refs:
+        """The refs under `prefix`: each one's commit (annotated tags peeled; refs naming
+        a tree or blob left out), and the symbolic ones' targets (one `git for-each-ref`)."""
+        fields = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(symref) %(refname)"
+        try:
+            out = self._git("for-each-ref", f"--format={fields}", prefix)
+        except _GitFailed:
+            return Refs({}, {})
+        commits, symbolic = {}, {}
+        for line in out.splitlines():
+            kind, sha, peeled_kind, peeled, target, ref = (line.split(" ", 5) + [""] * 6)[:6]
+            if target:
+                symbolic[ref] = target
+            if kind == "commit":
+                commits[ref] = sha
+            elif kind == "tag" and peeled_kind == "commit":
+                commits[ref] = peeled
+        return Refs(commits, symbolic)
+
+    def head_ref(self) -> str | None:
+        """The branch HEAD names (None when detached), read from the git dir's HEAD file
+        as git keeps it; asked of git only where that file is a stub (reftable)."""
+        try:
+            text = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        ref = text.strip().removeprefix("ref: ") if text.startswith("ref: ") else None
+        if ref is not None and not ref.endswith("/.invalid"):
+            return ref
+        try:
+            return self._git("symbolic-ref", "-q", "HEAD").strip() or None
+        except _GitFailed:
+            return None
+
+    def has_remote_refs(self, remote: str) -> bool:
+        return (self.common_dir / "refs" / "remotes" / remote).is_dir() or any(
+            line.split(" ", 1)[-1].startswith(f"refs/remotes/{remote}/")
+            for line in self._packed_refs()
+        )
+
+    def _packed_refs(self) -> list[str]:
+        path = self.common_dir / "packed-refs"
+        if not path.exists():
+            return []
+        return [ln for ln in path.read_text(errors="replace").splitlines() if ln[:1] not in "#^"]
+
+    # -- history -----------------------------------------------------------
+
+    def walk(
+        self,
+        head: str,
+        base: str | None,
+        exclude: tuple[str, ...] = (),
+        first_parent: bool = False,
+        raw: bool = True,
+    ) -> list[CommitInfo]:
+        """Commits reachable from head and not from base (nor from the `exclude` rev
+        arguments, e.g. `--remotes=origin`), oldest first, parents before children,
+        each with its raw diff against its first parent (only the first-parent line
+        of head with `first_parent`). Without `raw`, commits only: a catalogue's raw
+        diffs are most of the time of a walk answered from the per-commit store."""
+        args = [
+            "log",
+            *(["--first-parent"] if first_parent else []),
+            "--date-order",  # oldest first, yet never a child before its parent
+            "--reverse",
+            "--root",
+            *(["--raw", "--diff-merges=first-parent"] if raw else ["--no-patch"]),
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--no-color",
+            f"--format={_LOG_FORMAT}",
+            head,
+        ]
+        if base:
+            args.append(f"^{base}")
+        if exclude:
+            args += ["--not", *exclude]
+        args.append("--")
+        try:
+            commits = self._log(args)
+        except _GitFailed as exc:
+            raise AuditError(
+                f"cannot read history of {self.root}: {exc}",
+                UNSHALLOW_HINT
+                if self.is_shallow()
+                else "hint: run `git fsck` to check the repository",
+            ) from None
+        boundary = self.shallow_boundary()
+        for c in commits:
+            if c.sha in boundary:
+                raise AuditError(
+                    f"history before commit {c.short} is missing (shallow clone)",
+                    UNSHALLOW_HINT,
+                )
+        return commits
+
+    def diff(self, a: str, b: str) -> list[RawChange]:
+        """Raw changes from commit a to commit b (one process, whatever their distance)."""
+        try:
+            out = self._git("diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev",
+                            a, b, binary=True)  # fmt: skip
+        except _GitFailed as exc:
+            raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
+        tokens = out.decode("utf-8", "surrogateescape").split("\x00")
+        return [
+            _raw_change(meta, path)
+            for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
+            if meta.lstrip("\n").startswith(":")
+        ]
+
+    def renames(self, a: str, b: str, paths: list[str], similarity: int) -> list[tuple[str, str]]:
+        """(old path, new path) of each file among `paths` that git takes for renamed
+        from commit a to commit b, its content at least `similarity` percent alike.
+        Limited to those paths: git pairs only the deletions and additions it is shown."""
+        try:
+            out = self._git(
+                "diff-tree",
+                "-r",
+                "-z",
+                "--raw",
+                "--no-abbrev",
+                f"--find-renames={similarity}%",
+                a,
+                b,
+                "--",
+                *(f":(literal){p}" for p in paths),
+                binary=True,
+            )
+        except _GitFailed as exc:
+            raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
+        tokens = iter(out.decode("utf-8", "surrogateescape").split("\x00"))
+        found = []
+        for token in tokens:
+            meta = token.lstrip("\n")
+            if not meta.startswith(":"):
+                continue
+            if meta.rsplit(" ", 1)[-1].startswith("R"):  # R<score>: two paths follow
+                found.append((next(tokens, ""), next(tokens, "")))
+            else:
+                next(tokens, "")
+        return found
+
+    # -- objects -----------------------------------------------------------
+
+    def _tree(self, commit_sha: str):
+        tree = self._trees.get(commit_sha)
+        if tree is None:
+            try:
+                tree = self._repo.commit(commit_sha).tree
+            except Exception:  # gitdb raises several unrelated types for a missing object
+                raise _missing(commit_sha, "commit") from None
+            if len(self._trees) > 64:
+                self._trees.clear()
+            self._trees[commit_sha] = tree
+        return tree
+
+    def lookup(self, commit_sha: str, path: str) -> FileEntry | None:
+        """The entry at `path` in the commit's tree, or None if absent (or a directory)."""
+        try:
+            node = self._tree(commit_sha).join(path)
+        except (KeyError, TypeError):
+            return None
+        if node.type != "blob":
+            return None
+        return FileEntry(f"{node.mode:o}", node.hexsha)
+
+    def list_files(
+        self, commit_sha: str, patterns: list[str], skip: tuple[str, ...] = ()
+    ) -> dict[str, FileEntry]:
+        """Blobs under the commit's tree that could match any of the globs, by path.
+
+        Only descends into directories a pattern can reach, so a catalogue's
+        thousand-file `models/` folder is read but an unrelated `src/` is not; nor
+        into those a `skip` glob ending in `/**` takes whole (`[layout] exclude`)."""
+        from auditui.core.base.globs import literal_prefix, match_any
+
+        prefixes = [literal_prefix(p) for p in patterns]
+        depths = [None if "**" in p else p.count("/") for p in patterns]
+        pruned = [g[:-3] for g in skip if g.endswith("/**")]
+        named = [p for p, pre in zip(patterns, prefixes, strict=True) if p == pre]
+        out: dict[str, FileEntry] = {}
+
+        def wanted_dir(d: str) -> bool:
+            dd = d + "/"
+            if pruned and match_any(pruned, d) and not any(p.startswith(dd) for p in named):
+                return False  # excluded whole, and no file named outright lies inside
+            depth = dd.count("/")
+            for pre, maxd in zip(prefixes, depths, strict=True):
+                if pre.startswith(dd) or (dd.startswith(pre) and (maxd is None or depth <= maxd)):
+                    return True
+            return False
+
+        def visit(tree) -> None:
+            try:
+                items = list(tree)
+            except Exception:
+                raise _missing(tree.hexsha, "tree") from None
+            for item in items:
+                if item.type == "tree":
+                    if wanted_dir(item.path):
+                        visit(item)
+                elif item.type == "blob":
+                    out[item.path] = FileEntry(f"{item.mode:o}", item.hexsha)
+
+        visit(self._tree(commit_sha))
+        return out
+
+    def read_blob(self, sha: str, limit: int | None = None) -> bytes:
+        """The blob's bytes; over `limit` bytes it is refused unread (BlobTooLarge: one
+        round trip, the size comes with the stream header; what a file too large is to
+        an audit is the reader's to say)."""
+        try:
+            return self._cat.read(sha, limit)
+        except NotAsStored:
+            raise AuditError(
+                f"git blob {sha[:12]} does not hash to its id: git read something else for it",
+                "hint: run `git fsck`; auditui reads objects as stored, never through replacements",
+            ) from None
+        except BlobMissing:
+            raise _missing(sha, "blob") from None
+
+    def worktree_files(self) -> list[str]:
+        """Files of the working tree git knows or would add (tracked, and untracked but
+        not ignored): what `auditui init` looks at, before any commit too."""
+        try:
+            out = self._git("ls-files", "-z", "-c", "-o", "--exclude-standard", binary=True)
+        except _GitFailed:
+            return []
+        names = out.decode("utf-8", "surrogateescape").split("\x00")
+        return sorted({n for n in names if n})
+
+    def config_value(self, key: str) -> str | None:
+        try:
+            out = self._git("config", "--get", key)
+        except _GitFailed:
+            return None
+        return out.strip() or None
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def _missing(sha: str, kind: str) -> AuditError:
+    return AuditError(
+        f"git {kind} {sha[:12]} is missing from the repository (partial or damaged clone)",
+        "hint: fetch the missing objects (`git fetch --refetch`) or clone without --filter",
+    )

@@ -1,0 +1,406 @@
+"""Parsed config blobs kept between runs: `<git dir>/auditui/blobs-v<N>-<engine>.sqlite`.
+
+A blob id names its content forever, and the file names the engine whose parsing
+made its entries, so an entry can never be stale: a second run over a catalogue's
+history parses nothing, and a pre-push parses only what is new since the last one.
+Entries are read one at a time as the walk needs them, so a run holds only its
+working set in memory, never the whole cache.
+
+The git dir is trusted local state (like its hooks): nothing a push or a fetch
+brings can write here. The cache is best effort: an unreadable, locked or
+read-only one just means parsing again.
+
+Cold runs parse ahead of the walk in other processes (`Ahead`), each reading
+through its own `git cat-file --batch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache, partial
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+from auditui.core.base.values import dumps, loads
+from auditui.core.configs.documents import (
+    MAX_BYTES,
+    DocumentError,
+    decode_text,
+    format_of,
+    parse_data,
+    too_large,
+)
+from auditui.core.git.catfile import BlobMissing, BlobTooLarge, CatFile
+from auditui.core.history.changecache import engine_digest
+from auditui.core.history.store import open_store
+
+# The store's own format. What a blob yields also depends on the engine's parsing,
+# which the file name carries (see store_file): no hand-bumped number can be forgotten.
+VERSION = 3
+MISSING = object()
+_ERROR = "\x00error"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)"
+POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool starts
+
+
+def parse_blob(path: str, read) -> object:
+    """A config blob's data, or the DocumentError saying why it has none. `read(limit)`
+    gives the bytes. The one boundary for what a parser raises that documents.py did
+    not foresee: the file is a finding (AUD009), never an internal error."""
+    try:
+        return parse_data(path, read(MAX_BYTES))
+    except DocumentError as exc:
+        return exc
+    except BlobTooLarge as exc:
+        return too_large(exc.size)
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+        first = (str(exc).splitlines() or [""])[0][:120]
+        return DocumentError(f"cannot be read ({type(exc).__name__}: {first})")
+
+
+def data_key(path: str, sha: str) -> str:
+    """The cache key of a config blob's parsed data: what it yields depends on its
+    content and its format alone (an unknown format: the same error whatever the path,
+    so a path never reaches a key)."""
+    return f"{sha}:{format_of(path) or ''}"
+
+
+_NODE = ":in:"  # marks a key of the entries a collection keeps encoded in one value
+
+
+def node_key(path: str, sha: str, at: str | None, decode: str) -> str:
+    """The cache key of a collection's entries decoded from the string at `at` (a YAML
+    file whose MODELS variable holds JSON): parsing that string again for every
+    version was most of a cold run over such a history."""
+    return f"{data_key(path, sha)}{_NODE}{decode}:{at or ''}"
+
+
+def derive(key: str, path: str, read) -> object:
+    """The value `key` names for a blob (see data_key, node_key, limits_key): what the
+    walk would compute itself, or the DocumentError saying why there is none."""
+    _sha, _, kind = key.partition(":")  # after the blob id: format, limits-, or a node
+    if kind.startswith("limits-"):
+        return prompt_limits(read)
+    value = parse_blob(path, read)
+    _format, node, spec = kind.partition(_NODE)
+    if not node or isinstance(value, DocumentError):
+        return value
+    from auditui.core.configs.models import ModelError, collection_node
+
+    decode, _, at = spec.partition(":")
+    try:
+        return collection_node(value, at or None, decode)
+    except ModelError as exc:  # the file holds no such entries: a finding like any other
+        return DocumentError(str(exc))
+
+
+def limits_key(sha: str) -> str:
+    """The cache key of a prompt blob's limits: tied to limits.py's own source, so a
+    change to how limits are read never serves an old reading."""
+    return f"{sha}:limits-{_limits_source()}"
+
+
+@cache
+def _limits_source() -> str:
+    from auditui.core.configs import limits
+
+    return hashlib.sha256(Path(limits.__file__).read_bytes()).hexdigest()[:16]
+
+
+def prompt_limits(read) -> object:
+    """A prompt blob's limits (see limit_rows), or the DocumentError saying why its
+    text cannot be read."""
+    try:
+        return limit_rows(decode_text(read(MAX_BYTES)))
+    except DocumentError as exc:
+        return exc
+
+
+def limit_rows(text: str) -> tuple:
+    """A prompt's limits as plain tuples (unit, max, applies_to, offset): what the
+    cache keeps and a parse worker returns."""
+    from auditui.core.configs.limits import extract_limits
+
+    return tuple((lim.unit, lim.max, lim.applies_to, lim.at) for lim in extract_limits(text))
+
+
+def encode(value: object) -> bytes:
+    """A parsed blob for the store or the trip back from a worker (values.dumps: a
+    date stays a date)."""
+    return dumps((_ERROR, str(value)) if isinstance(value, DocumentError) else value)
+
+
+def decode(blob: bytes) -> object:
+    value = loads(blob)
+    if isinstance(value, tuple) and value[:1] == (_ERROR,):
+        return DocumentError(value[1])
+    return value
+
+
+def store_file(folder: Path) -> Path:
+    """This engine's store in `folder`: another engine (an upgrade, a development
+    build) parses differently, and never reads or is read from it."""
+    return folder / f"blobs-v{VERSION}-{engine_digest()[:12]}.sqlite"
+
+
+def _drop_others(folder: Path, keep: Path) -> None:
+    """Other engines' stores, once this one starts its own: they are never read again."""
+    for other in folder.glob("blobs-*.sqlite*"):
+        if not other.name.startswith(keep.name):
+            other.unlink(missing_ok=True)
+
+
+class BlobCache:
+    def __init__(self, folder: Path) -> None:
+        self.file = store_file(folder)
+        self._db: sqlite3.Connection | None = None
+        self._broken = False
+        self._pending: list[tuple[str, bytes]] = []
+
+    def _conn(self) -> sqlite3.Connection | None:
+        if self._db is None and not self._broken:
+            try:
+                if not self.file.exists():
+                    _drop_others(self.file.parent, self.file)
+                self._db = open_store(
+                    self.file,
+                    "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)",
+                )
+            except (sqlite3.Error, OSError):
+                self._broken = True
+        return self._db
+
+    def get(self, key: str) -> object:
+        db = self._conn()
+        if db is None:
+            return MISSING
+        try:
+            row = db.execute("SELECT value FROM parsed WHERE key = ?", (key,)).fetchone()
+            return MISSING if row is None else decode(row[0])
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return MISSING  # a damaged row: parse it again
+
+    def known(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are stored (one query per thousand)."""
+        db = self._conn()
+        found: set[str] = set()
+        if db is None:
+            return found
+        try:
+            for i in range(0, len(keys), 900):
+                chunk = keys[i : i + 900]
+                query = f"SELECT key FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
+                found.update(k for (k,) in db.execute(query, chunk))
+        except sqlite3.Error:
+            pass
+        return found
+
+    def put(self, key: str, value: object) -> None:
+        try:
+            self._pending.append((key, encode(value)))
+        except ValueError:
+            return  # not marshallable: never happens for parsed data, but never fatal
+        if len(self._pending) >= 2000:
+            self.flush()
+
+    def put_encoded(self, rows: list[tuple[str, bytes]]) -> None:
+        self._pending.extend(rows)
+        self.flush()
+
+    def flush(self) -> None:
+        rows, self._pending = self._pending, []
+        db = self._conn()
+        if db is None or not rows:
+            return
+        try:
+            with db:
+                db.execute("BEGIN")
+                db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", rows)
+        except sqlite3.Error:
+            pass  # locked by another run, or read-only: parse again next time
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class Ahead:
+    """Blobs parsed ahead of the walk, in the order it needs them, by other processes
+    while this one walks (a cold run over a catalogue's history: parsing every version
+    costs less than judging them, so on two cores it costs nothing). A few chunks are
+    in flight at a time, so what waits to be taken stays small however long the
+    history. Without processes (one core, or none allowed) a chunk is parsed here when
+    the walk first needs it: still one pipelined read per chunk.
+
+    The work is shared, not just handed over: when the walk would wait for a chunk a
+    worker is still parsing, it parses the furthest chunk no worker has started
+    instead (a history of a few large files, tokencost's 800 KB mapping, parses
+    slower than it is judged). So chunks are small enough, a sixteenth of the history
+    at most, that some are always still waiting to be started."""
+
+    FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
+    SHARES = 16  # no chunk holds more than this fraction of the history
+
+    def __init__(self, root: Path, items: list[tuple[str, str, str]], store: BlobCache) -> None:
+        self.root, self.store = str(root), store
+        self.chunks: list[list[tuple[str, str, str]]] = []
+        self.where: dict[str, int] = {}
+        largest = max(1, min(self.LARGEST, -(-len(items) // self.SHARES)))
+        size, start = min(self.FIRST, largest), 0
+        while start < len(items):
+            chunk = items[start : start + size]
+            for key, _path, _sha in chunk:
+                self.where[key] = len(self.chunks)
+            self.chunks.append(chunk)
+            start, size = start + size, min(size * 2, largest)
+        self.futures: dict[int, object] = {}
+        # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
+        self.ready: dict[int, dict[str, object]] = {}
+        self.collected = 0  # chunks before this one were taken in
+        self.pool = None
+        if len(items) >= POOL_MIN:
+            # Workers write this store through their own connections: none may inherit
+            # an open one (SQLite's rule for fork). Reopened here when next needed.
+            store.close()
+            self.pool = _pool(min((os.cpu_count() or 1) - 1, 3))
+        self._submit()
+
+    def _submit(self) -> None:
+        if self.pool is None:
+            return
+        for index in range(self.collected, min(self.collected + self.WINDOW, len(self.chunks))):
+            if index not in self.futures and index not in self.ready:
+                try:
+                    self.futures[index] = self.pool.submit(
+                        _parse_and_keep, self.root, self.chunks[index], self.store.file
+                    )
+                except RuntimeError:  # the pool broke: parse the rest here
+                    self.pool = None
+                    return
+
+    def take(self, key: str) -> object:
+        """The parsed value for `key` (a DocumentError for a broken file), or MISSING
+        when it was not asked for, was taken already (the store has it) or its blob is
+        missing (the walk reports that)."""
+        index = self.where.pop(key, None)
+        if index is None:
+            return MISSING
+        while self.collected <= index:  # chunks come in order: take in those before too
+            self._collect(self.collected)
+            self.collected += 1
+            self.ready.pop(self.collected - 2 * self.WINDOW, None)  # never taken: stored
+            self._submit()
+        found = self.ready.get(index, {}).pop(key, MISSING)
+        return decode(found) if isinstance(found, bytes) else found
+
+    def _collect(self, index: int) -> None:
+        if index in self.ready:
+            return  # parsed here while an earlier chunk was awaited
+        future = self.futures.pop(index, None)
+        while future is not None and not future.done() and self._steal():
+            pass
+        rows = None
+        if future is not None and (future.done() or not future.cancel()):
+            try:
+                rows = future.result()
+            except Exception:  # a worker died (killed, out of memory): parse here
+                rows = None
+        if rows is None:  # not started by a worker (or none at all): parsed here
+            self._parse_here(index)
+            return
+        self.ready[index] = dict(rows)  # the worker stored them (see _parse_and_keep)
+        self.chunks[index] = []
+
+    def _steal(self) -> bool:
+        """Parse here the furthest chunk no worker has started (False: there is none)."""
+        for index in sorted(self.futures, reverse=True):
+            if self.futures[index].cancel():
+                del self.futures[index]
+                self._parse_here(index)
+                return True
+        return False
+
+    def _parse_here(self, index: int) -> None:
+        values = _parse_chunk(self.root, self.chunks[index], encoded=False)
+        self.ready[index] = dict(values)
+        self.chunks[index] = []
+        for key, value in values:
+            self.store.put(key, value)
+
+    def close(self) -> None:
+        """Stop the workers; chunks already parsed are kept for the next run (each
+        worker stored its own)."""
+        self.futures.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    """Processes for parsing, or None where there is no second core or none may start.
+    A process that holds no other thread forks (fast); one with threads (the app's
+    loader) starts fresh interpreters, as forking a threaded process can deadlock."""
+    if workers < 1:
+        return None
+    method = (
+        "fork" if threading.active_count() == 1 and "fork" in get_all_start_methods() else "spawn"
+    )
+    try:
+        return ProcessPoolExecutor(workers, mp_context=get_context(method),
+                                   initializer=_worker_start)  # fmt: skip
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def _worker_start() -> None:
+    """A parse worker builds parsed data for its whole life: see collector."""
+    import gc
+
+    from auditui.core.base.collector import FIRST_THRESHOLD
+
+    gc.set_threshold(FIRST_THRESHOLD, *gc.get_threshold()[1:])
+
+
+_KEEPERS: dict[Path, BlobCache] = {}  # in a worker: the store it writes, by file
+
+
+def _parse_and_keep(root: str, items: list[tuple[str, str, str]], file: Path) -> list:
+    """A worker's chunk: parsed, stored for later runs, and returned encoded. The
+    worker writes the store itself: a third of a second of a catalogue's cold run
+    that the walk's process spent inserting rows."""
+    rows = _parse_chunk(root, items)
+    if file not in _KEEPERS:
+        _KEEPERS[file] = BlobCache(file.parent)
+    _KEEPERS[file].put_encoded(rows)
+    return rows
+
+
+def _parse_chunk(
+    root: str, items: list[tuple[str, str, str]], encoded: bool = True
+) -> list[tuple[str, object]]:
+    """(key, value) for each (key, path, blob) whose blob is in the repository, the
+    value encoded for the trip back from a worker unless parsed where it is used."""
+    cat = CatFile(Path(root))
+    rows = []
+    try:
+        shas = [sha for _key, _path, sha in items]
+        for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
+            if isinstance(got, BlobMissing):
+                continue
+            value = derive(key, path, partial(_bytes, got))
+            rows.append((key, encode(value) if encoded else value))
+    finally:
+        cat.close()
+    return rows
+
+
+def _bytes(got: bytes | BlobTooLarge, _limit: int) -> bytes:
+    if isinstance(got, BlobTooLarge):
+        raise too_large(got.size)
+    return got

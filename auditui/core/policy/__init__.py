@@ -1,0 +1,1 @@
+"""The policy file `.auditui.toml`: what it may say, read strictly."""
