@@ -92,7 +92,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         report = run.report(list(run))
         with open(summary_file, "a", encoding="utf-8") as fh:
             fh.write(github_format.summary(report))
-        _emit(github_format.annotations(report), args.output)
+        _emit(github_format.annotation_lines(report), args.output)
         _summary_line(report, args.output)
         return ExitCode.OK if report.ok else ExitCode.BLOCKED
     # Streamed: each change is written as it is judged and dropped (flat memory).

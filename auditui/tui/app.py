@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, Select
 from textual.worker import get_current_worker
 
 from auditui.core.base.errors import AuditError
@@ -24,6 +27,34 @@ from auditui.tui.screens.help import HelpScreen
 from auditui.tui.screens.review import ReviewScreen
 from auditui.tui.screens.timeline import TimelineScreen
 from auditui.tui.text import one_line, short_names
+
+if TYPE_CHECKING:
+    from auditui.core.audit.run import AuditContext, Report
+    from auditui.core.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the app reads, as the command line named it."""
+
+    repo_path: str | Path = "."
+    base: str | None = None
+    head: str = "HEAD"
+    policy_file: str | None = None
+    default_base: bool = True
+    signers_file: str | None = None
+
+    def context(self) -> AuditContext:
+        from auditui.core.audit.run import resolve_context
+
+        return resolve_context(
+            self.repo_path,
+            self.base,
+            self.head,
+            self.policy_file,
+            self.default_base,
+            self.signers_file,
+        )
 
 
 class AuditApp(App):
@@ -45,10 +76,9 @@ class AuditApp(App):
         signers_file: str | None = None,
     ) -> None:
         super().__init__()
-        self.args = {"repo_path": repo, "base": base, "head": head, "policy_file": policy_file,
-                     "default_base": default_base, "signers_file": signers_file}  # fmt: skip
-        self.report = None
-        self.ctx = None
+        self.source = Source(repo, base, head, policy_file, default_base, signers_file)
+        self.report: Report | None = None
+        self.ctx: AuditContext | None = None
         # Uncommitted records count in the app, but only for the checked-out history:
         # `--head REV` (the hook's `inspect:` line) shows REV exactly as committed, the
         # very verdict `check` and the hook give.
@@ -59,8 +89,15 @@ class AuditApp(App):
         self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
 
     @property
-    def policy(self):
+    def policy(self) -> Policy | None:
         return self.ctx.policy if self.ctx else None
+
+    @property
+    def context(self) -> AuditContext:
+        """The history under review: known from the first rows, before any can be acted on."""
+        if self.ctx is None:
+            raise RuntimeError("no history is loaded yet")
+        return self.ctx
 
     def short(self, model: str) -> str:
         """`model` as the app shows it where space is short (`text.short_names` over
@@ -84,7 +121,7 @@ class AuditApp(App):
     def _load(self, generation: int, keep: str | None = None) -> None:
         """Judge the range in a thread. Changes go to the list in batches as they are
         judged (a catalogue's history takes seconds; its first rows show at once)."""
-        from auditui.core.audit.run import AuditRun, resolve_context
+        from auditui.core.audit.run import AuditRun
 
         last = [0.0]
 
@@ -95,7 +132,7 @@ class AuditApp(App):
                 self.post_message(AuditProgress(done, total, generation))
 
         try:
-            ctx = resolve_context(**self.args)
+            ctx = self.source.context()
             if self.ctx is None:
                 self.ctx = ctx  # rows shown while loading can be opened and acted on
             run = AuditRun(ctx, progress, worktree_records=self.worktree_records)
@@ -121,7 +158,7 @@ class AuditApp(App):
             message = f"internal error: {type(exc).__name__}: {exc}"
             self.post_message(AuditFailed(message, None, generation))
             return
-        self.post_message(AuditLoaded((report, keep, ctx), generation))
+        self.post_message(AuditLoaded(report, keep, ctx, generation))
 
     def on_audit_progress(self, message: AuditProgress) -> None:
         if message.generation == self.generation:
@@ -136,7 +173,7 @@ class AuditApp(App):
         replaced (an approval, `r`) still finishes, and its report is older news."""
         if message.generation != self.generation:
             return
-        report, keep, self.ctx = message.report
+        report, keep, self.ctx = message.report, message.keep, message.ctx
         self.report = report
         self.short_names = short_names(sorted({m for c in report.changes for m in c.models}))
         base = report.base[:7] if report.base else "root"
@@ -173,9 +210,9 @@ class AuditApp(App):
             self.pop_screen()
         review = self.review
         if sha not in {c.commit.sha for c in review.shown}:
-            review.query_one("#filter").value = ""
-            review.query_one("#status").value = "all"
-            review.query_one("#model").clear()
+            review.query_one("#filter", Input).value = ""
+            review.query_one("#status", Select).value = "all"
+            review.query_one("#model", Select).clear()
             review.change_filter.text, review.change_filter.status, review.change_filter.model = (
                 "",
                 "all",
@@ -219,7 +256,7 @@ class AuditApp(App):
             if identity is None:
                 return
             try:
-                refuse_approval_by_author(identity, [change.commit], [self.policy])
+                refuse_approval_by_author(identity, [change.commit], [self.context.policy])
             except AuditError as exc:
                 self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
                             title="Not your own change", markup=False)  # fmt: skip
@@ -236,9 +273,10 @@ class AuditApp(App):
         if change is None or not change.models:
             self.notify("Select a change that affects a model first.")
             return
+        suites = self.context.policy.evals.required_suites
         self._act(
             change,
-            lambda _identity, write: EvalScreen(change, self.policy.evals.required_suites, write),
+            lambda _identity, write: EvalScreen(change, suites, write),
             lambda r, who: {"evals": [{**self._eval_entry(change, r), "recorded_by": who}]},
         )
 
@@ -251,7 +289,7 @@ class AuditApp(App):
         from auditui.core.features.target import Target
 
         imported = result["imported"]
-        target = Target(change.fingerprint, self.ctx.repo.root, change.record_file, change,
+        target = Target(change.fingerprint, self.context.repo.root, change.record_file, change,
                         self.policy)  # fmt: skip
         imported.check_configs(*seen_configs(target, imported.entry["model"]))
         return imported.entry
@@ -263,7 +301,7 @@ class AuditApp(App):
         from auditui.core.features.target import add_evidence
 
         evals, approvals = evals or [], approvals or []
-        root = self.ctx.repo.root
+        root = self.context.repo.root
         written = add_evidence(
             root, change.record_file, change.fingerprint, change, evals=evals, approvals=approvals
         )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from auditui.core.audit.run import AuditContext, Report
 
 
 @dataclass
@@ -24,7 +28,9 @@ class AuditBatch(Message):
 
 @dataclass
 class AuditLoaded(Message):
-    report: object  # (Report, the commit to keep the cursor on, its AuditContext)
+    report: Report
+    keep: str | None  # the commit to keep the cursor on
+    ctx: AuditContext  # the history it judged
     generation: int = 0
 
 

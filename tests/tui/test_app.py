@@ -323,13 +323,13 @@ async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_re
         await loaded(pilot)
         newest, stale = app.report, app.generation - 1
         old = type(newest)(**{**newest.__dict__, "changes": newest.changes[:1]})
-        app.post_message(AuditLoaded((old, None, app.ctx), stale))
+        app.post_message(AuditLoaded(old, None, app.ctx, stale))
         app.post_message(AuditBatch(stale, newest.changes[:2]))
         app.post_message(AuditFailed("stale failure", None, stale))
         await pilot.pause()
         assert app.report is newest and len(rows(app)) == 13
         assert "stale failure" not in str(app.review.query_one("#status-line").render())
-        app.post_message(AuditLoaded((old, None, app.ctx), app.generation))
+        app.post_message(AuditLoaded(old, None, app.ctx, app.generation))
         await pilot.pause()
         assert app.report is old and len(rows(app)) == 1  # the guard, not a frozen list
 

@@ -2,10 +2,9 @@
 
 difflib's SequenceMatcher is what a reader expects a prompt diff to look like, and
 what limits are paired by (limits.pair_limits); its cost grows with the pairs of
-equal lines across the two sides, which a pushed prompt chooses: 8,000 copies of one
-line took 8 s, and twice as many four times that, in `check` and in both hooks. So it
-is asked only where those pairs are few enough (every real prompt: a blank line
-repeated a thousand times on each side is a million); past that, the texts are
+equal lines across the two sides, which a pushed prompt chooses (thousands of copies
+of one line would stall `check` and both hooks). So it is asked only where those pairs
+are few enough (every real prompt); past that, the texts are
 aligned by their common first and last lines with everything between replaced whole
 (`coarse_opcodes`), in time linear in the text.
 """
@@ -14,10 +13,12 @@ from __future__ import annotations
 
 from collections import Counter
 from difflib import SequenceMatcher
+from typing import Literal
 
 PAIRS_MAX = 1_000_000  # equal-line pairs SequenceMatcher is given (about 0.15 s)
 
-Opcode = tuple[str, int, int, int, int]
+Tag = Literal["replace", "delete", "insert", "equal"]
+Opcode = tuple[Tag, int, int, int, int]
 
 
 def opcodes(a: list[str], b: list[str], autojunk: bool = True) -> list[Opcode]:
@@ -46,7 +47,7 @@ def coarse_opcodes(a: list[str], b: list[str]) -> list[Opcode]:
     out: list[Opcode] = [("equal", 0, head, 0, head)] if head else []
     i2, j2 = len(a) - tail, len(b) - tail
     if head < i2 or head < j2:
-        tag = "replace" if head < i2 and head < j2 else "delete" if head < i2 else "insert"
+        tag: Tag = "replace" if head < i2 and head < j2 else "delete" if head < i2 else "insert"
         out.append((tag, head, i2, head, j2))
     if tail:
         out.append(("equal", i2, len(a), j2, len(b)))
@@ -78,7 +79,7 @@ class _Aligned(SequenceMatcher):
         super().__init__(None, a, b)
         self._ops = opcodes(a, b)
 
-    def get_opcodes(self) -> list[Opcode]:  # type: ignore[override]
+    def get_opcodes(self) -> list[Opcode]:
         return list(self._ops)
 
 

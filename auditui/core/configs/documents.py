@@ -13,7 +13,7 @@ import re
 import tomllib
 from functools import lru_cache
 from itertools import chain, compress
-from typing import Any
+from typing import Any, cast
 
 from auditui.core.base.values import Typed, typed
 
@@ -223,7 +223,7 @@ def _items(value: dict | list, is_dict: bool, depth: int, budget: list[int]) -> 
     if value and depth > MAX_DEPTH:
         raise _too_deep()
     out: Any = {} if is_dict else []
-    pairs = value.items() if is_dict else enumerate(value)
+    pairs = cast(dict, value).items() if is_dict else enumerate(value)
     for key, v in pairs:
         kind = type(v)
         if (

@@ -185,8 +185,8 @@ def _number(text: str) -> int | None:
     words = re.split(r"[\s-]+", t)
     if len(words) == 2 and words[0] in ("a", "one"):  # "a hundred", "one thousand"
         words = words[1:]
-    values = [_NUMBER_WORDS.get(w) for w in words]
-    return None if None in values else sum(values)  # "twenty five" = 20 + 5
+    values = [_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS]
+    return sum(values) if len(values) == len(words) else None  # "twenty five" = 20 + 5
 
 
 def _unit(text: str) -> str:
@@ -230,10 +230,11 @@ def _applies_to(text: str, start: int, end: int, lo: int, hi: int) -> str | None
     line_start = text.rfind("\n", 0, start) + 1
     # Most prose holds no quote: the quick look spares it the search.
     quoted = _QUOTE.search(text, line_start, start) and _IN_VALUE.search(text, line_start, start)
-    typed = quoted is not None and _TYPED_VALUE.match(quoted.group("value"))
-    key = _clean(quoted.group("key")) if typed else None
-    if typed and quoted.group("value").lstrip().startswith("<"):
-        return key  # a placeholder: the key names what it holds
+    key = None
+    if quoted and _TYPED_VALUE.match(quoted.group("value")):
+        key = _clean(quoted.group("key"))
+        if quoted.group("value").lstrip().startswith("<"):
+            return key  # a placeholder: the key names what it holds
     if quoted:
         lo = max(lo, quoted.start("value"))
     clause = _clause_before(text, lo, start)
@@ -411,9 +412,9 @@ def pair_limits(
         if tag != "equal":
             out += _pair_block(a, b)
     # A limit removed in one place and added, unchanged, in another only moved.
-    added = _queues([n for o, n in out if o is None], _key)
+    added = _queues([n for o, n in out if o is None and n is not None], _key)
     moved: set[int] = set()
-    for o in (o for o, n in out if n is None):
+    for o in (o for o, n in out if n is None and o is not None):
         if added.get(_key(o)):
             moved |= {id(o), id(added[_key(o)].popleft())}
     return [(o, n) for o, n in out if id(o) not in moved and id(n) not in moved]

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist, fmean, stdev
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Spread:
     samples: int  # sample ids both sides scored (paired), else the smaller side's count
 
 
-def paired(baseline: Mapping[object, float], candidate: Mapping[object, float]) -> Spread | None:
+def paired(baseline: Mapping[Any, float], candidate: Mapping[Any, float]) -> Spread | None:
     """From per-sample scores keyed by sample id; None with fewer than two shared ids."""
     shared = baseline.keys() & candidate.keys()
     if len(shared) < 2:

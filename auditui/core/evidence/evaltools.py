@@ -144,11 +144,17 @@ def _promptfoo(doc: dict, _path: Path) -> list[Run]:
 _METRICS = ("acc", "exact_match", "acc_norm", "pass@1", "f1")
 
 
+def _table(doc: dict, key: str) -> dict:
+    """`doc[key]` when it is a table, else an empty one."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _lm_eval(doc: dict, path: Path) -> list[Run]:
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    config = _table(doc, "config")
     model = doc.get("model_name") or config.get("model_args") or config.get("model")
-    n_samples = doc.get("n-samples") if isinstance(doc.get("n-samples"), dict) else {}
-    groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
+    n_samples = _table(doc, "n-samples")
+    groups = _table(doc, "groups")
     runs = []
     for task, metrics in sorted(doc["results"].items()):
         if task in groups:

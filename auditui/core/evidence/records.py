@@ -14,7 +14,7 @@ import secrets
 import stat
 import tomllib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -246,8 +246,8 @@ def append_entries(
     *,
     summary: str = "",
     models: list[str] | tuple[str, ...] = (),
-    evals: list[dict[str, Any]] = (),
-    approvals: list[dict[str, Any]] = (),
+    evals: Sequence[dict[str, Any]] = (),
+    approvals: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Add eval and approval entries to the record at `file`, creating it if needed.
 

@@ -30,7 +30,7 @@ import json
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,7 @@ def _keys(value: Any, depth: int, through_lists: bool = False, out: set | None =
     """The keys of a mapping and of the mappings under it, `depth` levels down
     (through lists too when asked: the first items of each)."""
     out = set() if out is None else out
+    children: Iterable[Any]
     if isinstance(value, dict):
         out.update(str(k).lower() for k in value)
         children = value.values()
@@ -181,7 +182,7 @@ def _in_model_place(path: str) -> bool:
     return folder in MODEL_PLACES or _stem(path) in MODEL_PLACES
 
 
-def _collection_in(doc: Any) -> dict[str, str] | None:
+def _collection_in(doc: Any) -> dict[str, Any] | None:
     """A list or mapping of model-like entries, at the top or under one key."""
     places: list[tuple[str | None, Any]] = [(None, doc)]
     if isinstance(doc, dict):
@@ -438,7 +439,7 @@ def propose(files: list[str], read: Callable[[str], bytes | None]) -> Proposal:
             parents[path] = (key, doc[key], f"{key}_omit" in doc)
     model_files = _inheritance(out, model_files, parents, kept, others)
     _models(out, model_files, kept, others)
-    _collections(out, [(s.path, s.shape, _entry_names(s)) for s in collections], kept, others)
+    _collections(out, [(s.path, s.shape or {}, _entry_names(s)) for s in collections], kept, others)
     _naming(out, [by_path[p] for p in model_files if p != out.defaults], collections, field_)
     _prompts(out, prompts)
     _scales(out, docs)
@@ -450,15 +451,17 @@ def propose(files: list[str], read: Callable[[str], bytes | None]) -> Proposal:
 
 
 def _entries(s: Seen) -> list[Any]:
-    node = s.doc[s.shape["at"]] if "at" in s.shape else s.doc
+    shape = s.shape or {}
+    node = s.doc[shape["at"]] if "at" in shape else s.doc
     return list(node.values()) if isinstance(node, dict) else list(node)
 
 
 def _entry_names(s: Seen) -> list[str]:
-    node = s.doc[s.shape["at"]] if "at" in s.shape else s.doc
+    shape = s.shape or {}
+    node = s.doc[shape["at"]] if "at" in shape else s.doc
     if isinstance(node, dict):
         return [str(n) for n in node]
-    return [str(e[s.shape["name_key"]]) for e in node]
+    return [str(e[shape["name_key"]]) for e in node]
 
 
 def _prompt_files(files: list[str], bound: set[str]) -> list[str]:
@@ -673,7 +676,9 @@ def _walk(doc: Any, path: str, visit: Callable[[str, str, Any], None]) -> None:
             _walk(v, here, visit)
     elif isinstance(doc, list) and doc and all(isinstance(x, dict) for x in doc):
         ident = next((f for f in LIST_IDS if all(f in x for x in doc)), None)
-        for x in doc[:200] if ident is not None else ():
+        if ident is None:
+            return
+        for x in doc[:200]:
             here = "**" + Item(ident, x[ident])
             visit(here, "", x)
             _walk(x, here, visit)
@@ -705,7 +710,7 @@ def _scales(out: Proposal, docs: list[Any]) -> None:
         by_rank: dict[int, tuple[int, str]] = {}
         for word, n in sorted(words.items()):
             r = _rank(word)
-            if r not in by_rank or n > by_rank[r][0]:
+            if r is not None and (r not in by_rank or n > by_rank[r][0]):
                 by_rank[r] = (n, word)
         scale = [by_rank[r][1] for r in sorted(by_rank)]
         out.scales[key] = scale

@@ -174,7 +174,7 @@ def _last_moved(row: str, touches: dict[str, list[tuple[int, Change, Delta]]]) -
     best: tuple[int, Change, Delta] | None = None
     for path, hits in touches.items():
         if under(path, row):
-            hit = hits[-1]
+            hit: tuple[int, Change, Delta] | None = hits[-1]
         elif under(row, path):
             hit = next((h for h in reversed(hits) if _moves(h[2], row[len(path) :])), None)
         else:

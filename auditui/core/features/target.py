@@ -6,7 +6,7 @@ named (SPEC 11), so a fingerprint is looked up in the history to find its commit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +122,7 @@ def refuse_self_approval(target: Target, by: str) -> None:
             "auditui cannot tell who wrote it, so it will not record an approval by fingerprint",
             "hint: name the change by its commit instead: `auditui approve <COMMIT>`",
         )
-    ctx = target.history
+    ctx = _history(target)
     policies = [
         ctx.policy,
         *(_policy_at(ctx, c.parents[0] if c.parents else None, c.sha)[0] for c in commits),
@@ -147,6 +147,13 @@ def refuse_approval_by_author(
         )
 
 
+def _history(target: Target) -> AuditContext:
+    """The history a target was named in: `find_target` always says it."""
+    if target.history is None:
+        raise ValueError(f"{target.fingerprint} was named without its history")
+    return target.history
+
+
 def _commits_of(target: Target) -> list[CommitInfo]:
     """The commits whose change is target's: the one named, and every one with its
     fingerprint in the range `check` judges by default (from where HEAD meets its
@@ -156,7 +163,7 @@ def _commits_of(target: Target) -> list[CommitInfo]:
     full walk: only when nothing nearer answers)."""
     found = target.found
     if found is None:
-        ctx = target.history
+        ctx = _history(target)
         nearer = _default_range(ctx)
         found = _with_fingerprint(nearer, target.fingerprint)
         if not found and target.change is None and nearer is not ctx:
@@ -205,8 +212,8 @@ def add_evidence(
     fingerprint: str,
     change: Change | None,
     *,
-    evals: list[dict] = (),
-    approvals: list[dict] = (),
+    evals: Sequence[dict] = (),
+    approvals: Sequence[dict] = (),
 ) -> dict:
     """Stamp entries with the time (UTC, whole seconds) and append them to the
     change's record: the one write path of `approve`, `eval add` and the app."""

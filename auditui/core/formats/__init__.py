@@ -82,16 +82,20 @@ def _copy(spool, out: TextIO, patches: list[tuple[int, int, str]]) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     spool.seek(0)
     at = 0
-    for start, end, text in [*patches, (None, None, "")]:
-        while start is None or at < start:
-            chunk = spool.read(COPY_BYTES if start is None else min(COPY_BYTES, start - at))
-            if not chunk:
-                break
-            out.write(decoder.decode(chunk))
-            at += len(chunk)
-        if start is None:
-            break
+    for start, end, text in patches:
+        _copy_bytes(spool, out, decoder, at, start)
         out.write(decoder.decode(b"", final=True) + text)
         spool.seek(end)
         at = end
+    _copy_bytes(spool, out, decoder, at, None)
     out.write(decoder.decode(b"", final=True))
+
+
+def _copy_bytes(spool, out: TextIO, decoder, at: int, stop: int | None) -> None:
+    """The spool's bytes from `at` (its position) up to `stop`, or to its end."""
+    while stop is None or at < stop:
+        chunk = spool.read(COPY_BYTES if stop is None else min(COPY_BYTES, stop - at))
+        if not chunk:
+            break
+        out.write(decoder.decode(chunk))
+        at += len(chunk)

@@ -17,7 +17,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report) -> str:
+def annotation_lines(report) -> str:
     lines = []
     for change in report.blocked:
         c = change.commit
@@ -66,4 +66,4 @@ def summary(report) -> str:
 
 
 def render(report, **_options) -> str:
-    return annotations(report) + summary(report)
+    return annotation_lines(report) + summary(report)

@@ -39,7 +39,7 @@ def render(report, **_options) -> str:
                  "name": f"{c.short} {c.subject}"}  # fmt: skip
         if anchor:
             attrs["file"], attrs["line"] = anchor[0], str(anchor[1])
-        case = ET.SubElement(suite, "testcase", **attrs)
+        case = ET.SubElement(suite, "testcase", attrs)
         if change.status == "blocked":
             lines = []
             for f in change.findings:

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.button import ButtonVariant
 
 from auditui.core.base.errors import AuditError
 from auditui.core.base.terminal import safe
@@ -41,6 +42,9 @@ def models_line(change, short: Callable[[str], str]) -> Fit:
     names = ", ".join(map(short, change.models)) or "(policy)"
     count = f" ({len(change.models)})" if len(change.models) > 1 else ""
     return Fit(f"models{count}: {names}", fit_end, style="dim")
+
+
+_VARIANTS: dict[str, ButtonVariant] = {"approve": "success", "reject": "error"}
 
 
 class RecordForm(ModalScreen[str | None]):
@@ -101,7 +105,7 @@ class ApproveScreen(RecordForm):
             yield Input(placeholder="comment (optional)", id="comment")
             yield Static("", id="error")
             with Horizontal(classes="buttons"):
-                variant = {"approve": "success", "reject": "error"}.get(self.verdict, "warning")
+                variant = _VARIANTS.get(self.verdict, "warning")
                 yield Button(self.verdict.title(), id="ok", variant=variant)
                 yield Button("Cancel", id="cancel")
 

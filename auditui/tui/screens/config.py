@@ -3,6 +3,8 @@ setting with the change that last set it (core.lookback's show and blame)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -15,6 +17,11 @@ from auditui.core.base.terminal import safe
 from auditui.tui.text import Fit, fit_key, plain
 from auditui.tui.widgets.badges import value
 from auditui.tui.widgets.table import Table
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from auditui.tui.app import AuditApp
 
 
 class ConfigTable(Table):
@@ -29,6 +36,9 @@ COLUMNS = ("Setting", "Value", "Last set by", "Status", "Date", "Author")
 
 
 class ConfigScreen(ModalScreen[None]):
+    if TYPE_CHECKING:
+        app = getters.app(AuditApp)
+
     CSS_PATH = "config.tcss"
     BINDINGS = [Binding("escape,c,q", "dismiss", "Close")]
 
@@ -53,9 +63,9 @@ class ConfigScreen(ModalScreen[None]):
         from auditui.core.base.errors import AuditError
         from auditui.core.features.lookback import blame
 
-        args = self.app.args
+        source = self.app.source
         try:
-            shown, rows = blame(args["repo_path"], self.model, None, self.sha, args["policy_file"],
+            shown, rows = blame(source.repo_path, self.model, None, self.sha, source.policy_file,
                                 self.app.policy)  # what the app judges with  # fmt: skip
         except AuditError as exc:
             self.app.call_from_thread(self._failed, exc.message)

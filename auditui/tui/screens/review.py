@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,8 +18,16 @@ from auditui.tui.text import Fit
 from auditui.tui.widgets.change_detail import ChangeDetail
 from auditui.tui.widgets.change_list import STATUSES, ChangeFilter, ChangeList
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from auditui.tui.app import AuditApp
+
 
 class ReviewScreen(Screen):
+    if TYPE_CHECKING:
+        app = getters.app(AuditApp)
+
     CSS_PATH = "review.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     # Short labels, help first: at 80 columns the footer shows every key that matters.
@@ -39,7 +49,7 @@ class ReviewScreen(Screen):
         super().__init__()
         self.change_filter = ChangeFilter()
         self.shown: list = []
-        self.loading: list = []  # changes judged so far, before the first report is complete
+        self.judged_so_far: list = []  # changes judged so far, before the first report is complete
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,7 +72,7 @@ class ReviewScreen(Screen):
         self.change_filter.short = self.app.short
         self.query_one(ChangeList).focus()
         self.query_one(ChangeDetail).show(None, None)
-        if self.loading and self.report is None:
+        if self.judged_so_far and self.report is None:
             self.refilter()  # batches that came before the screen was up
 
     # -- data ---------------------------------------------------------------
@@ -79,7 +89,7 @@ class ReviewScreen(Screen):
     def add_changes(self, changes: list) -> None:
         """Rows for changes judged while history still loads (the first load only:
         a reload keeps showing the last full report until the new one is complete)."""
-        self.loading.extend(changes)
+        self.judged_so_far.extend(changes)
         if not self.is_mounted:
             return  # on_mount lists them
         accepted = [c for c in changes if self.change_filter.accepts(c)]
@@ -107,7 +117,7 @@ class ReviewScreen(Screen):
         line.add_class("error")
 
     def restart_loading(self) -> None:
-        self.loading.clear()
+        self.judged_so_far.clear()
         if self.report is None and self.is_mounted:
             self.refilter()
 
@@ -116,7 +126,7 @@ class ReviewScreen(Screen):
         table = self.query_one(ChangeList)
         if keep is None and self.current is not None:
             keep = self.current.commit.sha
-        changes = report.changes if report is not None else self.loading
+        changes = report.changes if report is not None else self.judged_so_far
         self.shown = [c for c in changes if self.change_filter.accepts(c)]
         table.populate(self.shown, keep)
         if report is None:  # still loading: the status line shows progress

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -13,6 +14,11 @@ from auditui.core.formats.text_format import models_text
 from auditui.tui.text import Fit, one_line, plain
 from auditui.tui.widgets.badges import verdict
 from auditui.tui.widgets.table import Table
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from auditui.tui.app import AuditApp
 
 STATUSES = ("all", "blocked", "pass", "exempt", "reverted")
 
@@ -43,6 +49,9 @@ class ChangeFilter:
 
 
 class ChangeList(Table):
+    if TYPE_CHECKING:
+        app = getters.app(AuditApp)
+
     """Rows keyed by commit sha, so the selection survives a refilter or reload."""
 
     # Subject and Models share what Date, Verdict and Author leave; a model named by

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -14,12 +16,12 @@ class Table(DataTable):
     ]
     # Columns that share the width the others leave (key -> minimum), so text is not
     # cut beside empty space on a wide screen; none grows past its widest cell.
-    FLEX: dict[str, int] = {}
+    FLEX: dict[Any, int] = {}  # keyed by name: a ColumnKey equals its name
     # Columns that give their room to the FLEX ones, the last first, while a FLEX one
     # would be cut narrower than ROOMY (they sit last and scroll into view): at 80
     # columns a setting and its values matter more than the commit id.
     SPILL: tuple[str, ...] = ()
-    ROOMY: dict[str, int] = {}
+    ROOMY: dict[Any, int] = {}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -40,12 +42,12 @@ class Table(DataTable):
         self.fit()
 
     def fit(self) -> None:
-        flex = {k: c for k, c in self.columns.items() if k in self.FLEX}  # type: ignore[operator]
+        flex = {k: c for k, c in self.columns.items() if k in self.FLEX}
         if not flex or not self.size.width:
             return
         widest = {key: self._widest(key) for key in flex}
         room = self.size.width - 2 * self.cell_padding * len(flex) - 2
-        kept = [k for k in self.columns if k not in flex]
+        kept: list[Any] = [k for k in self.columns if k not in flex]
         spill = [k for k in self.SPILL if k in kept]
         while True:
             widths = self._share(widest, room - sum(map(self._render_width, kept)))
@@ -73,7 +75,7 @@ class Table(DataTable):
         order = sorted(widest, key=widest.__getitem__)
         for n, key in enumerate(order):
             share = max(0, free) // (len(order) - n)
-            widths[key] = max(self.FLEX[key], min(share, widest[key]))  # type: ignore[index]
+            widths[key] = max(self.FLEX[key], min(share, widest[key]))
             free -= widths[key]
         return widths
 
