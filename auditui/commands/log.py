@@ -81,7 +81,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         email = safe(c.commit.author_email)
         print(f"\n{c.commit.author_date[:10]}  {c.commit.short}  {email}  [{verdict}]")
         print(f"  {safe(c.commit.subject)}")
-        for d in e.deltas:  # an item added or removed whole, leaf by leaf (SPEC 13)
+        for d in e.deltas:  # an item added or removed whole, leaf by leaf (docs/reports.md)
             for path, old, new in leaf_rows(d, report.policy):
                 print(f"    {safe(path)}  {' -> '.join(format_pair(old, new))}  ({d.kind})")
         for ev in e.evals:

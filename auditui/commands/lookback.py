@@ -1,4 +1,5 @@
-"""`auditui show` and `auditui blame`: one model looked back on (SPEC 10)."""
+"""`auditui show` and `auditui blame`: one model looked back on (docs/reports.md,
+"Looking back")."""
 
 from __future__ import annotations
 

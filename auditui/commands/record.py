@@ -86,7 +86,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _eval_import(args: argparse.Namespace) -> int:
-    """Two runs of an eval tool -> an eval entry per model they cover (SPEC 9, 16)."""
+    """Two runs of an eval tool -> an eval entry per model they cover (docs/records.md)."""
     from pathlib import Path
 
     from auditui.core.base.terminal import safe

@@ -1,7 +1,8 @@
 """Exit codes and the one error type that means "auditui cannot judge".
 
-Exit codes are part of the contract with CI scripts (SPEC section 5), so they live
-in one enum rather than as literals scattered through the commands.
+Exit codes are part of the contract with CI scripts (docs/reports.md, "Rules and exit
+codes"), so they live in one enum rather than as literals scattered through the
+commands.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Path globs with git's wildmatch meaning, and key globs over setting paths.
 
 fnmatch lets `*` cross `/`, which would make `models/*.toml` match
-`models/old/x.toml`; SPEC section 7 asks for wildmatch, so we translate ourselves.
+`models/old/x.toml`; the policy's globs are wildmatch (docs/policy.md), so we translate ourselves.
 Key globs (`[watch]`, `[scales]`, rules' `keys`) are written like the paths they match,
 list items included (`parameter_rules[name=top_p].default`), so a `[` in them is that
 text, never a character class (docs/policy.md, Key globs).
@@ -135,7 +135,7 @@ def _match_key(patterns: tuple[str, ...], dotted: str) -> bool:
 @lru_cache(maxsize=65536)
 def match_key_glob(pattern: str, dotted: str) -> bool:
     """Whether a dotted key matches a dotted-key glob as a whole (docs/policy.md, Key
-    globs): SPEC 7's glob rules with `.` for `/`, `*` and `?` staying within one
+    globs): the layout's glob rules with `.` for `/`, `*` and `?` staying within one
     segment (a key, or a list's key with its item: `parameter_rules[name=top_p]`), `**`
     spanning any number of them, none included (`**.reasoning_effort` matches
     `reasoning_effort` and `a.b.reasoning_effort`), and `[` always itself: an item

@@ -6,7 +6,7 @@ A key may itself contain a dot: `{"reasoning": {"effort": ..}}` and
 that is not plain is quoted (`"reasoning.effort"`, JSON string escapes), so the path
 of every leaf is unique and reads the way a config author would write it.
 
-An item of a list compared by identity (SPEC 8, `[diff] list_ids`) is addressed by
+An item of a list compared by identity (docs/policy.md, `[diff] list_ids`) is addressed by
 its identity field after its list's key: `tiers[start=272000].price`.
 """
 

@@ -1,4 +1,5 @@
-"""Which files look like model configs that a layout leaves out (SPEC 16).
+"""Which files look like model configs that a layout leaves out (docs/reports.md,
+"Files the layout misses").
 
 A layout that misses a provider's folder audits nothing there and says nothing about
 it: `check` would pass every change to those files. So `init` and `check` share one

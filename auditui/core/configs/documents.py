@@ -188,7 +188,7 @@ def plain(value: Any) -> Any:
     """Normalise parsed data to JSON types so diffs, fingerprints and reports agree
     whatever format a file was written in. What JSON has no type for (TOML and YAML
     dates, times and datetimes, the floats inf, -inf and nan) becomes a `Typed`:
-    still not a string (SPEC 13), and nan equal to itself (see values.Typed)."""
+    still not a string (docs/reports.md, "Types"), and nan equal to itself (see values.Typed)."""
     return _plain(value, 0, [MAX_VALUES])
 
 

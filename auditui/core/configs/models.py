@@ -1,4 +1,4 @@
-"""Model definitions and effective configs (SPEC section 1).
+"""Model definitions and effective configs (docs/policy.md, "[layout]").
 
 A file yields RawModels (one for a model file, many for a collection); a model's
 effective config is defaults, then its `extends` ancestors, then itself, deep-merged,
@@ -74,8 +74,8 @@ class RawModel:
 
 @dataclass(frozen=True)
 class EntryProblem:
-    """One collection entry that cannot be a model (SPEC 8, one bad entry, one
-    finding): the rest of its file is still read."""
+    """One collection entry that cannot be a model (docs/policy.md, "Collections": one
+    bad entry, one finding): the rest of its file is still read."""
 
     label: str  # the entry's name in the file, or its 1-based position when it has none
     model: str | None  # the model it would define, when it has a name
@@ -191,7 +191,7 @@ def get_path(data: dict[str, Any], dotted: str) -> Any:
 
 def remove_path(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
     """`node` without the value at `parts` (a copy; `node` is never changed), pruning
-    the tables that become empty on the way (SPEC 8: an omit leaves no empty table)."""
+    the tables that become empty on the way (an omit leaves no empty table)."""
     key = parts[0]
     if key not in node:
         return node

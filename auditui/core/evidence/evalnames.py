@@ -1,4 +1,4 @@
-"""Which of a change's models an eval file's model id stands for (`eval import`, SPEC 16).
+"""Which of a change's models an eval file's model id stands for (`eval import`, docs/records.md).
 
 A promptfoo run names its providers `openai:gpt-4o`; a catalogue names the model
 `models/openai/models/llm/gpt-4o`. The rule is fixed and written in docs/records.md,

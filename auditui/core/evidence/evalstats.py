@@ -1,4 +1,4 @@
-"""How sure an eval delta is (SPEC 9): its standard error, and the non-inferiority test.
+"""How sure an eval delta is (docs/records.md): its standard error, and the non-inferiority test.
 
 With 200 samples a 3-point drop is within noise; with 5,000 a 1-point drop is not. The
 standard error of `candidate - baseline`, in score points, is, in order of preference:

@@ -1,4 +1,4 @@
-"""Reading the output of the eval tools teams run (SPEC 9): promptfoo, lm-evaluation-
+"""Reading the output of the eval tools teams run (docs/records.md): promptfoo, lm-evaluation-
 harness and inspect_ai, recognised by content.
 
 Each reader turns one file into the runs it holds: which model and task, the score in

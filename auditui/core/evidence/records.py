@@ -1,4 +1,4 @@
-"""Audit records: the evidence (evals, approvals) a change carries (SPEC section 3).
+"""Audit records: the evidence (evals, approvals) a change carries (docs/records.md).
 
 Records are read from the head of the audited range and written only by appending:
 an entry, once written, is never dropped (a reject is withdrawn by a later approve,
@@ -39,7 +39,7 @@ class EvalResult:
     run: str | None = None
     recorded_by: str | None = None
     at: dt.datetime | None = None
-    # Imported from an eval tool's output (SPEC 9): how sure the delta is, and whence.
+    # Imported from an eval tool's output (docs/records.md): how sure the delta is, and whence.
     stderr: float | None = None  # of candidate - baseline, in score points
     paired: bool | None = None  # stderr from per-sample differences on shared sample ids
     source: str | None = None  # promptfoo | lm-eval | inspect
@@ -85,7 +85,7 @@ class Record:
         return out
 
     def verdicts(self) -> dict[str, Approval]:
-        """Each approver's latest entry (SPEC section 7: the latest by `at` wins)."""
+        """Each approver's latest entry (docs/records.md: the latest by `at` wins)."""
         out: dict[str, Approval] = {}
         for _, ap in sorted(enumerate(self.approvals), key=lambda p: (_ts(p[1].at), p[0])):
             out[person(ap.by)] = ap  # " Bob@x " is bob@x: one person, one verdict
@@ -235,7 +235,7 @@ def parse_record(path: str, text: str) -> Record:
 
 
 def now_utc() -> dt.datetime:
-    """Whole seconds in UTC: the form records store and signatures sign (SPEC section 7)."""
+    """Whole seconds in UTC: the form records store and signatures sign (docs/records.md)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 

@@ -1,4 +1,4 @@
-"""Signed approvals (SPEC section 3): `ssh-keygen -Y sign/verify` over a canonical payload.
+"""Signed approvals (docs/records.md): `ssh-keygen -Y sign/verify` over a canonical payload.
 
 The payload names the fingerprint, so a signature binds an approval to the exact
 content approved; the allowed-signers file is read at the base of the range, so a

@@ -2,7 +2,7 @@
 
 A policy whose layout matches nothing audits nothing, and one that misses a folder
 passes its changes in silence. So init looks before it writes, and accounts for every
-file (SPEC 16):
+file (docs/adoption.md):
 
 1. Each data file is read and judged by its content: a **model** (a mapping with
    model-like settings, or one a folder or file named for models holds), a

@@ -1,6 +1,6 @@
 """`auditui eval import`: two runs of one eval tool (the parent config and the change)
 become an `[[evals]]` entry per model they cover, with error bars and provenance
-(SPEC 9; SPEC 16: one run gives the evidence for a change that moves hundreds of models)."""
+(docs/records.md: one run gives the evidence for a change that moves hundreds of models)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Imported:
 
     def check_configs(self, baseline: Seen | None, candidate: Seen | None) -> None:
         """Note in the entry where a run records settings the config it stands for
-        does not have (SPEC 9: evidence of a different config is not evidence)."""
+        does not have: evidence of a different config is not evidence."""
         found = []
         for side, run, seen in (("baseline", self.runs[0], baseline),
                                 ("candidate", self.runs[1], candidate)):  # fmt: skip
@@ -109,7 +109,7 @@ def import_many(
     suite: str | None = None,
     tool: str | None = None,
 ) -> Batch:
-    """An entry per model the files cover (SPEC 16). `models`: `--model` globs choosing
+    """An entry per model the files cover. `models`: `--model` globs choosing
     among the change's models (none: all of them); `maps`: `--map` (core/evalnames). The
     chosen models must each have scores in both files and, without `models`, each of the
     files' models must name one of the change's: otherwise nothing is imported and one
@@ -184,7 +184,7 @@ def _select(
 
 
 def _lone(sides: tuple[dict, dict], maps: tuple[Map, ...], names: dict) -> bool:
-    """SPEC 9: `--model` names the auditui model when the file cannot. Files of one
+    """`--model` names the auditui model when the file cannot. Files of one
     model and a `--model` choosing one are each other's when nothing else says: no
     `--map`, and the files' id names none of the change's models."""
     return len(sides[0]) == len(sides[1]) == 1 and not maps and not any(names.values())

@@ -1,5 +1,5 @@
-"""Looking back at one model (SPEC 10): what it was at a commit (`show`) and which
-change last set each of its settings (`blame`).
+"""Looking back at one model (docs/reports.md, "Looking back"): what it was at a commit
+(`show`) and which change last set each of its settings (`blame`).
 
 Both answer from what a walk already keeps: `show` reads one tree through the blob
 cache, and `blame` reads the model's changes from the per-commit store (`log --model`'s
@@ -115,7 +115,7 @@ def show(
     the config stays whole."""
     repo = GitRepo.open(repo_path)
     sha = resolve_at(repo, head, at)
-    if policy is None:  # a commit before the policy's adoption is read with head's (SPEC 2)
+    if policy is None:  # a commit before the policy's adoption is read with head's
         policy, _source = load_policy(repo, sha, head, policy_file)
     tracker = Tracker(repo, policy)
     try:

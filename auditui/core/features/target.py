@@ -1,6 +1,6 @@
 """Finding the change a reviewer means by `FINGERPRINT|COMMIT` (approve, eval add),
 and who wrote it: `approve` refuses the author's own approval however the change is
-named (SPEC 11), so a fingerprint is looked up in the history to find its commits.
+named (docs/blocked.md), so a fingerprint is looked up in the history to find its commits.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def in_history(ctx: AuditContext) -> Iterator[Change]:
 
 def refuse_self_approval(target: Target, by: str) -> None:
     """`approve` as the change's author, with self-approval off, only turns AUD001/AUD004
-    into AUD005 (SPEC 11): refused before anything is written, however the change is
+    into AUD005 (docs/blocked.md): refused before anything is written, however the change is
     named. Its authors are those of every commit in the history with its fingerprint
     (a cherry-pick carries the same record) and of the commit named; self-approval is
     off unless every policy that may judge one of them allows it: the one at each

@@ -1,4 +1,4 @@
-"""The JSON report of SPEC section 5. A change here is a change to the contract:
+"""The JSON report (docs/reports.md). A change here is a change to the contract:
 bump VERSION on anything that breaks a consumer, and update the golden file."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _change(c) -> dict:
 
 
 def _evals(c) -> list[dict]:
-    """The record's newest eval per model and suite, with its error bars (SPEC 9)."""
+    """The record's newest eval per model and suite, with its error bars (docs/records.md)."""
     if c.record is None:
         return []
     return [
@@ -58,7 +58,7 @@ def _header(report) -> dict:
             "exempt": report.totals.exempt,
             "reverted": report.totals.reverted,
         },
-        # Only when there are some (SPEC 16; docs/reports.md): a key added, not changed.
+        # Only when there are some (docs/reports.md): a key added, not changed.
         **({"uncovered": report.uncovered.as_json()} if report.uncovered else {}),
     }
 

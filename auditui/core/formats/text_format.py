@@ -16,7 +16,7 @@ from auditui.core.policy.model import Policy
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
 KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
 MAX_TEXT_LINES = 12
-MAX_VALUE = 200  # characters of one value on a line (SPEC 13); JSON carries it whole
+MAX_VALUE = 200  # characters of one value on a line; JSON carries it whole
 CONTEXT = 40  # characters shown before where two long values first differ
 
 
@@ -38,7 +38,7 @@ _TYPE_NAMES = {str: "string", int: "integer", float: "float", bool: "boolean",
 
 
 def type_name(v: Any) -> str:
-    """A value's type in a config author's words (SPEC 13's types)."""
+    """A value's type in a config author's words (docs/reports.md, "Types")."""
     return v.type.value if type(v) is Typed else _TYPE_NAMES.get(type(v), "value")
 
 
@@ -73,7 +73,7 @@ def format_pair(old: Any, new: Any) -> tuple[str, str]:
     """A delta's two sides as shown, each safe and clipped (see `clip`). Where they
     print alike (a change of type alone: the string "inf" and the float inf,
     "2026-01-01" and a date, "1" and 1) each says its type, or the change would read
-    as no change (SPEC 13). Two long values alike in their first MAX_VALUE characters
+    as no change. Two long values alike in their first MAX_VALUE characters
     are both shown from just before where they differ."""
     texts = format_value(old), format_value(new)
     shown = safe(texts[0]), safe(texts[1])
@@ -196,7 +196,7 @@ def render_change(
 
 def models_text(c) -> str:
     """What a change that moves no model is about: the policy, or nothing judgeable
-    (a broken file keeps the last good config: SPEC 7)."""
+    (a broken file keeps the last good config)."""
     if any(d.path.startswith(("policy:", "signers")) for d in c.deltas):
         return "(policy)"
     return "(none)"
@@ -232,7 +232,7 @@ def render_end(report, color: bool = False, **_options) -> str:
 
 def uncovered_line(uncovered, paint=None) -> str:
     """The warning the report ends with when the range changed files that look like
-    model configs and that no [layout] pattern covers or excludes (SPEC 16): a
+    model configs and that no [layout] pattern covers or excludes (docs/reports.md, "Files the layout misses"): a
     layout that misses a folder would otherwise pass its changes in silence."""
     if not uncovered:
         return ""
