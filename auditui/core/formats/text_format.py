@@ -232,8 +232,9 @@ def render_end(report, color: bool = False, **_options) -> str:
 
 def uncovered_line(uncovered, paint=None) -> str:
     """The warning the report ends with when the range changed files that look like
-    model configs and that no [layout] pattern covers or excludes (docs/reports.md, "Files the layout misses"): a
-    layout that misses a folder would otherwise pass its changes in silence."""
+    model configs and that no [layout] pattern covers or excludes: a layout that
+    misses a folder would otherwise pass its changes in silence (docs/reports.md,
+    "Files the layout misses")."""
     if not uncovered:
         return ""
     from auditui.core.configs.coverage import SHOWN
