@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditui.core.base.globs import literal_prefix, match_any, match_key, match_key_glob, match_path
-from auditui.core.base.keypaths import Item, join_key, split_segments
+from auditui.core.base.keypaths import Item, quote_key, split_segments
 
 
 @pytest.mark.parametrize(
@@ -317,6 +317,17 @@ def test_watch_prefixes_that_do_not_cover(patterns, key):
 
 # Keys and items as keypaths writes them, with every character that is special to a
 # path or a glob except the wildcards: a path of them is a glob made of literal text.
+def join_key(parts: list[str]) -> str:
+    """A path from its keys and items, as the engine writes one (split_segments' inverse)."""
+    out = ""
+    for part in parts:
+        if isinstance(part, Item):
+            out += part
+        else:
+            out += ("." if out else "") + quote_key(str(part))
+    return out
+
+
 _LITERAL_KEY = st.text(alphabet='ab.[]="\\ -', max_size=4)
 _ITEM = st.builds(
     Item, st.sampled_from(["name", "id", "a.b", "x y"]), st.one_of(_LITERAL_KEY, st.integers(-2, 2))

@@ -45,16 +45,6 @@ def quote_key(key: str) -> str:
     return key if _PLAIN.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
-def join_key(parts: list[str] | tuple[str, ...]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, Item):
-            out += part
-        else:
-            out += ("." if out else "") + quote_key(str(part))
-    return out
-
-
 def split_segments(path: str) -> list[str]:
     """The segments of a path as written: quoted keys keep their quotes, and a list
     item's `[field=value]` stays with its list's key (dots inside either never split)."""
