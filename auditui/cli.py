@@ -54,8 +54,9 @@ def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
 def _add_lookback(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", default=".", help="repository (default: current directory)")
     p.add_argument("--head", default="HEAD", help="the history to look back on (default: HEAD)")
-    p.add_argument("--policy", help="read the model with this policy file instead of the "
-                   "one at that commit")  # fmt: skip
+    p.add_argument(
+        "--policy", help="read the model with this policy file instead of the one at that commit"
+    )
     p.add_argument("--format", choices=["text", "json"], default="text", help=FORMAT_HELP)
 
 
@@ -69,12 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="judge a range of history headless (CI, scripts)")
     _add_range(p)
-    p.add_argument("--format", choices=FORMATS,
-                   default="text", help="report format (default: text)")  # fmt: skip
+    p.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
     p.add_argument("--verbose", "-v", action="store_true", help="show whole prompt diffs")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
-                   help="colour the report (auto: on a terminal, unless NO_COLOR)")  # fmt: skip
+    p.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the report (auto: on a terminal, unless NO_COLOR)",
+    )
 
     p = sub.add_parser("review", help="review a range in the interactive app")
     _add_range(p)
@@ -93,9 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="a model's effective config, prompts and limits at a commit")
     p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
     p.add_argument("key", metavar="KEY", nargs="?", help=KEY_HELP)
-    p.add_argument("--at", metavar="REV|DATE",
-                   help="a revision, or a date: the last first-parent commit at or before it "
-                   "(default: --head)")  # fmt: skip
+    p.add_argument(
+        "--at",
+        metavar="REV|DATE",
+        help="a revision, or a date: the last first-parent commit at or before it "
+        "(default: --head)",
+    )
     _add_lookback(p)
 
     p = sub.add_parser("blame", help="which change last set each of a model's settings")
@@ -111,15 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", help="why; stored with the verdict")
     word = p.add_mutually_exclusive_group()
     word.add_argument("--reject", action="store_true", help="record a reject (blocks the change)")
-    word.add_argument("--withdraw", action="store_true",
-                      help="take back your approval or rejection: your latest word is then "
-                      "no vote at all")  # fmt: skip
+    word.add_argument(
+        "--withdraw",
+        action="store_true",
+        help="take back your approval or rejection: your latest word is then no vote at all",
+    )
     p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
     p = sub.add_parser("eval", help="record eval results for a change")
     esub = p.add_subparsers(dest="eval_command", metavar="add|import|run", required=True)
-    p = esub.add_parser("run", help="run the policy's [evals.runner] command on the parent "
-                        "and the changed config, then import both")  # fmt: skip
+    p = esub.add_parser(
+        "run",
+        help="run the policy's [evals.runner] command on the parent "
+        "and the changed config, then import both",
+    )
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
     p.add_argument("--repo", default=".", help=REPO_HELP)
     p.add_argument("--model", help="only this model (default: every model the change moves)")
@@ -138,10 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
     p.add_argument("--repo", default=".", help=REPO_HELP)
-    p.add_argument("--baseline", required=True, metavar="FILE",
-                   help="the tool's output for the parent config")  # fmt: skip
-    p.add_argument("--candidate", required=True, metavar="FILE",
-                   help="the tool's output for the changed config")  # fmt: skip
+    p.add_argument(
+        "--baseline", required=True, metavar="FILE", help="the tool's output for the parent config"
+    )
+    p.add_argument(
+        "--candidate",
+        required=True,
+        metavar="FILE",
+        help="the tool's output for the changed config",
+    )
     p.add_argument(
         "--model",
         action="append",
@@ -157,8 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
         "sides maps many: 'google:*=models/gemini/*')",
     )
     p.add_argument("--suite", help="the policy's suite (default: the task the files name)")
-    p.add_argument("--tool", choices=["promptfoo", "lm-eval", "inspect"],
-                   help="read the files as this tool's output (default: recognised)")  # fmt: skip
+    p.add_argument(
+        "--tool",
+        choices=["promptfoo", "lm-eval", "inspect"],
+        help="read the files as this tool's output (default: recognised)",
+    )
     p = esub.add_parser(
         "add",
         help="add one model's eval result, typed in, to a change's audit record",
@@ -189,8 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("install-hook", help="install (or --uninstall) the git pre-push hook")
     p.add_argument("--repo", default=".", help=REPO_HELP)
-    p.add_argument("--uninstall", action="store_true",
-                   help="remove the hook auditui installed (never another one)")  # fmt: skip
+    p.add_argument(
+        "--uninstall",
+        action="store_true",
+        help="remove the hook auditui installed (never another one)",
+    )
     p.add_argument(
         "--pre-receive",
         action="store_true",

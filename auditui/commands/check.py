@@ -65,8 +65,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
-    ctx = resolve_context(args.repo, base, args.head, args.policy, default_base=not whole,
-                          signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
+    ctx = resolve_context(
+        args.repo,
+        base,
+        args.head,
+        args.policy,
+        default_base=not whole,
+        signers_file=getattr(args, "allowed_signers", None),
+    )
     ctx.anchors = args.format in ("junit", "sarif", "github")
     run = AuditRun(ctx)
     if ctx.upstream and not run.commits:
@@ -115,14 +121,24 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     # What can be known before the walk (a repository, its revisions, a policy) is
     # checked here: an error is one line and exit 2, never an app opened on it.
-    resolve_context(args.repo, args.base, args.head, getattr(args, "policy", None),
-                    default_base=not getattr(args, "all", False),
-                    signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
+    resolve_context(
+        args.repo,
+        args.base,
+        args.head,
+        getattr(args, "policy", None),
+        default_base=not getattr(args, "all", False),
+        signers_file=getattr(args, "allowed_signers", None),
+    )
     # Textual costs ~200 ms to import; only the interactive commands pay for it.
     from auditui.tui.app import AuditApp
 
-    app = AuditApp(args.repo, args.base, args.head, getattr(args, "policy", None),
-                   default_base=not getattr(args, "all", False),
-                   signers_file=getattr(args, "allowed_signers", None))  # fmt: skip
+    app = AuditApp(
+        args.repo,
+        args.base,
+        args.head,
+        getattr(args, "policy", None),
+        default_base=not getattr(args, "all", False),
+        signers_file=getattr(args, "allowed_signers", None),
+    )
     app.run()
     return ExitCode.OK

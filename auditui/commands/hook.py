@@ -96,8 +96,14 @@ def cmd_hook(args: argparse.Namespace) -> int:
             )
         from_ref = os.environ.get("PRE_COMMIT_FROM_REF") or "0" * 40
         remote = os.environ.get("PRE_COMMIT_REMOTE_NAME")
-        refs = [PushedRef(os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD"), to_ref,
-                          os.environ.get("PRE_COMMIT_REMOTE_BRANCH", ""), from_ref)]  # fmt: skip
+        refs = [
+            PushedRef(
+                os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD"),
+                to_ref,
+                os.environ.get("PRE_COMMIT_REMOTE_BRANCH", ""),
+                from_ref,
+            )
+        ]
     if not refs:
         return ExitCode.OK  # before opening the repository: an empty push costs nothing
     repo = GitRepo.open(args.repo)

@@ -61,8 +61,10 @@ def cmd_init(args: argparse.Namespace) -> int:
                 f" like model configs but no pattern covers or excludes them: {named}; "
                 "add them to [layout] models, or to exclude"
             )
-    print(f"auditui: wrote {safe(target)}; review it, then commit it to adopt auditui "
-          "(earlier history is exempt)")  # fmt: skip
+    print(
+        f"auditui: wrote {safe(target)}; review it, then commit it to adopt auditui "
+        "(earlier history is exempt)"
+    )
     return ExitCode.OK
 
 

@@ -93,8 +93,9 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
         os.replace(target, chained)
         note = f"; your existing hook now runs first, as {chained.name}"
     hooks.mkdir(parents=True, exist_ok=True)
-    script = SCRIPT.format(marker=MARKER, python=shlex.quote(sys.executable),
-                           chained=chained.name, hook=hook)  # fmt: skip
+    script = SCRIPT.format(
+        marker=MARKER, python=shlex.quote(sys.executable), chained=chained.name, hook=hook
+    )
     from auditui.core.evidence.records import atomic_write
 
     verb = "updated" if exists and not note else "installed"

@@ -23,8 +23,15 @@ def cmd_log(args: argparse.Namespace) -> int:
     # With a model, only its changes are judged (from the store, the others' deltas are
     # not even read); without any, every change is read so the error can list them all.
     def judged(model: str | None):
-        return run_audit(args.repo, args.base, args.head, args.policy, default_base=False,
-                         anchors=False, only_model=model)  # fmt: skip
+        return run_audit(
+            args.repo,
+            args.base,
+            args.head,
+            args.policy,
+            default_base=False,
+            anchors=False,
+            only_model=model,
+        )
 
     report = judged(args.model or None)
     if args.model and args.model not in models_in(report):
@@ -85,6 +92,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             for path, old, new in leaf_rows(d, report.policy):
                 print(f"    {safe(path)}  {' -> '.join(format_pair(old, new))}  ({d.kind})")
         for ev in e.evals:
-            print(f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} "
-                  f"({ev.delta:+.1f})")  # fmt: skip
+            print(
+                f"    eval {safe(ev.suite)}: {ev.baseline:g} -> {ev.candidate:g} ({ev.delta:+.1f})"
+            )
     return ExitCode.OK

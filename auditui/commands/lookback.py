@@ -48,7 +48,9 @@ def cmd_blame(args: argparse.Namespace) -> int:
         if c is None:
             where = "(no audited change: ignored by the policy)"
         else:
-            where = (f"{c.commit.short}  {c.commit.author_date[:10]}  "
-                     f"{c.commit.author_email}  [{c.status}]")  # fmt: skip
+            where = (
+                f"{c.commit.short}  {c.commit.author_date[:10]}  "
+                f"{c.commit.author_email}  [{c.status}]"
+            )
         print(f"  {safe(r.key):<{width}}  {safe(value):<30}  {safe(where)}")
     return ExitCode.OK

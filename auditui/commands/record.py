@@ -50,8 +50,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
         entry["at"] = now_utc()  # signed as stored: whole seconds, UTC
         data = signatures.payload(target.fingerprint, verdict, by, entry["at"])
         entry["signature"] = signatures.sign(args.sign, data)
-    written = add_evidence(target.root, target.relative, target.fingerprint, target.change,
-                           approvals=[entry])  # fmt: skip
+    written = add_evidence(
+        target.root, target.relative, target.fingerprint, target.change, approvals=[entry]
+    )
     _confirm(target, written, f"{verdict} by {by}")
     return ExitCode.OK
 
@@ -73,12 +74,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
     _warn_unrequired(target, args.suite)
     entry = {
-        "model": args.model, "suite": args.suite, "baseline": args.baseline,
-        "candidate": args.candidate, "samples": args.samples, "run": args.run,
+        "model": args.model,
+        "suite": args.suite,
+        "baseline": args.baseline,
+        "candidate": args.candidate,
+        "samples": args.samples,
+        "run": args.run,
         "recorded_by": _identity(args.repo),
-    }  # fmt: skip
-    written = add_evidence(target.root, target.relative, target.fingerprint, change,
-                           evals=[entry])  # fmt: skip
+    }
+    written = add_evidence(target.root, target.relative, target.fingerprint, change, evals=[entry])
     delta = args.candidate - args.baseline
     what = f"eval {args.model}/{args.suite} {args.baseline:g} -> {args.candidate:g} ({delta:+g})"
     _confirm(target, written, what)
@@ -138,8 +142,9 @@ def _eval_run(args: argparse.Namespace) -> int:
     target = find_target(args.repo, args.target)
     planned = evalrun.plan(target, args.model, args.suite)
     who = _identity(args.repo)  # before any run: a missing identity is found at once
-    for imported in evalrun.run(target, planned, lambda line: print(
-            f"auditui: {safe(line)}", file=sys.stderr, flush=True)):  # fmt: skip
+    for imported in evalrun.run(
+        target, planned, lambda line: print(f"auditui: {safe(line)}", file=sys.stderr, flush=True)
+    ):
         _record_imported(args.repo, target, [imported.entry], who)
     return ExitCode.OK
 
@@ -192,6 +197,8 @@ def _warn_unrequired(target, suite: str) -> None:
 
     required = target.policy.evals.required_suites if target.policy else ()
     if required and suite not in required:
-        print(f"auditui: warning: suite '{safe(suite)}' is not one the policy requires "
-              f"({', '.join(map(safe, required))}); it is recorded but clears nothing",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"auditui: warning: suite '{safe(suite)}' is not one the policy requires "
+            f"({', '.join(map(safe, required))}); it is recorded but clears nothing",
+            file=sys.stderr,
+        )

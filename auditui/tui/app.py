@@ -223,8 +223,11 @@ class AuditApp(App):
     def _identity(self) -> str | None:
         email = self.ctx.repo.config_value("user.email") if self.ctx else None
         if not email:
-            self.notify('Set your identity first: git config user.email "you@example.com"',
-                        severity="error", title="No reviewer identity")  # fmt: skip
+            self.notify(
+                'Set your identity first: git config user.email "you@example.com"',
+                severity="error",
+                title="No reviewer identity",
+            )
         return email
 
     def _act(self, change, screen, entries: Callable[[dict, str], dict]) -> None:
@@ -258,15 +261,19 @@ class AuditApp(App):
             try:
                 refuse_approval_by_author(identity, [change.commit], [self.context.policy])
             except AuditError as exc:
-                self.notify(f"{safe(exc.message)}\n{safe(exc.hint or '')}", severity="error",
-                            title="Not your own change", markup=False)  # fmt: skip
+                self.notify(
+                    f"{safe(exc.message)}\n{safe(exc.hint or '')}",
+                    severity="error",
+                    title="Not your own change",
+                    markup=False,
+                )
                 return
         self._act(
             change,
             lambda identity, write: ApproveScreen(change, verdict, identity, write, self.short),
             lambda r, who: {
                 "approvals": [{"by": who, "verdict": r["verdict"], "comment": r["comment"]}]
-            },  # fmt: skip
+            },
         )
 
     def open_eval(self, change) -> None:
@@ -289,8 +296,9 @@ class AuditApp(App):
         from auditui.core.features.target import Target
 
         imported = result["imported"]
-        target = Target(change.fingerprint, self.context.repo.root, change.record_file, change,
-                        self.policy)  # fmt: skip
+        target = Target(
+            change.fingerprint, self.context.repo.root, change.record_file, change, self.policy
+        )
         imported.check_configs(*seen_configs(target, imported.entry["model"]))
         return imported.entry
 

@@ -16,12 +16,36 @@ from itertools import chain
 from auditui.core.base.linediff import opcodes
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+}
 _TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _DIGIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _SINGLE = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
@@ -29,10 +53,16 @@ _SINGLE = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _WORD_NUM = rf"\b(?:(?:a|one)\s+(?:hundred|thousand)|{_TENS}[\s-]+{_DIGIT_WORD}|{_SINGLE})"
 _MAX_DIGITS = 15  # a longer number is no output limit (and int() may refuse it)
 _UNITS = {
-    "word": "words", "sentence": "sentences", "token": "tokens", "paragraph": "paragraphs",
-    "bullet": "bullets", "bullet point": "bullets", "line": "lines", "character": "characters",
+    "word": "words",
+    "sentence": "sentences",
+    "token": "tokens",
+    "paragraph": "paragraphs",
+    "bullet": "bullets",
+    "bullet point": "bullets",
+    "line": "lines",
+    "character": "characters",
     "char": "characters",
-}  # fmt: skip
+}
 
 _NUM = r"(?P<num>\d[\d,]*|" + _WORD_NUM + r")"
 _UNIT = (
@@ -68,8 +98,7 @@ _LEAD_VERBS = re.compile(
 )
 # Words around the governed phrase that are not part of it (a whole word each).
 _DETERMINERS = r"(?:the|your|all|each|every|any|a|an|its|their|our|this|one|short|brief|concise)"
-_LEAD = re.compile(rf"^(?:(?:and|or|but|then|with|for|in|of)\s+|{_DETERMINERS}\s+)+",
-                   re.IGNORECASE)  # fmt: skip
+_LEAD = re.compile(rf"^(?:(?:and|or|but|then|with|for|in|of)\s+|{_DETERMINERS}\s+)+", re.IGNORECASE)
 # What can follow the phrase before the limit: "<phrase> should stay under", "<phrase> to".
 _TRAIL_WORDS = (
     "to at in with of is are be should must can will stay stays remain remains span spans "
@@ -100,15 +129,15 @@ _QUANTITY = re.compile(
 )
 # A quoted value that names a type ("string (optional, up to 2048 chars)") or is a
 # placeholder ("<one line, <= 64 chars>"): its key is what the limit governs.
-_TYPED_VALUE = re.compile(r"^\s*(?:<|(?:string|str|text|integer|int|array|list)\b)",
-                          re.IGNORECASE)  # fmt: skip
+_TYPED_VALUE = re.compile(r"^\s*(?:<|(?:string|str|text|integer|int|array|list)\b)", re.IGNORECASE)
 _UNIT_WORDS = frozenset(
     "word words sentence sentences line lines paragraph paragraphs bullet bullets item "
     "items token tokens character characters char chars".split()
 )
 _MANNER = re.compile(r"^(?:plain|no|lowercase|optional|required|ideally)\b", re.IGNORECASE)
-_PRONOUN = re.compile(r"^(?:it|this|that|these|those|them|they|which|what|something)\b",
-                      re.IGNORECASE)  # fmt: skip
+_PRONOUN = re.compile(
+    r"^(?:it|this|that|these|those|them|they|which|what|something)\b", re.IGNORECASE
+)
 # Words a noun phrase does not hold: auxiliaries, conjunctions of condition, pronouns.
 _NOT_IN_PHRASE = frozenset(
     "be is are was were been being should must can could will would may might shall do "
@@ -132,8 +161,7 @@ _IN_VALUE = re.compile(
     r"""\s*+:\s*+(?:\[\s*+)?\\?(?P<q>["'])(?P<value>[^"'\n\\]*+)$"""
 )
 _QUOTE = re.compile(r"[\"']")
-_CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", "|", "·", "`\n",
-         "```")  # fmt: skip
+_CUTS = (". ", ".\n", ";", "!", "?", "(", ")", "\n\n", "\n-", "\n*", "\n#", "|", "·", "`\n", "```")
 _NEW_LINE_OF_ITS_OWN = re.compile(r"\n(?=[A-Z])")  # wrapped prose continues in lower case
 # A label and what follows it: "Final responses: at most 100 words", "`question` — <= 300".
 _LABEL_MARK = re.compile(r":|\s[—–-]\s|\s--\s")
@@ -341,8 +369,12 @@ def extract_limits(text: str) -> tuple[Limit, ...]:
     """Every explicit output limit in `text`, in the order they stand (a limit
     written twice is two limits: each is paired with its own edit)."""
     spans: list[re.Match[str]] = []  # left to right; "at most 10 words or fewer" is one limit
-    matches = (m for start, end in _stretches(text) for rx in (_PREFIX, _SUFFIX)
-               for m in rx.finditer(text, start, end))  # fmt: skip
+    matches = (
+        m
+        for start, end in _stretches(text)
+        for rx in (_PREFIX, _SUFFIX)
+        for m in rx.finditer(text, start, end)
+    )
     for m in sorted(matches, key=lambda m: m.span()):
         if _is_placeholder(text, m):
             continue

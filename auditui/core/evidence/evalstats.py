@@ -57,8 +57,13 @@ def lower_bound(delta: float, stderr: float, confidence: float) -> float:
     return delta - half_width(stderr, confidence)
 
 
-def shown(delta: float, stderr: float | None, samples: int | None, is_paired: bool | None,
-          confidence: float = 0.95) -> str:  # fmt: skip
+def shown(
+    delta: float,
+    stderr: float | None,
+    samples: int | None,
+    is_paired: bool | None,
+    confidence: float = 0.95,
+) -> str:
     """`-3.1 ± 1.2 (n=1200, paired)`: the delta with its interval's half-width."""
     text = f"{delta:+.1f}"
     if stderr is not None:

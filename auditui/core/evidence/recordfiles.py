@@ -41,8 +41,10 @@ def record_path(root: Path, relative: str) -> Path:
         except FileNotFoundError:
             return root / relative  # the rest does not exist yet: created as folders
         if stat.S_ISLNK(info.st_mode):
-            raise AuditError(f"{here}: is a symlink; auditui never reads or writes a record "
-                             "through a link", _HINT)  # fmt: skip
+            raise AuditError(
+                f"{here}: is a symlink; auditui never reads or writes a record through a link",
+                _HINT,
+            )
         last = n == len(parts) - 1
         if not last and not stat.S_ISDIR(info.st_mode):
             raise AuditError(f"{here}: is not a folder", _HINT)

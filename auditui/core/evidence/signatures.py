@@ -43,10 +43,22 @@ def verify(signature: str, data: bytes, by: str, allowed_signers: str) -> str | 
         sig = Path(tmp) / "approval.sig"
         sig.write_text(signature.rstrip("\n") + "\n")
         result = subprocess.run(
-            [_ssh_keygen(), "-Y", "verify", "-f", str(signers), "-I", by, "-n", NAMESPACE,
-             "-s", str(sig)],
-            input=data, capture_output=True,
-        )  # fmt: skip
+            [
+                _ssh_keygen(),
+                "-Y",
+                "verify",
+                "-f",
+                str(signers),
+                "-I",
+                by,
+                "-n",
+                NAMESPACE,
+                "-s",
+                str(sig),
+            ],
+            input=data,
+            capture_output=True,
+        )
     if result.returncode == 0:
         return None
     lines = (result.stderr or result.stdout).decode(errors="replace").strip().splitlines()
@@ -59,8 +71,9 @@ def sign(keyfile: str | Path, data: bytes) -> str:
         raise AuditError(f"{key}: no such key file", "hint: pass --sign the private key path")
     result = subprocess.run(
         [_ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
-        input=data, capture_output=True,
-    )  # fmt: skip
+        input=data,
+        capture_output=True,
+    )
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
         raise AuditError(f"{key}: signing failed: {message[-1] if message else 'ssh-keygen error'}")

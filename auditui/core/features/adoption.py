@@ -193,12 +193,19 @@ def _collection_in(doc: Any) -> dict[str, Any] | None:
                 continue
             # A field every entry has, with a different value in (nearly) each, names
             # them: a real list may carry a doubled entry, which check then reports.
-            names = [n for n in NAME_FIELDS
-                     if all(isinstance(x.get(n), str) and x.get(n) for x in node)
-                     and len({x[n] for x in node}) * 10 >= len(node) * 9]  # fmt: skip
+            names = [
+                n
+                for n in NAME_FIELDS
+                if all(isinstance(x.get(n), str) and x.get(n) for x in node)
+                and len({x[n] for x in node}) * 10 >= len(node) * 9
+            ]
             if names:
-                return {"items": "list", "name_key": names[0], "names": names,
-                        **({"at": at} if at else {})}  # fmt: skip
+                return {
+                    "items": "list",
+                    "name_key": names[0],
+                    "names": names,
+                    **({"at": at} if at else {}),
+                }
         if isinstance(node, dict) and len(node) >= 2:
             values = list(node.values())
             if not all(isinstance(v, dict) for v in values):
@@ -486,8 +493,12 @@ def _collections(
 
     groups: dict[tuple, list[tuple[str, dict, list[str]]]] = {}
     for path, shape, names in found:
-        key = (posixpath.dirname(path), posixpath.splitext(path)[1], shape["items"],
-               shape.get("at"))  # fmt: skip
+        key = (
+            posixpath.dirname(path),
+            posixpath.splitext(path)[1],
+            shape["items"],
+            shape.get("at"),
+        )
         groups.setdefault(key, []).append((path, shape, names))
     for (folder, ext, items, at), members in sorted(groups.items()):
         glob = _literal_join(folder.split("/"), ext) if folder else f"*{ext}"
@@ -518,8 +529,11 @@ def _collections(
 
 
 def _describe(spec: dict, n: int) -> str:
-    what = (f"a list of {n} entries named by '{spec['name_key']}'" if spec["items"] == "list"
-            else f"a mapping of {n} models")  # fmt: skip
+    what = (
+        f"a list of {n} entries named by '{spec['name_key']}'"
+        if spec["items"] == "list"
+        else f"a mapping of {n} models"
+    )
     return what + (f" under '{spec['at']}'" if "at" in spec else "")
 
 
@@ -567,8 +581,10 @@ def _inheritance(
     targets = {stems[prefix + v] for v in values.values() if prefix + v in stems}
     target_tops = {t.split("/")[0] for t in targets}
     wrapper_tops = {p.split("/")[0] for p in values}
-    out.found.append(f"inherit     {key} = \"...\" names a model under {prefix or 'the root'}"
-                     f" ({len(values)} files inherit)")  # fmt: skip
+    out.found.append(
+        f'inherit     {key} = "..." names a model under {prefix or "the root"}'
+        f" ({len(values)} files inherit)"
+    )
     if target_tops & wrapper_tops:
         return model_files
     bases = [p for p in model_files if p.split("/")[0] in target_tops]
@@ -593,8 +609,9 @@ def _models(out: Proposal, model_files: list[str], kept: set[str], others: set[s
         globs, excludes = _cover(paths, ext, kept, others)
         out.models += globs
         out.exclude += excludes
-        out.found.append(f"models      {', '.join(globs)} ({plural(len(paths), 'file')}, "
-                         f"e.g. {paths[0]})")  # fmt: skip
+        out.found.append(
+            f"models      {', '.join(globs)} ({plural(len(paths), 'file')}, e.g. {paths[0]})"
+        )
 
 
 def _naming(out: Proposal, models: list[Seen], collections: list[Seen], field_: str | None) -> None:
@@ -629,8 +646,9 @@ def _prompts(out: Proposal, prompts: list[str]) -> None:
         globs, _ = _cover(paths, ext, set(), set())
         globs = [g.replace("/*", "/**/*", 1) if "**" not in g and "/" in g else g for g in globs]
         out.prompts += globs
-        out.found.append(f"prompts     {', '.join(globs)} ({plural(len(paths), 'file')}, "
-                         f"e.g. {paths[0]})")  # fmt: skip
+        out.found.append(
+            f"prompts     {', '.join(globs)} ({plural(len(paths), 'file')}, e.g. {paths[0]})"
+        )
 
 
 def _beside(out: Proposal, seen: list[Seen], kept: set[str]) -> None:
@@ -891,13 +909,15 @@ def layout_block(p: Proposal) -> str:
     if p.inherit:
         lines += ["", "[layout.inherit]"]
         for key, value in p.inherit.items():
-            text = (f"['{value[0]}', '{value[1]}']" if isinstance(value, list)
-                    else json.dumps(value))  # fmt: skip
+            text = f"['{value[0]}', '{value[1]}']" if isinstance(value, list) else json.dumps(value)
             lines.append(f"{key} = {text}")
     for c in p.collections:
         lines += ["", "[[layout.collection]]"]
-        lines += [f"{key} = {json.dumps(c[key])}" for key in ("path", "items", "name_key", "at")
-                  if key in c]  # fmt: skip
+        lines += [
+            f"{key} = {json.dumps(c[key])}"
+            for key in ("path", "items", "name_key", "at")
+            if key in c
+        ]
     return "\n".join(lines) + "\n\n" + STARTER_EXAMPLES
 
 

@@ -26,8 +26,10 @@ class Imported:
         """Note in the entry where a run records settings the config it stands for
         does not have: evidence of a different config is not evidence."""
         found = []
-        for side, run, seen in (("baseline", self.runs[0], baseline),
-                                ("candidate", self.runs[1], candidate)):  # fmt: skip
+        for side, run, seen in (
+            ("baseline", self.runs[0], baseline),
+            ("candidate", self.runs[1], candidate),
+        ):
             if seen is not None:
                 found += [f"{side} run: {m}" for m in mismatches(run, seen)]
         if found:
@@ -68,16 +70,21 @@ def mismatches(run: Run, seen: Seen) -> list[str]:
         out.append("its system message is none of the model's prompts")
     sha = run.settings.get("system_instruction_sha")
     hashes = {hashlib.sha256(t.encode()).hexdigest() for t in seen.prompts}
-    if isinstance(sha, str) and sha not in hashes | {hashlib.sha256(t.encode()).hexdigest()
-                                                     for t in texts}:  # fmt: skip
+    if isinstance(sha, str) and sha not in hashes | {
+        hashlib.sha256(t.encode()).hexdigest() for t in texts
+    }:
         out.append(f"its system instruction (sha256 {sha[:12]}…) is none of the model's prompts")
     return out
 
 
 def import_pair(
-    baseline: Path, candidate: Path, affected: list[str] | None, model: str | None = None,
-    suite: str | None = None, tool: str | None = None,
-) -> Imported:  # fmt: skip
+    baseline: Path,
+    candidate: Path,
+    affected: list[str] | None,
+    model: str | None = None,
+    suite: str | None = None,
+    tool: str | None = None,
+) -> Imported:
     """One model's entry (the app's form, `eval run`): `import_many` for `model`, or for
     the one model the files cover. `affected`: the change's models (None when only a
     record names it)."""

@@ -37,8 +37,10 @@ class Planned:
 def plan(target: Target, model: str | None, suite: str | None) -> list[Planned]:
     change, policy = target.change, target.policy
     if change is None or policy is None:
-        raise AuditError("eval run needs a commit that is a change, not a fingerprint alone",
-                         "hint: name the change by its commit")  # fmt: skip
+        raise AuditError(
+            "eval run needs a commit that is a change, not a fingerprint alone",
+            "hint: name the change by its commit",
+        )
     if policy.evals.runner is None:
         raise AuditError(
             "the policy has no [evals.runner] command to run",
@@ -47,13 +49,17 @@ def plan(target: Target, model: str | None, suite: str | None) -> list[Planned]:
         )
     models = [model] if model else change.models
     if model and model not in change.models:
-        raise AuditError(f"model '{model}' is not affected by this change "
-                         f"(affected: {', '.join(change.models) or 'none'})",
-                         "hint: run evals for the models the change moves")  # fmt: skip
+        raise AuditError(
+            f"model '{model}' is not affected by this change "
+            f"(affected: {', '.join(change.models) or 'none'})",
+            "hint: run evals for the models the change moves",
+        )
     suites = [suite] if suite else list(policy.evals.required_suites)
     if not models or not suites:
-        raise AuditError("nothing to run: the change moves no model or the policy requires no "
-                         "suite", "hint: pass --model and --suite")  # fmt: skip
+        raise AuditError(
+            "nothing to run: the change moves no model or the policy requires no suite",
+            "hint: pass --model and --suite",
+        )
     return [Planned(m, s) for m in models for s in suites]
 
 
@@ -64,8 +70,10 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
     runner = policy.evals.runner
     words = split(runner.command)  # before anything runs: a command is refused whole
     if not change.commit.parents:
-        raise AuditError(f"commit {change.commit.short} has no parent: no config to compare",
-                         "hint: record evals for it with `auditui eval add`")  # fmt: skip
+        raise AuditError(
+            f"commit {change.commit.short} has no parent: no config to compare",
+            "hint: record evals for it with `auditui eval add`",
+        )
     from auditui.core.git.repo import GitRepo
 
     repo = GitRepo.open(target.root)
@@ -86,13 +94,20 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
                     written = json.dumps(config, indent=2, default=json_text)
                     Path(values["config"]).write_text(written)
                     files[side] = Path(values["output"])
-                    say(f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
-                        f"{side} config")  # fmt: skip
+                    say(
+                        f"eval run {2 * n + k + 1}/{total}: {item.model} on {item.suite}, "
+                        f"{side} config"
+                    )
                     _execute(words, values, runner.timeout, target.root, say)
-                imported = import_pair(files["baseline"], files["candidate"], change.models,
-                                       item.model, item.suite)  # fmt: skip
-                imported.check_configs(*(_seen(tracker, worlds[side], item.model)
-                                         for side in ("baseline", "candidate")))  # fmt: skip
+                imported = import_pair(
+                    files["baseline"], files["candidate"], change.models, item.model, item.suite
+                )
+                imported.check_configs(
+                    *(
+                        _seen(tracker, worlds[side], item.model)
+                        for side in ("baseline", "candidate")
+                    )
+                )
                 out.append(imported)
         return out
     finally:
@@ -141,9 +156,11 @@ def _seen(tracker: Tracker, world, model: str) -> Seen | None:
 
 def _config(tracker: Tracker, world, model: str, side: str) -> dict[str, Any]:
     if model not in world.effective:
-        raise AuditError(f"model '{model}' has no {side} config (it is new or removed in this "
-                         "change): nothing to compare", "hint: run that eval by hand and use "
-                         "`auditui eval add`")  # fmt: skip
+        raise AuditError(
+            f"model '{model}' has no {side} config (it is new or removed in this "
+            "change): nothing to compare",
+            "hint: run that eval by hand and use `auditui eval add`",
+        )
     eff = world.effective[model]
     prompts = [{"path": p, "text": tracker.loader.text(blob)} for p, blob in eff.prompts]
     return {"model": model, "commit": world.commit, "config": eff.config, "prompts": prompts}
@@ -168,8 +185,10 @@ def _execute(
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
-        raise AuditError(f"[evals.runner] command not found: {command[0]}",
-                         "hint: give the command's path, or install it") from None  # fmt: skip
+        raise AuditError(
+            f"[evals.runner] command not found: {command[0]}",
+            "hint: give the command's path, or install it",
+        ) from None
     except OSError as exc:
         raise AuditError(
             f"[evals.runner] command cannot be run: {command[0]}: {exc.strerror}",
@@ -177,10 +196,13 @@ def _execute(
         ) from None
     except subprocess.TimeoutExpired:
         hint = "hint: raise [evals.runner] timeout, or run it by hand"
-        raise AuditError(f"[evals.runner] command ran over its {timeout:g} s: "
-                         f"{by_hand(command, values)}", hint) from None  # fmt: skip
+        raise AuditError(
+            f"[evals.runner] command ran over its {timeout:g} s: {by_hand(command, values)}", hint
+        ) from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise AuditError(f"[evals.runner] command failed (exit {done.returncode}): {tail[0]}",
-                         f"hint: run it by hand: {by_hand(command, values)}")  # fmt: skip
+        raise AuditError(
+            f"[evals.runner] command failed (exit {done.returncode}): {tail[0]}",
+            f"hint: run it by hand: {by_hand(command, values)}",
+        )
     say(f"  done in {time.monotonic() - started:.1f} s")

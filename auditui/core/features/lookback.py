@@ -141,9 +141,13 @@ def show(
 
 
 def blame(
-    repo_path: str | Path, model: str, key: str | None = None, head: str = "HEAD",
-    policy_file: str | Path | None = None, policy: Policy | None = None,
-) -> tuple[Shown, list[BlameRow]]:  # fmt: skip
+    repo_path: str | Path,
+    model: str,
+    key: str | None = None,
+    head: str = "HEAD",
+    policy_file: str | Path | None = None,
+    policy: Policy | None = None,
+) -> tuple[Shown, list[BlameRow]]:
     """Each setting of `model` at head (a keyed list item's one by one) with the last
     change (whole history up to head) that moved it: a delta on that key, on a key or
     prompt limit under it, or on a list, item or table holding it that changed its

@@ -31,9 +31,13 @@ def sample_recipe(path: Path | None = None) -> dict:
 
 def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        ["git", *args], cwd=repo, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        ["git", *args],
+        cwd=repo,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise AuditError(f"git {args[0]} failed while building the sample: {result.stderr.strip()}")
     return result.stdout.strip()
@@ -64,9 +68,13 @@ def build_sample(target: Path, recipe_dir: Path | None = None) -> dict[str, str]
         name, email = _identity(step["author"], people)
         date = step["date"]
         env = {
-            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": date,
-        }  # fmt: skip
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": date,
+        }
         for path, content in step.get("files", {}).items():
             file = target / path
             file.parent.mkdir(parents=True, exist_ok=True)

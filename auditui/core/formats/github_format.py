@@ -48,8 +48,12 @@ def summary(report) -> str:
     ]
     if report.changes:
         out += ["| status | commit | subject | models | findings |", "|---|---|---|---|---|"]
-        icon = {"pass": "✅ pass", "blocked": "❌ blocked", "exempt": "➖ exempt",
-                "reverted": "↩️ reverted"}  # fmt: skip
+        icon = {
+            "pass": "✅ pass",
+            "blocked": "❌ blocked",
+            "exempt": "➖ exempt",
+            "reverted": "↩️ reverted",
+        }
         for change in report.changes:
             c = change.commit
             findings = "<br>".join(_cell(f"{f.rule}: {f.message}") for f in change.findings)

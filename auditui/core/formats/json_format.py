@@ -35,11 +35,19 @@ def _evals(c) -> list[dict]:
     if c.record is None:
         return []
     return [
-        {"model": ev.model, "suite": ev.suite, "baseline": ev.baseline,
-         "candidate": ev.candidate, "delta": round(ev.delta, 6), "stderr": ev.stderr,
-         "samples": ev.samples, "paired": ev.paired, "source": ev.source}
+        {
+            "model": ev.model,
+            "suite": ev.suite,
+            "baseline": ev.baseline,
+            "candidate": ev.candidate,
+            "delta": round(ev.delta, 6),
+            "stderr": ev.stderr,
+            "samples": ev.samples,
+            "paired": ev.paired,
+            "source": ev.source,
+        }
         for _key, ev in sorted(c.record.latest_evals().items())
-    ]  # fmt: skip
+    ]
 
 
 def _header(report) -> dict:

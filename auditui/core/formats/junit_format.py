@@ -22,21 +22,32 @@ def _clean(text: str) -> str:
 def render(report, **_options) -> str:
     blocked = len(report.blocked)
     skipped = sum(1 for c in report.changes if c.status in ("exempt", "reverted"))
-    suites = ET.Element("testsuites", name="auditui", tests=str(len(report.changes)),
-                        failures=str(blocked))  # fmt: skip
+    suites = ET.Element(
+        "testsuites", name="auditui", tests=str(len(report.changes)), failures=str(blocked)
+    )
     suite = ET.SubElement(
-        suites, "testsuite", name="auditui check", tests=str(len(report.changes)),
-        failures=str(blocked), errors="0", skipped=str(skipped),
-    )  # fmt: skip
+        suites,
+        "testsuite",
+        name="auditui check",
+        tests=str(len(report.changes)),
+        failures=str(blocked),
+        errors="0",
+        skipped=str(skipped),
+    )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("base", report.base or "root"), ("head", report.head),
-                        ("policy", report.policy_source)):  # fmt: skip
+    for name, value in (
+        ("base", report.base or "root"),
+        ("head", report.head),
+        ("policy", report.policy_source),
+    ):
         ET.SubElement(props, "property", name=name, value=value)
     for change in report.changes:
         c = change.commit
         anchor = change.anchor()
-        attrs = {"classname": f"auditui.{', '.join(change.models) or 'policy'}",
-                 "name": f"{c.short} {c.subject}"}  # fmt: skip
+        attrs = {
+            "classname": f"auditui.{', '.join(change.models) or 'policy'}",
+            "name": f"{c.short} {c.subject}",
+        }
         if anchor:
             attrs["file"], attrs["line"] = anchor[0], str(anchor[1])
         case = ET.SubElement(suite, "testcase", attrs)
@@ -46,16 +57,19 @@ def render(report, **_options) -> str:
                 where = finding_location(change, f)
                 at = f" ({where[0]}:{where[1]})" if where else ""
                 lines.append(f"{f.rule}{' ' + f.model if f.model else ''}: {f.message}{at}")
-            failure = ET.SubElement(case, "failure", message=", ".join(change.rules),
-                                    type="blocked")  # fmt: skip
+            failure = ET.SubElement(
+                case, "failure", message=", ".join(change.rules), type="blocked"
+            )
             failure.text = "\n".join(lines)
         elif change.status == "exempt":
             ET.SubElement(case, "skipped", message="exempt: made before the policy was adopted")
         elif change.status == "reverted":
             ET.SubElement(case, "skipped", message=f"reverted: {_reverted(change)}")
         out = ET.SubElement(case, "system-out")
-        facts = [f"commit {c.sha} by {c.author_email} at {c.author_date}",
-                 f"fingerprint {change.fingerprint}"]  # fmt: skip
+        facts = [
+            f"commit {c.sha} by {c.author_email} at {c.author_date}",
+            f"fingerprint {change.fingerprint}",
+        ]
         if change.rules_applied:
             facts.append(f"rules applied: {', '.join(change.rules_applied)}")
         if change.reverts:
@@ -65,8 +79,9 @@ def render(report, **_options) -> str:
             facts.append(f"{d.model or '-'} {d.path}: {change_text} ({d.kind})")
         evals = change.record.latest_evals() if change.record else {}
         for (model, eval_suite), ev in sorted(evals.items()):
-            facts.append(f"eval {model}/{eval_suite}: {ev.baseline:g} -> {ev.candidate:g}, "
-                         f"{ev.shown()}")  # fmt: skip
+            facts.append(
+                f"eval {model}/{eval_suite}: {ev.baseline:g} -> {ev.candidate:g}, {ev.shown()}"
+            )
         out.text = "\n".join(facts)
     for element in suites.iter():
         element.attrib = {k: _clean(v) for k, v in element.attrib.items()}

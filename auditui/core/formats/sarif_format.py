@@ -43,16 +43,18 @@ def render(report, **_options) -> str:
                     **({"by_rule": f.by_rule} if f.by_rule else {}),
                     **({"rules_applied": change.rules_applied} if change.rules_applied else {}),
                     **({"reverts": change.reverts} if change.reverts else {}),
-                },  # fmt: skip
+                },
             }
             where = finding_location(change, f)
             if where:
-                result["locations"] = [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": where[0], "uriBaseId": "SRCROOT"},
-                        "region": {"startLine": where[1]},
+                result["locations"] = [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": where[0], "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": where[1]},
+                        }
                     }
-                }]  # fmt: skip
+                ]
             results.append(result)
     log = {
         "$schema": SCHEMA,
@@ -79,7 +81,7 @@ def render(report, **_options) -> str:
                     "base": report.base,
                     "head": report.head,
                     "policy": report.policy_source,
-                },  # fmt: skip
+                },
                 "results": results,
             }
         ],

@@ -33,8 +33,15 @@ def format_value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=json_text)
 
 
-_TYPE_NAMES = {str: "string", int: "integer", float: "float", bool: "boolean",
-               list: "list", dict: "mapping", type(None): "nothing"}  # fmt: skip
+_TYPE_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "float",
+    bool: "boolean",
+    list: "list",
+    dict: "mapping",
+    type(None): "nothing",
+}
 
 
 def type_name(v: Any) -> str:

@@ -143,24 +143,34 @@ class EvalScreen(RecordForm):
             yield Label(heading("Add eval", c))
             with Grid(id="form"):
                 yield Label("model")
-                yield Select([(safe(m), m) for m in c.models], allow_blank=False, id="model",
-                             compact=True)  # fmt: skip
+                yield Select(
+                    [(safe(m), m) for m in c.models], allow_blank=False, id="model", compact=True
+                )
                 yield Label("suite")
                 yield Input(self.suites[0] if self.suites else "", id="suite", compact=True)
                 yield Label("baseline")
-                yield Input(placeholder="score of the parent config", id="baseline",
-                            type="number", compact=True)  # fmt: skip
+                yield Input(
+                    placeholder="score of the parent config",
+                    id="baseline",
+                    type="number",
+                    compact=True,
+                )
                 yield Label("candidate")
-                yield Input(placeholder="score with the change", id="candidate", type="number",
-                            compact=True)  # fmt: skip
+                yield Input(
+                    placeholder="score with the change", id="candidate", type="number", compact=True
+                )
                 yield Label("samples")
                 yield Input(placeholder="optional", id="samples", type="integer", compact=True)
                 yield Label("run")
-                yield Input(placeholder="optional: where the evidence lives", id="run",
-                            compact=True)  # fmt: skip
+                yield Input(
+                    placeholder="optional: where the evidence lives", id="run", compact=True
+                )
                 yield Label("or import")
-                yield Input(placeholder="baseline file (promptfoo, lm-eval, inspect output)",
-                            id="baseline_file", compact=True)  # fmt: skip
+                yield Input(
+                    placeholder="baseline file (promptfoo, lm-eval, inspect output)",
+                    id="baseline_file",
+                    compact=True,
+                )
                 yield Label("")
                 yield Input(placeholder="candidate file", id="candidate_file", compact=True)
             yield Static("", id="error")
@@ -231,9 +241,13 @@ class EvalScreen(RecordForm):
             self._invalid(missing, "give both files: the baseline run and the candidate run")
             return
         try:
-            imported = import_pair(Path(baseline).expanduser(), Path(candidate).expanduser(),
-                                   self.change.models, str(self.query_one("#model", Select).value),
-                                   self._value("suite") or None)  # fmt: skip
+            imported = import_pair(
+                Path(baseline).expanduser(),
+                Path(candidate).expanduser(),
+                self.change.models,
+                str(self.query_one("#model", Select).value),
+                self._value("suite") or None,
+            )
         except AuditError as exc:
             self.show_error(exc.message, exc.hint)
             return

@@ -65,8 +65,9 @@ class ConfigScreen(ModalScreen[None]):
 
         source = self.app.source
         try:
-            shown, rows = blame(source.repo_path, self.model, None, self.sha, source.policy_file,
-                                self.app.policy)  # what the app judges with  # fmt: skip
+            shown, rows = blame(
+                source.repo_path, self.model, None, self.sha, source.policy_file, self.app.policy
+            )  # what the app judges with
         except AuditError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
@@ -82,7 +83,7 @@ class ConfigScreen(ModalScreen[None]):
             plain(
                 f"{self.app.short(self.model)} as of {shown.commit[:7]} ({shown.source}) · "
                 f"{len(rows)} settings · esc closes"
-            )  # fmt: skip
+            )
         )
         table = self.query_one(Table)
         selected = None

@@ -135,14 +135,18 @@ class ReviewScreen(Screen):
         totals = report.totals
         shown = f"{len(self.shown)} of " if len(self.shown) != len(report.changes) else ""
         if report.upstream and not report.commits_walked:
-            self.query_one("#status-line", Static).update(Text(
-                f"Nothing to audit: {report.head[:7]} is already in its upstream "
-                f"{report.upstream}. Run `auditui review --all` for the whole history."
-            ))  # fmt: skip
+            self.query_one("#status-line", Static).update(
+                Text(
+                    f"Nothing to audit: {report.head[:7]} is already in its upstream "
+                    f"{report.upstream}. Run `auditui review --all` for the whole history."
+                )
+            )
             self._show_current()
             return
-        line = Text(f"{shown}{plural(totals.changes, 'change')} in "
-                    f"{plural(report.commits_walked, 'commit')} · ")  # fmt: skip
+        line = Text(
+            f"{shown}{plural(totals.changes, 'change')} in "
+            f"{plural(report.commits_walked, 'commit')} · "
+        )
         line.append(f"{totals.blocked} blocked", style="bold red")
         line.append(f" · {totals.passed} pass")
         for count, word in ((totals.exempt, "exempt"), (totals.reverted, "reverted")):

@@ -39,11 +39,18 @@ class ChangeFilter:
             needle = self.text.lower()
             c = change.commit
             hay = " ".join(
-                [c.sha, c.subject, c.author_email, c.author_name, change.fingerprint,
-                 " ".join(change.models), " ".join(map(self.short, change.models)),
-                 " ".join(change.rules),
-                 " ".join(d.path for d in change.deltas)]
-            ).lower()  # fmt: skip
+                [
+                    c.sha,
+                    c.subject,
+                    c.author_email,
+                    c.author_name,
+                    change.fingerprint,
+                    " ".join(change.models),
+                    " ".join(map(self.short, change.models)),
+                    " ".join(change.rules),
+                    " ".join(d.path for d in change.deltas),
+                ]
+            ).lower()
             return all(word in hay for word in needle.split())
         return True
 
