@@ -1,4 +1,7 @@
-"""`auditui check` and `auditui review`: judge a range and show the verdicts."""
+"""`auditui check` and `auditui review`: judge a range and show the verdicts.
+
+The app (Textual) is imported only by `review`: `check` and the hooks never load it.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from auditui.core.audit.run import AuditRun, resolve_context
 from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.base.terminal import safe
+from auditui.core.evidence.records import atomic_write
+from auditui.core.formats import github_format, write
+from auditui.core.formats.text_format import render_end
+from auditui.core.git.repo import UNSHALLOW_HINT, GitRepo
 
 
 def _emit(text: str | Callable[[TextIO], object], output: str | None) -> None:
     """Write the report (or run `text`, a function writing it) to --output or stdout."""
     if output:
-        from auditui.core.evidence.records import atomic_write
-
         try:
             atomic_write(Path(output), text)
         except OSError as exc:
@@ -38,7 +45,6 @@ def ci_base(repo_path: str) -> str | None:
     target = os.environ.get("GITHUB_BASE_REF")
     if os.environ.get("CI", "").lower() != "true" or not target:
         return None
-    from auditui.core.git.repo import UNSHALLOW_HINT, GitRepo
 
     repo = GitRepo.open(repo_path)
     ref = f"refs/remotes/origin/{target}"
@@ -59,9 +65,6 @@ def ci_base(repo_path: str) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from auditui.core.audit.run import AuditRun, resolve_context
-    from auditui.core.base.terminal import safe
-    from auditui.core.formats import write
 
     whole = getattr(args, "all", False)
     base = args.base or (None if whole else ci_base(args.repo))
@@ -93,7 +96,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if args.format == "github" and summary_file:
         # Annotations go to the log; the Markdown table to the job's summary page.
-        from auditui.core.formats import github_format
 
         report = run.report(list(run))
         with open(summary_file, "a", encoding="utf-8") as fh:
@@ -111,13 +113,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _summary_line(report, output: str | None) -> None:
     """With --output the report goes to a file: the job's log still says the verdict."""
     if output:
-        from auditui.core.formats.text_format import render_end
-
         sys.stderr.write(render_end(report) + f"auditui: report written to {output}\n")
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from auditui.core.audit.run import resolve_context
 
     # What can be known before the walk (a repository, its revisions, a policy) is
     # checked here: an error is one line and exit 2, never an app opened on it.
@@ -129,7 +128,6 @@ def cmd_review(args: argparse.Namespace) -> int:
         default_base=not getattr(args, "all", False),
         signers_file=getattr(args, "allowed_signers", None),
     )
-    # Textual costs ~200 ms to import; only the interactive commands pay for it.
     from auditui.tui.app import AuditApp
 
     app = AuditApp(

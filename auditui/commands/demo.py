@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
+
+from auditui.commands.check import cmd_check, cmd_review
+from auditui.core.features.sample import build_sample
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from auditui.core.features.sample import build_sample
 
     target = Path(args.into) if args.into else Path(tempfile.mkdtemp(prefix="auditui-demo-"))
     build_sample(target)
@@ -25,6 +26,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         verbose=False,
         color="auto",
     )
-    from auditui.commands.check import cmd_check, cmd_review
 
     return cmd_check(ns) if args.check else cmd_review(ns)

@@ -8,11 +8,19 @@ import os
 import sys
 
 from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
+from auditui.core.features.push import (
+    Destination,
+    PushedRef,
+    judge_push,
+    parse_push_lines,
+    parse_receive_lines,
+)
+from auditui.core.git.repo import GitRepo
 
 
 def _say(line: str = "") -> None:
-    from auditui.core.base.terminal import safe
 
     print(safe(line), file=sys.stderr)
 
@@ -69,14 +77,6 @@ def _list(verdict, changes) -> None:
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
-    from auditui.core.features.push import (
-        Destination,
-        PushedRef,
-        judge_push,
-        parse_push_lines,
-        parse_receive_lines,
-    )
-    from auditui.core.git.repo import GitRepo
 
     if args.hook_type == "pre-push":
         text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()

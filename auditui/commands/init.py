@@ -7,14 +7,15 @@ import argparse
 from pathlib import Path
 
 from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
+from auditui.core.evidence.records import atomic_write
+from auditui.core.features.adoption import coverage_lines, policy_text, propose
+from auditui.core.git.repo import GitRepo
+from auditui.core.policy.model import POLICY_FILE, parse_policy
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from auditui.core.evidence.records import atomic_write
-    from auditui.core.features.adoption import coverage_lines, policy_text, propose
-    from auditui.core.git.repo import GitRepo
-    from auditui.core.policy.model import POLICY_FILE, parse_policy
 
     if not Path(args.repo).is_dir():
         raise AuditError(f"{args.repo}: no such directory", "hint: pass --repo PATH")
@@ -34,7 +35,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     text = policy_text(proposal)
     parse_policy(text, POLICY_FILE)  # what init writes always parses
     atomic_write(target, text, follow_links=False, exclusive=True)
-    from auditui.core.base.terminal import safe  # the proposal quotes the repository's paths
 
     print(f"auditui: looked at {proposal.files_seen} files in {safe(repo.root)}")
     if proposal.empty:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.evidence.records import atomic_write
+from auditui.core.git.repo import GitRepo
 
 MARKER = "# auditui-managed-hook v1"
 
@@ -41,7 +43,6 @@ fi
 
 
 def hooks_dir(repo_path: str) -> Path:
-    from auditui.core.git.repo import GitRepo
 
     repo = GitRepo.open(repo_path)
     out = repo._git("rev-parse", "--git-path", "hooks").strip()
@@ -96,7 +97,6 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     script = SCRIPT.format(
         marker=MARKER, python=shlex.quote(sys.executable), chained=chained.name, hook=hook
     )
-    from auditui.core.evidence.records import atomic_write
 
     verb = "updated" if exists and not note else "installed"
     atomic_write(target, script)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from auditui.core.audit.run import run_audit
 from auditui.core.base.errors import ExitCode
+from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
+from auditui.core.diff.deltas import leaf_rows
+from auditui.core.features.timeline import in_dates, models_in, parse_date, timeline
+from auditui.core.formats.text_format import format_pair
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-
-    from auditui.core.audit.run import run_audit
-    from auditui.core.base.terminal import json_dumps, safe
-    from auditui.core.features.timeline import in_dates, models_in, parse_date, timeline
 
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
@@ -77,8 +78,6 @@ def cmd_log(args: argparse.Namespace) -> int:
         }
         print(json_dumps(payload))
         return ExitCode.OK
-    from auditui.core.diff.deltas import leaf_rows
-    from auditui.core.formats.text_format import format_pair
 
     n = len(entries)
     print(f"{safe(args.model)}: {plural(n, 'change')}, oldest first")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 
 from auditui.core.base.errors import ExitCode
+from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
+from auditui.core.features.lookback import blame, show
+from auditui.core.formats.text_format import format_value, shown_value
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from auditui.core.base.terminal import json_dumps, safe
-    from auditui.core.features.lookback import show
-    from auditui.core.formats.text_format import shown_value
 
     shown = show(args.repo, args.model, args.at, args.head, args.policy, key=args.key)
     if args.format == "json":
@@ -29,9 +29,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_blame(args: argparse.Namespace) -> int:
-    from auditui.core.base.terminal import json_dumps, safe
-    from auditui.core.features.lookback import blame
-    from auditui.core.formats.text_format import format_value
 
     shown, rows = blame(args.repo, args.model, args.key, args.head, args.policy)
     if args.format == "json":

@@ -7,12 +7,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from auditui.core.base.errors import AuditError, ExitCode
+from auditui.core.base.terminal import safe
+from auditui.core.evidence import signatures
+from auditui.core.evidence.evalnames import parse_maps
+from auditui.core.evidence.evalstats import shown
+from auditui.core.evidence.records import now_utc, tally_written
+from auditui.core.features import evalrun
+from auditui.core.features.evalimport import import_many, listed
+from auditui.core.features.evalrun import seen_configs_of
+from auditui.core.features.target import (
+    add_evidence,
+    add_new_evals,
+    find_target,
+    refuse_self_approval,
+)
+from auditui.core.git.repo import GitRepo
 
 
 def _identity(repo_path: str) -> str:
-    from auditui.core.git.repo import GitRepo
 
     email = GitRepo.open(repo_path).config_value("user.email")
     if not email:
@@ -24,8 +39,6 @@ def _identity(repo_path: str) -> str:
 
 
 def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...] = ()) -> None:
-    from auditui.core.base.terminal import safe
-    from auditui.core.evidence.records import tally_written
 
     print(f"auditui: {safe(what)} -> {safe(target.record_file)}")
     for line in lines:
@@ -35,7 +48,6 @@ def _confirm(target, written: dict, what: str, lines: list[str] | tuple[str, ...
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from auditui.core.features.target import add_evidence, find_target, refuse_self_approval
 
     target = find_target(args.repo, args.target)
     by = _identity(args.repo)
@@ -44,9 +56,6 @@ def cmd_approve(args: argparse.Namespace) -> int:
         refuse_self_approval(target, by)
     entry = {"by": by, "verdict": verdict, "comment": args.comment}
     if args.sign:
-        from auditui.core.evidence import signatures
-        from auditui.core.evidence.records import now_utc
-
         entry["at"] = now_utc()  # signed as stored: whole seconds, UTC
         data = signatures.payload(target.fingerprint, verdict, by, entry["at"])
         entry["signature"] = signatures.sign(args.sign, data)
@@ -62,7 +71,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_import(args)
     if args.eval_command == "run":
         return _eval_run(args)
-    from auditui.core.features.target import add_evidence, find_target
 
     target = find_target(args.repo, args.target)
     change = target.change
@@ -91,12 +99,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _eval_import(args: argparse.Namespace) -> int:
     """Two runs of an eval tool -> an eval entry per model they cover (docs/records.md)."""
-    from pathlib import Path
-
-    from auditui.core.base.terminal import safe
-    from auditui.core.evidence.evalnames import parse_maps
-    from auditui.core.features.evalimport import import_many, listed
-    from auditui.core.features.target import find_target
 
     maps = parse_maps(args.map or ())
     target = find_target(args.repo, args.target)
@@ -116,8 +118,6 @@ def _eval_import(args: argparse.Namespace) -> int:
 def _check_configs(target, imported) -> None:
     """Where a run records the settings it ran with, compare them with the model's
     config (a promptfoo file records none: no config is read)."""
-    from auditui.core.base.terminal import safe
-    from auditui.core.features.evalrun import seen_configs_of
 
     told = [i for i in imported if any(run.settings for run in i.runs)]
     seen = seen_configs_of(target, [i.entry["model"] for i in told])
@@ -135,9 +135,6 @@ def _check_configs(target, imported) -> None:
 
 def _eval_run(args: argparse.Namespace) -> int:
     """The policy's eval command on the parent and the changed config, imported."""
-    from auditui.core.base.terminal import safe
-    from auditui.core.features import evalrun
-    from auditui.core.features.target import find_target
 
     target = find_target(args.repo, args.target)
     planned = evalrun.plan(target, args.model, args.suite)
@@ -155,9 +152,6 @@ SAME_PAIR = ("model", "suite", "baseline_sha256", "candidate_sha256")  # one imp
 def _record_imported(repo: str, target, entries: list[dict], who: str | None = None) -> None:
     """Append imported evals to the change's record in one write, each (model, suite)
     once per pair of files: a pair imported again adds nothing, and says so."""
-    from auditui.core.base.terminal import safe
-    from auditui.core.features.evalimport import listed
-    from auditui.core.features.target import add_new_evals
 
     for suite in dict.fromkeys(e["suite"] for e in entries):
         _warn_unrequired(target, suite)
@@ -181,7 +175,6 @@ def _record_imported(repo: str, target, entries: list[dict], who: str | None = N
 
 def _said(entry: dict, source: bool = True) -> str:
     """`m/coding from promptfoo: 75 -> 67.5 (-7.5 ± 8.3 (n=40, paired))`."""
-    from auditui.core.evidence.evalstats import shown
 
     change = entry["candidate"] - entry["baseline"]
     delta = shown(change, entry["stderr"], entry["samples"], entry["paired"])
@@ -193,7 +186,6 @@ def _said(entry: dict, source: bool = True) -> str:
 
 
 def _warn_unrequired(target, suite: str) -> None:
-    from auditui.core.base.terminal import safe
 
     required = target.policy.evals.required_suites if target.policy else ()
     if required and suite not in required:

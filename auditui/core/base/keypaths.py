@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from auditui.core.base.values import Typed, canonical
+
 # Plain keys: no dot, quote, bracket, backslash, control character, or space at
 # either end, and not empty.
 _CHAR = r"[^.\"\\\[\]\x00-\x1f\x7f]"
@@ -29,7 +31,6 @@ class Item(str):
     """A list item's identity in a key path: `[field=value]`, joined to its list's key."""
 
     def __new__(cls, field: str, value: object) -> Item:
-        from auditui.core.base.values import Typed, canonical
 
         value = canonical(value)  # 1.0 and 1 are one identity, as they are one value
         if type(value) is Typed:

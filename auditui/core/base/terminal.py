@@ -10,7 +10,10 @@ and invisible formatting characters are shown as `\\xNN` / `\\uNNNN`, never sent
 
 from __future__ import annotations
 
+import json
 import re
+
+from auditui.core.base.values import json_text
 
 # C0 (newline and tab included: a field is one line), DEL, C1, the invisible
 # formatting characters a "trojan source" uses (zero-width, bidi embeddings, isolates),
@@ -43,9 +46,6 @@ def json_dumps(data: object, indent: int | None = 2) -> str:
     """JSON as a terminal may show it: the same data, with every character `safe`
     would escape written as a JSON `\\uNNNN` escape (json itself leaves C1 and bidi
     characters raw when non-ASCII text is kept readable)."""
-    import json
-
-    from auditui.core.base.values import json_text
 
     text = json.dumps(data, indent=indent, ensure_ascii=False, default=json_text)
     return json_safe(text)  # C0 escaped already

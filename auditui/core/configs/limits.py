@@ -8,6 +8,7 @@ text diff is long.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -464,7 +465,6 @@ def _line_starts(text: str) -> list[int]:
 
 
 def _by_line(limits: tuple[Limit, ...], starts: list[int]) -> dict[int, list[Limit]]:
-    from bisect import bisect_right
 
     out: dict[int, list[Limit]] = {}
     for lim in limits:

@@ -244,7 +244,6 @@ def keyed_name(path: str, value: str, naming: str) -> str:
 def content_token(*values: Any) -> str:
     """A short digest of values, identical for values `same_value` calls equal (and
     only for them: a date is not the string that prints alike)."""
-    import hashlib
 
     text = canonical_text([canonical(v) for v in values], _SORTED)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -14,12 +14,14 @@ import errno
 import fcntl
 import os
 import stat
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from auditui.core.base.errors import AuditError
 from auditui.core.base.paths import check_relative
+from auditui.core.git.catfile import GIT_ENV
 
 MAX_RECORD_BYTES = 1024 * 1024  # a record is a few kilobytes; a megabyte is plenty
 _HINT = "hint: records are regular files inside the repository; remove the link and write it anew"
@@ -111,9 +113,6 @@ def records_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 def lock_path(root: Path) -> Path:
     """Where the records lock of the work tree at `root` lives, in the git common dir
     as git itself names it (linked work trees, `.git` files)."""
-    import subprocess
-
-    from auditui.core.git.catfile import GIT_ENV
 
     try:
         found = subprocess.run(

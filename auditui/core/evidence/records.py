@@ -21,6 +21,8 @@ from typing import Any, TextIO
 
 from auditui.core.base.errors import AuditError
 from auditui.core.base.wording import plural
+from auditui.core.evidence.evalstats import shown
+from auditui.core.evidence.recordfiles import read_record, record_path, records_lock
 
 VERDICTS = ("approve", "reject", "withdraw")  # withdraw: that approver's word taken back
 
@@ -53,7 +55,6 @@ class EvalResult:
 
     def shown(self, confidence: float = 0.95) -> str:
         """`-3.1 ± 1.2 (n=1200, paired)`, as every report and the app say it."""
-        from auditui.core.evidence.evalstats import shown
 
         return shown(self.delta, self.stderr, self.samples, self.paired, confidence)
 
@@ -254,7 +255,6 @@ def append_entries(
     Refuses (AuditError) to touch a record it cannot parse or that names another
     fingerprint, since rewriting it could lose entries. Returns what was written.
     """
-    from auditui.core.evidence.recordfiles import records_lock
 
     with records_lock(root):
         return _append(root, relative, fingerprint, summary, models, evals, approvals)
@@ -274,7 +274,6 @@ def append_new_evals(
     imported pair of files is recorded once per model and suite), deciding under the
     lock, so two imports of one pair at once add it once. Returns the record as written
     (None: nothing was new, nothing written) and the evals added."""
-    from auditui.core.evidence.recordfiles import read_record, records_lock
 
     with records_lock(root):
         held = _held(relative, read_record(root, relative), same)
@@ -297,8 +296,6 @@ def _held(relative: str, text: str | None, same: tuple[str, ...]) -> set[tuple]:
 
 def _append(root, relative, fingerprint, summary, models, evals, approvals) -> dict[str, Any]:
     import tomli_w
-
-    from auditui.core.evidence.recordfiles import read_record, record_path
 
     file = record_path(root, relative)  # never through a link, never outside the tree
     data: dict[str, Any] = {}

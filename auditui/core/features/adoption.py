@@ -31,13 +31,23 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from auditui.core.base.globs import match_any, match_key_glob, match_path
 from auditui.core.base.keypaths import Item, quote_key
 from auditui.core.base.wording import plural
 from auditui.core.configs.coverage import ConfigLike, is_tooling
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
+from auditui.core.history.world import path_kind
+from auditui.core.policy.model import (
+    STARTER_EXAMPLES,
+    STARTER_LAYOUT,
+    STARTER_SCALES,
+    Watch,
+    parse_policy,
+    starter,
+)
 
 # Settings that say "this mapping configures a model" (any one is weak, two are a sign).
 MODEL_KEYS = frozenset(
@@ -335,7 +345,6 @@ def _exclusions(paths: list[str], kept: set[str]) -> list[str]:
         if n >= 2 and name not in kept_names:
             out.append(f"**/{_literal(name)}")
             rest = [p for p in rest if posixpath.basename(p) != name]
-    from auditui.core.base.globs import match_any, match_path
 
     def fits(folder: str) -> bool:
         return not any(match_path(folder + "/**", k) for k in kept)
@@ -411,7 +420,6 @@ def _cover(
 
 
 def _taking(globs: list[str], others: set[str]) -> tuple[list[str], list[str]]:
-    from auditui.core.base.globs import match_path
 
     return globs, sorted(o for o in others if any(match_path(g, o) for g in globs))
 
@@ -489,7 +497,6 @@ def _collections(
     out: Proposal, found: list[tuple[str, dict, list[str]]], kept: set[str], others: set[str]
 ) -> None:
     """One [[layout.collection]] per folder of files shaped alike (a glob), else per file."""
-    from auditui.core.base.globs import match_path
 
     groups: dict[tuple, list[tuple[str, dict, list[str]]]] = {}
     for path, shape, names in found:
@@ -656,7 +663,6 @@ def _beside(out: Proposal, seen: list[Seen], kept: set[str]) -> None:
     provider's own settings): `check` would otherwise name it as missed on every
     change. A file with model-like settings that is not shaped like the models stays
     uncovered: the table names it for the user to decide."""
-    from auditui.core.history.world import path_kind
 
     policy = parse_proposal(out)
     looks = ConfigLike(policy.layout)
@@ -770,9 +776,6 @@ def _ignores(out: Proposal, docs: list[Any]) -> None:
 def coverage(policy, files: list[str], seen: dict[str, Seen]) -> Coverage:
     """What `policy` does with each file, counted per folder (see Coverage). An
     excluded file counts where a pattern would take it, or `check` would name it."""
-    from dataclasses import replace
-
-    from auditui.core.history.world import path_kind
 
     layout = policy.layout
     unexcluded = replace(policy, layout=replace(layout, exclude=()))
@@ -851,14 +854,12 @@ def coverage_lines(c: Coverage) -> list[str]:
 
 def parse_proposal(p: Proposal):
     """The policy `p` writes (init writes nothing that does not parse)."""
-    from auditui.core.policy.model import parse_policy
 
     return parse_policy(policy_text(p), "proposal")
 
 
 def policy_text(p: Proposal) -> str:
     """The starter policy init writes for `p`."""
-    from auditui.core.policy.model import STARTER_SCALES, starter
 
     return starter(layout_block(p), scales_block(p) or STARTER_SCALES, watch_block(p))
 
@@ -869,7 +870,6 @@ def _strings(values: list[str]) -> str:
 
 def layout_block(p: Proposal) -> str:
     """The [layout] (and [[layout.collection]]) text of a starter policy for `p`."""
-    from auditui.core.policy.model import STARTER_EXAMPLES, STARTER_LAYOUT
 
     if p.empty:
         return (
@@ -925,8 +925,6 @@ def watch_block(p: Proposal) -> str | None:
     """[watch] with the UI text `p` found ignored, or None for the starter's."""
     if not p.ignore:
         return None
-    from auditui.core.base.globs import match_key_glob
-    from auditui.core.policy.model import Watch
 
     kept = [d for d in Watch().ignore if not any(match_key_glob(g, d) for g in p.ignore)]
     ignore = [*kept, *p.ignore]

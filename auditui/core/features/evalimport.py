@@ -4,6 +4,7 @@ become an `[[evals]]` entry per model they cover, with error bars and provenance
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from auditui.core.base.errors import AuditError
+from auditui.core.base.values import json_text, same_value
+from auditui.core.diff.deltas import settings
 from auditui.core.evidence import evalstats
 from auditui.core.evidence.evalnames import Map, name_ids
 from auditui.core.evidence.evaltools import EvalFile, Run, read
@@ -47,10 +50,6 @@ class Seen:
 def mismatches(run: Run, seen: Seen) -> list[str]:
     """Settings a run records that differ from the config: generation settings found
     in the config by the same key name, and the system prompt (its text or sha256)."""
-    import hashlib
-
-    from auditui.core.base.values import json_text, same_value
-    from auditui.core.diff.deltas import settings
 
     out = []
     leaves: dict[str, list] = {}

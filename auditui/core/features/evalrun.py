@@ -25,6 +25,7 @@ from auditui.core.base.values import json_text
 from auditui.core.features.evalimport import Imported, Seen, import_pair
 from auditui.core.features.runner import argv, by_hand, environment, split
 from auditui.core.features.target import Target
+from auditui.core.git.repo import GitRepo
 from auditui.core.history.world import Tracker
 
 
@@ -74,7 +75,6 @@ def run(target: Target, planned: list[Planned], say: Callable[[str], None]) -> l
             f"commit {change.commit.short} has no parent: no config to compare",
             "hint: record evals for it with `auditui eval add`",
         )
-    from auditui.core.git.repo import GitRepo
 
     repo = GitRepo.open(target.root)
     tracker = Tracker(repo, policy)
@@ -130,7 +130,6 @@ def seen_configs_of(
     target: Target, models: list[str]
 ) -> dict[str, tuple[Seen | None, Seen | None]]:
     """`seen_configs` for many models, the two trees read once (an import of 446)."""
-    from auditui.core.git.repo import GitRepo
 
     change = target.change
     if change is None or target.policy is None or not models:

@@ -13,7 +13,9 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+from auditui.core.audit.run import run_audit
 from auditui.core.base.errors import AuditError
+from auditui.core.evidence.records import append_entries, record_name
 
 # Installed with the package (a link to sample_repo/ in the source tree, files in a wheel).
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample"
@@ -51,8 +53,6 @@ def _identity(person: str, people: dict[str, str]) -> tuple[str, str]:
 
 def build_sample(target: Path, recipe_dir: Path | None = None) -> dict[str, str]:
     """Create the sample history in `target` (new or empty). Returns commit ids by recipe id."""
-    from auditui.core.audit.run import run_audit
-    from auditui.core.evidence.records import append_entries, record_name
 
     recipe = sample_recipe(recipe_dir)
     if target.exists() and not target.is_dir():

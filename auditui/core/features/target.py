@@ -21,7 +21,15 @@ from auditui.core.audit.run import (
 )
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.recordfiles import read_record
-from auditui.core.evidence.records import RecordError, parse_record, person, record_name
+from auditui.core.evidence.records import (
+    RecordError,
+    append_entries,
+    append_new_evals,
+    now_utc,
+    parse_record,
+    person,
+    record_name,
+)
 from auditui.core.git.repo import CommitInfo
 from auditui.core.policy.model import Policy
 
@@ -217,7 +225,6 @@ def add_evidence(
 ) -> dict:
     """Stamp entries with the time (UTC, whole seconds) and append them to the
     change's record: the one write path of `approve`, `eval add` and the app."""
-    from auditui.core.evidence.records import append_entries, now_utc
 
     at = now_utc()
     return append_entries(
@@ -236,7 +243,6 @@ def add_new_evals(
 ) -> tuple[dict | None, list[dict]]:
     """`add_evidence` for imported evals: those the record holds already (equal on every
     key of `same`) are left out, under the records lock (records.append_new_evals)."""
-    from auditui.core.evidence.records import append_new_evals, now_utc
 
     at, change = now_utc(), target.change
     return append_new_evals(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from auditui.core.audit.run import Change, Report
 from auditui.core.base.errors import AuditError
+from auditui.core.base.suggest import did_you_mean
 from auditui.core.diff.deltas import Delta
 from auditui.core.evidence.records import EvalResult
 from auditui.core.history.renames import names_per_change
@@ -51,8 +52,6 @@ def timeline(
 ) -> list[TimelineEntry]:
     known = models_in(report)
     if model not in known:
-        from auditui.core.features.lookback import did_you_mean  # (it imports this module)
-
         shown = ", ".join(known[:12]) or "none"
         if len(known) > 12:
             shown += f", … {len(known) - 12} more (`auditui log` lists them all)"

@@ -12,6 +12,7 @@ import tempfile
 from importlib import import_module
 from typing import TextIO
 
+from auditui.core.audit.run import Totals
 from auditui.core.base.collector import fewer_collections
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -66,7 +67,6 @@ def _write(run, fmt: str, out: TextIO, **options):
 
 def _spool(run, module, spool, options: dict) -> tuple:
     """Every change rendered into `spool` (UTF-8), and where each one's text lies."""
-    from auditui.core.audit.run import Totals
 
     totals, places = Totals(), {}
     for change in run:

@@ -3,12 +3,12 @@ blocked changes land) and a Markdown summary for $GITHUB_STEP_SUMMARY."""
 
 from __future__ import annotations
 
+from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.formats.locate import finding_location
 
 
 def _escape_data(text: str) -> str:
-    from auditui.core.base.terminal import safe  # a CI log is a terminal too
 
     return safe(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 

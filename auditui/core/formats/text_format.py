@@ -10,6 +10,7 @@ from typing import Any
 from auditui.core.base.terminal import safe
 from auditui.core.base.values import Typed, json_text
 from auditui.core.base.wording import plural
+from auditui.core.configs.coverage import SHOWN
 from auditui.core.diff.deltas import leaf_rows
 from auditui.core.policy.model import Policy
 
@@ -244,7 +245,6 @@ def uncovered_line(uncovered, paint=None) -> str:
     "Files the layout misses")."""
     if not uncovered:
         return ""
-    from auditui.core.configs.coverage import SHOWN
 
     paint = paint or _painter(False)
     paths = uncovered.paths()
