@@ -2,6 +2,8 @@
 
 Every failure becomes a DocumentError with a one-line message naming what is wrong,
 because a file that does not parse at some commit is a finding (AUD009), not a crash.
+PyYAML is imported where YAML is first read: the hook's start-up on a push with no
+YAML never pays for it.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Records are read from the head of the audited range and written only by appending:
 an entry, once written, is never dropped (a reject is withdrawn by a later approve,
 not by deleting it), and every write is atomic so a crash leaves the old file whole.
+tomli_w is imported by the writers alone: reading (every check, both hooks) never
+loads it.
 """
 
 from __future__ import annotations
