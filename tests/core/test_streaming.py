@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.git.repo import _LOG_FORMAT, parse_log
+from auditui.core.git.log import _LOG_FORMAT, parse_log
 from auditui.core.history.pmap import PMap
 
 KEYS = st.sampled_from(["a", "b", "c", "d", ("p", "#1"), ("p", "")])

@@ -22,7 +22,7 @@ from auditui.core.audit.run import (
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.recordfiles import read_record
 from auditui.core.evidence.records import RecordError, parse_record, person, record_name
-from auditui.core.git.repo import CommitInfo
+from auditui.core.git.log import CommitInfo
 from auditui.core.policy.model import Policy
 
 
