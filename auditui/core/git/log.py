@@ -80,7 +80,7 @@ class CommitInfo:
 # One header per commit: sha and parents, then fields a line each. git strips newlines
 # from identities and %s joins the subject onto one line, so only the subject's own
 # text can follow the last newline; raw diff entries come after the header's NUL.
-_LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
+LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
 
 
 def _entry(mode: str, sha: str) -> FileEntry | None:
@@ -97,8 +97,18 @@ def _raw_change(meta: str, path: str) -> RawChange:
     return RawChange(path, meta)
 
 
+def parse_raw(out: bytes) -> list[RawChange]:
+    """Parse `git diff-tree -r -z --raw --no-renames` output."""
+    tokens = out.decode("utf-8", "surrogateescape").split("\x00")
+    return [
+        _raw_change(meta, path)
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
+        if meta.lstrip("\n").startswith(":")
+    ]
+
+
 def parse_log(out: bytes | Iterable[bytes]) -> list[CommitInfo]:
-    """Parse `git log -z --raw --format=_LOG_FORMAT` output, whole or in chunks as it
+    """Parse `git log -z --raw --format=LOG_FORMAT` output, whole or in chunks as it
     is read (a catalogue's log is tens of megabytes: only the commits are kept).
 
     Read token by token (tokens are NUL-separated): a header, then `:meta` / path
