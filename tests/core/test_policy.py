@@ -9,7 +9,6 @@ import pytest
 from auditui.core.base.errors import AuditError
 from auditui.core.policy.model import (
     POLICY_FILE,
-    STARTER,
     Approvals,
     Collection,
     Evals,
@@ -17,8 +16,9 @@ from auditui.core.policy.model import (
     Policy,
     Rollout,
     Watch,
-    parse_policy,
 )
+from auditui.core.policy.parse import parse_policy
+from auditui.core.policy.starter import STARTER
 
 
 def error(text: str, source: str = POLICY_FILE) -> AuditError:

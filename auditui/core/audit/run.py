@@ -36,7 +36,8 @@ from auditui.core.history.changecache import ChangeCache, context_digest
 from auditui.core.history.renames import RENAME_PATH, follow_renames, names_over_time
 from auditui.core.history.walker import Walker, pair
 from auditui.core.history.world import LAYOUT_KINDS, Loader, Step, Tracker, World
-from auditui.core.policy.model import POLICY_FILE, Policy, parse_policy
+from auditui.core.policy.model import POLICY_FILE, Policy
+from auditui.core.policy.parse import parse_policy
 
 Progress = Callable[[int, int], None]
 

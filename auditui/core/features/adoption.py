@@ -828,14 +828,14 @@ def coverage_lines(c: Coverage) -> list[str]:
 
 def parse_proposal(p: Proposal):
     """The policy `p` writes (init writes nothing that does not parse)."""
-    from auditui.core.policy.model import parse_policy
+    from auditui.core.policy.parse import parse_policy
 
     return parse_policy(policy_text(p), "proposal")
 
 
 def policy_text(p: Proposal) -> str:
     """The starter policy init writes for `p`."""
-    from auditui.core.policy.model import STARTER_SCALES, starter
+    from auditui.core.policy.starter import STARTER_SCALES, starter
 
     return starter(layout_block(p), scales_block(p) or STARTER_SCALES, watch_block(p))
 
@@ -846,7 +846,7 @@ def _strings(values: list[str]) -> str:
 
 def layout_block(p: Proposal) -> str:
     """The [layout] (and [[layout.collection]]) text of a starter policy for `p`."""
-    from auditui.core.policy.model import STARTER_EXAMPLES, STARTER_LAYOUT
+    from auditui.core.policy.starter import STARTER_EXAMPLES, STARTER_LAYOUT
 
     if p.empty:
         return (
