@@ -277,6 +277,17 @@ def test_source_names_the_file():
     assert err.message.startswith("/tmp/other-policy.toml: ")
 
 
+def test_a_path_outside_the_repository_names_the_whole_file_name():
+    """The file and the key are kept apart, never cut back out of one string: a policy
+    file whose name holds ": " was named only up to it."""
+    for key in ("records", "defaults"):
+        err = error(f'[layout]\n{key} = "../x"\n', source="team: policy.toml")
+        assert err.message == (
+            f"team: policy.toml: [layout] {key} must be a normalised path inside the "
+            "repository (no `..` or `.`), got '../x'"
+        )
+
+
 def test_unknown_section_is_named_with_the_known_ones():
     err = error("[aprovals]\nrequired = 2\n")
     assert "unknown section [aprovals]" in err.message

@@ -4,10 +4,13 @@ meant to express."""
 
 from __future__ import annotations
 
+import re
 import tomllib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from auditui.core.base.errors import AuditError
+from auditui.core.base.paths import check_relative
 from auditui.core.policy.model import (
     POLICY_FILE,
     Approvals,
@@ -27,44 +30,23 @@ from auditui.core.policy.model import (
 POLICY_HINT = "hint: fix the file; `auditui init` writes a commented example of every key"
 
 
-# key -> (kind, ) ; kinds: str, str?, strs, int, num, bool, nums
-_SCHEMA: dict[str, dict[str, str]] = {
-    "layout": {
-        "models": "globs",
-        "defaults": "path?",
-        "prompts": "globs",
-        "records": "path",
-        "naming": "naming",
-        "collection": "collections",
-        "bases": "globs",
-        "inline_prompts": "strs",
-        "inherit": "inherit",
-        "exclude": "globs",
-        "name_key": "str",
-    },
-    "watch": {"keys": "strs", "ignore": "strs"},
-    "evals": {
-        "required_suites": "strs",
-        "max_regression": "num",
-        "confidence": "level",
-        "min_samples": "int",
-        "runner": "runner",
-    },
-    "approvals": {
-        "required": "int",
-        "approvers": "strs",
-        "allow_self_approval": "bool",
-        "require_signatures": "bool",
-        "allowed_signers": "path",
-    },
-    "rollout": {"key": "str", "stages": "nums", "soak_hours": "num"},
-    "diff": {"list_ids": "strs"},
-    "push": {"protected": "refs", "allow_rewind": "bool", "gate": "gate"},
-}
-_COLLECTION_KEYS = {"path": "globs1", "items": "items", "name_key": "str", "at": "str",
-                    "decode": "decode"}  # fmt: skip
-_RUNNER_KEYS = {"command": "str", "timeout": "num"}
-_INHERIT_KEYS = {"key": "str", "ref": "ref", "omit": "str", "merge": "merge", "exclude": "strs"}
+class Where(NamedTuple):
+    """Where a value sits, as its errors name it: the policy file and the key in it
+    (`[layout] records`, `[[rules]] #2 kinds`)."""
+
+    source: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.key}"
+
+    def inner(self, key: str) -> Where:
+        return Where(self.source, f"{self.key} {key}")
+
+
+# A validator: the value as the Policy keeps it, or AuditError naming where it sits
+# and what it must be.
+Check = Callable[[Any, Where], Any]
 
 
 def _describe(value: Any) -> str:
@@ -79,101 +61,222 @@ def _describe(value: Any) -> str:
     return f"{names.get(type(value), type(value).__name__)} ({value!r})"[:80]
 
 
-def _check(kind: str, value: Any, where: str) -> Any:
-    def bad(expected: str) -> AuditError:
-        return AuditError(f"{where} must be {expected}, got {_describe(value)}", POLICY_HINT)
+def _bad(value: Any, where: Where, expected: str) -> AuditError:
+    return AuditError(f"{where} must be {expected}, got {_describe(value)}", POLICY_HINT)
 
-    if kind == "str":
-        if not isinstance(value, str) or not value:
-            raise bad("a non-empty string")
-        return value
-    if kind == "str?":
-        if value == "" or value is False:
-            return None
-        return _check("str", value, where)
-    if kind in ("path", "path?"):
-        # A path the policy names is read, and for records written: it must stay
-        # inside the repository whatever a committed policy says.
-        if kind == "path?" and (value == "" or value is False):
-            return None
-        from auditui.core.base.paths import check_relative
 
-        try:
-            return check_relative(_check("str", value, where).rstrip("/"), where.split(": ")[-1])
-        except ValueError as exc:
-            raise AuditError(f"{where.split(': ')[0]}: {exc}", POLICY_HINT) from None
-    if kind in ("globs", "globs1"):
-        values = (
-            (_check("str", value, where),) if kind == "globs1" else _check("strs", value, where)
+def string(value: Any, where: Where) -> str:
+    if not isinstance(value, str) or not value:
+        raise _bad(value, where, "a non-empty string")
+    return value
+
+
+def strings(value: Any, where: Where) -> tuple[str, ...]:
+    """A list of strings; one string stands for a list of one."""
+    listed = [value] if isinstance(value, str) else value
+    if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+        raise _bad(value, where, "a list of strings")
+    return tuple(listed)
+
+
+def path(value: Any, where: Where) -> str:
+    """A path the policy names is read, and for records written: it must stay inside
+    the repository whatever a committed policy says."""
+    try:
+        return check_relative(string(value, where).rstrip("/"), where.key)
+    except ValueError as exc:
+        raise AuditError(f"{where.source}: {exc}", POLICY_HINT) from None
+
+
+def optional_path(value: Any, where: Where) -> str | None:
+    """A path, or none at all written as "" (or false)."""
+    if value == "" or value is False:
+        return None
+    return path(value, where)
+
+
+def _inside(glob: str, where: Where) -> str:
+    if glob.startswith("/") or ".." in glob.split("/") or "\x00" in glob:
+        raise AuditError(
+            f"{where} must be globs of paths inside the repository, got {glob!r}", POLICY_HINT
         )
-        for glob in values:
-            parts = glob.split("/")
-            if glob.startswith("/") or ".." in parts or "\x00" in glob:
-                raise AuditError(f"{where} must be globs of paths inside the repository, "
-                                 f"got {glob!r}", POLICY_HINT)  # fmt: skip
-        return values[0] if kind == "globs1" else values
-    if kind == "strs":
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad("a list of strings")
-        return tuple(value)
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise bad("a non-negative integer")
-        return value
-    if kind == "level":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-            raise bad("a confidence level between 0 and 1 (such as 0.95)")
-        return float(value)
-    if kind == "num":
-        # `not value >= 0` also refuses nan, which would make every comparison pass.
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise bad("a non-negative number")
-        return float(value) if value < 2**1000 else float("inf")  # float() would overflow
-    if kind == "nums":
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-            or any(v != v for v in value)  # nan
-        ):
-            raise bad("a non-empty list of numbers")
-        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
-            raise bad("a list of numbers in increasing order")
-        return tuple(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
-    if kind == "naming":
-        if value not in ("stem", "path"):
-            raise bad('"stem" or "path"')
-        return value
-    if kind == "refs":
-        refs = _check("strs", value, where)
-        for ref in refs:
-            if not ref.startswith("refs/") or "\x00" in ref:
-                raise bad('a list of ref names or globs under refs/ (like "refs/heads/main")')
-        return refs
-    choices = {"items": ("list", "mapping"), "merge": ("deep", "shallow"),
-               "decode": ("json", "yaml"), "gate": ("all", "protected")}  # fmt: skip
-    if kind in choices:
-        if value not in choices[kind]:
-            raise bad(" or ".join(f'"{c}"' for c in choices[kind]))
-        return value
-    if kind == "ref":
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str)
-                                                                    for v in value)):  # fmt: skip
-            raise bad('[regex, replacement], e.g. ["^(.+)$", "models/\\1"]')
-        import re
+    return glob
 
-        try:
-            re.compile(value[0])
-        except re.error as exc:
-            raise AuditError(f"{where}: invalid regex ({exc})", POLICY_HINT) from None
-        return tuple(value)
-    raise AssertionError(kind)
+
+def globs(value: Any, where: Where) -> tuple[str, ...]:
+    """Path globs, each inside the repository."""
+    return tuple(_inside(glob, where) for glob in strings(value, where))
+
+
+def one_glob(value: Any, where: Where) -> str:
+    return _inside(string(value, where), where)
+
+
+def count(value: Any, where: Where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(value, where, "a non-negative integer")
+    return value
+
+
+def level(value: Any, where: Where) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise _bad(value, where, "a confidence level between 0 and 1 (such as 0.95)")
+    return float(value)
+
+
+def number(value: Any, where: Where) -> float:
+    # `not value >= 0` also refuses nan, which would make every comparison pass.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise _bad(value, where, "a non-negative number")
+    return float(value) if value < 2**1000 else float("inf")  # float() would overflow
+
+
+def increasing_numbers(value: Any, where: Where) -> tuple[float, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or any(v != v for v in value)  # nan
+    ):
+        raise _bad(value, where, "a non-empty list of numbers")
+    if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        raise _bad(value, where, "a list of numbers in increasing order")
+    return tuple(value)
+
+
+def boolean(value: Any, where: Where) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(value, where, "true or false")
+    return value
+
+
+def ref_globs(value: Any, where: Where) -> tuple[str, ...]:
+    refs = strings(value, where)
+    for ref in refs:
+        if not ref.startswith("refs/") or "\x00" in ref:
+            raise _bad(
+                value, where, 'a list of ref names or globs under refs/ (like "refs/heads/main")'
+            )
+    return refs
+
+
+def one_of(*choices: str) -> Check:
+    """A validator taking one of `choices` as written."""
+
+    def check(value: Any, where: Where) -> str:
+        if value not in choices:
+            raise _bad(value, where, " or ".join(f'"{c}"' for c in choices))
+        return value
+
+    return check
+
+
+def regex_and_replacement(value: Any, where: Where) -> tuple[str, str]:
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise _bad(value, where, '[regex, replacement], e.g. ["^(.+)$", "models/\\1"]')
+    try:
+        re.compile(value[0])
+    except re.error as exc:
+        raise AuditError(f"{where}: invalid regex ({exc})", POLICY_HINT) from None
+    return value[0], value[1]
+
+
+def _table(value: Any, schema: dict[str, Check], name: str, where: Where) -> dict[str, Any]:
+    """A sub-table's keys, each checked (unknown keys are errors, like everywhere)."""
+    if not isinstance(value, dict):
+        raise AuditError(f"{where} must be a {name} table", POLICY_HINT)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if key not in schema:
+            raise AuditError(
+                f"{where.source}: unknown key '{key}' in {name} "
+                f"(known: {', '.join(sorted(schema))})",
+                POLICY_HINT,
+            )
+        out[key] = schema[key](v, where.inner(key))
+    return out
+
+
+_COLLECTION_KEYS: dict[str, Check] = {
+    "path": one_glob,
+    "items": one_of("list", "mapping"),
+    "name_key": string,
+    "at": string,
+    "decode": one_of("json", "yaml"),
+}
+_RUNNER_KEYS: dict[str, Check] = {"command": string, "timeout": number}
+_INHERIT_KEYS: dict[str, Check] = {
+    "key": string,
+    "ref": regex_and_replacement,
+    "omit": string,
+    "merge": one_of("deep", "shallow"),
+    "exclude": strings,
+}
+
+
+def collections(value: Any, where: Where) -> tuple[Collection, ...]:
+    """[[layout.collection]] tables (one table stands for a list of one)."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise AuditError(f"{where} must be [[layout.collection]] tables", POLICY_HINT)
+    out = []
+    for n, table in enumerate(value, 1):
+        at = where.inner(f"#{n}")
+        kwargs = _table(table, _COLLECTION_KEYS, f"[[layout.collection]] #{n}", at)
+        if "path" not in kwargs:
+            raise AuditError(f"{at} needs a 'path'", POLICY_HINT)
+        out.append(Collection(**kwargs))
+    return tuple(out)
+
+
+def runner(value: Any, where: Where) -> Runner:
+    kwargs = _table(value, _RUNNER_KEYS, "[evals.runner]", where)
+    if "command" not in kwargs:
+        raise AuditError(f"{where} needs a 'command'", POLICY_HINT)
+    return Runner(**kwargs)
+
+
+def inherit(value: Any, where: Where) -> Inherit:
+    return Inherit(**_table(value, _INHERIT_KEYS, "[layout.inherit]", where))
+
+
+# Each section's keys and their validators; a key is kept as the dataclass field of
+# its name (but for `_FIELDS`).
+_SCHEMA: dict[str, dict[str, Check]] = {
+    "layout": {
+        "models": globs,
+        "defaults": optional_path,
+        "prompts": globs,
+        "records": path,
+        "naming": one_of("stem", "path"),
+        "collection": collections,
+        "bases": globs,
+        "inline_prompts": strings,
+        "inherit": inherit,
+        "exclude": globs,
+        "name_key": string,
+    },
+    "watch": {"keys": strings, "ignore": strings},
+    "evals": {
+        "required_suites": strings,
+        "max_regression": number,
+        "confidence": level,
+        "min_samples": count,
+        "runner": runner,
+    },
+    "approvals": {
+        "required": count,
+        "approvers": strings,
+        "allow_self_approval": boolean,
+        "require_signatures": boolean,
+        "allowed_signers": path,
+    },
+    "rollout": {"key": string, "stages": increasing_numbers, "soak_hours": number},
+    "diff": {"list_ids": strings},
+    "push": {"protected": ref_globs, "allow_rewind": boolean, "gate": one_of("all", "protected")},
+}
+_FIELDS: dict[str, str] = {"collection": "collections"}  # a TOML key named unlike its field
 
 
 def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
@@ -192,43 +295,11 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
                 f"{source}: unknown section [{section}] (known: {', '.join(sorted(known))})",
                 POLICY_HINT,
             )
-    values: dict[str, dict[str, Any]] = {}
-    for section, schema in _SCHEMA.items():
-        table = raw.get(section, {})
-        if not isinstance(table, dict):
-            raise AuditError(f"{source}: [{section}] must be a table", POLICY_HINT)
-        values[section] = {}
-        for key, value in table.items():
-            if key not in schema:
-                raise AuditError(
-                    f"{source}: unknown key '{key}' in [{section}] "
-                    f"(known: {', '.join(sorted(schema))})",
-                    POLICY_HINT,
-                )
-            where = f"{source}: [{section}] {key}"
-            if schema[key] == "collections":
-                values[section]["collections"] = _collections(value, where, source)
-            elif schema[key] == "runner":
-                runner = _table(value, _RUNNER_KEYS, "[evals.runner]", where, source)
-                if "command" not in runner:
-                    raise AuditError(f"{where} needs a 'command'", POLICY_HINT)
-                values[section]["runner"] = Runner(**runner)
-            elif schema[key] == "inherit":
-                values[section]["inherit"] = Inherit(
-                    **_table(value, _INHERIT_KEYS, "[layout.inherit]", where, source)
-                )
-            else:
-                values[section][key] = _check(schema[key], value, where)
-    scales_raw = raw.get("scales", None)
-    scales = Policy().scales
-    if scales_raw is not None:
-        if not isinstance(scales_raw, dict):
-            raise AuditError(f"{source}: [scales] must be a table", POLICY_HINT)
-        scales = {k: _check("strs", v, f"{source}: [scales] {k!r}") for k, v in scales_raw.items()}
+    values = {section: _section(raw, section, source) for section in _SCHEMA}
     return Policy(
         layout=Layout(**values["layout"]),
         watch=Watch(**values["watch"]),
-        scales=scales,
+        scales=_scales(raw.get("scales", None), source),
         evals=Evals(**values["evals"]),
         approvals=Approvals(**values["approvals"]),
         rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
@@ -240,13 +311,59 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     )
 
 
+def _section(raw: dict[str, Any], section: str, source: str) -> dict[str, Any]:
+    """A section's values by dataclass field, each key checked by its validator."""
+    schema = _SCHEMA[section]
+    table = raw.get(section, {})
+    if not isinstance(table, dict):
+        raise AuditError(f"{source}: [{section}] must be a table", POLICY_HINT)
+    values: dict[str, Any] = {}
+    key: str  # TOML keys are strings
+    for key, value in table.items():
+        if key not in schema:
+            raise AuditError(
+                f"{source}: unknown key '{key}' in [{section}] "
+                f"(known: {', '.join(sorted(schema))})",
+                POLICY_HINT,
+            )
+        values[_FIELDS.get(key, key)] = schema[key](value, Where(source, f"[{section}] {key}"))
+    return values
+
+
+def _scales(value: Any, source: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return Policy().scales
+    if not isinstance(value, dict):
+        raise AuditError(f"{source}: [scales] must be a table", POLICY_HINT)
+    return {k: strings(v, Where(source, f"[scales] {k!r}")) for k, v in value.items()}
+
+
 # The delta kinds a rule can match (docs/reports.md); `invalid` is never judged by a
 # rule: a broken file needs fixing, not approving.
-RULE_KINDS = ("added", "removed", "changed", "upgrade", "downgrade", "increase", "decrease",
-              "text", "limit-added", "limit-removed", "limit-changed", "renamed")  # fmt: skip
-_RULE_KEYS = {"name": "str", "keys": "strs", "kinds": "strs", "models": "strs",
-              "approvals": "int", "suites": "strs", "owners": "bool",
-              "revert": "bool"}  # fmt: skip
+RULE_KINDS = (
+    "added",
+    "removed",
+    "changed",
+    "upgrade",
+    "downgrade",
+    "increase",
+    "decrease",
+    "text",
+    "limit-added",
+    "limit-removed",
+    "limit-changed",
+    "renamed",
+)
+_RULE_KEYS: dict[str, Check] = {
+    "name": string,
+    "keys": strings,
+    "kinds": strings,
+    "models": strings,
+    "approvals": count,
+    "suites": strings,
+    "owners": boolean,
+    "revert": boolean,
+}
 
 
 def _rules(value: Any, source: str) -> tuple[Rule, ...]:
@@ -254,18 +371,20 @@ def _rules(value: Any, source: str) -> tuple[Rule, ...]:
         raise AuditError(f"{source}: rules must be [[rules]] tables", POLICY_HINT)
     out, names = [], set()
     for n, table in enumerate(value, 1):
-        where = f"{source}: [[rules]] #{n}"
-        kwargs = _table(table, _RULE_KEYS, f"[[rules]] #{n}", where, source)
+        where = Where(source, f"[[rules]] #{n}")
+        kwargs = _table(table, _RULE_KEYS, where.key, where)
         if "name" not in kwargs:
-            raise AuditError(f"{where} needs a 'name' (findings it causes are named by it)",
-                             POLICY_HINT)  # fmt: skip
+            raise AuditError(
+                f"{where} needs a 'name' (findings it causes are named by it)", POLICY_HINT
+            )
         if kwargs["name"] in names:
             raise AuditError(f"{where}: a second rule named {kwargs['name']!r}", POLICY_HINT)
         names.add(kwargs["name"])
         unknown = [k for k in kwargs.get("kinds", ()) if k not in RULE_KINDS]
         if unknown:
-            raise AuditError(f"{where}: unknown kind {unknown[0]!r}",
-                             f"hint: kinds are {', '.join(RULE_KINDS)}")  # fmt: skip
+            raise AuditError(
+                f"{where}: unknown kind {unknown[0]!r}", f"hint: kinds are {', '.join(RULE_KINDS)}"
+            )
         out.append(Rule(**kwargs))
     return tuple(out)
 
@@ -273,35 +392,7 @@ def _rules(value: Any, source: str) -> tuple[Rule, ...]:
 def _owners(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise AuditError(f"{source}: [owners] must be a table of model globs", POLICY_HINT)
-    return tuple((glob, tuple(_check("strs", emails, f"{source}: [owners] {glob!r}")))
-                 for glob, emails in value.items())  # fmt: skip
-
-
-def _table(value: Any, schema: dict[str, str], name: str, where: str, source: str) -> dict:
-    """A sub-table's keys, each checked (unknown keys are errors, like everywhere)."""
-    if not isinstance(value, dict):
-        raise AuditError(f"{where} must be a {name} table", POLICY_HINT)
-    out: dict[str, Any] = {}
-    for key, v in value.items():
-        if key not in schema:
-            raise AuditError(
-                f"{source}: unknown key '{key}' in {name} (known: {', '.join(sorted(schema))})",
-                POLICY_HINT,
-            )
-        out[key] = _check(schema[key], v, f"{where} {key}")
-    return out
-
-
-def _collections(value: Any, where: str, source: str) -> tuple[Collection, ...]:
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise AuditError(f"{where} must be [[layout.collection]] tables", POLICY_HINT)
-    out = []
-    for n, table in enumerate(value, 1):
-        kwargs = _table(table, _COLLECTION_KEYS, f"[[layout.collection]] #{n}", f"{where} #{n}",
-                        source)  # fmt: skip
-        if "path" not in kwargs:
-            raise AuditError(f"{where} #{n} needs a 'path'", POLICY_HINT)
-        out.append(Collection(**kwargs))
-    return tuple(out)
+    return tuple(
+        (models, strings(emails, Where(source, f"[owners] {models!r}")))
+        for models, emails in value.items()
+    )
