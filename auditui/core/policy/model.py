@@ -5,15 +5,18 @@ the commented example `auditui init` writes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Any
+
+from auditui.core.base.globs import is_glob, match_any, match_key, match_key_glob, match_path
 
 POLICY_FILE = ".auditui.toml"
 
 
 @dataclass(frozen=True)
 class Collection:
-    """A file (or glob of files) holding many models (SPEC section 1, Collections)."""
+    """A file (or glob of files) holding many models (docs/policy.md, Collections)."""
 
     path: str
     items: str = "list"  # "list" or "mapping"
@@ -24,7 +27,8 @@ class Collection:
 
 @dataclass(frozen=True)
 class Inherit:
-    """The repository's own inheritance (SPEC 8): the default is section 1's `extends`."""
+    """The repository's own inheritance (docs/policy.md, `[layout.inherit]`): the default
+    is `extends = "NAME"`."""
 
     key: str = "extends"  # dotted key naming the parent
     ref: tuple[str, str] | None = None  # regex and replacement: the key's value -> a name
@@ -50,8 +54,6 @@ class Layout:
     name_key: str | None = None  # a model file is named by this key's string value
 
     def excluded(self, path: str) -> bool:
-        from auditui.core.base.globs import match_any
-
         return bool(self.exclude) and match_any(self.exclude, path)
 
 
@@ -70,8 +72,8 @@ class Watch:
 class Evals:
     required_suites: tuple[str, ...] = ("coding",)
     max_regression: float = 1.0
-    # Judge regressions statistically (SPEC 9): the lower bound of the interval of
-    # candidate - baseline at this level must be >= -max_regression.
+    # Judge regressions statistically (docs/policy.md, error bars): the lower bound of
+    # the interval of candidate - baseline at this level must be >= -max_regression.
     confidence: float | None = None
     min_samples: int | None = None
     runner: Runner | None = None  # [evals.runner]: how `auditui eval run` runs an eval
@@ -79,8 +81,8 @@ class Evals:
 
 @dataclass(frozen=True)
 class Rule:
-    """What a change needs when one of its deltas matches (SPEC 10). Unset asks: the
-    [approvals] / [evals] defaults."""
+    """What a change needs when one of its deltas matches (docs/policy.md, `[[rules]]`).
+    Unset asks: the [approvals] / [evals] defaults."""
 
     name: str
     keys: tuple[str, ...] = ()  # dotted-key globs (default: any)
@@ -92,12 +94,10 @@ class Rule:
     revert: bool | None = None  # true: only a rollback to an audited state; false: never
 
     def matches(self, delta, is_revert: bool = False) -> bool:
-        """Only a model's delta: those without a model are policy and signers edits
-        (SPEC 7), which always need `max(required, 1)` approvals whatever the rules
-        ask, or a rule written for prices ("decreases need nothing") would also pass a
-        policy edit lowering `required`."""
-        from fnmatch import fnmatchcase
-
+        """Only a model's delta: those without a model are policy and signers edits,
+        which always need `max(required, 1)` approvals whatever the rules ask
+        (docs/policy.md, `[[rules]]`), or a rule written for prices ("decreases need
+        nothing") would also pass a policy edit lowering `required`."""
         if delta.model is None:
             return False
         if self.revert is not None and self.revert != is_revert:
@@ -112,10 +112,8 @@ class Rule:
 def _key_matches(glob: str, path: str) -> bool:
     """A rule's `keys` glob against a delta's path: a dotted-key glob for settings; for
     a prompt (`prompt:<file>`, its limits `prompt:<file>#limits`) `prompt:` and a path
-    glob (SPEC 7's wildmatch), which covers its limits too unless it names `#limits`.
+    glob (git's wildmatch), which covers its limits too unless it names `#limits`.
     `**` alone matches every delta."""
-    from auditui.core.base.globs import match_key_glob, match_path
-
     if glob == "**" or glob == path:
         return True
     if path.startswith("prompt:"):
@@ -167,8 +165,6 @@ class Push:
     def protects(self, ref: str, head_branch: str | None) -> bool:
         """Whether `ref` is protected, given the destination's HEAD branch (a ref name,
         None when unknown)."""
-        from auditui.core.base.globs import match_path
-
         globs = self.protected
         if globs is None:
             globs = ("refs/tags/**", *((head_branch,) if head_branch else ()))
@@ -186,7 +182,7 @@ class Policy:
     approvals: Approvals = field(default_factory=Approvals)
     rollout: Rollout | None = None
     diff: Diff = field(default_factory=Diff)
-    rules: tuple[Rule, ...] = ()  # [[rules]]: evidence by what a change does (SPEC 10)
+    rules: tuple[Rule, ...] = ()  # [[rules]]: evidence by what a change does
     owners: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [owners]: model glob -> emails
     push: Push = field(default_factory=Push)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -206,8 +202,6 @@ class Policy:
         hundred keys across thousands of models."""
         rules = self._key_rules
         if path not in rules:
-            from auditui.core.base.globs import match_key, match_key_glob
-
             watched = match_key(self.watch.keys, path) and not match_key(self.watch.ignore, path)
             rules[path] = (
                 KeyRule(
@@ -231,9 +225,9 @@ class KeyRule:
 
 
 @lru_cache(maxsize=65536)
-def _scale_for(scales: tuple[tuple[str, tuple[str, ...]], ...], path: str):
-    from auditui.core.base.globs import is_glob, match_key_glob
-
+def _scale_for(
+    scales: tuple[tuple[str, tuple[str, ...]], ...], path: str
+) -> tuple[str, ...] | None:
     for key, scale in scales:
         if key == path:
             return scale
