@@ -191,31 +191,6 @@ class GitRepo:
             return None
         return out.strip() or None
 
-    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
-        """Blob id of each of `paths` that exists at `commit` (one `git ls-tree`)."""
-        if not paths:
-            return {}
-        try:
-            out = self._git(
-                "ls-tree",
-                "-r",
-                "-z",
-                "--full-tree",
-                commit,
-                "--",
-                *(f":(literal){p}" for p in paths),
-                binary=True,
-            )
-        except _GitFailed:
-            return {}
-        found = {}
-        for line in out.decode("utf-8", "surrogateescape").split("\0"):
-            meta, _tab, path = line.partition("\t")
-            parts = meta.split(" ")
-            if len(parts) == 3 and parts[1] == "blob":
-                found[path] = parts[2]
-        return found
-
     def touching(self, head: str, paths: list[str]) -> list[tuple[str, list[str]]]:
         """(commit, the `paths` it changed against its first parent) for each commit up
         to `head` that changed any: one `git log`, path-limited for a few paths (git
@@ -469,6 +444,19 @@ class GitRepo:
             if found == path and kind == "blob":
                 return FileEntry(mode, sha)
         return None
+
+    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """Blob id of each of `paths` that exists at `commit` (none if it is missing)."""
+        if not paths:
+            return {}
+        try:
+            return {
+                path: sha
+                for _mode, kind, sha, path in self._tree(commit, *paths, recursive=True)
+                if kind == "blob"
+            }
+        except AuditError:
+            return {}
 
     def list_files(
         self, commit_sha: str, patterns: list[str], skip: tuple[str, ...] = ()
