@@ -6,8 +6,11 @@ without auditui's environment sees it."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditui.core.base.errors import AuditError
+from auditui.core.base.globs import match_any
 from auditui.core.git import catfile
 from auditui.core.git.repo import GitRepo
 
@@ -71,3 +74,68 @@ def test_a_git_log_that_fails_says_what_git_said(history):
     with pytest.raises(AuditError) as caught:
         GitRepo.open(repo.path).walk("f" * 40, None)
     assert str(caught.value).endswith(f"fatal: bad object {'f' * 40}")
+
+
+# -- list_files never prunes a file a pattern matches ------------------------------
+
+FILES = [
+    "top.toml",
+    "a/x.yaml",
+    "a/b/c.toml",
+    "a/b/d/e.toml",
+    "models/s.toml",
+    "models/p/r.toml",
+    "models/p/q/r.toml",
+    "models/_skip/t.toml",
+    "prompts/x/y/z.md",
+    "a.b/c.toml",
+]
+SEGMENTS = ["a", "b", "d", "models", "p", "q", "prompts", "x", "*", "**", "a*", "?", "[ab]"]
+LEAVES = ["*", "*.toml", "*.md", "r.toml", "c.toml", "x.yaml", "**"]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    from tests.helpers.repo import RepoBuilder
+
+    repo = RepoBuilder(tmp_path_factory.mktemp("tree") / "r", policy=None)
+    repo.commit("files", {path: f"{path}\n" for path in FILES})
+    return GitRepo.open(repo.path), repo.head()
+
+
+patterns = st.lists(
+    st.builds(
+        lambda dirs, leaf: "/".join([*dirs, leaf]),
+        st.lists(st.sampled_from(SEGMENTS), max_size=3),
+        st.sampled_from(LEAVES),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _taken_whole(path: str, skip: list[str], patterns: list[str]) -> bool:
+    """Whether a directory above `path` is excluded whole by a `skip` glob ending in
+    `/**` (and holds no file a pattern names outright)."""
+    named = [p for p in patterns if not any(c in p for c in "*?[")]
+    parts = path.split("/")[:-1]
+    dirs = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(
+        match_any([g[:-3] for g in skip], d) and not any(p.startswith(d + "/") for p in named)
+        for d in dirs
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(patterns=patterns, skip=st.lists(st.sampled_from(["models/_skip/**", "a/b/**"]), max_size=2))
+def test_list_files_holds_every_file_a_pattern_matches(tree, patterns, skip):
+    """Its pruning only leaves out directories no pattern can reach: every file of the
+    tree a pattern matches is listed, unless a `skip` glob takes a directory above it
+    whole; what it lists is what the tree holds."""
+    git, head = tree
+    listed = git.list_files(head, patterns, tuple(skip))
+    for path in FILES:
+        if match_any(patterns, path) and not _taken_whole(path, skip, patterns):
+            assert path in listed, (path, patterns, skip)
+        if path in listed:
+            assert listed[path] == git.lookup(head, path)
