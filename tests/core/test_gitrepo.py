@@ -13,6 +13,7 @@ from auditui.core.base.errors import AuditError
 from auditui.core.base.globs import match_any
 from auditui.core.git import catfile
 from auditui.core.git.repo import GitRepo
+from tests.helpers.repo import RepoBuilder
 
 
 @pytest.fixture
@@ -96,14 +97,12 @@ LEAVES = ["*", "*.toml", "*.md", "r.toml", "c.toml", "x.yaml", "**"]
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
-    from tests.helpers.repo import RepoBuilder
-
     repo = RepoBuilder(tmp_path_factory.mktemp("tree") / "r", policy=None)
     repo.commit("files", {path: f"{path}\n" for path in FILES})
     return GitRepo.open(repo.path), repo.head()
 
 
-patterns = st.lists(
+path_globs = st.lists(
     st.builds(
         lambda dirs, leaf: "/".join([*dirs, leaf]),
         st.lists(st.sampled_from(SEGMENTS), max_size=3),
@@ -127,7 +126,9 @@ def _taken_whole(path: str, skip: list[str], patterns: list[str]) -> bool:
 
 
 @settings(max_examples=150, deadline=None)
-@given(patterns=patterns, skip=st.lists(st.sampled_from(["models/_skip/**", "a/b/**"]), max_size=2))
+@given(
+    patterns=path_globs, skip=st.lists(st.sampled_from(["models/_skip/**", "a/b/**"]), max_size=2)
+)
 def test_list_files_holds_every_file_a_pattern_matches(tree, patterns, skip):
     """Its pruning only leaves out directories no pattern can reach: every file of the
     tree a pattern matches is listed, unless a `skip` glob takes a directory above it
