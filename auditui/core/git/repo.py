@@ -260,9 +260,6 @@ class GitRepo:
         except _GitFailed:
             return None
 
-    def has_commit(self, sha: str) -> bool:
-        return self.object_type(sha) == "commit"
-
     def peel_commit(self, sha: str) -> str | None:
         """The commit an object names (annotated tags peeled), or None for a tree/blob."""
         try:
