@@ -191,7 +191,8 @@ def test_init_writes_starter_and_refuses_overwrite(capsys, tmp_path):
     git(tmp_path, "init", "-q")
     code, out, _ = run(capsys, "init", "--repo", str(tmp_path))
     assert code == 0 and "wrote" in out and "found no model configs or prompts" in out
-    from auditui.core.policy.model import Policy, parse_policy
+    from auditui.core.policy.model import Policy
+    from auditui.core.policy.parse import parse_policy
 
     text = (tmp_path / ".auditui.toml").read_text()
     assert parse_policy(text) == Policy()  # nothing found: the defaults, and a warning

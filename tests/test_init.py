@@ -7,7 +7,7 @@ import json
 import os
 
 from auditui.cli import main
-from auditui.core.policy.model import parse_policy
+from auditui.core.policy.parse import parse_policy
 from tests.helpers.repo import RepoBuilder
 
 
@@ -149,7 +149,8 @@ def test_the_starters_commented_owners_and_rules_parse_when_uncommented():
     [owners] and [[rules]] must be valid policy once uncommented."""
     import re
 
-    from auditui.core.policy.model import STARTER, parse_policy
+    from auditui.core.policy.parse import parse_policy
+    from auditui.core.policy.starter import STARTER
 
     start = STARTER.index("# [owners]")
     toml = re.compile(r'# (\[|"|\w+ *=)')  # a commented TOML line, not prose

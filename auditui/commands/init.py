@@ -12,7 +12,8 @@ from auditui.core.base.wording import plural
 from auditui.core.evidence.records import atomic_write
 from auditui.core.features.adoption import coverage_lines, policy_text, propose
 from auditui.core.git.repo import GitRepo
-from auditui.core.policy.model import POLICY_FILE, parse_policy
+from auditui.core.policy.model import POLICY_FILE
+from auditui.core.policy.parse import parse_policy
 
 
 def cmd_init(args: argparse.Namespace) -> int:

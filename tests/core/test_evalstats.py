@@ -109,7 +109,7 @@ def test_an_eval_without_error_bars_or_enough_samples_is_aud012():
 
 def test_confidence_must_be_a_level():
     from auditui.core.base.errors import AuditError
-    from auditui.core.policy.model import parse_policy
+    from auditui.core.policy.parse import parse_policy
 
     with pytest.raises(AuditError, match="confidence level between 0 and 1"):
         parse_policy('[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 95\n', "p")

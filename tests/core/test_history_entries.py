@@ -145,7 +145,7 @@ def test_an_untouched_entry_keeps_its_model_and_a_touched_one_is_rebuilt(tmp_pat
     """Speed rests on this (one edit to a 2,000-entry mapping builds one model), and
     so does correctness: `1 -> true` or `1 -> 1.0` in an entry is an edit."""
     from auditui.core.configs.models import models_in_collection
-    from auditui.core.policy.model import parse_policy
+    from auditui.core.policy.parse import parse_policy
 
     policy = parse_policy(POLICY)
     spec = next(c for c in policy.layout.collections if c.path == "prices.json")

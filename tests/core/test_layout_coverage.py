@@ -10,7 +10,7 @@ import pytest
 
 from auditui.cli import main
 from auditui.core.base.errors import AuditError
-from auditui.core.policy.model import parse_policy
+from auditui.core.policy.parse import parse_policy
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes, triples
 
 CATALOGUE = """\
@@ -280,7 +280,7 @@ def test_every_trial_policy_parses_and_the_starter_shows_both_keys():
     item's identity (`**[name=reasoning_effort].default`) included."""
     from pathlib import Path
 
-    from auditui.core.policy.model import STARTER
+    from auditui.core.policy.starter import STARTER
 
     examples = Path(__file__).parents[2] / "docs" / "examples"
     policies = {p.name: parse_policy(p.read_text(), p.name) for p in examples.glob("*.toml")}

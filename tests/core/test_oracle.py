@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditui.core.diff.deltas import config_deltas
-from auditui.core.policy.model import parse_policy
+from auditui.core.policy.parse import parse_policy
 
 POLICY = parse_policy('[watch]\nkeys = ["*"]\nignore = []\n[scales]\n')
 IDS = ("id", "name", "key", "type")  # [diff] list_ids' default

@@ -9,7 +9,6 @@ import pytest
 from auditui.core.base.errors import AuditError
 from auditui.core.policy.model import (
     POLICY_FILE,
-    STARTER,
     Approvals,
     Collection,
     Evals,
@@ -17,8 +16,9 @@ from auditui.core.policy.model import (
     Policy,
     Rollout,
     Watch,
-    parse_policy,
 )
+from auditui.core.policy.parse import parse_policy
+from auditui.core.policy.starter import STARTER
 
 
 def error(text: str, source: str = POLICY_FILE) -> AuditError:
@@ -275,6 +275,17 @@ def test_invalid_toml():
 def test_source_names_the_file():
     err = error("[bogus]\n", source="/tmp/other-policy.toml")
     assert err.message.startswith("/tmp/other-policy.toml: ")
+
+
+def test_a_path_outside_the_repository_names_the_whole_file_name():
+    """The file and the key are kept apart, never cut back out of one string: a policy
+    file whose name holds ": " was named only up to it."""
+    for key in ("records", "defaults"):
+        err = error(f'[layout]\n{key} = "../x"\n', source="team: policy.toml")
+        assert err.message == (
+            f"team: policy.toml: [layout] {key} must be a normalised path inside the "
+            "repository (no `..` or `.`), got '../x'"
+        )
 
 
 def test_unknown_section_is_named_with_the_known_ones():

@@ -532,7 +532,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     from auditui.core.base.terminal import json_dumps
     from auditui.core.diff.deltas import Delta
     from auditui.core.formats.json_format import _change, change_line
-    from auditui.core.git.repo import CommitInfo
+    from auditui.core.git.log import CommitInfo
 
     commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
                         "2026-01-01T00:00:00+00:00", subject)  # fmt: skip

@@ -15,7 +15,7 @@ from auditui.core.base.terminal import safe
 from auditui.core.base.values import Type, Typed
 from auditui.core.diff.deltas import Delta
 from auditui.core.formats.text_format import MAX_VALUE, render_change
-from auditui.core.git.repo import CommitInfo
+from auditui.core.git.log import CommitInfo
 from auditui.core.policy.model import Diff, Policy, Watch
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
 

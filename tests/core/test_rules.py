@@ -117,7 +117,7 @@ def test_rule_tables_are_checked(tmp_path):
     import pytest
 
     from auditui.core.base.errors import AuditError
-    from auditui.core.policy.model import parse_policy
+    from auditui.core.policy.parse import parse_policy
 
     with pytest.raises(AuditError, match="needs a 'name'"):
         parse_policy(DEFAULT_POLICY + "[[rules]]\nkeys = ['x']\n", "p")
@@ -225,7 +225,7 @@ def test_an_unknown_kind_is_a_policy_error(tmp_path):
     import pytest
 
     from auditui.core.base.errors import AuditError
-    from auditui.core.policy.model import parse_policy
+    from auditui.core.policy.parse import parse_policy
 
     with pytest.raises(AuditError, match="unknown kind 'downgarde'") as caught:
         parse_policy(DEFAULT_POLICY + "[[rules]]\nname = 'a'\nkinds = ['downgarde']\n", "p")

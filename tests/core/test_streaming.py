@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.git.repo import _LOG_FORMAT, parse_log
+from auditui.core.git.log import LOG_FORMAT, parse_log
 from auditui.core.history.pmap import PMap
 
 KEYS = st.sampled_from(["a", "b", "c", "d", ("p", "#1"), ("p", "")])
@@ -55,7 +55,7 @@ def test_parse_log_gives_the_same_commits_however_the_output_is_cut(repo):
     repo.commit("c", {"models/a.toml": None, "models/c.toml": "z = 3\n"})
     out = subprocess.run(
         ["git", "log", "--reverse", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
-         "--diff-merges=first-parent", f"--format={_LOG_FORMAT}"],
+         "--diff-merges=first-parent", f"--format={LOG_FORMAT}"],
         cwd=repo.path, capture_output=True, check=True,
     ).stdout  # fmt: skip
     whole = parse_log(out)

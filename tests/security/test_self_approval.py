@@ -22,7 +22,7 @@ from auditui.core.audit.checks import judge
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.records import Approval, Record
 from auditui.core.features.target import refuse_approval_by_author
-from auditui.core.git.repo import CommitInfo
+from auditui.core.git.log import CommitInfo
 from auditui.core.policy.model import Approvals, Policy
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, bare_remote
 

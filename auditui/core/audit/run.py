@@ -30,12 +30,14 @@ from auditui.core.diff.reverts import apply as apply_revert
 from auditui.core.evidence import signatures
 from auditui.core.evidence.recordfiles import read_record
 from auditui.core.evidence.records import Record, RecordError, parse_record, record_name
-from auditui.core.git.repo import CommitInfo, FileEntry, GitRepo
+from auditui.core.git.log import CommitInfo, FileEntry
+from auditui.core.git.repo import GitRepo
 from auditui.core.history.changecache import ChangeCache, context_digest
 from auditui.core.history.renames import RENAME_PATH, follow_renames, names_over_time
 from auditui.core.history.walker import Walker, pair
 from auditui.core.history.world import LAYOUT_KINDS, Loader, Step, Tracker, World
-from auditui.core.policy.model import POLICY_FILE, Policy, parse_policy
+from auditui.core.policy.model import POLICY_FILE, Policy
+from auditui.core.policy.parse import parse_policy
 
 Progress = Callable[[int, int], None]
 

@@ -12,7 +12,7 @@ import re
 from auditui.core.base.keypaths import split_key
 from auditui.core.configs.documents import DocumentError
 from auditui.core.diff.deltas import Delta
-from auditui.core.git.repo import CommitInfo
+from auditui.core.git.log import CommitInfo
 from auditui.core.policy.model import POLICY_FILE
 
 _TOKEN = re.compile(r"[^\s\"'=:,{}\[\]()]+")

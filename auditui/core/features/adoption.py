@@ -40,14 +40,9 @@ from auditui.core.base.wording import plural
 from auditui.core.configs.coverage import ConfigLike, is_tooling
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
 from auditui.core.history.world import path_kind
-from auditui.core.policy.model import (
-    STARTER_EXAMPLES,
-    STARTER_LAYOUT,
-    STARTER_SCALES,
-    Watch,
-    parse_policy,
-    starter,
-)
+from auditui.core.policy.model import Watch
+from auditui.core.policy.parse import parse_policy
+from auditui.core.policy.starter import STARTER_EXAMPLES, STARTER_LAYOUT, STARTER_SCALES, starter
 
 # Settings that say "this mapping configures a model" (any one is weak, two are a sign).
 MODEL_KEYS = frozenset(

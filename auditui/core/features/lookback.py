@@ -23,7 +23,8 @@ from auditui.core.base.values import same_value
 from auditui.core.configs.limits import extract_limits
 from auditui.core.diff.deltas import Delta, item_settings
 from auditui.core.features.timeline import parse_date
-from auditui.core.git.repo import CommitInfo, GitRepo
+from auditui.core.git.log import CommitInfo
+from auditui.core.git.repo import GitRepo
 from auditui.core.history.renames import names_per_change
 from auditui.core.history.world import Tracker
 from auditui.core.policy.model import Policy

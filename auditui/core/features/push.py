@@ -34,7 +34,8 @@ from auditui.core.audit.run import (
     state_deltas,
 )
 from auditui.core.base.errors import AuditError
-from auditui.core.git.repo import ZERO_SHA, GitRepo
+from auditui.core.git.log import ZERO_SHA
+from auditui.core.git.repo import GitRepo
 from auditui.core.policy.model import POLICY_FILE, Policy
 
 REWIND = "may only move forward; revert with a new commit"

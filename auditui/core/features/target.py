@@ -30,7 +30,7 @@ from auditui.core.evidence.records import (
     person,
     record_name,
 )
-from auditui.core.git.repo import CommitInfo
+from auditui.core.git.log import CommitInfo
 from auditui.core.policy.model import Policy
 
 

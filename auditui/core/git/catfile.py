@@ -1,8 +1,9 @@
 """Blob reads through one long-lived `git cat-file --batch`.
 
 A catalogue's history is tens of thousands of blob versions: each read is a round
-trip on a pipe, not a process (nor GitPython's stream objects, which cost more than
-the read itself at this scale). Used by GitRepo and by the parse workers.
+trip on a pipe, not a process. Blobs come through this pipe and not through GitPython
+(everything else does, in repo.py) because GitPython's object streams cost more than
+the read itself at this scale. Used by GitRepo and by the parse workers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import os
 import subprocess
 from pathlib import Path
+from typing import IO, NamedTuple
 
 CHUNK = 1 << 20
 GROUP = 512  # requests written at once: 512 ids of up to 65 bytes fit any pipe buffer
@@ -57,14 +59,22 @@ def _valid(sha: str) -> bool:
     return bool(sha) and len(sha) <= 64 and all(c in "0123456789abcdef" for c in sha)
 
 
+class _Batch(NamedTuple):
+    """A running `git cat-file --batch` and its two pipes."""
+
+    proc: subprocess.Popen[bytes]
+    stdin: IO[bytes]
+    stdout: IO[bytes]
+
+
 class CatFile:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._proc: subprocess.Popen | None = None
+        self._proc: _Batch | None = None
 
-    def _start(self) -> subprocess.Popen:
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(
+    def _start(self) -> _Batch:
+        if self._proc is None or self._proc.proc.poll() is not None:
+            proc = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
                 cwd=self.root,
                 stdin=subprocess.PIPE,
@@ -72,6 +82,8 @@ class CatFile:
                 stderr=subprocess.DEVNULL,
                 env={**os.environ, **GIT_ENV},
             )
+            assert proc.stdin is not None and proc.stdout is not None  # asked for as pipes
+            self._proc = _Batch(proc, proc.stdin, proc.stdout)
         return self._proc
 
     def read(self, sha: str, limit: int | None = None) -> bytes:
@@ -146,8 +158,8 @@ class CatFile:
                 with contextlib.suppress(OSError):
                     stream.close()
             with contextlib.suppress(OSError):
-                proc.kill()
-            proc.wait()
+                proc.proc.kill()
+            proc.proc.wait()
 
     def __del__(self) -> None:
         # Not contextlib.suppress: at interpreter exit its module may already be gone.

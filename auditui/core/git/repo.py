@@ -1,187 +1,46 @@
-"""Read-only access to the audited repository's git objects.
+"""Read-only access to the audited repository's git objects, through one channel.
 
-History is read in one `git log --raw` pass and blobs through GitPython's
-persistent `cat-file --batch` object reader, so cost does not grow with a git
-process per commit (the pre-push hook runs on every push). Nothing here reads the
-working tree: history is judged from objects alone.
+Every git command runs through GitPython's `Git.execute`: `_git` takes an answer
+whole, `_stream` reads `git log` as it comes. Blobs alone come through catfile's own
+pipe (see there why). Both run git with GIT_ENV (catfile): objects as stored, never
+through replace refs or grafts. History is read in one `git log --raw` pass, so cost
+does not grow with a process per commit (the pre-push hook runs on every push), and
+judged from objects alone: only `worktree_files` (for `auditui init`) looks at the
+working tree.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import os
-import subprocess
-import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import partial
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
 from auditui.core.base.errors import AuditError
+from auditui.core.base.globs import literal_prefix, match_any
 from auditui.core.git.catfile import GIT_ENV, BlobMissing, CatFile, NotAsStored
+from auditui.core.git.log import (
+    LOG_FORMAT,
+    CommitInfo,
+    FileEntry,
+    RawChange,
+    parse_log,
+    parse_raw,
+)
+
+# GitPython is imported where it is first needed, never at the top: importing it
+# runs `git version`, a cost the hook's start-up pays only once a repository opens.
 
 LOG_CHUNK = 1 << 20
-
-ZERO_SHA = "0" * 40
-SYMLINK_MODE = "120000"
-GITLINK_MODE = "160000"
+# Before every command: a signed commit's log must not carry gpg's verdict in its text.
+_CONFIG = ("-c", "log.showSignature=false")
 UNSHALLOW_HINT = (
     "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
 )
-
-
-class FileEntry(NamedTuple):
-    """A path's object at one commit: its mode (as git prints it) and blob id.
-
-    A tuple, not a dataclass: a catalogue's log holds hundreds of thousands, and
-    Worlds compare and hash them by the thousand (tuples do that in C)."""
-
-    mode: str
-    sha: str
-
-    @property
-    def is_symlink(self) -> bool:
-        return self.mode == SYMLINK_MODE
-
-
-_UNREAD = object()
-
-
-class RawChange:
-    """One line of `git diff --raw` against the first parent; `new` is None for a deletion.
-
-    Its modes and blob ids are read from the line only when asked: a catalogue's log
-    holds hundreds of thousands of lines, most about files no layout names. The new
-    entry, once read, is kept: the walk asks for it twice (prefetch, step)."""
-
-    __slots__ = ("path", "_meta", "_new")
-
-    def __init__(self, path: str, meta: str) -> None:
-        self.path = path
-        self._meta = meta  # `:oldmode newmode oldsha newsha status`
-        self._new: FileEntry | None | object = _UNREAD
-
-    @property
-    def old(self) -> FileEntry | None:
-        old_mode, _new_mode, old_sha, _new_sha, _status = self._meta.split(" ", 4)
-        return _entry(old_mode[1:], old_sha)
-
-    @property
-    def new(self) -> FileEntry | None:
-        if self._new is _UNREAD:
-            _old_mode, new_mode, _old_sha, new_sha, _status = self._meta.split(" ", 4)
-            self._new = _entry(new_mode, new_sha)
-        return self._new  # type: ignore[return-value]
-
-    def __repr__(self) -> str:
-        return f"RawChange({self.path!r}, {self.old!r}, {self.new!r})"
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    parents: tuple[str, ...]
-    author_name: str
-    author_email: str
-    author_date: str  # RFC 3339, as git prints %aI
-    committer_date: str  # RFC 3339, %cI
-    subject: str
-    changes: tuple[RawChange, ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def short(self) -> str:
-        return self.sha[:7]
-
-
-# One header per commit: sha and parents, then fields a line each. git strips newlines
-# from identities and %s joins the subject onto one line, so only the subject's own
-# text can follow the last newline; raw diff entries come after the header's NUL.
-_LOG_FORMAT = "%x1e%H %P%n%an%n%ae%n%aI%n%cI%n%s"
-
-
-def _entry(mode: str, sha: str) -> FileEntry | None:
-    if mode == "000000" or sha == ZERO_SHA:
-        return None
-    return FileEntry(mode, sha)
-
-
-def _raw_change(meta: str, path: str) -> RawChange:
-    """One `--raw -z` entry: `:oldmode newmode oldsha newsha status` and its path."""
-    meta = meta.lstrip("\n")
-    if meta.count(" ") < 4:
-        raise AuditError("could not read `git log` output (unexpected format)")
-    return RawChange(path, meta)
-
-
-def parse_log(out: bytes | Iterable[bytes]) -> list[CommitInfo]:
-    """Parse `git log -z --raw --format=_LOG_FORMAT` output, whole or in chunks as it
-    is read (a catalogue's log is tens of megabytes: only the commits are kept).
-
-    Read token by token (tokens are NUL-separated): a header, then `:meta` / path
-    pairs. A path is taken verbatim, so no byte in a subject, name or file name can
-    forge a commit boundary or hide a raw entry."""
-    commits: list[CommitInfo] = []
-    header: str | None = None
-    changes: list[RawChange] = []
-    meta: str | None = None
-    paths: dict[str, str] = {}  # one string per path: a file edited 500 times is kept once
-    for token in _tokens([out] if isinstance(out, bytes) else out):
-        if meta is not None:
-            changes.append(_raw_change(meta, paths.setdefault(token, token)))
-            meta = None
-            continue
-        stripped = token.lstrip("\n")
-        if not stripped:
-            continue
-        if header is not None and stripped.startswith(":"):
-            meta = token
-            continue
-        if not stripped.startswith("\x1e"):
-            raise AuditError("could not read `git log` output (unexpected format)")
-        if header is not None:
-            commits.append(_commit(header, changes))
-        header, changes = stripped, []
-    if meta is not None:
-        raise AuditError("could not read `git log` output (unexpected format)")
-    if header is not None:
-        commits.append(_commit(header, changes))
-    return commits
-
-
-def _tokens(chunks: Iterable[bytes]) -> Iterator[str]:
-    """NUL-separated tokens across chunk boundaries, each chunk decoded at once (the
-    incremental decoder keeps a character cut by a chunk's end for the next)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-    rest = ""
-    for chunk in chunks:
-        parts = (rest + decoder.decode(chunk)).split("\x00")
-        rest = parts.pop()
-        yield from parts
-    rest += decoder.decode(b"", final=True)
-    if rest:
-        yield rest
-
-
-def _commit(header: str, changes: list[RawChange]) -> CommitInfo:
-    fields = header[1:].split("\n", 5)
-    if len(fields) != 6:
-        raise AuditError("could not read `git log` output (unexpected format)")
-    ids, an, ae, ad, cd, subject = fields
-    sha, *parents = ids.split(" ")
-    return CommitInfo(
-        sha=sha,
-        parents=tuple(p for p in parents if p),
-        author_name=an,
-        author_email=ae,
-        author_date=ad,
-        committer_date=cd,
-        subject=subject,
-        changes=tuple(changes),
-    )
-
-
 PATHSPECS_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
 
 
@@ -198,12 +57,10 @@ class GitRepo:
         self.root = Path(repo.working_tree_dir or repo.git_dir)
         self.git_dir = Path(repo.git_dir)
         self.common_dir = Path(repo.common_dir)  # shared refs of linked worktrees
-        self._trees: dict[str, object] = {}
         self._cat = CatFile(self.root)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> GitRepo:
-        # GitPython costs ~80 ms to import (it runs `git version`); only pay when used.
         import git
 
         p = Path(path)
@@ -221,14 +78,16 @@ class GitRepo:
         repo.git.update_environment(**GIT_ENV)
         return cls(repo)
 
-    # -- revisions ---------------------------------------------------------
+    # -- the channel -------------------------------------------------------
 
     def _git(self, *args: str, binary: bool = False):
+        """git's output, taken whole (text, or bytes with `binary`); _GitFailed says
+        git's last line of complaint."""
         import git
 
         try:
             return self._repo.git.execute(
-                ["git", "-c", "log.showSignature=false", *args],
+                ["git", *_CONFIG, *args],
                 stdout_as_string=not binary,
                 strip_newline_in_stdout=not binary,
             )
@@ -236,31 +95,38 @@ class GitRepo:
             stderr = (exc.stderr or "").strip().splitlines()
             raise _GitFailed(stderr[-1] if stderr else str(exc)) from None
 
+    @contextmanager
+    def _stream(self, args: list[str]) -> Iterator[Iterator[bytes]]:
+        """git's output in chunks as it comes, for output too large to hold whole.
+        Leaving early stops git (what is left is not wanted); a failure is _GitFailed
+        once git has exited. Its complaints are drained as they come: a long one can
+        never block git."""
+        # GitPython's handle stops git when dropped: it is kept until git is done.
+        handle = self._repo.git.execute(["git", *_CONFIG, *args], as_process=True)
+        proc = handle.proc
+        complaint = bytearray()
+        drain = threading.Thread(target=lambda: complaint.extend(proc.stderr.read()))
+        drain.start()
+        try:
+            yield iter(partial(proc.stdout.read, LOG_CHUNK), b"")
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            proc.stdout.close()
+            failed = proc.wait() != 0
+            drain.join()
+            proc.stderr.close()
+        if failed:
+            lines = complaint.decode("utf-8", "replace").strip().splitlines()
+            raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
+
+    # -- revisions ---------------------------------------------------------
+
     def _log(self, args: list[str]) -> list[CommitInfo]:
         """`git log` parsed as it streams in, never held whole (see parse_log)."""
-        with tempfile.TemporaryFile() as errors:
-            proc = subprocess.Popen(
-                ["git", "-c", "log.showSignature=false", *args],
-                cwd=self.root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=errors,  # a file: a long complaint can never block git
-                env={**os.environ, **GIT_ENV},
-            )
-            assert proc.stdout is not None
-            try:
-                commits = parse_log(iter(partial(proc.stdout.read, LOG_CHUNK), b""))
-            except BaseException:
-                proc.kill()  # output we cannot read: the rest is not wanted
-                raise
-            finally:
-                proc.stdout.close()
-                failed = proc.wait() != 0
-            if failed:
-                errors.seek(0)
-                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-                raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
-        return commits
+        with self._stream(args) as chunks:
+            return parse_log(chunks)
 
     def resolve(self, rev: str, what: str = "revision") -> str:
         """Full sha of the commit `rev` names, or AuditError naming it."""
@@ -286,8 +152,9 @@ class GitRepo:
         """The last commit on `head`'s first-parent line committed at or before `when`
         (git's `--before`: committer dates, which a first-parent line keeps in order)."""
         try:
-            out = self._git("rev-list", "--first-parent", "-1",
-                            f"--before={int(when.timestamp())}", head, "--")  # fmt: skip
+            out = self._git(
+                "rev-list", "--first-parent", "-1", f"--before={int(when.timestamp())}", head, "--"
+            )
         except _GitFailed:
             return None
         return out.strip() or None
@@ -296,9 +163,18 @@ class GitRepo:
         """Commits on head's first-parent line that added `path` (against their first
         parent): what a walk without raw diffs cannot see for itself."""
         try:
-            out = self._git("log", "--first-parent", "--root", "--diff-merges=first-parent",
-                            "--diff-filter=A", "--no-renames", "--format=%H", head, "--",
-                            f":(literal){path}")  # fmt: skip
+            out = self._git(
+                "log",
+                "--first-parent",
+                "--root",
+                "--diff-merges=first-parent",
+                "--diff-filter=A",
+                "--no-renames",
+                "--format=%H",
+                head,
+                "--",
+                f":(literal){path}",
+            )
         except _GitFailed:
             return set()
         return set(out.split())
@@ -308,39 +184,32 @@ class GitRepo:
         if not paths:
             return None
         try:
-            out = self._git("log", "-1", "--format=%H", commit, "--",
-                            *(f":(literal){p}" for p in paths))  # fmt: skip
+            out = self._git(
+                "log", "-1", "--format=%H", commit, "--", *(f":(literal){p}" for p in paths)
+            )
         except _GitFailed:
             return None
         return out.strip() or None
 
-    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
-        """Blob id of each of `paths` that exists at `commit` (one `git ls-tree`)."""
-        if not paths:
-            return {}
-        try:
-            out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                            *(f":(literal){p}" for p in paths), binary=True)  # fmt: skip
-        except _GitFailed:
-            return {}
-        found = {}
-        for line in out.decode("utf-8", "surrogateescape").split("\0"):
-            meta, _tab, path = line.partition("\t")
-            parts = meta.split(" ")
-            if len(parts) == 3 and parts[1] == "blob":
-                found[path] = parts[2]
-        return found
-
     def touching(self, head: str, paths: list[str]) -> list[tuple[str, list[str]]]:
         """(commit, the `paths` it changed against its first parent) for each commit up
         to `head` that changed any: one `git log`, path-limited for a few paths (git
-        matches each pathspec against every path: a thousand of them took 11 s on a
-        catalogue, filtering here takes a fraction of one)."""
+        matches each pathspec against every path, so for many paths filtering here
+        costs far less)."""
         limit = [f":(literal){p}" for p in paths] if len(paths) <= PATHSPECS_MAX else []
         try:
-            out = self._git("log", "-z", "--format=%x1e%H", "--name-only", "--no-renames",
-                            "--diff-merges=first-parent", head, "--", *limit,
-                            binary=True)  # fmt: skip
+            out = self._git(
+                "log",
+                "-z",
+                "--format=%x1e%H",
+                "--name-only",
+                "--no-renames",
+                "--diff-merges=first-parent",
+                head,
+                "--",
+                *limit,
+                binary=True,
+            )
         except _GitFailed:
             return []
         wanted, found = set(paths), []
@@ -384,13 +253,12 @@ class GitRepo:
 
     def object_type(self, sha: str) -> str | None:
         """ "commit", "tag", "tree" or "blob"; None if the object is not here."""
+        if not sha or any(c not in "0123456789abcdef" for c in sha):
+            return None  # an object id, never a revision git would resolve
         try:
-            return self._repo.odb.info(bytes.fromhex(sha)).type.decode()
-        except Exception:  # missing, or not hex
+            return self._git("cat-file", "-t", sha) or None
+        except _GitFailed:
             return None
-
-    def has_commit(self, sha: str) -> bool:
-        return self.object_type(sha) == "commit"
 
     def peel_commit(self, sha: str) -> str | None:
         """The commit an object names (annotated tags peeled), or None for a tree/blob."""
@@ -481,7 +349,7 @@ class GitRepo:
             "--no-renames",
             "--no-abbrev",
             "--no-color",
-            f"--format={_LOG_FORMAT}",
+            f"--format={LOG_FORMAT}",
             head,
         ]
         if base:
@@ -510,16 +378,12 @@ class GitRepo:
     def diff(self, a: str, b: str) -> list[RawChange]:
         """Raw changes from commit a to commit b (one process, whatever their distance)."""
         try:
-            out = self._git("diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev",
-                            a, b, binary=True)  # fmt: skip
+            out = self._git(
+                "diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", a, b, binary=True
+            )
         except _GitFailed as exc:
             raise AuditError(f"cannot compare {a[:7]} and {b[:7]}: {exc}") from None
-        tokens = out.decode("utf-8", "surrogateescape").split("\x00")
-        return [
-            _raw_change(meta, path)
-            for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
-            if meta.lstrip("\n").startswith(":")
-        ]
+        return parse_raw(out)
 
     def renames(self, a: str, b: str, paths: list[str], similarity: int) -> list[tuple[str, str]]:
         """(old path, new path) of each file among `paths` that git takes for renamed
@@ -555,45 +419,61 @@ class GitRepo:
 
     # -- objects -----------------------------------------------------------
 
-    def _tree(self, commit_sha: str):
-        tree = self._trees.get(commit_sha)
-        if tree is None:
-            try:
-                tree = self._repo.commit(commit_sha).tree
-            except Exception:  # gitdb raises several unrelated types for a missing object
-                raise _missing(commit_sha, "commit") from None
-            if len(self._trees) > 64:
-                self._trees.clear()
-            self._trees[commit_sha] = tree
-        return tree
+    def _tree(
+        self, commit_sha: str, *paths: str, recursive: bool = False
+    ) -> Iterator[tuple[str, str, str, str]]:
+        """(mode, type, id, path) of each entry of the commit's tree (under `paths`,
+        or all of it `recursive`ly): one `git ls-tree`."""
+        args = ["ls-tree", "-z", "--full-tree", *(["-r"] if recursive else []), commit_sha]
+        try:
+            out = self._git(*args, "--", *(f":(literal){p}" for p in paths), binary=True)
+        except _GitFailed:
+            raise _missing(commit_sha, "commit") from None
+        for line in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _tab, path = line.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) == 3:
+                yield parts[0], parts[1], parts[2], path
 
     def lookup(self, commit_sha: str, path: str) -> FileEntry | None:
         """The entry at `path` in the commit's tree, or None if absent (or a directory)."""
+        for mode, kind, sha, found in self._tree(commit_sha, path):
+            if found == path and kind == "blob":
+                return FileEntry(mode, sha)
+        return None
+
+    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """Blob id of each of `paths` that exists at `commit` (none if it is missing)."""
+        if not paths:
+            return {}
         try:
-            node = self._tree(commit_sha).join(path)
-        except (KeyError, TypeError):
-            return None
-        if node.type != "blob":
-            return None
-        return FileEntry(f"{node.mode:o}", node.hexsha)
+            return {
+                path: sha
+                for _mode, kind, sha, path in self._tree(commit, *paths, recursive=True)
+                if kind == "blob"
+            }
+        except AuditError:
+            return {}
 
     def list_files(
         self, commit_sha: str, patterns: list[str], skip: tuple[str, ...] = ()
     ) -> dict[str, FileEntry]:
-        """Blobs under the commit's tree that could match any of the globs, by path.
-
-        Only descends into directories a pattern can reach, so a catalogue's
-        thousand-file `models/` folder is read but an unrelated `src/` is not; nor
-        into those a `skip` glob ending in `/**` takes whole (`[layout] exclude`)."""
-        from auditui.core.base.globs import literal_prefix, match_any
-
+        """Blobs under the commit's tree that could match any of the globs, by path:
+        those in directories a pattern can reach, so a catalogue's unrelated `src/` is
+        left out, as are directories a `skip` glob ending in `/**` takes whole
+        (`[layout] exclude`)."""
         prefixes = [literal_prefix(p) for p in patterns]
         depths = [None if "**" in p else p.count("/") for p in patterns]
         pruned = [g[:-3] for g in skip if g.endswith("/**")]
         named = [p for p, pre in zip(patterns, prefixes, strict=True) if p == pre]
-        out: dict[str, FileEntry] = {}
 
+        @cache
         def wanted_dir(d: str) -> bool:
+            """Whether the walk reaches directory `d`: its parent is reached, and a
+            pattern can match inside it."""
+            parent, _slash, _name = d.rpartition("/")
+            if parent and not wanted_dir(parent):
+                return False
             dd = d + "/"
             if pruned and match_any(pruned, d) and not any(p.startswith(dd) for p in named):
                 return False  # excluded whole, and no file named outright lies inside
@@ -603,20 +483,11 @@ class GitRepo:
                     return True
             return False
 
-        def visit(tree) -> None:
-            try:
-                items = list(tree)
-            except Exception:
-                raise _missing(tree.hexsha, "tree") from None
-            for item in items:
-                if item.type == "tree":
-                    if wanted_dir(item.path):
-                        visit(item)
-                elif item.type == "blob":
-                    out[item.path] = FileEntry(f"{item.mode:o}", item.hexsha)
-
-        visit(self._tree(commit_sha))
-        return out
+        return {
+            path: FileEntry(mode, sha)
+            for mode, kind, sha, path in self._tree(commit_sha, recursive=True)
+            if kind == "blob" and ("/" not in path or wanted_dir(path.rpartition("/")[0]))
+        }
 
     def read_blob(self, sha: str, limit: int | None = None) -> bytes:
         """The blob's bytes; over `limit` bytes it is refused unread (BlobTooLarge: one

@@ -26,7 +26,8 @@ import posixpath
 from dataclasses import replace
 
 from auditui.core.configs.models import PROMPT_MODEL_PREFIX, Effective
-from auditui.core.git.repo import CommitInfo, GitRepo
+from auditui.core.git.log import CommitInfo
+from auditui.core.git.repo import GitRepo
 from auditui.core.history.world import Step
 
 RENAME_PATH = "model:name"  # the delta path of a model's name (no config key is spelled so)

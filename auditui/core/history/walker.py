@@ -9,7 +9,7 @@ comparing every tracked file (see Lineage).
 
 from __future__ import annotations
 
-from auditui.core.git.repo import CommitInfo, FileEntry
+from auditui.core.git.log import CommitInfo, FileEntry
 from auditui.core.history.pmap import PMap
 from auditui.core.history.world import FileState, Step, Tracker, World
 from auditui.core.policy.model import POLICY_FILE

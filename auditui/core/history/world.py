@@ -33,7 +33,8 @@ from auditui.core.configs.models import (
     without_structure,
 )
 from auditui.core.git.catfile import BlobTooLarge
-from auditui.core.git.repo import FileEntry, GitRepo
+from auditui.core.git.log import FileEntry
+from auditui.core.git.repo import GitRepo
 from auditui.core.history.pmap import PMap
 from auditui.core.history.problems import Problem, Problems
 from auditui.core.policy.model import POLICY_FILE, Collection, Policy
