@@ -12,8 +12,12 @@ import datetime as dt
 from collections.abc import Callable
 
 from auditui.core.audit.checks import Finding
-from auditui.core.base.values import is_number
-from auditui.core.policy.model import Rollout
+from auditui.core.base.values import is_number, same_value
+from auditui.core.git.repo import GitRepo
+from auditui.core.history.renames import follow_renames
+from auditui.core.history.walker import Walker
+from auditui.core.history.world import Tracker
+from auditui.core.policy.model import Policy, Rollout
 
 
 def _fmt(x: float) -> str:
@@ -126,3 +130,26 @@ def _show(value) -> str:
     from auditui.core.base.values import json_text
 
     return json.dumps(value, ensure_ascii=False, default=json_text)[:40]
+
+
+def stages_started(repo: GitRepo, policy: Policy, sha: str) -> dict[str, dt.datetime]:
+    """When each model's rollout value last changed on the first-parent line of `sha`
+    (committer dates): the history below the range a stage may have been set in."""
+    tracker = Tracker(repo, policy)
+    clock = StageClock(policy.rollout.key, lambda _sha: {})
+    history = repo.walk(sha, None, first_parent=True)
+    walker = Walker(tracker, history)
+    started: dict[str, dt.datetime] = {}
+    for commit in history:
+        _world, step = walker.step(commit)
+        walker.release(commit)
+        if len(commit.parents) == 1:
+            step = follow_renames(repo, commit, step)
+        when = dt.datetime.fromisoformat(commit.committer_date)
+        for old, new in step.renamed:  # the stage it was in, since when it was
+            if old in started:
+                started[new] = started[old]
+        for name, old, new in step.models:
+            if not same_value(clock.value(old), clock.value(new)):
+                started[name] = when
+    return started
