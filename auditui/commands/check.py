@@ -59,7 +59,8 @@ def ci_base(repo_path: str) -> str | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from auditui.core.audit.run import AuditRun, resolve_context
+    from auditui.core.audit.context import resolve_context
+    from auditui.core.audit.run import AuditRun
     from auditui.core.base.terminal import safe
     from auditui.core.formats import write
 
@@ -111,7 +112,7 @@ def _summary_line(report, output: str | None) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from auditui.core.audit.run import resolve_context
+    from auditui.core.audit.context import resolve_context
 
     # What can be known before the walk (a repository, its revisions, a policy) is
     # checked here: an error is one line and exit 2, never an app opened on it.

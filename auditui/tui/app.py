@@ -84,7 +84,8 @@ class AuditApp(App):
     def _load(self, generation: int, keep: str | None = None) -> None:
         """Judge the range in a thread. Changes go to the list in batches as they are
         judged (a catalogue's history takes seconds; its first rows show at once)."""
-        from auditui.core.audit.run import AuditRun, resolve_context
+        from auditui.core.audit.context import resolve_context
+        from auditui.core.audit.run import AuditRun
 
         last = [0.0]
 

@@ -14,7 +14,7 @@ from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
-from auditui.core.audit.context import AuditContext, load_policy, pinned, resolve_context
+from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
 from auditui.core.audit.records_view import RecordsAtHead, check_change, read_signers
 from auditui.core.audit.report import Change, Report, Totals
@@ -24,7 +24,6 @@ from auditui.core.audit.step_deltas import (
     evil_only,
     lifecycle,
     merged_away,
-    state_deltas,
     step_deltas,
 )
 from auditui.core.base.collector import fewer_collections
@@ -41,21 +40,6 @@ from auditui.core.history.renames import follow_renames, names_over_time
 from auditui.core.history.walker import Walker
 from auditui.core.history.world import LAYOUT_KINDS, Tracker
 from auditui.core.policy.model import POLICY_FILE
-
-# Until the callers import them from where they now live (the next commit).
-__all__ = [
-    "AuditContext",
-    "AuditRun",
-    "Change",
-    "Report",
-    "Totals",
-    "audit",
-    "load_policy",
-    "pinned",
-    "resolve_context",
-    "run_audit",
-    "state_deltas",
-]
 
 Progress = Callable[[int, int], None]
 

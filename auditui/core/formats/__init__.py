@@ -66,7 +66,7 @@ def _write(run, fmt: str, out: TextIO, **options):
 
 def _spool(run, module, spool, options: dict) -> tuple:
     """Every change rendered into `spool` (UTF-8), and where each one's text lies."""
-    from auditui.core.audit.run import Totals
+    from auditui.core.audit.report import Totals
 
     totals, places = Totals(), {}
     for change in run:
