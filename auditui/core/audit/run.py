@@ -18,9 +18,9 @@ from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
 from auditui.core.audit.records_view import RecordsAtHead, check_change, read_signers
 from auditui.core.audit.report import Change, Report, Totals
+from auditui.core.audit.rollback import RollbacksBefore
 from auditui.core.audit.rollout import StageClock, rollout_findings, stages_started
 from auditui.core.audit.step_deltas import (
-    deltas_between,
     evil_only,
     lifecycle,
     merged_away,
@@ -101,10 +101,8 @@ class AuditRun:
         self.marks = marks
         self.inverts: dict[str, str] = {}  # change -> the earlier change it inverts
         # Rules that tell rollbacks apart (`revert = true` or `false`): a rollback of a
-        # change before the range is looked for only then (two git calls and two
-        # Worlds per change; within the range the index knows for free).
+        # change before the range is looked for only then (see rollback).
         self._revert_rules = any(r.revert is not None for r in ctx.policy.rules)
-        self._before: Walker | None = None  # Worlds before the range (see _rollback...)
         self._exempt: set[str] = set()
         repo, policy = ctx.repo, ctx.policy
         # A walk the store may answer is listed without raw diffs (most of the time of
@@ -117,6 +115,9 @@ class AuditRun:
             with fewer_collections():
                 self.commits = repo.walk(ctx.head, ctx.base, ctx.exclude, raw=not self.light)
         self.tracker = Tracker(repo, policy)
+        self._rollbacks = None
+        if self._revert_rules and ctx.base is not None:
+            self._rollbacks = RollbacksBefore(repo, self.tracker, ctx.base, self.commits)
         self.uncovered = Uncovered()
         self._config_like = ConfigLike(policy.layout)
         self.records = RecordsAtHead(
@@ -162,8 +163,8 @@ class AuditRun:
             for change in self._changes():
                 sha = change.commit.sha
                 inverted = self.reverts.add(change)
-                if inverted is None and self._revert_rules and self.ctx.base is not None:
-                    inverted, rollback = self._rollback_before_range(change)
+                if inverted is None and self._rollbacks is not None:
+                    inverted, rollback = self._rollbacks.before_range(change)
                     if rollback:
                         self.reverts.rolled_back(sha)
                 if inverted is not None:
@@ -251,63 +252,6 @@ class AuditRun:
         if rollout:
             change.findings += rollout
             change.status = "blocked"
-
-    def _rollback_before_range(self, change: Change) -> tuple[str | None, bool]:
-        """The commit before the range that this change exactly inverts, if the last
-        earlier commit touching the same tracked files is one, and whether that makes
-        it a rollback (a push rolling back to an audited state; asked only when rules
-        tell rollbacks apart): not when that commit was a rollback itself, as undoing
-        it redoes the change it rolled back (see RevertIndex.add).
-
-        Its deltas come from the Worlds at it and at its parent, each derived by one
-        diff from the first World read (see Walker.world): a catalogue's tree is read
-        once per run, not once per change. A merge is no rollback target: its own
-        deltas are only what neither parent had (SPEC 2)."""
-        if not change.commit.parents or not change.deltas:
-            return None, False
-        found = self._inverted_before(change.commit.sha, change.commit.parents[0],
-                                      _effect(change.deltas), self.ctx.base)  # fmt: skip
-        if found is None:
-            return None, False
-        earlier, (parent, deltas) = found
-        redo = self._inverted_before(earlier, parent, _effect(deltas), parent) is not None
-        return earlier, not redo
-
-    def _inverted_before(
-        self, sha: str, parent: str, effect: set[tuple], since: str | None
-    ) -> tuple[str, tuple[str, list[Delta]]] | None:
-        """The last commit at or before `since` touching the tracked files that `sha`
-        changed, with its parent and deltas, if those are exactly the inverse of
-        `effect`. From the range's
-        base, not the change's parent: git then walks none of the range (a
-        300-change range took 0.2 s a change walking it), and a commit of the range
-        that touched those files too does not hide the one this change inverts."""
-        repo, tracker = self.ctx.repo, self.tracker
-        tracked = (POLICY_FILE, tracker.signers_path)
-        paths = sorted({ch.path for ch in repo.diff(parent, sha)
-                        if tracker.kind(ch.path) is not None or ch.path in tracked})  # fmt: skip
-        earlier = repo.last_touching(since, paths) if paths and since else None
-        if earlier is None or earlier in {c.sha for c in self.commits}:
-            return None
-        found = self._deltas_of(earlier)
-        if found is not None and _inverse(found[1]) == effect:
-            return earlier, found
-        return None
-
-    def _deltas_of(self, sha: str) -> tuple[str, list[Delta]] | None:
-        """A commit's parent and its deltas, from the Worlds at both (None: a root
-        commit or a merge)."""
-        repo, tracker = self.ctx.repo, self.tracker
-        parent = repo.peel_commit(f"{sha}^")
-        if parent is None or repo.peel_commit(f"{sha}^2") is not None:
-            return None
-        if self._before is None:
-            self._before = Walker(tracker, [])
-        before, after = self._before.world(parent), self._before.world(sha)
-        names = sorted(n for n in set(before.effective) | set(after.effective)
-                       if (a := before.effective.get(n)) is not (b := after.effective.get(n))
-                       and a != b)  # fmt: skip
-        return parent, deltas_between(tracker, before, after, names)
 
     def again(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
@@ -542,16 +486,6 @@ class AuditRun:
         files = self.ctx.repo.list_files(at, tracker.patterns(), tracker.layout.exclude)
         kinds = (tracker.kind(p) for p in files)
         return any(k is not None and k[0] in LAYOUT_KINDS for k in kinds)
-
-
-def _effect(deltas: list[Delta]) -> set[tuple]:
-    from auditui.core.diff.deltas import canonical_json
-
-    return {(d.model, d.path, canonical_json(d.old), canonical_json(d.new)) for d in deltas}
-
-
-def _inverse(deltas: list[Delta]) -> set[tuple]:
-    return {(m, p, new, old) for m, p, old, new in _effect(deltas)}
 
 
 def _store_dir(repo: GitRepo) -> Path:
