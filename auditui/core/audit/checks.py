@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from auditui.core.audit.requirements import Needs, owners_of
 from auditui.core.base.wording import plural
-from auditui.core.evidence.records import Approval, Record, person
-from auditui.core.policy.model import Policy
+from auditui.core.evidence.evalstats import lower_bound
+from auditui.core.evidence.records import Approval, EvalResult, Record, person
+from auditui.core.policy.model import Evals, Policy
 
 RULES = {
     "AUD001": "change has no audit record",
@@ -199,42 +200,76 @@ def _unsigned(ap, required: bool, check_signature) -> str | None:
     return check_signature(ap) if check_signature is not None else None
 
 
-def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
-    """One eval against `[evals]`: a plain allowance, or with `confidence` the
-    non-inferiority test (SPEC 9): the interval's lower bound must clear the allowance."""
-    from auditui.core.evidence.evalstats import lower_bound
+def regresses(ev: EvalResult, rules: Evals) -> bool:
+    """Whether an eval drops more than `[evals] max_regression` allows: AUD003 in the
+    check and red in every screen, one answer for both. With `confidence` the drop is
+    the interval's lower bound (docs/policy.md, `[evals]`); an eval without error bars
+    then shows none (AUD012 says why)."""
+    drop = worst_drop(ev, rules.confidence)
+    return drop is not None and _past(drop, rules.max_regression)
 
-    limit, level, found = rules.max_regression, rules.confidence, []
+
+def worst_drop(ev: EvalResult, confidence: float | None) -> float | None:
+    """The drop an eval may show, in points: `baseline - candidate`, or with
+    `confidence` the negated lower bound of the delta's interval (the non-inferiority
+    test); None when `confidence` is asked and the eval has no stderr or sample count."""
+    if confidence is None:
+        return ev.baseline - ev.candidate
+    if ev.stderr is None or ev.samples is None:
+        return None
+    return -lower_bound(ev.delta, ev.stderr, confidence)
+
+
+def _past(drop: float, limit: float) -> bool:
+    """Beyond the allowance; exactly at it passes: 10.3 - 7.3 is 3.0000000000000004
+    in floats."""
+    return drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _eval_findings(model: str, suite: str, ev: EvalResult, rules: Evals) -> list[Finding]:
+    """One eval against `[evals]`: a plain allowance, or with `confidence` the
+    non-inferiority test (see regresses)."""
+    level, found = rules.confidence, []
     what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
     if ev.config_mismatch:
         why = "; ".join(ev.config_mismatch)
-        found.append(Finding("AUD012", f"{what}: evaluated another config ({why}); evidence "
-                             "of a different config is not evidence: run it on this "
-                             "change's config", model))  # fmt: skip
+        found.append(
+            Finding(
+                "AUD012",
+                f"{what}: evaluated another config ({why}); evidence of a different config "
+                "is not evidence: run it on this change's config",
+                model,
+            )
+        )
     if rules.min_samples is not None and (ev.samples is None or ev.samples < rules.min_samples):
         n = "no sample count" if ev.samples is None else plural(ev.samples, "sample")
-        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}",
-                             model))  # fmt: skip
-    if level is not None and (ev.stderr is None or ev.samples is None):
-        found.append(Finding("AUD012", f"{what}: no standard error or sample count to judge "
-                             f"at {level:g} confidence; import the tool's output with "
-                             "`auditui eval import`", model))  # fmt: skip
-        return found
-    if level is not None:
-        low = lower_bound(ev.delta, ev.stderr, level)
-        if low < -limit and not math.isclose(low, -limit, rel_tol=1e-9, abs_tol=1e-9):
-            found.append(Finding("AUD003", f"{what}: at {level:g} confidence it may regress "
-                                 f"{plural(-low, 'point', f'{-low:.2f}')}, more than the "
-                                 f"{_fmt(limit)} allowed", model))  # fmt: skip
-        return found
-    drop = ev.baseline - ev.candidate
-    # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
-    if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
-        found.append(Finding(
-            "AUD003",
-            f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
-            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed"
-            + (f" ({ev.shown()})" if ev.stderr is not None else ""),
-            model,
-        ))  # fmt: skip
+        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}", model))
+    drop = worst_drop(ev, level)
+    if drop is None:
+        found.append(
+            Finding(
+                "AUD012",
+                f"{what}: no standard error or sample count to judge at {level:g} confidence; "
+                "import the tool's output with `auditui eval import`",
+                model,
+            )
+        )
+    elif regresses(ev, rules):
+        found.append(Finding("AUD003", _regression(model, suite, ev, drop, rules), model))
     return found
+
+
+def _regression(model: str, suite: str, ev: EvalResult, drop: float, rules: Evals) -> str:
+    """AUD003's message: how far the eval drops (or may drop, at `confidence`)."""
+    limit, level = _fmt(rules.max_regression), rules.confidence
+    if level is not None:
+        what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
+        return (
+            f"{what}: at {level:g} confidence it may regress "
+            f"{plural(drop, 'point', f'{drop:.2f}')}, more than the {limit} allowed"
+        )
+    shown = f" ({ev.shown()})" if ev.stderr is not None else ""
+    return (
+        f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
+        f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {limit} allowed{shown}"
+    )

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, Static
 
+from auditui.core.audit.checks import regresses
 from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
@@ -108,11 +109,10 @@ class TimelineScreen(Screen):
         for label in columns:
             table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
-        threshold = self.app.policy.evals.max_regression
         for entry in entries:
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
-            regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
+            regress = any(regresses(e, self.app.policy.evals) for e in entry.evals)
             # An item added or removed whole, a row per leaf (SPEC 13), as in the detail.
             rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, self.app.policy)]
             for n, (d, (path, old, new)) in enumerate(rows):

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from auditui.core.audit.checks import RULES
+from auditui.core.audit.checks import RULES, regresses
 from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
@@ -147,12 +147,11 @@ def render_change(change, policy) -> Group:
     else:
         if record.summary:
             parts.append(Text(one_line(record.summary), style="italic"))
-        threshold = policy.evals.max_regression
         evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
         for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
             evals.add_column(col)
         for ev in record.evals:
-            regress = ev.candidate < ev.baseline - threshold
+            regress = regresses(ev, policy.evals)
             evals.add_row(plain(ev.model), plain(ev.suite), f"{ev.baseline:g}",
                           f"{ev.candidate:g}",
                           Text(ev.shown(), style="bold red" if regress else "green"),
