@@ -52,7 +52,7 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def judge(
+def record_findings(
     *,
     fingerprint: str,
     models: list[str],

@@ -4,7 +4,7 @@ allowed signers), and a change checked against its record into findings and a ve
 from __future__ import annotations
 
 from auditui.core.audit import requirements
-from auditui.core.audit.checks import Finding, judge
+from auditui.core.audit.checks import Finding, record_findings
 from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError
@@ -70,7 +70,7 @@ def check_change(
         problem = signatures.verify(approval.signature, data, approval.by, records.signers)
         return None if problem is None else f"has a signature that does not verify ({problem})"
 
-    findings += judge(
+    findings += record_findings(
         fingerprint=change.fingerprint,
         models=change.models,
         author=change.commit.author_email,

@@ -137,7 +137,7 @@ class AuditRun:
 
     def report(self, changes: list[Change], streamed: Totals | None = None) -> Report:
         """The report of this walk. Changes it kept are marked reverted here; a
-        streamed walk that found reverts is judged `again` with them known."""
+        streamed walk that found reverts is walked again (`rewalk_with`) with them known."""
         ctx = self.ctx
         if streamed is None and self.marks is None:
             marks = self.found_reverts()
@@ -170,7 +170,7 @@ class AuditRun:
                 if inverted is not None:
                     change.reverts = inverted  # it exactly inverts that change (SPEC 11)
                     self.inverts[sha] = inverted
-                    self._judge_as_revert(change)
+                    self._recheck_as_rollback(change)
                 if marks is not None:
                     apply_revert(change, marks.get(sha))
                 yield change
@@ -217,7 +217,7 @@ class AuditRun:
                     out.setdefault(path, []).append(where[sha])
         return out
 
-    def rebuilt(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
+    def rejudged_from_store(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
         """The marked changes of this finished walk, judged again from the per-commit
         store with their marks applied (None when there is no store to read)."""
         stored = self._change_cache()
@@ -234,16 +234,16 @@ class AuditRun:
                 change = self._change(by_sha[sha], heads[sha][1], *found, exempt=self._exempt)
                 change.reverts = self.inverts.get(sha)
                 if change.reverts:
-                    self._judge_as_revert(change)  # as it was judged in the walk
+                    self._recheck_as_rollback(change)  # as it was judged in the walk
                 apply_revert(change, marks[sha])
                 out[sha] = change
             return out if heads is not None else None
         finally:
             stored.close()
 
-    def _judge_as_revert(self, change: Change) -> None:
-        """A rollback judged again with `revert = true` rules matching (the rollout
-        findings, which judging does not make, are kept)."""
+    def _recheck_as_rollback(self, change: Change) -> None:
+        """A rollback checked again with `revert = true` rules matching (the rollout
+        findings, which check_change does not make, are kept)."""
         if (not self._revert_rules or change.status == "exempt"
                 or not self.reverts.is_rollback(change.commit.sha)):  # fmt: skip
             return
@@ -253,7 +253,7 @@ class AuditRun:
             change.findings += rollout
             change.status = "blocked"
 
-    def again(self, marks: dict[str, Mark]) -> AuditRun:
+    def rewalk_with(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
         this walk found (`found_reverts`) applied to each change as it comes."""
         return AuditRun(self.ctx, self.progress, self.worktree_records, self.only_model, marks)
@@ -366,7 +366,7 @@ class AuditRun:
         saw = False
         try:
             for n, commit in enumerate(commits):
-                judged = self._judged(walker, clock, commit)
+                judged = self._deltas_at(walker, clock, commit)
                 deltas, fingerprint, anchors, stage_start, lifecycle = judged
                 saw = saw or tracker.saw_layout
                 missed = self._missed(commit)
@@ -427,7 +427,7 @@ class AuditRun:
             )
         )
 
-    def _judged(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
+    def _deltas_at(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
         """One commit's sorted deltas against the world before it, their fingerprint
         (None without deltas), anchors, and the rollout stage clock at that commit."""
         tracker = self.tracker

@@ -44,9 +44,9 @@ def _write(run, fmt: str, out: TextIO, **options):
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+b") as spool:
         totals, places = _spool(run, module, spool, options)
         marks = run.found_reverts()
-        fixed = run.rebuilt(marks) if marks else {}
+        fixed = run.rejudged_from_store(marks) if marks else {}
         if fixed is None:  # no per-commit store to read them from: judged again, all
-            run = run.again(marks)
+            run = run.rewalk_with(marks)
             spool.seek(0)
             spool.truncate()
             totals, places = _spool(run, module, spool, options)
