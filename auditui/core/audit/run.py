@@ -16,29 +16,24 @@ from pathlib import Path
 
 from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
+from auditui.core.audit.fixes import fixed_by
+from auditui.core.audit.layout_coverage import check_layout_seen, missed_paths
 from auditui.core.audit.records_view import RecordsAtHead, check_change, read_signers
 from auditui.core.audit.report import Change, Report, Totals
 from auditui.core.audit.rollback import RollbacksBefore
 from auditui.core.audit.rollout import StageClock, rollout_findings, stages_started
-from auditui.core.audit.step_deltas import (
-    evil_only,
-    lifecycle,
-    merged_away,
-    step_deltas,
-)
+from auditui.core.audit.step_deltas import commit_deltas
 from auditui.core.base.collector import fewer_collections
-from auditui.core.base.errors import AuditError
 from auditui.core.configs.coverage import ConfigLike, Uncovered
-from auditui.core.diff.anchors import change_anchors
-from auditui.core.diff.deltas import Delta, sorted_and_fingerprinted
+from auditui.core.diff.deltas import Delta
 from auditui.core.diff.reverts import Mark, RevertIndex
 from auditui.core.diff.reverts import apply as apply_revert
 from auditui.core.evidence.records import record_name
 from auditui.core.git.repo import CommitInfo, GitRepo
 from auditui.core.history.changecache import ChangeCache, context_digest
-from auditui.core.history.renames import follow_renames, names_over_time
+from auditui.core.history.renames import names_over_time
 from auditui.core.history.walker import Walker
-from auditui.core.history.world import LAYOUT_KINDS, Tracker
+from auditui.core.history.world import Tracker
 from auditui.core.policy.model import POLICY_FILE
 
 Progress = Callable[[int, int], None]
@@ -182,40 +177,8 @@ class AuditRun:
 
     def found_reverts(self) -> dict[str, Mark]:
         """What this walk found undone within its range (see reverts)."""
-        return self.reverts.marks(self._fixed_by)
-
-    def _fixed_by(self, broken: dict[str, tuple[str, str]]) -> dict[str, str | None]:
-        """For each file last broken (blob, commit): the first later commit of the walk
-        that changed it, unless the head still holds that blob. Two git calls for all
-        of them (a catalogue's history broke a thousand files)."""
-        ctx, commits = self.ctx, self.commits
-        at_head = ctx.repo.blobs_at(ctx.head, list(broken))
-        where = {c.sha: i for i, c in enumerate(commits)}
-        touched = self._touches(set(broken), where)
-        out: dict[str, str | None] = {}
-        for file, (blob, sha) in broken.items():
-            if at_head.get(file) == blob:
-                out[file] = None
-                continue
-            after = [i for i in touched.get(file, ()) if i > where[sha]]
-            out[file] = commits[min(after)].sha if after else None
-        return out
-
-    def _touches(self, files: set[str], where: dict[str, int]) -> dict[str, list[int]]:
-        """The walk's commits (by position) whose diff against their first parent
-        touches each of `files`."""
-        out: dict[str, list[int]] = {}
-        if not self.light:
-            for i, c in enumerate(self.commits):
-                for ch in c.changes:
-                    if ch.path in files:
-                        out.setdefault(ch.path, []).append(i)
-            return out
-        for sha, paths in self.ctx.repo.touching(self.ctx.head, sorted(files)):
-            if sha in where:
-                for path in paths:
-                    out.setdefault(path, []).append(where[sha])
-        return out
+        ctx = self.ctx
+        return self.reverts.marks(partial(fixed_by, ctx.repo, ctx.head, self.commits, self.light))
 
     def rejudged_from_store(self, marks: dict[str, Mark]) -> dict[str, Change] | None:
         """The marked changes of this finished walk, judged again from the per-commit
@@ -297,7 +260,7 @@ class AuditRun:
             yield self._change(commit, fingerprint, *found, exempt=exempt)
         stored.touch(time.time())
         stored.close()
-        self._check_saw(any(head[0] for head in heads.values()))
+        check_layout_seen(ctx, self.tracker, self.commits, any(head[0] for head in heads.values()))
 
     def _wanted(self, renamed: list[tuple]):
         """Whether the change at a position of the walk, moving `models`, is shown:
@@ -366,10 +329,10 @@ class AuditRun:
         saw = False
         try:
             for n, commit in enumerate(commits):
-                judged = self._deltas_at(walker, clock, commit)
+                judged = commit_deltas(tracker, walker, clock, commit, ctx.anchors)
                 deltas, fingerprint, anchors, stage_start, lifecycle = judged
                 saw = saw or tracker.saw_layout
-                missed = self._missed(commit)
+                missed = missed_paths(tracker, policy.layout, self._config_like, commit)
                 for path in missed:
                     self.uncovered.add(path, commit.sha)
                 if stored is not None:
@@ -402,55 +365,10 @@ class AuditRun:
         finally:
             tracker.loader.close()  # a walk left early (the app reloading) stops its workers
         tracker.loader.save()
-        self._check_saw(saw)
+        check_layout_seen(self.ctx, self.tracker, self.commits, saw)
         if stored is not None:
             stored.commit(time.time())
             stored.close()
-
-    def _missed(self, commit: CommitInfo) -> tuple[str, ...]:
-        """The paths `commit` changed that look like model configs (see coverage) and
-        that no layout pattern covers or excludes."""
-        tracker, layout = self.tracker, self.ctx.policy.layout
-        explicit = (POLICY_FILE, tracker.signers_path, layout.defaults)
-        records = layout.records + "/"
-        return tuple(
-            sorted(
-                {
-                    ch.path
-                    for ch in commit.changes
-                    if tracker.kind(ch.path) is None
-                    and ch.path not in explicit
-                    and not ch.path.startswith(records)
-                    and not layout.excluded(ch.path)
-                    and self._config_like.looks(ch.path)
-                }
-            )
-        )
-
-    def _deltas_at(self, walker: Walker, clock: StageClock | None, commit: CommitInfo):
-        """One commit's sorted deltas against the world before it, their fingerprint
-        (None without deltas), anchors, and the rollout stage clock at that commit."""
-        tracker = self.tracker
-        tracker.saw_layout = False
-        world, step = walker.step(commit)
-        if len(commit.parents) > 1:
-            merged = merged_away(walker, commit, world, step)
-        else:
-            merged = step = follow_renames(tracker.repo, commit, step)
-        deltas = step_deltas(tracker, world, merged)
-        stage_start = partial(clock.start, commit) if clock else None
-        if clock:
-            clock.record(commit, step.models, step.renamed)
-        if len(commit.parents) > 1 and deltas:
-            deltas = evil_only(tracker, walker, commit, world, deltas)
-        anchors = {}
-        if deltas and self.ctx.anchors:
-            anchors = change_anchors(tracker, commit, world, deltas)
-        walker.release(commit)
-        fingerprint = None
-        if deltas:
-            deltas, fingerprint = sorted_and_fingerprinted(deltas)
-        return deltas, fingerprint, anchors, stage_start, lifecycle(merged)
 
     def _change(self, commit: CommitInfo, fingerprint: str, deltas: list, anchors: dict,
                 lifecycle: tuple, exempt: set[str]) -> Change:  # fmt: skip
@@ -466,26 +384,6 @@ class AuditRun:
         else:
             check_change(change, self.records, self.ctx.policy)
         return change
-
-    def _check_saw(self, saw: bool) -> None:
-        if self.commits and not saw and not self._layout_at_policy():
-            raise AuditError(
-                f"the policy's [layout] matches no model, collection or prompt file in "
-                f"{self.ctx.repo.root} (in the audited range)",
-                "hint: run `auditui init` in a fresh checkout to see what it proposes from "
-                "the files present, or fix [layout] models / prompts / collection",
-            )
-
-    def _layout_at_policy(self) -> bool:
-        """Whether the layout names a config file where the policy was read (a push's
-        destination): a pushed history holding none (git notes) then changes nothing,
-        while a policy naming nothing anywhere is still an error."""
-        at, tracker = self.ctx.policy_at, self.tracker
-        if at is None:
-            return False
-        files = self.ctx.repo.list_files(at, tracker.patterns(), tracker.layout.exclude)
-        kinds = (tracker.kind(p) for p in files)
-        return any(k is not None and k[0] in LAYOUT_KINDS for k in kinds)
 
 
 def _store_dir(repo: GitRepo) -> Path:

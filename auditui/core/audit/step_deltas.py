@@ -4,11 +4,15 @@ and for a merge only what differs from every parent (SPEC 2)."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from auditui.core.audit.rollout import StageClock
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError, parse_text
-from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas
+from auditui.core.diff.anchors import change_anchors
+from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
 from auditui.core.git.repo import CommitInfo, FileEntry, GitRepo
-from auditui.core.history.renames import RENAME_PATH
+from auditui.core.history.renames import RENAME_PATH, follow_renames
 from auditui.core.history.walker import Walker, pair
 from auditui.core.history.world import Step, Tracker, World
 from auditui.core.policy.model import POLICY_FILE, Policy, parse_policy
@@ -149,3 +153,30 @@ def lifecycle(step: Step) -> tuple[tuple[str, ...], tuple[str, ...]]:
     appeared = tuple(n for n, old, new in step.models if old is None and new is not None)
     vanished = tuple(n for n, old, new in step.models if new is None and old is not None)
     return appeared, vanished
+
+
+def commit_deltas(
+    tracker: Tracker, walker: Walker, clock: StageClock | None, commit: CommitInfo, anchors: bool
+):
+    """One commit's sorted deltas against the world before it, their fingerprint
+    (None without deltas), anchors, and the rollout stage clock at that commit."""
+    tracker.saw_layout = False
+    world, step = walker.step(commit)
+    if len(commit.parents) > 1:
+        merged = merged_away(walker, commit, world, step)
+    else:
+        merged = step = follow_renames(tracker.repo, commit, step)
+    deltas = step_deltas(tracker, world, merged)
+    stage_start = partial(clock.start, commit) if clock else None
+    if clock:
+        clock.record(commit, step.models, step.renamed)
+    if len(commit.parents) > 1 and deltas:
+        deltas = evil_only(tracker, walker, commit, world, deltas)
+    found = {}
+    if deltas and anchors:
+        found = change_anchors(tracker, commit, world, deltas)
+    walker.release(commit)
+    fingerprint = None
+    if deltas:
+        deltas, fingerprint = sorted_and_fingerprinted(deltas)
+    return deltas, fingerprint, found, stage_start, lifecycle(merged)
