@@ -71,9 +71,12 @@ def record_findings(
     short = fingerprint.removeprefix("sha256:")[:16]
     if needs is None:
         suites = policy.evals.required_suites if needs_evals else ()
-        needs = Needs(max(policy.approvals.required, 1) if needs_extra_approval
-                      else policy.approvals.required,
-                      suites={m: dict.fromkeys(suites) for m in models})  # fmt: skip
+        needs = Needs(
+            max(policy.approvals.required, 1)
+            if needs_extra_approval
+            else policy.approvals.required,
+            suites={m: dict.fromkeys(suites) for m in models},
+        )
     if record_error is not None:
         return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]
     if record is None and needs.nothing:
@@ -140,7 +143,7 @@ def record_findings(
                         "AUD007",
                         f"approval by {ap.by} {problem}; sign it with "
                         f"`auditui approve {short} --sign KEY`",
-                    )  # fmt: skip
+                    )
                 )
                 continue
         valid += 1
@@ -157,12 +160,24 @@ def record_findings(
     for model, rule in sorted(needs.owners.items()):
         owners = owners_of(model, policy)
         if not owners:
-            findings.append(Finding("AUD013", f"{model} has no owner in [owners]{_asked(rule)}; "
-                                    "name one there", model, by_rule=rule))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD013",
+                    f"{model} has no owner in [owners]{_asked(rule)}; name one there",
+                    model,
+                    by_rule=rule,
+                )
+            )
         elif not approvers & {person(o) for o in owners}:
-            findings.append(Finding("AUD013", f"{model} needs an approval from one of its "
-                                    f"owners ({', '.join(owners)}){_asked(rule)}", model,
-                                    by_rule=rule))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD013",
+                    f"{model} needs an approval from one of its "
+                    f"owners ({', '.join(owners)}){_asked(rule)}",
+                    model,
+                    by_rule=rule,
+                )
+            )
     return findings
 
 
@@ -183,8 +198,11 @@ def _no_record(record_file: str, short: str, needs: Needs) -> Finding:
     if needs.approvals or needs.owners:
         rules |= {needs.approvals_by, *needs.owners.values()}
     by = rules.pop() if len(rules) == 1 else None
-    return Finding("AUD001", f"no audit record {record_file}; add {' and '.join(asks)}"
-                   f"{_asked(by)} ({', '.join(how)})", by_rule=by)  # fmt: skip
+    return Finding(
+        "AUD001",
+        f"no audit record {record_file}; add {' and '.join(asks)}{_asked(by)} ({', '.join(how)})",
+        by_rule=by,
+    )
 
 
 def _asked(rule: str | None) -> str:

@@ -49,16 +49,19 @@ def resolve_context(
         upstream = repo.upstream() if default_base else None
         base_sha = repo.merge_base(head_sha, upstream) if upstream else None
     policy, source = load_policy(repo, base_sha, head_sha, policy_file)
-    return AuditContext(repo, head_sha, base_sha, policy, source, upstream=upstream,
-                        signers_file=signers_file)  # fmt: skip
+    return AuditContext(
+        repo, head_sha, base_sha, policy, source, upstream=upstream, signers_file=signers_file
+    )
 
 
 def pinned(repo: GitRepo, policy_file, signers_file) -> tuple:
     """The policy and allowed-signers files pinned outside the repository: the options
     given, else `git config auditui.policy` / `auditui.allowedSigners` (a server's or
     CI runner's own settings, which no push can change)."""
-    return (policy_file or repo.config_value("auditui.policy"),
-            signers_file or repo.config_value("auditui.allowedSigners"))  # fmt: skip
+    return (
+        policy_file or repo.config_value("auditui.policy"),
+        signers_file or repo.config_value("auditui.allowedSigners"),
+    )
 
 
 def load_policy(

@@ -49,11 +49,15 @@ def check_change(
     change: Change, records: RecordsAtHead, policy: Policy, is_revert: bool = False
 ) -> None:
     findings = [
-        Finding("AUD009", f"{d.path.removeprefix('file:')}: {d.detail}", d.model,
-                d.source or d.path.removeprefix("file:"))
+        Finding(
+            "AUD009",
+            f"{d.path.removeprefix('file:')}: {d.detail}",
+            d.model,
+            d.source or d.path.removeprefix("file:"),
+        )
         for d in change.deltas
         if d.kind == "invalid"
-    ]  # fmt: skip
+    ]
     if findings and len(findings) == len(change.deltas):
         # Only broken files: there is no config to evaluate or approve until it parses.
         change.findings, change.status = findings, "blocked"
@@ -92,6 +96,8 @@ def read_signers(path: str) -> str:
             return fh.read(1024 * 1024)
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise AuditError(f"{path}: cannot read the allowed signers ({why})",
-                         "hint: pass --allowed-signers FILE (or git config auditui.allowedSigners) "
-                         "naming an ssh-keygen allowed-signers file") from None  # fmt: skip
+        raise AuditError(
+            f"{path}: cannot read the allowed signers ({why})",
+            "hint: pass --allowed-signers FILE (or git config auditui.allowedSigners) "
+            "naming an ssh-keygen allowed-signers file",
+        ) from None

@@ -55,8 +55,12 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
             wanted = default_approvals if approvals is None else approvals
             if d.model is None and extra_approval:
                 wanted = max(wanted, 1)
-            if wanted > out.approvals or (wanted == out.approvals and out.approvals_by is None
-                                          and approvals is not None and wanted):  # fmt: skip
+            if wanted > out.approvals or (
+                wanted == out.approvals
+                and out.approvals_by is None
+                and approvals is not None
+                and wanted
+            ):
                 out.approvals, out.approvals_by = wanted, name if approvals is not None else None
             if d.model is not None:
                 per_model = out.suites.setdefault(d.model, {})

@@ -73,8 +73,9 @@ class StageClock:
         carried = {
             new: start for old, new in renamed if (start := self.start(commit, old)) is not None
         }
-        changed = [name for name, old, new in moved
-                   if not same_value(self.value(old), self.value(new))]  # fmt: skip
+        changed = [
+            name for name, old, new in moved if not same_value(self.value(old), self.value(new))
+        ]
         if changed or carried:
             inside = {**inside, **carried, **dict.fromkeys(changed, when)}
         self._lines[commit.sha] = (boundary, inside)
@@ -96,31 +97,51 @@ def rollout_findings(
         old, new = d.old, d.new
         bad = [v for v in (new, old) if v is not None and not is_number(v)]
         if bad:
-            findings.append(Finding("AUD010", f"{d.model}: rollout value {_show(bad[0])} is not "
-                                    "a number", d.model))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD010", f"{d.model}: rollout value {_show(bad[0])} is not a number", d.model
+                )
+            )
             continue
         if new is None or (old is not None and new <= old):
             continue  # removal or rollback: always allowed
         if new not in stages:
-            findings.append(Finding("AUD010", f"{d.model}: rollout {_fmt(new)} is not a stage "
-                                    f"({', '.join(map(_fmt, stages))})", d.model))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD010",
+                    f"{d.model}: rollout {_fmt(new)} is not a stage "
+                    f"({', '.join(map(_fmt, stages))})",
+                    d.model,
+                )
+            )
         elif old is None:
             if new != stages[0]:
                 message = f"{d.model}: a rollout starts at {_fmt(stages[0])}, not {_fmt(new)}"
                 findings.append(Finding("AUD010", message, d.model))
         elif old not in stages or stages.index(new) != stages.index(old) + 1:
             skipped = [s for s in stages if old < s < new]
-            findings.append(Finding("AUD010", f"{d.model}: rollout {_fmt(old)} -> {_fmt(new)} "
-                                    f"skips stage {', '.join(map(_fmt, skipped)) or 'order'}",
-                                    d.model))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD010",
+                    f"{d.model}: rollout {_fmt(old)} -> {_fmt(new)} "
+                    f"skips stage {', '.join(map(_fmt, skipped)) or 'order'}",
+                    d.model,
+                )
+            )
         else:
             start = start_of(d.model)
             held = (when - start).total_seconds() / 3600 if start else None
             if held is None or held < rules.soak_hours:
                 told = "an unknown time" if held is None else f"{held:.1f} h"
-                findings.append(Finding("AUD010", f"{d.model}: stage {_fmt(old)} was held "
-                                        f"{told} before {_fmt(new)}; soak_hours is "
-                                        f"{_fmt(rules.soak_hours)}", d.model))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "AUD010",
+                        f"{d.model}: stage {_fmt(old)} was held "
+                        f"{told} before {_fmt(new)}; soak_hours is "
+                        f"{_fmt(rules.soak_hours)}",
+                        d.model,
+                    )
+                )
     return findings
 
 

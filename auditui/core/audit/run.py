@@ -207,8 +207,11 @@ class AuditRun:
     def _recheck_as_rollback(self, change: Change) -> None:
         """A rollback checked again with `revert = true` rules matching (the rollout
         findings, which check_change does not make, are kept)."""
-        if (not self._revert_rules or change.status == "exempt"
-                or not self.reverts.is_rollback(change.commit.sha)):  # fmt: skip
+        if (
+            not self._revert_rules
+            or change.status == "exempt"
+            or not self.reverts.is_rollback(change.commit.sha)
+        ):
             return
         rollout = [f for f in change.findings if f.rule == "AUD010"]
         check_change(change, self.records, self.ctx.policy, is_revert=True)
@@ -370,8 +373,15 @@ class AuditRun:
             stored.commit(time.time())
             stored.close()
 
-    def _change(self, commit: CommitInfo, fingerprint: str, deltas: list, anchors: dict,
-                lifecycle: tuple, exempt: set[str]) -> Change:  # fmt: skip
+    def _change(
+        self,
+        commit: CommitInfo,
+        fingerprint: str,
+        deltas: list,
+        anchors: dict,
+        lifecycle: tuple,
+        exempt: set[str],
+    ) -> Change:
         """The judged change of a commit from its sorted deltas."""
         if deltas and not isinstance(deltas[0], Delta):
             deltas = [Delta(*row) for row in deltas]

@@ -29,8 +29,17 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
         # parse concerns every model in it, so it names none.
         models = {p.model for p in problems}
         model = models.pop() if len(models) == 1 else None
-        deltas.append(Delta(model, f"file:{path}{label}", None, _entry_sha(world, path),
-                            "invalid", detail, source=path))  # fmt: skip
+        deltas.append(
+            Delta(
+                model,
+                f"file:{path}{label}",
+                None,
+                _entry_sha(world, path),
+                "invalid",
+                detail,
+                source=path,
+            )
+        )
     if step.policy is not None:
         deltas += _policy_deltas(tracker, *step.policy)
     if step.signers is not None:
@@ -81,7 +90,7 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
                 "invalid",
                 why,
                 source=POLICY_FILE,
-            )  # fmt: skip
+            )
         ]
     deltas = policy_deltas(old_raw, new_raw)
     if not deltas and (old is None or new is None):
@@ -102,8 +111,11 @@ def merged_away(walker: Walker, commit: CommitInfo, world: World, step: Step) ->
     before diffing is most of the cost of a merge-heavy history (models.dev: 2,061
     merges carry 56,664 model changes, the 3,801 other commits 32,328)."""
     others = [walker.world(p) for p in commit.parents[1:]]
-    models = [(name, old, new) for name, old, new in step.models
-              if all(other.effective.get(name) != new for other in others)]  # fmt: skip
+    models = [
+        (name, old, new)
+        for name, old, new in step.models
+        if all(other.effective.get(name) != new for other in others)
+    ]
     return Step(models, step.errors, step.policy, step.signers)
 
 
@@ -138,8 +150,11 @@ def state_deltas(repo: GitRepo, policy: Policy, old: str, new: str) -> list[Delt
     tracker = Tracker(repo, policy)
     walker = Walker(tracker, [])
     before, after = walker.world(old), walker.world(new)
-    names = sorted(n for n in set(before.effective) | set(after.effective)
-                   if before.effective.get(n) != after.effective.get(n))  # fmt: skip
+    names = sorted(
+        n
+        for n in set(before.effective) | set(after.effective)
+        if before.effective.get(n) != after.effective.get(n)
+    )
     try:
         return deltas_between(tracker, before, after, names)
     finally:

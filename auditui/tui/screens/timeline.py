@@ -148,13 +148,18 @@ class TimelineScreen(Screen):
         rows = []
         for suite, points in sorted(score_trends(entries).items()):
             worst = min((p for p in points if p.delta is not None), key=lambda p: p.delta)
-            caption = Text(f" {worst.shown} at {worst.commit} · "
-                           f"{points[0].score:g} → {points[-1].score:g}",
-                           style="bold red" if worst.delta < 0 else "green")  # fmt: skip
-            rows.append(Horizontal(Static(plain(suite), classes="trend-suite"),
-                                   Sparkline([p.score for p in points], classes="trend-line"),
-                                   Static(caption, classes="trend-caption"),
-                                   classes="trend"))  # fmt: skip
+            caption = Text(
+                f" {worst.shown} at {worst.commit} · {points[0].score:g} → {points[-1].score:g}",
+                style="bold red" if worst.delta < 0 else "green",
+            )
+            rows.append(
+                Horizontal(
+                    Static(plain(suite), classes="trend-suite"),
+                    Sparkline([p.score for p in points], classes="trend-line"),
+                    Static(caption, classes="trend-caption"),
+                    classes="trend",
+                )
+            )
         if rows:
             box.mount(*rows)
         box.display = bool(rows)
@@ -170,8 +175,9 @@ class TimelineScreen(Screen):
         table = self.query_one(DataTable)
         if self.model and self.rows and 0 <= table.cursor_row < len(self.rows):
             key = self.paths[table.cursor_row]
-            self.app.push_screen(ConfigScreen(self.model, self.rows[table.cursor_row].commit.sha,
-                                              key))  # fmt: skip
+            self.app.push_screen(
+                ConfigScreen(self.model, self.rows[table.cursor_row].commit.sha, key)
+            )
 
     def action_open_change(self) -> None:
         table = self.query_one(DataTable)

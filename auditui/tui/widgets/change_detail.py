@@ -67,14 +67,16 @@ def _header(change) -> Text:
     head = Text()
     head.append(one_line(c.subject), style="bold")
     head.append("\n")
-    head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n",
-                "dim")  # fmt: skip
+    head.append(
+        f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n", "dim"
+    )
     head.append("verdict ")
     head.append_text(verdict(change))
     if change.status == "reverted":
         head.append(f"  {reverted_text(change)}; does not block", style="cyan")
-    head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}",
-                "dim")  # fmt: skip
+    head.append(
+        f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}", "dim"
+    )
     if change.rules_applied:
         head.append(f"\nrules {safe(', '.join(change.rules_applied))}", "cyan")
     return head
@@ -107,8 +109,13 @@ def _deltas(change, policy) -> list:
     for model, deltas in list(by_model.items())[:MAX_MODELS]:
         parts += _model_deltas(model, deltas, policy, texts_shown)
     if hidden:
-        parts.append(Text(f"… and {hidden} more models: narrow the list with the model "
-                          "filter, or see `auditui check --format json`", style="dim"))  # fmt: skip
+        parts.append(
+            Text(
+                f"… and {hidden} more models: narrow the list with the model "
+                "filter, or see `auditui check --format json`",
+                style="dim",
+            )
+        )
     return parts
 
 
@@ -166,9 +173,12 @@ def _limits(change) -> list:
             models = ", ".join(
                 sorted({x.model for x in limits if (x.path, str(x.old), str(x.new)) == key})
             )
-            table.add_row(plain(d.path.removeprefix("prompt:").removesuffix("#limits")),
-                          plain(value(d.old)), plain(value(d.new), style="bold yellow"),
-                          plain(models))  # fmt: skip
+            table.add_row(
+                plain(d.path.removeprefix("prompt:").removesuffix("#limits")),
+                plain(value(d.old)),
+                plain(value(d.new), style="bold yellow"),
+                plain(models),
+            )
         parts.append(table)
     return parts
 
@@ -199,10 +209,14 @@ def _evals(record, policy) -> Table:
         evals.add_column(col)
     for ev in record.evals:
         regress = regresses(ev, policy.evals)
-        evals.add_row(plain(ev.model), plain(ev.suite), f"{ev.baseline:g}",
-                      f"{ev.candidate:g}",
-                      Text(ev.shown(), style="bold red" if regress else "green"),
-                      plain(ev.run or ""))  # fmt: skip
+        evals.add_row(
+            plain(ev.model),
+            plain(ev.suite),
+            f"{ev.baseline:g}",
+            f"{ev.candidate:g}",
+            Text(ev.shown(), style="bold red" if regress else "green"),
+            plain(ev.run or ""),
+        )
     return evals
 
 
@@ -214,8 +228,12 @@ def _approvals(record) -> Table:
     for ap in record.approvals:
         verdict_style = "green" if ap.verdict == "approve" else "bold red"
         when = ap.at.strftime("%Y-%m-%d %H:%M")
-        approvals.add_row(plain(ap.by), plain(ap.verdict, style=verdict_style), when,
-                          Text(one_line(ap.comment or "")))  # fmt: skip
+        approvals.add_row(
+            plain(ap.by),
+            plain(ap.verdict, style=verdict_style),
+            when,
+            Text(one_line(ap.comment or "")),
+        )
     return approvals
 
 
@@ -227,4 +245,3 @@ class ChangeDetail(Static):
             self.update(Text("No change selected.", style="dim"))
         else:
             self.update(render_change(change, policy))
-
