@@ -115,8 +115,9 @@ def record_findings(
     valid, approvers = 0, set()
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "withdraw":
-            # No vote at all (SPEC 11). Signed where approvals must be: a forged
-            # withdrawal would otherwise clear someone else's rejection.
+            # No vote at all (docs/records.md, "How entries are read"). Signed where
+            # approvals must be: a forged withdrawal would otherwise clear someone
+            # else's rejection.
             problem = _unsigned(ap, rules.require_signatures, check_signature)
             if problem is not None:
                 findings.append(Finding("AUD007", f"withdrawal by {ap.by} {problem}"))

@@ -67,7 +67,8 @@ def pinned(repo: GitRepo, policy_file, signers_file) -> tuple:
 def load_policy(
     repo: GitRepo, base: str | None, head: str, policy_file: str | Path | None = None
 ) -> tuple[Policy, str]:
-    """The policy in force: --policy FILE, else the one at base, else at head (SPEC 2)."""
+    """The policy in force: --policy FILE, else the one at base, else at head
+    (docs/policy.md)."""
     if policy_file is not None:
         path = Path(policy_file)
         try:

@@ -1,5 +1,5 @@
-"""Adoption (SPEC 7): the commits a policy read at the head exempts, those made
-before the policy was adopted."""
+"""Adoption (docs/adoption.md, "3. Commit the policy"): the commits a policy read at
+the head exempts, those made before the policy was adopted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from auditui.core.policy.model import POLICY_FILE
 def before_adoption(
     commits: list[CommitInfo], head: str, added: set[str] | None = None
 ) -> set[str]:
-    """Commits exempt under the head's policy (SPEC 7, Adoption): the commit on the
+    """Commits exempt under the head's policy (docs/adoption.md): the commit on the
     head's first-parent line that first added the policy, and its ancestors. `added`:
     the commits that added it, when the walk has no raw diffs to tell.
 

@@ -40,7 +40,7 @@ class Change:
     @property
     def models(self) -> list[str]:
         """Models whose effective config moved (a broken file moves none: it keeps the
-        last good config, SPEC 7)."""
+        last good config, docs/policy.md)."""
         return sorted({d.model for d in self.deltas if d.model is not None and d.kind != "invalid"})
 
     @property
@@ -86,7 +86,8 @@ class Report:
     # The policy that judged: how the text spells a delta's leaves (deltas.leaf_rows).
     policy: Policy | None = field(default=None, compare=False, repr=False)
     # Files that look like model configs, changed in the range, that no layout pattern
-    # covers or excludes (SPEC 16): the report ends with a warning naming them.
+    # covers or excludes (docs/reports.md, "Files the layout misses"): the report ends
+    # with a warning naming them.
     uncovered: Uncovered = field(default_factory=Uncovered)
 
     @property

@@ -1,4 +1,4 @@
-"""What one change needs, from what its deltas do (SPEC 10: `[[rules]]`, `[owners]`).
+"""What one change needs, from what its deltas do (docs/policy.md, `[[rules]]` and `[owners]`).
 
 Without rules every change needs `[approvals] required` approvals and each affected
 model an eval on each `[evals] required_suites`. A rule matched by a delta replaces
@@ -8,7 +8,7 @@ owners' approvals where any matched rule asks. A change whose deltas all match r
 asking for nothing needs nothing, not even a record.
 
 Rules never match a policy or signers edit (see Rule.matches): those always need
-`max(required, 1)` approvals (SPEC 7).
+`max(required, 1)` approvals.
 """
 
 from __future__ import annotations

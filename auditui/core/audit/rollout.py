@@ -1,9 +1,9 @@
 """Gradual rollout and soak (AUD010): a model's rollout value may only move up one
 stage at a time, and only after the current stage has been in force `soak_hours`.
 
-Times are committer dates (SPEC 7). A stage's start is measured along the history of
-the commit that raises it (see StageClock); below the range that line is replayed
-once, lazily: only a push that raises a rollout pays for it.
+Times are committer dates (docs/policy.md, `[rollout]`). A stage's start is measured
+along the history of the commit that raises it (see StageClock); below the range that
+line is replayed once, lazily: only a push that raises a rollout pays for it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _fmt(x: float) -> str:
 class StageClock:
     """When each model's current rollout stage began, along each commit's own history.
 
-    SPEC 7: a stage is in force from the commit that sets it. So the start is looked up
+    A stage is in force from the commit that sets it. So the start is looked up
     on the first-parent line of the commit that raises the stage, never by date across
     the range: merging a genuinely old branch in the same push cannot move it back.
     Inside the range each commit's line is known as it is walked; below it, the line

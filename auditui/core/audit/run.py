@@ -123,7 +123,7 @@ class AuditRun:
             self.records.signers = read_signers(ctx.signers_file)
             self.signers_source = ctx.signers_file
         elif policy.approvals.require_signatures:
-            # Keys come from the base, never from the range being judged (SPEC 3); with
+            # Keys come from the base, never from the range being judged (docs/policy.md); with
             # no base the head's keys judge, which the report says (pin them to close that).
             where = ctx.policy_at or ctx.base or ctx.head
             entry = repo.lookup(where, policy.approvals.allowed_signers)
@@ -163,7 +163,7 @@ class AuditRun:
                     if rollback:
                         self.reverts.rolled_back(sha)
                 if inverted is not None:
-                    change.reverts = inverted  # it exactly inverts that change (SPEC 11)
+                    change.reverts = inverted  # it exactly inverts that change
                     self.inverts[sha] = inverted
                     self._recheck_as_rollback(change)
                 if marks is not None:
@@ -237,8 +237,9 @@ class AuditRun:
             exempt = before_adoption(commits, ctx.head, added)
         self._exempt = exempt
         if heads is None and self.only_model is not None and stored is not None:
-            # One model's history follows its renames (SPEC 13): the names it had are
-            # known once the whole walk is, so the walk is stored first, then read back.
+            # One model's history follows its renames (docs/reports.md, "Renames"): the
+            # names it had are known once the whole walk is, so the walk is stored
+            # first, then read back.
             for _found in self._computed(exempt, stored, every=True):
                 pass
             stored = self._change_cache()

@@ -1,6 +1,6 @@
 """The deltas of one step of the walk: what a commit did to each model's effective
 config, to the policy and to the signers file, its broken files as invalid deltas,
-and for a merge only what differs from every parent (SPEC 2)."""
+and for a merge only what differs from every parent (docs/reports.md, "Changes")."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
     deltas = policy_deltas(old_raw, new_raw)
     if not deltas and (old is None or new is None):
         # An empty policy appearing or vanishing still turns auditing on or off;
-        # a reformat (both sides parse the same) is no change at all (SPEC 2).
+        # a reformat (both sides parse the same) is no change at all.
         return [
             Delta(None, "policy:", old.sha if old else None, new.sha if new else None, "changed")
         ]
@@ -104,7 +104,7 @@ def _policy_deltas(tracker: Tracker, old: FileEntry | None, new: FileEntry | Non
 
 def merged_away(walker: Walker, commit: CommitInfo, world: World, step: Step) -> Step:
     """A merge's step without the models some other parent already had exactly as
-    merged: none of their deltas can be the merge's own (SPEC 2, see evil_only).
+    merged: none of their deltas can be the merge's own (see evil_only).
 
     Most of a merge's files come whole from one side; "merge main into the branch"
     brings every change main made since the branch point. Dropping those models
@@ -122,7 +122,7 @@ def merged_away(walker: Walker, commit: CommitInfo, world: World, step: Step) ->
 def evil_only(
     tracker: Tracker, walker: Walker, commit: CommitInfo, world: World, deltas: list[Delta]
 ) -> list[Delta]:
-    """Keep a merge's deltas only where the result differs from every parent (SPEC 2)."""
+    """Keep a merge's deltas only where the result differs from every parent."""
     keep = {(d.model, d.path) for d in deltas}
     for p in commit.parents[1:]:
         other = walker.world(p)

@@ -113,7 +113,7 @@ class TimelineScreen(Screen):
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
             regress = any(regresses(e, self.app.policy.evals) for e in entry.evals)
-            # An item added or removed whole, a row per leaf (SPEC 13), as in the detail.
+            # An item added or removed whole, a row per leaf, as in the detail.
             rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, self.app.policy)]
             for n, (d, (path, old, new)) in enumerate(rows):
                 first = n == 0

@@ -125,14 +125,14 @@ def _model_deltas(model: str, deltas: list, policy, texts_shown: set) -> list:
     parts: list = []
     rows = Text()
     diffs = []
-    # A rename first: the model's other rows are against the name it had (SPEC 13).
+    # A rename first: the model's other rows are against the name it had.
     for d in sorted(deltas, key=lambda d: d.kind != "renamed"):
         if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
             texts_shown.add((d.path, d.old, d.new))
             diffs.append(d)
         style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
         # Two lines per delta (setting + kind, then old → new) read well at any width;
-        # an item added or removed whole, two lines per leaf (SPEC 13).
+        # an item added or removed whole, two lines per leaf.
         for path, old, new in leaf_rows(d, policy):
             rows.append(f"  {safe(path)}  ", style="cyan")
             rows.append_text(kind(d.kind))
