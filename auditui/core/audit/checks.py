@@ -70,12 +70,12 @@ def record_findings(
     `needs`: what the change needs (see requirements); without it, the policy's defaults."""
     short = fingerprint.removeprefix("sha256:")[:16]
     if needs is None:
-        suites = policy.evals.required_suites if needs_evals else ()
+        required = policy.evals.required_suites if needs_evals else ()
         needs = Needs(
             max(policy.approvals.required, 1)
             if needs_extra_approval
             else policy.approvals.required,
-            suites={m: dict.fromkeys(suites) for m in models},
+            suites={m: dict.fromkeys(required) for m in models},
         )
     if record_error is not None:
         return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]

@@ -46,6 +46,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
         if d.kind == "invalid":
             continue  # a broken file: AUD009, nothing to approve until it parses
         matched = [r for r in policy.rules if r.matches(d, is_revert)]
+        asks: list[tuple[int | None, tuple[str, ...] | None, bool, str | None]]
         asks = [(r.approvals, r.suites, r.owners, r.name) for r in matched]
         if not asks:
             asks = [(None, None, False, None)]
@@ -66,7 +67,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
                 per_model = out.suites.setdefault(d.model, {})
                 for suite in default_suites if suites is None else suites:
                     per_model.setdefault(suite, name if suites is not None else None)
-                if owners:
+                if owners and name is not None:  # (only a rule asks for owners)
                     out.owners.setdefault(d.model, name)
     order = {r.name: n for n, r in enumerate(policy.rules)}
     out.rules.sort(key=order.__getitem__)  # as the policy lists them

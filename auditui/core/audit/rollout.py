@@ -153,11 +153,11 @@ def _show(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=json_text)[:40]
 
 
-def stages_started(repo: GitRepo, policy: Policy, sha: str) -> dict[str, dt.datetime]:
-    """When each model's rollout value last changed on the first-parent line of `sha`
-    (committer dates): the history below the range a stage may have been set in."""
+def stages_started(repo: GitRepo, policy: Policy, key: str, sha: str) -> dict[str, dt.datetime]:
+    """When each model's rollout value (at `key`) last changed on the first-parent line
+    of `sha` (committer dates): the history below the range a stage may have been set in."""
     tracker = Tracker(repo, policy)
-    clock = StageClock(policy.rollout.key, lambda _sha: {})
+    clock = StageClock(key, lambda _sha: {})
     history = repo.walk(sha, None, first_parent=True)
     walker = Walker(tracker, history)
     started: dict[str, dt.datetime] = {}
@@ -167,9 +167,9 @@ def stages_started(repo: GitRepo, policy: Policy, sha: str) -> dict[str, dt.date
         if len(commit.parents) == 1:
             step = follow_renames(repo, commit, step)
         when = dt.datetime.fromisoformat(commit.committer_date)
-        for old, new in step.renamed:  # the stage it was in, since when it was
-            if old in started:
-                started[new] = started[old]
+        for was, now in step.renamed:  # the stage it was in, since when it was
+            if was in started:
+                started[now] = started[was]
         for name, old, new in step.models:
             if not same_value(clock.value(old), clock.value(new)):
                 started[name] = when

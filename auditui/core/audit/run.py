@@ -189,18 +189,23 @@ class AuditRun:
         try:
             by_sha = {c.sha: c for c in self.commits}
             heads = stored.heads(list(marks))
+            if heads is None:
+                return None
             out = {}
-            for sha in marks if heads is not None else ():
+            for sha in marks:
                 found = stored.deltas(sha)
                 if found is None:
                     return None
-                change = self._change(by_sha[sha], heads[sha][1], *found, exempt=self._exempt)
+                rows, anchors, lifecycle = found
+                change = self._change(
+                    by_sha[sha], heads[sha][1], rows, anchors, lifecycle, self._exempt
+                )
                 change.reverts = self.inverts.get(sha)
                 if change.reverts:
                     self._recheck_as_rollback(change)  # as it was judged in the walk
                 apply_revert(change, marks[sha])
                 out[sha] = change
-            return out if heads is not None else None
+            return out
         finally:
             stored.close()
 
@@ -244,7 +249,7 @@ class AuditRun:
                 pass
             stored = self._change_cache()
             heads = stored.heads([c.sha for c in commits]) if stored is not None else None
-        if heads is None:
+        if heads is None or stored is None:  # (no store, no heads)
             yield from self._computed(exempt, stored)
             return
         wanted = self._wanted([heads[c.sha][3] for c in commits])
@@ -261,7 +266,8 @@ class AuditRun:
                 self._walk_in_full()
                 yield from self._computed(exempt, None, skip=n)
                 return
-            yield self._change(commit, fingerprint, *found, exempt=exempt)
+            rows, anchors, lifecycle = found
+            yield self._change(commit, fingerprint, rows, anchors, lifecycle, exempt)
         stored.touch(time.time())
         stored.close()
         check_layout_seen(ctx, self.tracker, self.commits, any(head[0] for head in heads.values()))
@@ -307,7 +313,8 @@ class AuditRun:
         if self.only_model is None or every:
             yield from (change for _n, change in self._walked(exempt, stored, skip, every))
             return
-        kept, renamed = [], []
+        kept: list[tuple[int, Change]] = []
+        renamed: list[tuple[tuple[str, str], ...]] = []
         for n, change in self._walked(exempt, stored, skip, True):
             renamed.append(())
             if change is not None:
@@ -325,7 +332,7 @@ class AuditRun:
         walker = Walker(tracker, commits)
         clock = None
         if policy.rollout is not None:
-            started = partial(stages_started, ctx.repo, policy)
+            started = partial(stages_started, ctx.repo, policy, policy.rollout.key)
             clock = StageClock(policy.rollout.key, started)
         tracker.prefetch(commits[skip:])
         if stored is not None:

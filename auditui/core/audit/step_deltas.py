@@ -43,10 +43,12 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     if step.policy is not None:
         deltas += _policy_deltas(tracker, *step.policy)
     if step.signers is not None:
-        old, new = step.signers
-        kind = "added" if old is None else "removed" if new is None else "changed"
+        before, after = step.signers
+        kind = "added" if before is None else "removed" if after is None else "changed"
         deltas.append(
-            Delta(None, "signers", old.sha if old else None, new.sha if new else None, kind)
+            Delta(
+                None, "signers", before.sha if before else None, after.sha if after else None, kind
+            )
         )
     return deltas
 

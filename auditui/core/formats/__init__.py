@@ -82,16 +82,21 @@ def _copy(spool, out: TextIO, patches: list[tuple[int, int, str]]) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     spool.seek(0)
     at = 0
-    for start, end, text in [*patches, (None, None, "")]:
-        while start is None or at < start:
-            chunk = spool.read(COPY_BYTES if start is None else min(COPY_BYTES, start - at))
-            if not chunk:
-                break
-            out.write(decoder.decode(chunk))
-            at += len(chunk)
-        if start is None:
-            break
+    for start, end, text in patches:
+        _copy_bytes(spool, out, decoder, start - at)
         out.write(decoder.decode(b"", final=True) + text)
         spool.seek(end)
         at = end
+    _copy_bytes(spool, out, decoder, None)
     out.write(decoder.decode(b"", final=True))
+
+
+def _copy_bytes(spool, out: TextIO, decoder, size: int | None) -> None:
+    """The next `size` bytes of the spool (None: the rest) to `out`, a chunk at a time."""
+    while size is None or size > 0:
+        chunk = spool.read(COPY_BYTES if size is None else min(COPY_BYTES, size))
+        if not chunk:
+            break
+        out.write(decoder.decode(chunk))
+        if size is not None:
+            size -= len(chunk)
