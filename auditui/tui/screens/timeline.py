@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +22,9 @@ from auditui.tui.text import Fit, fit_key, fit_pair, fit_path, plain
 from auditui.tui.widgets.badges import KIND_STYLE, kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table
 
+if TYPE_CHECKING:  # the app imports this screen
+    from auditui.tui.app import AuditApp
+
 # The columns that find an incident first: each change's date, verdict and eval
 # deltas, then what it moved; the commit and its author last, where a narrow screen
 # lets them go (at 80 columns the eval deltas, then the values, used to be off screen).
@@ -32,6 +38,7 @@ class TimelineTable(Table):
 
 
 class TimelineScreen(Screen):
+    app: AuditApp  # (for the type checker: the app this screen is pushed on)
     CSS_PATH = "timeline.tcss"
     # Under 120 columns the model list hides (the table needs the width) and `m`
     # shows it over the table; picking a model with enter hides it again. From 170
@@ -62,7 +69,7 @@ class TimelineScreen(Screen):
 
     def on_mount(self) -> None:
         report = self.app.report
-        models = models_in(report) if report else []
+        models: list[str] = models_in(report) if report else []
         options = self.query_one(OptionList)
         self.models = models
         options.add_options([Fit(self.app.short(m)) for m in models])
@@ -70,7 +77,7 @@ class TimelineScreen(Screen):
             index = models.index(self.model) if self.model in models else 0
             options.highlighted = index
             self.show_model(models[index])
-        self.query_one(DataTable).focus()
+        self.query_one(TimelineTable).focus()
 
     @on(OptionList.OptionHighlighted, "#models")
     def _picked(self, event: OptionList.OptionHighlighted) -> None:
@@ -80,7 +87,7 @@ class TimelineScreen(Screen):
     def _chosen(self) -> None:
         """Enter on a model: back to its changes (on a narrow screen, the list hides)."""
         self.query_one("#models").remove_class("-picking")
-        self.query_one(DataTable).focus()
+        self.query_one(TimelineTable).focus()
 
     def action_pick_model(self) -> None:
         picker = self.query_one("#models", OptionList)
@@ -96,12 +103,13 @@ class TimelineScreen(Screen):
         self.app.pop_screen()
 
     def show_model(self, model: str) -> None:
-        if model == self.model and self.rows:
-            return  # highlighted again (the list shown over the table): nothing new
+        report = self.app.report
+        if report is None or (model == self.model and self.rows):
+            return  # nothing loaded, or highlighted again (the list shown over the table)
         self.model = model
         self.sub_title = f"timeline of {safe(self.app.short(model))}"
-        entries = timeline(self.app.report, model)
-        table = self.query_one(DataTable)
+        entries = timeline(report, model)
+        table = self.query_one(TimelineTable)
         # Eval Δ only where this model has evals: on a catalogue with none, an empty
         # column would take the room its settings and values need at 80 columns.
         columns = [c for c in COLUMNS if c != "Eval Δ" or any(e.evals for e in entries)]
@@ -147,10 +155,12 @@ class TimelineScreen(Screen):
         box.remove_children()
         rows = []
         for suite, points in sorted(score_trends(entries).items()):
-            worst = min((p for p in points if p.delta is not None), key=lambda p: p.delta)
+            worst, drop = min(
+                ((p, p.delta) for p in points if p.delta is not None), key=itemgetter(1)
+            )
             caption = Text(
                 f" {worst.shown} at {worst.commit} · {points[0].score:g} → {points[-1].score:g}",
-                style="bold red" if worst.delta < 0 else "green",
+                style="bold red" if drop < 0 else "green",
             )
             rows.append(
                 Horizontal(
@@ -172,7 +182,7 @@ class TimelineScreen(Screen):
         """The model's config as of the selected change, who set each setting."""
         from auditui.tui.screens.config import ConfigScreen
 
-        table = self.query_one(DataTable)
+        table = self.query_one(TimelineTable)
         if self.model and self.rows and 0 <= table.cursor_row < len(self.rows):
             key = self.paths[table.cursor_row]
             self.app.push_screen(
@@ -180,7 +190,7 @@ class TimelineScreen(Screen):
             )
 
     def action_open_change(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(TimelineTable)
         if self.rows and 0 <= table.cursor_row < len(self.rows):
             self.app.select_change(self.rows[table.cursor_row].commit.sha)
 
