@@ -15,7 +15,7 @@ def fixed_by(
 ) -> dict[str, str | None]:
     """For each file last broken (blob, commit): the first later commit of the walk
     that changed it, unless the head still holds that blob. Two git calls for all
-    of them (a catalogue's history broke a thousand files)."""
+    of them, however many files a catalogue's history broke."""
     at_head = repo.blobs_at(head, list(broken))
     where = {c.sha: i for i, c in enumerate(commits)}
     touched = _touches(repo, head, commits, light, set(broken), where)

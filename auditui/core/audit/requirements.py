@@ -37,7 +37,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
     `is_revert`: the change exactly inverts an earlier one (rules with `revert`)."""
     default_approvals = policy.approvals.required
     default_suites = policy.evals.required_suites
-    if not policy.rules:  # the common case, and a catalogue's 250,000 deltas: no loop
+    if not policy.rules:  # the common case, on a catalogue's many deltas: no loop
         models = sorted({d.model for d in deltas if d.model is not None and d.kind != "invalid"})
         wanted = max(default_approvals, 1) if extra_approval else default_approvals
         return Needs(wanted, None, {m: dict.fromkeys(default_suites) for m in models})
