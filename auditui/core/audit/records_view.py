@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from auditui.core.audit import requirements
 from auditui.core.audit.checks import Finding, record_findings
+from auditui.core.audit.context import AuditContext
 from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError
@@ -88,6 +89,22 @@ def check_change(
     change.record = record
     change.findings = findings
     change.status = "blocked" if findings else "pass"
+
+
+def allowed_signers(ctx: AuditContext, loader: Loader) -> tuple[str | None, str | None]:
+    """The allowed-signers text a run checks signatures with, and where it came from
+    (the file given, "base" or "head"); (None, None) unless signatures are required."""
+    repo, policy = ctx.repo, ctx.policy
+    if policy.approvals.require_signatures and ctx.signers_file:
+        return read_signers(ctx.signers_file), ctx.signers_file
+    if policy.approvals.require_signatures:
+        # Keys come from the base, never from the range being judged (docs/policy.md); with
+        # no base the head's keys judge, which the report says (pin them to close that).
+        where = ctx.policy_at or ctx.base or ctx.head
+        entry = repo.lookup(where, policy.approvals.allowed_signers)
+        text = loader.text(entry.sha) if entry else None
+        return text, "base" if ctx.policy_at or ctx.base else "head"
+    return None, None
 
 
 def read_signers(path: str) -> str:

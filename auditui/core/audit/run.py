@@ -18,7 +18,7 @@ from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
 from auditui.core.audit.fixes import fixed_by
 from auditui.core.audit.layout_coverage import check_layout_seen, missed_paths
-from auditui.core.audit.records_view import RecordsAtHead, check_change, read_signers
+from auditui.core.audit.records_view import RecordsAtHead, allowed_signers, check_change
 from auditui.core.audit.report import Change, Report, Totals
 from auditui.core.audit.rollback import RollbacksBefore
 from auditui.core.audit.rollout import StageClock, rollout_findings, stages_started
@@ -118,17 +118,7 @@ class AuditRun:
         self.records = RecordsAtHead(
             repo, ctx.head, policy.layout.records, self.tracker.loader, worktree_records
         )
-        self.signers_source = None
-        if policy.approvals.require_signatures and ctx.signers_file:
-            self.records.signers = read_signers(ctx.signers_file)
-            self.signers_source = ctx.signers_file
-        elif policy.approvals.require_signatures:
-            # Keys come from the base, never from the range being judged (docs/policy.md); with
-            # no base the head's keys judge, which the report says (pin them to close that).
-            where = ctx.policy_at or ctx.base or ctx.head
-            entry = repo.lookup(where, policy.approvals.allowed_signers)
-            self.records.signers = self.tracker.loader.text(entry.sha) if entry else None
-            self.signers_source = "base" if ctx.policy_at or ctx.base else "head"
+        self.records.signers, self.signers_source = allowed_signers(ctx, self.tracker.loader)
 
     def report(self, changes: list[Change], streamed: Totals | None = None) -> Report:
         """The report of this walk. Changes it kept are marked reverted here; a
