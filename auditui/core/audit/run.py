@@ -3,6 +3,13 @@
 Data flows one way: git (CommitInfo, blobs) -> World (effective configs) -> deltas
 and fingerprint -> checks against the head's records -> Report. Nothing here
 prints; the CLI, the hook and the app each render the Report their own way.
+
+This module holds the walk: each commit's deltas read from the per-commit store or
+computed from the Worlds, each change checked, reverts marked as they are found. What
+it uses sits beside it: context (what to judge, by which policy), step_deltas (a
+commit's deltas), records_view and checks (a change against its record), rollback
+and fixes (what undid what), rollout, exemption, layout_coverage, and report (what
+comes out).
 """
 
 from __future__ import annotations
