@@ -12,6 +12,7 @@ import tempfile
 from importlib import import_module
 from typing import TextIO
 
+from auditui.core.audit.report import Totals
 from auditui.core.base.collector import fewer_collections
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -66,7 +67,6 @@ def _write(run, fmt: str, out: TextIO, **options):
 
 def _spool(run, module, spool, options: dict) -> tuple:
     """Every change rendered into `spool` (UTF-8), and where each one's text lies."""
-    from auditui.core.audit.report import Totals
 
     totals, places = Totals(), {}
     for change in run:
@@ -83,20 +83,19 @@ def _copy(spool, out: TextIO, patches: list[tuple[int, int, str]]) -> None:
     spool.seek(0)
     at = 0
     for start, end, text in patches:
-        _copy_bytes(spool, out, decoder, start - at)
+        _copy_bytes(spool, out, decoder, at, start)
         out.write(decoder.decode(b"", final=True) + text)
         spool.seek(end)
         at = end
-    _copy_bytes(spool, out, decoder, None)
+    _copy_bytes(spool, out, decoder, at, None)
     out.write(decoder.decode(b"", final=True))
 
 
-def _copy_bytes(spool, out: TextIO, decoder, size: int | None) -> None:
-    """The next `size` bytes of the spool (None: the rest) to `out`, a chunk at a time."""
-    while size is None or size > 0:
-        chunk = spool.read(COPY_BYTES if size is None else min(COPY_BYTES, size))
+def _copy_bytes(spool, out: TextIO, decoder, at: int, stop: int | None) -> None:
+    """The spool's bytes from `at` (its position) up to `stop`, or to its end."""
+    while stop is None or at < stop:
+        chunk = spool.read(COPY_BYTES if stop is None else min(COPY_BYTES, stop - at))
         if not chunk:
             break
         out.write(decoder.decode(chunk))
-        if size is not None:
-            size -= len(chunk)
+        at += len(chunk)

@@ -22,7 +22,9 @@ from auditui.tui.text import Fit, fit_key, fit_pair, fit_path, plain
 from auditui.tui.widgets.badges import KIND_STYLE, kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table
 
-if TYPE_CHECKING:  # the app imports this screen
+if TYPE_CHECKING:
+    from textual import getters
+
     from auditui.tui.app import AuditApp
 
 # The columns that find an incident first: each change's date, verdict and eval
@@ -38,7 +40,8 @@ class TimelineTable(Table):
 
 
 class TimelineScreen(Screen):
-    app: AuditApp  # (for the type checker: the app this screen is pushed on)
+    if TYPE_CHECKING:
+        app = getters.app(AuditApp)
     CSS_PATH = "timeline.tcss"
     # Under 120 columns the model list hides (the table needs the width) and `m`
     # shows it over the table; picking a model with enter hides it again. From 170
