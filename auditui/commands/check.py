@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from auditui.core.audit.run import AuditRun, resolve_context
+from auditui.core.audit.context import resolve_context
+from auditui.core.audit.run import AuditRun
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import safe
 from auditui.core.evidence.records import atomic_write

@@ -29,7 +29,8 @@ from auditui.tui.screens.timeline import TimelineScreen
 from auditui.tui.text import one_line, short_names
 
 if TYPE_CHECKING:
-    from auditui.core.audit.run import AuditContext, Report
+    from auditui.core.audit.context import AuditContext
+    from auditui.core.audit.report import Report
     from auditui.core.policy.model import Policy
 
 
@@ -45,7 +46,7 @@ class Source:
     signers_file: str | None = None
 
     def context(self) -> AuditContext:
-        from auditui.core.audit.run import resolve_context
+        from auditui.core.audit.context import resolve_context
 
         return resolve_context(
             self.repo_path,

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from auditui.core.audit.run import AuditContext, Report
+    from auditui.core.audit.context import AuditContext
+    from auditui.core.audit.report import Report
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""judge(): one change plus its record -> findings (SPEC sections 4 and 7)."""
+"""record_findings(): one change plus its record -> findings (SPEC sections 4 and 7)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from auditui.core.audit.checks import RULES, Finding, judge
+from auditui.core.audit.checks import RULES, Finding, record_findings
 from auditui.core.evidence.records import Approval, EvalResult, Record
 from auditui.core.policy.model import Approvals, Evals, Policy
 
@@ -48,7 +48,7 @@ def run(
     fingerprint: str = FP,
     record_error: str | None = None,
 ) -> list[Finding]:
-    return judge(
+    return record_findings(
         fingerprint=fingerprint,
         models=list(models),
         author=author,

@@ -116,3 +116,37 @@ def test_confidence_must_be_a_level():
     parsed = parse_policy('[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 0.9\n'
                           "min_samples = 100\n", "p")  # fmt: skip
     assert (parsed.evals.confidence, parsed.evals.min_samples) == (0.9, 100)
+
+
+@given(
+    baseline=st.floats(0, 100, allow_nan=False),
+    candidate=st.floats(0, 100, allow_nan=False),
+    limit=st.sampled_from([0.0, 0.5, 1.0, 3.0]),
+    confidence=st.sampled_from([None, 0.9, 0.95]),
+    stderr=st.one_of(st.none(), st.floats(0, 5, allow_nan=False)),
+    samples=st.one_of(st.none(), st.integers(1, 5000)),
+)
+def test_the_screens_and_the_check_give_one_answer(
+    baseline, candidate, limit, confidence, stderr, samples
+):
+    """`regresses` (what the app paints red) is AUD003 exactly, plain or at a
+    confidence level, an eval without error bars included."""
+    from auditui.core.audit.checks import regresses
+
+    pol = conf_policy(max_regression=limit, confidence=confidence)
+    eval_ = EvalResult(
+        "a", "coding", baseline, candidate, samples=samples, at=at(1), stderr=stderr, paired=True
+    )
+    blocked = "AUD003" in rules(run(rec([eval_], [ok()]), pol=pol))
+    assert regresses(eval_, pol.evals) == blocked
+
+
+def test_exactly_the_allowance_passes_in_both_modes():
+    from auditui.core.audit.checks import regresses
+
+    plain = EvalResult("a", "coding", 10.3, 7.3, at=at(1))
+    assert not regresses(plain, Evals(max_regression=3.0))
+    assert regresses(plain, Evals(max_regression=2.99))
+    exact = measured(-1.0, 0.0, 500)  # no spread: the lower bound is the delta itself
+    assert not regresses(exact, Evals(max_regression=1.0, confidence=0.95))
+    assert not regresses(measured(-5.0, 1.0, None), Evals(confidence=0.95))  # AUD012's case

@@ -123,7 +123,8 @@ def test_a_walk_left_early_stops_its_parse_workers_and_keeps_what_they_parsed(re
     it, and the chunks they finished are stored (the next run parses none of them)."""
     import multiprocessing
 
-    from auditui.core.audit.run import AuditRun, resolve_context
+    from auditui.core.audit.context import resolve_context
+    from auditui.core.audit.run import AuditRun
 
     repo.start({"models/seed.toml": "x = 0\n"})
     for n in range(6):

@@ -528,7 +528,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     """json_format writes each change's line by hand (speed); it must be the very
     text json_dumps gives for the change's dict, escapes and unsafe characters included."""
     from auditui.core.audit.checks import Finding
-    from auditui.core.audit.run import Change
+    from auditui.core.audit.report import Change
     from auditui.core.base.terminal import json_dumps
     from auditui.core.diff.deltas import Delta
     from auditui.core.formats.json_format import _change, change_line

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditui.cli import main
-from auditui.core.audit.run import Change
+from auditui.core.audit.report import Change
 from auditui.core.base.terminal import safe
 from auditui.core.base.values import Type, Typed
 from auditui.core.diff.deltas import Delta

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.core.audit.run import AuditRun, resolve_context
+from auditui.core.audit.context import resolve_context
+from auditui.core.audit.run import AuditRun
 from auditui.core.base.values import Type, Typed
 from auditui.core.diff.reverts import RevertIndex
 from auditui.core.formats import render, write

@@ -106,7 +106,8 @@ def test_the_collector_runs_less_during_walks_and_as_before_after_them(repo):
     """Interleaved walks (a hook's refs, the app reloading) never leave it raised."""
     import gc
 
-    from auditui.core.audit.run import AuditRun, resolve_context
+    from auditui.core.audit.context import resolve_context
+    from auditui.core.audit.run import AuditRun
     from auditui.core.base.collector import FIRST_THRESHOLD, fewer_collections
 
     before = gc.get_threshold()

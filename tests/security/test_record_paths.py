@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
+from auditui.core.audit.context import resolve_context
 from auditui.core.audit.run import audit as run_ctx
-from auditui.core.audit.run import resolve_context
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, approved_change
 
 

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditui.cli import main
-from auditui.core.audit.checks import judge
+from auditui.core.audit.checks import record_findings
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.records import Approval, Record
 from auditui.core.features.target import refuse_approval_by_author
@@ -202,7 +202,7 @@ def test_approve_refuses_exactly_the_approvals_aud005_flags(data, author, other)
     pol = Policy(approvals=Approvals(allow_self_approval=allow))
     at = dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
     record = Record("audit/x.toml", "sha256:x", approvals=(Approval(by, "approve", at),))
-    findings = judge(
+    findings = record_findings(
         fingerprint="sha256:x",
         models=[],
         author=author,

@@ -863,3 +863,42 @@ class TestCatalogueSnapshots:
     def test_approve_form_for_forty_models(self, snap_compare, catalogue):
         """The models in one line, the comment and the buttons on screen."""
         assert self.shot(snap_compare, catalogue, "slash", *"every model", "enter", "a")
+
+
+async def test_the_app_paints_an_eval_as_the_check_judges_it(tmp_path):
+    """10.3 -> 7.3 at max_regression = 3.0 drops exactly the allowance: the check
+    passes it (AUD003 is not raised although 10.3 - 7.3 is 3.0000000000000004 in
+    floats), so neither the change detail nor the timeline paints its Δ red."""
+    from rich.console import Console
+    from textual.widgets import DataTable
+
+    from auditui.core.evidence.records import append_entries
+    from auditui.tui.widgets.change_detail import render_change
+    from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+
+    policy = DEFAULT_POLICY.replace("max_regression = 1.0", "max_regression = 3.0")
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models/m.toml": "t = 1\n"})
+    repo.commit("raise", {"models/m.toml": "t = 2\n"})
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "raise")
+    scores = {"model": "m", "suite": "coding", "baseline": 10.3, "candidate": 7.3}
+    approval = {"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
+    append_entries(
+        repo.path, change.record_file, change.fingerprint, evals=[scores], approvals=[approval]
+    )
+    app = AuditApp(repo.path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "raise")
+        assert change.status == "pass" and change.findings == []
+        console = Console(width=160, file=open("/dev/null", "w"))  # noqa: SIM115
+        detail = [s for s in console.render(render_change(change, app.policy)) if "-3" in s.text]
+        screen = await open_timeline(pilot, "m")
+        table = screen.query_one(DataTable)
+        at = table.get_column_index("Eval Δ")
+        cells = [table.get_row_at(i)[at] for i in range(table.row_count)]
+    assert [(str(c), str(c.style)) for c in cells if str(c)] == [("coding -3.0", "green")]
+    assert [str(s.style) for s in detail] == ["green"]

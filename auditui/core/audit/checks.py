@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from auditui.core.audit.requirements import Needs, owners_of
 from auditui.core.base.wording import plural
-from auditui.core.evidence.records import Approval, Record, person
-from auditui.core.policy.model import Policy
+from auditui.core.evidence.evalstats import lower_bound
+from auditui.core.evidence.records import Approval, EvalResult, Record, person
+from auditui.core.policy.model import Evals, Policy
 
 RULES = {
     "AUD001": "change has no audit record",
@@ -51,7 +52,7 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def judge(
+def record_findings(
     *,
     fingerprint: str,
     models: list[str],
@@ -69,10 +70,13 @@ def judge(
     `needs`: what the change needs (see requirements); without it, the policy's defaults."""
     short = fingerprint.removeprefix("sha256:")[:16]
     if needs is None:
-        suites = policy.evals.required_suites if needs_evals else ()
-        needs = Needs(max(policy.approvals.required, 1) if needs_extra_approval
-                      else policy.approvals.required,
-                      suites={m: dict.fromkeys(suites) for m in models})  # fmt: skip
+        required = policy.evals.required_suites if needs_evals else ()
+        needs = Needs(
+            max(policy.approvals.required, 1)
+            if needs_extra_approval
+            else policy.approvals.required,
+            suites={m: dict.fromkeys(required) for m in models},
+        )
     if record_error is not None:
         return [Finding("AUD009", f"{record_file}: {record_error}", file=record_file)]
     if record is None and needs.nothing:
@@ -111,8 +115,9 @@ def judge(
     valid, approvers = 0, set()
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "withdraw":
-            # No vote at all (SPEC 11). Signed where approvals must be: a forged
-            # withdrawal would otherwise clear someone else's rejection.
+            # No vote at all (docs/records.md, "How entries are read"). Signed where
+            # approvals must be: a forged withdrawal would otherwise clear someone
+            # else's rejection.
             problem = _unsigned(ap, rules.require_signatures, check_signature)
             if problem is not None:
                 findings.append(Finding("AUD007", f"withdrawal by {ap.by} {problem}"))
@@ -139,7 +144,7 @@ def judge(
                         "AUD007",
                         f"approval by {ap.by} {problem}; sign it with "
                         f"`auditui approve {short} --sign KEY`",
-                    )  # fmt: skip
+                    )
                 )
                 continue
         valid += 1
@@ -156,12 +161,24 @@ def judge(
     for model, rule in sorted(needs.owners.items()):
         owners = owners_of(model, policy)
         if not owners:
-            findings.append(Finding("AUD013", f"{model} has no owner in [owners]{_asked(rule)}; "
-                                    "name one there", model, by_rule=rule))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD013",
+                    f"{model} has no owner in [owners]{_asked(rule)}; name one there",
+                    model,
+                    by_rule=rule,
+                )
+            )
         elif not approvers & {person(o) for o in owners}:
-            findings.append(Finding("AUD013", f"{model} needs an approval from one of its "
-                                    f"owners ({', '.join(owners)}){_asked(rule)}", model,
-                                    by_rule=rule))  # fmt: skip
+            findings.append(
+                Finding(
+                    "AUD013",
+                    f"{model} needs an approval from one of its "
+                    f"owners ({', '.join(owners)}){_asked(rule)}",
+                    model,
+                    by_rule=rule,
+                )
+            )
     return findings
 
 
@@ -182,8 +199,11 @@ def _no_record(record_file: str, short: str, needs: Needs) -> Finding:
     if needs.approvals or needs.owners:
         rules |= {needs.approvals_by, *needs.owners.values()}
     by = rules.pop() if len(rules) == 1 else None
-    return Finding("AUD001", f"no audit record {record_file}; add {' and '.join(asks)}"
-                   f"{_asked(by)} ({', '.join(how)})", by_rule=by)  # fmt: skip
+    return Finding(
+        "AUD001",
+        f"no audit record {record_file}; add {' and '.join(asks)}{_asked(by)} ({', '.join(how)})",
+        by_rule=by,
+    )
 
 
 def _asked(rule: str | None) -> str:
@@ -199,42 +219,76 @@ def _unsigned(ap, required: bool, check_signature) -> str | None:
     return check_signature(ap) if check_signature is not None else None
 
 
-def _eval_findings(model: str, suite: str, ev, rules) -> list[Finding]:
-    """One eval against `[evals]`: a plain allowance, or with `confidence` the
-    non-inferiority test (SPEC 9): the interval's lower bound must clear the allowance."""
-    from auditui.core.evidence.evalstats import lower_bound
+def regresses(ev: EvalResult, rules: Evals) -> bool:
+    """Whether an eval drops more than `[evals] max_regression` allows: AUD003 in the
+    check and red in every screen, one answer for both. With `confidence` the drop is
+    the interval's lower bound (docs/policy.md, `[evals]`); an eval without error bars
+    then shows none (AUD012 says why)."""
+    drop = worst_drop(ev, rules.confidence)
+    return drop is not None and _past(drop, rules.max_regression)
 
-    limit, level, found = rules.max_regression, rules.confidence, []
+
+def worst_drop(ev: EvalResult, confidence: float | None) -> float | None:
+    """The drop an eval may show, in points: `baseline - candidate`, or with
+    `confidence` the negated lower bound of the delta's interval (the non-inferiority
+    test); None when `confidence` is asked and the eval has no stderr or sample count."""
+    if confidence is None:
+        return ev.baseline - ev.candidate
+    if ev.stderr is None or ev.samples is None:
+        return None
+    return -lower_bound(ev.delta, ev.stderr, confidence)
+
+
+def _past(drop: float, limit: float) -> bool:
+    """Beyond the allowance; exactly at it passes: 10.3 - 7.3 is 3.0000000000000004
+    in floats."""
+    return drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _eval_findings(model: str, suite: str, ev: EvalResult, rules: Evals) -> list[Finding]:
+    """One eval against `[evals]`: a plain allowance, or with `confidence` the
+    non-inferiority test (see regresses)."""
+    level, found = rules.confidence, []
     what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
     if ev.config_mismatch:
         why = "; ".join(ev.config_mismatch)
-        found.append(Finding("AUD012", f"{what}: evaluated another config ({why}); evidence "
-                             "of a different config is not evidence: run it on this "
-                             "change's config", model))  # fmt: skip
+        found.append(
+            Finding(
+                "AUD012",
+                f"{what}: evaluated another config ({why}); evidence of a different config "
+                "is not evidence: run it on this change's config",
+                model,
+            )
+        )
     if rules.min_samples is not None and (ev.samples is None or ev.samples < rules.min_samples):
         n = "no sample count" if ev.samples is None else plural(ev.samples, "sample")
-        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}",
-                             model))  # fmt: skip
-    if level is not None and (ev.stderr is None or ev.samples is None):
-        found.append(Finding("AUD012", f"{what}: no standard error or sample count to judge "
-                             f"at {level:g} confidence; import the tool's output with "
-                             "`auditui eval import`", model))  # fmt: skip
-        return found
-    if level is not None:
-        low = lower_bound(ev.delta, ev.stderr, level)
-        if low < -limit and not math.isclose(low, -limit, rel_tol=1e-9, abs_tol=1e-9):
-            found.append(Finding("AUD003", f"{what}: at {level:g} confidence it may regress "
-                                 f"{plural(-low, 'point', f'{-low:.2f}')}, more than the "
-                                 f"{_fmt(limit)} allowed", model))  # fmt: skip
-        return found
-    drop = ev.baseline - ev.candidate
-    # Exactly at the limit passes: 10.3 - 7.3 is 3.0000000000000004 in floats.
-    if drop > limit and not math.isclose(drop, limit, rel_tol=1e-9, abs_tol=1e-9):
-        found.append(Finding(
-            "AUD003",
-            f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
-            f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {_fmt(limit)} allowed"
-            + (f" ({ev.shown()})" if ev.stderr is not None else ""),
-            model,
-        ))  # fmt: skip
+        found.append(Finding("AUD012", f"{what}: {n}, the policy asks {rules.min_samples}", model))
+    drop = worst_drop(ev, level)
+    if drop is None:
+        found.append(
+            Finding(
+                "AUD012",
+                f"{what}: no standard error or sample count to judge at {level:g} confidence; "
+                "import the tool's output with `auditui eval import`",
+                model,
+            )
+        )
+    elif regresses(ev, rules):
+        found.append(Finding("AUD003", _regression(model, suite, ev, drop, rules), model))
     return found
+
+
+def _regression(model: str, suite: str, ev: EvalResult, drop: float, rules: Evals) -> str:
+    """AUD003's message: how far the eval drops (or may drop, at `confidence`)."""
+    limit, level = _fmt(rules.max_regression), rules.confidence
+    if level is not None:
+        what = f"{model} on '{suite}' ({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}, {ev.shown()})"
+        return (
+            f"{what}: at {level:g} confidence it may regress "
+            f"{plural(drop, 'point', f'{drop:.2f}')}, more than the {limit} allowed"
+        )
+    shown = f" ({ev.shown()})" if ev.stderr is not None else ""
+    return (
+        f"{model} regresses {plural(drop, 'point', _fmt(drop))} on '{suite}' "
+        f"({_fmt(ev.baseline)} -> {_fmt(ev.candidate)}), more than the {limit} allowed{shown}"
+    )

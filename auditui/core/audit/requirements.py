@@ -1,4 +1,4 @@
-"""What one change needs, from what its deltas do (SPEC 10: `[[rules]]`, `[owners]`).
+"""What one change needs, from what its deltas do (docs/policy.md, `[[rules]]` and `[owners]`).
 
 Without rules every change needs `[approvals] required` approvals and each affected
 model an eval on each `[evals] required_suites`. A rule matched by a delta replaces
@@ -8,7 +8,7 @@ owners' approvals where any matched rule asks. A change whose deltas all match r
 asking for nothing needs nothing, not even a record.
 
 Rules never match a policy or signers edit (see Rule.matches): those always need
-`max(required, 1)` approvals (SPEC 7).
+`max(required, 1)` approvals.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
     `is_revert`: the change exactly inverts an earlier one (rules with `revert`)."""
     default_approvals = policy.approvals.required
     default_suites = policy.evals.required_suites
-    if not policy.rules:  # the common case, and a catalogue's 250,000 deltas: no loop
+    if not policy.rules:  # the common case, on a catalogue's many deltas: no loop
         models = sorted({d.model for d in deltas if d.model is not None and d.kind != "invalid"})
         wanted = max(default_approvals, 1) if extra_approval else default_approvals
         return Needs(wanted, None, {m: dict.fromkeys(default_suites) for m in models})
@@ -46,6 +46,7 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
         if d.kind == "invalid":
             continue  # a broken file: AUD009, nothing to approve until it parses
         matched = [r for r in policy.rules if r.matches(d, is_revert)]
+        asks: list[tuple[int | None, tuple[str, ...] | None, bool, str | None]]
         asks = [(r.approvals, r.suites, r.owners, r.name) for r in matched]
         if not asks:
             asks = [(None, None, False, None)]
@@ -55,14 +56,18 @@ def needs(deltas, policy: Policy, extra_approval: bool = False, is_revert: bool 
             wanted = default_approvals if approvals is None else approvals
             if d.model is None and extra_approval:
                 wanted = max(wanted, 1)
-            if wanted > out.approvals or (wanted == out.approvals and out.approvals_by is None
-                                          and approvals is not None and wanted):  # fmt: skip
+            if wanted > out.approvals or (
+                wanted == out.approvals
+                and out.approvals_by is None
+                and approvals is not None
+                and wanted
+            ):
                 out.approvals, out.approvals_by = wanted, name if approvals is not None else None
             if d.model is not None:
                 per_model = out.suites.setdefault(d.model, {})
                 for suite in default_suites if suites is None else suites:
                     per_model.setdefault(suite, name if suites is not None else None)
-                if owners:
+                if owners and name is not None:  # (only a rule asks for owners)
                     out.owners.setdefault(d.model, name)
     order = {r.name: n for n, r in enumerate(policy.rules)}
     out.rules.sort(key=order.__getitem__)  # as the policy lists them

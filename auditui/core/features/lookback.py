@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditui.core.audit.run import AuditContext, Change, audit, load_policy, resolve_context
+from auditui.core.audit.context import AuditContext, load_policy, resolve_context
+from auditui.core.audit.report import Change
+from auditui.core.audit.run import audit
 from auditui.core.base.errors import AuditError
 from auditui.core.base.keypaths import value_at
 from auditui.core.base.suggest import did_you_mean

@@ -24,15 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from auditui.core.audit.run import (
-    AuditContext,
-    Change,
-    Report,
-    audit,
-    load_policy,
-    pinned,
-    state_deltas,
-)
+from auditui.core.audit.context import AuditContext, load_policy, pinned
+from auditui.core.audit.report import Change, Report
+from auditui.core.audit.run import audit
+from auditui.core.audit.step_deltas import state_deltas
 from auditui.core.base.errors import AuditError
 from auditui.core.git.log import ZERO_SHA
 from auditui.core.git.repo import GitRepo

@@ -10,15 +10,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditui.core.audit.run import (
-    AuditContext,
-    AuditRun,
-    Change,
-    audit,
-    load_policy,
-    pinned,
-    resolve_context,
-)
+from auditui.core.audit.context import AuditContext, load_policy, pinned, resolve_context
+from auditui.core.audit.report import Change
+from auditui.core.audit.run import AuditRun, audit
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.recordfiles import read_record
 from auditui.core.evidence.records import (

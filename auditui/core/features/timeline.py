@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from auditui.core.audit.run import Change, Report
+from auditui.core.audit.report import Change, Report
 from auditui.core.base.errors import AuditError
 from auditui.core.base.suggest import did_you_mean
 from auditui.core.diff.deltas import Delta

@@ -12,7 +12,7 @@ import tempfile
 from importlib import import_module
 from typing import TextIO
 
-from auditui.core.audit.run import Totals
+from auditui.core.audit.report import Totals
 from auditui.core.base.collector import fewer_collections
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -45,9 +45,9 @@ def _write(run, fmt: str, out: TextIO, **options):
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+b") as spool:
         totals, places = _spool(run, module, spool, options)
         marks = run.found_reverts()
-        fixed = run.rebuilt(marks) if marks else {}
+        fixed = run.rejudged_from_store(marks) if marks else {}
         if fixed is None:  # no per-commit store to read them from: judged again, all
-            run = run.again(marks)
+            run = run.rewalk_with(marks)
             spool.seek(0)
             spool.truncate()
             totals, places = _spool(run, module, spool, options)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Sparkline, Static
 
+from auditui.core.audit.checks import regresses
 from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
@@ -17,6 +21,11 @@ from auditui.core.features.timeline import models_in, score_trends, timeline
 from auditui.tui.text import Fit, fit_key, fit_pair, fit_path, plain
 from auditui.tui.widgets.badges import KIND_STYLE, kind, old_to_new, verdict
 from auditui.tui.widgets.table import Table
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from auditui.tui.app import AuditApp
 
 # The columns that find an incident first: each change's date, verdict and eval
 # deltas, then what it moved; the commit and its author last, where a narrow screen
@@ -31,6 +40,8 @@ class TimelineTable(Table):
 
 
 class TimelineScreen(Screen):
+    if TYPE_CHECKING:
+        app = getters.app(AuditApp)
     CSS_PATH = "timeline.tcss"
     # Under 120 columns the model list hides (the table needs the width) and `m`
     # shows it over the table; picking a model with enter hides it again. From 170
@@ -61,7 +72,7 @@ class TimelineScreen(Screen):
 
     def on_mount(self) -> None:
         report = self.app.report
-        models = models_in(report) if report else []
+        models: list[str] = models_in(report) if report else []
         options = self.query_one(OptionList)
         self.models = models
         options.add_options([Fit(self.app.short(m)) for m in models])
@@ -69,7 +80,7 @@ class TimelineScreen(Screen):
             index = models.index(self.model) if self.model in models else 0
             options.highlighted = index
             self.show_model(models[index])
-        self.query_one(DataTable).focus()
+        self.query_one(TimelineTable).focus()
 
     @on(OptionList.OptionHighlighted, "#models")
     def _picked(self, event: OptionList.OptionHighlighted) -> None:
@@ -79,7 +90,7 @@ class TimelineScreen(Screen):
     def _chosen(self) -> None:
         """Enter on a model: back to its changes (on a narrow screen, the list hides)."""
         self.query_one("#models").remove_class("-picking")
-        self.query_one(DataTable).focus()
+        self.query_one(TimelineTable).focus()
 
     def action_pick_model(self) -> None:
         picker = self.query_one("#models", OptionList)
@@ -95,12 +106,13 @@ class TimelineScreen(Screen):
         self.app.pop_screen()
 
     def show_model(self, model: str) -> None:
-        if model == self.model and self.rows:
-            return  # highlighted again (the list shown over the table): nothing new
+        report = self.app.report
+        if report is None or (model == self.model and self.rows):
+            return  # nothing loaded, or highlighted again (the list shown over the table)
         self.model = model
         self.sub_title = f"timeline of {safe(self.app.short(model))}"
-        entries = timeline(self.app.report, model)
-        table = self.query_one(DataTable)
+        entries = timeline(report, model)
+        table = self.query_one(TimelineTable)
         # Eval Δ only where this model has evals: on a catalogue with none, an empty
         # column would take the room its settings and values need at 80 columns.
         columns = [c for c in COLUMNS if c != "Eval Δ" or any(e.evals for e in entries)]
@@ -108,12 +120,11 @@ class TimelineScreen(Screen):
         for label in columns:
             table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
-        threshold = self.app.policy.evals.max_regression
         for entry in entries:
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
-            regress = any(e.candidate < e.baseline - threshold for e in entry.evals)
-            # An item added or removed whole, a row per leaf (SPEC 13), as in the detail.
+            regress = any(regresses(e, self.app.policy.evals) for e in entry.evals)
+            # An item added or removed whole, a row per leaf, as in the detail.
             rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, self.app.policy)]
             for n, (d, (path, old, new)) in enumerate(rows):
                 first = n == 0
@@ -147,14 +158,21 @@ class TimelineScreen(Screen):
         box.remove_children()
         rows = []
         for suite, points in sorted(score_trends(entries).items()):
-            worst = min((p for p in points if p.delta is not None), key=lambda p: p.delta)
-            caption = Text(f" {worst.shown} at {worst.commit} · "
-                           f"{points[0].score:g} → {points[-1].score:g}",
-                           style="bold red" if worst.delta < 0 else "green")  # fmt: skip
-            rows.append(Horizontal(Static(plain(suite), classes="trend-suite"),
-                                   Sparkline([p.score for p in points], classes="trend-line"),
-                                   Static(caption, classes="trend-caption"),
-                                   classes="trend"))  # fmt: skip
+            worst, drop = min(
+                ((p, p.delta) for p in points if p.delta is not None), key=itemgetter(1)
+            )
+            caption = Text(
+                f" {worst.shown} at {worst.commit} · {points[0].score:g} → {points[-1].score:g}",
+                style="bold red" if drop < 0 else "green",
+            )
+            rows.append(
+                Horizontal(
+                    Static(plain(suite), classes="trend-suite"),
+                    Sparkline([p.score for p in points], classes="trend-line"),
+                    Static(caption, classes="trend-caption"),
+                    classes="trend",
+                )
+            )
         if rows:
             box.mount(*rows)
         box.display = bool(rows)
@@ -167,14 +185,15 @@ class TimelineScreen(Screen):
         """The model's config as of the selected change, who set each setting."""
         from auditui.tui.screens.config import ConfigScreen
 
-        table = self.query_one(DataTable)
+        table = self.query_one(TimelineTable)
         if self.model and self.rows and 0 <= table.cursor_row < len(self.rows):
             key = self.paths[table.cursor_row]
-            self.app.push_screen(ConfigScreen(self.model, self.rows[table.cursor_row].commit.sha,
-                                              key))  # fmt: skip
+            self.app.push_screen(
+                ConfigScreen(self.model, self.rows[table.cursor_row].commit.sha, key)
+            )
 
     def action_open_change(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(TimelineTable)
         if self.rows and 0 <= table.cursor_row < len(self.rows):
             self.app.select_change(self.rows[table.cursor_row].commit.sha)
 

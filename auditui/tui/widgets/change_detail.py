@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from auditui.core.audit.checks import RULES
+from auditui.core.audit.checks import RULES, regresses
 from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
@@ -50,23 +50,41 @@ def diff_lines(detail: str) -> Table:
 
 
 def render_change(change, policy) -> Group:
+    """The panel's sections, top to bottom: header, findings, deltas, prompt limits,
+    audit record."""
+    return Group(
+        _header(change),
+        *_findings(change),
+        *_deltas(change, policy),
+        *_limits(change),
+        *_record(change, policy),
+    )
+
+
+def _header(change) -> Text:
+    """Subject, commit, verdict, fingerprint and the rules that applied."""
     c = change.commit
-    parts: list = []
     head = Text()
     head.append(one_line(c.subject), style="bold")
     head.append("\n")
-    head.append(f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n",
-                "dim")  # fmt: skip
+    head.append(
+        f"{c.short}  {c.author_date[:16].replace('T', ' ')}  {safe(c.author_email)}\n", "dim"
+    )
     head.append("verdict ")
     head.append_text(verdict(change))
     if change.status == "reverted":
         head.append(f"  {reverted_text(change)}; does not block", style="cyan")
-    head.append(f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}",
-                "dim")  # fmt: skip
+    head.append(
+        f"\nfingerprint {change.fingerprint[:30]}…  record {safe(change.record_file)}", "dim"
+    )
     if change.rules_applied:
         head.append(f"\nrules {safe(', '.join(change.rules_applied))}", "cyan")
-    parts.append(head)
+    return head
 
+
+def _findings(change) -> list:
+    """Each finding's rule and message; red while they block."""
+    parts: list = []
     if change.findings:
         blocking = change.status == "blocked"
         parts.append(_section("Findings" if blocking else "Findings (no longer blocking)"))
@@ -76,7 +94,12 @@ def render_change(change, policy) -> Group:
             line.append(f"{RULES.get(f.rule, '')}\n", style="red" if blocking else "dim")
             line.append(f"  {safe(f.message)}")
             parts.append(line)
+    return parts
 
+
+def _deltas(change, policy) -> list:
+    """The deltas model by model (at most MAX_MODELS), each prompt's diff once."""
+    parts: list = []
     by_model: dict[str, list] = {}
     for d in change.deltas:
         by_model.setdefault(d.model or "(policy and files)", []).append(d)
@@ -84,38 +107,55 @@ def render_change(change, policy) -> Group:
     texts_shown: set = set()
     hidden = max(0, len(by_model) - MAX_MODELS)
     for model, deltas in list(by_model.items())[:MAX_MODELS]:
-        rows = Text()
-        diffs = []
-        # A rename first: the model's other rows are against the name it had (SPEC 13).
-        for d in sorted(deltas, key=lambda d: d.kind != "renamed"):
-            if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
-                texts_shown.add((d.path, d.old, d.new))
-                diffs.append(d)
-            style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
-            # Two lines per delta (setting + kind, then old → new) read well at any width;
-            # an item added or removed whole, two lines per leaf (SPEC 13).
-            for path, old, new in leaf_rows(d, policy):
-                rows.append(f"  {safe(path)}  ", style="cyan")
-                rows.append_text(kind(d.kind))
-                rows.append("\n    ")
-                arrow = safe(d.detail or "invalid") if d.kind == "invalid" else old_to_new(old, new)
-                rows.append(arrow, style=style)
-                rows.append("\n")
-        rows.rstrip()
-        parts.append(plain(model, style="bold magenta"))
-        parts.append(rows)
-        for d in diffs:
-            if d.old is None or d.new is None:  # a whole prompt bound or unbound
-                lines = len(d.detail.splitlines()) - 3
-                what = "bound" if d.old is None else "unbound"
-                parts.append(Text(f"    prompt {what} ({plural(lines, 'line')})", style="dim"))
-                continue
-            parts.append(Padding(diff_lines(d.detail), (0, 0, 0, 4)))
-
+        parts += _model_deltas(model, deltas, policy, texts_shown)
     if hidden:
-        parts.append(Text(f"… and {hidden} more models: narrow the list with the model "
-                          "filter, or see `auditui check --format json`", style="dim"))  # fmt: skip
+        parts.append(
+            Text(
+                f"… and {hidden} more models: narrow the list with the model "
+                "filter, or see `auditui check --format json`",
+                style="dim",
+            )
+        )
+    return parts
 
+
+def _model_deltas(model: str, deltas: list, policy, texts_shown: set) -> list:
+    """One model's rows, two lines per setting, then the diffs of the prompts it
+    changed that no model above already showed (`texts_shown`)."""
+    parts: list = []
+    rows = Text()
+    diffs = []
+    # A rename first: the model's other rows are against the name it had.
+    for d in sorted(deltas, key=lambda d: d.kind != "renamed"):
+        if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
+            texts_shown.add((d.path, d.old, d.new))
+            diffs.append(d)
+        style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
+        # Two lines per delta (setting + kind, then old → new) read well at any width;
+        # an item added or removed whole, two lines per leaf.
+        for path, old, new in leaf_rows(d, policy):
+            rows.append(f"  {safe(path)}  ", style="cyan")
+            rows.append_text(kind(d.kind))
+            rows.append("\n    ")
+            arrow = safe(d.detail or "invalid") if d.kind == "invalid" else old_to_new(old, new)
+            rows.append(arrow, style=style)
+            rows.append("\n")
+    rows.rstrip()
+    parts.append(plain(model, style="bold magenta"))
+    parts.append(rows)
+    for d in diffs:
+        if d.old is None or d.new is None:  # a whole prompt bound or unbound
+            lines = len(d.detail.splitlines()) - 3
+            what = "bound" if d.old is None else "unbound"
+            parts.append(Text(f"    prompt {what} ({plural(lines, 'line')})", style="dim"))
+            continue
+        parts.append(Padding(diff_lines(d.detail), (0, 0, 0, 4)))
+    return parts
+
+
+def _limits(change) -> list:
+    """The prompt limits the change sets, one row per prompt and limit pair."""
+    parts: list = []
     limits = [d for d in change.deltas if d.is_limit]
     if limits:
         parts.append(_section("Prompt limits (before → after)"))
@@ -133,11 +173,19 @@ def render_change(change, policy) -> Group:
             models = ", ".join(
                 sorted({x.model for x in limits if (x.path, str(x.old), str(x.new)) == key})
             )
-            table.add_row(plain(d.path.removeprefix("prompt:").removesuffix("#limits")),
-                          plain(value(d.old)), plain(value(d.new), style="bold yellow"),
-                          plain(models))  # fmt: skip
+            table.add_row(
+                plain(d.path.removeprefix("prompt:").removesuffix("#limits")),
+                plain(value(d.old)),
+                plain(value(d.new), style="bold yellow"),
+                plain(models),
+            )
         parts.append(table)
+    return parts
 
+
+def _record(change, policy) -> list:
+    """The audit record: its summary, evals (red where they regress) and approvals."""
+    parts: list = []
     parts.append(_section("Audit record"))
     record = change.record
     if change.status == "exempt":
@@ -147,27 +195,46 @@ def render_change(change, policy) -> Group:
     else:
         if record.summary:
             parts.append(Text(one_line(record.summary), style="italic"))
-        threshold = policy.evals.max_regression
-        evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
-        for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
-            evals.add_column(col)
-        for ev in record.evals:
-            regress = ev.candidate < ev.baseline - threshold
-            evals.add_row(plain(ev.model), plain(ev.suite), f"{ev.baseline:g}",
-                          f"{ev.candidate:g}",
-                          Text(ev.shown(), style="bold red" if regress else "green"),
-                          plain(ev.run or ""))  # fmt: skip
+        evals = _evals(record, policy)
         parts.append(evals if record.evals else Text("no evals", style="yellow"))
-        approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
-        for col in ("by", "verdict", "at", "comment"):
-            approvals.add_column(col)
-        for ap in record.approvals:
-            verdict_style = "green" if ap.verdict == "approve" else "bold red"
-            when = ap.at.strftime("%Y-%m-%d %H:%M")
-            approvals.add_row(plain(ap.by), plain(ap.verdict, style=verdict_style), when,
-                              Text(one_line(ap.comment or "")))  # fmt: skip
+        approvals = _approvals(record)
         parts.append(approvals if record.approvals else Text("no approvals", style="yellow"))
-    return Group(*parts)
+    return parts
+
+
+def _evals(record, policy) -> Table:
+    """The record's evals, each Δ red where it regresses as the check judges it."""
+    evals = Table(title="evals", title_justify="left", box=None, padding=(0, 1))
+    for col in ("model", "suite", "baseline", "candidate", "Δ", "run"):
+        evals.add_column(col)
+    for ev in record.evals:
+        regress = regresses(ev, policy.evals)
+        evals.add_row(
+            plain(ev.model),
+            plain(ev.suite),
+            f"{ev.baseline:g}",
+            f"{ev.candidate:g}",
+            Text(ev.shown(), style="bold red" if regress else "green"),
+            plain(ev.run or ""),
+        )
+    return evals
+
+
+def _approvals(record) -> Table:
+    """The record's verdicts: approvals green, rejections red."""
+    approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
+    for col in ("by", "verdict", "at", "comment"):
+        approvals.add_column(col)
+    for ap in record.approvals:
+        verdict_style = "green" if ap.verdict == "approve" else "bold red"
+        when = ap.at.strftime("%Y-%m-%d %H:%M")
+        approvals.add_row(
+            plain(ap.by),
+            plain(ap.verdict, style=verdict_style),
+            when,
+            Text(one_line(ap.comment or "")),
+        )
+    return approvals
 
 
 class ChangeDetail(Static):

@@ -1,0 +1,120 @@
+"""The records view of a run: the audit records at the head of the range (and the
+allowed signers), and a change checked against its record into findings and a verdict."""
+
+from __future__ import annotations
+
+from auditui.core.audit import requirements
+from auditui.core.audit.checks import Finding, record_findings
+from auditui.core.audit.context import AuditContext
+from auditui.core.audit.report import Change
+from auditui.core.base.errors import AuditError
+from auditui.core.configs.documents import DocumentError
+from auditui.core.evidence import signatures
+from auditui.core.evidence.recordfiles import read_record
+from auditui.core.evidence.records import Record, RecordError, parse_record
+from auditui.core.git.repo import GitRepo
+from auditui.core.history.world import Loader
+from auditui.core.policy.model import Policy
+
+
+class RecordsAtHead:
+    """Audit records as they stand at the head of the range, parsed on demand."""
+
+    def __init__(
+        self, repo: GitRepo, head: str, folder: str, loader: Loader, worktree: bool = False
+    ) -> None:
+        self.folder = folder.rstrip("/")
+        self.loader = loader
+        self._entries = repo.list_files(head, [f"{self.folder}/*.toml"])
+        self._worktree = repo.root if worktree else None
+        self.signers: str | None = None  # allowed-signers text at the base
+
+    def get(self, path: str) -> tuple[Record | None, str | None]:
+        if self._worktree is not None:
+            try:
+                text = read_record(self._worktree, path)
+                if text is not None:
+                    return parse_record(path, text), None
+            except (AuditError, RecordError) as exc:
+                return None, exc.message if isinstance(exc, AuditError) else str(exc)
+        entry = self._entries.get(path)
+        if entry is None:
+            return None, None
+        try:
+            return parse_record(path, self.loader.text(entry.sha)), None
+        except (RecordError, DocumentError) as exc:
+            return None, str(exc)
+
+
+def check_change(
+    change: Change, records: RecordsAtHead, policy: Policy, is_revert: bool = False
+) -> None:
+    findings = [
+        Finding(
+            "AUD009",
+            f"{d.path.removeprefix('file:')}: {d.detail}",
+            d.model,
+            d.source or d.path.removeprefix("file:"),
+        )
+        for d in change.deltas
+        if d.kind == "invalid"
+    ]
+    if findings and len(findings) == len(change.deltas):
+        # Only broken files: there is no config to evaluate or approve until it parses.
+        change.findings, change.status = findings, "blocked"
+        return
+    record, error = records.get(change.record_file)
+    extra = any(d.model is None and d.kind != "invalid" for d in change.deltas)
+    needs = requirements.needs(change.deltas, policy, extra_approval=extra, is_revert=is_revert)
+    change.rules_applied = needs.rules
+
+    def check_signature(approval) -> str | None:
+        if records.signers is None:
+            return f"cannot be verified: no {policy.approvals.allowed_signers} at the base"
+        data = signatures.payload(change.fingerprint, approval.verdict, approval.by, approval.at)
+        problem = signatures.verify(approval.signature, data, approval.by, records.signers)
+        return None if problem is None else f"has a signature that does not verify ({problem})"
+
+    findings += record_findings(
+        fingerprint=change.fingerprint,
+        models=change.models,
+        author=change.commit.author_email,
+        needs=needs,
+        record_file=change.record_file,
+        record=record,
+        record_error=error,
+        policy=policy,
+        check_signature=check_signature,
+    )
+    change.record = record
+    change.findings = findings
+    change.status = "blocked" if findings else "pass"
+
+
+def allowed_signers(ctx: AuditContext, loader: Loader) -> tuple[str | None, str | None]:
+    """The allowed-signers text a run checks signatures with, and where it came from
+    (the file given, "base" or "head"); (None, None) unless signatures are required."""
+    repo, policy = ctx.repo, ctx.policy
+    if policy.approvals.require_signatures and ctx.signers_file:
+        return read_signers(ctx.signers_file), ctx.signers_file
+    if policy.approvals.require_signatures:
+        # Keys come from the base, never from the range being judged (docs/policy.md); with
+        # no base the head's keys judge, which the report says (pin them to close that).
+        where = ctx.policy_at or ctx.base or ctx.head
+        entry = repo.lookup(where, policy.approvals.allowed_signers)
+        text = loader.text(entry.sha) if entry else None
+        return text, "base" if ctx.policy_at or ctx.base else "head"
+    return None, None
+
+
+def read_signers(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(1024 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise AuditError(
+            f"{path}: cannot read the allowed signers ({why})",
+            "hint: pass --allowed-signers FILE (or git config auditui.allowedSigners) "
+            "naming an ssh-keygen allowed-signers file",
+        ) from None
