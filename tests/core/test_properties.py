@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditui.core.base.values import Type, Typed, typed
-from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.diff.deltas import config_deltas
+from auditui.core.diff.fingerprint import fingerprint, sort_deltas
 from auditui.core.policy.model import Diff, Policy
 from tests.helpers.repo import RepoBuilder, audit
 
@@ -141,7 +142,8 @@ def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
 
 _SUBPROCESS = """
 import json, sys
-from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.diff.deltas import config_deltas
+from auditui.core.diff.fingerprint import fingerprint, sort_deltas
 from auditui.core.policy.model import Diff, Policy
 from auditui.core.base.values import loads
 pairs = loads(sys.stdin.buffer.read())
@@ -358,7 +360,8 @@ def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path,
     """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
     string the encoder gives, or every fingerprint (and every approval) would move."""
     from auditui.core.base.values import canonical, canonical_text
-    from auditui.core.diff.deltas import Delta, _canonical
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.fingerprint import _canonical
 
     delta = Delta(model, path, old, new, "changed")
     expected = canonical_text([model, path, "changed", canonical(old), canonical(new)])
@@ -397,7 +400,7 @@ def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
     always was written: no fingerprint of such a change moves, no approval is lost
     (but for floats of integers from 2**53 on, which now are the integer, as == and
     same_value have it; no history audited so far holds one)."""
-    from auditui.core.diff.deltas import canonical_json
+    from auditui.core.diff.fingerprint import canonical_json
 
     assert canonical_json(value) == _ENCODER_BEFORE(_canonical_before(value))
 
@@ -491,7 +494,8 @@ def test_deltas_are_sorted_and_fingerprinted_as_one_by_one(rows):
     """sorted_and_fingerprinted works a whole change at C speed; its order must be the
     stable sort by (model, path, canonical form), equal deltas kept as they came, and
     its fingerprint `fingerprint`'s."""
-    from auditui.core.diff.deltas import Delta, _canonical, fingerprint, sorted_and_fingerprinted
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.fingerprint import _canonical, fingerprint, sorted_and_fingerprinted
 
     deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
     expected = sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))

@@ -24,7 +24,8 @@ from auditui.core.base.values import same_value
 from auditui.core.configs.coverage import ConfigLike, Uncovered
 from auditui.core.configs.documents import DocumentError, parse_text
 from auditui.core.diff.anchors import change_anchors
-from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
+from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.diff.reverts import Mark, RevertIndex
 from auditui.core.diff.reverts import apply as apply_revert
 from auditui.core.evidence import signatures
@@ -745,7 +746,7 @@ def _rollout_started(ctx: AuditContext, sha: str) -> dict[str, dt.datetime]:
 
 
 def _effect(deltas: list[Delta]) -> set[tuple]:
-    from auditui.core.diff.deltas import canonical_json
+    from auditui.core.diff.fingerprint import canonical_json
 
     return {(d.model, d.path, canonical_json(d.old), canonical_json(d.new)) for d in deltas}
 

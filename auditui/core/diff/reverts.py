@@ -46,7 +46,7 @@ from operator import rshift as _rshift
 from typing import Any
 
 from auditui.core.base.values import Typed
-from auditui.core.diff.deltas import canonical_json
+from auditui.core.diff.fingerprint import canonical_json
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 
 from auditui.core.base.terminal import json_dumps, json_safe
 from auditui.core.base.values import json_text
-from auditui.core.diff.deltas import SCALAR_JSON, labels_json
+from auditui.core.diff.fingerprint import SCALAR_JSON, labels_json
 
 VERSION = 1
 
