@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from auditui.core.base.values import Type, Typed, typed
 from auditui.core.diff.deltas import config_deltas
-from auditui.core.diff.fingerprint import fingerprint, sort_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.policy.model import Diff, Policy
 from tests.helpers.repo import RepoBuilder, audit
 
@@ -69,8 +69,8 @@ def reordered(value):
 
 
 def digest(old: dict, new: dict) -> tuple[str, list]:
-    deltas = sort_deltas(config_deltas("m", old, new, Policy()))
-    return fingerprint(deltas), [d.as_json() for d in deltas]
+    deltas, fingerprint = sorted_and_fingerprinted(config_deltas("m", old, new, Policy()))
+    return fingerprint, [d.as_json() for d in deltas]
 
 
 @settings(max_examples=300, deadline=None)
@@ -143,11 +143,12 @@ def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
 _SUBPROCESS = """
 import json, sys
 from auditui.core.diff.deltas import config_deltas
-from auditui.core.diff.fingerprint import fingerprint, sort_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.policy.model import Diff, Policy
 from auditui.core.base.values import loads
 pairs = loads(sys.stdin.buffer.read())
-print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
+print(json.dumps([sorted_and_fingerprinted(config_deltas("m", o, n, Policy()))[1]
+                  for o, n in pairs]))
 """
 
 
@@ -357,15 +358,20 @@ WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.none(), st.text()), st.text(), WRITTEN_BY_HAND, WRITTEN_BY_HAND)
 def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
-    """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
-    string the encoder gives, or every fingerprint (and every approval) would move."""
-    from auditui.core.base.values import canonical, canonical_text
+    """fingerprint.delta_line writes scalar (and label list) deltas itself (speed); it
+    must give the very string `plain_delta_line` gets from the encoder, or every
+    fingerprint (and every approval) would move; likewise canonical_json."""
     from auditui.core.diff.deltas import Delta
-    from auditui.core.diff.fingerprint import _canonical
+    from auditui.core.diff.fingerprint import (
+        canonical_json,
+        delta_line,
+        plain_canonical_json,
+        plain_delta_line,
+    )
 
     delta = Delta(model, path, old, new, "changed")
-    expected = canonical_text([model, path, "changed", canonical(old), canonical(new)])
-    assert _canonical(delta) == expected
+    assert delta_line(delta) == plain_delta_line(delta)
+    assert canonical_json(old) == plain_canonical_json(old)
 
 
 # How fingerprints wrote values before Typed: compact, sorted, str() for anything else,
@@ -482,34 +488,45 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
     other = change(c, d)
     if other:
         same = _same(a, c) and _same(b, d)
-        assert (fingerprint(got) == fingerprint(other)) == same, (a, b, c, d)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b", "a b", "ä"])),
-                          st.sampled_from(["x", "y", "x.y", "x y"]), WRITTEN_BY_HAND,
-                          WRITTEN_BY_HAND, st.sampled_from(["changed", "added"])),
-                max_size=8))  # fmt: skip
-def test_deltas_are_sorted_and_fingerprinted_as_one_by_one(rows):
-    """sorted_and_fingerprinted works a whole change at C speed; its order must be the
-    stable sort by (model, path, canonical form), equal deltas kept as they came, and
-    its fingerprint `fingerprint`'s."""
-    from auditui.core.diff.deltas import Delta
-    from auditui.core.diff.fingerprint import _canonical, fingerprint, sorted_and_fingerprinted
-
-    deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
-    expected = sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))
-    ordered, print_ = sorted_and_fingerprinted(deltas)
-    assert [id(d) for d in ordered] == [id(d) for d in expected]
-    assert print_ == fingerprint(deltas)
+        fingerprints = sorted_and_fingerprinted(got)[1], sorted_and_fingerprinted(other)[1]
+        assert (fingerprints[0] == fingerprints[1]) == same, (a, b, c, d)
 
 
 JSON_VALUES = st.recursive(
     ANY_SCALAR,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
+DELTA_VALUES = st.one_of(WRITTEN_BY_HAND, JSON_VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "a b", "ä"])),
+            st.sampled_from(["x", "y", "x.y", "x y"]),
+            DELTA_VALUES,
+            DELTA_VALUES,
+            st.sampled_from(["changed", "added"]),
+        ),
+        max_size=8,
+    )
+)
+def test_deltas_are_sorted_and_fingerprinted_as_the_plain_definition(rows):
+    """sorted_and_fingerprinted writes and sorts a whole change its fast way: the very
+    order (equal deltas kept as they came) and fingerprint of
+    plain_sorted_and_fingerprinted, for scalars, label lists and nested values."""
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.fingerprint import plain_sorted_and_fingerprinted
+
+    deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
+    ordered, fingerprint = sorted_and_fingerprinted(deltas)
+    expected, plain_fingerprint = plain_sorted_and_fingerprinted(deltas)
+    assert [id(d) for d in ordered] == [id(d) for d in expected]
+    assert fingerprint == plain_fingerprint
 
 
 # Values as reports carry them, label lists (written by hand, see json_format) among them.
@@ -530,12 +547,11 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     subject, email, fingerprint, deltas, findings, evals, rules_applied
 ):
     """json_format writes each change's line by hand (speed); it must be the very
-    text json_dumps gives for the change's dict, escapes and unsafe characters included."""
+    text plain_change_line gets from the encoder, escapes and unsafe characters included."""
     from auditui.core.audit.checks import Finding
     from auditui.core.audit.run import Change
-    from auditui.core.base.terminal import json_dumps
     from auditui.core.diff.deltas import Delta
-    from auditui.core.formats.json_format import _change, change_line
+    from auditui.core.formats.json_format import change_line, plain_change_line
     from auditui.core.git.repo import CommitInfo
 
     commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
@@ -550,7 +566,7 @@ def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
                                    source="inspect") for m, b, c, se in evals)  # fmt: skip
         change.record = Record("audit/x.toml", "sha256:x", evals=results)
     change.rules_applied = rules_applied
-    assert change_line(change) == json_dumps(_change(change), indent=None)
+    assert change_line(change) == plain_change_line(change)
 
 
 LIMIT_BITS = st.sampled_from([
