@@ -1,4 +1,4 @@
-"""Semantic per-model deltas (SPEC section 2) and the fingerprint over them.
+"""Semantic per-model deltas (docs/reports.md, "Changes" and "Setting paths").
 
 Deltas are computed between effective configs, never between file texts, so a
 reformatted or reordered file yields none, and a change to defaults or to a shared
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -29,7 +30,7 @@ from auditui.core.policy.model import Policy
 
 
 @dataclass(slots=True)
-class Delta:  # not frozen: a catalogue's history makes 250,000 of them, and frozen init is 5x
+class Delta:  # not frozen: a frozen dataclass's __init__ is several times slower
     model: str | None
     path: str
     old: Any
@@ -58,14 +59,16 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
     """The kind of a setting's move from `old` to `new` (two values `same_value` tells
     apart). Numbers, inf and -inf, and two strings that read as decimals ('1.00' ->
     '0.80', compared exactly) rise or fall; '1.0' -> '1.00', one number written
-    anew, is `changed`, as is any move between a string and a number (SPEC 13)."""
+    anew, is `changed`, as is any move between a string and a number (docs/reports.md,
+    "Numbers written as strings")."""
     if old is None:
         return "added"
     if new is None:
         return "removed"
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
-    old_number, new_number = as_number(old), as_number(new)
+    old_number: Decimal | float | None = as_number(old)
+    new_number: Decimal | float | None = as_number(new)
     if type(old) is str and type(new) is str:
         old_number, new_number = decimal_text(old), decimal_text(new)
     if old_number is not None and new_number is not None and old_number != new_number:
@@ -135,13 +138,13 @@ def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) 
 
 
 def leaf_rows(delta: Delta, policy: Policy | None = None) -> list[tuple[str, Any, Any]]:
-    """A delta as reviewers read it (SPEC 13): a list item or table added or removed
-    whole, one (path, old, new) row per leaf under it, spelled as `show` lists them
-    (item_settings: lists the policy's `[diff] list_ids` key item by item, an item's
-    identity field left out, its path names it) and without the leaves its `[watch]`
-    ignores (UI text inside an added item), sorted by path; any other delta, its own
-    row. The delta itself (JSON, the fingerprint) keeps the whole value: this is how
-    the text and the app show it."""
+    """A delta as reviewers read it (docs/reports.md, "The text report: one line per
+    setting"): a list item or table added or removed whole, one (path, old, new) row
+    per leaf under it, spelled as `show` lists them (item_settings: lists the policy's
+    `[diff] list_ids` key item by item, an item's identity field left out, its path
+    names it) and without the leaves its `[watch]` ignores (UI text inside an added
+    item), sorted by path; any other delta, its own row. The delta itself (JSON, the
+    fingerprint) keeps the whole value: this is how the text and the app show it."""
     old, new = delta.old, delta.new
     whole = new if old is None else old if new is None else None
     kind = type(whole)
@@ -149,7 +152,7 @@ def leaf_rows(delta: Delta, policy: Policy | None = None) -> list[tuple[str, Any
         return [(delta.path, old, new)]
     if delta.kind not in ("added", "removed"):
         return [(delta.path, old, new)]
-    if kind is dict:
+    if type(whole) is dict:
         whole = _without_identity(delta.path, whole)
     leaves: list[tuple[str, Any]] = []
     _item_leaves(delta.path, whole, leaves, policy.diff.list_ids if policy else ())
@@ -185,8 +188,7 @@ def diff_mappings(
     `list_ids` is compared item by item (`tiers[start=0].price`); other lists are leaves."""
     out: list[tuple[str, Any, Any]] = []
     if not old or not new:
-        # A model appearing or vanishing (most of a catalogue's deltas): every leaf is
-        # a delta, no comparison to make.
+        # A model appearing or vanishing: every leaf is a delta, no comparison to make.
         if old:
             out = [(path, value, None) for path, value in settings(old)]
         else:
@@ -204,8 +206,9 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
     if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
             o, n = old.get(key, _MISSING), new.get(key, _MISSING)
-            if o is n or (type(o) is type(n) and o == n and
-                          (type(o) in _SCALARS or _identical(o, n))):  # fmt: skip
+            if o is n or (
+                type(o) is type(n) and o == n and (type(o) in _SCALARS or _identical(o, n))
+            ):
                 continue  # the common case: unchanged (no path to build for it)
             _diff(_child(prefix, key), o, n, out, list_ids)
         return
@@ -218,8 +221,9 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
         if items is not None:
             for item, (o, n) in items.items():
                 if o is _MISSING or n is _MISSING:  # an item appearing or vanishing, whole
-                    out.append((prefix + item, None if o is _MISSING else o,
-                                None if n is _MISSING else n))  # fmt: skip
+                    out.append(
+                        (prefix + item, None if o is _MISSING else o, None if n is _MISSING else n)
+                    )
                 else:
                     _diff(prefix + item, o, n, out, list_ids)
             return
@@ -293,7 +297,7 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
 
 def _whole_model(name: str, config: dict, added: bool, policy: Policy) -> list[Delta]:
     """config_deltas of a model appearing (`added`) or vanishing: each watched leaf, by
-    path (nearly every delta of a catalogue's history: kept to one step each)."""
+    path, one step each (most deltas of a long history are of this kind)."""
     deltas = []
     rule_for = policy.key_rule
     for path, value in sorted(settings(config), key=_FIRST):
@@ -319,8 +323,9 @@ def blob_id(text: str) -> str:
 
 
 def inline_prompt_deltas(name: str, path: str, old: str | None, new: str | None) -> list[Delta]:
-    """A prompt kept in a config key (SPEC 8): a `text` delta between the texts' blob
-    ids, and its limits paired where they stand, exactly like a prompt file."""
+    """A prompt kept in a config key (docs/policy.md, "Prompts kept inline"): a `text`
+    delta between the texts' blob ids, and its limits paired where they stand, exactly
+    like a prompt file."""
     old_id, new_id, detail, pairs = _inline_change(path, old, new)
     text = Delta(name, path, old_id, new_id, "text", detail)
     return [text, *limit_deltas(name, f"{path}#limits", pairs)]
@@ -333,8 +338,9 @@ def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
         old or "", new or "", extract_limits(old) if old else (), extract_limits(new) if new else ()
     )
     detail = text_diff(path, old or "", new or "")
-    return (blob_id(old) if old is not None else None, blob_id(new) if new is not None else None,
-            detail, pairs)  # fmt: skip
+    old_id = blob_id(old) if old is not None else None
+    new_id = blob_id(new) if new is not None else None
+    return old_id, new_id, detail, pairs
 
 
 LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
@@ -344,8 +350,11 @@ def limit_deltas(
     name: str, path: str, pairs: list[tuple[Limit | None, Limit | None]]
 ) -> list[Delta]:
     """One delta per limit that changed where it stands (see limits.pair_limits)."""
-    kinds = {(True, True): "limit-changed", (True, False): "limit-removed",
-             (False, True): "limit-added"}  # fmt: skip
+    kinds = {
+        (True, True): "limit-changed",
+        (True, False): "limit-removed",
+        (False, True): "limit-added",
+    }
     return [
         Delta(
             name,
@@ -353,7 +362,7 @@ def limit_deltas(
             o.as_dict() if o else None,
             n.as_dict() if n else None,
             kinds[(o is not None, n is not None)],
-        )  # fmt: skip
+        )
         for o, n in pairs
     ]
 

@@ -62,7 +62,7 @@ def _key(value: Any) -> Any:
         return value
     if kind is bool:
         return ("bool", value)
-    return ("json", canonical_json(value))  # equal exactly when same_value (see deltas)
+    return ("json", canonical_json(value))  # equal exactly when same_value
 
 
 class Interned:
