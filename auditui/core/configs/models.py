@@ -104,10 +104,6 @@ class Effective:
 
     __hash__ = None  # type: ignore[assignment]  # holds a dict: never a set member
 
-    @property
-    def is_prompt_only(self) -> bool:
-        return self.name.startswith(PROMPT_MODEL_PREFIX)
-
 
 def model_name(path: str, layout: Layout) -> str:
     return _model_name(path, layout.naming)

@@ -19,7 +19,6 @@ from typing import Any
 
 from auditui.core.base.errors import AuditError
 
-TOOLS = ("promptfoo", "lm-eval", "inspect")
 MAX_BYTES = 256 << 20  # an eval log larger than this is not read whole
 
 
