@@ -27,8 +27,10 @@ def test_a_change_and_its_revert_in_one_range(repo):
     lower = repo.commit("lower", {"models/a.toml": 'effort = "low"\n'})
     back = repo.commit("back", {"models/a.toml": 'effort = "high"\n'})
     report = audit(repo, base)
-    assert statuses(report) == {"lower": ("reverted", back, None),
-                                "back": ("reverted", None, lower)}  # fmt: skip
+    assert statuses(report) == {
+        "lower": ("reverted", back, None),
+        "back": ("reverted", None, lower),
+    }
     assert report.ok and report.totals.reverted == 2
     assert report.changes[0].rules == ["AUD001"]  # kept for the record, no longer blocking
 
@@ -39,8 +41,10 @@ def test_a_revert_that_also_does_something_else_is_judged(repo):
     up = repo.commit("up", {"models/a.toml": "t = 2\n"})
     both = repo.commit("back and more", {"models/a.toml": "t = 1\n", "models/b.toml": "t = 5\n"})
     report = audit(repo, base)
-    assert statuses(report) == {"up": ("reverted", both, None),
-                                "back and more": ("blocked", None, None)}  # fmt: skip
+    assert statuses(report) == {
+        "up": ("reverted", both, None),
+        "back and more": ("blocked", None, None),
+    }
     del up
 
 
@@ -59,9 +63,10 @@ def test_a_chain_back_to_the_start_is_all_undone(repo):
     repo.commit("two", {"models/a.toml": "t = 3\n"})
     back = repo.commit("back", {"models/a.toml": "t = 1.0\n"})  # 1.0 is 1 (same_value)
     assert statuses(audit(repo, base)) == {
-        "one": ("reverted", back, None), "two": ("reverted", back, None),
+        "one": ("reverted", back, None),
+        "two": ("reverted", back, None),
         "back": ("reverted", None, first),
-    }  # fmt: skip
+    }
 
 
 def test_superseded_is_not_reverted(repo):
@@ -84,9 +89,10 @@ def test_a_file_broken_and_fixed_in_the_range_is_undone(repo):
     fix = repo.commit("fix", {"models/a.toml": "t = 2\n"})
     report = audit(repo, base)
     assert statuses(report) == {
-        "break": ("reverted", fix, None), "still broken": ("reverted", fix, None),
+        "break": ("reverted", fix, None),
+        "still broken": ("reverted", fix, None),
         "fix": ("blocked", None, None),  # t 1 -> 2 is a change like any other
-    }  # fmt: skip
+    }
     assert report.changes[0].rules == ["AUD009"]
 
 
@@ -121,12 +127,14 @@ def test_a_model_added_and_removed_again(repo):
     base = repo.head()
     added = repo.commit("add b", {"models/b.toml": "t = 1\nu = 'x'\n"})
     gone = repo.commit("drop b", {"models/b.toml": None})
-    assert statuses(audit(repo, base)) == {"add b": ("reverted", gone, None),
-                                           "drop b": ("reverted", None, added)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "add b": ("reverted", gone, None),
+        "drop b": ("reverted", None, added),
+    }
 
 
 def test_a_deletion_is_no_revert_of_the_changes_before_it(repo):
-    """SPEC 13: a price change is not put back because the model was deleted months
+    """docs/blocked.md: a price change is not put back because the model was deleted months
     later (dify-official-plugins: 36 such verdicts). The change that added the model
     is (absent before, absent at head); the one that changed it keeps its verdict, and
     so does the deletion, which no longer only undoes reverted changes."""
@@ -306,7 +314,7 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     """Against a plain replay, values compared by same_value: a change is reverted
     exactly when, for each setting it moved, the head's value was that setting's value
     before some change at or before it that a later change moved again; nothing else.
-    And a deletion is no revert (SPEC 13): with the model deleted at head, only the
+    And a deletion is no revert (docs/blocked.md): with the model deleted at head, only the
     changes that brought it into being can be."""
     from auditui.core.base.values import same_value
 
@@ -336,13 +344,13 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     for i, change in enumerate(changes):
         expected = (present or brought[i]) and all(
             any(
-                changes[h].deltas and any(d.path == key and same_value(d.old, values[key])
-                                           for d in changes[h].deltas)
-                and any(d.path == key for c in changes[i + 1:] for d in c.deltas)
+                changes[h].deltas
+                and any(d.path == key and same_value(d.old, values[key]) for d in changes[h].deltas)
+                and any(d.path == key for c in changes[i + 1 :] for d in c.deltas)
                 for h in range(i + 1)
             )
             for key in {d.path for d in change.deltas}
-        )  # fmt: skip
+        )
         got = change.commit.sha in marks and marks[change.commit.sha].reverted_by is not None
         assert got == expected, (edits, i)
 
@@ -355,8 +363,10 @@ def test_a_policy_edit_and_its_undo(repo):
     weaker = DEFAULT_POLICY.replace("required = 1", "required = 0")
     loosen = repo.commit("loosen", {".auditui.toml": weaker})
     back = repo.commit("tighten", {".auditui.toml": DEFAULT_POLICY})
-    assert statuses(audit(repo, base)) == {"loosen": ("reverted", back, None),
-                                           "tighten": ("reverted", None, loosen)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "loosen": ("reverted", back, None),
+        "tighten": ("reverted", None, loosen),
+    }
 
 
 def test_a_fixed_file_is_found_from_the_store_too(repo):
@@ -406,11 +416,20 @@ def test_a_value_that_only_hashes_as_the_old_one_is_no_revert(repo, capsys, star
     assert "reverted" not in capsys.readouterr().out
 
 
-_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([-1.0, 1.0, 0.5]),
-                    st.sampled_from(["a", "b", "-1"]), _HASHED_ALIKE)  # fmt: skip
+_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([-1.0, 1.0, 0.5]),
+    st.sampled_from(["a", "b", "-1"]),
+    _HASHED_ALIKE,
+)
 # Lists and mappings (labels, a nested table) too: 1 and 1.0 alike in them, true not 1.
-_VALUE = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=2),
-                   st.dictionaries(st.sampled_from(["k", "l"]), _SCALAR, max_size=2))  # fmt: skip
+_VALUE = st.one_of(
+    _SCALAR,
+    st.lists(_SCALAR, max_size=2),
+    st.dictionaries(st.sampled_from(["k", "l"]), _SCALAR, max_size=2),
+)
 
 
 _ROWS = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _VALUE, _VALUE)
@@ -440,11 +459,19 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
                 for m, p, o, v in rows:
                     settings_.setdefault((m, p), (o, v))
                 deltas = [Delta(m, p, o, v, "changed") for (m, p), (o, v) in settings_.items()]
-                found.append(idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"),
-                                                     deltas=deltas)))  # fmt: skip
-            return (found, [list(a) for a in idx._settings], [list(a) for a in idx._before],
-                    [list(a) for a in idx._after], idx._last_value, idx._last_change,
-                    idx._by_effect, idx.marks())  # fmt: skip
+                found.append(
+                    idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"), deltas=deltas))
+                )
+            return (
+                found,
+                [list(a) for a in idx._settings],
+                [list(a) for a in idx._before],
+                [list(a) for a in idx._after],
+                idx._last_value,
+                idx._last_change,
+                idx._by_effect,
+                idx.marks(),
+            )
         finally:
             reverts._settings_only, reverts.Interned.ids = real, real_ids
 

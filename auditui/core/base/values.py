@@ -39,7 +39,7 @@ class Typed:
     a delta) and hashes by identity, datetimes compare by instant (two that print
     apart were one value), and neither goes through marshal or json. Not the bare text
     either, as before: the string "inf" and the float inf, "2026-01-01" and a date,
-    were then one value and a change of type hid (SPEC 13). Equal exactly when type
+    were then one value and a change of type hid (docs/reports.md, "Types"). Equal exactly when type
     and text are: nan is nan, and never the string "nan"."""
 
     type: Type
@@ -69,7 +69,7 @@ def typed(value: dt.date | dt.time | float) -> Typed:
 
 
 def json_text(value: Any) -> str:
-    """json's `default=` for parsed data: JSON writes a Typed as its text (SPEC 13:
+    """json's `default=` for parsed data: JSON writes a Typed as its text (docs/reports.md:
     "inf", "nan", a date's ISO text); anything else is no parsed data."""
     if type(value) is Typed:
         return value.text
@@ -98,7 +98,7 @@ _DECIMAL = re.compile(r"[+-]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
 
 
 def decimal_text(value: Any) -> Decimal | None:
-    """The exact number a string reads as, or None (SPEC 13: a string that reads as a
+    """The exact number a string reads as, or None (docs/reports.md: a string that reads as a
     decimal number in both versions of a setting changes by `increase`/`decrease`).
     Decimal, never float: '0.30000000000000001' is above '0.3'."""
     if type(value) is str and _DECIMAL.fullmatch(value):

@@ -1,4 +1,4 @@
-"""Model definitions and effective configs (SPEC section 1).
+"""Model definitions and effective configs (docs/policy.md, "[layout]").
 
 A file yields RawModels (one for a model file, many for a collection); a model's
 effective config is defaults, then its `extends` ancestors, then itself, deep-merged,
@@ -54,8 +54,7 @@ class RawModel:
         if not isinstance(other, RawModel):
             return NotImplemented
         mine = (self.name, self.source, self.extends, self.deployed, self.entry, self.omit)
-        theirs = (other.name, other.source, other.extends, other.deployed, other.entry,
-                  other.omit)  # fmt: skip
+        theirs = (other.name, other.source, other.extends, other.deployed, other.entry, other.omit)
         if mine != theirs:
             return False
         if self.data is other.data:
@@ -74,8 +73,8 @@ class RawModel:
 
 @dataclass(frozen=True)
 class EntryProblem:
-    """One collection entry that cannot be a model (SPEC 8, one bad entry, one
-    finding): the rest of its file is still read."""
+    """One collection entry that cannot be a model (docs/policy.md, "Collections": one
+    bad entry, one finding): the rest of its file is still read."""
 
     label: str  # the entry's name in the file, or its 1-based position when it has none
     model: str | None  # the model it would define, when it has a name
@@ -121,8 +120,14 @@ def describe(value: Any) -> str:
         return "an empty document"
     if type(value) is Typed:  # inf, nan: a number; else a date, a time, a datetime
         return "a number" if value.type is Type.FLOAT else f"a {value.type.value}"
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "a mapping"}  # fmt: skip
+    kinds = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }
     return kinds.get(type(value), "a value")
 
 
@@ -134,9 +139,14 @@ def _digest(data: Any) -> bytes | None:
 
 
 def _raw(
-    name: str, source: str, data: Any, layout: Layout, entry: str | None = None,
-    base: bool = False, written_as: bytes | None = None,
-) -> RawModel:  # fmt: skip
+    name: str,
+    source: str,
+    data: Any,
+    layout: Layout,
+    entry: str | None = None,
+    base: bool = False,
+    written_as: bytes | None = None,
+) -> RawModel:
     if name.startswith(PROMPT_MODEL_PREFIX):
         raise ModelError(f"model name '{name}' is reserved: `prompt:` names unbound prompts")
     if not isinstance(data, dict):
@@ -149,8 +159,10 @@ def _raw(
         if inherit.ref is not None:
             match = re.search(inherit.ref[0], parent)
             if match is None:
-                raise ModelError(f"model '{name}': `{inherit.key}` '{parent}' does not match "
-                                 "[layout.inherit] ref")  # fmt: skip
+                raise ModelError(
+                    f"model '{name}': `{inherit.key}` '{parent}' does not match "
+                    "[layout.inherit] ref"
+                )
             parent = match.expand(inherit.ref[1])
     omit = get_path(data, inherit.omit) if inherit.omit else None
     if omit is not None and not (isinstance(omit, list) and all(isinstance(o, str) for o in omit)):
@@ -159,8 +171,9 @@ def _raw(
     if not isinstance(deployed, bool):
         raise ModelError(f"model '{name}': `deployed` must be true or false")
     body = without_structure(data, layout)
-    return RawModel(name, source, body, parent, deployed and not base, entry, tuple(omit or ()),
-                    written_as)  # fmt: skip
+    return RawModel(
+        name, source, body, parent, deployed and not base, entry, tuple(omit or ()), written_as
+    )
 
 
 def without_structure(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
@@ -187,7 +200,7 @@ def get_path(data: dict[str, Any], dotted: str) -> Any:
 
 def remove_path(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
     """`node` without the value at `parts` (a copy; `node` is never changed), pruning
-    the tables that become empty on the way (SPEC 8: an omit leaves no empty table)."""
+    the tables that become empty on the way (an omit leaves no empty table)."""
     key = parts[0]
     if key not in node:
         return node
@@ -252,8 +265,10 @@ def collection_node(doc: Any, at: str | None, decode: str | None) -> Any:
             node = node[part]
     if decode:
         if not isinstance(node, str):
-            raise ModelError(f"collection value at '{at or 'top level'}' must be a string "
-                             f"holding {decode.upper()}, got {describe(node)}")  # fmt: skip
+            raise ModelError(
+                f"collection value at '{at or 'top level'}' must be a string "
+                f"holding {decode.upper()}, got {describe(node)}"
+            )
         try:
             node = parse_text(decode, node)
         except DocumentError as exc:
@@ -262,9 +277,12 @@ def collection_node(doc: Any, at: str | None, decode: str | None) -> Any:
 
 
 def models_in_collection(
-    path: str, node: Any, spec: Collection, layout: Layout,
+    path: str,
+    node: Any,
+    spec: Collection,
+    layout: Layout,
     previous: dict[str, RawModel] | None = None,
-) -> tuple[list[RawModel], list[EntryProblem]]:  # fmt: skip
+) -> tuple[list[RawModel], list[EntryProblem]]:
     """The models a collection file defines, and its entries that cannot be models;
     `node` is what holds them (see collection_node).
 
@@ -298,10 +316,14 @@ def models_in_collection(
         for n, item in enumerate(node, 1):
             name = item.get(spec.name_key) if isinstance(item, dict) else None
             if not isinstance(name, str | int | Typed) or isinstance(name, bool) or name == "":
-                what = "is not a mapping" if not isinstance(item, dict) else (
-                    f"has no '{spec.name_key}' field naming the model")  # fmt: skip
-                problems.append(EntryProblem(str(n), None, f"entry {n} {what}",
-                                             content_token(item)))  # fmt: skip
+                what = (
+                    "is not a mapping"
+                    if not isinstance(item, dict)
+                    else (f"has no '{spec.name_key}' field naming the model")
+                )
+                problems.append(
+                    EntryProblem(str(n), None, f"entry {n} {what}", content_token(item))
+                )
                 continue
             body = {k: v for k, v in item.items() if k != spec.name_key}
             named.setdefault(str(name), []).append((n, body))
@@ -310,18 +332,29 @@ def models_in_collection(
         if len(entries) > 1:
             where = ", ".join(str(n) for n, _ in entries)
             times = "twice" if len(entries) == 2 else f"{len(entries)} times"
-            problems.append(EntryProblem(
-                label, model, f"model '{model}' is defined {times} in this collection "
-                f"(entries {where})", content_token(*(e for _, e in entries))))  # fmt: skip
+            problems.append(
+                EntryProblem(
+                    label,
+                    model,
+                    f"model '{model}' is defined {times} in this collection (entries {where})",
+                    content_token(*(e for _, e in entries)),
+                )
+            )
             continue
         _read_entry(model, label, entries[0][1], path, layout, previous, out, problems)
     return out, problems
 
 
 def _read_entry(
-    model: str, label: str, body: Any, path: str, layout: Layout,
-    previous: dict[str, RawModel] | None, out: list[RawModel], problems: list[EntryProblem],
-) -> None:  # fmt: skip
+    model: str,
+    label: str,
+    body: Any,
+    path: str,
+    layout: Layout,
+    previous: dict[str, RawModel] | None,
+    out: list[RawModel],
+    problems: list[EntryProblem],
+) -> None:
     """One collection entry's model into `out` (the previous version's very object when
     the entry is written exactly as then), or its problem into `problems`."""
     written_as = written(body)  # compared whole (no digest per entry); None: never kept

@@ -1,4 +1,4 @@
-"""Reading the output of the eval tools teams run (SPEC 9): promptfoo, lm-evaluation-
+"""Reading the output of the eval tools teams run (docs/records.md): promptfoo, lm-evaluation-
 harness and inspect_ai, recognised by content.
 
 Each reader turns one file into the runs it holds: which model and task, the score in
@@ -51,8 +51,9 @@ def read(path: Path, tool: str | None = None) -> EvalFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise AuditError(f"{path}: cannot read ({exc.strerror})",
-                         "hint: pass the tool's output file") from None  # fmt: skip
+        raise AuditError(
+            f"{path}: cannot read ({exc.strerror})", "hint: pass the tool's output file"
+        ) from None
     if len(data) > MAX_BYTES:
         raise AuditError(f"{path}: larger than {MAX_BYTES >> 20} MiB", "hint: pass a results file")
     try:
@@ -61,15 +62,20 @@ def read(path: Path, tool: str | None = None) -> EvalFile:
         raise AuditError(f"{path}: not JSON", _SHAPES) from None
     found = tool or recognise(doc)
     if found is None:
-        raise AuditError(f"{path}: not the output of promptfoo, lm-evaluation-harness or "
-                         "inspect_ai (no shape of theirs matches)", _SHAPES)  # fmt: skip
+        raise AuditError(
+            f"{path}: not the output of promptfoo, lm-evaluation-harness or "
+            "inspect_ai (no shape of theirs matches)",
+            _SHAPES,
+        )
     reader = {"promptfoo": _promptfoo, "lm-eval": _lm_eval, "inspect": _inspect}[found]
     try:
         runs = reader(doc, path)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         why = f"{type(exc).__name__}: {exc}"
-        raise AuditError(f"{path}: {found} output, but not as expected ({why})",
-                         f"hint: is it really {found}'s output? see --tool") from None  # fmt: skip
+        raise AuditError(
+            f"{path}: {found} output, but not as expected ({why})",
+            f"hint: is it really {found}'s output? see --tool",
+        ) from None
     if not runs:
         raise AuditError(f"{path}: {found} output with no scored result", _SHAPES)
     return EvalFile(path, found, hashlib.sha256(data).hexdigest(), tuple(runs))
@@ -128,13 +134,25 @@ def _promptfoo(doc: dict, _path: Path) -> list[Run]:
     for pid, mine in sorted(rows.items()):
         several = len({r.get("promptIdx") for r in mine}) > 1
         scores = {
-            f"{r['testIdx']}/{r.get('promptIdx')}" if several else str(r["testIdx"]):
-            100.0 if r.get("success") is True else 0.0
+            f"{r['testIdx']}/{r.get('promptIdx')}" if several else str(r["testIdx"]): 100.0
+            if r.get("success") is True
+            else 0.0
             for r in mine
-        }  # fmt: skip
+        }
         n = len(scores)
-        runs.append(Run("promptfoo", pid, None, sum(scores.values()) / n, n, None, scores,
-                        doc.get("evalId"), proportion=True))  # fmt: skip
+        runs.append(
+            Run(
+                "promptfoo",
+                pid,
+                None,
+                sum(scores.values()) / n,
+                n,
+                None,
+                scores,
+                doc.get("evalId"),
+                proportion=True,
+            )
+        )
     return runs
 
 
@@ -143,11 +161,17 @@ def _promptfoo(doc: dict, _path: Path) -> list[Run]:
 _METRICS = ("acc", "exact_match", "acc_norm", "pass@1", "f1")
 
 
+def _table(doc: dict, key: str) -> dict:
+    """`doc[key]` when it is a table, else an empty one."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _lm_eval(doc: dict, path: Path) -> list[Run]:
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    config = _table(doc, "config")
     model = doc.get("model_name") or config.get("model_args") or config.get("model")
-    n_samples = doc.get("n-samples") if isinstance(doc.get("n-samples"), dict) else {}
-    groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
+    n_samples = _table(doc, "n-samples")
+    groups = _table(doc, "groups")
     runs = []
     for task, metrics in sorted(doc["results"].items()):
         if task in groups:
@@ -159,16 +183,25 @@ def _lm_eval(doc: dict, path: Path) -> list[Run]:
         stderr = metrics.get(f"{name}_stderr,{filt}")
         counts = n_samples.get(task) or {}
         n = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else None
-        settings = {"system_instruction_sha": doc.get("system_instruction_sha"),
-                    "gen_kwargs": config.get("gen_kwargs")}  # fmt: skip
+        settings = {
+            "system_instruction_sha": doc.get("system_instruction_sha"),
+            "gen_kwargs": config.get("gen_kwargs"),
+        }
         scale = _scale(metrics[metric])
-        runs.append(Run(
-            "lm-eval", str(model) if model else None, task, scale * _number(metrics[metric]),
-            n if isinstance(n, int) else None,
-            scale * _number(stderr) if isinstance(stderr, int | float) else None,  # or "N/A"
-            _lm_eval_samples(path, task, name, filt, scale), _lm_eval_run_id(doc, path),
-            {k: v for k, v in settings.items() if v is not None}, scale == 100,
-        ))  # fmt: skip
+        runs.append(
+            Run(
+                "lm-eval",
+                str(model) if model else None,
+                task,
+                scale * _number(metrics[metric]),
+                n if isinstance(n, int) else None,
+                scale * _number(stderr) if isinstance(stderr, int | float) else None,  # or "N/A"
+                _lm_eval_samples(path, task, name, filt, scale),
+                _lm_eval_run_id(doc, path),
+                {k: v for k, v in settings.items() if v is not None},
+                scale == 100,
+            )
+        )
     return runs
 
 
@@ -231,11 +264,18 @@ def _inspect(doc: dict, _path: Path) -> list[Run]:
             if isinstance(value, int | float) and math.isfinite(value):  # NaN: unscored
                 per_sample[f"{sample['id']}/{sample.get('epoch', 1)}"] = scale * float(value)
         settings = spec.get("model_generate_config") or {}
-        runs.append(Run(
-            "inspect", spec.get("model"), spec.get("task"), scale * _number(accuracy),
-            results.get("completed_samples", results.get("total_samples")),
-            scale * _number(stderr) if isinstance(stderr, int | float) else None,
-            per_sample or None, spec.get("run_id") or spec.get("eval_id"),
-            {k: v for k, v in settings.items() if v is not None}, scale == 100,
-        ))  # fmt: skip
+        runs.append(
+            Run(
+                "inspect",
+                spec.get("model"),
+                spec.get("task"),
+                scale * _number(accuracy),
+                results.get("completed_samples", results.get("total_samples")),
+                scale * _number(stderr) if isinstance(stderr, int | float) else None,
+                per_sample or None,
+                spec.get("run_id") or spec.get("eval_id"),
+                {k: v for k, v in settings.items() if v is not None},
+                scale == 100,
+            )
+        )
     return runs
