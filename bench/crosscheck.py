@@ -6,21 +6,22 @@ For every non-merge commit of the repository this script computes, with its own 
 the effective config of every model the commit can move — reading the file versions
 (one `git log --raw`, one `git cat-file --batch`), following symlinks, decoding JSON
 held in YAML values, resolving the repository's inheritance ([layout.inherit], bases),
-comparing lists of mappings item by item, hashing inline prompts — and compares the
-settings that differ, model by model, with the deltas of auditui's JSON report for that
-commit (`auditui check --all --format json`, run here unless `--report` names one).
+hashing inline prompts — and has DeepDiff find the settings that differ (lists of
+mappings matched item by item), model by model, to compare with the deltas of
+auditui's JSON report for that commit (`auditui check --all --format json`, run here
+unless `--report` names one).
 
 It shares no code with auditui on purpose: only the policy file. Models it cannot know
 from one commit alone are skipped and counted (a version that does not parse, an entry
 with a doubled name or none, a dangling link, a broken inheritance chain), since auditui
-compares those with their last good config. Conventions both follow (SPEC 8): a table
-emptied or filled is reported by its leaves; an item appearing in a keyed list is one
-setting; a model file git calls renamed (content at least 50% alike: asked of git
-here, for the commit's deleted and added layout files) is one model, compared with
-its old name's config, plus a `model:name` setting moving from the old name to the
-new (SPEC 13). A delta this script finds that auditui does not report is a lost change: each
-is printed, and the script exits 1 (likewise for a delta auditui reports that is not
-found here).
+compares those with their last good config. Conventions both follow (docs/reports.md,
+"Setting paths" and "Renames"): a table emptied or filled is reported by its leaves;
+an item appearing in a keyed list is one setting; a model file git calls renamed
+(content at least 50% alike: asked of git here, for the commit's deleted and added
+layout files) is one model, compared with its old name's config, plus a `model:name`
+setting moving from the old name to the new. A delta this script finds that auditui
+does not report is a lost change: each is printed, and the script exits 1 (likewise
+for a delta auditui reports that is not found here).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+from deepdiff import DeepDiff
+from deepdiff.helper import CannotCompare, notpresent
 
 UNKNOWN = object()  # a version (or model) this script cannot know on its own
 ABSENT = object()
@@ -160,7 +163,7 @@ class Layout:
     def ignored(self, path: str) -> bool:
         parts = path.split(".")
         prefixes = {".".join(parts[: i + 1]) for i in range(len(parts))}
-        # a leading `**.` spans no key too (SPEC 7): `**.label` is also `label`
+        # a leading `**.` spans no key too (docs/policy.md): `**.label` is also `label`
         globs = [*self.ignore, *(g[3:] for g in self.ignore if g.startswith("**."))]
         return any(fnmatch.fnmatchcase(p, g) for g in globs for p in prefixes)
 
@@ -231,8 +234,10 @@ def definitions(layout: Layout, path: str, kind, data) -> dict:
             if isinstance(name, str | int) and not isinstance(name, bool) and name != "":
                 items.append((str(name), {k: v for k, v in item.items() if k != key}))
     seen = Counter(name for name, _ in items)
-    return {prefix + name: (value if seen[name] == 1 and isinstance(value, dict) else UNKNOWN,
-                            False) for name, value in items}  # fmt: skip
+    return {
+        prefix + name: (value if seen[name] == 1 and isinstance(value, dict) else UNKNOWN, False)
+        for name, value in items
+    }
 
 
 # -- effective configs -------------------------------------------------------------------
@@ -344,74 +349,122 @@ def effective(layout: Layout, defs: dict, name: str, defaults: dict):
     return config
 
 
-def differences(layout: Layout, a, b, prefix: str = "") -> dict:
-    """{path: (old, new)} of two configs, written independently of auditui's diff."""
-    out: dict[str, tuple] = {}
+def differences(layout: Layout, a, b) -> dict:
+    """{path: (old, new)} of two configs. DeepDiff finds what differs, the items of a
+    keyed list matched by identity (its iterable_compare_func); this reads its findings
+    back as settings: a keyed list's item by `[field=value]`, whole where one side
+    lacks it; any other list whole; a table appearing or vanishing by its leaves."""
+    old, new = norm(a), norm(b)
+    if same(old, new):
+        return {}
 
-    def leaves(value, at):
-        if isinstance(value, dict) and value:
-            for k, v in value.items():
-                yield from leaves(v, f"{at}.{segment(str(k))}" if at else segment(str(k)))
-        else:
-            yield at, value
+    def same_item(x, y, level) -> bool:
+        field = identity(layout.list_ids, level.t1, level.t2)
+        if field is None:
+            raise CannotCompare
+        return item_segment(field, x[field]) == item_segment(field, y[field])
 
-    def walk(x, y, at):
-        if isinstance(x, dict) and isinstance(y, dict):
-            for k in list(x) + [k for k in y if k not in x]:
-                sub = f"{at}.{segment(str(k))}" if at else segment(str(k))
-                walk(x.get(k, ABSENT), y.get(k, ABSENT), sub)
-            return
-        if x is not ABSENT and y is not ABSENT and same(x, y):
-            return
-        if isinstance(x, list) and isinstance(y, list):
-            keyed = identity(x, y)
-            if keyed is not None:
-                field, xs, ys = keyed
-                for ident in list(xs) + [i for i in ys if i not in xs]:
-                    sub = at + ident
-                    if ident in xs and ident in ys:
-                        walk(xs[ident], ys[ident], sub)
-                    else:
-                        out[sub] = (xs.get(ident), ys.get(ident))
-                return
-        rows: dict[str, list] = {}
-        for side, value in ((0, x), (1, y)):
-            if value is not ABSENT:
-                for path, v in leaves(value, at):
-                    rows.setdefault(path, [ABSENT, ABSENT])[side] = v
-        for path, (o, n) in rows.items():
-            if path and not (o is not ABSENT and n is not ABSENT and same(o, n)):
-                out[path] = (None if o is ABSENT else o, None if n is ABSENT else n)
-
-    def identity(x: list, y: list):
-        items = x + y
-        if not items or not all(isinstance(i, dict) for i in items):
-            return None
-        for field in layout.list_ids:
-            if not all(isinstance(i.get(field), str | int | float | bool) for i in items):
+    found = DeepDiff(
+        old, new, view="tree", iterable_compare_func=same_item, threshold_to_diff_deeper=0
+    )
+    rows: dict[str, list] = {}
+    for kind, levels in found.items():
+        if kind == "iterable_item_moved":
+            continue  # a keyed list's order is no setting
+        for path, o, n, item in (s for level in levels for s in settings_at(layout, level)):
+            o, n = (ABSENT if v is notpresent else v for v in (o, n))
+            if item:  # an item appearing or vanishing is one setting, whole
+                rows[path] = [o, n]
                 continue
-            xs = {item_segment(field, i[field]): i for i in x}
-            ys = {item_segment(field, i[field]): i for i in y}
-            if len(xs) == len(x) and len(ys) == len(y):
-                return field, xs, ys
-        return None
-
-    walk(a, b, prefix)
+            for side, value in ((0, o), (1, n)):  # a shape changing: both sides' leaves
+                if value is not ABSENT:
+                    for leaf, v in leaves(path, value):
+                        rows.setdefault(leaf, [ABSENT, ABSENT])[side] = v
+    out: dict[str, tuple] = {}
+    for path, (o, n) in rows.items():
+        if path and not (o is not ABSENT and n is not ABSENT and same(o, n)):
+            out[path] = (None if o is ABSENT else o, None if n is ABSENT else n)
     return out
+
+
+def joined(at: str, key: str) -> str:
+    return f"{at}{key}" if key.startswith("[") or not at else f"{at}.{key}"
+
+
+def leaves(at: str, value):
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from leaves(joined(at, segment(str(k))), v)
+    else:
+        yield at, value
+
+
+def identity(list_ids, x, y) -> str | None:
+    """The field two lists' items are matched by (the first of `[diff] list_ids` every
+    item carries as a scalar, distinct within each list); None: each list is one value."""
+    if not (isinstance(x, list) and isinstance(y, list)):
+        return None
+    items = x + y
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for field in list_ids:
+        if not all(isinstance(i.get(field), str | int | float | bool) for i in items):
+            continue
+        if all(len({item_segment(field, i[field]) for i in side}) == len(side) for side in (x, y)):
+            return field
+    return None
+
+
+def settings_at(layout: Layout, level) -> list[tuple[str, object, object, bool]]:
+    """Where a difference DeepDiff reports lies, named as a setting: the path from the
+    root, the old and new value there, and whether that is a keyed list's item. An item
+    removed and one added at one index, which DeepDiff reports as a value changed, are
+    two items."""
+    node, at, item = level.all_up, "", False
+    while node is not level:
+        child = node.down
+        if isinstance(node.t1, list) or isinstance(node.t2, list):
+            field = identity(layout.list_ids, node.t1, node.t2)
+            if field is None:  # a plain list is one value, wherever DeepDiff looks inside
+                return [(at, node.t1, node.t2, False)]
+            old, new = (
+                None if v is notpresent else item_segment(field, v[field])
+                for v in (child.t1, child.t2)
+            )
+            if old is not None and new is not None and old != new:
+                return [
+                    (joined(at, old), child.t1, notpresent, True),
+                    (joined(at, new), notpresent, child.t2, True),
+                ]
+            at, item = joined(at, old or new), True
+        else:
+            rel = node.t1_child_rel or node.t2_child_rel
+            at, item = joined(at, segment(str(rel.param))), False
+        node = child
+    return [(at, level.t1, level.t2, item)]
 
 
 # -- git ---------------------------------------------------------------------------------
 
 
 def git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True,
-                          capture_output=True).stdout  # fmt: skip
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
 
 
 def history(repo: Path):
     """(sha, parent, [(path, new mode, new sha)]) per non-merge commit, oldest first."""
-    out = git(repo, "log", "--reverse", "--no-merges", "--raw", "-z", "--no-renames",
-              "--no-abbrev", "--format=%x1e%H %P", "HEAD")  # fmt: skip
+    out = git(
+        repo,
+        "log",
+        "--reverse",
+        "--no-merges",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        "--format=%x1e%H %P",
+        "HEAD",
+    )
     commits = []
     for chunk in out.decode("utf-8", "surrogateescape").split("\x1e")[1:]:
         head, _, rest = chunk.partition("\x00")
@@ -480,8 +533,11 @@ def renamed_models(layout: Layout, before: State, after: State, moves) -> dict[s
 
 class Blobs:
     def __init__(self, repo: Path) -> None:
-        self.proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        self.proc = subprocess.Popen(
+            ["git", "-C", str(repo), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         self.cache: dict[str, bytes | None] = {}
 
     def read(self, sha: str) -> bytes | None:
@@ -591,9 +647,23 @@ def main() -> int:
     if args.report:
         report = json.loads(args.report.read_text())
     else:
-        run = subprocess.run([sys.executable, "-m", "auditui", "check", "--all", "--format", "json",
-                              "--repo", str(args.repo), "--policy", str(args.policy)],
-                             capture_output=True, text=True)  # fmt: skip
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "auditui",
+                "check",
+                "--all",
+                "--format",
+                "json",
+                "--repo",
+                str(args.repo),
+                "--policy",
+                str(args.policy),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if run.returncode not in (0, 1):
             print(run.stderr, file=sys.stderr)
             return 2
@@ -726,8 +796,11 @@ def compare_commit(
         if name in renamed:
             diff["model:name"] = (renamed[name], name)
         for path, (o, n) in list(diff.items()):
-            if layout.inline and any(rx.match(path) for rx in layout.inline) and all(
-                    v is None or isinstance(v, str) for v in (o, n)):  # fmt: skip
+            if (
+                layout.inline
+                and any(rx.match(path) for rx in layout.inline)
+                and all(v is None or isinstance(v, str) for v in (o, n))
+            ):
                 diff[path] = tuple(None if v is None else git_blob_id(v) for v in (o, n))
         if diff:
             found[name] = diff

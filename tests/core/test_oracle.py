@@ -1,20 +1,22 @@
 """The engine's deltas against an independent oracle, DeepDiff, over random configs.
 
 The engine diffs two effective configs its own way (values.same_value, keyed lists
-item by item, tables reported by their leaves). DeepDiff knows none of that, so the
-test states the conventions on its side in a few lines each (SPEC 8: a list of
-mappings that all carry an id field is compared item by item; other lists are one
-value; a table appearing or vanishing is its leaves; 1 and 1.0 are one value, true
-and 1 are not) and holds the two equal: the same settings moved, from the same old
-values to the same new ones.
+item by item, tables reported by their leaves). DeepDiff finds what differs, keyed
+lists matched by their items' identity through its `iterable_compare_func`; the test
+then states the engine's conventions on its side in a few lines each
+(docs/reports.md, "Setting paths"): a list of mappings that all carry one identity
+field is compared item by item, an item appearing or vanishing is one setting; other
+lists are one value; a table appearing or vanishing is its leaves; 1 and 1.0 are one
+value, true and 1 are not. The two must agree: the same settings moved, from the same
+old values to the same new ones.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from deepdiff import DeepDiff
+from deepdiff.helper import CannotCompare, notpresent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,12 +38,15 @@ SCALARS = st.one_of(
 
 
 def keyed_lists(children):
-    """Lists of mappings each carrying a distinct `id`: compared item by item."""
+    """Lists of tables each carrying an `id` (or a `name`): compared item by item, unless
+    one identity is used twice (then the list is one value)."""
 
-    def build(items):
-        return [{"id": ident, **item} for ident, item in items.items()]
+    def build(field_and_items):
+        field, items = field_and_items
+        return [{field: ident, **item} for ident, item in items]
 
-    return st.dictionaries(st.sampled_from(["p", "q", "r"]), children, min_size=1).map(build)
+    items = st.lists(st.tuples(st.sampled_from(["p", "q", "r"]), children), min_size=1, max_size=3)
+    return st.tuples(st.sampled_from(["id", "name"]), items).map(build)
 
 
 def configs(depth: int = 3):
@@ -55,8 +60,7 @@ def configs(depth: int = 3):
 MODELS = st.dictionaries(KEYS, configs(), min_size=1, max_size=4)
 
 
-class Item(dict):
-    """A keyed list's item, as the oracle's side holds it (one setting when whole)."""
+# -- the oracle ------------------------------------------------------------------------
 
 
 def single(value: Any) -> Any:
@@ -73,106 +77,102 @@ def single(value: Any) -> Any:
     return value
 
 
-def paired(old: Any, new: Any) -> tuple[Any, Any]:
-    """Both versions as DeepDiff is given them: where both sides hold a list whose
-    items all carry one id field (the first of IDS, distinct on each side), each list
-    becomes a mapping of its items, `[field=value]` -> Item, compared item by item."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        pairs = {k: paired(old.get(k, MISSING), new.get(k, MISSING)) for k in old | new}
-        kind = Item if isinstance(old, Item) else dict
-        return (
-            kind({k: o for k, (o, _) in pairs.items() if o is not MISSING}),
-            kind({k: n for k, (_, n) in pairs.items() if n is not MISSING}),
-        )
-    if isinstance(old, list) and isinstance(new, list):
-        field = next(
-            (f for f in IDS if all(isinstance(i, dict) and f in i for i in old + new)), None
-        )
-        if field and all(len({repr(i[field]) for i in side}) == len(side) for side in (old, new)):
-            o = {f"[{field}={i[field]}]": Item(i) for i in old}
-            n = {f"[{field}={i[field]}]": Item(i) for i in new}
-            return _items(o, n)
-    return (MISSING if old is MISSING else single(old), MISSING if new is MISSING else single(new))
+def identity(old: Any, new: Any) -> str | None:
+    """The field two lists' items are matched by: the first of IDS every item of both
+    carries as a scalar, distinct within each list; None: the lists are one value."""
+    if not (isinstance(old, list) and isinstance(new, list)):
+        return None
+    items = old + new
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for field in IDS:
+        if not all(isinstance(i.get(field), str | float) for i in items):
+            continue
+        if all(len({i[field] for i in side}) == len(side) for side in (old, new)):
+            return field
+    return None
 
 
-def _items(old: dict, new: dict) -> tuple[dict, dict]:
-    o, n = {}, {}
-    for k in old | new:
-        a, b = paired(old.get(k, MISSING), new.get(k, MISSING))
-        if a is not MISSING:
-            o[k] = Item(a)
-        if b is not MISSING:
-            n[k] = Item(b)
-    return o, n
-
-
-def normal(value: Any) -> Any:
-    """One side alone (a Delta's value): as `paired` gives it against nothing."""
-    return paired(value, MISSING)[0]
+def same_item(x: Any, y: Any, level) -> bool:
+    """DeepDiff's iterable_compare_func: items of a keyed list are one item when they
+    carry the same identity; any other list is compared in order."""
+    field = identity(level.t1, level.t2)
+    if field is None:
+        raise CannotCompare
+    return x[field] == y[field]
 
 
 def joined(path: str, key: str) -> str:
     return f"{path}{key}" if key.startswith("[") or not path else f"{path}.{key}"
 
 
-def settings_moved(path: str, old: Any, new: Any) -> dict[str, tuple[Any, Any]]:
-    """Every setting under `path` as (old, new): a table by its keys, an item by its
-    keys where both sides hold it (whole where one side does), anything else whole."""
+def settings_at(level) -> list[tuple[str, Any, Any, bool]]:
+    """Where a difference DeepDiff reports lies, as the engine names a setting: the
+    path from the root (a keyed list's item by its identity, a plain list whole), the
+    old and new value there, and whether that value is a keyed list's item. DeepDiff
+    writes an item removed and one added at the same index as one value changed: they
+    are two items, two settings."""
+    node, path, item = level.all_up, "", False
+    while node is not level:
+        child = node.down
+        if isinstance(node.t1, list) or isinstance(node.t2, list):
+            field = identity(node.t1, node.t2)
+            if field is None:  # a plain list is one value, wherever inside it DeepDiff looks
+                return [(path, node.t1, node.t2, False)]
+            old, new = (None if v is notpresent else v[field] for v in (child.t1, child.t2))
+            if old is not None and new is not None and old != new:
+                return [
+                    (joined(path, f"[{field}={old}]"), child.t1, notpresent, True),
+                    (joined(path, f"[{field}={new}]"), notpresent, child.t2, True),
+                ]
+            path, item = joined(path, f"[{field}={new if old is None else old}]"), True
+        else:
+            rel = node.t1_child_rel or node.t2_child_rel
+            path, item = joined(path, rel.param), False
+        node = child
+    return [(path, level.t1, level.t2, item)]
 
-    def expands(value: Any, other: Any) -> bool:
-        return isinstance(other, Item) if isinstance(value, Item) else isinstance(value, dict)
 
-    by_keys_old, by_keys_new = expands(old, new), expands(new, old)
-    if not (by_keys_old or by_keys_new):
-        return {path: (old, new)}
-    out: dict[str, tuple[Any, Any]] = {}
-    if not by_keys_old and old is not MISSING:
-        out[path] = (old, MISSING)
-    if not by_keys_new and new is not MISSING:
-        out[path] = (out.get(path, (MISSING, MISSING))[0], new)
-    inner_old, inner_new = old if by_keys_old else {}, new if by_keys_new else {}
-    for k in inner_old.keys() | inner_new.keys():
-        out.update(
-            settings_moved(joined(path, k), inner_old.get(k, MISSING), inner_new.get(k, MISSING))
-        )
-    return out
-
-
-def dotted(deepdiff_path: str) -> list[str]:
-    """`root['a']['[id=p]']['b'][0]` -> ['a', '[id=p]', 'b', 0]."""
-    return [
-        int(i) if i else k
-        for k, i in re.findall(r"\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]", deepdiff_path)
-    ]
+def leaves(path: str, value: Any):
+    """A table by its leaves (an empty one is a leaf); anything else is one."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from leaves(joined(path, k), v)
+    else:
+        yield path, value
 
 
 def oracle(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
-    o, n = paired(old, new)
-    found = DeepDiff(o, n, ignore_numeric_type_changes=True, verbose_level=2)
-    moved: dict[str, tuple[Any, Any]] = {}
-    for report in found.values():
-        for where in report:
-            parts = dotted(where)
-            if any(isinstance(p, int) for p in parts):  # inside a plain list: the list
-                parts = parts[: next(i for i, p in enumerate(parts) if isinstance(p, int))]
-            path = "".join(p if p.startswith("[") else f".{p}" for p in parts).lstrip(".")
-            moved.update(settings_moved(path, get(o, parts), get(n, parts)))
+    found = DeepDiff(
+        single(old),
+        single(new),
+        view="tree",
+        iterable_compare_func=same_item,
+        threshold_to_diff_deeper=0,  # tables always compared key by key, however unlike
+    )
+    moved: dict[str, list] = {}
+    for kind, levels in found.items():
+        if kind == "iterable_item_moved":
+            continue  # a keyed list's order is no setting
+        for path, o, n, item in (s for level in levels for s in settings_at(level)):
+            o, n = (MISSING if v is notpresent else v for v in (o, n))
+            if item:  # an item appearing or vanishing is one setting, whole
+                moved[path] = [o, n]
+                continue
+            for side, value in ((0, o), (1, n)):  # a shape changing: both sides' leaves
+                if value is not MISSING:
+                    for leaf, v in leaves(path, value):
+                        moved.setdefault(leaf, [MISSING, MISSING])[side] = v
     # A Delta writes an absent value as None, like a null one: so does the oracle.
     return {
-        p: tuple(None if x is MISSING else x for x in v) for p, v in moved.items() if v[0] != v[1]
+        p: (None if o is MISSING else o, None if n is MISSING else n)
+        for p, (o, n) in moved.items()
+        if o != n
     }
 
 
-def get(value: Any, parts: list) -> Any:
-    for p in parts:
-        if not isinstance(value, dict) or p not in value:
-            return MISSING
-        value = value[p]
-    return value
-
-
 def engine(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
-    return {d.path: (normal(d.old), normal(d.new)) for d in config_deltas("m", old, new, POLICY)}
+    return {d.path: (single(d.old), single(d.new)) for d in config_deltas("m", old, new, POLICY)}
 
 
 @settings(max_examples=300, deadline=None)
@@ -185,7 +185,7 @@ def test_the_engines_deltas_are_what_deepdiff_finds(old, new):
 def edited(draw, value: Any, depth: int = 0) -> Any:
     """`value` after a random edit that keeps most of its shape (as real changes do):
     each table key kept, edited, dropped or added; each keyed list's items kept,
-    edited, dropped or added under a new id; any value replaced now and then."""
+    edited, dropped or added under a new identity; any value replaced now and then."""
     if depth and draw(st.integers(0, 9)) == 0:
         return draw(configs(2))
     if isinstance(value, dict):
@@ -197,17 +197,17 @@ def edited(draw, value: Any, depth: int = 0) -> Any:
         if draw(st.booleans()):
             out[draw(KEYS)] = draw(configs(1))
         return out or {"a": None}
-    if isinstance(value, list) and value and all(isinstance(i, dict) and "id" in i for i in value):
+    field = identity(value, value) if isinstance(value, list) else None
+    if field is not None:
         items = []
         for item in value:
             if draw(st.integers(0, 4)):
                 changed = draw(edited(item, depth + 1))
-                items.append(
-                    {**(changed if isinstance(changed, dict) else {"v": changed}), "id": item["id"]}
-                )
+                changed = changed if isinstance(changed, dict) else {"v": changed}
+                items.append({**changed, field: item[field]})
         if draw(st.booleans()):
-            items.append({"id": draw(st.sampled_from(["s", "t"])), "v": draw(SCALARS)})
-        return items
+            items.append({field: draw(st.sampled_from(["s", "t"])), "v": draw(SCALARS)})
+        return draw(st.permutations(items))  # the order of a keyed list is no change
     return value if draw(st.booleans()) else draw(SCALARS)
 
 

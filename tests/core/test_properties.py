@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditui.core.base.values import Type, Typed, typed
-from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.diff.deltas import config_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.policy.model import Diff, Policy
 from tests.helpers.repo import RepoBuilder, audit
 
@@ -28,7 +29,8 @@ KEYS = st.one_of(
     st.sampled_from(["effort", "max_tokens", "cache", "ttl", "reasoning", "a.b", "x y", 'q"t']),
     st.text(alphabet="abcdefghij._-", min_size=1, max_size=6),
 )
-# The types JSON lacks, as parsed data holds them (SPEC 13), and strings printing alike.
+# The types JSON lacks, as parsed data holds them (docs/reports.md, "Types"), and
+# strings printing alike.
 _NON_FINITE = [Typed(Type.FLOAT, text) for text in ("inf", "-inf", "nan")]
 _MOMENTS = [
     Typed(Type.DATE, "2026-01-01"),
@@ -68,8 +70,8 @@ def reordered(value):
 
 
 def digest(old: dict, new: dict) -> tuple[str, list]:
-    deltas = sort_deltas(config_deltas("m", old, new, Policy()))
-    return fingerprint(deltas), [d.as_json() for d in deltas]
+    deltas, fingerprint = sorted_and_fingerprinted(config_deltas("m", old, new, Policy()))
+    return fingerprint, [d.as_json() for d in deltas]
 
 
 @settings(max_examples=300, deadline=None)
@@ -79,8 +81,10 @@ def test_deltas_and_fingerprint_ignore_key_order(old, new):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(KEYS, st.one_of(VALUES, st.none(), st.text(max_size=3)), max_size=5),
-       st.booleans())  # fmt: skip
+@given(
+    st.dictionaries(KEYS, st.one_of(VALUES, st.none(), st.text(max_size=3)), max_size=5),
+    st.booleans(),
+)
 def test_a_model_appearing_or_vanishing_has_the_deltas_any_change_would(config, appearing):
     """config_deltas takes a whole model (nearly every delta of a catalogue) in one step
     of its own; it must give what the general diff gives: each watched leaf, by path,
@@ -88,8 +92,10 @@ def test_a_model_appearing_or_vanishing_has_the_deltas_any_change_would(config, 
     from auditui.core.diff.deltas import Delta, classify, diff_mappings, inline_prompt_deltas
     from auditui.core.policy.model import Layout, Watch
 
-    policy = Policy(watch=Watch(keys=("*",), ignore=("cache", "a.b.*")),
-                    layout=Layout(inline_prompts=("effort", "x y")))  # fmt: skip
+    policy = Policy(
+        watch=Watch(keys=("*",), ignore=("cache", "a.b.*")),
+        layout=Layout(inline_prompts=("effort", "x y")),
+    )
     old, new = ({}, config) if appearing else (config, {})
     expected = []
     for path, o, n in diff_mappings(old, new):
@@ -141,11 +147,13 @@ def test_a_literal_dotted_key_never_hides_a_nested_one(old, new):
 
 _SUBPROCESS = """
 import json, sys
-from auditui.core.diff.deltas import config_deltas, fingerprint, sort_deltas
+from auditui.core.diff.deltas import config_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.policy.model import Diff, Policy
 from auditui.core.base.values import loads
 pairs = loads(sys.stdin.buffer.read())
-print(json.dumps([fingerprint(sort_deltas(config_deltas("m", o, n, Policy()))) for o, n in pairs]))
+print(json.dumps([sorted_and_fingerprinted(config_deltas("m", o, n, Policy()))[1]
+                  for o, n in pairs]))
 """
 
 
@@ -157,9 +165,12 @@ def test_fingerprints_are_the_same_under_any_hash_seed(pairs):
 
     for seed in ("0", "1", "4242"):
         out = subprocess.run(
-            [sys.executable, "-c", _SUBPROCESS], input=dumps(pairs), capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
-        )  # fmt: skip
+            [sys.executable, "-c", _SUBPROCESS],
+            input=dumps(pairs),
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
         runs.add(out.stdout.decode())
     assert len(runs) == 1
     assert json.loads(runs.pop()) == [digest(o, n)[0] for o, n in pairs]
@@ -179,7 +190,7 @@ TOML_SAFE = st.dictionaries(  # what all three formats can write alike
         st.booleans(),
         st.sampled_from(["low", "high"]),
         st.dictionaries(st.sampled_from(["effort", "ttl"]), st.integers(0, 3), min_size=1),
-    ),  # fmt: skip
+    ),
     min_size=1,
     max_size=4,
 )
@@ -191,8 +202,10 @@ def history_deltas(tmp: Path, name: str, files: list[dict[str, str]]) -> list[tu
     base = r.head()
     for n, version in enumerate(files[1:]):
         r.commit(f"v{n}", version)
-    return [(c.fingerprint, [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
-            for c in audit(r, base).changes]  # fmt: skip
+    return [
+        (c.fingerprint, [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
+        for c in audit(r, base).changes
+    ]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -201,10 +214,14 @@ def test_the_same_change_in_any_format_is_the_same_change(old, new, fmt):
     with tempfile.TemporaryDirectory() as tmp:
         versions = [{"models/m.toml": FORMATS["toml"](v)} for v in (old, new)]
         toml = history_deltas(Path(tmp), "t", versions)
-        other = history_deltas(Path(tmp), "o", [
-            {f"models/m.{fmt}": FORMATS[fmt](reordered(old))},
-            {f"models/m.{fmt}": FORMATS[fmt](reordered(new))},
-        ])  # fmt: skip
+        other = history_deltas(
+            Path(tmp),
+            "o",
+            [
+                {f"models/m.{fmt}": FORMATS[fmt](reordered(old))},
+                {f"models/m.{fmt}": FORMATS[fmt](reordered(new))},
+            ],
+        )
     assert toml == other
 
 
@@ -224,7 +241,7 @@ TYPED_SAFE = st.dictionaries(
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TYPED_SAFE, TYPED_SAFE)
 def test_dates_and_non_finite_floats_are_the_same_change_in_toml_and_yaml(old, new):
-    """A date or inf is one value whichever format writes it (SPEC 13 keeps its type,
+    """A date or inf is one value whichever format writes it (its type is kept,
     not the file's way of writing it): the same deltas, the same fingerprints."""
     with tempfile.TemporaryDirectory() as tmp:
         toml = history_deltas(
@@ -236,8 +253,9 @@ def test_dates_and_non_finite_floats_are_the_same_change_in_toml_and_yaml(old, n
     assert toml == yaml_
 
 
-ENTRY = st.fixed_dictionaries({"t": st.integers(0, 3)}, optional={"effort": st.sampled_from(
-    ["low", "high"])})  # fmt: skip
+ENTRY = st.fixed_dictionaries(
+    {"t": st.integers(0, 3)}, optional={"effort": st.sampled_from(["low", "high"])}
+)
 BAD = st.sampled_from([{"t": 1}, "just text", 7, {"name": ""}])  # no name, not a mapping
 
 
@@ -249,8 +267,10 @@ BAD = st.sampled_from([{"t": 1}, "just text", 7, {"name": ""}])  # no name, not 
     st.booleans(),
 )
 def test_one_broken_entry_changes_nothing_for_the_others(entries, bad, where, in_old_too):
-    policy = ('[layout]\nmodels = []\ndefaults = ""\n[[layout.collection]]\n'
-              'path = "c.yml"\nitems = "list"\nname_key = "name"\n')  # fmt: skip
+    policy = (
+        '[layout]\nmodels = []\ndefaults = ""\n[[layout.collection]]\n'
+        'path = "c.yml"\nitems = "list"\nname_key = "name"\n'
+    )
 
     def listing(side: int, with_bad: bool) -> str:
         items = [{"name": k, **v[side]} for k, v in sorted(entries.items())]
@@ -259,8 +279,10 @@ def test_one_broken_entry_changes_nothing_for_the_others(entries, bad, where, in
         return yaml.safe_dump(items)
 
     def others(changes) -> list:
-        return [[(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas if d.kind != "invalid"]
-                for c in changes]  # fmt: skip
+        return [
+            [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas if d.kind != "invalid"]
+            for c in changes
+        ]
 
     with tempfile.TemporaryDirectory() as tmp:
         results = []
@@ -290,8 +312,10 @@ def test_keyed_list_items_are_matched_by_identity_whatever_their_order(old, new,
     policy = Policy(diff=Diff(list_ids=("start",)))
 
     def deltas(a, b):
-        return sorted(d.as_json()["path"] + repr(d.as_json()) for d in
-                      config_deltas("m", {"tiers": a}, {"tiers": b}, policy))  # fmt: skip
+        return sorted(
+            d.as_json()["path"] + repr(d.as_json())
+            for d in config_deltas("m", {"tiers": a}, {"tiers": b}, policy)
+        )
 
     shuffled = list(new)
     rnd.shuffle(shuffled)
@@ -355,14 +379,20 @@ WRITTEN_BY_HAND = st.one_of(ANY_SCALAR, st.lists(st.text()), st.lists(ANY_SCALAR
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.none(), st.text()), st.text(), WRITTEN_BY_HAND, WRITTEN_BY_HAND)
 def test_the_fingerprint_writes_scalars_exactly_as_the_json_encoder(model, path, old, new):
-    """deltas._canonical writes scalar (and label list) deltas itself (speed); it must give the very
-    string the encoder gives, or every fingerprint (and every approval) would move."""
-    from auditui.core.base.values import canonical, canonical_text
-    from auditui.core.diff.deltas import Delta, _canonical
+    """fingerprint.delta_line writes scalar (and label list) deltas itself (speed); it
+    must give the very string `plain_delta_line` gets from the encoder, or every
+    fingerprint (and every approval) would move; likewise canonical_json."""
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.fingerprint import (
+        canonical_json,
+        delta_line,
+        plain_canonical_json,
+        plain_delta_line,
+    )
 
     delta = Delta(model, path, old, new, "changed")
-    expected = canonical_text([model, path, "changed", canonical(old), canonical(new)])
-    assert _canonical(delta) == expected
+    assert delta_line(delta) == plain_delta_line(delta)
+    assert canonical_json(old) == plain_canonical_json(old)
 
 
 # How fingerprints wrote values before Typed: compact, sorted, str() for anything else,
@@ -397,7 +427,7 @@ def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
     always was written: no fingerprint of such a change moves, no approval is lost
     (but for floats of integers from 2**53 on, which now are the integer, as == and
     same_value have it; no history audited so far holds one)."""
-    from auditui.core.diff.deltas import canonical_json
+    from auditui.core.diff.fingerprint import canonical_json
 
     assert canonical_json(value) == _ENCODER_BEFORE(_canonical_before(value))
 
@@ -407,7 +437,7 @@ def test_data_of_json_types_is_fingerprinted_as_it_always_was(value):
 _ALIKE_TEXT = ["inf", "-inf", "nan", "2026-01-01", "09:30:00", "2026-01-01T09:30:00+00:00"]
 _ALIKE = [*_ALIKE_TEXT, "1", "0", "true", "false", "", 1, 1.0, 0, -0.0, True, False, None]
 _ALIKE += [4096, 4096.0, 4096 + 2**61 - 1, *_NON_FINITE, *_MOMENTS]
-# Strings that read as decimals (SPEC 13: they rise and fall) and some that do not.
+# Strings that read as decimals (docs/reports.md: they rise and fall) and some that do not.
 _ALIKE += ["1.00", "1.0", "0.80", "-2", "+2", "-0", "4096", "0.30000000000000001", "0.3"]
 _ALIKE += ["007", "1e3", ".5", "5.", " 1", "1_0", "\u0661", "0x1", "+", "1.0.0"]
 DECIMAL_TEXT = st.from_regex(r"\A[+-]?(0|[1-9][0-9]{0,25})(\.[0-9]{1,25})?\Z")
@@ -415,7 +445,8 @@ EVERY_TYPE = st.one_of(st.sampled_from(_ALIKE), JSON_SCALAR, TYPED, DECIMAL_TEXT
 
 
 def _number(value):
-    """SPEC's numbers: int and float, never a boolean; inf and -inf among them."""
+    """Numbers as docs/reports.md has them: int and float, never a boolean; inf and
+    -inf among them."""
     if type(value) in (int, float):
         return value
     if value in (_NON_FINITE[0], _NON_FINITE[1]):
@@ -437,7 +468,7 @@ def _decimal(value):
 
 
 def _same(a, b) -> bool:
-    """SPEC 13: values of different types differ; numbers compare as numbers (1 is
+    """docs/reports.md, "Types": values of different types differ; numbers compare as numbers (1 is
     1.0), and a Typed is its type and text (nan is nan)."""
     if _number(a) is not None and _number(b) is not None:
         return _number(a) == _number(b)
@@ -451,7 +482,7 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
     non-finite floats, dates, times, datetimes): no delta when they are the same
     value, else one delta whose kind is right (`added`, `removed`, `increase`/
     `decrease` between numbers and between strings that read as decimals, else
-    `changed`), written in JSON as SPEC 13 says; and two such changes share a
+    `changed`), written in JSON as docs/reports.md says; and two such changes share a
     fingerprint only when their values are the same."""
     from auditui.core.base.terminal import json_dumps
     from auditui.core.base.values import same_value
@@ -479,33 +510,45 @@ def test_every_scalar_type_pair_is_a_delta_of_its_kind_told_apart_by_its_fingerp
     other = change(c, d)
     if other:
         same = _same(a, c) and _same(b, d)
-        assert (fingerprint(got) == fingerprint(other)) == same, (a, b, c, d)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b", "a b", "ä"])),
-                          st.sampled_from(["x", "y", "x.y", "x y"]), WRITTEN_BY_HAND,
-                          WRITTEN_BY_HAND, st.sampled_from(["changed", "added"])),
-                max_size=8))  # fmt: skip
-def test_deltas_are_sorted_and_fingerprinted_as_one_by_one(rows):
-    """sorted_and_fingerprinted works a whole change at C speed; its order must be the
-    stable sort by (model, path, canonical form), equal deltas kept as they came, and
-    its fingerprint `fingerprint`'s."""
-    from auditui.core.diff.deltas import Delta, _canonical, fingerprint, sorted_and_fingerprinted
-
-    deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
-    expected = sorted(deltas, key=lambda d: (d.model or "", d.path, _canonical(d)))
-    ordered, print_ = sorted_and_fingerprinted(deltas)
-    assert [id(d) for d in ordered] == [id(d) for d in expected]
-    assert print_ == fingerprint(deltas)
+        fingerprints = sorted_and_fingerprinted(got)[1], sorted_and_fingerprinted(other)[1]
+        assert (fingerprints[0] == fingerprints[1]) == same, (a, b, c, d)
 
 
 JSON_VALUES = st.recursive(
     ANY_SCALAR,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
+DELTA_VALUES = st.one_of(WRITTEN_BY_HAND, JSON_VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "a b", "ä"])),
+            st.sampled_from(["x", "y", "x.y", "x y"]),
+            DELTA_VALUES,
+            DELTA_VALUES,
+            st.sampled_from(["changed", "added"]),
+        ),
+        max_size=8,
+    )
+)
+def test_deltas_are_sorted_and_fingerprinted_as_the_plain_definition(rows):
+    """sorted_and_fingerprinted writes and sorts a whole change its fast way: the very
+    order (equal deltas kept as they came) and fingerprint of
+    plain_sorted_and_fingerprinted, for scalars, label lists and nested values."""
+    from auditui.core.diff.deltas import Delta
+    from auditui.core.diff.fingerprint import plain_sorted_and_fingerprinted
+
+    deltas = [Delta(m, p, o, n, k) for m, p, o, n, k in rows]
+    ordered, fingerprint = sorted_and_fingerprinted(deltas)
+    expected, plain_fingerprint = plain_sorted_and_fingerprinted(deltas)
+    assert [id(d) for d in ordered] == [id(d) for d in expected]
+    assert fingerprint == plain_fingerprint
 
 
 # Values as reports carry them, label lists (written by hand, see json_format) among them.
@@ -514,48 +557,105 @@ REPORTED = st.one_of(JSON_VALUES, st.lists(st.text(max_size=4), min_size=2, max_
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.text(), st.text(), st.one_of(st.none(), st.text()),
-    st.lists(st.tuples(st.one_of(st.none(), st.text()), st.text(), REPORTED, REPORTED),
-             max_size=4),
+    st.text(),
+    st.text(),
+    st.one_of(st.none(), st.text()),
+    st.lists(st.tuples(st.one_of(st.none(), st.text()), st.text(), REPORTED, REPORTED), max_size=4),
     st.lists(st.tuples(st.text(max_size=6), st.one_of(st.none(), st.text())), max_size=2),
-    st.lists(st.tuples(st.text(max_size=6), st.floats(-1e6, 1e6), st.floats(-1e6, 1e6),
-                       st.one_of(st.none(), st.floats(0, 100))), max_size=3),
+    st.lists(
+        st.tuples(
+            st.text(max_size=6),
+            st.floats(-1e6, 1e6),
+            st.floats(-1e6, 1e6),
+            st.one_of(st.none(), st.floats(0, 100)),
+        ),
+        max_size=3,
+    ),
     st.lists(st.text(max_size=8), max_size=2),
-)  # fmt: skip
+)
 def test_a_json_report_line_is_written_exactly_as_the_encoder_would(
     subject, email, fingerprint, deltas, findings, evals, rules_applied
 ):
     """json_format writes each change's line by hand (speed); it must be the very
-    text json_dumps gives for the change's dict, escapes and unsafe characters included."""
+    text plain_change_line gets from the encoder, escapes and unsafe characters included."""
     from auditui.core.audit.checks import Finding
     from auditui.core.audit.report import Change
-    from auditui.core.base.terminal import json_dumps
     from auditui.core.diff.deltas import Delta
-    from auditui.core.formats.json_format import _change, change_line
+    from auditui.core.formats.json_format import change_line, plain_change_line
     from auditui.core.git.log import CommitInfo
 
-    commit = CommitInfo("a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00",
-                        "2026-01-01T00:00:00+00:00", subject)  # fmt: skip
+    commit = CommitInfo(
+        "a" * 40, (), "n", email, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", subject
+    )
     found = [Finding(rule, "message \u202e", model, by_rule=model) for rule, model in findings]
-    change = Change(commit, [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
-                    fingerprint, "audit/x.toml", "blocked", found)  # fmt: skip
+    change = Change(
+        commit,
+        [Delta(m, p, o, n, "changed") for m, p, o, n in deltas],
+        fingerprint,
+        "audit/x.toml",
+        "blocked",
+        found,
+    )
     if evals:
         from auditui.core.evidence.records import EvalResult, Record
 
-        results = tuple(EvalResult(m, "coding", b, c, 100, stderr=se, paired=se is not None,
-                                   source="inspect") for m, b, c, se in evals)  # fmt: skip
+        results = tuple(
+            EvalResult(m, "coding", b, c, 100, stderr=se, paired=se is not None, source="inspect")
+            for m, b, c, se in evals
+        )
         change.record = Record("audit/x.toml", "sha256:x", evals=results)
     change.rules_applied = rules_applied
-    assert change_line(change) == json_dumps(_change(change), indent=None)
+    assert change_line(change) == plain_change_line(change)
 
 
-LIMIT_BITS = st.sampled_from([
-    "at most 5 words", "under 10 lines", "<=3 sentences", "≤ 2 bullet points", "< 4 chars",
-    "max. 1,000 tokens", "5 words or fewer", "ten lines max", "no 5 words", "twenty-five",
-    "lınes", "ſentences", "at most 5 lınes", "5 ſentences max", "WORDS", "words", "5 ",
-    "at most ", "<", "_", ":", "(", ")", "`", "*", "#", '"', "!", "?", "/", "|", ">", "&",
-    "-", ".", ",", "'", " ", "\n", "é", "İ", "K", "x", "snake_case",
-])  # fmt: skip
+LIMIT_BITS = st.sampled_from(
+    [
+        "at most 5 words",
+        "under 10 lines",
+        "<=3 sentences",
+        "≤ 2 bullet points",
+        "< 4 chars",
+        "max. 1,000 tokens",
+        "5 words or fewer",
+        "ten lines max",
+        "no 5 words",
+        "twenty-five",
+        "lınes",
+        "ſentences",
+        "at most 5 lınes",
+        "5 ſentences max",
+        "WORDS",
+        "words",
+        "5 ",
+        "at most ",
+        "<",
+        "_",
+        ":",
+        "(",
+        ")",
+        "`",
+        "*",
+        "#",
+        '"',
+        "!",
+        "?",
+        "/",
+        "|",
+        ">",
+        "&",
+        "-",
+        ".",
+        ",",
+        "'",
+        " ",
+        "\n",
+        "é",
+        "İ",
+        "K",
+        "x",
+        "snake_case",
+    ]
+)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -566,6 +666,10 @@ def test_limits_read_between_barriers_are_the_limits_of_the_whole_text(text):
     from auditui.core.configs.limits import _PREFIX, _SUFFIX, _stretches
 
     whole = sorted(m.span() for rx in (_PREFIX, _SUFFIX) for m in rx.finditer(text))
-    parts = sorted(m.span() for start, end in _stretches(text) for rx in (_PREFIX, _SUFFIX)
-                   for m in rx.finditer(text, start, end))  # fmt: skip
+    parts = sorted(
+        m.span()
+        for start, end in _stretches(text)
+        for rx in (_PREFIX, _SUFFIX)
+        for m in rx.finditer(text, start, end)
+    )
     assert parts == whole

@@ -1,4 +1,4 @@
-"""Changes undone within the audited range (SPEC 11, core/reverts): status
+"""Changes undone within the audited range (docs/blocked.md, diff/reverts): status
 `reverted`, what reverted them, and the report streamed or kept saying the same."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from auditui.core.audit.context import resolve_context
@@ -28,8 +28,10 @@ def test_a_change_and_its_revert_in_one_range(repo):
     lower = repo.commit("lower", {"models/a.toml": 'effort = "low"\n'})
     back = repo.commit("back", {"models/a.toml": 'effort = "high"\n'})
     report = audit(repo, base)
-    assert statuses(report) == {"lower": ("reverted", back, None),
-                                "back": ("reverted", None, lower)}  # fmt: skip
+    assert statuses(report) == {
+        "lower": ("reverted", back, None),
+        "back": ("reverted", None, lower),
+    }
     assert report.ok and report.totals.reverted == 2
     assert report.changes[0].rules == ["AUD001"]  # kept for the record, no longer blocking
 
@@ -40,8 +42,10 @@ def test_a_revert_that_also_does_something_else_is_judged(repo):
     up = repo.commit("up", {"models/a.toml": "t = 2\n"})
     both = repo.commit("back and more", {"models/a.toml": "t = 1\n", "models/b.toml": "t = 5\n"})
     report = audit(repo, base)
-    assert statuses(report) == {"up": ("reverted", both, None),
-                                "back and more": ("blocked", None, None)}  # fmt: skip
+    assert statuses(report) == {
+        "up": ("reverted", both, None),
+        "back and more": ("blocked", None, None),
+    }
     del up
 
 
@@ -60,9 +64,10 @@ def test_a_chain_back_to_the_start_is_all_undone(repo):
     repo.commit("two", {"models/a.toml": "t = 3\n"})
     back = repo.commit("back", {"models/a.toml": "t = 1.0\n"})  # 1.0 is 1 (same_value)
     assert statuses(audit(repo, base)) == {
-        "one": ("reverted", back, None), "two": ("reverted", back, None),
+        "one": ("reverted", back, None),
+        "two": ("reverted", back, None),
         "back": ("reverted", None, first),
-    }  # fmt: skip
+    }
 
 
 def test_superseded_is_not_reverted(repo):
@@ -85,9 +90,10 @@ def test_a_file_broken_and_fixed_in_the_range_is_undone(repo):
     fix = repo.commit("fix", {"models/a.toml": "t = 2\n"})
     report = audit(repo, base)
     assert statuses(report) == {
-        "break": ("reverted", fix, None), "still broken": ("reverted", fix, None),
+        "break": ("reverted", fix, None),
+        "still broken": ("reverted", fix, None),
         "fix": ("blocked", None, None),  # t 1 -> 2 is a change like any other
-    }  # fmt: skip
+    }
     assert report.changes[0].rules == ["AUD009"]
 
 
@@ -122,12 +128,14 @@ def test_a_model_added_and_removed_again(repo):
     base = repo.head()
     added = repo.commit("add b", {"models/b.toml": "t = 1\nu = 'x'\n"})
     gone = repo.commit("drop b", {"models/b.toml": None})
-    assert statuses(audit(repo, base)) == {"add b": ("reverted", gone, None),
-                                           "drop b": ("reverted", None, added)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "add b": ("reverted", gone, None),
+        "drop b": ("reverted", None, added),
+    }
 
 
 def test_a_deletion_is_no_revert_of_the_changes_before_it(repo):
-    """SPEC 13: a price change is not put back because the model was deleted months
+    """docs/blocked.md: a price change is not put back because the model was deleted months
     later (dify-official-plugins: 36 such verdicts). The change that added the model
     is (absent before, absent at head); the one that changed it keeps its verdict, and
     so does the deletion, which no longer only undoes reverted changes."""
@@ -270,9 +278,9 @@ _ANY_VALUE = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_ANY_VALUE, max_size=8), max_size=4))
 def test_interned_ids_are_equal_exactly_for_the_same_value(batches):
-    """The integers the index keeps for values: `ids_fast` gives what the plain `ids`
-    gives, and two values share one exactly when same_value says they are one, however
-    their hashes collide."""
+    """The integers the index keeps for values: `ids` gives what `plain_ids` gives,
+    and two values share one exactly when same_value says they are one, however their
+    hashes collide."""
     from itertools import combinations
 
     from auditui.core.base.values import same_value
@@ -280,8 +288,8 @@ def test_interned_ids_are_equal_exactly_for_the_same_value(batches):
 
     fast, plain, seen = Interned(), Interned(), []
     for batch in batches:
-        ids = fast.ids_fast(batch)
-        assert ids == plain.ids(batch)
+        ids = fast.ids(batch)
+        assert ids == plain.plain_ids(batch)
         seen += zip(batch, ids, strict=True)
     for (a, i), (b, j) in combinations(seen, 2):
         assert (i == j) == same_value(a, b), (a, b)
@@ -307,7 +315,7 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     """Against a plain replay, values compared by same_value: a change is reverted
     exactly when, for each setting it moved, the head's value was that setting's value
     before some change at or before it that a later change moved again; nothing else.
-    And a deletion is no revert (SPEC 13): with the model deleted at head, only the
+    And a deletion is no revert (docs/blocked.md): with the model deleted at head, only the
     changes that brought it into being can be."""
     from auditui.core.base.values import same_value
 
@@ -337,13 +345,13 @@ def test_reverted_means_the_head_holds_the_values_before(edits):
     for i, change in enumerate(changes):
         expected = (present or brought[i]) and all(
             any(
-                changes[h].deltas and any(d.path == key and same_value(d.old, values[key])
-                                           for d in changes[h].deltas)
-                and any(d.path == key for c in changes[i + 1:] for d in c.deltas)
+                changes[h].deltas
+                and any(d.path == key and same_value(d.old, values[key]) for d in changes[h].deltas)
+                and any(d.path == key for c in changes[i + 1 :] for d in c.deltas)
                 for h in range(i + 1)
             )
             for key in {d.path for d in change.deltas}
-        )  # fmt: skip
+        )
         got = change.commit.sha in marks and marks[change.commit.sha].reverted_by is not None
         assert got == expected, (edits, i)
 
@@ -356,8 +364,10 @@ def test_a_policy_edit_and_its_undo(repo):
     weaker = DEFAULT_POLICY.replace("required = 1", "required = 0")
     loosen = repo.commit("loosen", {".auditui.toml": weaker})
     back = repo.commit("tighten", {".auditui.toml": DEFAULT_POLICY})
-    assert statuses(audit(repo, base)) == {"loosen": ("reverted", back, None),
-                                           "tighten": ("reverted", None, loosen)}  # fmt: skip
+    assert statuses(audit(repo, base)) == {
+        "loosen": ("reverted", back, None),
+        "tighten": ("reverted", None, loosen),
+    }
 
 
 def test_a_fixed_file_is_found_from_the_store_too(repo):
@@ -407,11 +417,20 @@ def test_a_value_that_only_hashes_as_the_old_one_is_no_revert(repo, capsys, star
     assert "reverted" not in capsys.readouterr().out
 
 
-_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([-1.0, 1.0, 0.5]),
-                    st.sampled_from(["a", "b", "-1"]), _HASHED_ALIKE)  # fmt: skip
+_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([-1.0, 1.0, 0.5]),
+    st.sampled_from(["a", "b", "-1"]),
+    _HASHED_ALIKE,
+)
 # Lists and mappings (labels, a nested table) too: 1 and 1.0 alike in them, true not 1.
-_VALUE = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=2),
-                   st.dictionaries(st.sampled_from(["k", "l"]), _SCALAR, max_size=2))  # fmt: skip
+_VALUE = st.one_of(
+    _SCALAR,
+    st.lists(_SCALAR, max_size=2),
+    st.dictionaries(st.sampled_from(["k", "l"]), _SCALAR, max_size=2),
+)
 
 
 _ROWS = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _VALUE, _VALUE)
@@ -420,8 +439,9 @@ _ROWS = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _V
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(_ROWS, min_size=1, max_size=4), max_size=8))
 def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
-    """RevertIndex.add takes a change that only moves settings in C-speed steps: the very
-    values, settings and effects the per-delta loop and the plain `Interned.ids` give,
+    """RevertIndex.add takes a change that only moves settings without sorting its deltas
+    out: the very values, settings and effects the per-delta loop and
+    `Interned.plain_ids` give,
     for strings, numbers (-1, whose hash is -2, and integers hashed alike among them),
     booleans (which hash as 1 and 0), none, dates, nan, lists and mappings."""
     from types import SimpleNamespace
@@ -430,9 +450,9 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
     from auditui.core.diff.deltas import Delta
 
     def index(fast: bool):
-        real, real_ids = reverts._settings_only, reverts.Interned.ids_fast
+        real, real_ids = reverts._settings_only, reverts.Interned.ids
         reverts._settings_only = real if fast else (lambda deltas: False)
-        reverts.Interned.ids_fast = real_ids if fast else reverts.Interned.ids
+        reverts.Interned.ids = real_ids if fast else reverts.Interned.plain_ids
         try:
             idx, found = reverts.RevertIndex(), []
             for n, rows in enumerate(changes):
@@ -440,62 +460,23 @@ def test_the_index_reads_plain_values_at_c_speed_exactly_as_one_by_one(changes):
                 for m, p, o, v in rows:
                     settings_.setdefault((m, p), (o, v))
                 deltas = [Delta(m, p, o, v, "changed") for (m, p), (o, v) in settings_.items()]
-                found.append(idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"),
-                                                     deltas=deltas)))  # fmt: skip
-            return (found, [list(a) for a in idx._settings], [list(a) for a in idx._before],
-                    [list(a) for a in idx._after], idx._last_value, idx._last_change,
-                    idx._by_effect, idx.marks())  # fmt: skip
+                found.append(
+                    idx.add(SimpleNamespace(commit=SimpleNamespace(sha=f"c{n}"), deltas=deltas))
+                )
+            return (
+                found,
+                [list(a) for a in idx._settings],
+                [list(a) for a in idx._before],
+                [list(a) for a in idx._after],
+                idx._last_value,
+                idx._last_change,
+                idx._by_effect,
+                idx.marks(),
+            )
         finally:
-            reverts._settings_only, reverts.Interned.ids_fast = real, real_ids
+            reverts._settings_only, reverts.Interned.ids = real, real_ids
 
     assert index(fast=True) == index(fast=False)
-
-
-def gone_at_head_plain(idx) -> set[int]:
-    """RevertIndex.gone_at_head's definition: the changes that moved a setting of a
-    model renamed away, or of a model deleted that they did not bring into being."""
-    from auditui.core.diff.reverts import _PATH_BITS, DELETED, PRESENT
-
-    gone = set()
-    for n, settings_ in enumerate(idx._settings):
-        for key in settings_:
-            model = key >> _PATH_BITS << _PATH_BITS
-            state = idx._state.get(model, PRESENT)
-            if state != PRESENT and (state != DELETED or model not in idx._brought.get(n, ())):
-                gone.add(n)
-    return gone
-
-
-def _marks_one_by_one(idx) -> dict:
-    """RevertIndex.marks as first written, a loop per setting: the reference the
-    C-speed version is held to."""
-    from auditui.core.diff.reverts import Mark
-
-    head, last, loop = idx._last_value, idx._last_change, {}
-    gone = gone_at_head_plain(idx)
-    for n, settings_ in enumerate(idx._settings):
-        for key, old in zip(settings_, idx._before[n], strict=True):
-            if key not in loop and old == head[key] and n < last[key]:
-                loop[key] = n
-    undone = {}
-    for n, settings_ in enumerate(idx._settings):
-        if (
-            idx._eligible[n]
-            and n not in gone
-            and all(k in loop and loop[k] <= n < last[k] for k in settings_)
-        ):
-            undone[n] = idx._shas[max(last[k] for k in settings_)] if settings_ else None
-    kept = set()
-    for n, settings_ in enumerate(idx._settings):
-        if n not in undone:
-            kept.update(k for k in settings_ if k in loop and loop[k] <= n < last[k])
-    marks = {idx._shas[n]: Mark(reverted_by=by) for n, by in undone.items()}
-    for m, settings_ in enumerate(idx._settings):
-        if m in undone or not idx._eligible[m] or not settings_:
-            continue
-        if all(last[k] == m and k in loop and k not in kept for k in settings_):
-            marks[idx._shas[m]] = Mark(reverts=idx._shas[min(loop[k] for k in settings_)])
-    return marks
 
 
 _MODELS = st.lists(st.sampled_from(["m", "n"]), max_size=2, unique=True).map(tuple)
@@ -503,21 +484,39 @@ _MODELS = st.lists(st.sampled_from(["m", "n"]), max_size=2, unique=True).map(tup
 _LIFE = st.tuples(_MODELS, _MODELS, st.none() | st.permutations(["m", "n"]))
 
 
+# Files a change leaves broken (a whole file, or one entry of a collection), and the
+# commit that fixed each since (None: still broken at head).
+_BROKEN = st.lists(st.tuples(st.sampled_from(["f.toml", "g.toml"]), st.booleans()), max_size=2)
+_FIXES = st.dictionaries(st.sampled_from(["f.toml", "g.toml"]), st.none() | st.just("fix"))
+# Rows whose values often repeat, so that settings are put back often.
+_FEW = st.one_of(st.integers(0, 2), _VALUE)
+_OFTEN_BACK = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"]), _FEW, _FEW)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.lists(_ROWS, min_size=1, max_size=4), _LIFE), max_size=10),
-       st.sampled_from([None, "m"]))  # fmt: skip
-def test_marks_are_the_one_by_one_marks(changes, only_model):
-    """RevertIndex.marks works a change's settings in C-speed steps: the very marks of
-    the plain loop over every setting, on random histories of a few settings (values
+@given(
+    st.lists(st.tuples(st.lists(_OFTEN_BACK, max_size=4), _LIFE, _BROKEN), max_size=10),
+    st.sampled_from([None, "m"]),
+    _FIXES,
+)
+@example(  # a change that puts a setting back and breaks a file: judged, reverts nothing
+    [([("m", "x", 1, 2)], ((), (), None), []), ([("m", "x", 2, 1)], ((), (), None), [("f", 0)])],
+    None,
+    {},
+)
+def test_marks_are_the_plain_marks(changes, only_model, fixes):
+    """RevertIndex.marks works over each change's arrays: the very marks of
+    `plain_marks`, one setting at a time, on random histories of a few settings (values
     put back, moved again, undone in part; `log --model` leaving some ineligible;
-    models brought into being, deleted and renamed)."""
+    models brought into being, deleted and renamed; files broken, fixed or not, and bad
+    entries of a collection)."""
     from types import SimpleNamespace
 
     from auditui.core.diff.deltas import Delta
     from auditui.core.diff.reverts import RevertIndex
 
     idx = RevertIndex(only_model)
-    for n, (rows, (appeared, vanished, renamed)) in enumerate(changes):
+    for n, (rows, (appeared, vanished, renamed), broken) in enumerate(changes):
         settings_: dict = {}
         for m, p, o, v in rows:
             settings_.setdefault((m, p), (o, v))
@@ -525,6 +524,11 @@ def test_marks_are_the_one_by_one_marks(changes, only_model):
         if renamed:
             old, new = renamed
             deltas.append(Delta(new, "model:name", old, new, "renamed"))
+        for path, entry in dict(broken).items():
+            where = f"file:{path}#e" if entry else f"file:{path}"
+            deltas.append(Delta(None, where, None, f"blob{n}", "invalid", source=path))
+        if not deltas:
+            continue
         idx.add(
             SimpleNamespace(
                 commit=SimpleNamespace(sha=f"c{n}"),
@@ -533,5 +537,10 @@ def test_marks_are_the_one_by_one_marks(changes, only_model):
                 vanished=vanished,
             )
         )
-    assert idx.gone_at_head() == gone_at_head_plain(idx)
-    assert idx.marks() == _marks_one_by_one(idx)
+
+    def fixed_by(broken: dict) -> dict:
+        return {file: fixes.get(file) for file in broken}
+
+    assert idx.gone_at_head() == idx.plain_gone_at_head()
+    assert idx.marks(fixed_by) == idx.plain_marks(fixed_by)
+    assert idx.marks() == idx.plain_marks()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from auditui.core.audit.report import Change
 from auditui.core.audit.step_deltas import deltas_between
-from auditui.core.diff.deltas import Delta, canonical_json
+from auditui.core.diff.deltas import Delta
+from auditui.core.diff.fingerprint import canonical_json
 from auditui.core.git.log import CommitInfo
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.walker import Walker

@@ -10,7 +10,8 @@ from auditui.core.audit.rollout import StageClock
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError, parse_text
 from auditui.core.diff.anchors import change_anchors
-from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas, sorted_and_fingerprinted
+from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas
+from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.git.log import CommitInfo, FileEntry
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.renames import RENAME_PATH, follow_renames

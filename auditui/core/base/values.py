@@ -128,7 +128,7 @@ def same_value(a: Any, b: Any) -> bool:
 def canonical(value: Any) -> Any:
     """The form a value is fingerprinted in: values `same_value` calls equal map to
     one form (1.0 -> 1, 1e20 -> 10**20, as Python's == has them equal), and no two
-    it tells apart do (a Typed stays itself: see deltas.canonical_json)."""
+    it tells apart do (a Typed stays itself: see diff.fingerprint.canonical_json)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None or kind is Typed:
         return value

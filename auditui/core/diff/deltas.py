@@ -1,4 +1,4 @@
-"""Semantic per-model deltas (SPEC section 2) and the fingerprint over them.
+"""Semantic per-model deltas (docs/reports.md, "Changes" and "Setting paths").
 
 Deltas are computed between effective configs, never between file texts, so a
 reformatted or reordered file yields none, and a change to defaults or to a shared
@@ -8,12 +8,11 @@ prompt shows up once per model it actually moved.
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from auditui.core.base.keypaths import Item, quote_key, split_item, split_segments
@@ -21,8 +20,6 @@ from auditui.core.base.linediff import unified_diff
 from auditui.core.base.values import (
     Typed,
     as_number,
-    canonical,
-    canonical_text,
     decimal_text,
     same_value,
     written,
@@ -33,7 +30,7 @@ from auditui.core.policy.model import Policy
 
 
 @dataclass(slots=True)
-class Delta:  # not frozen: a catalogue's history makes 250,000 of them, and frozen init is 5x
+class Delta:  # not frozen: a frozen dataclass's __init__ is several times slower
     model: str | None
     path: str
     old: Any
@@ -62,14 +59,16 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
     """The kind of a setting's move from `old` to `new` (two values `same_value` tells
     apart). Numbers, inf and -inf, and two strings that read as decimals ('1.00' ->
     '0.80', compared exactly) rise or fall; '1.0' -> '1.00', one number written
-    anew, is `changed`, as is any move between a string and a number (SPEC 13)."""
+    anew, is `changed`, as is any move between a string and a number (docs/reports.md,
+    "Numbers written as strings")."""
     if old is None:
         return "added"
     if new is None:
         return "removed"
     if scale and old in scale and new in scale:
         return "upgrade" if scale.index(new) > scale.index(old) else "downgrade"
-    old_number, new_number = as_number(old), as_number(new)
+    old_number: Decimal | float | None = as_number(old)
+    new_number: Decimal | float | None = as_number(new)
     if type(old) is str and type(new) is str:
         old_number, new_number = decimal_text(old), decimal_text(new)
     if old_number is not None and new_number is not None and old_number != new_number:
@@ -78,8 +77,7 @@ def classify(path: str, old: Any, new: Any, scale: tuple[str, ...] | None = None
 
 
 _MISSING = object()
-_MODEL, _PATH = attrgetter("model"), attrgetter("path")
-_FIRST, _POSITION = itemgetter(0), itemgetter(3)
+_FIRST = itemgetter(0)
 _SCALARS = (str, int, bool, float, Typed)  # == of two of one type is same_value's
 
 
@@ -140,13 +138,13 @@ def _item_leaves(prefix: str, value: Any, out: list, list_ids: tuple[str, ...]) 
 
 
 def leaf_rows(delta: Delta, policy: Policy | None = None) -> list[tuple[str, Any, Any]]:
-    """A delta as reviewers read it (SPEC 13): a list item or table added or removed
-    whole, one (path, old, new) row per leaf under it, spelled as `show` lists them
-    (item_settings: lists the policy's `[diff] list_ids` key item by item, an item's
-    identity field left out, its path names it) and without the leaves its `[watch]`
-    ignores (UI text inside an added item), sorted by path; any other delta, its own
-    row. The delta itself (JSON, the fingerprint) keeps the whole value: this is how
-    the text and the app show it."""
+    """A delta as reviewers read it (docs/reports.md, "The text report: one line per
+    setting"): a list item or table added or removed whole, one (path, old, new) row
+    per leaf under it, spelled as `show` lists them (item_settings: lists the policy's
+    `[diff] list_ids` key item by item, an item's identity field left out, its path
+    names it) and without the leaves its `[watch]` ignores (UI text inside an added
+    item), sorted by path; any other delta, its own row. The delta itself (JSON, the
+    fingerprint) keeps the whole value: this is how the text and the app show it."""
     old, new = delta.old, delta.new
     whole = new if old is None else old if new is None else None
     kind = type(whole)
@@ -154,7 +152,7 @@ def leaf_rows(delta: Delta, policy: Policy | None = None) -> list[tuple[str, Any
         return [(delta.path, old, new)]
     if delta.kind not in ("added", "removed"):
         return [(delta.path, old, new)]
-    if kind is dict:
+    if type(whole) is dict:
         whole = _without_identity(delta.path, whole)
     leaves: list[tuple[str, Any]] = []
     _item_leaves(delta.path, whole, leaves, policy.diff.list_ids if policy else ())
@@ -190,8 +188,7 @@ def diff_mappings(
     `list_ids` is compared item by item (`tiers[start=0].price`); other lists are leaves."""
     out: list[tuple[str, Any, Any]] = []
     if not old or not new:
-        # A model appearing or vanishing (most of a catalogue's deltas): every leaf is
-        # a delta, no comparison to make.
+        # A model appearing or vanishing: every leaf is a delta, no comparison to make.
         if old:
             out = [(path, value, None) for path, value in settings(old)]
         else:
@@ -209,8 +206,9 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
     if kind is dict and type(new) is dict:
         for key in old.keys() | new.keys():
             o, n = old.get(key, _MISSING), new.get(key, _MISSING)
-            if o is n or (type(o) is type(n) and o == n and
-                          (type(o) in _SCALARS or _identical(o, n))):  # fmt: skip
+            if o is n or (
+                type(o) is type(n) and o == n and (type(o) in _SCALARS or _identical(o, n))
+            ):
                 continue  # the common case: unchanged (no path to build for it)
             _diff(_child(prefix, key), o, n, out, list_ids)
         return
@@ -223,8 +221,9 @@ def _diff(prefix: str, old: Any, new: Any, out: list, list_ids: tuple[str, ...])
         if items is not None:
             for item, (o, n) in items.items():
                 if o is _MISSING or n is _MISSING:  # an item appearing or vanishing, whole
-                    out.append((prefix + item, None if o is _MISSING else o,
-                                None if n is _MISSING else n))  # fmt: skip
+                    out.append(
+                        (prefix + item, None if o is _MISSING else o, None if n is _MISSING else n)
+                    )
                 else:
                     _diff(prefix + item, o, n, out, list_ids)
             return
@@ -298,7 +297,7 @@ def config_deltas(name: str, old: dict, new: dict, policy: Policy) -> list[Delta
 
 def _whole_model(name: str, config: dict, added: bool, policy: Policy) -> list[Delta]:
     """config_deltas of a model appearing (`added`) or vanishing: each watched leaf, by
-    path (nearly every delta of a catalogue's history: kept to one step each)."""
+    path, one step each (most deltas of a long history are of this kind)."""
     deltas = []
     rule_for = policy.key_rule
     for path, value in sorted(settings(config), key=_FIRST):
@@ -324,8 +323,9 @@ def blob_id(text: str) -> str:
 
 
 def inline_prompt_deltas(name: str, path: str, old: str | None, new: str | None) -> list[Delta]:
-    """A prompt kept in a config key (SPEC 8): a `text` delta between the texts' blob
-    ids, and its limits paired where they stand, exactly like a prompt file."""
+    """A prompt kept in a config key (docs/policy.md, "Prompts kept inline"): a `text`
+    delta between the texts' blob ids, and its limits paired where they stand, exactly
+    like a prompt file."""
     old_id, new_id, detail, pairs = _inline_change(path, old, new)
     text = Delta(name, path, old_id, new_id, "text", detail)
     return [text, *limit_deltas(name, f"{path}#limits", pairs)]
@@ -338,8 +338,9 @@ def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
         old or "", new or "", extract_limits(old) if old else (), extract_limits(new) if new else ()
     )
     detail = text_diff(path, old or "", new or "")
-    return (blob_id(old) if old is not None else None, blob_id(new) if new is not None else None,
-            detail, pairs)  # fmt: skip
+    old_id = blob_id(old) if old is not None else None
+    new_id = blob_id(new) if new is not None else None
+    return old_id, new_id, detail, pairs
 
 
 LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
@@ -349,8 +350,11 @@ def limit_deltas(
     name: str, path: str, pairs: list[tuple[Limit | None, Limit | None]]
 ) -> list[Delta]:
     """One delta per limit that changed where it stands (see limits.pair_limits)."""
-    kinds = {(True, True): "limit-changed", (True, False): "limit-removed",
-             (False, True): "limit-added"}  # fmt: skip
+    kinds = {
+        (True, True): "limit-changed",
+        (True, False): "limit-removed",
+        (False, True): "limit-added",
+    }
     return [
         Delta(
             name,
@@ -358,7 +362,7 @@ def limit_deltas(
             o.as_dict() if o else None,
             n.as_dict() if n else None,
             kinds[(o is not None, n is not None)],
-        )  # fmt: skip
+        )
         for o, n in pairs
     ]
 
@@ -402,102 +406,3 @@ def policy_deltas(old: dict | None, new: dict | None) -> list[Delta]:
         Delta(None, f"policy:{path}", o, n, classify(path, o, n))
         for path, o, n in diff_mappings(old or {}, new or {})
     ]
-
-
-def _canonical(delta: Delta) -> str:
-    """The delta as the fingerprint hashes it: `[model, path, kind, old, new]` in
-    compact JSON, values in canonical form. Scalars and label lists (nearly every
-    delta) are written here, exactly as the encoder would; a property test holds the
-    two together."""
-    old, new = delta.old, delta.new
-    old_text = _CANONICAL.get(type(old), _unwritten)(old)
-    new_text = _CANONICAL.get(type(new), _unwritten)(new)
-    if old_text is None or new_text is None:
-        return canonical_text([delta.model, delta.path, delta.kind, canonical(old), canonical(new)])
-    model = delta.model
-    return (f"[{'null' if model is None else _STRING(model)},{_STRING(delta.path)},"
-            f"{_STRING(delta.kind)},{old_text},{new_text}]")  # fmt: skip
-
-
-_STRING = json.encoder.encode_basestring  # json's own (C) string writer, non-ASCII kept
-
-
-def _unwritten(_value: Any) -> None:
-    return None  # left to the encoder
-
-
-def labels_json(separator: str) -> Callable[[list], str | None]:
-    """A writer of lists of strings (modalities, tags: one in most models) as the
-    encoder writes them with `separator` between items; None for any other list."""
-
-    def write(value: list) -> str | None:
-        for item in value:
-            if type(item) is not str:
-                return None
-        return f"[{separator.join(map(_STRING, value))}]"
-
-    return write
-
-
-def _json_float(value: float) -> str:
-    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
-
-
-def _canonical_float(value: float) -> str:
-    if value.is_integer():
-        return int.__repr__(int(value))  # values.canonical: 1.0 is 1, 1e20 is 10**20
-    return _json_float(value)
-
-
-# Scalars as json's encoder writes them, by exact type (a bool is no int here), one
-# call each: writing them by hand is what makes fingerprints and report lines cheap
-# (twice for every delta of a catalogue's history); property tests hold both to the
-# encoder. None of these: left to the encoder.
-SCALAR_JSON: dict[type, Callable[[Any], str]] = {
-    str: _STRING,
-    int: int.__repr__,
-    bool: {True: "true", False: "false"}.__getitem__,
-    type(None): {None: "null"}.__getitem__,
-    float: _json_float,
-    Typed: lambda value: _STRING(value.text),  # SPEC 13: "inf", "nan", a date's ISO text
-}
-# Canonical JSON (see values.canonical), and a list of labels (modalities, tags).
-_CANONICAL: dict[type, Callable[[Any], str | None]] = {
-    **SCALAR_JSON, float: _canonical_float, list: labels_json(","), Typed: attrgetter("text"),
-}  # fmt: skip
-
-
-def canonical_json(value: Any) -> str:
-    """Any value's canonical JSON: equal by `same_value` exactly when equal here."""
-    text = _CANONICAL.get(type(value), _unwritten)(value)
-    return text if text is not None else canonical_text(canonical(value))
-
-
-def sort_deltas(deltas: list[Delta]) -> list[Delta]:
-    return sorted_and_fingerprinted(deltas)[0]
-
-
-def fingerprint(deltas: list[Delta]) -> str:
-    """sha256 over the sorted canonical deltas: independent of commit ids, dates
-    and authors, so a cherry-picked or rebased change keeps it (SPEC section 2)."""
-    return _digest(sorted(_canonical(d) for d in deltas))
-
-
-def sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
-    """The deltas in report order (model, path, canonical form; equal ones as they
-    came) and their fingerprint, each delta's canonical form computed once and every
-    other step at C speed (a catalogue's change can hold thousands)."""
-    canonicals = list(map(_canonical, deltas))
-    models = list(map(_MODEL, deltas))
-    if None in models:  # a policy delta is no model's: it sorts first
-        models = [m or "" for m in models]
-    order = sorted(zip(models, map(_PATH, deltas), canonicals, range(len(deltas)), strict=True))
-    return list(map(deltas.__getitem__, map(_POSITION, order))), _digest(sorted(canonicals))
-
-
-def _digest(canonicals: list[str]) -> str:
-    payload = "\n".join(canonicals)
-    # surrogatepass: a file name git gave as bytes that are not UTF-8 is written as
-    # those surrogates stand, never a crash (data strings hold none: documents refuses them).
-    data = ("auditui-fp-v1\n" + payload).encode("utf-8", "surrogatepass")
-    return "sha256:" + hashlib.sha256(data).hexdigest()

@@ -1,44 +1,38 @@
-"""Changes undone within the audited range (SPEC 11): status `reverted`.
+"""Changes undone within the audited range: status `reverted` (docs/blocked.md, "A
+change undone in the same push").
 
-A blocked change that a later commit of the same push put back used to block that
-push for ever; the only way out was rewriting history. Now, setting by setting
-(a model's key path, a prompt binding): when the range's head holds the value a
-setting had before some change in the range, every change to that setting from
-that one on is undone, and the last of them put it back.
+Setting by setting (a model's key path, a prompt binding): when the range's head holds
+the value a setting had before some change in the range, every change to that setting
+from that one on is undone, and the last of them put it back.
 
 - a change is **reverted** when every setting it moved is undone that way: the head
   carries none of it. It does not block; `reverted_by` names the latest change that
   put one of its settings back.
-- a change that only puts settings back, undoing only reverted changes, is no change
-  either: it is `reverted` too, and `reverts` names the first change it undid. One
-  that also does something else (or undoes part of a change that stays) is judged
-  like any other.
+- a change that only puts settings back, undoing only reverted changes, is `reverted`
+  too, and `reverts` names the first change it undid. One that also does something
+  else (or undoes part of a change that stays) is judged like any other.
 
-**A deletion is no revert** (SPEC 13). A setting of a model that a later commit
-deleted was not put back by that: a change counts as put back on a setting of a
-model the head no longer has only when the change itself brought the model into
-being (absent before, absent at head). A change that modified, added or removed a
-setting of a model that existed before it keeps its own verdict; the deletion is a
-change of its own (judged, unless it only undoes changes that are reverted: a model
-added and deleted in one range). A model renamed away lives on under its new name
-(whose settings this index does not pair with the old name's): no change to it
-under the old name counts as put back. Which models a change brought into being
-and which it deleted come with it (`Change.appeared`, `vanished`), its renames in
-its deltas, so the rule needs no World.
+**A deletion is no revert.** A setting of a model the head no longer has counts as put
+back only when the change itself brought the model into being (absent before, absent
+at head); a model renamed away lives on under its new name, so no change to it under
+the old name counts as put back. Which models a change brought into being and which it
+deleted come with it (`Change.appeared`, `vanished`), its renames in its deltas, so the
+rule needs no World.
 
 Deciding needs the whole range, but `check` writes each change as it is judged: the
 index keeps three integers per delta (which setting, the values before and after),
-not the changes, and a run that found reverts is judged again from the per-commit
-store with the marks known (see formats.write).
+not the changes. Every integer stands for exactly one value (see Interned): equal
+integers are the same value by `same_value`, never just an equal hash.
 
-Every integer stands for exactly one value (see Interned): equal integers are the
-same value by `same_value`, never just an equal hash. A hash decided it once, and
-4096 + (2**61 - 1), which Python hashes as 4096, read as 4096 put back.
+`plain_marks` states the rule one setting at a time; `marks` computes the same over
+each change's arrays, and a property test holds the two equal (likewise
+`plain_gone_at_head` and `gone_at_head`, `Interned.plain_ids` and `ids`).
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import add, and_, attrgetter, eq, ge, lt
@@ -46,7 +40,7 @@ from operator import rshift as _rshift
 from typing import Any
 
 from auditui.core.base.values import Typed
-from auditui.core.diff.deltas import canonical_json
+from auditui.core.diff.fingerprint import canonical_json
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ def _key(value: Any) -> Any:
         return value
     if kind is bool:
         return ("bool", value)
-    return ("json", canonical_json(value))  # equal exactly when same_value (see deltas)
+    return ("json", canonical_json(value))  # equal exactly when same_value
 
 
 class Interned:
@@ -77,25 +71,26 @@ class Interned:
     decides, so values whose hashes collide (-1 and -2, 4096 and 4096 + 2**61 - 1)
     never share an integer. Each value asked for takes the next number (`step` apart;
     one already held keeps its own), so an integer is below `step` times the count of
-    values asked for. `ids` is the definition, `ids_fast` the same in C-speed steps
-    (a catalogue's run takes this for every delta, four times); a property test holds
-    the two equal."""
+    values asked for."""
 
     def __init__(self, step: int = 1) -> None:
         self._ids: dict[Any, int] = {}
         self._next = count(0, step)
 
-    def ids(self, values: list) -> list[int]:
+    def plain_ids(self, values: list) -> list[int]:
         """Each value's integer, a new one for a value not seen before."""
         ids, numbers = self._ids, self._next
         return [ids.setdefault(_key(value), next(numbers)) for value in values]
 
-    def ids_fast(self, values: list) -> list[int]:
-        """`ids`, each value's key taken only where one is not its own key."""
+    def ids(self, values: list) -> list[int]:
+        """`plain_ids`, each value's key taken only where one is not its own key."""
         if not set(map(type, values)) <= _OWN_KEYS:
             values = list(map(_key, values))
         return list(map(self._ids.setdefault, values, self._next))
 
+
+# fixed_by({file: (blob, sha)}) -> {file: the commit that fixed it, or None}: see marks
+FixedBy = Callable[[dict[str, tuple[str, str]]], dict[str, str | None]]
 
 PRESENT, DELETED, AWAY = "present", "deleted", "away"  # a model's state (see _lifecycle)
 _MASK = (1 << 64) - 1
@@ -109,7 +104,7 @@ _MODEL, _PATH, _KIND = attrgetter("model"), attrgetter("path"), attrgetter("kind
 
 def _settings_only(deltas: list) -> bool:
     """Whether every delta of a change moves a setting (none is a file or an entry
-    that does not parse): then `add` takes it in C-speed steps."""
+    that does not parse): then `add` need not sort its deltas out one by one."""
     return "invalid" not in map(_KIND, deltas)
 
 
@@ -154,13 +149,13 @@ class RevertIndex:
         whether that makes it a rollback."""
         n = len(self._shas)
         self._shas.append(change.commit.sha)
-        deltas, eligible, broken = change.deltas, True, []
+        deltas, eligible, broken = change.deltas, True, list[str]()
         if self.only_model is not None or not _settings_only(deltas):
             deltas, eligible, broken = self._sort_out(n, deltas)
         keys = self._setting_ids(deltas)
         self._lifecycle(n, change)
-        olds = self._values.ids_fast(list(map(_OLD, deltas)))
-        news = self._values.ids_fast(list(map(_NEW, deltas)))
+        olds = self._values.ids(list(map(_OLD, deltas)))
+        news = self._values.ids(list(map(_NEW, deltas)))
         self._last_value.update(zip(keys, news, strict=True))
         self._last_change.update(dict.fromkeys(keys, n))
         self._settings.append(array("q", keys))
@@ -176,7 +171,7 @@ class RevertIndex:
         """Note the models change `n` deleted, renamed and brought into being."""
         vanished, appeared = getattr(change, "vanished", ()), getattr(change, "appeared", ())
         renamed = [(d.old, d.new) for d in change.deltas if d.kind == "renamed"]
-        state, ids = self._state, self._models.ids
+        state, ids = self._state, self._models.plain_ids
         if vanished:
             state.update(dict.fromkeys(ids(list(vanished)), DELETED))
         for old, new in renamed:
@@ -205,10 +200,9 @@ class RevertIndex:
 
     def _setting_ids(self, deltas: list) -> list[int]:
         """Each delta's setting: its model's integer (a multiple of 2**32) plus its
-        path's. Exact, and within 64 bits, while fewer than 2**31 deltas are indexed
-        (which would hold 50 GB here first)."""
-        models = self._models.ids_fast(list(map(_MODEL, deltas)))
-        paths = self._paths.ids_fast(list(map(_PATH, deltas)))
+        path's. Exact, and within 64 bits, while fewer than 2**31 deltas are indexed."""
+        models = self._models.ids(list(map(_MODEL, deltas)))
+        paths = self._paths.ids(list(map(_PATH, deltas)))
         return list(map(add, models, paths))
 
     def _effect(self, n: int, keys: list, olds: list, news: list) -> str | None:
@@ -244,10 +238,21 @@ class RevertIndex:
         """A change found to invert one made before the range (see AuditRun)."""
         self._rollbacks.add(sha)
 
+    def plain_gone_at_head(self) -> set[int]:
+        """The changes none of whose settings counts as put back, as the head no longer
+        has a model they moved: one renamed away, or one deleted that the change did not
+        bring into being."""
+        gone = set()
+        for n, settings in enumerate(self._settings):
+            for setting in settings:
+                model = setting >> _PATH_BITS << _PATH_BITS
+                state = self._state.get(model, PRESENT)
+                if state == AWAY or (state == DELETED and model not in self._brought.get(n, ())):
+                    gone.add(n)
+        return gone
+
     def gone_at_head(self) -> set[int]:
-        """The changes that moved a setting of a model the head no longer has, unless
-        they brought that model into being and it was deleted: none of them was put
-        back (see above). `gone_at_head_plain` in the tests is the definition."""
+        """`plain_gone_at_head`, a change's models found as a set."""
         ended = {m >> _PATH_BITS: s for m, s in self._state.items() if s != PRESENT}
         if not ended:
             return set()
@@ -261,12 +266,64 @@ class RevertIndex:
                 out.add(n)
         return out
 
-    def marks(self, fixed_by=None) -> dict[str, Mark]:
-        """`fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by
-        commit `sha`, the first later commit that changed it, when the head no longer
-        has that blob (None: still broken at head). Asked once, for all files."""
-        # Each pass over a change's settings is a few C-speed steps (maps over its
-        # array), not a loop here: a catalogue's history is 250,000 of them.
+    def _fixes(self, fixed_by: FixedBy | None) -> dict[str, str | None]:
+        """Each file a change left broken: the commit that fixed it since (see
+        `marks`), None while the head still has the blob it was broken as."""
+        broken = {file: (blob, self._shas[n]) for file, (blob, n) in self._last_broken.items()}
+        return fixed_by(broken) if fixed_by and broken else {}
+
+    def plain_marks(self, fixed_by: FixedBy | None = None) -> dict[str, Mark]:
+        """The revert rule (see above), one setting at a time. A setting's loop runs
+        from the first change whose value before it the head holds again, when a later
+        change moved it, to the last change that moved it; a change sits in the loop
+        when it is from that first change on and before that last one."""
+        head, last = self._last_value, self._last_change
+        loop: dict[int, int] = {}  # setting -> the change its loop starts at
+        for n, settings in enumerate(self._settings):
+            for setting, old in zip(settings, self._before[n], strict=True):
+                if setting not in loop and old == head[setting] and n < last[setting]:
+                    loop[setting] = n
+
+        def in_loop(n: int, setting: int) -> bool:
+            return setting in loop and loop[setting] <= n < last[setting]
+
+        fixes, gone = self._fixes(fixed_by), self.plain_gone_at_head()
+        undone: dict[int, str] = {}  # change no -> the commit that last put it back
+        for n, settings in enumerate(self._settings):
+            fixed = [fixes.get(f) for f in self._broken.get(n, ())]
+            if not self._eligible[n] or n in gone or not all(fixed):
+                continue
+            if all(in_loop(n, setting) for setting in settings):
+                by = [sha for sha in fixed if sha]
+                if settings:
+                    by.append(self._shas[max(last[setting] for setting in settings)])
+                undone[n] = by[-1]
+        # A setting whose loop holds a change that stays (a partial undo) was not
+        # simply put back: the change closing that loop is judged.
+        kept = {
+            setting
+            for n, settings in enumerate(self._settings)
+            if n not in undone
+            for setting in settings
+            if in_loop(n, setting)
+        }
+        marks = {self._shas[n]: Mark(reverted_by=by) for n, by in undone.items()}
+        for m, settings in enumerate(self._settings):
+            if m in undone or not self._eligible[m] or not settings or m in self._broken:
+                continue
+            if all(
+                last[setting] == m and setting in loop and setting not in kept
+                for setting in settings
+            ):
+                first = min(loop[setting] for setting in settings)
+                marks[self._shas[m]] = Mark(reverts=self._shas[first])
+        return marks
+
+    def marks(self, fixed_by: FixedBy | None = None) -> dict[str, Mark]:
+        """`plain_marks`, each pass over a change's settings a few maps over its arrays.
+        `fixed_by({file: (blob, sha)})`: for each file last broken as `blob` by commit
+        `sha`, the first later commit that changed it, when the head no longer has that
+        blob (None: still broken at head). Asked once, for all files."""
         head, last = self._last_value, self._last_change
         loop: dict[int, int] = {}  # setting -> first change whose value before is at head
         for n in range(len(self._settings) - 1, -1, -1):  # the earliest change written last
@@ -274,15 +331,14 @@ class RevertIndex:
             at_head = map(eq, self._before[n], map(head.__getitem__, settings))
             again = map(lt, repeat(n), map(last.__getitem__, settings))
             loop.update(dict.fromkeys(compress(settings, map(and_, at_head, again)), n))
-        broken = {file: (blob, self._shas[n]) for file, (blob, n) in self._last_broken.items()}
-        fixes = fixed_by(broken) if fixed_by and broken else {}  # file -> the fixing commit
+        fixes = self._fixes(fixed_by)  # file -> the fixing commit
         undone: dict[int, str] = {}  # change no -> the commit that last put it back
         gone = self.gone_at_head()
         for n, settings in enumerate(self._settings):
-            files = self._broken.get(n, ())
-            if not self._eligible[n] or n in gone or not all(fixes.get(f) for f in files):
+            fixed = [fixes.get(f) for f in self._broken.get(n, ())]
+            if not self._eligible[n] or n in gone or not all(fixed):
                 continue
-            by = [fixes[f] for f in files]  # type: ignore[misc]
+            by = [sha for sha in fixed if sha]
             if settings:  # each in a loop from at most this change to after it
                 lasts = list(map(last.__getitem__, settings))
                 if max(map(loop.get, settings, repeat(_NEVER))) > n or min(lasts) <= n:
@@ -302,8 +358,11 @@ class RevertIndex:
             if m in undone or not self._eligible[m] or not settings or m in self._broken:
                 continue
             lasts = list(map(last.__getitem__, settings))
-            if (lasts.count(m) == len(lasts) and all(map(loop.__contains__, settings))
-                    and kept.isdisjoint(settings)):  # fmt: skip
+            if (
+                lasts.count(m) == len(lasts)
+                and all(map(loop.__contains__, settings))
+                and kept.isdisjoint(settings)
+            ):
                 marks[self._shas[m]] = Mark(
                     reverts=self._shas[min(map(loop.__getitem__, settings))]
                 )

@@ -1,5 +1,10 @@
-"""The JSON report (docs/reports.md). A change here is a change to the contract:
-bump VERSION on anything that breaks a consumer, and update the golden file."""
+"""The JSON report (docs/reports.md, "Report formats"). A change here is a change to
+the contract: bump VERSION on anything that breaks a consumer, and update the golden
+file.
+
+Each change is one line: `plain_change_line` defines it (json's encoder over the
+change's dict); `change_line` writes the same bytes by hand, and a property test holds
+the two equal."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 
 from auditui.core.base.terminal import json_dumps, json_safe
 from auditui.core.base.values import json_text
-from auditui.core.diff.deltas import SCALAR_JSON, labels_json
+from auditui.core.diff.fingerprint import SCALAR_JSON, labels_json
 
 VERSION = 1
 
@@ -31,7 +36,8 @@ def _change(c) -> dict:
 
 
 def _evals(c) -> list[dict]:
-    """The record's newest eval per model and suite, with its error bars (docs/records.md)."""
+    """The record's newest eval per model and suite, with its error bars
+    (docs/records.md)."""
     if c.record is None:
         return []
     return [
@@ -76,10 +82,9 @@ def as_dict(report) -> dict:
 
 
 def render(report, **_options) -> str:
-    """The report with its header indented and one change per line: each change
-    written in one pass by json's C encoder (an indented whole runs its Python
-    encoder, ~10x slower on a catalogue's 200,000 deltas), still easy to read and
-    to diff."""
+    """The report with its header indented and one change per line: easy to read and
+    to diff, and written a change at a time (an indented whole runs json's Python
+    encoder instead of its C one)."""
     body = "".join(render_change(c, first=i == 0) for i, c in enumerate(report.changes))
     return render_start(report) + body + render_end(report)
 
@@ -93,10 +98,13 @@ def render_change(change, first: bool = False, **_options) -> str:
     return ("\n    " if first else ",\n    ") + change_line(change)
 
 
+def plain_change_line(c) -> str:
+    """A change's line of the report: its dict, compact, through the encoder."""
+    return json_dumps(_change(c), indent=None)
+
+
 def change_line(c) -> str:
-    """`json_dumps(_change(c), indent=None)`, written by hand: a catalogue's history is
-    200,000 deltas, and building a dict for each to encode was a tenth of a cold run.
-    Byte for byte the encoder's output (a property test holds the two together)."""
+    """`plain_change_line` written by hand, byte for byte: no dict built per delta."""
     commit, dumps = c.commit, _dumps
     deltas = ", ".join(
         f'{{"model": {_value(d.model)}, "path": {_STRING(d.path)}, "old": {_value(d.old)}, '
