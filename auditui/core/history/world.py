@@ -108,13 +108,13 @@ def reindex(
 
 class Loader:
     """Parses blobs for one run, cached by blob id (the same blob recurs endlessly),
-    and between runs in the git dir (see blobcache). Only a working set stays in
+    and between runs in the git dir (see parse_cache). Only a working set stays in
     memory: a catalogue's history is tens of thousands of versions."""
 
     MEMORY = 4096  # parsed blobs kept in memory (merges and reverts revisit recent ones)
 
     def __init__(self, repo: GitRepo) -> None:
-        from auditui.core.history.blobcache import BlobCache
+        from auditui.core.history.parse_cache import BlobCache
 
         self.repo = repo
         self._data: OrderedDict[str, object] = OrderedDict()
@@ -123,14 +123,15 @@ class Loader:
         self._pairs: dict[tuple, list] = {}
         self._links: dict[str, str] = {}
         self._store = BlobCache(repo.common_dir / "auditui")
-        self._ahead = None  # blobcache.Ahead while a cold walk's blobs are parsed ahead
+        self._ahead = None  # parse_ahead.Ahead while a cold walk's blobs are parsed ahead
 
     def prefetch(self, wanted: list[tuple[str, str, str | Collection]]) -> None:
         """Have every (path, blob, what) the walk will need and the cache lacks parsed
         ahead of it, in the walk's order, on the other cores (a cold run over a
         catalogue's history). What: "data", "limits" (a prompt's), or the Collection
         whose entries are decoded from one value of the file (see node)."""
-        from auditui.core.history.blobcache import Ahead, data_key, limits_key, node_key
+        from auditui.core.history.parse_ahead import Ahead
+        from auditui.core.history.parse_cache import data_key, limits_key, node_key
 
         items = {}
         for path, sha, what in wanted:
@@ -161,7 +162,7 @@ class Loader:
     def _cached(self, key: str, compute):
         """A blob's derived value (parsed data, a prompt's limits): from the parse
         workers, else the cache in the git dir, else computed here and kept."""
-        from auditui.core.history.blobcache import MISSING
+        from auditui.core.history.parse_cache import MISSING
 
         value = MISSING if self._ahead is None else self._ahead.take(key)
         if value is MISSING:
@@ -172,7 +173,7 @@ class Loader:
         return value
 
     def data(self, path: str, sha: str):
-        from auditui.core.history.blobcache import data_key, parse_blob
+        from auditui.core.history.parse_cache import data_key, parse_blob
 
         return self._remembered(
             data_key(path, sha),
@@ -185,7 +186,7 @@ class Loader:
         is a second parse of every version); else read off the parsed file."""
         if not spec.decode:
             return collection_node(self.data(path, sha), spec.at, None)
-        from auditui.core.history.blobcache import derive, node_key
+        from auditui.core.history.parse_cache import derive, node_key
 
         key = node_key(path, sha, spec.at, spec.decode)
         return self._remembered(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
@@ -193,7 +194,7 @@ class Loader:
     def _remembered(self, key: str, compute):
         """A blob's parsed value (see _cached), the working set kept in memory; raises
         the DocumentError saying why the blob has none."""
-        from auditui.core.history.blobcache import MISSING
+        from auditui.core.history.parse_cache import MISSING
 
         value = self._data.get(key, MISSING)
         if value is MISSING:
@@ -234,7 +235,7 @@ class Loader:
     def limits(self, sha: str) -> tuple[Limit, ...]:
         """A prompt blob's limits: read ahead by a parse worker, or from the cache, or
         here (each version once; extracting them is most of a prompts history's cost)."""
-        from auditui.core.history.blobcache import limit_rows, limits_key
+        from auditui.core.history.parse_cache import limit_rows, limits_key
 
         def here():  # from the text the walk has already read (see _check_prompt)
             try:

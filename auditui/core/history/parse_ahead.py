@@ -1,0 +1,194 @@
+"""Cold runs parse ahead of the walk in other processes (`Ahead`), each reading
+through its own `git cat-file --batch`; what they parse goes to the parse cache.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+from auditui.core.configs.documents import MAX_BYTES, too_large
+from auditui.core.git.catfile import BlobMissing, BlobTooLarge, CatFile
+from auditui.core.history.parse_cache import MISSING, BlobCache, decode, derive, encode
+
+POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool starts
+
+
+class Ahead:
+    """Blobs parsed ahead of the walk, in the order it needs them, by other processes
+    while this one walks (a cold run over a catalogue's history: parsing every version
+    costs less than judging them, so on two cores it costs nothing). A few chunks are
+    in flight at a time, so what waits to be taken stays small however long the
+    history. Without processes (one core, or none allowed) a chunk is parsed here when
+    the walk first needs it: still one pipelined read per chunk.
+
+    The work is shared, not just handed over: when the walk would wait for a chunk a
+    worker is still parsing, it parses the furthest chunk no worker has started
+    instead (a history of a few large files, tokencost's 800 KB mapping, parses
+    slower than it is judged). So chunks are small enough, a sixteenth of the history
+    at most, that some are always still waiting to be started."""
+
+    FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
+    SHARES = 16  # no chunk holds more than this fraction of the history
+
+    def __init__(self, root: Path, items: list[tuple[str, str, str]], store: BlobCache) -> None:
+        self.root, self.store = str(root), store
+        self.chunks: list[list[tuple[str, str, str]]] = []
+        self.where: dict[str, int] = {}
+        largest = max(1, min(self.LARGEST, -(-len(items) // self.SHARES)))
+        size, start = min(self.FIRST, largest), 0
+        while start < len(items):
+            chunk = items[start : start + size]
+            for key, _path, _sha in chunk:
+                self.where[key] = len(self.chunks)
+            self.chunks.append(chunk)
+            start, size = start + size, min(size * 2, largest)
+        self.futures: dict[int, object] = {}
+        # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
+        self.ready: dict[int, dict[str, object]] = {}
+        self.collected = 0  # chunks before this one were taken in
+        self.pool = None
+        if len(items) >= POOL_MIN:
+            # Workers write this store through their own connections: none may inherit
+            # an open one (SQLite's rule for fork). Reopened here when next needed.
+            store.close()
+            self.pool = _pool(min((os.cpu_count() or 1) - 1, 3))
+        self._submit()
+
+    def _submit(self) -> None:
+        if self.pool is None:
+            return
+        for index in range(self.collected, min(self.collected + self.WINDOW, len(self.chunks))):
+            if index not in self.futures and index not in self.ready:
+                try:
+                    self.futures[index] = self.pool.submit(
+                        _parse_and_keep, self.root, self.chunks[index], self.store.file
+                    )
+                except RuntimeError:  # the pool broke: parse the rest here
+                    self.pool = None
+                    return
+
+    def take(self, key: str) -> object:
+        """The parsed value for `key` (a DocumentError for a broken file), or MISSING
+        when it was not asked for, was taken already (the store has it) or its blob is
+        missing (the walk reports that)."""
+        index = self.where.pop(key, None)
+        if index is None:
+            return MISSING
+        while self.collected <= index:  # chunks come in order: take in those before too
+            self._collect(self.collected)
+            self.collected += 1
+            self.ready.pop(self.collected - 2 * self.WINDOW, None)  # never taken: stored
+            self._submit()
+        found = self.ready.get(index, {}).pop(key, MISSING)
+        return decode(found) if isinstance(found, bytes) else found
+
+    def _collect(self, index: int) -> None:
+        if index in self.ready:
+            return  # parsed here while an earlier chunk was awaited
+        future = self.futures.pop(index, None)
+        while future is not None and not future.done() and self._steal():
+            pass
+        rows = None
+        if future is not None and (future.done() or not future.cancel()):
+            try:
+                rows = future.result()
+            except Exception:  # a worker died (killed, out of memory): parse here
+                rows = None
+        if rows is None:  # not started by a worker (or none at all): parsed here
+            self._parse_here(index)
+            return
+        self.ready[index] = dict(rows)  # the worker stored them (see _parse_and_keep)
+        self.chunks[index] = []
+
+    def _steal(self) -> bool:
+        """Parse here the furthest chunk no worker has started (False: there is none)."""
+        for index in sorted(self.futures, reverse=True):
+            if self.futures[index].cancel():
+                del self.futures[index]
+                self._parse_here(index)
+                return True
+        return False
+
+    def _parse_here(self, index: int) -> None:
+        values = _parse_chunk(self.root, self.chunks[index], encoded=False)
+        self.ready[index] = dict(values)
+        self.chunks[index] = []
+        for key, value in values:
+            self.store.put(key, value)
+
+    def close(self) -> None:
+        """Stop the workers; chunks already parsed are kept for the next run (each
+        worker stored its own)."""
+        self.futures.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    """Processes for parsing, or None where there is no second core or none may start.
+    A process that holds no other thread forks (fast); one with threads (the app's
+    loader) starts fresh interpreters, as forking a threaded process can deadlock."""
+    if workers < 1:
+        return None
+    method = (
+        "fork" if threading.active_count() == 1 and "fork" in get_all_start_methods() else "spawn"
+    )
+    try:
+        return ProcessPoolExecutor(workers, mp_context=get_context(method),
+                                   initializer=_worker_start)  # fmt: skip
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def _worker_start() -> None:
+    """A parse worker builds parsed data for its whole life: see collector."""
+    import gc
+
+    from auditui.core.base.collector import FIRST_THRESHOLD
+
+    gc.set_threshold(FIRST_THRESHOLD, *gc.get_threshold()[1:])
+
+
+_KEEPERS: dict[Path, BlobCache] = {}  # in a worker: the store it writes, by file
+
+
+def _parse_and_keep(root: str, items: list[tuple[str, str, str]], file: Path) -> list:
+    """A worker's chunk: parsed, stored for later runs, and returned encoded. The
+    worker writes the store itself: a third of a second of a catalogue's cold run
+    that the walk's process spent inserting rows."""
+    rows = _parse_chunk(root, items)
+    if file not in _KEEPERS:
+        _KEEPERS[file] = BlobCache(file.parent)
+    _KEEPERS[file].put_encoded(rows)
+    return rows
+
+
+def _parse_chunk(
+    root: str, items: list[tuple[str, str, str]], encoded: bool = True
+) -> list[tuple[str, object]]:
+    """(key, value) for each (key, path, blob) whose blob is in the repository, the
+    value encoded for the trip back from a worker unless parsed where it is used."""
+    cat = CatFile(Path(root))
+    rows = []
+    try:
+        shas = [sha for _key, _path, sha in items]
+        for (key, path, _sha), (_, got) in zip(items, cat.read_many(shas, MAX_BYTES), strict=True):
+            if isinstance(got, BlobMissing):
+                continue
+            value = derive(key, path, partial(_bytes, got))
+            rows.append((key, encode(value) if encoded else value))
+    finally:
+        cat.close()
+    return rows
+
+
+def _bytes(got: bytes | BlobTooLarge, _limit: int) -> bytes:
+    if isinstance(got, BlobTooLarge):
+        raise too_large(got.size)
+    return got
