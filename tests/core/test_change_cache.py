@@ -10,7 +10,7 @@ import pytest
 
 from auditui.core.evidence.records import append_entries, record_name
 from auditui.core.history import changecache
-from auditui.core.history.world import Tracker
+from auditui.core.history.tracker import Tracker
 from tests.helpers.repo import audit, forget_changes
 
 POLICY_WITH_ROLLOUT = "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n"

@@ -2,7 +2,7 @@
 report must be exactly what advancing from the first parent gives, problems included.
 Which parent is nearer is answered from the walk's lineage: it must name exactly the
 files a full comparison of both parents finds. A merge advanced from its first parent
-takes the files the other parent read cleanly as read (world._clean_read): the same
+takes the files the other parent read cleanly as read (tracker._clean_read): the same
 report as reading every one of them again."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import random
 
 import pytest
 
+import auditui.core.history.tracker as tracker_module
 import auditui.core.history.walker as walker_module
-import auditui.core.history.world as world_module
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 
 
@@ -37,7 +37,7 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     answer the lineage gives is checked against comparing every file, and the report
     without the shortcut against the one reading every file again (no donor)."""
     taken = []
-    real_read = world_module._clean_read
+    real_read = tracker_module._clean_read
 
     def counted(donor, path, entry):
         found = real_read(donor, path, entry)
@@ -69,13 +69,13 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     fast = summary(audit(repo))
     forget_changes(repo)
     monkeypatch.setattr(walker_module, "NEARER_MIN", 10**9)
-    monkeypatch.setattr(world_module, "_clean_read", counted)
+    monkeypatch.setattr(tracker_module, "_clean_read", counted)
     slow = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(world_module, "_clean_read", lambda *args: None)
+    monkeypatch.setattr(tracker_module, "_clean_read", lambda *args: None)
     assert summary(audit(repo)) == slow, "a file taken from the other parent changed the report"
     forget_changes(repo)
-    monkeypatch.setattr(world_module, "_clean_read", real_read)
+    monkeypatch.setattr(tracker_module, "_clean_read", real_read)
     monkeypatch.setattr(walker_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 

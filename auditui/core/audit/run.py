@@ -32,9 +32,11 @@ from auditui.core.evidence.recordfiles import read_record
 from auditui.core.evidence.records import Record, RecordError, parse_record, record_name
 from auditui.core.git.repo import CommitInfo, FileEntry, GitRepo
 from auditui.core.history.changecache import ChangeCache, context_digest
+from auditui.core.history.loader import Loader
 from auditui.core.history.renames import RENAME_PATH, follow_renames, names_over_time
+from auditui.core.history.tracker import LAYOUT_KINDS, Tracker
 from auditui.core.history.walker import Walker, pair
-from auditui.core.history.world import LAYOUT_KINDS, Loader, Step, Tracker, World
+from auditui.core.history.world import Step, World
 from auditui.core.policy.model import POLICY_FILE, Policy, parse_policy
 
 Progress = Callable[[int, int], None]

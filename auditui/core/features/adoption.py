@@ -635,7 +635,7 @@ def _beside(out: Proposal, seen: list[Seen], kept: set[str]) -> None:
     provider's own settings): `check` would otherwise name it as missed on every
     change. A file with model-like settings that is not shaped like the models stays
     uncovered: the table names it for the user to decide."""
-    from auditui.core.history.world import path_kind
+    from auditui.core.history.tracker import path_kind
 
     policy = parse_proposal(out)
     looks = ConfigLike(policy.layout)
@@ -749,7 +749,7 @@ def coverage(policy, files: list[str], seen: dict[str, Seen]) -> Coverage:
     excluded file counts where a pattern would take it, or `check` would name it."""
     from dataclasses import replace
 
-    from auditui.core.history.world import path_kind
+    from auditui.core.history.tracker import path_kind
 
     layout = policy.layout
     unexcluded = replace(policy, layout=replace(layout, exclude=()))

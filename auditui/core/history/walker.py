@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from auditui.core.git.repo import CommitInfo, FileEntry
 from auditui.core.history.pmap import PMap
-from auditui.core.history.world import FileState, Step, Tracker, World
+from auditui.core.history.tracker import Tracker
+from auditui.core.history.world import FileState, Step, World
 from auditui.core.policy.model import POLICY_FILE
 
 NEARER_MIN = 8  # a merge changing fewer tracked files is advanced from its first parent
