@@ -12,8 +12,9 @@ import random
 
 import pytest
 
+import auditui.core.history.lineage as lineage_module
+import auditui.core.history.merges as merges_module
 import auditui.core.history.tracker as tracker_module
-import auditui.core.history.walker as walker_module
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 
 
@@ -46,8 +47,8 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
             DONATED_ENTRIES.append(1)
         return found
 
-    real = walker_module.Walker._from_nearer_parent
-    real_diff = walker_module._entry_diff
+    real = merges_module.from_nearer_parent
+    real_diff = merges_module._entry_diff
 
     def full_diff_agrees(first, other, changes, between, most):
         full = real_diff(first, other, changes, None, 10**9)
@@ -58,17 +59,17 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
         assert cut == (full if len(full) <= most else None), "cut short wrongly"
         return cut
 
-    def spy(self, *args):
-        found = real(self, *args)
+    def spy(*args):
+        found = real(*args)
         taken.append(found is not None)
         return found
 
-    monkeypatch.setattr(walker_module.Walker, "_from_nearer_parent", spy)
-    monkeypatch.setattr(walker_module, "_entry_diff", full_diff_agrees)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 0)  # considered for every merge
+    monkeypatch.setattr(merges_module, "from_nearer_parent", spy)
+    monkeypatch.setattr(merges_module, "_entry_diff", full_diff_agrees)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 0)  # considered for every merge
     fast = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 10**9)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 10**9)
     monkeypatch.setattr(tracker_module, "_clean_read", counted)
     slow = summary(audit(repo))
     forget_changes(repo)
@@ -76,7 +77,7 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     assert summary(audit(repo)) == slow, "a file taken from the other parent changed the report"
     forget_changes(repo)
     monkeypatch.setattr(tracker_module, "_clean_read", real_read)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 8)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 
 
@@ -155,8 +156,8 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     repo.commit("main: break m20", {"models/m20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
     kept = []
-    real = walker_module._first_way_files
-    monkeypatch.setattr(walker_module, "_first_way_files",
+    real = merges_module._first_way_files
+    monkeypatch.setattr(merges_module, "_first_way_files",
                         lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
     fix, taken = merge_main_then(repo, monkeypatch, "feature: fix m20",
                                  {"models/m20.toml": model(20, 3)})  # fmt: skip
@@ -386,13 +387,13 @@ def test_a_step_that_looked_up_a_file_makes_the_lineage_compare_everything(repo,
     repo.git("checkout", "-q", "feature")
     repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
     answers = []
-    real = walker_module.Lineage.written_between
+    real = lineage_module.Lineage.written_between
 
     def spy(self, *args):
         answers.append(real(self, *args))
         return answers[-1]
 
-    monkeypatch.setattr(walker_module.Lineage, "written_between", spy)
+    monkeypatch.setattr(lineage_module.Lineage, "written_between", spy)
     fast, slow, taken = both_ways(repo, monkeypatch)
     assert fast == slow and taken == 1
     assert answers and all(a is None for a in answers)

@@ -35,8 +35,8 @@ from auditui.core.history.changecache import ChangeCache, context_digest
 from auditui.core.history.loader import Loader
 from auditui.core.history.renames import RENAME_PATH, follow_renames, names_over_time
 from auditui.core.history.tracker import LAYOUT_KINDS, Tracker
-from auditui.core.history.walker import Walker, pair
-from auditui.core.history.world import Step, World
+from auditui.core.history.walker import Walker
+from auditui.core.history.world import Step, World, pair
 from auditui.core.policy.model import POLICY_FILE, Policy, parse_policy
 
 Progress = Callable[[int, int], None]

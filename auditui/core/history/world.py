@@ -79,3 +79,8 @@ def reindex(
             index.pop(key, None)
     for key in new - old:
         index[key] = index.get(key, frozenset()) | {owner}
+
+
+def pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
+    a, b = old.entries.get(path), new.entries.get(path)
+    return (a, b) if a != b else None
