@@ -7,8 +7,6 @@ depending on them are re-resolved.
 
 from __future__ import annotations
 
-import posixpath
-
 from auditui.core.base.globs import match_any, match_path
 from auditui.core.configs.documents import DocumentError
 from auditui.core.configs.models import (
@@ -27,12 +25,11 @@ from auditui.core.configs.models import (
     without_structure,
 )
 from auditui.core.git.repo import FileEntry, GitRepo
+from auditui.core.history.links import Links
 from auditui.core.history.loader import Loader
 from auditui.core.history.problems import Problem, Problems
 from auditui.core.history.world import FileState, Step, World, reindex
 from auditui.core.policy.model import POLICY_FILE, Collection, Policy
-
-MAX_LINK_HOPS = 8
 
 
 def _name_key(model: RawModel) -> tuple[str, str]:
@@ -101,6 +98,7 @@ class Tracker:
         self.policy = policy
         self.layout = policy.layout
         self.loader = loader or Loader(repo)
+        self.links = Links(repo, self.loader, self.kind)
         self.signers_path = policy.approvals.allowed_signers
         self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
         # Whether any file the layout names as a model, collection or prompt was met: a
@@ -183,7 +181,7 @@ class Tracker:
         pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
         named: set[str] = set()  # model names whose definitions moved
         # Every tracked path's entry first, so a symlink read below sees its target
-        # as of this commit without asking git (see _target).
+        # as of this commit without asking git (see links.Links.target).
         for path in pending:
             if changes[path] is None:
                 w.entries.pop(path, None)
@@ -273,37 +271,6 @@ class Tracker:
 
     # -- loading files -----------------------------------------------------
 
-    def _read_through(
-        self, w: World, path: str, entry: FileEntry, deps: set[str] | None = None
-    ) -> tuple[str, FileEntry, set[str]]:
-        """Follow a symlink inside the repository to the blob it names; every path on
-        the way is added to `deps` (even when a later hop fails)."""
-        deps = set() if deps is None else deps
-        hops = 0
-        while entry.is_symlink:
-            hops += 1
-            if hops > MAX_LINK_HOPS:
-                raise DocumentError("symlink chain too long (or a loop)")
-            target = self.loader.link(entry.sha)
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-            if target.startswith("/") or resolved.startswith(".."):
-                raise DocumentError(f"symlink to '{target}' leaves the repository")
-            deps.add(resolved)
-            found = self._target(w, resolved)
-            if found is None:
-                raise DocumentError(f"symlink target '{resolved}' does not exist")
-            path, entry = resolved, found
-        return path, entry, deps
-
-    def _target(self, w: World, path: str) -> FileEntry | None:
-        """A path's entry at w.commit: tracked paths are current in w.entries (kept up
-        to date from raw diffs); only an untracked one costs a tree lookup."""
-        if path in w.entries:
-            return w.entries[path]
-        if self.kind(path) is not None:
-            return None  # every file the layout matches is tracked: absent means gone
-        return self.repo.lookup(w.commit, path)
-
     def _load_file(
         self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
         base: bool = False, given: FileState | None = None, broken: bool = False,
@@ -329,7 +296,7 @@ class Tracker:
             deps = set(given.deps)
         else:
             try:
-                real_path, real_entry, _ = self._read_through(w, path, entry, deps)
+                real_path, real_entry, _ = self.links.read_through(w, path, entry, deps)
                 if spec is not None:
                     node = self.loader.node(real_path, real_entry.sha, spec)
                     found, problems = models_in_collection(path, node, spec, self.layout,
@@ -340,7 +307,7 @@ class Tracker:
             except (DocumentError, ModelError) as exc:
                 # The whole file is unreadable: every model keeps its last good config.
                 w.errors[(path, "")] = Problem(str(exc))
-                self._set_links(w, path, old_deps, frozenset(deps))
+                self.links.set_links(w, path, old_deps, frozenset(deps))
                 if old is not None:
                     w.files[path] = FileState(entry, old.models, frozenset(deps))
                 return set()
@@ -352,7 +319,7 @@ class Tracker:
                 if problem.model in old_models:  # a bad entry keeps its last good config
                     models[problem.model] = old_models[problem.model]
             w.files[path] = FileState(entry, models, frozenset(deps))
-        self._set_links(w, path, old_deps, frozenset(deps))
+        self.links.set_links(w, path, old_deps, frozenset(deps))
         reindex(w.claims, path, frozenset(old_models), frozenset(models))
         for name in old_models.keys() - models.keys():
             w.errors.pop(_name_key(old_models[name]), None)  # a clash it no longer has
@@ -401,21 +368,13 @@ class Tracker:
                     w.raw[name] = new
         return moved
 
-    def _set_links(self, w: World, path: str, old: frozenset[str], deps: frozenset[str]) -> None:
-        reindex(w.linked, path, old, deps)
-        for target in deps - old:
-            if target not in w.entries:
-                found = self.repo.lookup(w.commit, target)
-                if found is not None:
-                    w.entries[target] = found
-
     def _load_defaults(self, w: World, path: str, entry: FileEntry | None) -> None:
         w.errors.pop((path, ""), None)
         if entry is None:
             w.defaults = {}
             return
         try:
-            real_path, real_entry, _ = self._follow(w, path, entry)
+            real_path, real_entry, _ = self.links.follow(w, path, entry)
             doc = self.loader.data(real_path, real_entry.sha)
             if not isinstance(doc, dict):
                 raise DocumentError("defaults must be a mapping")
@@ -429,7 +388,7 @@ class Tracker:
         if entry is None:
             return
         try:
-            _, entry, _ = self._follow(w, path, entry)
+            _, entry, _ = self.links.follow(w, path, entry)
             self.loader.text(entry.sha)
         except DocumentError as exc:
             w.errors[(path, "")] = Problem(str(exc))
@@ -445,23 +404,10 @@ class Tracker:
                 return None
             w.entries[path] = entry  # tracked from now on, so later edits are seen
         try:
-            _, entry, _ = self._follow(w, path, entry)
+            _, entry, _ = self.links.follow(w, path, entry)
         except DocumentError:
             return None
         return entry
-
-    def _follow(self, w: World, path: str, entry: FileEntry) -> tuple[str, FileEntry, set[str]]:
-        """Read a defaults or prompt file through its symlink, remembering the target
-        so that a later edit of the target re-reads this path (and its models)."""
-        deps: set[str] = set()
-        try:
-            return self._read_through(w, path, entry, deps)
-        finally:
-            self._set_links(w, path, w.via.get(path, frozenset()), frozenset(deps))
-            if deps:
-                w.via[path] = frozenset(deps)
-            else:
-                w.via.pop(path, None)
 
     def _resolve(self, w: World, name: str) -> set[str]:
         """Recompute one model's effective config; returns prompts whose bound state flipped."""
