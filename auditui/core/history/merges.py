@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from auditui.core.git.repo import CommitInfo, FileEntry
 from auditui.core.history.pmap import PMap
-from auditui.core.history.tracker import Tracker
+from auditui.core.history.tracker import MergeReads, Tracker
 from auditui.core.history.world import FileState, Step, World, pair
 from auditui.core.policy.model import POLICY_FILE
 
@@ -55,7 +55,8 @@ def from_nearer_parent(
     if best is None:
         return None
     sha, other, nearer = best
-    world, step = walker._advance(other.copy(), sha, commit.sha, nearer, True)
+    world = other.copy()
+    step = walker.advance(world, sha, commit.sha, nearer)
     names = {name for name, _old, _new in step.models}
     if not _first_way_problems(walker.tracker, first, world, changes):
         kept = _first_way_files(walker.tracker, first, world, changes)
@@ -63,7 +64,7 @@ def from_nearer_parent(
             return None  # history-made state differs: judged the first parent's way
         entries = {path: world.entries[path] for path in kept}
         tracked = len(world.entries)
-        world, again = walker.tracker.advance(world, commit.sha, entries, True, kept=kept)
+        again = walker.tracker.advance(world, commit.sha, entries, merge=MergeReads(first_way=kept))
         names.update(name for name, _old, _new in again.models)
         if len(world.entries) != tracked or not _first_way_problems(
             walker.tracker, first, world, changes

@@ -7,6 +7,10 @@ depending on them are re-resolved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
 from auditui.core.base.globs import match_any, match_path
 from auditui.core.configs.documents import DocumentError
 from auditui.core.configs.models import (
@@ -59,6 +63,43 @@ def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
     entry of it cannot be a model. Not a clash (settled by who owns a name, see
     _settle) nor a model that cannot be resolved (see _resolve)."""
     return [k for k in errors.of_path(path) if k[1][:1] != "@" and not errors[k].clash]
+
+
+class _Was(NamedTuple):
+    """What a step compares against: the World's problems, policy and signers files
+    before the commit."""
+
+    errors: Problems
+    policy: FileEntry | None
+    signers: FileEntry | None
+
+
+class _Read(NamedTuple):
+    """What reading a commit's changed files found (see Tracker._read_changed)."""
+
+    named: set[str]  # model names whose definitions moved
+    dirty: set[str]  # models reading a changed file
+    prompts: set[str]  # prompt files touched
+    all_dirty: bool  # the defaults changed: every model is resolved again
+
+
+@dataclass(frozen=True)
+class MergeReads:
+    """File states a merge takes instead of reading model or collection files again,
+    each what reading the file would leave in the World (speed only, see merges).
+    `other_parent`: a parent whose clean reads of the very blob are taken as read
+    (see _clean_read). `first_way`: states to take as they are (None: no state) for
+    files that do not parse, whose problem the World already holds."""
+
+    other_parent: World | None = None
+    first_way: Mapping[str, FileState | None] = field(default_factory=dict)
+
+    def state(self, path: str, entry: FileEntry | None) -> tuple[FileState | None, bool]:
+        """The state to take for `path` (None: read it), and whether it is a broken
+        file's kept the first parent's way."""
+        if path in self.first_way:
+            return self.first_way[path], True
+        return _clean_read(self.other_parent, path, entry), False
 
 
 # What a layout names: meeting none of these, a policy audits nothing (see saw_layout).
@@ -152,43 +193,58 @@ class Tracker:
         """The world at `commit`, read from its tree (used for a range's base)."""
         entries = self.repo.list_files(commit, self.patterns(), self.layout.exclude)
         changes = {p: e for p, e in entries.items() if self.kind(p) is not None}
-        world, _step = self.advance(World(), commit, changes, steal=True)
+        world = World()
+        self.advance(world, commit, changes)
         return world
 
     def advance(
-        self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool,
-        donor: World | None = None, kept: dict[str, FileState | None] | None = None,
-    ) -> tuple[World, Step]:  # fmt: skip
-        """Apply one commit's relevant changes to `parent` (in place when `steal`).
-
-        `donor`: a World (a merge's other parent) whose files, where it holds the very
-        blob a change brings and read it cleanly, are taken as read (see _load_file).
-        `kept`: states to take as they are (None: no state) for files that do not
-        parse, whose problem `parent` already holds (a merge's broken files kept the
-        way its first parent kept them, see walker)."""
-        old_errors = parent.errors.copy()  # free: the step compares against it
-        old_policy = parent.entries.get(POLICY_FILE)
-        old_signers = parent.entries.get(self.signers_path)
-        w = parent if steal else parent.copy()
+        self,
+        w: World,
+        commit: str,
+        changes: Mapping[str, FileEntry | None],
+        *,
+        merge: MergeReads | None = None,
+    ) -> Step:
+        """Apply one commit's relevant changes to `w`, in place (copy a World that is
+        still needed first); the Step says what the commit did to it. `merge`: file
+        states a merge takes instead of reading the files again (see MergeReads)."""
+        was = _Was(w.errors.copy(), w.entries.get(POLICY_FILE), w.entries.get(self.signers_path))
         w.commit = commit
-        before: dict[str, Effective | None] = {}
-        dirty: set[str] = set()
-        prompts_touched: set[str] = set()
-        all_dirty = False
+        pending = self._apply_entries(w, changes)
+        read = self._read_changed(w, changes, pending, merge)
+        dirty = read.dirty | self._settle(w, read.named)
+        before, flips = self._resolve_dirty(w, dirty, read.all_dirty)
+        self._refresh_prompts(w, read.prompts, flips, before)
+        return self._step(w, was, before, changes)
 
-        # Deletions first, then by path: the order files are read in never decides
-        # who owns a name (that is settled once all are read, see _settle).
+    @staticmethod
+    def _apply_entries(w: World, changes: Mapping[str, FileEntry | None]) -> list[str]:
+        """Every changed path's entry, before any file is read, so a symlink read later
+        sees its target as of this commit without asking git (see links.Links.target).
+        Returns the paths deletions first, then by path: the order files are read in
+        never decides who owns a name (that is settled once all are read, see _settle)."""
         pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
-        named: set[str] = set()  # model names whose definitions moved
-        # Every tracked path's entry first, so a symlink read below sees its target
-        # as of this commit without asking git (see links.Links.target).
         for path in pending:
-            if changes[path] is None:
+            entry = changes[path]
+            if entry is None:
                 w.entries.pop(path, None)
             else:
-                w.entries[path] = changes[path]
-        # Then each changed path, and the symlinks whose target this commit edited,
-        # re-read as if they changed.
+                w.entries[path] = entry
+        return pending
+
+    def _read_changed(
+        self,
+        w: World,
+        changes: Mapping[str, FileEntry | None],
+        pending: list[str],
+        merge: MergeReads | None,
+    ) -> _Read:
+        """Read each changed path again, and the symlinks whose target this commit
+        edited as if they changed."""
+        named: set[str] = set()  # model names whose definitions moved
+        dirty: set[str] = set()
+        prompts: set[str] = set()
+        all_dirty = False
         relinked = sorted(set().union(*(w.linked.get(p, ()) for p in pending)) - set(changes))
         for path in [*pending, *relinked]:
             entry = changes[path] if path in changes else w.entries.get(path)
@@ -201,36 +257,48 @@ class Tracker:
                 all_dirty = True
                 self._load_defaults(w, path, entry)
             elif what in ("model", "base", "collection"):
-                broken = kept is not None and path in kept
-                given = kept[path] if broken else _clean_read(donor, path, entry)  # type: ignore[index]
-                named |= self._load_file(w, path, entry, kind[1] if kind else None,
-                                         what == "base", given, broken)  # fmt: skip
+                given, broken = (None, False) if merge is None else merge.state(path, entry)
+                spec = kind[1] if kind else None
+                named |= self._load_file(w, path, entry, spec, what == "base", given, broken)
             elif what == "prompt":
-                prompts_touched.add(path)
+                prompts.add(path)
                 self._check_prompt(w, path, entry)
             elif path in changes:
                 w.errors.pop((path, ""), None)
             # Whatever globs it also matches, a file a model reads is its dependency
             # (a prompt that is also a model file, a symlink target).
             dirty |= w.dep_index.get(path, frozenset())
-        dirty |= self._settle(w, named)
+        return _Read(named, dirty, prompts, all_dirty)
 
+    def _resolve_dirty(
+        self, w: World, dirty: set[str], all_dirty: bool
+    ) -> tuple[dict[str, Effective | None], set[str]]:
+        """Resolve again the models whose files or names moved, and those that extend
+        them; returns each one's effective config before, and the prompts whose
+        bound state flipped."""
         if all_dirty:
             dirty = set(w.raw) | set(w.effective)
         for name in list(dirty):
             dirty |= w.dep_index.get("name:" + name, frozenset())
+        before: dict[str, Effective | None] = {}
         flips: set[str] = set()
         for name in sorted(dirty):
             if name.startswith(PROMPT_MODEL_PREFIX):
                 continue
             before[name] = w.effective.get(name)
             flips |= self._resolve(w, name)
-        for path in sorted(prompts_touched | flips):
+        return before, flips
+
+    def _refresh_prompts(
+        self, w: World, touched: set[str], flips: set[str], before: dict[str, Effective | None]
+    ) -> None:
+        """Keep the stand-in of each prompt no model binds current: a prompt only
+        (un)bound by a model is no change of the prompt itself (the model's own deltas
+        show the binding), so only a touched prompt's stand-in enters `before`."""
+        for path in sorted(touched | flips):
             name = PROMPT_MODEL_PREFIX + path
             entry = w.entries.get(path)
-            if path in prompts_touched:
-                # A prompt only (un)bound by a model is no change of the prompt itself: the
-                # model's own deltas show the binding. Its stand-in is just kept current.
+            if path in touched:
                 before.setdefault(name, w.effective.get(name))
             kind = self.kind(path)
             if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
@@ -242,19 +310,25 @@ class Tracker:
             else:
                 w.effective.pop(name, None)
 
+    def _step(
+        self,
+        w: World,
+        was: _Was,
+        before: dict[str, Effective | None],
+        changes: Mapping[str, FileEntry | None],
+    ) -> Step:
         new_policy = w.entries.get(POLICY_FILE)
         new_signers = w.entries.get(self.signers_path)
-        step = Step(
+        return Step(
             models=[
                 (n, before[n], w.effective.get(n))
                 for n in sorted(before)
                 if before[n] != w.effective.get(n)
             ],
-            errors=self.step_errors(w.errors, old_errors, changes),
-            policy=(old_policy, new_policy) if old_policy != new_policy else None,
-            signers=(old_signers, new_signers) if old_signers != new_signers else None,
+            errors=self.step_errors(w.errors, was.errors, changes),
+            policy=(was.policy, new_policy) if was.policy != new_policy else None,
+            signers=(was.signers, new_signers) if was.signers != new_signers else None,
         )
-        return w, step
 
     @staticmethod
     def step_errors(now: Problems, before: Problems, changes) -> dict:

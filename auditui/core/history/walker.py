@@ -12,7 +12,7 @@ from __future__ import annotations
 from auditui.core.git.repo import CommitInfo, FileEntry
 from auditui.core.history import merges
 from auditui.core.history.lineage import Lineage
-from auditui.core.history.tracker import Tracker
+from auditui.core.history.tracker import MergeReads, Tracker
 from auditui.core.history.world import Step, World
 
 
@@ -45,7 +45,8 @@ class Walker:
                     for ch in self.tracker.repo.diff(known.commit, sha)
                     if self.tracker.relevant(ch.path, known)
                 }
-                world, _step = self._advance(known.copy(), known.commit, sha, changes, True)
+                world = known.copy()
+                self.advance(world, known.commit, sha, changes)
             self._keep(sha, world)
         return self.worlds[sha]
 
@@ -70,9 +71,11 @@ class Walker:
         if found is not None:
             world, step = found
         elif changes:
-            steal = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
-            donor = self.world(commit.parents[1]) if len(commit.parents) > 1 else None
-            world, step = self._advance(parent, first, commit.sha, changes, steal, donor)
+            last_use = bool(commit.parents) and self.uses.get(id(parent), 0) == 1
+            world = parent if last_use else parent.copy()
+            other = self.world(commit.parents[1]) if len(commit.parents) > 1 else None
+            merge = None if other is None else MergeReads(other_parent=other)
+            step = self.advance(world, first, commit.sha, changes, merge)
         else:
             world, step = parent, Step([], {}, None, None)
             if first is not None:
@@ -80,20 +83,24 @@ class Walker:
         self._keep(commit.sha, world)
         return world, step
 
-    def _advance(
-        self, base: World, base_sha: str | None, sha: str, changes: dict[str, FileEntry | None],
-        steal: bool, donor: World | None = None,
-    ) -> tuple[World, Step]:  # fmt: skip
-        """Tracker.advance, written down in the lineage. A step writes only the paths
+    def advance(
+        self,
+        world: World,
+        base_sha: str | None,
+        sha: str,
+        changes: dict[str, FileEntry | None],
+        merge: MergeReads | None = None,
+    ) -> Step:
+        """Tracker.advance (in place), written down in the lineage. A step writes only the paths
         it is given unless it looks one up (see Lineage): then the World holds more
         entries than those paths account for."""
-        entries = base.entries
+        entries = world.entries
         expected = len(entries) + sum((e is not None) - (p in entries) for p, e in changes.items())
-        world, step = self.tracker.advance(base, sha, changes, steal, donor)
+        step = self.tracker.advance(world, sha, changes, merge=merge)
         if base_sha is not None:
             written = tuple(changes) if len(world.entries) == expected else None
             self.lineage.made(sha, base_sha, written)
-        return world, step
+        return step
 
     def release(self, commit: CommitInfo) -> None:
         for p in commit.parents:
