@@ -14,6 +14,7 @@ from auditui.core.history.parse_ahead import Ahead
 from auditui.core.history.parse_cache import (
     MISSING,
     BlobCache,
+    CacheKey,
     data_key,
     derive,
     limit_rows,
@@ -33,21 +34,22 @@ class Loader:
 
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
-        self._data: OrderedDict[str, object] = OrderedDict()
+        self._data: OrderedDict[CacheKey, object] = OrderedDict()
         self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
         self._limits: dict[str, tuple[Limit, ...]] = {}
         self._pairs: dict[tuple, list] = {}
         self._links: dict[str, str] = {}
         self._store = BlobCache(repo.common_dir / "auditui")
-        self._ahead = None  # parse_ahead.Ahead while a cold walk's blobs are parsed ahead
+        self._ahead: Ahead | None = None  # while a cold walk's blobs are parsed ahead
 
     def prefetch(self, wanted: list[tuple[str, str, str | Collection]]) -> None:
         """Have every (path, blob, what) the walk will need and the cache lacks parsed
         ahead of it, in the walk's order, on the other cores (a cold run over a
         catalogue's history). What: "data", "limits" (a prompt's), or the Collection
         whose entries are decoded from one value of the file (see node)."""
-        items = {}
+        items: dict[CacheKey, tuple[str, str]] = {}
         for path, sha, what in wanted:
+            key: CacheKey
             if what == "limits":
                 key = limits_key(sha)
             elif isinstance(what, Collection):
@@ -72,7 +74,7 @@ class Loader:
             self._ahead.close()
             self._ahead = None
 
-    def _cached(self, key: str, compute):
+    def _cached(self, key: CacheKey, compute):
         """A blob's derived value (parsed data, a prompt's limits): from the parse
         workers, else the cache in the git dir, else computed here and kept."""
         value = MISSING if self._ahead is None else self._ahead.take(key)
@@ -98,7 +100,7 @@ class Loader:
         key = node_key(path, sha, spec.at, spec.decode)
         return self._remembered(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
 
-    def _remembered(self, key: str, compute):
+    def _remembered(self, key: CacheKey, compute):
         """A blob's parsed value (see _cached), the working set kept in memory; raises
         the DocumentError saying why the blob has none."""
         value = self._data.get(key, MISSING)

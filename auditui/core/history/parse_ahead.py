@@ -13,8 +13,16 @@ from pathlib import Path
 
 from auditui.core.configs.documents import MAX_BYTES, too_large
 from auditui.core.git.catfile import BlobMissing, BlobTooLarge, CatFile
-from auditui.core.history.parse_cache import MISSING, BlobCache, decode, derive, encode
+from auditui.core.history.parse_cache import (
+    MISSING,
+    BlobCache,
+    CacheKey,
+    decode,
+    derive,
+    encode,
+)
 
+Wanted = tuple[CacheKey, str, str]  # what to derive, from the blob at which path and id
 POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool starts
 
 
@@ -35,10 +43,10 @@ class Ahead:
     FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
     SHARES = 16  # no chunk holds more than this fraction of the history
 
-    def __init__(self, root: Path, items: list[tuple[str, str, str]], store: BlobCache) -> None:
+    def __init__(self, root: Path, items: list[Wanted], store: BlobCache) -> None:
         self.root, self.store = str(root), store
-        self.chunks: list[list[tuple[str, str, str]]] = []
-        self.where: dict[str, int] = {}
+        self.chunks: list[list[Wanted]] = []
+        self.where: dict[CacheKey, int] = {}
         largest = max(1, min(self.LARGEST, -(-len(items) // self.SHARES)))
         size, start = min(self.FIRST, largest), 0
         while start < len(items):
@@ -49,7 +57,7 @@ class Ahead:
             start, size = start + size, min(size * 2, largest)
         self.futures: dict[int, object] = {}
         # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
-        self.ready: dict[int, dict[str, object]] = {}
+        self.ready: dict[int, dict[CacheKey, object]] = {}
         self.collected = 0  # chunks before this one were taken in
         self.pool = None
         if len(items) >= POOL_MIN:
@@ -72,7 +80,7 @@ class Ahead:
                     self.pool = None
                     return
 
-    def take(self, key: str) -> object:
+    def take(self, key: CacheKey) -> object:
         """The parsed value for `key` (a DocumentError for a broken file), or MISSING
         when it was not asked for, was taken already (the store has it) or its blob is
         missing (the walk reports that)."""
@@ -158,7 +166,7 @@ def _worker_start() -> None:
 _KEEPERS: dict[Path, BlobCache] = {}  # in a worker: the store it writes, by file
 
 
-def _parse_and_keep(root: str, items: list[tuple[str, str, str]], file: Path) -> list:
+def _parse_and_keep(root: str, items: list[Wanted], file: Path) -> list:
     """A worker's chunk: parsed, stored for later runs, and returned encoded. The
     worker writes the store itself: a third of a second of a catalogue's cold run
     that the walk's process spent inserting rows."""
@@ -170,8 +178,8 @@ def _parse_and_keep(root: str, items: list[tuple[str, str, str]], file: Path) ->
 
 
 def _parse_chunk(
-    root: str, items: list[tuple[str, str, str]], encoded: bool = True
-) -> list[tuple[str, object]]:
+    root: str, items: list[Wanted], encoded: bool = True
+) -> list[tuple[CacheKey, object]]:
     """(key, value) for each (key, path, blob) whose blob is in the repository, the
     value encoded for the trip back from a worker unless parsed where it is used."""
     cat = CatFile(Path(root))

@@ -17,8 +17,10 @@ import hashlib
 import sqlite3
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from auditui.core.base.values import dumps, loads
+from auditui.core.configs import limits
 from auditui.core.configs.documents import (
     MAX_BYTES,
     DocumentError,
@@ -27,6 +29,8 @@ from auditui.core.configs.documents import (
     parse_data,
     too_large,
 )
+from auditui.core.configs.limits import extract_limits
+from auditui.core.configs.models import ModelError, collection_node
 from auditui.core.git.catfile import BlobTooLarge
 from auditui.core.history.changecache import engine_digest
 from auditui.core.history.store import open_store
@@ -54,52 +58,75 @@ def parse_blob(path: str, read) -> object:
         return DocumentError(f"cannot be read ({type(exc).__name__}: {first})")
 
 
-def data_key(path: str, sha: str) -> str:
-    """The cache key of a config blob's parsed data: what it yields depends on its
-    content and its format alone (an unknown format: the same error whatever the path,
-    so a path never reaches a key)."""
-    return f"{sha}:{format_of(path) or ''}"
+class DataKey(NamedTuple):
+    """A config blob's parsed data: it depends on the blob's content and format alone
+    (an unknown format gives the same error whatever the path, so a path never
+    reaches a key)."""
+
+    sha: str
+    fmt: str  # the format its path names, "" for none
+
+    def row(self) -> str:
+        """Its key in the store."""
+        return f"{self.sha}:{self.fmt}"
 
 
-_NODE = ":in:"  # marks a key of the entries a collection keeps encoded in one value
-
-
-def node_key(path: str, sha: str, at: str | None, decode: str) -> str:
-    """The cache key of a collection's entries decoded from the string at `at` (a YAML
+class NodeKey(NamedTuple):
+    """A collection's entries decoded from the string at `at` of a parsed blob (a YAML
     file whose MODELS variable holds JSON): parsing that string again for every
     version was most of a cold run over such a history."""
-    return f"{data_key(path, sha)}{_NODE}{decode}:{at or ''}"
+
+    sha: str
+    fmt: str
+    decode: str
+    at: str  # "" for the whole document
+
+    def row(self) -> str:
+        return f"{self.sha}:{self.fmt}:in:{self.decode}:{self.at}"
 
 
-def derive(key: str, path: str, read) -> object:
-    """The value `key` names for a blob (see data_key, node_key, limits_key): what the
-    walk would compute itself, or the DocumentError saying why there is none."""
-    _sha, _, kind = key.partition(":")  # after the blob id: format, limits-, or a node
-    if kind.startswith("limits-"):
+class LimitsKey(NamedTuple):
+    """A prompt blob's limits, tied to limits.py's own source: a change to how limits
+    are read never serves an old reading."""
+
+    sha: str
+    source: str  # digest of limits.py
+
+    def row(self) -> str:
+        return f"{self.sha}:limits-{self.source}"
+
+
+CacheKey = DataKey | NodeKey | LimitsKey
+
+
+def data_key(path: str, sha: str) -> DataKey:
+    return DataKey(sha, format_of(path) or "")
+
+
+def node_key(path: str, sha: str, at: str | None, decode: str) -> NodeKey:
+    return NodeKey(sha, format_of(path) or "", decode, at or "")
+
+
+def limits_key(sha: str) -> LimitsKey:
+    return LimitsKey(sha, _limits_source())
+
+
+def derive(key: CacheKey, path: str, read) -> object:
+    """The value `key` names for a blob: what the walk would compute itself, or the
+    DocumentError saying why there is none."""
+    if isinstance(key, LimitsKey):
         return prompt_limits(read)
     value = parse_blob(path, read)
-    _format, node, spec = kind.partition(_NODE)
-    if not node or isinstance(value, DocumentError):
+    if not isinstance(key, NodeKey) or isinstance(value, DocumentError):
         return value
-    from auditui.core.configs.models import ModelError, collection_node
-
-    decode, _, at = spec.partition(":")
     try:
-        return collection_node(value, at or None, decode)
+        return collection_node(value, key.at or None, key.decode)
     except ModelError as exc:  # the file holds no such entries: a finding like any other
         return DocumentError(str(exc))
 
 
-def limits_key(sha: str) -> str:
-    """The cache key of a prompt blob's limits: tied to limits.py's own source, so a
-    change to how limits are read never serves an old reading."""
-    return f"{sha}:limits-{_limits_source()}"
-
-
 @cache
 def _limits_source() -> str:
-    from auditui.core.configs import limits
-
     return hashlib.sha256(Path(limits.__file__).read_bytes()).hexdigest()[:16]
 
 
@@ -115,8 +142,6 @@ def prompt_limits(read) -> object:
 def limit_rows(text: str) -> tuple:
     """A prompt's limits as plain tuples (unit, max, applies_to, offset): what the
     cache keeps and a parse worker returns."""
-    from auditui.core.configs.limits import extract_limits
-
     return tuple((lim.unit, lim.max, lim.applies_to, lim.at) for lim in extract_limits(text))
 
 
@@ -151,56 +176,55 @@ class BlobCache:
         self.file = store_file(folder)
         self._db: sqlite3.Connection | None = None
         self._broken = False
-        self._pending: list[tuple[str, bytes]] = []
+        self._pending: list[tuple[str, bytes]] = []  # (row key, encoded value)
 
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
                 if not self.file.exists():
                     _drop_others(self.file.parent, self.file)
-                self._db = open_store(
-                    self.file,
-                    "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB)",
-                )
+                self._db = open_store(self.file, _SCHEMA)
             except (sqlite3.Error, OSError):
                 self._broken = True
         return self._db
 
-    def get(self, key: str) -> object:
+    def get(self, key: CacheKey) -> object:
         db = self._conn()
         if db is None:
             return MISSING
         try:
-            row = db.execute("SELECT value FROM parsed WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT value FROM parsed WHERE key = ?", (key.row(),)).fetchone()
             return MISSING if row is None else decode(row[0])
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return MISSING  # a damaged row: parse it again
 
-    def known(self, keys: list[str]) -> set[str]:
+    def known(self, keys: list[CacheKey]) -> set[CacheKey]:
         """Which of `keys` are stored (one query per thousand)."""
         db = self._conn()
-        found: set[str] = set()
+        found: set[CacheKey] = set()
         if db is None:
             return found
+        by_row = {key.row(): key for key in keys}
+        rows = list(by_row)
         try:
-            for i in range(0, len(keys), 900):
-                chunk = keys[i : i + 900]
+            for i in range(0, len(rows), 900):
+                chunk = rows[i : i + 900]
                 query = f"SELECT key FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
-                found.update(k for (k,) in db.execute(query, chunk))
+                found.update(by_row[k] for (k,) in db.execute(query, chunk))
         except sqlite3.Error:
             pass
         return found
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: CacheKey, value: object) -> None:
         try:
-            self._pending.append((key, encode(value)))
+            self._pending.append((key.row(), encode(value)))
         except ValueError:
             return  # not marshallable: never happens for parsed data, but never fatal
         if len(self._pending) >= 2000:
             self.flush()
 
-    def put_encoded(self, rows: list[tuple[str, bytes]]) -> None:
-        self._pending.extend(rows)
+    def put_encoded(self, rows: list[tuple[CacheKey, bytes]]) -> None:
+        self._pending.extend((key.row(), value) for key, value in rows)
         self.flush()
 
     def flush(self) -> None:
