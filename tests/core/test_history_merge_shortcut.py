@@ -156,8 +156,8 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     repo.commit("main: break m20", {"models/m20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
     kept = []
-    real = merges_module._first_way_files
-    monkeypatch.setattr(merges_module, "_first_way_files",
+    real = merges_module._first_parent_states_for_broken_files
+    monkeypatch.setattr(merges_module, "_first_parent_states_for_broken_files",
                         lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
     fix, taken = merge_main_then(repo, monkeypatch, "feature: fix m20",
                                  {"models/m20.toml": model(20, 3)})  # fmt: skip

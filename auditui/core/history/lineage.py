@@ -9,9 +9,9 @@ class Lineage:
 
     Every World descends from a root (a tree read whole, or an empty one) through such
     steps, so two Worlds' tracked files can differ only at paths written on the way
-    from their nearest common ancestor to each: on models.dev a merge's two parents
-    parted a few commits ago, and comparing the few files those wrote replaces
-    comparing all 4,000 (that was a tenth of a cold run). A step that also wrote
+    from their nearest common ancestor to each: a merge's two parents mostly parted a
+    few commits ago, and comparing the few files those wrote replaces comparing every
+    tracked file. A step that also wrote
     paths it was not given (a symlink's target or a prompt first looked up in the
     tree) is opaque: a question crossing it is answered by comparing everything."""
 
@@ -36,7 +36,8 @@ class Lineage:
         entry can differ between them. None when the way crosses an opaque step, the
         two have no common root, or more than `most` paths (or LONGEST steps) lie on
         it."""
-        made, paths = self._made, set()
+        made = self._made
+        paths: set[str] = set()
         if a not in made or b not in made:
             return None
         for _ in range(self.LONGEST):

@@ -1,4 +1,17 @@
-"""A merge advanced from the parent its result is nearer to (see from_nearer_parent)."""
+"""The merge shortcut: a merge's World advanced from the parent its result is
+nearer to, the fast path of Walker.step's first-parent advance (its definition; the
+two are held equal by tests/core/test_history_merge_shortcut.py).
+
+"Merge main into the branch" differs from its first parent by everything main did
+since the branch point, and from main by the branch's own few files: applying those
+few gives the same World at a fraction of the cost, as far as a World is a function
+of its tree. Where it is not (history-made state), the result is checked against
+what the first parent's way keeps: every problem but a broken file's must be the
+first parent's with the very same state behind it, and each file that does not
+parse must keep the models the first parent's way keeps; a file broken both ways
+after different last good versions is given the first parent's state and the
+result checked again. See docs/design.md, "What a World holds".
+"""
 
 from __future__ import annotations
 
@@ -19,31 +32,23 @@ NEARER_MIN = 8  # a merge changing fewer tracked files is advanced from its firs
 def from_nearer_parent(
     walker: Walker, commit: CommitInfo, first: World, changes: dict[str, FileEntry | None]
 ) -> tuple[World, Step] | None:
-    """A merge's World advanced from the parent its result is nearest to.
+    """The merge `commit` advanced from the parent its result is nearer to, or None:
+    then advance it from its first parent, whose World is `first`.
 
-    "Merge main into the branch" differs from its first parent by everything main
-    did since the branch point, and from main by the branch's own few files:
-    applying those few gives the same World at a fraction of the cost.
-
-    Same, that is, as far as a World is a function of its tree alone: a broken
-    file's last good config, a clash's owner, an unresolvable model's last config
-    depend on the way history went (and there the first parent's way is the
-    rule). So the nearer parent is used only when the result holds the first
-    parent's clashes, bad entries and unresolvable models with the very same
-    state behind each, and every file that does not parse keeps the models the
-    first parent's way keeps (see _first_way_problems). Files broken on one side
-    only are common (models.dev: 300 of its merges), and that is all they differ
-    by. A file broken both ways after other last good versions is given the first
-    parent's state (see _first_way_files), and the result checked again.
-
-    The step is still the first parent's (SPEC 2), cut to the models the nearer
-    parent did not already have as merged: the only ones _evil_only could keep."""
+    A World is a function of its tree except for the state history made: a broken
+    file's last good models, who owns a clashing name, an unresolvable model's last
+    config. The nearer parent may be taken only where that state comes out exactly
+    as the first parent's way leaves it, and None is returned wherever that is not
+    shown. The Step is the first parent's (docs/reports.md, "Changes"), cut to the
+    models the nearer parent did not already hold as merged."""
+    if len(commit.parents) < 2 or len(changes) <= NEARER_MIN:
+        return None
     if walker.tracker.policy.rollout is not None:
         return None  # the rollout clock reads every first-parent step
     best: tuple[str, World, dict[str, FileEntry | None]] | None = None
     for sha in commit.parents[1:]:
         other = walker.world(sha)
-        if not _similar_problems(walker.tracker, first, other):
+        if not _differ_only_by_broken_files(walker.tracker, first, other):
             continue
         between = walker.lineage.written_between(
             commit.parents[0], sha, max(256, len(first.entries) // 4)
@@ -58,32 +63,34 @@ def from_nearer_parent(
     world = other.copy()
     step = walker.advance(world, sha, commit.sha, nearer)
     names = {name for name, _old, _new in step.models}
-    if not _first_way_problems(walker.tracker, first, world, changes):
-        kept = _first_way_files(walker.tracker, first, world, changes)
+    if not _holds_first_way_state(walker.tracker, first, world, changes):
+        kept = _first_parent_states_for_broken_files(walker.tracker, first, world, changes)
         if kept is None:
             return None  # history-made state differs: judged the first parent's way
         entries = {path: world.entries[path] for path in kept}
         tracked = len(world.entries)
         again = walker.tracker.advance(world, commit.sha, entries, merge=MergeReads(first_way=kept))
         names.update(name for name, _old, _new in again.models)
-        if len(world.entries) != tracked or not _first_way_problems(
+        if len(world.entries) != tracked or not _holds_first_way_state(
             walker.tracker, first, world, changes
         ):
             return None  # a file looked up (the lineage names only `nearer`), or still differs
-    models = [(name, first.effective.get(name), new) for name in sorted(names)
-              if first.effective.get(name) != (new := world.effective.get(name))]  # fmt: skip
+    models = [
+        (name, first.effective.get(name), new)
+        for name in sorted(names)
+        if first.effective.get(name) != (new := world.effective.get(name))
+    ]
     errors = Tracker.step_errors(world.errors, first.errors, changes)
     signers = walker.tracker.signers_path
-    return world, Step(models, errors, pair(first, world, POLICY_FILE),
-                       pair(first, world, signers))  # fmt: skip
+    return world, Step(models, errors, pair(first, world, POLICY_FILE), pair(first, world, signers))
 
 
 _MADE = ("model", "base", "collection")  # kinds whose problems keep history-made state
 
 
-def _similar_problems(tracker: Tracker, first: World, other: World) -> bool:
+def _differ_only_by_broken_files(tracker: Tracker, first: World, other: World) -> bool:
     """Whether two Worlds can differ in how history made them only by files that do
-    not parse (see _first_way_problems): every other problem is the same in both,
+    not parse (see _holds_first_way_state): every other problem is the same in both,
     with the same state behind it (the same FileState object, the same kept
     config), and no problem is on a prompt or the defaults (which keep an old text or
     old defaults for every model)."""
@@ -91,12 +98,12 @@ def _similar_problems(tracker: Tracker, first: World, other: World) -> bool:
         kind = tracker.kind(path)
         if kind is None or kind[0] not in _MADE:
             return False
-        if label and not _same_problem(first, other, path, label):
+        if label and not _same_problem_and_state(first, other, path, label):
             return False
     return True
 
 
-def _same_problem(a: World, b: World, path: str, label: str) -> bool:
+def _same_problem_and_state(a: World, b: World, path: str, label: str) -> bool:
     """One problem (a clash, a bad entry, an unresolvable model) held alike by two
     Worlds, with the very same state behind it."""
     key = (path, label)
@@ -106,7 +113,7 @@ def _same_problem(a: World, b: World, path: str, label: str) -> bool:
     return label[:1] != "@" or a.effective.get(name) is b.effective.get(name)
 
 
-def _first_way_problems(
+def _holds_first_way_state(
     tracker: Tracker, first: World, world: World, changes: dict[str, FileEntry | None]
 ) -> bool:
     """Whether `world`, the merge advanced from a nearer parent, holds what advancing
@@ -118,7 +125,7 @@ def _first_way_problems(
     the models of that state (re-read, a broken blob keeps them) when it did."""
     for path, label in {*first.errors, *world.errors}:
         if label:
-            if not _same_problem(first, world, path, label):
+            if not _same_problem_and_state(first, world, path, label):
                 return False
             continue
         kind = tracker.kind(path)
@@ -133,21 +140,20 @@ def _first_way_problems(
     return True
 
 
-def _first_way_files(
+def _first_parent_states_for_broken_files(
     tracker: Tracker, first: World, world: World, changes: dict[str, FileEntry | None]
 ) -> dict[str, FileState | None] | None:
     """The states that make `world`'s broken files keep the models the first
-    parent's way keeps (see _first_way_problems), when that is all they differ by:
+    parent's way keeps (see _holds_first_way_state), when that is all they differ by:
     a file broken in the result (one blob, one problem, whichever way it was read)
     whose last good models differ because each side last read it cleanly at another
     version (None: no state, it never read cleanly the first parent's way). The
-    targets a symlink's read went through never move.
-    models.dev's largest merges differ so by hundreds of files (and from the nearer
-    parent by a handful of others). None when anything else differs."""
+    targets a symlink's read went through never move. None when anything else
+    differs."""
     kept: dict[str, FileState | None] = {}
     for path, label in {*first.errors, *world.errors}:
         if label:
-            continue  # clashes, bad entries: _first_way_problems decides
+            continue  # clashes, bad entries: _holds_first_way_state decides
         mine, theirs = world.files.get(path), first.files.get(path)
         if (path, "") not in world.errors:
             if path not in changes and mine != theirs:
@@ -168,9 +174,11 @@ def _first_way_files(
                 return None  # the targets its read went through are unknown here
             if theirs is None and deps:
                 return None  # with no state the link to its targets would go with it
-            kept[path] = None if theirs is None else FileState(mine.entry if mine else
-                                                               world.entries[path],
-                                                               theirs.models, deps)  # fmt: skip
+            kept[path] = (
+                None
+                if theirs is None
+                else FileState(mine.entry if mine else world.entries[path], theirs.models, deps)
+            )
     return kept
 
 
@@ -179,9 +187,12 @@ def _kept(state: FileState | None) -> dict | None:
 
 
 def _entry_diff(
-    first: PMap[str, FileEntry], other: PMap[str, FileEntry],
-    changes: dict[str, FileEntry | None], between: set[str] | None, most: int,
-) -> dict[str, FileEntry | None] | None:  # fmt: skip
+    first: PMap[str, FileEntry],
+    other: PMap[str, FileEntry],
+    changes: dict[str, FileEntry | None],
+    between: set[str] | None,
+    most: int,
+) -> dict[str, FileEntry | None] | None:
     """The changes taking `other`'s tracked files to those of the first parent with
     `changes` applied (None: a file the result lacks), or None when there are more
     than `most` (that parent is not the nearer one: most merges, and no reason to

@@ -1,10 +1,6 @@
 """The walk's Worlds: one per commit that a later commit still needs, each advanced
-from a parent's World by that commit's changed files (see world.Tracker).
-
-A merge is advanced from whichever parent its result is nearer to. Telling which
-takes the files that differ between two Worlds; a lineage of how each World was
-made answers that from the few files changed since the two parted, not by
-comparing every tracked file (see Lineage).
+from its first parent's World by that commit's changed files (see tracker). A merge
+may be advanced from its nearer parent instead (see merges).
 """
 
 from __future__ import annotations
@@ -57,7 +53,7 @@ class Walker:
     def step(self, commit: CommitInfo) -> tuple[World, Step]:
         """Advance to `commit` from its first parent's World (a merge: taking the
         files its other parent read cleanly as that World holds them, see
-        world._clean_read, unless the nearer parent serves better)."""
+        tracker.MergeReads, unless merges.from_nearer_parent serves better)."""
         first = commit.parents[0] if commit.parents else None
         parent = self.world(first) if first else World()
         if first is None:
@@ -65,9 +61,7 @@ class Walker:
         changes = {
             ch.path: ch.new for ch in commit.changes if self.tracker.relevant(ch.path, parent)
         }
-        found = None
-        if len(commit.parents) > 1 and len(changes) > merges.NEARER_MIN:
-            found = merges.from_nearer_parent(self, commit, parent, changes)
+        found = merges.from_nearer_parent(self, commit, parent, changes)
         if found is not None:
             world, step = found
         elif changes:
@@ -91,9 +85,9 @@ class Walker:
         changes: dict[str, FileEntry | None],
         merge: MergeReads | None = None,
     ) -> Step:
-        """Tracker.advance (in place), written down in the lineage. A step writes only the paths
-        it is given unless it looks one up (see Lineage): then the World holds more
-        entries than those paths account for."""
+        """Tracker.advance (in place), written down in the lineage. A step writes
+        only the paths it is given unless it looks one up (see Lineage): then the
+        World holds more entries than those paths account for."""
         entries = world.entries
         expected = len(entries) + sum((e is not None) - (p in entries) for p, e in changes.items())
         step = self.tracker.advance(world, sha, changes, merge=merge)
