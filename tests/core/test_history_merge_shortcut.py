@@ -20,10 +20,15 @@ from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_change
 
 def summary(report) -> list[tuple]:
     return [
-        (c.commit.subject, c.fingerprint, c.status, [f.rule for f in c.findings],
-         [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
+        (
+            c.commit.subject,
+            c.fingerprint,
+            c.status,
+            [f.rule for f in c.findings],
+            [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas],
+        )
         for c in report.changes
-    ]  # fmt: skip
+    ]
 
 
 LINEAGE: list[int] = []  # merges whose nearer parent the lineage told
@@ -133,8 +138,9 @@ def test_a_file_the_other_parent_broke_keeps_the_first_parents_last_good_config(
     repo.commit("main: m0", {"models/m0.toml": model(0, 5)})
     repo.commit("main: break m0", {"models/m0.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(2, 12)})
-    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix m0",
-                                  {"models/m0.toml": model(0, 5)})  # fmt: skip
+    fix, _taken = merge_main_then(
+        repo, monkeypatch, "feature: fix m0", {"models/m0.toml": model(0, 5)}
+    )
     assert ("m0", "x", 0, 5, "increase") in fix
 
 
@@ -145,8 +151,12 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     broken). Merging main into the branch is still advanced from main, the nearer
     parent, with m20 kept the branch's way; fixing it to 3 on the branch after the
     merge is a change from 2 (or m20 appearing), never from main's 5."""
-    repo.start({**{f"models/m{i}.toml": model(i, 0) for i in range(12)},
-                **({"models/m20.toml": model(20, 1)} if start == "good" else {})})  # fmt: skip
+    repo.start(
+        {
+            **{f"models/m{i}.toml": model(i, 0) for i in range(12)},
+            **({"models/m20.toml": model(20, 1)} if start == "good" else {}),
+        }
+    )
     repo.git("checkout", "-q", "-b", "feature")
     if start == "good":
         repo.commit("feature: m20", {"models/m20.toml": model(20, 2)})
@@ -157,13 +167,18 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
     kept = []
     real = merges_module._first_parent_states_for_broken_files
-    monkeypatch.setattr(merges_module, "_first_parent_states_for_broken_files",
-                        lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
-    fix, taken = merge_main_then(repo, monkeypatch, "feature: fix m20",
-                                 {"models/m20.toml": model(20, 3)})  # fmt: skip
+    monkeypatch.setattr(
+        merges_module,
+        "_first_parent_states_for_broken_files",
+        lambda *args: kept.append(real(*args)) or kept[-1],
+    )
+    fix, taken = merge_main_then(
+        repo, monkeypatch, "feature: fix m20", {"models/m20.toml": model(20, 3)}
+    )
     assert taken == 1 and [list(k) for k in kept] == [["models/m20.toml"]]
-    assert (("m20", "x", 2, 3, "increase") if start == "good"
-            else ("m20", "x", None, 3, "added")) in fix  # fmt: skip
+    assert (
+        ("m20", "x", 2, 3, "increase") if start == "good" else ("m20", "x", None, 3, "added")
+    ) in fix
 
 
 def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypatch):
@@ -180,8 +195,9 @@ def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypa
     repo.commit("main: m20 link")
     repo.commit("main: break t20", {"models/t20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
-    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix t20",
-                                  {"models/t20.toml": model(20, 3)})  # fmt: skip
+    fix, _taken = merge_main_then(
+        repo, monkeypatch, "feature: fix t20", {"models/t20.toml": model(20, 3)}
+    )
     assert ("m20", "x", None, 3, "added") in fix and ("t20", "x", None, 3, "added") in fix
 
 

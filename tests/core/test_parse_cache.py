@@ -83,8 +83,10 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     repo.start({"models/seed.toml": "x = 0\n"})
     base = repo.head()
     repo.commit("many", files)
-    repo.commit("more", {p: t.replace("x =", "x = 1 +") if "bad" in p else t + "y = 2\n"
-                         for p, t in files.items()})  # fmt: skip
+    repo.commit(
+        "more",
+        {p: t.replace("x =", "x = 1 +") if "bad" in p else t + "y = 2\n" for p, t in files.items()},
+    )
     inline = audit(repo, base)
     keys = [f"{repo.git('rev-parse', f'HEAD:{p}')}:toml" for p in files]
 
@@ -104,8 +106,9 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
 
         # Workers write the store through connections of their own: the walk's must
         # be closed when they fork (SQLite forbids carrying one into a child).
-        assert not any(isinstance(o, parse_cache.BlobCache) and o._db is not None
-                       for o in gc.get_objects()), "a store connection open at fork"  # fmt: skip
+        assert not any(
+            isinstance(o, parse_cache.BlobCache) and o._db is not None for o in gc.get_objects()
+        ), "a store connection open at fork"
         pools.append(n)
         return real_pool(n, mp_context=mp_context, initializer=initializer)
 
@@ -180,10 +183,12 @@ def test_the_walk_parses_chunks_itself_while_a_slow_worker_parses_others(repo, m
         repo.commit(f"c{n}", {f"models/m{n}{i}.toml": f"x = {n}{i}\n" for i in range(8)})
     repo.commit("broken", {"models/m00.toml": "x = \n"})
     inline = audit(repo, base)
-    keys = [f"{repo.git('rev-parse', f'{sha}:{p}')}:toml"
-            for sha in repo.git("rev-list", f"{base}..HEAD").split()
-            for p in repo.git("ls-tree", "-r", "--name-only", sha).split()
-            if p.startswith("models/m")]  # fmt: skip
+    keys = [
+        f"{repo.git('rev-parse', f'{sha}:{p}')}:toml"
+        for sha in repo.git("rev-list", f"{base}..HEAD").split()
+        for p in repo.git("ls-tree", "-r", "--name-only", sha).split()
+        if p.startswith("models/m")
+    ]
     values = {k: repr(stored(repo, k)) for k in keys}
     cache_file(repo).unlink()
     forget_changes(repo)

@@ -48,8 +48,12 @@ def engine_digest() -> str:
 
 
 def context_digest(policy_raw: dict, anchors: bool, walk: tuple) -> str:
-    text = json.dumps([engine_digest(), policy_raw, anchors, list(walk)], sort_keys=True,
-                      default=str, ensure_ascii=True)  # fmt: skip
+    text = json.dumps(
+        [engine_digest(), policy_raw, anchors, list(walk)],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=True,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -131,9 +135,13 @@ class ChangeCache:
         self._writing = False
         try:
             self._db.execute("INSERT OR REPLACE INTO contexts VALUES (?, ?)", (self.context, now))
-            old = [c for (c,) in self._db.execute(
-                "SELECT context FROM contexts ORDER BY used DESC LIMIT -1 OFFSET ?",
-                (KEEP_CONTEXTS,))]  # fmt: skip
+            old = [
+                c
+                for (c,) in self._db.execute(
+                    "SELECT context FROM contexts ORDER BY used DESC LIMIT -1 OFFSET ?",
+                    (KEEP_CONTEXTS,),
+                )
+            ]
             for context in old:
                 self._db.execute("DELETE FROM changes WHERE context = ?", (context,))
                 self._db.execute("DELETE FROM contexts WHERE context = ?", (context,))

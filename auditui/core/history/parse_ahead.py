@@ -148,8 +148,9 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
         "fork" if threading.active_count() == 1 and "fork" in get_all_start_methods() else "spawn"
     )
     try:
-        return ProcessPoolExecutor(workers, mp_context=get_context(method),
-                                   initializer=_worker_start)  # fmt: skip
+        return ProcessPoolExecutor(
+            workers, mp_context=get_context(method), initializer=_worker_start
+        )
     except (OSError, ValueError, ImportError):
         return None
 

@@ -179,8 +179,11 @@ class Tracker:
                     new = ch.new
                     if new is not None and not new.is_symlink:
                         spec = kind[1]
-                        what = ("limits" if kind[0] == "prompt" else
-                                spec if spec is not None and spec.decode else "data")  # fmt: skip
+                        what: str | Collection = "data"
+                        if kind[0] == "prompt":
+                            what = "limits"
+                        elif spec is not None and spec.decode:
+                            what = spec
                         wanted.append((ch.path, new.sha, what))
         self.loader.prefetch(wanted)
 
@@ -337,18 +340,28 @@ class Tracker:
         entry's problem is reported again when the entry itself changes, its token).
         Most commits write no problem at all: then only the changed files' count."""
         if now.same_as(before):
-            return {k: now[k] for path in changes for k in now.of_path(path)
-                    if k[1][:1] in ("", "@")}  # fmt: skip
-        return {k: v for k, v in now.items()
-                if ((o := before.get(k)) is not v and o != v)
-                or (k[0] in changes and k[1][:1] in ("", "@"))}  # fmt: skip
+            return {
+                k: now[k] for path in changes for k in now.of_path(path) if k[1][:1] in ("", "@")
+            }
+        return {
+            k: v
+            for k, v in now.items()
+            if ((o := before.get(k)) is not v and o != v)
+            or (k[0] in changes and k[1][:1] in ("", "@"))
+        }
 
     # -- loading files -----------------------------------------------------
 
     def _load_file(
-        self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
-        base: bool = False, given: FileState | None = None, broken: bool = False,
-    ) -> set[str]:  # fmt: skip
+        self,
+        w: World,
+        path: str,
+        entry: FileEntry | None,
+        spec: Collection | None,
+        base: bool = False,
+        given: FileState | None = None,
+        broken: bool = False,
+    ) -> set[str]:
         """Re-read one model or collection file, or take `given` as its state (the
         same blob read elsewhere; `broken`: one that does not parse, whose problem `w`
         holds already, given None for no state); returns the names whose definition in
@@ -373,8 +386,9 @@ class Tracker:
                 real_path, real_entry, _ = self.links.read_through(w, path, entry, deps)
                 if spec is not None:
                     node = self.loader.node(real_path, real_entry.sha, spec)
-                    found, problems = models_in_collection(path, node, spec, self.layout,
-                                                           old_models)  # fmt: skip
+                    found, problems = models_in_collection(
+                        path, node, spec, self.layout, old_models
+                    )
                 else:
                     doc = self.loader.data(real_path, real_entry.sha)
                     found = models_in_file(path, doc, self.layout, base)
@@ -403,8 +417,11 @@ class Tracker:
             return set(old_models.keys() | models.keys())
         # A collection: only the entries whose definition changed (one edit in a
         # thousand-entry list must not re-resolve the other 999).
-        return {n for n in old_models.keys() | models.keys()
-                if (o := old_models.get(n)) is not (m := models.get(n)) and o != m}  # fmt: skip
+        return {
+            n
+            for n in old_models.keys() | models.keys()
+            if (o := old_models.get(n)) is not (m := models.get(n)) and o != m
+        }
 
     def _settle(self, w: World, names: set[str]) -> set[str]:
         """Decide who defines each name: a file keeps a name as long as it defines it
@@ -427,12 +444,17 @@ class Tracker:
                 if path == owner:
                     w.errors.pop(key, None)
                     continue
-                fix = ('set [layout] naming = "path" to name models by path'
-                       if self.layout.naming == "stem" else "rename one of them")  # fmt: skip
+                fix = (
+                    'set [layout] naming = "path" to name models by path'
+                    if self.layout.naming == "stem"
+                    else "rename one of them"
+                )
                 w.errors[key] = Problem(
                     f"model '{name}' is already defined by {owner}; {fix}",
-                    name, content_token(model.data), clash=True,
-                )  # fmt: skip
+                    name,
+                    content_token(model.data),
+                    clash=True,
+                )
             new = w.files[owner].models[name] if owner is not None else None
             if new is not current:  # re-read: resolved again, kept if its config moved
                 moved.add(name)

@@ -44,12 +44,20 @@ class World:
 
     def copy(self) -> World:
         return World(
-            commit=self.commit, entries=self.entries.copy(), files=self.files.copy(),
-            defaults=self.defaults, raw=self.raw.copy(), effective=self.effective.copy(),
-            deps_of=self.deps_of.copy(), dep_index=self.dep_index.copy(),
-            linked=self.linked.copy(), via=self.via.copy(), errors=self.errors.copy(),
-            bound=self.bound.copy(), claims=self.claims.copy(),
-        )  # fmt: skip
+            commit=self.commit,
+            entries=self.entries.copy(),
+            files=self.files.copy(),
+            defaults=self.defaults,
+            raw=self.raw.copy(),
+            effective=self.effective.copy(),
+            deps_of=self.deps_of.copy(),
+            dep_index=self.dep_index.copy(),
+            linked=self.linked.copy(),
+            via=self.via.copy(),
+            errors=self.errors.copy(),
+            bound=self.bound.copy(),
+            claims=self.claims.copy(),
+        )
 
 
 @dataclass
