@@ -52,6 +52,7 @@ class Links:
             return w.entries[path]
         if self.kind(path) is not None:
             return None  # every file the layout matches is tracked: absent means gone
+        assert w.commit is not None  # a World being advanced knows its commit
         return self.repo.lookup(w.commit, path)
 
     def follow(self, w: World, path: str, entry: FileEntry) -> tuple[str, FileEntry, set[str]]:
@@ -71,6 +72,7 @@ class Links:
         reindex(w.linked, path, old, deps)
         for target in deps - old:
             if target not in w.entries:
+                assert w.commit is not None  # a World being advanced knows its commit
                 found = self.repo.lookup(w.commit, target)
                 if found is not None:
                     w.entries[target] = found

@@ -171,6 +171,6 @@ class Loader:
                 except DocumentError:
                     texts.append("")
             self._pairs[key] = pair_limits(
-                *texts, self.limits(old) if old else (), self.limits(new) if new else ()
+                texts[0], texts[1], self.limits(old) if old else (), self.limits(new) if new else ()
             )
         return self._pairs[key]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -55,7 +55,7 @@ class Ahead:
                 self.where[key] = len(self.chunks)
             self.chunks.append(chunk)
             start, size = start + size, min(size * 2, largest)
-        self.futures: dict[int, object] = {}
+        self.futures: dict[int, Future] = {}
         # By chunk: parsed and not yet taken (encoded by a worker, or parsed here).
         self.ready: dict[int, dict[CacheKey, object]] = {}
         self.collected = 0  # chunks before this one were taken in
@@ -123,7 +123,7 @@ class Ahead:
         return False
 
     def _parse_here(self, index: int) -> None:
-        values = _parse_chunk(self.root, self.chunks[index], encoded=False)
+        values = _parse_chunk(self.root, self.chunks[index])
         self.ready[index] = dict(values)
         self.chunks[index] = []
         for key, value in values:
@@ -167,22 +167,19 @@ def _worker_start() -> None:
 _KEEPERS: dict[Path, BlobCache] = {}  # in a worker: the store it writes, by file
 
 
-def _parse_and_keep(root: str, items: list[Wanted], file: Path) -> list:
+def _parse_and_keep(root: str, items: list[Wanted], file: Path) -> list[tuple[CacheKey, bytes]]:
     """A worker's chunk: parsed, stored for later runs, and returned encoded. The
     worker writes the store itself: a third of a second of a catalogue's cold run
     that the walk's process spent inserting rows."""
-    rows = _parse_chunk(root, items)
+    rows = [(key, encode(value)) for key, value in _parse_chunk(root, items)]
     if file not in _KEEPERS:
         _KEEPERS[file] = BlobCache(file.parent)
     _KEEPERS[file].put_encoded(rows)
     return rows
 
 
-def _parse_chunk(
-    root: str, items: list[Wanted], encoded: bool = True
-) -> list[tuple[CacheKey, object]]:
-    """(key, value) for each (key, path, blob) whose blob is in the repository, the
-    value encoded for the trip back from a worker unless parsed where it is used."""
+def _parse_chunk(root: str, items: list[Wanted]) -> list[tuple[CacheKey, object]]:
+    """(key, value) for each (key, path, blob) whose blob is in the repository."""
     cat = CatFile(Path(root))
     rows = []
     try:
@@ -191,7 +188,7 @@ def _parse_chunk(
             if isinstance(got, BlobMissing):
                 continue
             value = derive(key, path, partial(_bytes, got))
-            rows.append((key, encode(value) if encoded else value))
+            rows.append((key, value))
     finally:
         cat.close()
     return rows

@@ -404,8 +404,9 @@ class Tracker:
                 w.errors[(path, "#" + problem.label)] = Problem(
                     problem.message, problem.model, problem.token
                 )
-                if problem.model in old_models:  # a bad entry keeps its last good config
-                    models[problem.model] = old_models[problem.model]
+                name = problem.model
+                if name is not None and name in old_models:  # keeps its last good config
+                    models[name] = old_models[name]
             w.files[path] = FileState(entry, models, frozenset(deps))
         self.links.set_links(w, path, old_deps, frozenset(deps))
         reindex(w.claims, path, frozenset(old_models), frozenset(models))
@@ -492,9 +493,9 @@ class Tracker:
     # -- resolving models --------------------------------------------------
 
     def _prompt_entry(self, w: World, path: str) -> FileEntry | None:
-        if path in w.entries:
-            entry = w.entries[path]
-        else:
+        entry = w.entries.get(path)
+        if entry is None:
+            assert w.commit is not None  # a World being advanced knows its commit
             entry = self.repo.lookup(w.commit, path)
             if entry is None:
                 return None

@@ -36,6 +36,7 @@ class Walker:
                 self.lineage.root(sha)
             else:
                 known = self.first_boundary
+                assert known.commit is not None  # read from a tree
                 changes = {
                     ch.path: ch.new
                     for ch in self.tracker.repo.diff(known.commit, sha)

@@ -72,7 +72,7 @@ class Step:
 
 
 def reindex(
-    index: dict[str, frozenset[str]], owner: str, old: frozenset[str], new: frozenset[str]
+    index: PMap[str, frozenset[str]], owner: str, old: frozenset[str], new: frozenset[str]
 ) -> None:
     """Move `owner` in a reverse index from the keys `old` to the keys `new`.
 
