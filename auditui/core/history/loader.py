@@ -116,9 +116,9 @@ class Loader:
         return value
 
     def link(self, sha: str) -> str:
-        """A symlink blob's target. Asked each time a link is read again (its target
-        edited, a merge): models.dev's 442 link versions were read 3,075 times, each a
-        round trip to git. Kept for the run: a few dozen bytes each."""
+        """A symlink blob's target, kept for the run (a few dozen bytes each): a link
+        is read again each time its target is edited or a merge brings it, and each
+        read would be a round trip to git."""
         target = self._links.get(sha)
         if target is None:
             target = self._links[sha] = self.repo.read_blob(sha).decode("utf-8", "replace")

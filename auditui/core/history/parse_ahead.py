@@ -27,18 +27,12 @@ POOL_MIN = 32  # fewer blobs than this parse faster in-process than a pool start
 
 
 class Ahead:
-    """Blobs parsed ahead of the walk, in the order it needs them, by other processes
-    while this one walks (a cold run over a catalogue's history: parsing every version
-    costs less than judging them, so on two cores it costs nothing). A few chunks are
-    in flight at a time, so what waits to be taken stays small however long the
-    history. Without processes (one core, or none allowed) a chunk is parsed here when
-    the walk first needs it: still one pipelined read per chunk.
-
-    The work is shared, not just handed over: when the walk would wait for a chunk a
-    worker is still parsing, it parses the furthest chunk no worker has started
-    instead (a history of a few large files, tokencost's 800 KB mapping, parses
-    slower than it is judged). So chunks are small enough, a sixteenth of the history
-    at most, that some are always still waiting to be started."""
+    """Blobs parsed by other processes ahead of the walk, in the order it needs them,
+    a few chunks in flight at a time (what waits to be taken stays small). Without
+    processes (one core, or none allowed) a chunk is parsed here when first needed.
+    When the walk would wait for a chunk, it parses the furthest chunk no worker has
+    started instead (a history of a few large files parses slower than it is judged),
+    so chunks are kept small enough that some are always still waiting."""
 
     FIRST, LARGEST, WINDOW = 32, 512, 8  # chunks grow so the walk's first wait is short
     SHARES = 16  # no chunk holds more than this fraction of the history
@@ -169,8 +163,8 @@ _KEEPERS: dict[Path, BlobCache] = {}  # in a worker: the store it writes, by fil
 
 def _parse_and_keep(root: str, items: list[Wanted], file: Path) -> list[tuple[CacheKey, bytes]]:
     """A worker's chunk: parsed, stored for later runs, and returned encoded. The
-    worker writes the store itself: a third of a second of a catalogue's cold run
-    that the walk's process spent inserting rows."""
+    worker writes the store itself, so the walk's process spends no time inserting
+    rows."""
     rows = [(key, encode(value)) for key, value in _parse_chunk(root, items)]
     if file not in _KEEPERS:
         _KEEPERS[file] = BlobCache(file.parent)

@@ -43,19 +43,19 @@ def _name_key(model: RawModel) -> tuple[str, str]:
     return (model.source, label)
 
 
-def _clean_read(donor: World | None, path: str, entry: FileEntry | None) -> FileState | None:
-    """`donor`'s state of a model or collection file, when it is what reading `entry`
+def _clean_read(other: World | None, path: str, entry: FileEntry | None) -> FileState | None:
+    """`other`'s state of a model or collection file, when it is what reading `entry`
     here would give: the same blob, read cleanly (no problem of the file or of any of
     its entries), through no symlink. A file read cleanly is a function of its blob
     alone; a broken file or entry keeps its history's last good models, which is why
     those are never taken. (A clash is no problem of the file: who owns a name is
     settled afterwards, see _settle.)"""
-    if donor is None or entry is None or entry.is_symlink:
+    if other is None or entry is None or entry.is_symlink:
         return None
-    state = donor.files.get(path)
+    state = other.files.get(path)
     if state is None or state.entry != entry or state.deps:
         return None
-    return None if _own_problems(donor.errors, path) else state
+    return None if _own_problems(other.errors, path) else state
 
 
 def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
