@@ -32,7 +32,7 @@ from auditui.core.git.repo import FileEntry, GitRepo
 from auditui.core.history.links import Links
 from auditui.core.history.loader import Loader
 from auditui.core.history.problems import Problem, Problems
-from auditui.core.history.world import FileState, Step, World, reindex
+from auditui.core.history.world import NO_DEPS, Deps, FileState, Step, World, reindex
 from auditui.core.policy.model import POLICY_FILE, Collection, Policy
 
 
@@ -270,7 +270,7 @@ class Tracker:
                 w.errors.pop((path, ""), None)
             # Whatever globs it also matches, a file a model reads is its dependency
             # (a prompt that is also a model file, a symlink target).
-            dirty |= w.dep_index.get(path, frozenset())
+            dirty |= w.readers.get(path, frozenset())
         return _Read(named, dirty, prompts, all_dirty)
 
     def _resolve_dirty(
@@ -282,7 +282,7 @@ class Tracker:
         if all_dirty:
             dirty = set(w.raw) | set(w.effective)
         for name in list(dirty):
-            dirty |= w.dep_index.get("name:" + name, frozenset())
+            dirty |= w.heirs.get(name, frozenset())
         before: dict[str, Effective | None] = {}
         flips: set[str] = set()
         for name in sorted(dirty):
@@ -515,15 +515,16 @@ class Tracker:
         for k in stale:
             del w.errors[k]
         new: Effective | None = None
-        deps: set[str] = set()
+        paths: set[str] = set()
+        names: set[str] = set()
         if raw is not None and raw.deployed:
             try:
                 chain = ancestry(name, w.raw)
-                deps |= {"name:" + m.name for m in chain[1:]}
+                names |= {m.name for m in chain[1:]}
                 config = merged_config(chain, w.defaults, self.layout.inherit)
                 prompts = []
                 for p in bound_prompts(config, name):
-                    deps.add(p)
+                    paths.add(p)
                     entry = self._prompt_entry(w, p)
                     if entry is None:
                         raise ModelError(f"model '{name}' binds {p}, which does not exist")
@@ -539,23 +540,24 @@ class Tracker:
                 new = old
                 # Depend on every name the broken chain reaches (not only a missing one), so
                 # fixing any link of it (a base appearing, a cycle broken) re-resolves this.
-                deps |= {"name:" + n for n in extends_names(name, w.raw)}
+                names |= set(extends_names(name, w.raw))
             except DocumentError:
                 new = old  # an unreadable prompt is reported on the prompt itself
         elif raw is not None and raw.extends is not None:
-            deps.add("name:" + raw.extends)
-        self._set_deps(w, name, frozenset(deps))
+            names.add(raw.extends)
+        self._set_deps(w, name, Deps(frozenset(paths), frozenset(names)))
         if new is None:
             w.effective.pop(name, None)
         else:
             w.effective[name] = new
         return self._rebind(w, old, new)
 
-    def _set_deps(self, w: World, name: str, deps: frozenset[str]) -> None:
-        old = w.deps_of.get(name, frozenset())
+    def _set_deps(self, w: World, name: str, deps: Deps) -> None:
+        old = w.deps_of.get(name, NO_DEPS)
         if old == deps:
             return
-        reindex(w.dep_index, name, old, deps)
+        reindex(w.readers, name, old.paths, deps.paths)
+        reindex(w.heirs, name, old.names, deps.names)
         w.deps_of[name] = deps
 
     def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:

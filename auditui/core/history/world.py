@@ -9,6 +9,7 @@ thousands of model files over thousands of commits linear in what actually chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from auditui.core.configs.models import Effective, RawModel
 from auditui.core.git.repo import FileEntry
@@ -23,6 +24,17 @@ class FileState:
     deps: frozenset[str] = frozenset()  # other paths read to load it (symlink targets)
 
 
+class Deps(NamedTuple):
+    """What a model's effective config was resolved from besides its own file: a
+    change to any of these resolves it again."""
+
+    paths: frozenset[str] = frozenset()  # the prompt files it binds
+    names: frozenset[str] = frozenset()  # the models its `extends` chain reaches
+
+
+NO_DEPS = Deps()
+
+
 @dataclass
 class World:
     """Everything tracked at one commit. Its tables are PMaps: a copy shares them
@@ -34,8 +46,9 @@ class World:
     defaults: dict = field(default_factory=dict)  # replaced whole, never mutated
     raw: PMap[str, RawModel] = field(default_factory=PMap)
     effective: PMap[str, Effective] = field(default_factory=PMap)
-    deps_of: PMap[str, frozenset[str]] = field(default_factory=PMap)
-    dep_index: PMap[str, frozenset[str]] = field(default_factory=PMap)
+    deps_of: PMap[str, Deps] = field(default_factory=PMap)  # model -> what it was resolved from
+    readers: PMap[str, frozenset[str]] = field(default_factory=PMap)  # path -> models (Deps.paths)
+    heirs: PMap[str, frozenset[str]] = field(default_factory=PMap)  # name -> models (Deps.names)
     linked: PMap[str, frozenset[str]] = field(default_factory=PMap)  # target -> link files
     via: PMap[str, frozenset[str]] = field(default_factory=PMap)  # prompt/defaults -> targets
     errors: Problems = field(default_factory=Problems)  # see problems.Problem
@@ -51,7 +64,8 @@ class World:
             raw=self.raw.copy(),
             effective=self.effective.copy(),
             deps_of=self.deps_of.copy(),
-            dep_index=self.dep_index.copy(),
+            readers=self.readers.copy(),
+            heirs=self.heirs.copy(),
             linked=self.linked.copy(),
             via=self.via.copy(),
             errors=self.errors.copy(),
