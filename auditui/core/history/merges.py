@@ -197,18 +197,22 @@ def _entry_diff(
     `changes` applied (None: a file the result lacks), or None when there are more
     than `most` (that parent is not the nearer one: most merges, and no reason to
     compare the rest). `between`: the only paths besides `changes` where the two
-    parents can differ (see Lineage), if known."""
+    parents can differ (see Lineage), if known: then only those are compared
+    (_entry_diff_between, the fast pair of _entry_diff_all)."""
     if most < 0:
         return None
-    if between is not None:
-        nearer = {}
-        for path in between.union(changes):
-            mine = changes[path] if path in changes else first.get(path)
-            if mine != other.get(path):
-                nearer[path] = mine
-                if len(nearer) > most:
-                    return None
-        return nearer
+    if between is None:
+        return _entry_diff_all(first, other, changes, most)
+    return _entry_diff_between(first, other, changes, between, most)
+
+
+def _entry_diff_all(
+    first: PMap[str, FileEntry],
+    other: PMap[str, FileEntry],
+    changes: dict[str, FileEntry | None],
+    most: int,
+) -> dict[str, FileEntry | None] | None:
+    """_entry_diff comparing every tracked file of both sides."""
     result = first.copy()  # a PMap: free, and the first parent's own is untouched
     for path, entry in changes.items():
         if entry is None:
@@ -218,7 +222,8 @@ def _entry_diff(
     # Every path of `other`, then those only the result has. A parent that is not the
     # nearer one differs all over (the trie's order is its keys' hashes): the scan
     # stops after a few; only the nearer one is compared whole.
-    nearer, get, shared = {}, result.get, 0
+    nearer: dict[str, FileEntry | None] = {}
+    get, shared = result.get, 0
     for path, entry in other.items():
         mine = get(path)
         shared += mine is not None
@@ -232,4 +237,23 @@ def _entry_diff(
                 nearer[path] = entry
                 if len(nearer) > most:
                     return None
+    return nearer
+
+
+def _entry_diff_between(
+    first: PMap[str, FileEntry],
+    other: PMap[str, FileEntry],
+    changes: dict[str, FileEntry | None],
+    between: set[str],
+    most: int,
+) -> dict[str, FileEntry | None] | None:
+    """_entry_diff comparing only `changes` and the paths written since the two
+    parents parted: everywhere else their entries are the same."""
+    nearer: dict[str, FileEntry | None] = {}
+    for path in between.union(changes):
+        mine = changes[path] if path in changes else first.get(path)
+        if mine != other.get(path):
+            nearer[path] = mine
+            if len(nearer) > most:
+                return None
     return nearer
