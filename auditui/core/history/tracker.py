@@ -1,8 +1,6 @@
-"""Advancing a World commit by commit under one policy's layout (see world).
-
-A World is built once from a tree (the base of the range) and then moved forward
-by each commit's raw diff: only files a commit touches are re-read, and only models
-depending on them are re-resolved.
+"""Advancing a World by one commit under one policy's layout (see world): what each
+path is to the layout, the changed files read again, who owns each name settled,
+the models depending on them resolved again, and the Step saying what moved.
 """
 
 from __future__ import annotations
