@@ -543,20 +543,20 @@ class Tracker:
                 new = old  # an unreadable prompt is reported on the prompt itself
         elif raw is not None and raw.extends is not None:
             names.add(raw.extends)
-        self._set_deps(w, name, Deps(frozenset(paths), frozenset(names)))
+        self._set_deps(w, name, frozenset(paths), frozenset(names))
         if new is None:
             w.effective.pop(name, None)
         else:
             w.effective[name] = new
         return self._rebind(w, old, new)
 
-    def _set_deps(self, w: World, name: str, deps: Deps) -> None:
+    def _set_deps(self, w: World, name: str, paths: frozenset[str], names: frozenset[str]) -> None:
         old = w.deps_of.get(name, NO_DEPS)
-        if old == deps:
-            return
-        reindex(w.readers, name, old.paths, deps.paths)
-        reindex(w.heirs, name, old.names, deps.names)
-        w.deps_of[name] = deps
+        if old.paths == paths and old.names == names:
+            return  # the common case, checked before a Deps is made
+        reindex(w.readers, name, old.paths, paths)
+        reindex(w.heirs, name, old.names, names)
+        w.deps_of[name] = Deps(paths, names)
 
     def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:
         if not (old and old.prompts) and not (new and new.prompts):
