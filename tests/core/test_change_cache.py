@@ -10,7 +10,7 @@ import pytest
 
 from auditui.core.evidence.records import append_entries, record_name
 from auditui.core.history import changecache
-from auditui.core.history.world import Tracker
+from auditui.core.history.tracker import Tracker
 from tests.helpers.repo import audit, forget_changes
 
 POLICY_WITH_ROLLOUT = "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n"
@@ -18,10 +18,15 @@ POLICY_WITH_ROLLOUT = "\n[rollout]\nstages = [1, 10, 50, 100]\nsoak_hours = 24\n
 
 def summary(report) -> list[tuple]:
     return [
-        (c.commit.sha, c.fingerprint, c.status, [f.message for f in c.findings],
-         [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source) for d in c.deltas])
+        (
+            c.commit.sha,
+            c.fingerprint,
+            c.status,
+            [f.message for f in c.findings],
+            [(d.model, d.path, d.old, d.new, d.kind, d.detail, d.source) for d in c.deltas],
+        )
         for c in report.changes
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture
@@ -67,11 +72,14 @@ def test_the_verdict_is_worked_out_again_from_current_records(repo, advances):
     evil = next(c for c in first if c.commit.subject == "evil merge")
     assert evil.status == "blocked"
     append_entries(
-        repo.path, f"audit/{record_name(evil.fingerprint)}", evil.fingerprint,
-        evals=[{"model": m, "suite": "coding", "baseline": 1.0, "candidate": 1.0}
-               for m in evil.models],
+        repo.path,
+        f"audit/{record_name(evil.fingerprint)}",
+        evil.fingerprint,
+        evals=[
+            {"model": m, "suite": "coding", "baseline": 1.0, "candidate": 1.0} for m in evil.models
+        ],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],
-    )  # fmt: skip
+    )
     repo.commit("record")  # a commit outside the layout: the walk has one more commit
     audit(repo)
     advances.clear()
@@ -164,8 +172,9 @@ def test_one_models_timeline_reads_only_its_changes_from_the_store(repo, monkeyp
     full = audit(repo)
     read = []
     real = changecache.ChangeCache.deltas
-    monkeypatch.setattr(changecache.ChangeCache, "deltas",
-                        lambda self, sha: read.append(sha) or real(self, sha))  # fmt: skip
+    monkeypatch.setattr(
+        changecache.ChangeCache, "deltas", lambda self, sha: read.append(sha) or real(self, sha)
+    )
     only_b = audit(repo, only_model="b")
     mine = [c for c in full.changes if any(d.model == "b" for d in c.deltas)]
     assert read == [c.commit.sha for c in mine] and len(mine) < len(full.changes)

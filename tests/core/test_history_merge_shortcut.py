@@ -2,7 +2,7 @@
 report must be exactly what advancing from the first parent gives, problems included.
 Which parent is nearer is answered from the walk's lineage: it must name exactly the
 files a full comparison of both parents finds. A merge advanced from its first parent
-takes the files the other parent read cleanly as read (world._clean_read): the same
+takes the files the other parent read cleanly as read (tracker._clean_read): the same
 report as reading every one of them again."""
 
 from __future__ import annotations
@@ -12,17 +12,23 @@ import random
 
 import pytest
 
-import auditui.core.history.walker as walker_module
-import auditui.core.history.world as world_module
+import auditui.core.history.lineage as lineage_module
+import auditui.core.history.merges as merges_module
+import auditui.core.history.tracker as tracker_module
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit, forget_changes
 
 
 def summary(report) -> list[tuple]:
     return [
-        (c.commit.subject, c.fingerprint, c.status, [f.rule for f in c.findings],
-         [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas])
+        (
+            c.commit.subject,
+            c.fingerprint,
+            c.status,
+            [f.rule for f in c.findings],
+            [(d.model, d.path, d.old, d.new, d.kind) for d in c.deltas],
+        )
         for c in report.changes
-    ]  # fmt: skip
+    ]
 
 
 LINEAGE: list[int] = []  # merges whose nearer parent the lineage told
@@ -37,7 +43,7 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
     answer the lineage gives is checked against comparing every file, and the report
     without the shortcut against the one reading every file again (no donor)."""
     taken = []
-    real_read = world_module._clean_read
+    real_read = tracker_module._clean_read
 
     def counted(donor, path, entry):
         found = real_read(donor, path, entry)
@@ -46,8 +52,8 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
             DONATED_ENTRIES.append(1)
         return found
 
-    real = walker_module.Walker._from_nearer_parent
-    real_diff = walker_module._entry_diff
+    real = merges_module.from_nearer_parent
+    real_diff = merges_module._entry_diff
 
     def full_diff_agrees(first, other, changes, between, most):
         full = real_diff(first, other, changes, None, 10**9)
@@ -58,25 +64,25 @@ def both_ways(repo, monkeypatch) -> tuple[list, list, int]:
         assert cut == (full if len(full) <= most else None), "cut short wrongly"
         return cut
 
-    def spy(self, *args):
-        found = real(self, *args)
+    def spy(*args):
+        found = real(*args)
         taken.append(found is not None)
         return found
 
-    monkeypatch.setattr(walker_module.Walker, "_from_nearer_parent", spy)
-    monkeypatch.setattr(walker_module, "_entry_diff", full_diff_agrees)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 0)  # considered for every merge
+    monkeypatch.setattr(merges_module, "from_nearer_parent", spy)
+    monkeypatch.setattr(merges_module, "_entry_diff", full_diff_agrees)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 0)  # considered for every merge
     fast = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 10**9)
-    monkeypatch.setattr(world_module, "_clean_read", counted)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 10**9)
+    monkeypatch.setattr(tracker_module, "_clean_read", counted)
     slow = summary(audit(repo))
     forget_changes(repo)
-    monkeypatch.setattr(world_module, "_clean_read", lambda *args: None)
+    monkeypatch.setattr(tracker_module, "_clean_read", lambda *args: None)
     assert summary(audit(repo)) == slow, "a file taken from the other parent changed the report"
     forget_changes(repo)
-    monkeypatch.setattr(world_module, "_clean_read", real_read)
-    monkeypatch.setattr(walker_module, "NEARER_MIN", 8)
+    monkeypatch.setattr(tracker_module, "_clean_read", real_read)
+    monkeypatch.setattr(merges_module, "NEARER_MIN", 8)
     return fast, slow, sum(taken)
 
 
@@ -132,8 +138,9 @@ def test_a_file_the_other_parent_broke_keeps_the_first_parents_last_good_config(
     repo.commit("main: m0", {"models/m0.toml": model(0, 5)})
     repo.commit("main: break m0", {"models/m0.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(2, 12)})
-    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix m0",
-                                  {"models/m0.toml": model(0, 5)})  # fmt: skip
+    fix, _taken = merge_main_then(
+        repo, monkeypatch, "feature: fix m0", {"models/m0.toml": model(0, 5)}
+    )
     assert ("m0", "x", 0, 5, "increase") in fix
 
 
@@ -144,8 +151,12 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     broken). Merging main into the branch is still advanced from main, the nearer
     parent, with m20 kept the branch's way; fixing it to 3 on the branch after the
     merge is a change from 2 (or m20 appearing), never from main's 5."""
-    repo.start({**{f"models/m{i}.toml": model(i, 0) for i in range(12)},
-                **({"models/m20.toml": model(20, 1)} if start == "good" else {})})  # fmt: skip
+    repo.start(
+        {
+            **{f"models/m{i}.toml": model(i, 0) for i in range(12)},
+            **({"models/m20.toml": model(20, 1)} if start == "good" else {}),
+        }
+    )
     repo.git("checkout", "-q", "-b", "feature")
     if start == "good":
         repo.commit("feature: m20", {"models/m20.toml": model(20, 2)})
@@ -155,14 +166,19 @@ def test_a_file_both_sides_broke_keeps_the_first_parents_last_good_config(repo, 
     repo.commit("main: break m20", {"models/m20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
     kept = []
-    real = walker_module._first_way_files
-    monkeypatch.setattr(walker_module, "_first_way_files",
-                        lambda *args: kept.append(real(*args)) or kept[-1])  # fmt: skip
-    fix, taken = merge_main_then(repo, monkeypatch, "feature: fix m20",
-                                 {"models/m20.toml": model(20, 3)})  # fmt: skip
+    real = merges_module._first_parent_states_for_broken_files
+    monkeypatch.setattr(
+        merges_module,
+        "_first_parent_states_for_broken_files",
+        lambda *args: kept.append(real(*args)) or kept[-1],
+    )
+    fix, taken = merge_main_then(
+        repo, monkeypatch, "feature: fix m20", {"models/m20.toml": model(20, 3)}
+    )
     assert taken == 1 and [list(k) for k in kept] == [["models/m20.toml"]]
-    assert (("m20", "x", 2, 3, "increase") if start == "good"
-            else ("m20", "x", None, 3, "added")) in fix  # fmt: skip
+    assert (
+        ("m20", "x", 2, 3, "increase") if start == "good" else ("m20", "x", None, 3, "added")
+    ) in fix
 
 
 def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypatch):
@@ -179,8 +195,9 @@ def test_a_broken_link_the_first_parent_never_read_keeps_its_link(repo, monkeypa
     repo.commit("main: m20 link")
     repo.commit("main: break t20", {"models/t20.toml": "x = \n"})
     repo.commit("main: many", {f"models/m{i}.toml": model(i, 1) for i in range(12)})
-    fix, _taken = merge_main_then(repo, monkeypatch, "feature: fix t20",
-                                  {"models/t20.toml": model(20, 3)})  # fmt: skip
+    fix, _taken = merge_main_then(
+        repo, monkeypatch, "feature: fix t20", {"models/t20.toml": model(20, 3)}
+    )
     assert ("m20", "x", None, 3, "added") in fix and ("t20", "x", None, 3, "added") in fix
 
 
@@ -386,13 +403,13 @@ def test_a_step_that_looked_up_a_file_makes_the_lineage_compare_everything(repo,
     repo.git("checkout", "-q", "feature")
     repo.git("merge", "-q", "--no-ff", "-m", "merge main into feature", "main")
     answers = []
-    real = walker_module.Lineage.written_between
+    real = lineage_module.Lineage.written_between
 
     def spy(self, *args):
         answers.append(real(self, *args))
         return answers[-1]
 
-    monkeypatch.setattr(walker_module.Lineage, "written_between", spy)
+    monkeypatch.setattr(lineage_module.Lineage, "written_between", spy)
     fast, slow, taken = both_ways(repo, monkeypatch)
     assert fast == slow and taken == 1
     assert answers and all(a is None for a in answers)

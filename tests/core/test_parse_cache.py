@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 
-from auditui.core.history import blobcache
+from auditui.core.history import parse_ahead, parse_cache
 from tests.helpers.repo import audit, forget_changes, triples
 
 
 def cache_file(repo):
-    return blobcache.store_file(repo.path / ".git" / "auditui")
+    return parse_cache.store_file(repo.path / ".git" / "auditui")
 
 
 def stored(repo, key):
     with sqlite3.connect(cache_file(repo)) as db:
         row = db.execute("SELECT value FROM parsed WHERE key = ?", (key,)).fetchone()
-    return None if row is None else blobcache.decode(row[0])
+    return None if row is None else parse_cache.decode(row[0])
 
 
 def plant(repo, key, value):
     with sqlite3.connect(cache_file(repo)) as db:
-        db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?)", (key, blobcache.encode(value)))
+        db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?)", (key, parse_cache.encode(value)))
 
 
 def test_second_run_reuses_parsed_blobs_and_gives_the_same_report(repo):
@@ -70,7 +70,7 @@ def test_parse_errors_are_cached_as_errors(repo):
     forget_changes(repo)
     again = audit(repo, base)  # from the cache
     blob = repo.git("rev-parse", "HEAD:models/a.toml")
-    assert isinstance(stored(repo, f"{blob}:toml"), blobcache.DocumentError)
+    assert isinstance(stored(repo, f"{blob}:toml"), parse_cache.DocumentError)
     assert [c.rules for c in first.changes] == [c.rules for c in again.changes] == [["AUD009"]]
     assert first.changes[0].findings[0].message == again.changes[0].findings[0].message
 
@@ -83,8 +83,10 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     repo.start({"models/seed.toml": "x = 0\n"})
     base = repo.head()
     repo.commit("many", files)
-    repo.commit("more", {p: t.replace("x =", "x = 1 +") if "bad" in p else t + "y = 2\n"
-                         for p, t in files.items()})  # fmt: skip
+    repo.commit(
+        "more",
+        {p: t.replace("x =", "x = 1 +") if "bad" in p else t + "y = 2\n" for p, t in files.items()},
+    )
     inline = audit(repo, base)
     keys = [f"{repo.git('rev-parse', f'HEAD:{p}')}:toml" for p in files]
 
@@ -95,22 +97,23 @@ def test_a_cold_history_is_parsed_by_workers_to_the_same_report(repo, monkeypatc
     in_process = cached()
     cache_file(repo).unlink()
     forget_changes(repo)
-    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
+    monkeypatch.setattr(parse_ahead, "POOL_MIN", 1)
     pools = []
-    real_pool = blobcache.ProcessPoolExecutor
+    real_pool = parse_ahead.ProcessPoolExecutor
 
     def counted(n, mp_context, initializer):
         import gc
 
         # Workers write the store through connections of their own: the walk's must
         # be closed when they fork (SQLite forbids carrying one into a child).
-        assert not any(isinstance(o, blobcache.BlobCache) and o._db is not None
-                       for o in gc.get_objects()), "a store connection open at fork"  # fmt: skip
+        assert not any(
+            isinstance(o, parse_cache.BlobCache) and o._db is not None for o in gc.get_objects()
+        ), "a store connection open at fork"
         pools.append(n)
         return real_pool(n, mp_context=mp_context, initializer=initializer)
 
-    monkeypatch.setattr(blobcache, "ProcessPoolExecutor", counted)
-    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parse_ahead, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(parse_ahead.os, "cpu_count", lambda: 2)
     pooled = audit(repo, base)
     assert pools == [1]  # one core walks while the other parses ahead
     assert [triples(c) for c in pooled.changes] == [triples(c) for c in inline.changes]
@@ -129,9 +132,9 @@ def test_a_walk_left_early_stops_its_parse_workers_and_keeps_what_they_parsed(re
     repo.start({"models/seed.toml": "x = 0\n"})
     for n in range(6):
         repo.commit(f"c{n}", {f"models/m{n}{i}.toml": f"x = {n}{i}\n" for i in range(10)})
-    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
-    monkeypatch.setattr(blobcache.Ahead, "FIRST", 4)
-    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parse_ahead, "POOL_MIN", 1)
+    monkeypatch.setattr(parse_ahead.Ahead, "FIRST", 4)
+    monkeypatch.setattr(parse_ahead.os, "cpu_count", lambda: 2)
     run = AuditRun(resolve_context(repo.path, None, "HEAD", default_base=False))
     changes = iter(run)
     next(changes)
@@ -155,10 +158,10 @@ def test_a_walk_in_a_thread_parses_ahead_in_fresh_processes_to_the_same_report(r
     inline = audit(repo, base)
     cache_file(repo).unlink()
     forget_changes(repo)
-    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
-    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
-    methods, real_context = [], blobcache.get_context
-    monkeypatch.setattr(blobcache, "get_context", lambda m: methods.append(m) or real_context(m))
+    monkeypatch.setattr(parse_ahead, "POOL_MIN", 1)
+    monkeypatch.setattr(parse_ahead.os, "cpu_count", lambda: 2)
+    methods, real_context = [], parse_ahead.get_context
+    monkeypatch.setattr(parse_ahead, "get_context", lambda m: methods.append(m) or real_context(m))
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("report", audit(repo, base)))
     thread.start()
@@ -181,14 +184,17 @@ def test_the_walk_parses_chunks_itself_while_a_slow_worker_parses_others(repo, m
         repo.commit(f"c{n}", {f"models/m{n}{i}.toml": f"x = {n}{i}\n" for i in range(8)})
     repo.commit("broken", {"models/m00.toml": "x = \n"})
     inline = audit(repo, base)
-    keys = [f"{repo.git('rev-parse', f'{sha}:{p}')}:toml"
-            for sha in repo.git("rev-list", f"{base}..HEAD").split()
-            for p in repo.git("ls-tree", "-r", "--name-only", sha).split()
-            if p.startswith("models/m")]  # fmt: skip
+    keys = [
+        f"{repo.git('rev-parse', f'{sha}:{p}')}:toml"
+        for sha in repo.git("rev-list", f"{base}..HEAD").split()
+        for p in repo.git("ls-tree", "-r", "--name-only", sha).split()
+        if p.startswith("models/m")
+    ]
     values = {k: repr(stored(repo, k)) for k in keys}
     cache_file(repo).unlink()
     forget_changes(repo)
-    real, real_steal, stolen, walk = blobcache.parse_blob, blobcache.Ahead._steal, [], os.getpid()
+    real, real_steal = parse_cache.parse_blob, parse_ahead.Ahead._steal
+    stolen, walk = [], os.getpid()
 
     def slow_in_a_worker(path, read):
         if os.getpid() != walk:
@@ -199,11 +205,11 @@ def test_the_walk_parses_chunks_itself_while_a_slow_worker_parses_others(repo, m
         stolen.append(real_steal(self))
         return stolen[-1]
 
-    monkeypatch.setattr(blobcache, "parse_blob", slow_in_a_worker)  # forked: workers see it
-    monkeypatch.setattr(blobcache.Ahead, "_steal", steal)
-    monkeypatch.setattr(blobcache, "POOL_MIN", 1)
-    monkeypatch.setattr(blobcache.Ahead, "FIRST", 2)
-    monkeypatch.setattr(blobcache.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parse_cache, "parse_blob", slow_in_a_worker)  # forked: workers see it
+    monkeypatch.setattr(parse_ahead.Ahead, "_steal", steal)
+    monkeypatch.setattr(parse_ahead, "POOL_MIN", 1)
+    monkeypatch.setattr(parse_ahead.Ahead, "FIRST", 2)
+    monkeypatch.setattr(parse_ahead.os, "cpu_count", lambda: 2)
     shared = audit(repo, base)
     assert any(stolen), "while waiting, the walk parsed a later chunk no worker had started"
     assert [triples(c) for c in shared.changes] == [triples(c) for c in inline.changes]
@@ -219,7 +225,7 @@ def test_another_engines_store_is_never_read_and_is_dropped(repo, monkeypatch):
     audit(repo)
     mine = cache_file(repo)
     assert mine.is_file()
-    monkeypatch.setattr(blobcache, "engine_digest", lambda: "f" * 64)
+    monkeypatch.setattr(parse_cache, "engine_digest", lambda: "f" * 64)
     forget_changes(repo)
     audit(repo)
     theirs = cache_file(repo)

@@ -8,7 +8,7 @@ from auditui.core.audit.context import AuditContext
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.coverage import ConfigLike
 from auditui.core.git.log import CommitInfo
-from auditui.core.history.world import LAYOUT_KINDS, Tracker
+from auditui.core.history.tracker import LAYOUT_KINDS, Tracker
 from auditui.core.policy.model import POLICY_FILE, Layout
 
 

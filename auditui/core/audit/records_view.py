@@ -13,7 +13,7 @@ from auditui.core.evidence import signatures
 from auditui.core.evidence.recordfiles import read_record
 from auditui.core.evidence.records import Record, RecordError, parse_record
 from auditui.core.git.repo import GitRepo
-from auditui.core.history.world import Loader
+from auditui.core.history.loader import Loader
 from auditui.core.policy.model import Policy
 
 

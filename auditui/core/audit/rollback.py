@@ -11,8 +11,8 @@ from auditui.core.diff.deltas import Delta
 from auditui.core.diff.fingerprint import canonical_json
 from auditui.core.git.log import CommitInfo
 from auditui.core.git.repo import GitRepo
+from auditui.core.history.tracker import Tracker
 from auditui.core.history.walker import Walker
-from auditui.core.history.world import Tracker
 from auditui.core.policy.model import POLICY_FILE
 
 

@@ -15,8 +15,8 @@ from auditui.core.audit.checks import Finding
 from auditui.core.base.values import is_number, same_value
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.renames import follow_renames
+from auditui.core.history.tracker import Tracker
 from auditui.core.history.walker import Walker
-from auditui.core.history.world import Tracker
 from auditui.core.policy.model import Policy, Rollout
 
 

@@ -40,8 +40,8 @@ from auditui.core.git.log import CommitInfo
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.changecache import ChangeCache, context_digest
 from auditui.core.history.renames import names_over_time
+from auditui.core.history.tracker import Tracker
 from auditui.core.history.walker import Walker
-from auditui.core.history.world import Tracker
 from auditui.core.policy.model import POLICY_FILE
 
 Progress = Callable[[int, int], None]

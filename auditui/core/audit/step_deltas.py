@@ -15,8 +15,9 @@ from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.git.log import CommitInfo, FileEntry
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.renames import RENAME_PATH, follow_renames
-from auditui.core.history.walker import Walker, pair
-from auditui.core.history.world import Step, Tracker, World
+from auditui.core.history.tracker import Tracker
+from auditui.core.history.walker import Walker
+from auditui.core.history.world import Step, World, pair
 from auditui.core.policy.model import POLICY_FILE, Policy
 from auditui.core.policy.parse import parse_policy
 

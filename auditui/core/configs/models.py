@@ -12,7 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from auditui.core.base.values import (
     Type,
@@ -27,6 +27,12 @@ from auditui.core.configs.documents import DocumentError, parse_text
 from auditui.core.policy.model import Collection, Inherit, Layout
 
 PROMPT_MODEL_PREFIX = "prompt:"
+
+
+class ModelsByName(Protocol):
+    """What resolving a model reads of the models by name: a dict, or a World's table."""
+
+    def get(self, name: str, /) -> RawModel | None: ...
 
 
 class ModelError(Exception):
@@ -378,7 +384,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def ancestry(name: str, raw: dict[str, RawModel]) -> list[RawModel]:
+def ancestry(name: str, raw: ModelsByName) -> list[RawModel]:
     """The model followed by its `extends` ancestors, nearest first."""
     chain: list[RawModel] = []
     seen: set[str] = set()
@@ -396,7 +402,7 @@ def ancestry(name: str, raw: dict[str, RawModel]) -> list[RawModel]:
     return chain
 
 
-def extends_names(name: str, raw: dict[str, RawModel]) -> list[str]:
+def extends_names(name: str, raw: ModelsByName) -> list[str]:
     """The names `name`'s `extends` chain reaches, even when it is broken (a cycle,
     or a base that does not exist): what its resolution depends on."""
     out: list[str] = []

@@ -39,7 +39,7 @@ from auditui.core.base.keypaths import Item, quote_key
 from auditui.core.base.wording import plural
 from auditui.core.configs.coverage import ConfigLike, is_tooling
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
-from auditui.core.history.world import path_kind
+from auditui.core.history.tracker import path_kind
 from auditui.core.policy.model import Watch
 from auditui.core.policy.parse import parse_policy
 from auditui.core.policy.starter import STARTER_EXAMPLES, STARTER_LAYOUT, STARTER_SCALES, starter

@@ -26,7 +26,7 @@ from auditui.core.features.evalimport import Imported, Seen, import_pair
 from auditui.core.features.runner import argv, by_hand, environment, split
 from auditui.core.features.target import Target
 from auditui.core.git.repo import GitRepo
-from auditui.core.history.world import Tracker
+from auditui.core.history.tracker import Tracker
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from auditui.core.features.timeline import parse_date
 from auditui.core.git.log import CommitInfo
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.renames import names_per_change
-from auditui.core.history.world import Tracker
+from auditui.core.history.tracker import Tracker
 from auditui.core.policy.model import Policy
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?\Z")

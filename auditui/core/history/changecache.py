@@ -48,8 +48,12 @@ def engine_digest() -> str:
 
 
 def context_digest(policy_raw: dict, anchors: bool, walk: tuple) -> str:
-    text = json.dumps([engine_digest(), policy_raw, anchors, list(walk)], sort_keys=True,
-                      default=str, ensure_ascii=True)  # fmt: skip
+    text = json.dumps(
+        [engine_digest(), policy_raw, anchors, list(walk)],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=True,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -117,27 +121,33 @@ class ChangeCache:
         """Store one commit: its head (saw_layout, fingerprint, models, renames,
         uncovered paths), read for every commit of a walk, and its (delta rows, anchors), read
         only when shown (a value of a type JSON lacks kept typed: values.dumps)."""
-        if not self._writing:
+        db = self._db
+        if not self._writing or db is None:
             return
         try:
             row = (self.context, sha, dumps(head), dumps(deltas))
-            self._db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?)", row)
+            db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?)", row)
         except (sqlite3.Error, ValueError):
             self.abort()  # locked by another run (or not marshallable): store nothing
 
     def commit(self, now: float) -> None:
-        if not self._writing:
+        db = self._db
+        if not self._writing or db is None:
             return
         self._writing = False
         try:
-            self._db.execute("INSERT OR REPLACE INTO contexts VALUES (?, ?)", (self.context, now))
-            old = [c for (c,) in self._db.execute(
-                "SELECT context FROM contexts ORDER BY used DESC LIMIT -1 OFFSET ?",
-                (KEEP_CONTEXTS,))]  # fmt: skip
+            db.execute("INSERT OR REPLACE INTO contexts VALUES (?, ?)", (self.context, now))
+            old = [
+                c
+                for (c,) in db.execute(
+                    "SELECT context FROM contexts ORDER BY used DESC LIMIT -1 OFFSET ?",
+                    (KEEP_CONTEXTS,),
+                )
+            ]
             for context in old:
-                self._db.execute("DELETE FROM changes WHERE context = ?", (context,))
-                self._db.execute("DELETE FROM contexts WHERE context = ?", (context,))
-            self._db.execute("COMMIT")
+                db.execute("DELETE FROM changes WHERE context = ?", (context,))
+                db.execute("DELETE FROM contexts WHERE context = ?", (context,))
+            db.execute("COMMIT")
         except sqlite3.Error:
             self.abort()
 

@@ -2,8 +2,8 @@
 
 The walk asks two questions of these on every file and model it re-reads: "which
 problems does this file have?" and "is this model unresolvable?". Scanning every
-problem for each answer was a tenth of a catalogue's walk, so the table keeps an
-index by path and by model label alongside, shared between copies like the table.
+problem for each answer is too slow on a long history, so the table keeps an index
+by path and by model label alongside, shared between copies like the table.
 """
 
 from __future__ import annotations

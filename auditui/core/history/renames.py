@@ -1,4 +1,4 @@
-"""A model file renamed or moved is the same model (SPEC 13, docs/reports.md).
+"""A model file renamed or moved is the same model (docs/reports.md, "Renames").
 
 The walk reads history with `--no-renames` (rename detection over a catalogue's
 whole log is most of its cost) and its Worlds know models by name only: a file
@@ -17,7 +17,8 @@ A prompt that stands for itself (`prompt:<path>`, no model binds it) is named by
 path and is not a model file: moved, it is one prompt removed and another added.
 
 A merge's renames are not looked for: its own deltas are only what no parent had
-(SPEC 2), and a rename a branch made is reported on the branch's commit.
+(docs/reports.md, "Changes"), and a rename a branch made is reported on the branch's
+commit.
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ def follow_renames(repo: GitRepo, commit: CommitInfo, step: Step) -> Step:
 
 def _same_blob(sources: set[str], targets: set[str], deleted: dict, added: dict) -> list:
     """The moves git finds first and alike, with no process to ask: a file whose
-    very blob reappears at another path (models.dev: a third of the commits that
-    could hold a rename hold only such pure moves). Among copies of one blob, as
-    git: the same file name first, else by path."""
+    very blob reappears at another path (on real histories, many commits that could
+    hold a rename hold only such pure moves). Among copies of one blob, as git: the
+    same file name first, else by path."""
     by_blob: dict[str, list[str]] = {}
     for path in sorted(targets):
         by_blob.setdefault(added[path].sha, []).append(path)

@@ -1,45 +1,20 @@
-"""The state of every model at one commit, updated commit by commit.
+"""The state of every model at one commit: a World, and the Step one commit makes.
 
 A World is built once from a tree (the base of the range) and then moved forward
-by each commit's raw diff: only files a commit touches are re-read, and only models
-depending on them are re-resolved. That keeps a catalogue of thousands of model
-files over thousands of commits linear in what actually changed.
+by each commit's raw diff (see tracker): only files a commit touches are re-read,
+and only models depending on them are re-resolved. That keeps a catalogue of
+thousands of model files over thousands of commits linear in what actually changed.
 """
 
 from __future__ import annotations
 
-import posixpath
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import partial
+from typing import NamedTuple
 
-from auditui.core.base.globs import match_any, match_path
-from auditui.core.configs.documents import MAX_BYTES, DocumentError, decode_text, too_large
-from auditui.core.configs.limits import Limit, pair_limits
-from auditui.core.configs.models import (
-    PROMPT_MODEL_PREFIX,
-    Effective,
-    EntryProblem,
-    ModelError,
-    RawModel,
-    ancestry,
-    bound_prompts,
-    collection_node,
-    content_token,
-    extends_names,
-    merged_config,
-    models_in_collection,
-    models_in_file,
-    without_structure,
-)
-from auditui.core.git.catfile import BlobTooLarge
+from auditui.core.configs.models import Effective, RawModel
 from auditui.core.git.log import FileEntry
-from auditui.core.git.repo import GitRepo
 from auditui.core.history.pmap import PMap
 from auditui.core.history.problems import Problem, Problems
-from auditui.core.policy.model import POLICY_FILE, Collection, Policy
-
-MAX_LINK_HOPS = 8
 
 
 @dataclass(frozen=True)
@@ -47,6 +22,17 @@ class FileState:
     entry: FileEntry
     models: dict[str, RawModel]  # by name: the last good definition of each (never mutated)
     deps: frozenset[str] = frozenset()  # other paths read to load it (symlink targets)
+
+
+class Deps(NamedTuple):
+    """What a model's effective config was resolved from besides its own file: a
+    change to any of these resolves it again."""
+
+    paths: frozenset[str] = frozenset()  # the prompt files it binds
+    names: frozenset[str] = frozenset()  # the models its `extends` chain reaches
+
+
+NO_DEPS = Deps()
 
 
 @dataclass
@@ -60,8 +46,9 @@ class World:
     defaults: dict = field(default_factory=dict)  # replaced whole, never mutated
     raw: PMap[str, RawModel] = field(default_factory=PMap)
     effective: PMap[str, Effective] = field(default_factory=PMap)
-    deps_of: PMap[str, frozenset[str]] = field(default_factory=PMap)
-    dep_index: PMap[str, frozenset[str]] = field(default_factory=PMap)
+    deps_of: PMap[str, Deps] = field(default_factory=PMap)  # model -> what it was resolved from
+    readers: PMap[str, frozenset[str]] = field(default_factory=PMap)  # path -> models (Deps.paths)
+    heirs: PMap[str, frozenset[str]] = field(default_factory=PMap)  # name -> models (Deps.names)
     linked: PMap[str, frozenset[str]] = field(default_factory=PMap)  # target -> link files
     via: PMap[str, frozenset[str]] = field(default_factory=PMap)  # prompt/defaults -> targets
     errors: Problems = field(default_factory=Problems)  # see problems.Problem
@@ -70,12 +57,21 @@ class World:
 
     def copy(self) -> World:
         return World(
-            commit=self.commit, entries=self.entries.copy(), files=self.files.copy(),
-            defaults=self.defaults, raw=self.raw.copy(), effective=self.effective.copy(),
-            deps_of=self.deps_of.copy(), dep_index=self.dep_index.copy(),
-            linked=self.linked.copy(), via=self.via.copy(), errors=self.errors.copy(),
-            bound=self.bound.copy(), claims=self.claims.copy(),
-        )  # fmt: skip
+            commit=self.commit,
+            entries=self.entries.copy(),
+            files=self.files.copy(),
+            defaults=self.defaults,
+            raw=self.raw.copy(),
+            effective=self.effective.copy(),
+            deps_of=self.deps_of.copy(),
+            readers=self.readers.copy(),
+            heirs=self.heirs.copy(),
+            linked=self.linked.copy(),
+            via=self.via.copy(),
+            errors=self.errors.copy(),
+            bound=self.bound.copy(),
+            claims=self.claims.copy(),
+        )
 
 
 @dataclass
@@ -90,7 +86,7 @@ class Step:
 
 
 def reindex(
-    index: dict[str, frozenset[str]], owner: str, old: frozenset[str], new: frozenset[str]
+    index: PMap[str, frozenset[str]], owner: str, old: frozenset[str], new: frozenset[str]
 ) -> None:
     """Move `owner` in a reverse index from the keys `old` to the keys `new`.
 
@@ -107,662 +103,6 @@ def reindex(
         index[key] = index.get(key, frozenset()) | {owner}
 
 
-class Loader:
-    """Parses blobs for one run, cached by blob id (the same blob recurs endlessly),
-    and between runs in the git dir (see blobcache). Only a working set stays in
-    memory: a catalogue's history is tens of thousands of versions."""
-
-    MEMORY = 4096  # parsed blobs kept in memory (merges and reverts revisit recent ones)
-
-    def __init__(self, repo: GitRepo) -> None:
-        from auditui.core.history.blobcache import BlobCache
-
-        self.repo = repo
-        self._data: OrderedDict[str, object] = OrderedDict()
-        self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
-        self._limits: dict[str, tuple[Limit, ...]] = {}
-        self._pairs: dict[tuple, list] = {}
-        self._links: dict[str, str] = {}
-        self._store = BlobCache(repo.common_dir / "auditui")
-        self._ahead = None  # blobcache.Ahead while a cold walk's blobs are parsed ahead
-
-    def prefetch(self, wanted: list[tuple[str, str, str | Collection]]) -> None:
-        """Have every (path, blob, what) the walk will need and the cache lacks parsed
-        ahead of it, in the walk's order, on the other cores (a cold run over a
-        catalogue's history). What: "data", "limits" (a prompt's), or the Collection
-        whose entries are decoded from one value of the file (see node)."""
-        from auditui.core.history.blobcache import Ahead, data_key, limits_key, node_key
-
-        items = {}
-        for path, sha, what in wanted:
-            if what == "limits":
-                key = limits_key(sha)
-            elif isinstance(what, Collection):
-                key = node_key(path, sha, what.at, what.decode or "")
-            else:
-                key = data_key(path, sha)
-            items.setdefault(key, (path, sha))
-        known = self._store.known(list(items))
-        missing = [(key, *where) for key, where in items.items() if key not in known]
-        if missing:
-            self.close()
-            self._ahead = Ahead(self.repo.root, missing, self._store)
-
-    def save(self) -> None:
-        """Keep this run's parsed blobs for the next run (best effort: never fails)."""
-        self.close()
-        self._store.close()
-
-    def close(self) -> None:
-        """Stop parsing ahead (the walk ended, or was abandoned)."""
-        if self._ahead is not None:
-            self._ahead.close()
-            self._ahead = None
-
-    def _cached(self, key: str, compute):
-        """A blob's derived value (parsed data, a prompt's limits): from the parse
-        workers, else the cache in the git dir, else computed here and kept."""
-        from auditui.core.history.blobcache import MISSING
-
-        value = MISSING if self._ahead is None else self._ahead.take(key)
-        if value is MISSING:
-            value = self._store.get(key)
-        if value is MISSING:
-            value = compute()
-            self._store.put(key, value)
-        return value
-
-    def data(self, path: str, sha: str):
-        from auditui.core.history.blobcache import data_key, parse_blob
-
-        return self._remembered(
-            data_key(path, sha),
-            lambda: parse_blob(path, lambda limit: self.repo.read_blob(sha, limit)),
-        )
-
-    def node(self, path: str, sha: str, spec: Collection):
-        """What holds a collection's entries (see models.collection_node): for entries
-        decoded from a string in the file, kept like parsed data (parsing that string
-        is a second parse of every version); else read off the parsed file."""
-        if not spec.decode:
-            return collection_node(self.data(path, sha), spec.at, None)
-        from auditui.core.history.blobcache import derive, node_key
-
-        key = node_key(path, sha, spec.at, spec.decode)
-        return self._remembered(key, lambda: derive(key, path, partial(self.repo.read_blob, sha)))
-
-    def _remembered(self, key: str, compute):
-        """A blob's parsed value (see _cached), the working set kept in memory; raises
-        the DocumentError saying why the blob has none."""
-        from auditui.core.history.blobcache import MISSING
-
-        value = self._data.get(key, MISSING)
-        if value is MISSING:
-            value = self._cached(key, compute)
-            self._data[key] = value
-            if len(self._data) > self.MEMORY:
-                self._data.popitem(last=False)
-        else:
-            self._data.move_to_end(key)
-        if isinstance(value, DocumentError):
-            raise value
-        return value
-
-    def link(self, sha: str) -> str:
-        """A symlink blob's target. Asked each time a link is read again (its target
-        edited, a merge): models.dev's 442 link versions were read 3,075 times, each a
-        round trip to git. Kept for the run: a few dozen bytes each."""
-        target = self._links.get(sha)
-        if target is None:
-            target = self._links[sha] = self.repo.read_blob(sha).decode("utf-8", "replace")
-        return target
-
-    def text(self, sha: str) -> str:
-        if sha not in self._text:
-            try:
-                self._text[sha] = decode_text(self.repo.read_blob(sha, MAX_BYTES))
-            except DocumentError as exc:
-                self._text[sha] = exc
-            except BlobTooLarge as exc:
-                self._text[sha] = too_large(exc.size)
-            if len(self._text) > self.MEMORY:
-                self._text.popitem(last=False)
-        value = self._text[sha]
-        if isinstance(value, DocumentError):
-            raise value
-        return value
-
-    def limits(self, sha: str) -> tuple[Limit, ...]:
-        """A prompt blob's limits: read ahead by a parse worker, or from the cache, or
-        here (each version once; extracting them is most of a prompts history's cost)."""
-        from auditui.core.history.blobcache import limit_rows, limits_key
-
-        def here():  # from the text the walk has already read (see _check_prompt)
-            try:
-                return limit_rows(self.text(sha))
-            except DocumentError as exc:
-                return exc
-
-        if sha not in self._limits:
-            value = self._cached(limits_key(sha), here)
-            if isinstance(value, DocumentError) or not isinstance(value, tuple):
-                self._limits[sha] = ()
-            else:
-                self._limits[sha] = tuple(Limit(*row) for row in value)
-        return self._limits[sha]
-
-    def limit_pairs(
-        self, old: str | None, new: str | None
-    ) -> list[tuple[Limit | None, Limit | None]]:
-        """The limits that changed between two prompt blobs, paired where they stand
-        (once per pair of blobs, however many models bind the prompt)."""
-        key = (old, new)
-        if key not in self._pairs:
-            texts = []
-            for sha in key:
-                try:
-                    texts.append(self.text(sha) if sha else "")
-                except DocumentError:
-                    texts.append("")
-            self._pairs[key] = pair_limits(
-                *texts, self.limits(old) if old else (), self.limits(new) if new else ()
-            )
-        return self._pairs[key]
-
-
-def _name_key(model: RawModel) -> tuple[str, str]:
-    """Where a clash over this model's name is reported: its collection entry, or
-    its model file."""
-    label = "#" + model.entry if model.entry is not None else "!" + model.name
-    return (model.source, label)
-
-
-def _clean_read(donor: World | None, path: str, entry: FileEntry | None) -> FileState | None:
-    """`donor`'s state of a model or collection file, when it is what reading `entry`
-    here would give: the same blob, read cleanly (no problem of the file or of any of
-    its entries), through no symlink. A file read cleanly is a function of its blob
-    alone; a broken file or entry keeps its history's last good models, which is why
-    those are never taken. (A clash is no problem of the file: who owns a name is
-    settled afterwards, see _settle.)"""
-    if donor is None or entry is None or entry.is_symlink:
-        return None
-    state = donor.files.get(path)
-    if state is None or state.entry != entry or state.deps:
-        return None
-    return None if _own_problems(donor.errors, path) else state
-
-
-def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
-    """The problems of a file itself, found by reading it: it does not parse, or an
-    entry of it cannot be a model. Not a clash (settled by who owns a name, see
-    _settle) nor a model that cannot be resolved (see _resolve)."""
-    return [k for k in errors.of_path(path) if k[1][:1] != "@" and not errors[k].clash]
-
-
-# What a layout names: meeting none of these, a policy audits nothing (see saw_layout).
-LAYOUT_KINDS = ("model", "base", "collection", "prompt")
-
-
-def path_kind(policy: Policy, path: str) -> tuple[str, Collection | None] | None:
-    """What a path is to a policy: its policy file, signers file or defaults, else
-    (unless `[layout] exclude` takes it) a collection, base, model or prompt file, or
-    nothing. `init` asks it too, of the files it proposes a layout for."""
-    layout = policy.layout
-    if path == POLICY_FILE:
-        return ("policy", None)
-    if path == policy.approvals.allowed_signers:
-        return ("signers", None)
-    if path == layout.defaults:
-        return ("defaults", None)
-    if layout.excluded(path):
-        return None  # never a model, base, prompt or collection (docs/policy.md)
-    for spec in layout.collections:
-        if match_path(spec.path, path):
-            return ("collection", spec)
-    if match_any(layout.bases, path):
-        return ("base", None)
-    if match_any(layout.models, path):
-        return ("model", None)
-    if match_any(layout.prompts, path):
-        return ("prompt", None)
-    return None
-
-
-class Tracker:
-    """Builds and advances Worlds under one policy's layout."""
-
-    def __init__(self, repo: GitRepo, policy: Policy, loader: Loader | None = None) -> None:
-        self.repo = repo
-        self.policy = policy
-        self.layout = policy.layout
-        self.loader = loader or Loader(repo)
-        self.signers_path = policy.approvals.allowed_signers
-        self._kinds: dict[str, tuple[str, Collection | None] | None] = {}
-        # Whether any file the layout names as a model, collection or prompt was met: a
-        # policy matching nothing must never report OK (it would audit nothing).
-        self.saw_layout = False
-
-    # -- what a path is ----------------------------------------------------
-
-    def kind(self, path: str) -> tuple[str, Collection | None] | None:
-        if path in self._kinds:
-            return self._kinds[path]
-        result = path_kind(self.policy, path)
-        self._kinds[path] = result
-        return result
-
-    def patterns(self) -> list[str]:
-        pats = [
-            *self.layout.models,
-            *self.layout.bases,
-            *self.layout.prompts,
-            *(c.path for c in self.layout.collections),
-        ]
-        pats += [POLICY_FILE, self.signers_path]
-        if self.layout.defaults:
-            pats.append(self.layout.defaults)
-        return pats
-
-    def prefetch(self, commits: list) -> None:
-        """Parse, ahead of the walk and on every core, the config blobs its commits
-        bring (see Loader.prefetch)."""
-        parsed = ("model", "base", "collection", "defaults", "prompt")
-        wanted: list[tuple[str, str, str | Collection]] = []
-        for commit in commits:
-            for ch in commit.changes:
-                kind = self.kind(ch.path)
-                if kind is not None and kind[0] in parsed:
-                    new = ch.new
-                    if new is not None and not new.is_symlink:
-                        spec = kind[1]
-                        what = ("limits" if kind[0] == "prompt" else
-                                spec if spec is not None and spec.decode else "data")  # fmt: skip
-                        wanted.append((ch.path, new.sha, what))
-        self.loader.prefetch(wanted)
-
-    def relevant(self, path: str, world: World) -> bool:
-        return path in world.entries or path in world.linked or self.kind(path) is not None
-
-    # -- building ----------------------------------------------------------
-
-    def from_tree(self, commit: str) -> World:
-        """The world at `commit`, read from its tree (used for a range's base)."""
-        entries = self.repo.list_files(commit, self.patterns(), self.layout.exclude)
-        changes = {p: e for p, e in entries.items() if self.kind(p) is not None}
-        world, _step = self.advance(World(), commit, changes, steal=True)
-        return world
-
-    def advance(
-        self, parent: World, commit: str, changes: dict[str, FileEntry | None], steal: bool,
-        donor: World | None = None, kept: dict[str, FileState | None] | None = None,
-    ) -> tuple[World, Step]:  # fmt: skip
-        """Apply one commit's relevant changes to `parent` (in place when `steal`).
-
-        `donor`: a World (a merge's other parent) whose files, where it holds the very
-        blob a change brings and read it cleanly, are taken as read (see _load_file).
-        `kept`: states to take as they are (None: no state) for files that do not
-        parse, whose problem `parent` already holds (a merge's broken files kept the
-        way its first parent kept them, see walker)."""
-        old_errors = parent.errors.copy()  # free: the step compares against it
-        old_policy = parent.entries.get(POLICY_FILE)
-        old_signers = parent.entries.get(self.signers_path)
-        w = parent if steal else parent.copy()
-        w.commit = commit
-        before: dict[str, Effective | None] = {}
-        dirty: set[str] = set()
-        prompts_touched: set[str] = set()
-        all_dirty = False
-
-        # Deletions first, then by path: the order files are read in never decides
-        # who owns a name (that is settled once all are read, see _settle).
-        pending = sorted(changes, key=lambda p: (changes[p] is not None, p))
-        named: set[str] = set()  # model names whose definitions moved
-        # Every tracked path's entry first, so a symlink read below sees its target
-        # as of this commit without asking git (see _target).
-        for path in pending:
-            if changes[path] is None:
-                w.entries.pop(path, None)
-            else:
-                w.entries[path] = changes[path]
-        # Then each changed path, and the symlinks whose target this commit edited,
-        # re-read as if they changed.
-        relinked = sorted(set().union(*(w.linked.get(p, ()) for p in pending)) - set(changes))
-        for path in [*pending, *relinked]:
-            entry = changes[path] if path in changes else w.entries.get(path)
-            if path not in changes and entry is None:
-                continue
-            kind = self.kind(path)
-            what = kind[0] if kind else "extra"
-            self.saw_layout = self.saw_layout or what in LAYOUT_KINDS
-            if what == "defaults":
-                all_dirty = True
-                self._load_defaults(w, path, entry)
-            elif what in ("model", "base", "collection"):
-                broken = kept is not None and path in kept
-                given = kept[path] if broken else _clean_read(donor, path, entry)  # type: ignore[index]
-                named |= self._load_file(w, path, entry, kind[1] if kind else None,
-                                         what == "base", given, broken)  # fmt: skip
-            elif what == "prompt":
-                prompts_touched.add(path)
-                self._check_prompt(w, path, entry)
-            elif path in changes:
-                w.errors.pop((path, ""), None)
-            # Whatever globs it also matches, a file a model reads is its dependency
-            # (a prompt that is also a model file, a symlink target).
-            dirty |= w.dep_index.get(path, frozenset())
-        dirty |= self._settle(w, named)
-
-        if all_dirty:
-            dirty = set(w.raw) | set(w.effective)
-        for name in list(dirty):
-            dirty |= w.dep_index.get("name:" + name, frozenset())
-        flips: set[str] = set()
-        for name in sorted(dirty):
-            if name.startswith(PROMPT_MODEL_PREFIX):
-                continue
-            before[name] = w.effective.get(name)
-            flips |= self._resolve(w, name)
-        for path in sorted(prompts_touched | flips):
-            name = PROMPT_MODEL_PREFIX + path
-            entry = w.entries.get(path)
-            if path in prompts_touched:
-                # A prompt only (un)bound by a model is no change of the prompt itself: the
-                # model's own deltas show the binding. Its stand-in is just kept current.
-                before.setdefault(name, w.effective.get(name))
-            kind = self.kind(path)
-            if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
-                if (path, "") in w.errors:
-                    continue  # unreadable: keep the last good text
-                real = self._prompt_entry(w, path)
-                if real is not None:
-                    w.effective[name] = Effective(name, path, {}, ((path, real.sha),))
-            else:
-                w.effective.pop(name, None)
-
-        new_policy = w.entries.get(POLICY_FILE)
-        new_signers = w.entries.get(self.signers_path)
-        step = Step(
-            models=[
-                (n, before[n], w.effective.get(n))
-                for n in sorted(before)
-                if before[n] != w.effective.get(n)
-            ],
-            errors=self.step_errors(w.errors, old_errors, changes),
-            policy=(old_policy, new_policy) if old_policy != new_policy else None,
-            signers=(old_signers, new_signers) if old_signers != new_signers else None,
-        )
-        return w, step
-
-    @staticmethod
-    def step_errors(now: Problems, before: Problems, changes) -> dict:
-        """Problems new or changed at this commit, and those of the files it changed
-        (editing a file that stays broken is still a change nobody can evaluate; an
-        entry's problem is reported again when the entry itself changes, its token).
-        Most commits write no problem at all: then only the changed files' count."""
-        if now.same_as(before):
-            return {k: now[k] for path in changes for k in now.of_path(path)
-                    if k[1][:1] in ("", "@")}  # fmt: skip
-        return {k: v for k, v in now.items()
-                if ((o := before.get(k)) is not v and o != v)
-                or (k[0] in changes and k[1][:1] in ("", "@"))}  # fmt: skip
-
-    # -- loading files -----------------------------------------------------
-
-    def _read_through(
-        self, w: World, path: str, entry: FileEntry, deps: set[str] | None = None
-    ) -> tuple[str, FileEntry, set[str]]:
-        """Follow a symlink inside the repository to the blob it names; every path on
-        the way is added to `deps` (even when a later hop fails)."""
-        deps = set() if deps is None else deps
-        hops = 0
-        while entry.is_symlink:
-            hops += 1
-            if hops > MAX_LINK_HOPS:
-                raise DocumentError("symlink chain too long (or a loop)")
-            target = self.loader.link(entry.sha)
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-            if target.startswith("/") or resolved.startswith(".."):
-                raise DocumentError(f"symlink to '{target}' leaves the repository")
-            deps.add(resolved)
-            found = self._target(w, resolved)
-            if found is None:
-                raise DocumentError(f"symlink target '{resolved}' does not exist")
-            path, entry = resolved, found
-        return path, entry, deps
-
-    def _target(self, w: World, path: str) -> FileEntry | None:
-        """A path's entry at w.commit: tracked paths are current in w.entries (kept up
-        to date from raw diffs); only an untracked one costs a tree lookup."""
-        if path in w.entries:
-            return w.entries[path]
-        if self.kind(path) is not None:
-            return None  # every file the layout matches is tracked: absent means gone
-        return self.repo.lookup(w.commit, path)
-
-    def _load_file(
-        self, w: World, path: str, entry: FileEntry | None, spec: Collection | None,
-        base: bool = False, given: FileState | None = None, broken: bool = False,
-    ) -> set[str]:  # fmt: skip
-        """Re-read one model or collection file, or take `given` as its state (the
-        same blob read elsewhere; `broken`: one that does not parse, whose problem `w`
-        holds already, given None for no state); returns the names whose definition in
-        it changed (who owns a name is decided after every changed file is read)."""
-        old = w.files.get(path)
-        old_models = old.models if old else {}
-        if not broken:
-            for key in _own_problems(w.errors, path):
-                del w.errors[key]  # found again below
-        old_deps = old.deps if old else frozenset()
-        deps: set[str] = set()
-        problems: list[EntryProblem] = []
-        if entry is None or (broken and given is None):
-            models: dict[str, RawModel] = {}
-            w.files.pop(path, None)
-        elif given is not None:
-            models = given.models
-            w.files[path] = given
-            deps = set(given.deps)
-        else:
-            try:
-                real_path, real_entry, _ = self._read_through(w, path, entry, deps)
-                if spec is not None:
-                    node = self.loader.node(real_path, real_entry.sha, spec)
-                    found, problems = models_in_collection(path, node, spec, self.layout,
-                                                           old_models)  # fmt: skip
-                else:
-                    doc = self.loader.data(real_path, real_entry.sha)
-                    found = models_in_file(path, doc, self.layout, base)
-            except (DocumentError, ModelError) as exc:
-                # The whole file is unreadable: every model keeps its last good config.
-                w.errors[(path, "")] = Problem(str(exc))
-                self._set_links(w, path, old_deps, frozenset(deps))
-                if old is not None:
-                    w.files[path] = FileState(entry, old.models, frozenset(deps))
-                return set()
-            models = {m.name: m for m in found}
-            for problem in problems:
-                w.errors[(path, "#" + problem.label)] = Problem(
-                    problem.message, problem.model, problem.token
-                )
-                if problem.model in old_models:  # a bad entry keeps its last good config
-                    models[problem.model] = old_models[problem.model]
-            w.files[path] = FileState(entry, models, frozenset(deps))
-        self._set_links(w, path, old_deps, frozenset(deps))
-        reindex(w.claims, path, frozenset(old_models), frozenset(models))
-        for name in old_models.keys() - models.keys():
-            w.errors.pop(_name_key(old_models[name]), None)  # a clash it no longer has
-        if spec is None:
-            # A model file whose blob changed: its model is re-resolved, and the step
-            # keeps it only if its effective config moved (no comparison needed here).
-            return set(old_models.keys() | models.keys())
-        # A collection: only the entries whose definition changed (one edit in a
-        # thousand-entry list must not re-resolve the other 999).
-        return {n for n in old_models.keys() | models.keys()
-                if (o := old_models.get(n)) is not (m := models.get(n)) and o != m}  # fmt: skip
-
-    def _settle(self, w: World, names: set[str]) -> set[str]:
-        """Decide who defines each name: a file keeps a name as long as it defines it
-        (so blame never flips between commits); a name nobody holds goes to the first
-        file (by path) defining it; every other file defining it gets a clash. Returns
-        the names whose definition moved."""
-        moved = set()
-        for name in sorted(names):
-            claims = w.claims.get(name, frozenset())
-            current = w.raw.get(name)
-            owner = current.source if current is not None and current.source in claims else None
-            if owner is None and claims:
-                owner = min(claims)
-            for path in sorted(claims):
-                model = w.files[path].models[name]
-                key = _name_key(model)
-                existing = w.errors.get(key)
-                if existing is not None and not existing.clash:
-                    continue  # a bad entry's own problem says more than the clash
-                if path == owner:
-                    w.errors.pop(key, None)
-                    continue
-                fix = ('set [layout] naming = "path" to name models by path'
-                       if self.layout.naming == "stem" else "rename one of them")  # fmt: skip
-                w.errors[key] = Problem(
-                    f"model '{name}' is already defined by {owner}; {fix}",
-                    name, content_token(model.data), clash=True,
-                )  # fmt: skip
-            new = w.files[owner].models[name] if owner is not None else None
-            if new is not current:  # re-read: resolved again, kept if its config moved
-                moved.add(name)
-                if new is None:
-                    w.raw.pop(name, None)
-                else:
-                    w.raw[name] = new
-        return moved
-
-    def _set_links(self, w: World, path: str, old: frozenset[str], deps: frozenset[str]) -> None:
-        reindex(w.linked, path, old, deps)
-        for target in deps - old:
-            if target not in w.entries:
-                found = self.repo.lookup(w.commit, target)
-                if found is not None:
-                    w.entries[target] = found
-
-    def _load_defaults(self, w: World, path: str, entry: FileEntry | None) -> None:
-        w.errors.pop((path, ""), None)
-        if entry is None:
-            w.defaults = {}
-            return
-        try:
-            real_path, real_entry, _ = self._follow(w, path, entry)
-            doc = self.loader.data(real_path, real_entry.sha)
-            if not isinstance(doc, dict):
-                raise DocumentError("defaults must be a mapping")
-        except DocumentError as exc:
-            w.errors[(path, "")] = Problem(str(exc))
-            return
-        w.defaults = without_structure(doc, self.layout)
-
-    def _check_prompt(self, w: World, path: str, entry: FileEntry | None) -> None:
-        w.errors.pop((path, ""), None)
-        if entry is None:
-            return
-        try:
-            _, entry, _ = self._follow(w, path, entry)
-            self.loader.text(entry.sha)
-        except DocumentError as exc:
-            w.errors[(path, "")] = Problem(str(exc))
-
-    # -- resolving models --------------------------------------------------
-
-    def _prompt_entry(self, w: World, path: str) -> FileEntry | None:
-        if path in w.entries:
-            entry = w.entries[path]
-        else:
-            entry = self.repo.lookup(w.commit, path)
-            if entry is None:
-                return None
-            w.entries[path] = entry  # tracked from now on, so later edits are seen
-        try:
-            _, entry, _ = self._follow(w, path, entry)
-        except DocumentError:
-            return None
-        return entry
-
-    def _follow(self, w: World, path: str, entry: FileEntry) -> tuple[str, FileEntry, set[str]]:
-        """Read a defaults or prompt file through its symlink, remembering the target
-        so that a later edit of the target re-reads this path (and its models)."""
-        deps: set[str] = set()
-        try:
-            return self._read_through(w, path, entry, deps)
-        finally:
-            self._set_links(w, path, w.via.get(path, frozenset()), frozenset(deps))
-            if deps:
-                w.via[path] = frozenset(deps)
-            else:
-                w.via.pop(path, None)
-
-    def _resolve(self, w: World, name: str) -> set[str]:
-        """Recompute one model's effective config; returns prompts whose bound state flipped."""
-        raw = w.raw.get(name)
-        old = w.effective.get(name)
-        key = (raw.source if raw else "", "@" + name)
-        stale = list(w.errors.with_label(key[1]))
-        for k in stale:
-            del w.errors[k]
-        new: Effective | None = None
-        deps: set[str] = set()
-        if raw is not None and raw.deployed:
-            try:
-                chain = ancestry(name, w.raw)
-                deps |= {"name:" + m.name for m in chain[1:]}
-                config = merged_config(chain, w.defaults, self.layout.inherit)
-                prompts = []
-                for p in bound_prompts(config, name):
-                    deps.add(p)
-                    entry = self._prompt_entry(w, p)
-                    if entry is None:
-                        raise ModelError(f"model '{name}' binds {p}, which does not exist")
-                    try:
-                        self.loader.text(entry.sha)
-                    except DocumentError as exc:
-                        w.errors[(p, "")] = Problem(str(exc))
-                        raise
-                    prompts.append((p, entry.sha))
-                new = Effective(name, raw.source, config, tuple(prompts))
-            except ModelError as exc:
-                w.errors[key] = Problem(str(exc), name)
-                new = old
-                # Depend on every name the broken chain reaches (not only a missing one), so
-                # fixing any link of it (a base appearing, a cycle broken) re-resolves this.
-                deps |= {"name:" + n for n in extends_names(name, w.raw)}
-            except DocumentError:
-                new = old  # an unreadable prompt is reported on the prompt itself
-        elif raw is not None and raw.extends is not None:
-            deps.add("name:" + raw.extends)
-        self._set_deps(w, name, frozenset(deps))
-        if new is None:
-            w.effective.pop(name, None)
-        else:
-            w.effective[name] = new
-        return self._rebind(w, old, new)
-
-    def _set_deps(self, w: World, name: str, deps: frozenset[str]) -> None:
-        old = w.deps_of.get(name, frozenset())
-        if old == deps:
-            return
-        reindex(w.dep_index, name, old, deps)
-        w.deps_of[name] = deps
-
-    def _rebind(self, w: World, old: Effective | None, new: Effective | None) -> set[str]:
-        if not (old and old.prompts) and not (new and new.prompts):
-            return set()  # most models bind no prompt file
-        before = {p for p, _ in old.prompts} if old else set()
-        after = {p for p, _ in new.prompts} if new else set()
-        flips = set()
-        for p in before - after:
-            w.bound[p] -= 1
-            if not w.bound[p]:
-                del w.bound[p]
-                flips.add(p)
-        for p in after - before:
-            w.bound[p] = w.bound.get(p, 0) + 1
-            if w.bound[p] == 1:
-                flips.add(p)
-        return flips
+def pair(old: World, new: World, path: str) -> tuple[FileEntry | None, FileEntry | None] | None:
+    a, b = old.entries.get(path), new.entries.get(path)
+    return (a, b) if a != b else None
