@@ -124,11 +124,15 @@ def main() -> int:
     shutil.rmtree(cache, ignore_errors=True)
     cold, cold_peak, _ = timed(check, 1)
     warm, warm_peak, _ = timed(check, args.repeat)
-    rows = [("floor", floor, floor, floor_peak), ("cold", cold, floor, cold_peak),
-            ("warm", warm, floor, warm_peak)]  # fmt: skip
+    rows = [
+        ("floor", floor, floor, floor_peak),
+        ("cold", cold, floor, cold_peak),
+        ("warm", warm, floor, warm_peak),
+    ]
     if args.model:
-        log, log_peak, _ = timed([*auditui, "log", "--all", "--model", args.model, *where],
-                                 args.repeat)  # fmt: skip
+        log, log_peak, _ = timed(
+            [*auditui, "log", "--all", "--model", args.model, *where], args.repeat
+        )
         rows.append(("log", log, floor, log_peak))
     order = git(repo, "rev-list", "--date-order", "--reverse", "HEAD").split()
     middle = order[len(order) // 2]
@@ -140,8 +144,10 @@ def main() -> int:
         git(repo, "rev-list", "--count", "HEAD"),
         git(repo, "rev-list", "--count", middle),
     )
-    print(f"repository {args.repo.name}: {commits} commits, {versions.strip()} file versions"
-          f" (half: {half_commits} commits up to {middle[:10]})")  # fmt: skip
+    print(
+        f"repository {args.repo.name}: {commits} commits, {versions.strip()} file versions"
+        f" (half: {half_commits} commits up to {middle[:10]})"
+    )
     print(f"{'run':8} {'seconds':>8} {'x floor':>8} {'peak MB':>8}")
     for name, seconds, its_floor, peak in rows:
         print(f"{name:8} {seconds:8.2f} {seconds / its_floor:8.2f} {peak:8.0f}")
@@ -149,8 +155,9 @@ def main() -> int:
 
 
 def git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True,
-                          check=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["git", "-C", repo, *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 if __name__ == "__main__":

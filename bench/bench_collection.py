@@ -44,13 +44,23 @@ def git(cwd: Path, *args: str) -> None:
 def build(path: Path, entries: int) -> None:
     path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main")
-    catalogue = {f"provider/model-{i}": {"input_cost_per_token": (i % 97) * 1e-7,
-                                         "max_tokens": 4096 + i % 5, "mode": "chat"}
-                 for i in range(entries)}  # fmt: skip
+    catalogue = {
+        f"provider/model-{i}": {
+            "input_cost_per_token": (i % 97) * 1e-7,
+            "max_tokens": 4096 + i % 5,
+            "mode": "chat",
+        }
+        for i in range(entries)
+    }
     (path / "prices.json").write_text(json.dumps(catalogue, separators=(",", ":")))
     (path / ".auditui.toml").write_text(POLICY)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x",
-           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "a",
+        "GIT_AUTHOR_EMAIL": "a@x",
+        "GIT_COMMITTER_NAME": "a",
+        "GIT_COMMITTER_EMAIL": "a@x",
+    }
     subprocess.run(["git", "add", "-A"], cwd=path, check=True, env=env)
     subprocess.run(["git", "commit", "-qm", "catalogue"], cwd=path, check=True, env=env)
     catalogue["provider/model-5"]["max_tokens"] = 8192
@@ -77,19 +87,24 @@ def main() -> int:
     sizes = [2_000] if args.smoke else [11_000, 22_000, 44_000]  # ~1, 2, 3.9 MiB (the limit is 4)
     repeat = 1 if args.smoke else args.repeat
     py = [sys.executable, "-m", "auditui"]
-    print(f"{'entries':>8} {'MiB':>5} {'floor':>7} {'check-1':>8} {'ratio':>6} {'check-all':>9} "
-          f"{'ratio':>6} {'s/MiB':>6}")  # fmt: skip
+    print(
+        f"{'entries':>8} {'MiB':>5} {'floor':>7} {'check-1':>8} {'ratio':>6} {'check-all':>9} "
+        f"{'ratio':>6} {'s/MiB':>6}"
+    )
     for entries in sizes:
         repo = Path(args.workdir) / f"collection-{entries}"
         if not repo.exists():
             build(repo, entries)
         mib = (repo / "prices.json").stat().st_size / 1048576
-        floor = timed([sys.executable, "-c", "import json; json.load(open('prices.json'))"],
-                      repo, repeat)  # fmt: skip
+        floor = timed(
+            [sys.executable, "-c", "import json; json.load(open('prices.json'))"], repo, repeat
+        )
         one = timed(py + ["check", "--base", "HEAD~1", "-o", os.devnull], repo, repeat)
         whole = timed(py + ["check", "--all", "-o", os.devnull], repo, repeat)
-        print(f"{entries:>8} {mib:>5.1f} {floor:>7.2f} {one:>8.2f} {one / floor:>6.1f} "
-              f"{whole:>9.2f} {whole / floor:>6.1f} {whole / mib:>6.2f}")  # fmt: skip
+        print(
+            f"{entries:>8} {mib:>5.1f} {floor:>7.2f} {one:>8.2f} {one / floor:>6.1f} "
+            f"{whole:>9.2f} {whole / floor:>6.1f} {whole / mib:>6.2f}"
+        )
     return 0
 
 

@@ -40,8 +40,11 @@ prompts = ["prompts/**/*.md"]
 
 
 def git(cwd: Path, *args: str, input: bytes | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, input=input, check=True,
-                          capture_output=True).stdout.decode().strip()  # fmt: skip
+    return (
+        subprocess.run(["git", *args], cwd=cwd, input=input, check=True, capture_output=True)
+        .stdout.decode()
+        .strip()
+    )
 
 
 def model_text(n: int, effort: str, tokens: int) -> str:
@@ -138,8 +141,9 @@ def timed(cmd: list[str], cwd: Path, stdin: str = "", repeat: int = 3) -> tuple[
     best, code, peak = float("inf"), 0, 0.0
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd,
-                              input=stdin.encode(), capture_output=True)  # fmt: skip
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, input=stdin.encode(), capture_output=True
+        )
         best = min(best, time.perf_counter() - start)
         code = proc.returncode
         kb = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
@@ -170,8 +174,9 @@ def main() -> int:
     # config history at all (`git log -p` over the config paths).
     floor = "import auditui.cli, auditui.core.audit.run, git"  # what every check loads
     imports, _, _ = timed([sys.executable, "-c", floor], repo, repeat=args.repeat)
-    log_p, _, _ = timed(["git", "log", "-p", "--", "models", "prompts", ".auditui.toml"], repo,
-                     repeat=args.repeat)  # fmt: skip
+    log_p, _, _ = timed(
+        ["git", "log", "-p", "--", "models", "prompts", ".auditui.toml"], repo, repeat=args.repeat
+    )
     history = imports + log_p
     rows = [
         ("interpreter + engine imports (import floor)", imports, 0, 0.0, imports),
@@ -196,14 +201,23 @@ def main() -> int:
                 cache.unlink()
 
         forget()
-        rows.append((f"check-all cold ({args.commits} commits)", *timed(whole, repo, repeat=1),
-                     history))  # fmt: skip
-        rows.append((f"check-all warm ({args.commits} commits)", *timed(whole, repo,
-                     repeat=args.repeat), history))  # fmt: skip
+        rows.append(
+            (f"check-all cold ({args.commits} commits)", *timed(whole, repo, repeat=1), history)
+        )
+        rows.append(
+            (
+                f"check-all warm ({args.commits} commits)",
+                *timed(whole, repo, repeat=args.repeat),
+                history,
+            )
+        )
         # Memory against history length, the catalogue the same size: half the history.
         middle = f"HEAD~{args.commits // 2}"
-        half_log, _, _ = timed(["git", "log", "-p", middle, "--", "models", "prompts",
-                                ".auditui.toml"], repo, repeat=args.repeat)  # fmt: skip
+        half_log, _, _ = timed(
+            ["git", "log", "-p", middle, "--", "models", "prompts", ".auditui.toml"],
+            repo,
+            repeat=args.repeat,
+        )
         forget()
         cold_half = timed([*whole, "--head", middle], repo, repeat=1)
         rows.append(("check-all cold, first half", *cold_half, imports + half_log))

@@ -19,6 +19,12 @@ def _isolated_git(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    for name in ("GITHUB_BASE_REF", "GITHUB_STEP_SUMMARY", "PRE_COMMIT_TO_REF",
-                 "PRE_COMMIT_FROM_REF", "PRE_COMMIT_REMOTE_NAME", "AUDITUI_DEBUG"):  # fmt: skip
+    for name in (
+        "GITHUB_BASE_REF",
+        "GITHUB_STEP_SUMMARY",
+        "PRE_COMMIT_TO_REF",
+        "PRE_COMMIT_FROM_REF",
+        "PRE_COMMIT_REMOTE_NAME",
+        "AUDITUI_DEBUG",
+    ):
         monkeypatch.delenv(name, raising=False)

@@ -63,9 +63,12 @@ def test_withdraw_clears_a_self_approval_and_its_aud005(capsys, change):
     repo, base = change
     c = judged(repo, base)
     # Written by hand (or by an older auditui): the author's own approval.
-    append_entries(repo.path, f"audit/{record_name(c.fingerprint)}", c.fingerprint,
-                   approvals=[{"by": "alice@example.com", "verdict": "approve",
-                               "at": "2026-03-02T00:00:00Z"}])  # fmt: skip
+    append_entries(
+        repo.path,
+        f"audit/{record_name(c.fingerprint)}",
+        c.fingerprint,
+        approvals=[{"by": "alice@example.com", "verdict": "approve", "at": "2026-03-02T00:00:00Z"}],
+    )
     repo.commit("self")
     assert judged(repo, base).rules == ["AUD004", "AUD005"]
     assert main(["approve", "HEAD~2", "--repo", str(repo.path), "--withdraw"]) == 0
@@ -113,8 +116,9 @@ def test_an_unsigned_withdrawal_does_not_clear_a_signed_policys_rejection(tmp_pa
     assert main(["approve", "HEAD~1", "--repo", str(repo.path), "--withdraw"]) == 0
     repo.commit("forged-looking withdrawal", author="bob")
     assert "AUD007" in judged(repo, base).rules
-    assert main(["approve", "HEAD~2", "--repo", str(repo.path), "--withdraw",
-                 "--sign", bob_key]) == 0  # fmt: skip
+    assert (
+        main(["approve", "HEAD~2", "--repo", str(repo.path), "--withdraw", "--sign", bob_key]) == 0
+    )
     repo.commit("signed withdrawal", author="bob")
     rules = judged(repo, base).rules
     assert "AUD007" not in rules and "AUD008" not in rules

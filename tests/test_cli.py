@@ -60,8 +60,18 @@ def test_check_json_is_the_spec_shape(capsys, simple):
     assert data["summary"] == {"changes": 2, "blocked": 1, "passed": 0, "exempt": 1, "reverted": 0}
     first, second = data["changes"]
     assert first["status"] == "exempt" and second["status"] == "blocked"
-    assert set(second) == {"commit", "subject", "author", "date", "fingerprint", "models",
-                           "deltas", "status", "findings", "evals"}  # fmt: skip
+    assert set(second) == {
+        "commit",
+        "subject",
+        "author",
+        "date",
+        "fingerprint",
+        "models",
+        "deltas",
+        "status",
+        "findings",
+        "evals",
+    }
     assert second["deltas"] == [
         {"model": "a", "path": "max_tokens", "old": 10, "new": 20, "kind": "increase"}
     ]
@@ -72,8 +82,9 @@ def test_check_json_is_the_spec_shape(capsys, simple):
 
 def test_check_output_file(capsys, simple, tmp_path):
     target = tmp_path / "report.json"
-    code, out, _ = run(capsys, "check", "--repo", str(simple.path), "--format", "json",
-                       "--output", str(target))  # fmt: skip
+    code, out, _ = run(
+        capsys, "check", "--repo", str(simple.path), "--format", "json", "--output", str(target)
+    )
     assert code == 1 and out == ""
     assert json.loads(target.read_text())["summary"]["blocked"] == 1
 
@@ -121,8 +132,9 @@ def test_wrong_type_in_policy(capsys, tmp_path):
 def test_no_policy_anywhere(capsys, tmp_path):
     bare = RepoBuilder(tmp_path / "r", policy=None)
     bare.commit("models", {"models/a.toml": "x = 1\n"})
-    assert_cannot_judge(*run(capsys, "check", "--repo", str(bare.path)), "no .auditui.toml",
-                        "auditui init")  # fmt: skip
+    assert_cannot_judge(
+        *run(capsys, "check", "--repo", str(bare.path)), "no .auditui.toml", "auditui init"
+    )
 
 
 def test_policy_option_missing_file(capsys, simple, tmp_path):
@@ -137,8 +149,9 @@ def test_policy_option_judges_without_exemption(capsys, tmp_path):
     bare.commit("models", {"models/a.toml": "x = 1\n"})
     policy = tmp_path / "trial.toml"
     policy.write_text("[approvals]\nrequired = 1\n")
-    code, out, _ = run(capsys, "check", "--repo", str(bare.path), "--policy", str(policy),
-                       "--format", "json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "check", "--repo", str(bare.path), "--policy", str(policy), "--format", "json"
+    )
     data = json.loads(out)
     assert code == 1 and data["policy"] == str(policy)
     assert [c["status"] for c in data["changes"]] == ["blocked"]
@@ -180,8 +193,15 @@ def test_partial_clone_with_missing_objects_is_explained(capsys, simple, tmp_pat
     git(tmp_path, "clone", "-q", "--bare", str(simple.path), str(source))
     git(source, "config", "uploadpack.allowFilter", "true")
     clone = tmp_path / "partial"
-    git(tmp_path, "clone", "-q", "--no-checkout", "--filter=blob:none", f"file://{source}",
-        str(clone))  # fmt: skip
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--no-checkout",
+        "--filter=blob:none",
+        f"file://{source}",
+        str(clone),
+    )
     git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))  # the promisor is gone
     code, out, err = run(capsys, "check", "--repo", str(clone))
     assert_cannot_judge(code, out, err, "missing", "partial")
@@ -205,8 +225,22 @@ def test_init_writes_starter_and_refuses_overwrite(capsys, tmp_path):
 
 def test_approve_and_eval_add_write_the_record(capsys, simple):
     simple.git("config", "user.email", "bob@example.com")
-    code, out, _ = run(capsys, "eval", "add", "HEAD", "--repo", str(simple.path), "--model", "a",
-                       "--suite", "coding", "--baseline", "50", "--candidate", "50.5")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "eval",
+        "add",
+        "HEAD",
+        "--repo",
+        str(simple.path),
+        "--model",
+        "a",
+        "--suite",
+        "coding",
+        "--baseline",
+        "50",
+        "--candidate",
+        "50.5",
+    )
     assert code == 0 and "eval a/coding 50 -> 50.5 (+0.5)" in out
     code, out, _ = run(capsys, "approve", "HEAD", "--repo", str(simple.path), "--comment", "ok")
     assert code == 0 and "approve by bob@example.com" in out
@@ -243,24 +277,29 @@ def test_demo_check_golden_json(capsys, tmp_path):
     if os.environ.get("AUDITUI_UPDATE_GOLDEN"):
         golden.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     assert data == json.loads(golden.read_text())
-    statuses = {c["subject"]: (c["status"], sorted({f["rule"] for f in c["findings"]}))
-                for c in data["changes"]}  # fmt: skip
+    statuses = {
+        c["subject"]: (c["status"], sorted({f["rule"] for f in c["findings"]}))
+        for c in data["changes"]
+    }
     # Two of the incident's causes were undone within the history: reverted, with the
     # findings they had kept for the record; the third (the cache) still blocks.
     # The sample's policy asks two approvals, an owner's among them, for an effort
     # downgrade (its [[rules]]): the change had one and no owner's.
     assert statuses["Lower default reasoning effort high -> medium for latency"] == (
-        "reverted", ["AUD002", "AUD004", "AUD013"])  # fmt: skip
+        "reverted",
+        ["AUD002", "AUD004", "AUD013"],
+    )
     assert statuses["Clear thinking cache every turn to cut memory use"] == ("blocked", ["AUD001"])
     assert statuses["Prompt: cap verbosity between tool calls and in final responses"] == (
-        "reverted", ["AUD003"])  # fmt: skip
+        "reverted",
+        ["AUD003"],
+    )
     by_subject = {c["subject"]: c for c in data["changes"]}
     effort = by_subject["Lower default reasoning effort high -> medium for latency"]
     undo = by_subject["Revert default reasoning effort to high (quality regression)"]
     assert effort["reverted_by"] == undo["commit"] and undo["reverts"] == effort["commit"]
     assert undo["status"] == "reverted" and "reverted_by" not in undo
-    assert data["summary"] == {"changes": 13, "blocked": 3, "passed": 3, "exempt": 2,
-                               "reverted": 5}  # fmt: skip
+    assert data["summary"] == {"changes": 13, "blocked": 3, "passed": 3, "exempt": 2, "reverted": 5}
     broken = by_subject["Add sonnet-4.6-fast for low-latency completions"]
     fix = by_subject["Fix indentation in sonnet-4.6-fast.yaml"]
     assert (broken["status"], broken["reverted_by"]) == ("reverted", fix["commit"])
@@ -278,15 +317,19 @@ def test_entry_point_and_hook_path_do_not_import_textual(simple):
         "import sys; from auditui.cli import main; rc = main(['check', '--repo', sys.argv[1]]);"
         "assert 'textual' not in sys.modules, 'textual imported'; print('rc', rc)"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(simple.path)], capture_output=True,
-                            text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(simple.path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("rc 1")
 
 
 def test_console_script_runs(simple):
-    result = subprocess.run([sys.executable, "-m", "auditui", "check", "--repo", str(simple.path)],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "auditui", "check", "--repo", str(simple.path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "AUD001" in result.stdout and result.stderr == ""
 
@@ -299,8 +342,9 @@ def test_output_through_symlink_and_to_a_fifo(capsys, simple, tmp_path):
     real.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    code, _, _ = run(capsys, "check", "--repo", str(simple.path), "--format", "json",
-                     "--output", str(link))  # fmt: skip
+    code, _, _ = run(
+        capsys, "check", "--repo", str(simple.path), "--format", "json", "--output", str(link)
+    )
     assert code == 1 and link.is_symlink()
     assert json.loads(real.read_text())["summary"]["blocked"] == 1
 
@@ -325,8 +369,20 @@ def test_log_lists_models_and_traces_one(capsys, tmp_path):
     assert code == 0
     assert out.splitlines()[0].split("\t")[0] == "haiku-4.5"
     assert "opus-4.7\t8 changes" in out
-    code, out, _ = run(capsys, "log", "--repo", str(target), "--model", "opus-4.6", "--format",
-                       "json", "--since", "2026-03-01", "--until", "2026-04-16")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "log",
+        "--repo",
+        str(target),
+        "--model",
+        "opus-4.6",
+        "--format",
+        "json",
+        "--since",
+        "2026-03-01",
+        "--until",
+        "2026-04-16",
+    )
     data = json.loads(out)
     subjects = [e["subject"] for e in data["entries"]]
     assert subjects == [
@@ -393,8 +449,9 @@ def test_targets_that_are_no_change_have_a_hint(capsys, simple):
 
 def test_a_report_written_to_a_file_still_says_the_verdict(capsys, simple, tmp_path):
     out_file = tmp_path / "r.xml"
-    code, out, err = run(capsys, "check", "--repo", str(simple.path), "--format", "junit",
-                         "--output", str(out_file))  # fmt: skip
+    code, out, err = run(
+        capsys, "check", "--repo", str(simple.path), "--format", "junit", "--output", str(out_file)
+    )
     assert code == 1 and out == "" and out_file.read_text().startswith("<?xml")
     assert err.splitlines()[0].startswith("auditui: BLOCKED — 2 changes in 2 commits")
     assert err.splitlines()[1] == f"auditui: report written to {out_file}"
@@ -437,7 +494,8 @@ def test_every_subcommand_help_has_a_description_option_help_and_exit_codes():
             continue
         assert parser.description, f"{name}: no description"
         assert "exit codes:" in parser.format_help() and "2  auditui cannot judge" in (
-            parser.format_help()), name  # fmt: skip
+            parser.format_help()
+        ), name
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
                 continue

@@ -37,11 +37,22 @@ def change(repo: RepoBuilder) -> RepoBuilder:
     return mini(repo)
 
 
-def imported(capsys, repo, tool_dir: str, *extra: str, base="baseline.json",
-             cand="candidate.json") -> tuple[int, str, str]:  # fmt: skip
-    return run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path),
-               "--baseline", str(FIXTURES / tool_dir / base),
-               "--candidate", str(FIXTURES / tool_dir / cand), *extra)  # fmt: skip
+def imported(
+    capsys, repo, tool_dir: str, *extra: str, base="baseline.json", cand="candidate.json"
+) -> tuple[int, str, str]:
+    return run(
+        capsys,
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(repo.path),
+        "--baseline",
+        str(FIXTURES / tool_dir / base),
+        "--candidate",
+        str(FIXTURES / tool_dir / cand),
+        *extra,
+    )
 
 
 def entries(repo) -> list[dict]:
@@ -53,10 +64,13 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize(("tool_dir", "tool", "suite"), [
-    ("promptfoo", "promptfoo", ["--suite", "coding"]),
-    ("inspect", "inspect", ["--suite", "coding"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("tool_dir", "tool", "suite"),
+    [
+        ("promptfoo", "promptfoo", ["--suite", "coding"]),
+        ("inspect", "inspect", ["--suite", "coding"]),
+    ],
+)
 def test_a_pair_becomes_one_paired_entry(capsys, change, tool_dir, tool, suite):
     code, out, err = imported(capsys, change, tool_dir, *suite)
     assert code == 0, err
@@ -75,8 +89,9 @@ def test_a_pair_becomes_one_paired_entry(capsys, change, tool_dir, tool, suite):
 
 
 def test_confidence_policy_judges_the_imported_error_bars(capsys, tmp_path):
-    policy = DEFAULT_POLICY.replace("max_regression = 1.0",
-                                    "max_regression = 10.0\nconfidence = 0.95")  # fmt: skip
+    policy = DEFAULT_POLICY.replace(
+        "max_regression = 1.0", "max_regression = 10.0\nconfidence = 0.95"
+    )
     repo = mini(RepoBuilder(tmp_path / "r", policy))
     base = repo.git("rev-parse", "HEAD~1")
     assert imported(capsys, repo, "inspect", "--suite", "coding")[0] == 0
@@ -90,12 +105,27 @@ def test_confidence_policy_judges_the_imported_error_bars(capsys, tmp_path):
 
 
 def test_two_providers_need_the_model_named(capsys, change):
-    code, out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
-                              cand="two_providers.json")  # fmt: skip
-    assert_cannot_judge(code, out, err, "the files' model anthropic:messages:claude-sonnet-4-"
-                        "20250514 matches none of the change's models", "--model GLOB")  # fmt: skip
-    code, _out, err = imported(capsys, change, "promptfoo", "--suite", "coding",
-                               "--model", "gpt-4.1-mini", cand="two_providers.json")  # fmt: skip
+    code, out, err = imported(
+        capsys, change, "promptfoo", "--suite", "coding", cand="two_providers.json"
+    )
+    assert_cannot_judge(
+        code,
+        out,
+        err,
+        "the files' model anthropic:messages:claude-sonnet-4-"
+        "20250514 matches none of the change's models",
+        "--model GLOB",
+    )
+    code, _out, err = imported(
+        capsys,
+        change,
+        "promptfoo",
+        "--suite",
+        "coding",
+        "--model",
+        "gpt-4.1-mini",
+        cand="two_providers.json",
+    )
     assert code == 0, err
     assert "not imported, not among the models --model chooses: anthropic:messages:" in err
     (entry,) = entries(change)
@@ -103,15 +133,35 @@ def test_two_providers_need_the_model_named(capsys, change):
 
 
 def test_two_tools_and_unknown_shapes_are_clear_errors(capsys, change, tmp_path):
-    code, out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(change.path),
-                         "--baseline", str(FIXTURES / "promptfoo" / "baseline.json"),
-                         "--candidate", str(FIXTURES / "inspect" / "candidate.json"),
-                         "--suite", "coding")  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(change.path),
+        "--baseline",
+        str(FIXTURES / "promptfoo" / "baseline.json"),
+        "--candidate",
+        str(FIXTURES / "inspect" / "candidate.json"),
+        "--suite",
+        "coding",
+    )
     assert_cannot_judge(code, out, err, "is promptfoo output", "is inspect output")
     odd = tmp_path / "odd.json"
     odd.write_text('{"accuracy": 0.9}')
-    code, out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(change.path),
-                         "--baseline", str(odd), "--candidate", str(odd))  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(change.path),
+        "--baseline",
+        str(odd),
+        "--candidate",
+        str(odd),
+    )
     assert_cannot_judge(code, out, err, "not the output of promptfoo", "--tool")
     assert not (change.path / "audit").exists()
 
@@ -143,15 +193,27 @@ def lm_eval(name: str) -> Path:
 
 
 def test_lm_eval_pairs_on_doc_ids_from_the_samples_beside(capsys, pythia):
-    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path),
-                          "--baseline", str(lm_eval("baseline")),
-                          "--candidate", str(lm_eval("candidate")))  # fmt: skip
+    code, _out, err = run(
+        capsys,
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(pythia.path),
+        "--baseline",
+        str(lm_eval("baseline")),
+        "--candidate",
+        str(lm_eval("candidate")),
+    )
     assert code == 0, err
     (entry,) = entries(pythia)
     # By hand: 50 docs, 35 right then 32, three lost: diffs -100 (3x), 0 (47x), mean -6,
     # squared deviations 3(94^2) + 47(6^2) = 28200.
-    assert (entry["model"], entry["suite"], entry["source"]) == ("pythia-160m", "arc_easy",
-                                                                  "lm-eval")  # fmt: skip
+    assert (entry["model"], entry["suite"], entry["source"]) == (
+        "pythia-160m",
+        "arc_easy",
+        "lm-eval",
+    )
     assert (entry["baseline"], entry["candidate"], entry["samples"]) == (70.0, 64.0, 50)
     assert entry["paired"] is True
     assert entry["stderr"] == pytest.approx(math.sqrt(28200 / 49) / math.sqrt(50), abs=1e-6)
@@ -160,19 +222,38 @@ def test_lm_eval_pairs_on_doc_ids_from_the_samples_beside(capsys, pythia):
 def test_lm_eval_without_samples_or_stderr_falls_back_to_binomial(capsys, pythia):
     """The "N/A" stderr of a run without bootstrap, and no samples file: the pass rates
     and counts still give a binomial error."""
-    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path),
-                          "--baseline", str(lm_eval("na_stderr")),
-                          "--candidate", str(lm_eval("candidate")))  # fmt: skip
+    code, _out, err = run(
+        capsys,
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(pythia.path),
+        "--baseline",
+        str(lm_eval("na_stderr")),
+        "--candidate",
+        str(lm_eval("candidate")),
+    )
     assert code == 0, err
     (entry,) = entries(pythia)
     assert entry["paired"] is False
-    assert entry["stderr"] == pytest.approx(100 * math.sqrt(0.7 * 0.3 / 50 + 0.64 * 0.36 / 50),
-                                            abs=1e-6)  # fmt: skip
+    assert entry["stderr"] == pytest.approx(
+        100 * math.sqrt(0.7 * 0.3 / 50 + 0.64 * 0.36 / 50), abs=1e-6
+    )
 
 
 def test_lm_eval_with_two_tasks_needs_the_suite_named(capsys, pythia):
-    argv = ["eval", "import", "HEAD", "--repo", str(pythia.path), "--baseline",
-            str(lm_eval("two_tasks")), "--candidate", str(lm_eval("two_tasks"))]  # fmt: skip
+    argv = [
+        "eval",
+        "import",
+        "HEAD",
+        "--repo",
+        str(pythia.path),
+        "--baseline",
+        str(lm_eval("two_tasks")),
+        "--candidate",
+        str(lm_eval("two_tasks")),
+    ]
     code, out, err = run(capsys, *argv)
     assert_cannot_judge(code, out, err, "holds several runs", "--suite")
     code, _out, err = run(capsys, *argv, "--suite", "hellaswag")
@@ -183,13 +264,15 @@ def test_lm_eval_with_two_tasks_needs_the_suite_named(capsys, pythia):
 def test_unpaired_from_the_errors_each_run_reports(capsys, pythia):
     """The older (v0.4.9) layout has no samples file here: the stderrs it reports."""
     pair = ["--baseline", str(lm_eval("classic_v0_4_9")), "--candidate", str(lm_eval("two_tasks"))]
-    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(pythia.path), *pair,
-                          "--suite", "arc_easy")  # fmt: skip
+    code, _out, err = run(
+        capsys, "eval", "import", "HEAD", "--repo", str(pythia.path), *pair, "--suite", "arc_easy"
+    )
     assert code == 0, err
     (entry,) = entries(pythia)
     assert entry["paired"] is False
-    assert entry["stderr"] == pytest.approx(math.hypot(6.546536707079771, 6.546536707079771),
-                                            abs=1e-6)  # fmt: skip
+    assert entry["stderr"] == pytest.approx(
+        math.hypot(6.546536707079771, 6.546536707079771), abs=1e-6
+    )
 
 
 def test_a_run_of_another_config_is_not_evidence(capsys, change):
@@ -198,8 +281,9 @@ def test_a_run_of_another_config_is_not_evidence(capsys, change):
     reports (AUD012)."""
     from tests.helpers.repo import audit
 
-    code, _out, err = imported(capsys, change, "inspect", "--suite", "coding",
-                               cand="other_config.json")  # fmt: skip
+    code, _out, err = imported(
+        capsys, change, "inspect", "--suite", "coding", cand="other_config.json"
+    )
     assert code == 0
     assert "candidate run: temperature 0.7, the config has 0.0" in err
     (entry,) = entries(change)
@@ -215,10 +299,15 @@ def test_a_run_of_another_config_is_not_evidence(capsys, change):
 def test_lm_evals_system_instruction_is_checked_against_the_prompt(capsys, repo):
     """lm-eval records the sha256 of its system instruction: a model whose prompt is
     another text was not what ran."""
-    repo.start({"models/pythia-160m.toml": "max_tokens = 64\nsystem_prompt = 'prompts/p.md'\n",
-                "prompts/p.md": "You are a careful assistant."})  # fmt: skip
-    repo.commit("longer", {"models/pythia-160m.toml":
-                           "max_tokens = 128\nsystem_prompt = 'prompts/p.md'\n"})  # fmt: skip
+    repo.start(
+        {
+            "models/pythia-160m.toml": "max_tokens = 64\nsystem_prompt = 'prompts/p.md'\n",
+            "prompts/p.md": "You are a careful assistant.",
+        }
+    )
+    repo.commit(
+        "longer", {"models/pythia-160m.toml": "max_tokens = 128\nsystem_prompt = 'prompts/p.md'\n"}
+    )
     argv = ["--baseline", str(lm_eval("baseline")), "--candidate", str(lm_eval("candidate"))]
     code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *argv)
     assert code == 0 and "system instruction" not in err  # the same instruction: evidence

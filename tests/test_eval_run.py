@@ -16,17 +16,27 @@ SCORE = Path(__file__).parent / "fixtures" / "evals" / "runner" / "score.py"
 
 
 def repo_with(tmp_path, extra: str = "", timeout: float = 20) -> RepoBuilder:
-    command = f"{sys.executable} {SCORE} --model {{model}} --suite {{suite}} " \
-              f"--config {{config}} --output {{output}}{extra}"  # fmt: skip
+    command = (
+        f"{sys.executable} {SCORE} --model {{model}} --suite {{suite}} "
+        f"--config {{config}} --output {{output}}{extra}"
+    )
     policy = DEFAULT_POLICY + f"\n[evals.runner]\ncommand = {json.dumps(command)}\n"
     policy += f"timeout = {timeout}\n"
     repo = RepoBuilder(tmp_path / "r", policy)
-    repo.start({"models/a.toml": "temperature = 0.0\nsystem_prompt = 'prompts/p.md'\n",
-                "models/b.toml": "temperature = 0.1\n", "prompts/p.md": "Be brief.\n"})  # fmt: skip
-    repo.commit("warmer and wordier", {
-        "models/a.toml": "temperature = 0.2\nsystem_prompt = 'prompts/p.md'\n",
-        "prompts/p.md": "Be brief. Answer every question in one short sentence.\n",
-    })  # fmt: skip
+    repo.start(
+        {
+            "models/a.toml": "temperature = 0.0\nsystem_prompt = 'prompts/p.md'\n",
+            "models/b.toml": "temperature = 0.1\n",
+            "prompts/p.md": "Be brief.\n",
+        }
+    )
+    repo.commit(
+        "warmer and wordier",
+        {
+            "models/a.toml": "temperature = 0.2\nsystem_prompt = 'prompts/p.md'\n",
+            "prompts/p.md": "Be brief. Answer every question in one short sentence.\n",
+        },
+    )
     return repo
 
 
@@ -53,8 +63,10 @@ def test_a_failing_or_slow_eval_is_a_clear_error(capsys, tmp_path):
     repo = repo_with(tmp_path / "fail", " --fail")
     code, out, err = run(capsys, "eval", "run", "HEAD", "--repo", str(repo.path))
     assert code == 2 and out == "" and "Traceback" not in err
-    assert ("auditui: error: [evals.runner] command failed (exit 1): score.py: the eval "
-            "crashed (as asked)") in err  # fmt: skip
+    assert (
+        "auditui: error: [evals.runner] command failed (exit 1): score.py: the eval "
+        "crashed (as asked)"
+    ) in err
     assert "hint: run it by hand: " in err
     assert not (repo.path / "audit").exists()
     # The runner of the policy that judges the change (at its parent) is the one used.
@@ -74,8 +86,9 @@ def test_the_command_is_never_given_to_a_shell(capsys, tmp_path):
     """A model name with shell syntax stays one argument: nothing is executed by it."""
     repo = repo_with(tmp_path)
     canary = tmp_path / "pwned"
-    code, out, err = run(capsys, "eval", "run", "HEAD", "--repo", str(repo.path), "--model",
-                         f"a; touch {canary}")  # fmt: skip
+    code, out, err = run(
+        capsys, "eval", "run", "HEAD", "--repo", str(repo.path), "--model", f"a; touch {canary}"
+    )
     assert code == 2 and "is not affected" in err
     assert not canary.exists()
 

@@ -52,6 +52,6 @@ def test_no_module_outside_tui_imports_textual():
         and any(
             line.lstrip().startswith(("import textual", "from textual"))
             for line in path.read_text().splitlines()
-        )  # fmt: skip
+        )
     ]
     assert offenders == []

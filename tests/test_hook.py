@@ -154,8 +154,14 @@ def test_pre_commit_framework_mode(pushed, capsys, monkeypatch):
 def test_policy_weakened_in_the_push_is_judged_by_the_base(pushed):
     repo, remote = pushed
     weak = repo.path / ".auditui.toml"
-    sha = repo.commit("weaken", {".auditui.toml": weak.read_text().replace(
-        'required_suites = ["coding"]', "required_suites = []")})  # fmt: skip
+    sha = repo.commit(
+        "weaken",
+        {
+            ".auditui.toml": weak.read_text().replace(
+                'required_suites = ["coding"]', "required_suites = []"
+            )
+        },
+    )
     result = push(repo, "origin", "main")
     assert result.returncode != 0 and f"✗ {sha[:7]}" in result.stderr
     assert "AUD001" in result.stderr

@@ -26,41 +26,60 @@ def init(capsys, repo: RepoBuilder):
 
 def test_configs_outside_models_are_found_and_then_audited(capsys, tmp_path):
     r = RepoBuilder(tmp_path / "r", policy=None)
-    r.commit("configs", {
-        "config/llm/opus.yaml": "model: opus\nreasoning:\n  effort: high\nmax_tokens: 8000\n",
-        "config/llm/sonnet.yaml": "model: sonnet\nreasoning:\n  effort: high\nmax_tokens: 4000\n",
-        "config/llm/_defaults.yaml": "temperature: 1.0\ncache:\n  ttl: 3600\n",
-        "config/prompts/system.md": "You are a coding agent. Keep replies under 100 words.\n",
-        "README.md": "# configs\n",
-        "package.json": '{"name": "x", "version": "1.0.0"}',
-    })  # fmt: skip
+    r.commit(
+        "configs",
+        {
+            "config/llm/opus.yaml": "model: opus\nreasoning:\n  effort: high\nmax_tokens: 8000\n",
+            "config/llm/sonnet.yaml": (
+                "model: sonnet\nreasoning:\n  effort: high\nmax_tokens: 4000\n"
+            ),
+            "config/llm/_defaults.yaml": "temperature: 1.0\ncache:\n  ttl: 3600\n",
+            "config/prompts/system.md": "You are a coding agent. Keep replies under 100 words.\n",
+            "README.md": "# configs\n",
+            "package.json": '{"name": "x", "version": "1.0.0"}',
+        },
+    )
     policy, out = init(capsys, r)
     assert policy.layout.models == ("config/llm/*.yaml",)
     assert policy.layout.defaults == "config/llm/_defaults.yaml"
     assert policy.layout.prompts == ("config/prompts/**/*.md",)
     assert "models      config/llm/*.yaml (2 files, e.g. config/llm/opus.yaml)" in out
     r.commit("adopt", {})
-    r.commit("downgrade", {"config/llm/opus.yaml": "model: opus\nreasoning:\n  effort: low\n"
-                           "max_tokens: 8000\n"})  # fmt: skip
+    r.commit(
+        "downgrade",
+        {"config/llm/opus.yaml": "model: opus\nreasoning:\n  effort: low\nmax_tokens: 8000\n"},
+    )
     code, out, _ = run(capsys, "check", "--repo", str(r.path), "--all", "--format", "json")
     assert code == 1
     (change,) = [c for c in json.loads(out)["changes"] if c["subject"] == "downgrade"]
-    assert change["deltas"] == [{"model": "opus", "path": "reasoning.effort", "old": "high",
-                                 "new": "low", "kind": "downgrade"}]  # fmt: skip
+    assert change["deltas"] == [
+        {
+            "model": "opus",
+            "path": "reasoning.effort",
+            "old": "high",
+            "new": "low",
+            "kind": "downgrade",
+        }
+    ]
 
 
 def test_a_list_and_a_mapping_of_models_become_collections(capsys, tmp_path):
     r = RepoBuilder(tmp_path / "r", policy=None)
-    r.commit("catalogue", {
-        "resources/model-settings.yml": "- name: gpt-5\n  edit_format: diff\n"
-                                        "  reasoning_effort: high\n  use_repo_map: true\n"
-                                        "- name: opus\n  edit_format: whole\n"
-                                        "  reasoning_effort: medium\n  streaming: false\n",
-        "data/prices.json": json.dumps({
-            "gpt-5": {"input_cost_per_token": 1e-6, "output_cost_per_token": 8e-6},
-            "opus": {"input_cost_per_token": 5e-6, "output_cost_per_token": 2.5e-5},
-        }),
-    })  # fmt: skip
+    r.commit(
+        "catalogue",
+        {
+            "resources/model-settings.yml": "- name: gpt-5\n  edit_format: diff\n"
+            "  reasoning_effort: high\n  use_repo_map: true\n"
+            "- name: opus\n  edit_format: whole\n"
+            "  reasoning_effort: medium\n  streaming: false\n",
+            "data/prices.json": json.dumps(
+                {
+                    "gpt-5": {"input_cost_per_token": 1e-6, "output_cost_per_token": 8e-6},
+                    "opus": {"input_cost_per_token": 5e-6, "output_cost_per_token": 2.5e-5},
+                }
+            ),
+        },
+    )
     policy, out = init(capsys, r)
     cols = {c.path: c for c in policy.layout.collections}
     assert cols["resources/model-settings.yml"].items == "list"
@@ -75,8 +94,13 @@ def test_a_list_and_a_mapping_of_models_become_collections(capsys, tmp_path):
 def test_collections_shaped_alike_in_one_folder_share_a_glob(capsys, tmp_path):
     r = RepoBuilder(tmp_path / "r", policy=None)
     provider = "models:\n- id: {a}\n  name: A\n  prices:\n    input_mtok: 1\n    output_mtok: 2\n"
-    r.commit("providers", {f"prices/providers/{p}.yml": provider.format(a=f"{p}-1")
-                           for p in ("acme", "globex", "initech")})  # fmt: skip
+    r.commit(
+        "providers",
+        {
+            f"prices/providers/{p}.yml": provider.format(a=f"{p}-1")
+            for p in ("acme", "globex", "initech")
+        },
+    )
     policy, out = init(capsys, r)
     (col,) = policy.layout.collections
     assert (col.path, col.items, col.name_key, col.at) == (
@@ -121,8 +145,11 @@ def test_a_repositorys_own_inheritance_is_proposed_with_its_bases(capsys, tmp_pa
     canonical = 'name = "{n}"\nreasoning = true\n[limit]\ncontext = 1000\noutput = 100\n'
     wrapper = 'base_model = "lab/{n}"\nbase_model_omit = ["limit.output"]\n[cost]\ninput = 1\n'
     files = {f"models/lab/{n}.toml": canonical.format(n=n) for n in ("a", "b", "c")}
-    files |= {f"providers/{p}/models/{n}.toml": wrapper.format(n=n)
-              for p in ("x", "y") for n in ("a", "b", "c")}  # fmt: skip
+    files |= {
+        f"providers/{p}/models/{n}.toml": wrapper.format(n=n)
+        for p in ("x", "y")
+        for n in ("a", "b", "c")
+    }
     r.commit("catalogue", files)
     policy, out = init(capsys, r)
     assert policy.layout.bases == ("models/lab/*.toml",)

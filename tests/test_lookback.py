@@ -20,17 +20,27 @@ START = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 def history(repo: RepoBuilder) -> dict[str, str]:
     """Commits a day apart: defaults, a model, a prompt, then edits to each."""
     shas = {}
-    repo.start({"models/_defaults.toml": "[cache]\nttl = 3600\n",
-                "models/a.toml": "max_tokens = 10\nsystem_prompt = 'prompts/p.md'\n",
-                "prompts/p.md": "Be brief. Answer in at most 40 words.\n"})  # fmt: skip
+    repo.start(
+        {
+            "models/_defaults.toml": "[cache]\nttl = 3600\n",
+            "models/a.toml": "max_tokens = 10\nsystem_prompt = 'prompts/p.md'\n",
+            "prompts/p.md": "Be brief. Answer in at most 40 words.\n",
+        }
+    )
     a20 = "max_tokens = 20\nsystem_prompt = 'prompts/p.md'\n"
     shas["tokens"] = repo.commit("tokens", {"models/a.toml": a20}, date=START + DAY)
-    shas["ttl"] = repo.commit("ttl", {"models/_defaults.toml": "[cache]\nttl = 60\n"},
-                              date=START + 2 * DAY)  # fmt: skip
-    shas["prompt"] = repo.commit("prompt", {"prompts/p.md": "Be brief. At most 30 words.\n"},
-                                 author="bob", date=START + 3 * DAY)  # fmt: skip
-    shas["other"] = repo.commit("other model", {"models/b.toml": "max_tokens = 5\n"},
-                                date=START + 4 * DAY)  # fmt: skip
+    shas["ttl"] = repo.commit(
+        "ttl", {"models/_defaults.toml": "[cache]\nttl = 60\n"}, date=START + 2 * DAY
+    )
+    shas["prompt"] = repo.commit(
+        "prompt",
+        {"prompts/p.md": "Be brief. At most 30 words.\n"},
+        author="bob",
+        date=START + 3 * DAY,
+    )
+    shas["other"] = repo.commit(
+        "other model", {"models/b.toml": "max_tokens = 5\n"}, date=START + 4 * DAY
+    )
     return shas
 
 
@@ -59,15 +69,15 @@ def test_show_is_the_effective_config_with_prompts_and_limits(capsys, repo, hist
 
 
 def test_show_at_a_revision_and_at_a_date(capsys, repo, history):
-    at_rev = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", history["tokens"],
-                     "--format", "json")  # fmt: skip
+    at_rev = as_json(
+        capsys, "show", "a", "--repo", str(repo.path), "--at", history["tokens"], "--format", "json"
+    )
     assert at_rev["commit"] == history["tokens"]
     assert at_rev["config"]["cache"] == {"ttl": 3600}
     assert at_rev["limits"][0]["max"] == 40
     # A bare date is its whole day: the ttl commit (START + 2 days, 09:00) is in it.
     day = (START + 2 * DAY).date().isoformat()
-    at_day = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", day,
-                     "--format", "json")  # fmt: skip
+    at_day = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", day, "--format", "json")
     assert at_day["commit"] == history["ttl"]
     assert at_day["config"]["cache"] == {"ttl": 60}
     code, out, err = run(capsys, "show", "a", "--repo", str(repo.path), "--at", "2020-01-01")
@@ -141,21 +151,32 @@ def test_main_parses_show_and_blame_help(capsys):
 def test_blame_after_a_revert_names_the_revert(capsys, repo, history):
     tokens = "max_tokens = {}\nsystem_prompt = 'prompts/p.md'\n"
     up = repo.commit("tokens up", {"models/a.toml": tokens.format(99)}, date=START + 5 * DAY)
-    back = repo.commit("Revert tokens up", {"models/a.toml": tokens.format(20)},
-                       date=START + 6 * DAY)  # fmt: skip
-    rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--format",
-                   "json")  # fmt: skip
+    back = repo.commit(
+        "Revert tokens up", {"models/a.toml": tokens.format(20)}, date=START + 6 * DAY
+    )
+    rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--format", "json")
     assert [(r["value"], r["commit"], r["status"]) for r in rows] == [(20, back, "reverted")]
     # As of the raise, the raise set it.
-    rows = as_json(capsys, "blame", "a", "max_tokens", "--repo", str(repo.path), "--head", up,
-                   "--format", "json")  # fmt: skip
+    rows = as_json(
+        capsys,
+        "blame",
+        "a",
+        "max_tokens",
+        "--repo",
+        str(repo.path),
+        "--head",
+        up,
+        "--format",
+        "json",
+    )
     assert [(r["value"], r["commit"]) for r in rows] == [(99, up)]
 
 
 def test_show_at_a_time_between_two_commits_is_the_earlier_one(capsys, repo, history):
     between = (START + 2 * DAY + dt.timedelta(hours=12)).isoformat()
-    shown = as_json(capsys, "show", "a", "--repo", str(repo.path), "--at", between,
-                    "--format", "json")  # fmt: skip
+    shown = as_json(
+        capsys, "show", "a", "--repo", str(repo.path), "--at", between, "--format", "json"
+    )
     assert shown["commit"] == history["ttl"]  # 2 days in; the prompt edit is 3 days in
     assert shown["limits"][0]["max"] == 40
 
@@ -223,8 +244,16 @@ def test_blame_and_show_accept_a_list_items_setting(capsys, repo, catalogue):
     assert [(r["key"], r["value"], r["commit"]) for r in rows] == [
         (TOKENS, 4096, catalogue["default"])
     ]
-    item = as_json(capsys, "blame", "m", "parameter_rules[name=max_tokens]", "--repo",
-                   str(repo.path), "--format", "json")  # fmt: skip
+    item = as_json(
+        capsys,
+        "blame",
+        "m",
+        "parameter_rules[name=max_tokens]",
+        "--repo",
+        str(repo.path),
+        "--format",
+        "json",
+    )
     assert [r["key"] for r in item] == [TOKENS, "parameter_rules[name=max_tokens].max"]
     code, out, _ = run(capsys, "show", "m", TOKENS, "--repo", str(repo.path))
     assert (code, out.splitlines()[1:]) == (0, [f"  {TOKENS} = 4096"])
@@ -235,10 +264,12 @@ def test_blame_and_show_accept_a_list_items_setting(capsys, repo, catalogue):
         "default": 4096,
         "max": 64000,
     }  # the config as it is
-    code, out, err = run(capsys, "blame", "m", "parameter_rules.max_tokens.default", "--repo",
-                         str(repo.path))  # fmt: skip
-    assert_cannot_judge(code, out, err, "no setting 'parameter_rules.max_tokens.default'",
-                        f"did you mean {TOKENS}")  # fmt: skip
+    code, out, err = run(
+        capsys, "blame", "m", "parameter_rules.max_tokens.default", "--repo", str(repo.path)
+    )
+    assert_cannot_judge(
+        code, out, err, "no setting 'parameter_rules.max_tokens.default'", f"did you mean {TOKENS}"
+    )
 
 
 def test_show_lists_a_keyed_lists_items_one_leaf_per_line(capsys, repo, catalogue):
@@ -260,8 +291,9 @@ def test_a_list_replaced_whole_is_blamed_only_for_the_leaves_it_moved(capsys, re
     nameless = "  - use_template: stop\n"
     repo.commit("unnamed", {"models/m.yaml": rules(tokens=2048, top=64000, extra=nameless)})
     named = repo.commit("named again", {"models/m.yaml": rules(tokens=2048, top=99000)})
-    rows = as_json(capsys, "blame", "m", "parameter_rules", "--repo", str(repo.path), "--format",
-                   "json")  # fmt: skip
+    rows = as_json(
+        capsys, "blame", "m", "parameter_rules", "--repo", str(repo.path), "--format", "json"
+    )
     commits = {r["key"]: r["commit"] for r in rows}
     unnamed = repo.git("rev-parse", "HEAD~1")
     assert commits[TOKENS] == unnamed

@@ -77,8 +77,23 @@ def test_signers_added_in_the_range_do_not_count(tmp_path):
     base = repo.head()
     repo.commit("raise a", {"models/a.toml": "max_tokens = 20\n"})
     repo.git("config", "user.email", "bob@example.com")
-    main(["eval", "add", "HEAD", "--repo", str(repo.path), "--model", "a", "--suite", "coding",
-          "--baseline", "1", "--candidate", "1"])  # fmt: skip
+    main(
+        [
+            "eval",
+            "add",
+            "HEAD",
+            "--repo",
+            str(repo.path),
+            "--model",
+            "a",
+            "--suite",
+            "coding",
+            "--baseline",
+            "1",
+            "--candidate",
+            "1",
+        ]
+    )
     assert main(["approve", "HEAD", "--repo", str(repo.path), "--sign", bob_key]) == 0
     repo.commit("record + signers", {"allowed_signers": f"bob@example.com {bob_pub}\n"})
     change = audit(repo, base).changes[0]

@@ -110,8 +110,9 @@ def test_fingerprint_mismatch_is_aud011_only():
 
 def test_missing_eval_per_model_per_required_suite():
     pol = policy(required_suites=("coding", "chat"))
-    findings = run(rec([ev("a", suite="coding"), ev("b", suite="chat")], [ok()]),
-                   models=["a", "b"], pol=pol)  # fmt: skip
+    findings = run(
+        rec([ev("a", suite="coding"), ev("b", suite="chat")], [ok()]), models=["a", "b"], pol=pol
+    )
     missing = [(f.model, f.message.split("'")[1]) for f in findings if f.rule == "AUD002"]
     assert missing == [("a", "chat"), ("b", "coding")]
     assert rules(findings) == ["AUD002", "AUD002"]
@@ -235,14 +236,16 @@ def test_policy_change_needs_at_least_one_approval(required):
     (finding,) = findings
     assert finding.rule == "AUD004"
     assert finding.message.startswith("0 of 1 required approval")
-    ok_findings = run(rec([], [ok()]), needs_evals=False, needs_extra_approval=True,
-                      pol=policy(required=required))  # fmt: skip
+    ok_findings = run(
+        rec([], [ok()]), needs_evals=False, needs_extra_approval=True, pol=policy(required=required)
+    )
     assert ok_findings == []
 
 
 def test_policy_change_with_higher_required_uses_it():
-    findings = run(rec([], [ok("b@x")]), needs_evals=False, needs_extra_approval=True,
-                   pol=policy(required=3))  # fmt: skip
+    findings = run(
+        rec([], [ok("b@x")]), needs_evals=False, needs_extra_approval=True, pol=policy(required=3)
+    )
     assert rules(findings) == ["AUD004"]
     assert findings[0].message.startswith("1 of 3")
 

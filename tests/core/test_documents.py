@@ -244,10 +244,19 @@ def test_invalid_file_message_is_one_line_with_the_line_number(path, data, line)
         ("m.json", b"[" + b"9" * 5000 + b"]", "4300 digits"),
         ("m.toml", b"d = 2026-02-30\n", "line 1"),
     ],
-    ids=["yaml-date", "yaml-time", "yaml-int", "yaml-float", "yaml-timestamp", "yaml-empty-int",
-         "yaml-huge-int",
-         "toml-huge-int", "json-huge-int", "toml-date"],
-)  # fmt: skip
+    ids=[
+        "yaml-date",
+        "yaml-time",
+        "yaml-int",
+        "yaml-float",
+        "yaml-timestamp",
+        "yaml-empty-int",
+        "yaml-huge-int",
+        "toml-huge-int",
+        "json-huge-int",
+        "toml-date",
+    ],
+)
 def test_values_the_parser_cannot_construct_are_document_errors(path, data, expect):
     with pytest.raises(DocumentError) as exc:
         parse_data(path, data)
@@ -350,13 +359,51 @@ def test_plain_on_python_values():
 
 _CONFIGISH = st.lists(
     st.sampled_from(
-        ["a", ":", " ", "\n", "- ", "[", "]", "{", "}", ",", "=", "&x", "*x", "!!int", "!!float",
-         "!!timestamp", "!!set", "!!binary", "2026-02-30", "2026-03-04T09:12:00Z", "1e400",
-         "0x1F", "~", "'", '"', "\t", "<<:", "? ", "---", "9" * 12, ".nan", "nan", "inf", "#",
-         "|", ">", "[[a]]", "true", "\x00", "\xe9"]
+        [
+            "a",
+            ":",
+            " ",
+            "\n",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "=",
+            "&x",
+            "*x",
+            "!!int",
+            "!!float",
+            "!!timestamp",
+            "!!set",
+            "!!binary",
+            "2026-02-30",
+            "2026-03-04T09:12:00Z",
+            "1e400",
+            "0x1F",
+            "~",
+            "'",
+            '"',
+            "\t",
+            "<<:",
+            "? ",
+            "---",
+            "9" * 12,
+            ".nan",
+            "nan",
+            "inf",
+            "#",
+            "|",
+            ">",
+            "[[a]]",
+            "true",
+            "\x00",
+            "\xe9",
+        ]
     ),
     max_size=25,
-).map(lambda parts: "".join(parts).encode())  # fmt: skip
+).map(lambda parts: "".join(parts).encode())
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -374,14 +421,18 @@ def test_parse_data_returns_json_data_or_a_one_line_document_error(path, data):
 
 
 _JSON_LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=6), st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e999"]),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e999"]),
+)
 _JSON_TREES = st.recursive(
     _JSON_LEAVES,
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
-    ),  # fmt: skip
+    ),
     max_leaves=30,
 )
 _LITERALS = re.compile(r'"(NaN|Infinity|-Infinity|1e400|-1e999)"')

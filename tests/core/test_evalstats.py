@@ -80,8 +80,9 @@ def conf_policy(**evals) -> Policy:
 
 
 def measured(delta: float, stderr: float | None, samples: int | None) -> EvalResult:
-    return EvalResult("a", "coding", 70.0, 70.0 + delta, samples=samples, at=at(1),
-                      stderr=stderr, paired=True)  # fmt: skip
+    return EvalResult(
+        "a", "coding", 70.0, 70.0 + delta, samples=samples, at=at(1), stderr=stderr, paired=True
+    )
 
 
 def test_non_inferiority_blocks_a_drop_that_could_exceed_the_allowance():
@@ -103,8 +104,10 @@ def test_an_eval_without_error_bars_or_enough_samples_is_aud012():
     small = conf_policy(min_samples=200)
     assert rules(run(rec([measured(0.0, 0.1, 150)], [ok()]), pol=small)) == ["AUD012"]
     assert run(rec([measured(0.0, 0.1, 200)], [ok()]), pol=small) == []
-    assert "150 samples, the policy asks 200" in run(rec([measured(0.0, 0.1, 150)], [ok()]),
-                                                      pol=small)[0].message  # fmt: skip
+    assert (
+        "150 samples, the policy asks 200"
+        in run(rec([measured(0.0, 0.1, 150)], [ok()]), pol=small)[0].message
+    )
 
 
 def test_confidence_must_be_a_level():
@@ -113,8 +116,9 @@ def test_confidence_must_be_a_level():
 
     with pytest.raises(AuditError, match="confidence level between 0 and 1"):
         parse_policy('[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 95\n', "p")
-    parsed = parse_policy('[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 0.9\n'
-                          "min_samples = 100\n", "p")  # fmt: skip
+    parsed = parse_policy(
+        '[layout]\nmodels = ["m/*.toml"]\n[evals]\nconfidence = 0.9\nmin_samples = 100\n', "p"
+    )
     assert (parsed.evals.confidence, parsed.evals.min_samples) == (0.9, 100)
 
 

@@ -54,8 +54,7 @@ def test_sarif_is_valid_against_the_official_2_1_0_schema(report, sample):
     assert aud003["region"]["startLine"] == 9  # the added "Length limits" line
     # The effort downgrade, before its revert, lands in the defaults file.
     revert = git(sample, "log", "--format=%H", "-1", "--grep", "Revert default reasoning")
-    earlier = json.loads(render(run_audit(sample, head=f"{revert}~1", default_base=False),
-                                "sarif"))  # fmt: skip
+    earlier = json.loads(render(run_audit(sample, head=f"{revert}~1", default_base=False), "sarif"))
     by_rule = {r["ruleId"]: r for r in earlier["runs"][0]["results"]}
     aud002 = by_rule["AUD002"]["locations"][0]["physicalLocation"]
     assert aud002["artifactLocation"]["uri"] == "models/_defaults.toml"

@@ -151,8 +151,7 @@ def test_an_untouched_entry_keeps_its_model_and_a_touched_one_is_rebuilt(tmp_pat
     spec = next(c for c in policy.layout.collections if c.path == "prices.json")
 
     def models(doc, previous=None):
-        found, problems = models_in_collection("prices.json", doc, spec, policy.layout,
-                                               previous)  # fmt: skip
+        found, problems = models_in_collection("prices.json", doc, spec, policy.layout, previous)
         assert problems == []
         return {m.name: m for m in found}
 

@@ -303,8 +303,13 @@ def test_limits_inserted_before_others_on_one_line_pair_with_their_own(tmp_path)
     r = RepoBuilder(tmp_path / "r", '[layout]\nprompts = ["prompts/*.md"]\n')
     r.start({"prompts/p.md": "Titles: at most 60 chars; bodies: at most 400 chars.\n"})
     base = r.head()
-    r.commit("add and tighten", {"prompts/p.md": "Labels: at most 20 chars; titles: at most "
-                                 "60 chars; bodies: at most 300 chars.\n"})  # fmt: skip
+    r.commit(
+        "add and tighten",
+        {
+            "prompts/p.md": "Labels: at most 20 chars; titles: at most "
+            "60 chars; bodies: at most 300 chars.\n"
+        },
+    )
     (change,) = audit(r, base).changes
     assert limit_rows(change) == [
         ("limit-added", None, (20, "characters", "labels")),

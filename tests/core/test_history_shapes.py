@@ -43,19 +43,29 @@ input = ["text", "image"]
 
 def test_an_edit_to_a_canonical_model_moves_every_provider_model_built_on_it(tmp_path):
     r = RepoBuilder(tmp_path / "r", BASE_MODEL_POLICY)
-    r.start({
-        "models/anthropic/opus.toml": CANONICAL,
-        "providers/vertex/models/opus.toml": 'base_model = "anthropic/opus"\n[cost]\ninput = 5\n',
-        "providers/bedrock/models/opus.toml": (
-            'base_model = "anthropic/opus"\nbase_model_omit = ["limit.input"]\n'
-            "[cost]\ninput = 6\n"
-        ),
-        "providers/other/models/own.toml": 'name = "Own"\n[limit]\ncontext = 1000\n',
-    })  # fmt: skip
+    r.start(
+        {
+            "models/anthropic/opus.toml": CANONICAL,
+            "providers/vertex/models/opus.toml": (
+                'base_model = "anthropic/opus"\n[cost]\ninput = 5\n'
+            ),
+            "providers/bedrock/models/opus.toml": (
+                'base_model = "anthropic/opus"\nbase_model_omit = ["limit.input"]\n'
+                "[cost]\ninput = 6\n"
+            ),
+            "providers/other/models/own.toml": 'name = "Own"\n[limit]\ncontext = 1000\n',
+        }
+    )
     base = r.head()
     r.commit("raise output", {"models/anthropic/opus.toml": CANONICAL.replace("32000", "64000")})
-    r.commit("raise input", {"models/anthropic/opus.toml": CANONICAL.replace("32000", "64000")
-                             .replace("180000", "190000")})  # fmt: skip
+    r.commit(
+        "raise input",
+        {
+            "models/anthropic/opus.toml": CANONICAL.replace("32000", "64000").replace(
+                "180000", "190000"
+            )
+        },
+    )
     output, inp = audit(r, base).changes
     # Reported on each provider model, never on the canonical base itself.
     assert triples(output) == [
@@ -63,16 +73,23 @@ def test_an_edit_to_a_canonical_model_moves_every_provider_model_built_on_it(tmp
         ("providers/vertex/models/opus", "limit.output", 32000, 64000, "increase"),
     ]
     # bedrock omits limit.input: an edit of it moves vertex only.
-    assert triples(inp) == [("providers/vertex/models/opus", "limit.input", 180000, 190000,
-                             "increase")]  # fmt: skip
+    assert triples(inp) == [
+        ("providers/vertex/models/opus", "limit.input", 180000, 190000, "increase")
+    ]
 
 
 def test_the_structural_keys_are_never_settings_and_omit_prunes_empty_tables(tmp_path):
     r = RepoBuilder(tmp_path / "r", BASE_MODEL_POLICY)
     r.start({"models/a/m.toml": "[experimental]\nfast = true\n[limit]\noutput = 1\n"})
     base = r.head()
-    r.commit("wrapper", {"providers/p/models/m.toml": (
-        'base_model = "a/m"\nbase_model_omit = ["experimental.fast"]\n')})  # fmt: skip
+    r.commit(
+        "wrapper",
+        {
+            "providers/p/models/m.toml": (
+                'base_model = "a/m"\nbase_model_omit = ["experimental.fast"]\n'
+            )
+        },
+    )
     (change,) = audit(r, base).changes
     # No base_model, no base_model_omit, no empty `experimental` table.
     assert triples(change) == [("providers/p/models/m", "limit.output", None, 1, "added")]
@@ -81,22 +98,30 @@ def test_the_structural_keys_are_never_settings_and_omit_prunes_empty_tables(tmp
 def test_migrating_a_full_definition_to_inheritance_shows_only_what_really_changed(tmp_path):
     full = CANONICAL + "[cost]\ninput = 5\n"
     r = RepoBuilder(tmp_path / "r", BASE_MODEL_POLICY)
-    r.start({"models/anthropic/opus.toml": CANONICAL,
-             "providers/vertex/models/opus.toml": full,
-             "providers/azure/models/opus.toml": full})  # fmt: skip
+    r.start(
+        {
+            "models/anthropic/opus.toml": CANONICAL,
+            "providers/vertex/models/opus.toml": full,
+            "providers/azure/models/opus.toml": full,
+        }
+    )
     base = r.head()
-    r.commit("migrate to base_model", {
-        "providers/vertex/models/opus.toml": 'base_model = "anthropic/opus"\n[cost]\ninput = 5\n',
-        # this one silently loses image input in the migration
-        "providers/azure/models/opus.toml": (
-            'base_model = "anthropic/opus"\n[cost]\ninput = 5\n[modalities]\ninput = ["text"]\n'
-        ),
-    })  # fmt: skip
+    r.commit(
+        "migrate to base_model",
+        {
+            "providers/vertex/models/opus.toml": (
+                'base_model = "anthropic/opus"\n[cost]\ninput = 5\n'
+            ),
+            # this one silently loses image input in the migration
+            "providers/azure/models/opus.toml": (
+                'base_model = "anthropic/opus"\n[cost]\ninput = 5\n[modalities]\ninput = ["text"]\n'
+            ),
+        },
+    )
     (change,) = audit(r, base).changes
     assert triples(change) == [
-        ("providers/azure/models/opus", "modalities.input", ["text", "image"], ["text"],
-         "changed"),
-    ]  # fmt: skip
+        ("providers/azure/models/opus", "modalities.input", ["text", "image"], ["text"], "changed"),
+    ]
 
 
 def test_a_parent_that_does_not_match_ref_or_is_not_a_string_is_aud009(tmp_path):
@@ -104,8 +129,13 @@ def test_a_parent_that_does_not_match_ref_or_is_not_a_string_is_aud009(tmp_path)
     r = RepoBuilder(tmp_path / "r", policy)
     r.start({"models/a/m.toml": "x = 1\n"})
     base = r.head()
-    r.commit("bad refs", {"providers/p/models/one.toml": 'base_model = "No/Match!"\n',
-                          "providers/p/models/two.toml": "base_model = 3\n"})  # fmt: skip
+    r.commit(
+        "bad refs",
+        {
+            "providers/p/models/one.toml": 'base_model = "No/Match!"\n',
+            "providers/p/models/two.toml": "base_model = 3\n",
+        },
+    )
     (change,) = audit(r, base).changes
     assert change.rules == ["AUD009"]
     messages = sorted(f.message for f in change.findings)
@@ -131,16 +161,28 @@ omit = "extends.omit"
 
 def test_extends_tables_chain_and_omit(tmp_path):
     r = RepoBuilder(tmp_path / "r", EXTENDS_POLICY)
-    r.start({
-        "providers/anthropic/models/opus.toml": (
-            'name = "Opus"\n[cost]\ninput = 5\n[experimental.modes]\nfast = "x"\n'),
-        "providers/proxy/models/opus.toml": (
-            '[extends]\nfrom = "anthropic/opus"\nomit = ["experimental.modes.fast"]\n'),
-        "providers/proxy2/models/opus.toml": '[extends]\nfrom = "proxy/opus"\n[cost]\ninput = 7\n',
-    })  # fmt: skip
+    r.start(
+        {
+            "providers/anthropic/models/opus.toml": (
+                'name = "Opus"\n[cost]\ninput = 5\n[experimental.modes]\nfast = "x"\n'
+            ),
+            "providers/proxy/models/opus.toml": (
+                '[extends]\nfrom = "anthropic/opus"\nomit = ["experimental.modes.fast"]\n'
+            ),
+            "providers/proxy2/models/opus.toml": (
+                '[extends]\nfrom = "proxy/opus"\n[cost]\ninput = 7\n'
+            ),
+        }
+    )
     base = r.head()
-    r.commit("rename", {"providers/anthropic/models/opus.toml": (
-        'name = "Opus 4"\n[cost]\ninput = 5\n[experimental.modes]\nfast = "x"\n')})  # fmt: skip
+    r.commit(
+        "rename",
+        {
+            "providers/anthropic/models/opus.toml": (
+                'name = "Opus 4"\n[cost]\ninput = 5\n[experimental.modes]\nfast = "x"\n'
+            )
+        },
+    )
     (change,) = audit(r, base).changes
     # The root and every model down the chain move; none carries `extends` or
     # `experimental` (the omit pruned it, and proxy2 inherits proxy's result).
@@ -160,8 +202,10 @@ def test_shallow_merge_and_excluded_parent_keys(tmp_path):
     parent = "[limit]\ncontext = 1\noutput = 2\n[benchmarks]\nswe = 70\n"
     r.start({"m/base.toml": parent, "m/child.toml": 'parent = "base"\n[limit]\ncontext = 5\n'})
     base = r.head()
-    r.commit("parent moves", {"m/base.toml": parent.replace("output = 2", "output = 3")
-                              .replace("swe = 70", "swe = 71")})  # fmt: skip
+    r.commit(
+        "parent moves",
+        {"m/base.toml": parent.replace("output = 2", "output = 3").replace("swe = 70", "swe = 71")},
+    )
     (change,) = audit(r, base).changes
     # The child replaced `limit` whole (shallow) and never inherits benchmarks: only the
     # parent itself moved.
@@ -203,8 +247,10 @@ def test_json_in_a_yaml_value_is_a_collection(tmp_path):
     r.start({"chart/env/prod.yaml": HELM.format(a=4096, pre="Be helpful.")})
     base = r.head()
     r.commit("tokens", {"chart/env/prod.yaml": HELM.format(a=8192, pre="Be helpful.")})
-    r.commit("unrelated", {"chart/env/prod.yaml": HELM.format(a=8192, pre="Be helpful.")
-                           .replace("/chat", "/c")})  # fmt: skip
+    r.commit(
+        "unrelated",
+        {"chart/env/prod.yaml": HELM.format(a=8192, pre="Be helpful.").replace("/chat", "/c")},
+    )
     r.commit("break it", {"chart/env/prod.yaml": HELM.format(a=8192, pre="x").replace("[", "{")})
     tokens, broken = audit(r, base).changes
     assert triples(tokens) == [("omni", "parameters.max_tokens", 4096, 8192, "increase")]
@@ -222,8 +268,13 @@ def test_an_inline_preprompt_is_prompt_text_with_limits(tmp_path):
     text, limit = change.deltas
 
     def hash_object(text: str) -> str:
-        return subprocess.run(["git", "hash-object", "--stdin"], input=text, text=True,
-                              capture_output=True, check=True).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["git", "hash-object", "--stdin"],
+            input=text,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
 
     assert (text.model, text.path, text.kind) == ("kimi", "preprompt", "text")
     assert (text.old, text.new) == (hash_object("Be helpful."), hash_object(new_text))
@@ -275,8 +326,14 @@ def test_a_nested_template_is_prompt_text_and_a_nested_effort_has_its_scale(tmp_
     r = RepoBuilder(tmp_path / "r", AGENT_POLICY)
     r.start({"config/default.yaml": AGENT.format(limit="", effort="high")})
     base = r.head()
-    r.commit("terse and cheaper", {"config/default.yaml": AGENT.format(
-        limit="Reply in at most 3 sentences.", effort="medium")})  # fmt: skip
+    r.commit(
+        "terse and cheaper",
+        {
+            "config/default.yaml": AGENT.format(
+                limit="Reply in at most 3 sentences.", effort="medium"
+            )
+        },
+    )
     (change,) = audit(r, base).changes
     assert shape(change) == [
         ("default", "agent.model.completion_kwargs.reasoning_effort", "downgrade"),
@@ -339,17 +396,34 @@ def test_a_price_cut_in_a_tier_is_a_decrease_at_the_items_path(tmp_path):
     r = RepoBuilder(tmp_path / "r", PRICES_POLICY)
     r.start({"prices/providers/openai.yml": PRICES.format(tiers=tiers((0, 1.25), (272000, 2.5)))})
     base = r.head()
-    r.commit("cut", {"prices/providers/openai.yml": PRICES.format(
-        tiers=tiers((0, 1.25), (272000, 2.0)))})  # fmt: skip
-    r.commit("reorder", {"prices/providers/openai.yml": PRICES.format(
-        tiers=tiers((272000, 2.0), (0, 1.25)))})  # fmt: skip
-    r.commit("add a tier", {"prices/providers/openai.yml": PRICES.format(
-        tiers=tiers((272000, 2.0), (0, 1.25), (1000000, 3)))})  # fmt: skip
+    r.commit(
+        "cut", {"prices/providers/openai.yml": PRICES.format(tiers=tiers((0, 1.25), (272000, 2.0)))}
+    )
+    r.commit(
+        "reorder",
+        {"prices/providers/openai.yml": PRICES.format(tiers=tiers((272000, 2.0), (0, 1.25)))},
+    )
+    r.commit(
+        "add a tier",
+        {
+            "prices/providers/openai.yml": PRICES.format(
+                tiers=tiers((272000, 2.0), (0, 1.25), (1000000, 3))
+            )
+        },
+    )
     cut, added = audit(r, base).changes  # the reorder is no change
-    assert triples(cut) == [("gpt-5", "prices.input_mtok.tiers[start=272000].price", 2.5, 2.0,
-                             "decrease")]  # fmt: skip
-    assert triples(added) == [("gpt-5", "prices.input_mtok.tiers[start=1000000]", None,
-                               {"start": 1000000, "price": 3}, "added")]  # fmt: skip
+    assert triples(cut) == [
+        ("gpt-5", "prices.input_mtok.tiers[start=272000].price", 2.5, 2.0, "decrease")
+    ]
+    assert triples(added) == [
+        (
+            "gpt-5",
+            "prices.input_mtok.tiers[start=1000000]",
+            None,
+            {"start": 1000000, "price": 3},
+            "added",
+        )
+    ]
 
 
 def test_a_list_without_a_unique_identity_stays_one_value(tmp_path):

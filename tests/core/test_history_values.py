@@ -69,17 +69,28 @@ def _fingerprints(path, seed: str) -> list[tuple]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     out = subprocess.run(
         [sys.executable, "-m", "auditui", "check", "--repo", str(path), "--format", "json"],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 1, out.stderr
     return [(c["fingerprint"], c["deltas"]) for c in json.loads(out.stdout)["changes"]]
 
 
 def test_fingerprints_are_the_same_under_any_hash_seed(repo):
-    repo.start({"models/a.toml": NESTED_AND_DOTTED.format(flat="high", nested="high"),
-                "models/b.yaml": "tags: !!set {x, y, z}\nn: 1\n"})  # fmt: skip
-    repo.commit("move", {"models/a.toml": NESTED_AND_DOTTED.format(flat="low", nested="medium"),
-                         "models/b.yaml": "tags: !!set {x, y}\nn: 2\n"})  # fmt: skip
+    repo.start(
+        {
+            "models/a.toml": NESTED_AND_DOTTED.format(flat="high", nested="high"),
+            "models/b.yaml": "tags: !!set {x, y, z}\nn: 1\n",
+        }
+    )
+    repo.commit(
+        "move",
+        {
+            "models/a.toml": NESTED_AND_DOTTED.format(flat="low", nested="medium"),
+            "models/b.yaml": "tags: !!set {x, y}\nn: 2\n",
+        },
+    )
     runs = [_fingerprints(repo.path, seed) for seed in ("0", "1", "42", "4242")]
     assert all(run == runs[0] for run in runs)
     assert len(runs[0]) == 2
@@ -91,10 +102,12 @@ def test_a_prompt_that_is_also_a_model_file_is_audited_when_edited(tmp_path):
         "[evals]\nrequired_suites = []\n"
     )
     r = RepoBuilder(tmp_path / "r", policy)
-    r.start({
-        "cfg/persona.yaml": "deployed: false\ntext: Keep answers under 50 words.\n",
-        "cfg/bot.yaml": "system_prompt: cfg/persona.yaml\nt: 1\n",
-    })  # fmt: skip
+    r.start(
+        {
+            "cfg/persona.yaml": "deployed: false\ntext: Keep answers under 50 words.\n",
+            "cfg/bot.yaml": "system_prompt: cfg/persona.yaml\nt: 1\n",
+        }
+    )
     base = r.head()
     r.commit(
         "tighten", {"cfg/persona.yaml": "deployed: false\ntext: Keep answers under 20 words.\n"}

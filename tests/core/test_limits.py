@@ -308,13 +308,56 @@ def test_markdown_prompt_with_several_limits():
 
 _PIECES = st.sampled_from(
     [
-        "<=", "≤", "at most", "no more than", "under", "fewer than", "max", "max.", "up to",
-        "or less", "or fewer", "maximum", "no less than", "25", "1,000", "three", "twenty-five",
-        "a hundred", "words", "word", "sentences", "bullet points", "tokens", "lines", "chars",
-        "between tool calls", "for final responses", "Keep", "text", ":", ".", ",", ";", "-",
-        "\n", "\n\n", "\n-", "(", ")", "and", "but", "unless", "ſ", "ı", "İ", "\u212a", " ", "  ",
+        "<=",
+        "≤",
+        "at most",
+        "no more than",
+        "under",
+        "fewer than",
+        "max",
+        "max.",
+        "up to",
+        "or less",
+        "or fewer",
+        "maximum",
+        "no less than",
+        "25",
+        "1,000",
+        "three",
+        "twenty-five",
+        "a hundred",
+        "words",
+        "word",
+        "sentences",
+        "bullet points",
+        "tokens",
+        "lines",
+        "chars",
+        "between tool calls",
+        "for final responses",
+        "Keep",
+        "text",
+        ":",
+        ".",
+        ",",
+        ";",
+        "-",
+        "\n",
+        "\n\n",
+        "\n-",
+        "(",
+        ")",
+        "and",
+        "but",
+        "unless",
+        "ſ",
+        "ı",
+        "İ",
+        "\u212a",
+        " ",
+        "  ",
     ]
-)  # fmt: skip
+)
 _PROMPTISH = st.lists(_PIECES, max_size=30).map(" ".join)
 
 
@@ -346,8 +389,15 @@ def test_extract_limits_never_raises_and_is_in_text_order_and_deterministic(text
     assert limits == extract_limits(text)  # deterministic
     assert [lim.at for lim in limits] == sorted({lim.at for lim in limits})  # in order, apart
     for lim in limits:
-        assert lim.unit in {"words", "sentences", "tokens", "paragraphs", "bullets", "lines",
-                            "characters"}  # fmt: skip
+        assert lim.unit in {
+            "words",
+            "sentences",
+            "tokens",
+            "paragraphs",
+            "bullets",
+            "lines",
+            "characters",
+        }
         assert isinstance(lim.max, int) and lim.max >= 0
         assert lim.applies_to is None or (
             lim.applies_to

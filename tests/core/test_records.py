@@ -75,9 +75,15 @@ def test_spec_example_parses():
     assert rec.models == ("opus-4.6", "opus-4.7")
     (ev,) = rec.evals
     assert ev == EvalResult(
-        "opus-4.6", "coding", 72.4, 69.4, 1200, "ci://eval/8812", "carol@example.com",
+        "opus-4.6",
+        "coding",
+        72.4,
+        69.4,
+        1200,
+        "ci://eval/8812",
+        "carol@example.com",
         utc(2026, 3, 4, 9, 12),
-    )  # fmt: skip
+    )
     assert ev.delta == pytest.approx(-3.0)
     (ap,) = rec.approvals
     assert (ap.by, ap.verdict, ap.at) == ("bob@example.com", "approve", utc(2026, 3, 4, 11, 40))

@@ -18,11 +18,15 @@ def model(percent: float) -> str:
 def cleared(repo: RepoBuilder, change) -> None:
     """A record that passes every other rule, so only AUD010 can block."""
     append_entries(
-        repo.path, change.record_file, change.fingerprint,
-        evals=[{"model": m, "suite": "coding", "baseline": 5.0, "candidate": 5.0}
-               for m in change.models],
+        repo.path,
+        change.record_file,
+        change.fingerprint,
+        evals=[
+            {"model": m, "suite": "coding", "baseline": 5.0, "candidate": 5.0}
+            for m in change.models
+        ],
         approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-04-01T00:00:00Z"}],
-    )  # fmt: skip
+    )
 
 
 def rollout_rules(repo, base):

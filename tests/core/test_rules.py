@@ -37,8 +37,12 @@ OPUS = 'release_date = "2026-01-01"\n[reasoning]\neffort = "{}"\n[cost]\ninput =
 
 def repo_with(tmp_path) -> tuple[RepoBuilder, str]:
     repo = RepoBuilder(tmp_path / "r", RULES)
-    repo.start({"models/opus-4.7.toml": OPUS.format("high", 15),
-                "models/haiku-4.5.toml": OPUS.format("low", 1)})  # fmt: skip
+    repo.start(
+        {
+            "models/opus-4.7.toml": OPUS.format("high", 15),
+            "models/haiku-4.5.toml": OPUS.format("low", 1),
+        }
+    )
     return repo, repo.head()
 
 
@@ -48,11 +52,15 @@ def judged(repo, base, subject):
 
 
 def add(repo, change, evals=(), approvals=()):
-    append_entries(repo.path, f"audit/{record_name(change.fingerprint)}", change.fingerprint,
-                   evals=[{"model": m, "suite": s, "baseline": 1.0, "candidate": 1.0}
-                          for m, s in evals],
-                   approvals=[{"by": who, "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
-                              for who in approvals])  # fmt: skip
+    append_entries(
+        repo.path,
+        f"audit/{record_name(change.fingerprint)}",
+        change.fingerprint,
+        evals=[{"model": m, "suite": s, "baseline": 1.0, "candidate": 1.0} for m, s in evals],
+        approvals=[
+            {"by": who, "verdict": "approve", "at": "2026-03-02T00:00:00Z"} for who in approvals
+        ],
+    )
 
 
 def test_a_metadata_only_change_passes_with_no_record(tmp_path):
@@ -74,8 +82,9 @@ def test_the_strictest_rule_wins_and_findings_name_it(tmp_path):
     by_rule = {(f.rule, f.by_rule) for f in c.findings}
     # Two approvals (not [approvals] required = 1), the rule's extra suite, no owner gap.
     assert by_rule == {("AUD002", "effort-downgrade"), ("AUD004", "effort-downgrade")}
-    assert any("1 of 2 required approvals (rule 'effort-downgrade')" in f.message
-               for f in c.findings)  # fmt: skip
+    assert any(
+        "1 of 2 required approvals (rule 'effort-downgrade')" in f.message for f in c.findings
+    )
     doc = json.loads(render(audit(repo, base), "json"))
     (row,) = [x for x in doc["changes"] if x["subject"] == "cheaper and lazier"]
     assert {f.get("by_rule") for f in row["findings"]} == {"effort-downgrade"}

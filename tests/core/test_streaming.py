@@ -54,10 +54,22 @@ def test_parse_log_gives_the_same_commits_however_the_output_is_cut(repo):
     repo.commit("b\x1eforged", {"models/b.toml": "y = 2\n", "prompts/p\u00e9.md": "hi\n"})
     repo.commit("c", {"models/a.toml": None, "models/c.toml": "z = 3\n"})
     out = subprocess.run(
-        ["git", "log", "--reverse", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
-         "--diff-merges=first-parent", f"--format={LOG_FORMAT}"],
-        cwd=repo.path, capture_output=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "git",
+            "log",
+            "--reverse",
+            "--root",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=first-parent",
+            f"--format={LOG_FORMAT}",
+        ],
+        cwd=repo.path,
+        capture_output=True,
+        check=True,
+    ).stdout
     whole = parse_log(out)
     assert [len(c.changes) for c in whole] == [2, 2, 2]  # the policy file and a.toml first
 
@@ -74,13 +86,15 @@ def test_parse_log_gives_the_same_commits_however_the_output_is_cut(repo):
     cut_anywhere()
 
 
-PROBLEM_KEYS = st.tuples(st.sampled_from(["a.toml", "b.yaml"]),
-                         st.sampled_from(["", "#1", "#x", "@m", "@n", "!m"]))  # fmt: skip
+PROBLEM_KEYS = st.tuples(
+    st.sampled_from(["a.toml", "b.yaml"]), st.sampled_from(["", "#1", "#x", "@m", "@n", "!m"])
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["set", "del", "pop", "copy"]), PROBLEM_KEYS),
-                max_size=40))  # fmt: skip
+@given(
+    st.lists(st.tuples(st.sampled_from(["set", "del", "pop", "copy"]), PROBLEM_KEYS), max_size=40)
+)
 def test_problems_know_each_files_and_each_models_keys_as_a_scan_would(ops):
     from auditui.core.history.problems import Problem, Problems
 

@@ -53,11 +53,16 @@ def clear(repo: RepoBuilder, change, *approvers: str) -> None:
     from auditui.core.evidence.records import append_entries
 
     emails = [AUTHORS[a][1] if a in AUTHORS else a for a in approvers]
-    append_entries(repo.path, change.record_file, change.fingerprint,
-                   evals=[{"model": m, "suite": "coding", "baseline": 50.0, "candidate": 50.0}
-                          for m in change.models],
-                   approvals=[{"by": e, "verdict": "approve", "at": "2026-03-02T00:00:00Z"}
-                              for e in emails])  # fmt: skip
+    append_entries(
+        repo.path,
+        change.record_file,
+        change.fingerprint,
+        evals=[
+            {"model": m, "suite": "coding", "baseline": 50.0, "candidate": 50.0}
+            for m in change.models
+        ],
+        approvals=[{"by": e, "verdict": "approve", "at": "2026-03-02T00:00:00Z"} for e in emails],
+    )
 
 
 def approved_change(path: Path) -> RepoBuilder:
@@ -84,8 +89,12 @@ def install_hook(repo: RepoBuilder) -> None:
     import sys
 
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--repo",
-                             str(repo.path)], capture_output=True, text=True, env=env)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "auditui", "install-hook", "--repo", str(repo.path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -95,8 +104,11 @@ def server(repo: RepoBuilder, where: Path, name: str = "origin") -> Path:
     import sys
 
     remote = bare_remote(repo, where, name)
-    result = subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--pre-receive",
-                             "--repo", str(remote)], capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "auditui", "install-hook", "--pre-receive", "--repo", str(remote)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (remote / "hooks" / "pre-receive").exists()
     return remote
@@ -188,9 +200,13 @@ class RepoBuilder:
         name, email = AUTHORS.get(author, (author, f"{author}@example.com"))
         stamp = self._clock.isoformat()
         env = {
-            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": stamp,
-            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": stamp,
-        }  # fmt: skip
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_COMMITTER_DATE": stamp,
+        }
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
         return self.head()

@@ -12,12 +12,17 @@ from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 
 def _record(repo, change, evals=True):
     append_entries(
-        repo.path, change.record_file, change.fingerprint,
-        evals=[{"model": m, "suite": "coding", "baseline": 5.0, "candidate": 5.0}
-               for m in change.models] if evals else [],
-        approvals=[{"by": "bob@example.com", "verdict": "approve",
-                    "at": "2026-03-05T00:00:00Z"}],
-    )  # fmt: skip
+        repo.path,
+        change.record_file,
+        change.fingerprint,
+        evals=[
+            {"model": m, "suite": "coding", "baseline": 5.0, "candidate": 5.0}
+            for m in change.models
+        ]
+        if evals
+        else [],
+        approvals=[{"by": "bob@example.com", "verdict": "approve", "at": "2026-03-05T00:00:00Z"}],
+    )
 
 
 def test_require_signatures_blocks_an_unsigned_approval(tmp_path):

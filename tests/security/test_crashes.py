@@ -53,16 +53,22 @@ def test_a_deeply_nested_policy_is_a_clear_error_or_an_invalid_delta(tmp_path):
     (change,) = audit(r, base).changes  # judged by the base's policy: an invalid edit
     assert [d.kind for d in change.deltas] == ["invalid"] and change.rules == ["AUD009"]
     r.commit("after", {"models/a.toml": "t = 3\n"})
-    result = subprocess.run([sys.executable, "-m", "auditui", "check", "--repo", str(r.path),
-                             "--base", "HEAD~1"], capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "auditui", "check", "--repo", str(r.path), "--base", "HEAD~1"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines()[0].endswith("invalid TOML: nested too deeply")
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
 def check(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "auditui", "check", "--all", *args],
-                          cwd=repo.path, capture_output=True)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "auditui", "check", "--all", *args],
+        cwd=repo.path,
+        capture_output=True,
+    )
 
 
 LONE = [
@@ -107,6 +113,5 @@ def test_bytes_git_gives_that_are_not_utf8_are_shown_not_crashed_on(tmp_path):
         assert result.returncode == 1 and b"Traceback" not in result.stderr, (fmt, result.stderr)
         if fmt in ("text", "junit"):
             assert b"b\\xff" in result.stdout and b"caf\\xe9" in result.stdout, fmt
-    log = subprocess.run([sys.executable, "-m", "auditui", "log"], cwd=r.path,
-                         capture_output=True)  # fmt: skip
+    log = subprocess.run([sys.executable, "-m", "auditui", "log"], cwd=r.path, capture_output=True)
     assert log.returncode == 0 and b"b\\xff" in log.stdout

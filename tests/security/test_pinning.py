@@ -52,15 +52,18 @@ def check(r: RepoBuilder, *extra: str) -> tuple[int, dict]:
         capture_output=True,
         text=True,
     )
-    return out.returncode, json.loads(out.stdout) if out.stdout else {}  # fmt: skip
+    return out.returncode, json.loads(out.stdout) if out.stdout else {}
 
 
 def test_the_report_says_when_the_head_brings_its_own_keys(tmp_path):
     r = self_signed_history(tmp_path)
     code, report = check(r)
     assert report["policy"] == "head" and report["signers"] == "head"
-    text = subprocess.run([sys.executable, "-m", "auditui", "check", "--repo", str(r.path),
-                           "--all"], capture_output=True, text=True).stdout  # fmt: skip
+    text = subprocess.run(
+        [sys.executable, "-m", "auditui", "check", "--repo", str(r.path), "--all"],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "signers at head (pin them with --allowed-signers)" in text
     assert "policy at head (the base has none; pin one with --policy)" in text
     del code
@@ -87,8 +90,11 @@ def test_a_first_push_to_a_server_with_a_pinned_policy_cannot_bring_a_weaker_one
     dev.commit("raise", {"models/a.toml": "t = 2\n"})
     server = tmp_path / "server.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
-    subprocess.run([sys.executable, "-m", "auditui", "install-hook", "--pre-receive", "--repo",
-                    str(server)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "auditui", "install-hook", "--pre-receive", "--repo", str(server)],
+        check=True,
+        capture_output=True,
+    )
     dev.git("remote", "add", "origin", str(server))
     trusted = tmp_path / "team-policy.toml"
     trusted.write_text(DEFAULT_POLICY)

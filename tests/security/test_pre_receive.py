@@ -82,14 +82,30 @@ def test_the_server_gives_the_verdict_the_pre_push_hook_gives(setup):
     dev.git("fetch", "-q", "origin")
     tip = dev.head()
     line = f"refs/heads/main {tip} refs/heads/main {ref_sha(server, 'main')}\n"
-    local = subprocess.run([sys.executable, "-m", "auditui", "hook", "pre-push", "origin",
-                            str(server), "--repo", str(dev.path)], input=line,
-                           capture_output=True, text=True)  # fmt: skip
+    local = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditui",
+            "hook",
+            "pre-push",
+            "origin",
+            str(server),
+            "--repo",
+            str(dev.path),
+        ],
+        input=line,
+        capture_output=True,
+        text=True,
+    )
     remote = push(dev, "origin", "main")
     verdicts = [
-        [ln.strip().removeprefix("remote: ").strip() for ln in out.splitlines()
-         if ln.strip().removeprefix("remote: ").strip().startswith(("✗", "AUD"))]
+        [
+            ln.strip().removeprefix("remote: ").strip()
+            for ln in out.splitlines()
+            if ln.strip().removeprefix("remote: ").strip().startswith(("✗", "AUD"))
+        ]
         for out in (local.stderr, remote.stderr)
-    ]  # fmt: skip
+    ]
     assert local.returncode == 1 and remote.returncode != 0
     assert verdicts[0] == verdicts[1] and verdicts[0]

@@ -16,15 +16,32 @@ from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, approved_change
 
 
 def auditui(repo: RepoBuilder, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "auditui", *args, "--repo", str(repo.path)],
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "auditui", *args, "--repo", str(repo.path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def change_record(repo: RepoBuilder) -> str:
     """The record path of HEAD's change (a commit raising a setting)."""
-    out = subprocess.run([sys.executable, "-m", "auditui", "check", "--repo", str(repo.path),
-                          "--base", "HEAD~1", "--format", "json"], capture_output=True,
-                         text=True)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditui",
+            "check",
+            "--repo",
+            str(repo.path),
+            "--base",
+            "HEAD~1",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     import json
 
     (change,) = json.loads(out.stdout)["changes"]
@@ -60,8 +77,9 @@ def test_a_symlinked_records_folder_is_never_written_through(repo, tmp_path):
 
 @pytest.mark.parametrize("records", ["/tmp/anywhere", "../sibling", "audit/../../x", "a\\b"])
 def test_a_policy_records_path_outside_the_repository_is_refused(tmp_path, records):
-    r = RepoBuilder(tmp_path / "r", DEFAULT_POLICY.replace('records = "audit"',
-                                                           f"records = {records!r}"))  # fmt: skip
+    r = RepoBuilder(
+        tmp_path / "r", DEFAULT_POLICY.replace('records = "audit"', f"records = {records!r}")
+    )
     r.start({"models/a.toml": "t = 1\n"})
     r.commit("raise", {"models/a.toml": "t = 2\n"})
     for args in (("approve", "HEAD"), ("check",)):

@@ -36,18 +36,30 @@ def history(tmp_path) -> tuple[RepoBuilder, str]:
     r.commit("an old docs edit", {"README.md": "old\n"}, date=T0 + dt.timedelta(hours=1))
     r.git("checkout", "-q", "main")
     stamp = (T0 + dt.timedelta(days=20, minutes=30)).isoformat()
-    r.git("merge", "-q", "--no-ff", "-m", "merge an old branch", "old",
-          env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})  # fmt: skip
+    r.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "merge an old branch",
+        "old",
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+    )
     r.commit("stage 50", {"models/a.toml": model(50)}, date=T0 + dt.timedelta(days=20, hours=1))
     return r, base
 
 
 def clear_everything_but_rollout(r: RepoBuilder, base: str) -> None:
     for change in audit(r, base).changes:
-        append_entries(r.path, change.record_file, change.fingerprint,
-                       evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
-                       approvals=[{"by": "bob@example.com", "verdict": "approve",
-                                   "at": "2026-04-01T00:00:00Z"}])  # fmt: skip
+        append_entries(
+            r.path,
+            change.record_file,
+            change.fingerprint,
+            evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
+            approvals=[
+                {"by": "bob@example.com", "verdict": "approve", "at": "2026-04-01T00:00:00Z"}
+            ],
+        )
     r.commit("records", author="bob", date=T0 + dt.timedelta(days=20, hours=2))
 
 
@@ -82,8 +94,15 @@ def test_a_stage_set_on_a_merged_branch_is_in_force_from_the_merge(tmp_path):
     r.commit("stage 10 on a branch", {"models/a.toml": model(10)}, date=T0 - dt.timedelta(days=9))
     r.git("checkout", "-q", "main")
     stamp = (T0 + dt.timedelta(days=5)).isoformat()
-    r.git("merge", "-q", "--no-ff", "-m", "merge the side branch", "side",
-          env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})  # fmt: skip
+    r.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "merge the side branch",
+        "side",
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+    )
     r.commit("stage 50", {"models/a.toml": model(50)}, date=T0 + dt.timedelta(days=5, hours=2))
     clear_everything_but_rollout(r, base)
     changes = {c.commit.subject: c for c in audit(r, base).changes}

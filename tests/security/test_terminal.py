@@ -46,22 +46,32 @@ def evil_repo(tmp_path) -> RepoBuilder:
     r = RepoBuilder(tmp_path / "r")
     r.start({"models/a.toml": "t = 1\n"})
     name = "models/evil\x1b[2J\nAUD000 forged.toml"
-    r.commit("subject \x1b]0;owned\x07 \x1b[31mred\x9b2J", {
-        name: 'note = "x"\nvalue = "\x1b[8m hidden \u202e"\n',
-        "models/a.toml": "t = 2\n",
-    }, author="eve")  # fmt: skip
+    r.commit(
+        "subject \x1b]0;owned\x07 \x1b[31mred\x9b2J",
+        {
+            name: 'note = "x"\nvalue = "\x1b[8m hidden \u202e"\n',
+            "models/a.toml": "t = 2\n",
+        },
+        author="eve",
+    )
     return r
 
 
 def run(repo: RepoBuilder, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "auditui", *args, "--repo", str(repo.path)],
-                          capture_output=True, text=True)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "auditui", *args, "--repo", str(repo.path)],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_the_text_report_and_log_send_no_control_character(tmp_path):
     r = evil_repo(tmp_path)
-    for args in (("check", "--all", "--color", "never"), ("log", "--all"),
-                 ("log", "--all", "--model", "a")):  # fmt: skip
+    for args in (
+        ("check", "--all", "--color", "never"),
+        ("log", "--all"),
+        ("log", "--all", "--model", "a"),
+    ):
         result = run(r, *args)
         assert unsafe_in(result.stdout, allow="\n\t") == [], args  # the report's own layout
         assert unsafe_in(result.stderr) == [], args
@@ -72,8 +82,10 @@ def test_the_text_report_and_log_send_no_control_character(tmp_path):
 
 def test_json_reports_send_no_control_character(tmp_path):
     r = evil_repo(tmp_path)
-    for args in (("check", "--all", "--format", "json"),
-                 ("log", "--all", "--model", "a", "--format", "json")):  # fmt: skip
+    for args in (
+        ("check", "--all", "--format", "json"),
+        ("log", "--all", "--model", "a", "--format", "json"),
+    ):
         result = run(r, *args)
         assert unsafe_in(result.stdout) == []
         json.loads(result.stdout)

@@ -345,9 +345,14 @@ async def test_an_explicit_head_is_judged_as_committed(tmp_path):
     base = repo.head()
     sha = repo.commit("raise", {"models/a.toml": "max_tokens = 20\n"})
     target = find_target(repo.path, sha)
-    add_evidence(target.root, target.relative, target.fingerprint, target.change,
-                 evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
-                 approvals=[{"by": "bob@example.com", "verdict": "approve"}])  # fmt: skip
+    add_evidence(
+        target.root,
+        target.relative,
+        target.fingerprint,
+        target.change,
+        evals=[{"model": "a", "suite": "coding", "baseline": 1.0, "candidate": 1.0}],
+        approvals=[{"by": "bob@example.com", "verdict": "approve"}],
+    )
     statuses = {}
     for head in ("HEAD", sha[:12]):
         app = AuditApp(repo.path, base=base, head=head)
@@ -432,8 +437,12 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         await pilot.pause()
         await pilot.press("escape")
         await pilot.press("n")  # a blocked change by alice: bob may act on it
-        forms = (("a", ApproveScreen, "approve"), ("x", ApproveScreen, "reject"),
-                 ("w", ApproveScreen, "withdraw"), ("e", EvalScreen, None))  # fmt: skip
+        forms = (
+            ("a", ApproveScreen, "approve"),
+            ("x", ApproveScreen, "reject"),
+            ("w", ApproveScreen, "withdraw"),
+            ("e", EvalScreen, None),
+        )
         for key, screen_type, word in forms:
             await press(key)
             assert isinstance(app.screen, screen_type), key

@@ -1,4 +1,5 @@
-"""The policy checks (SPEC section 4): a change plus its record -> findings.
+"""The policy checks: a change plus its record -> findings (docs/reports.md, "Rules
+and exit codes").
 
 Each finding carries the rule id scripts key on and a message that says what
 would satisfy the rule, so a blocked push tells its author what to do next.
