@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -150,7 +150,7 @@ class AuditRun:
             uncovered=self.uncovered,
         )
 
-    def __iter__(self) -> Iterator[Change]:
+    def __iter__(self) -> Generator[Change, None, None]:
         marks = self.marks
         with fewer_collections():
             for change in self._changes():

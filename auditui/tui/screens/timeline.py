@@ -120,12 +120,13 @@ class TimelineScreen(Screen):
         for label in columns:
             table.add_column(label, width=TimelineTable.FLEX.get(label), key=label)
         self.rows, self.paths = [], []
+        policy = self.app.context.policy
         for entry in entries:
             c = entry.change
             evals = " ".join(f"{e.suite} {e.delta:+.1f}" for e in entry.evals)
-            regress = any(regresses(e, self.app.policy.evals) for e in entry.evals)
+            regress = any(regresses(e, policy.evals) for e in entry.evals)
             # An item added or removed whole, a row per leaf, as in the detail.
-            rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, self.app.policy)]
+            rows = [(d, leaf) for d in entry.deltas for leaf in leaf_rows(d, policy)]
             for n, (d, (path, old, new)) in enumerate(rows):
                 first = n == 0
                 cells = {
