@@ -14,14 +14,13 @@ import errno
 import fcntl
 import os
 import stat
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from auditui.core.base.errors import AuditError
 from auditui.core.base.paths import check_relative
-from auditui.core.git.catfile import GIT_ENV
+from auditui.core.git.repo import GitRepo
 
 MAX_RECORD_BYTES = 1024 * 1024  # a record is a few kilobytes; a megabyte is plenty
 _HINT = "hint: records are regular files inside the repository; remove the link and write it anew"
@@ -113,23 +112,14 @@ def records_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 def lock_path(root: Path) -> Path:
     """Where the records lock of the work tree at `root` lives, in the git common dir
     as git itself names it (linked work trees, `.git` files)."""
-
     try:
-        found = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **GIT_ENV},
-        )
-    except OSError as exc:  # no git, or no such folder
-        raise _cannot_lock(root, exc) from None
-    if found.returncode != 0 or not found.stdout.strip():
+        repo = GitRepo.open(root)
+    except AuditError:
         raise AuditError(
             f"{root}: not a git work tree; auditui writes records only in one",
             "hint: run it inside the repository whose records you mean to write",
-        )
-    return Path(found.stdout.strip()) / "auditui" / LOCK_FILE
+        ) from None
+    return repo.common_dir / "auditui" / LOCK_FILE
 
 
 def _open_lock(path: Path) -> int:
