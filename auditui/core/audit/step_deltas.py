@@ -14,6 +14,7 @@ from auditui.core.diff.deltas import Delta, model_deltas, policy_deltas
 from auditui.core.diff.fingerprint import sorted_and_fingerprinted
 from auditui.core.git.log import CommitInfo, FileEntry
 from auditui.core.git.repo import GitRepo
+from auditui.core.history.problems import Key, Problem
 from auditui.core.history.renames import RENAME_PATH, follow_renames
 from auditui.core.history.tracker import Tracker
 from auditui.core.history.walker import Walker
@@ -27,7 +28,7 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     deltas = [Delta(new, RENAME_PATH, old, new, "renamed") for old, new in step.renamed]
     for name, old, new in step.models:
         deltas += model_deltas(name, old, new, policy, loader.text, loader.limit_pairs)
-    for (path, label), problems in _problems_by_delta(step.errors):
+    for (path, suffix), problems in _problems_by_delta(step.errors):
         detail = "; ".join(dict.fromkeys(p.message for p in problems))
         # A problem of one model (a cycle, a bad entry) names it; a file that does not
         # parse concerns every model in it, so it names none.
@@ -36,7 +37,7 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
         deltas.append(
             Delta(
                 model,
-                f"file:{path}{label}",
+                f"file:{path}{suffix}",
                 None,
                 _entry_sha(world, path),
                 "invalid",
@@ -57,12 +58,12 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     return deltas
 
 
-def _problems_by_delta(errors: dict) -> list[tuple[tuple[str, str], list]]:
+def _problems_by_delta(errors: dict[Key, Problem]) -> list[tuple[tuple[str, str], list]]:
     """World problems grouped by the invalid delta that reports them: one per bad
     collection entry (`file:<path>#<entry>`), one per file for everything else."""
     groups: dict[tuple[str, str], list] = {}
-    for (path, label), problem in sorted(errors.items()):
-        groups.setdefault((path, label if label.startswith("#") else ""), []).append(problem)
+    for key, problem in sorted(errors.items()):
+        groups.setdefault((key.path, key.suffix), []).append(problem)
     return sorted(groups.items())
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from auditui.core.git.log import CommitInfo, FileEntry
 from auditui.core.history.pmap import PMap
+from auditui.core.history.problems import Key, Where
 from auditui.core.history.tracker import MergeReads, Tracker
 from auditui.core.history.world import FileState, Step, World, pair
 from auditui.core.policy.model import POLICY_FILE
@@ -94,23 +95,22 @@ def _differ_only_by_broken_files(tracker: Tracker, first: World, other: World) -
     with the same state behind it (the same FileState object, the same kept
     config), and no problem is on a prompt or the defaults (which keep an old text or
     old defaults for every model)."""
-    for path, label in {*first.errors, *other.errors}:
-        kind = tracker.kind(path)
+    for key in {*first.errors, *other.errors}:
+        kind = tracker.kind(key.path)
         if kind is None or kind[0] not in _MADE:
             return False
-        if label and not _same_problem_and_state(first, other, path, label):
+        if key.where is not Where.FILE and not _same_problem_and_state(first, other, key):
             return False
     return True
 
 
-def _same_problem_and_state(a: World, b: World, path: str, label: str) -> bool:
+def _same_problem_and_state(a: World, b: World, key: Key) -> bool:
     """One problem (a clash, a bad entry, an unresolvable model) held alike by two
     Worlds, with the very same state behind it."""
-    key = (path, label)
+    path = key.path
     if a.errors.get(key) != b.errors.get(key) or a.files.get(path) is not b.files.get(path):
         return False
-    name = label[1:]
-    return label[:1] != "@" or a.effective.get(name) is b.effective.get(name)
+    return key.where is not Where.MODEL or a.effective.get(key.name) is b.effective.get(key.name)
 
 
 def _holds_first_way_state(
@@ -120,12 +120,13 @@ def _holds_first_way_state(
     the first parent by `changes` would: its clashes, bad entries and unresolvable
     models exactly the first parent's (the merge moved none), and each file that
     does not parse keeps the models the first parent's way keeps. A file's own
-    problem (label "") comes from its blob, which both ways read alike; what it keeps
+    problem (Where.FILE) comes from its blob, which both ways read alike; what it keeps
     is the first parent's own state of the file when the merge did not change it, or
     the models of that state (re-read, a broken blob keeps them) when it did."""
-    for path, label in {*first.errors, *world.errors}:
-        if label:
-            if not _same_problem_and_state(first, world, path, label):
+    for key in {*first.errors, *world.errors}:
+        path = key.path
+        if key.where is not Where.FILE:
+            if not _same_problem_and_state(first, world, key):
                 return False
             continue
         kind = tracker.kind(path)
@@ -135,7 +136,7 @@ def _holds_first_way_state(
         if path not in changes:
             if mine != theirs:  # the first parent's own state of the file
                 return False
-        elif (path, label) in world.errors and _kept(mine) != _kept(theirs):
+        elif key in world.errors and _kept(mine) != _kept(theirs):
             return False  # broken in the result, it keeps the first parent's models
     return True
 
@@ -151,11 +152,12 @@ def _first_parent_states_for_broken_files(
     targets a symlink's read went through never move. None when anything else
     differs."""
     kept: dict[str, FileState | None] = {}
-    for path, label in {*first.errors, *world.errors}:
-        if label:
+    for key in {*first.errors, *world.errors}:
+        if key.where is not Where.FILE:
             continue  # clashes, bad entries: _holds_first_way_state decides
+        path = key.path
         mine, theirs = world.files.get(path), first.files.get(path)
-        if (path, "") not in world.errors:
+        if key not in world.errors:
             if path not in changes and mine != theirs:
                 return None
             continue  # broken on the first parent only, and read again by the merge

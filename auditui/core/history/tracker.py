@@ -30,16 +30,21 @@ from auditui.core.git.log import FileEntry
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.links import Links
 from auditui.core.history.loader import Loader
-from auditui.core.history.problems import Problem, Problems
+from auditui.core.history.problems import Key, Problem, Problems, Where
 from auditui.core.history.world import NO_DEPS, Deps, FileState, Step, World, reindex
 from auditui.core.policy.model import POLICY_FILE, Collection, Policy
 
+# A changed file's problems reported again though they did not move: the file's own
+# (it still does not parse) and a model's it still cannot resolve.
+_REPORTED = (Where.FILE, Where.MODEL)
 
-def _name_key(model: RawModel) -> tuple[str, str]:
+
+def _name_key(model: RawModel) -> Key:
     """Where a clash over this model's name is reported: its collection entry, or
     its model file."""
-    label = "#" + model.entry if model.entry is not None else "!" + model.name
-    return (model.source, label)
+    if model.entry is not None:
+        return Key(model.source, Where.ENTRY, model.entry)
+    return Key(model.source, Where.CLASH, model.name)
 
 
 def _clean_read(other: World | None, path: str, entry: FileEntry | None) -> FileState | None:
@@ -57,11 +62,11 @@ def _clean_read(other: World | None, path: str, entry: FileEntry | None) -> File
     return None if _own_problems(other.errors, path) else state
 
 
-def _own_problems(errors: Problems, path: str) -> list[tuple[str, str]]:
+def _own_problems(errors: Problems, path: str) -> list[Key]:
     """The problems of a file itself, found by reading it: it does not parse, or an
     entry of it cannot be a model. Not a clash (settled by who owns a name, see
     _settle) nor a model that cannot be resolved (see _resolve)."""
-    return [k for k in errors.of_path(path) if k[1][:1] != "@" and not errors[k].clash]
+    return [k for k in errors.of_path(path) if k.where is not Where.MODEL and not errors[k].clash]
 
 
 class _Was(NamedTuple):
@@ -266,7 +271,7 @@ class Tracker:
                 prompts.add(path)
                 self._check_prompt(w, path, entry)
             elif path in changes:
-                w.errors.pop((path, ""), None)
+                w.errors.pop(Key(path), None)
             # Whatever globs it also matches, a file a model reads is its dependency
             # (a prompt that is also a model file, a symlink target).
             dirty |= w.readers.get(path, frozenset())
@@ -304,7 +309,7 @@ class Tracker:
                 before.setdefault(name, w.effective.get(name))
             kind = self.kind(path)
             if entry and kind and kind[0] == "prompt" and not w.bound.get(path):
-                if (path, "") in w.errors:
+                if Key(path) in w.errors:
                     continue  # unreadable: keep the last good text
                 real = self._prompt_entry(w, path)
                 if real is not None:
@@ -340,13 +345,13 @@ class Tracker:
         Most commits write no problem at all: then only the changed files' count."""
         if now.same_as(before):
             return {
-                k: now[k] for path in changes for k in now.of_path(path) if k[1][:1] in ("", "@")
+                k: now[k] for path in changes for k in now.of_path(path) if k.where in _REPORTED
             }
         return {
             k: v
             for k, v in now.items()
             if ((o := before.get(k)) is not v and o != v)
-            or (k[0] in changes and k[1][:1] in ("", "@"))
+            or (k.path in changes and k.where in _REPORTED)
         }
 
     # -- loading files -----------------------------------------------------
@@ -393,14 +398,14 @@ class Tracker:
                     found = models_in_file(path, doc, self.layout, base)
             except (DocumentError, ModelError) as exc:
                 # The whole file is unreadable: every model keeps its last good config.
-                w.errors[(path, "")] = Problem(str(exc))
+                w.errors[Key(path)] = Problem(str(exc))
                 self.links.set_links(w, path, old_deps, frozenset(deps))
                 if old is not None:
                     w.files[path] = FileState(entry, old.models, frozenset(deps))
                 return set()
             models = {m.name: m for m in found}
             for problem in problems:
-                w.errors[(path, "#" + problem.label)] = Problem(
+                w.errors[Key(path, Where.ENTRY, problem.label)] = Problem(
                     problem.message, problem.model, problem.token
                 )
                 name = problem.model
@@ -465,7 +470,7 @@ class Tracker:
         return moved
 
     def _load_defaults(self, w: World, path: str, entry: FileEntry | None) -> None:
-        w.errors.pop((path, ""), None)
+        w.errors.pop(Key(path), None)
         if entry is None:
             w.defaults = {}
             return
@@ -475,19 +480,19 @@ class Tracker:
             if not isinstance(doc, dict):
                 raise DocumentError("defaults must be a mapping")
         except DocumentError as exc:
-            w.errors[(path, "")] = Problem(str(exc))
+            w.errors[Key(path)] = Problem(str(exc))
             return
         w.defaults = without_structure(doc, self.layout)
 
     def _check_prompt(self, w: World, path: str, entry: FileEntry | None) -> None:
-        w.errors.pop((path, ""), None)
+        w.errors.pop(Key(path), None)
         if entry is None:
             return
         try:
             _, entry, _ = self.links.follow(w, path, entry)
             self.loader.text(entry.sha)
         except DocumentError as exc:
-            w.errors[(path, "")] = Problem(str(exc))
+            w.errors[Key(path)] = Problem(str(exc))
 
     # -- resolving models --------------------------------------------------
 
@@ -509,8 +514,8 @@ class Tracker:
         """Recompute one model's effective config; returns prompts whose bound state flipped."""
         raw = w.raw.get(name)
         old = w.effective.get(name)
-        key = (raw.source if raw else "", "@" + name)
-        stale = list(w.errors.with_label(key[1]))
+        key = Key(raw.source if raw else "", Where.MODEL, name)
+        stale = list(w.errors.unresolved(name))
         for k in stale:
             del w.errors[k]
         new: Effective | None = None
@@ -530,7 +535,7 @@ class Tracker:
                     try:
                         self.loader.text(entry.sha)
                     except DocumentError as exc:
-                        w.errors[(p, "")] = Problem(str(exc))
+                        w.errors[Key(p)] = Problem(str(exc))
                         raise
                     prompts.append((p, entry.sha))
                 new = Effective(name, raw.source, config, tuple(prompts))

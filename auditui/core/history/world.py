@@ -14,7 +14,7 @@ from typing import NamedTuple
 from auditui.core.configs.models import Effective, RawModel
 from auditui.core.git.log import FileEntry
 from auditui.core.history.pmap import PMap
-from auditui.core.history.problems import Problem, Problems
+from auditui.core.history.problems import Key, Problem, Problems
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Step:
     """What one commit did, relative to the world it was applied to."""
 
     models: list[tuple[str, Effective | None, Effective | None]]
-    errors: dict[tuple[str, str], Problem]  # problems new (or changed) at this commit
+    errors: dict[Key, Problem]  # problems new (or changed) at this commit
     policy: tuple[FileEntry | None, FileEntry | None] | None
     signers: tuple[FileEntry | None, FileEntry | None] | None
     renamed: tuple[tuple[str, str], ...] = ()  # (old name, new name): see renames
