@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from auditui.core.audit.context import resolve_context
+from auditui.core.audit.context import Source, resolve_context
 from auditui.core.audit.run import AuditRun
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import safe
@@ -121,7 +121,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     # What can be known before the walk (a repository, its revisions, a policy) is
     # checked here: an error is one line and exit 2, never an app opened on it.
-    resolve_context(
+    source = Source(
         args.repo,
         args.base,
         args.head,
@@ -129,15 +129,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         default_base=not getattr(args, "all", False),
         signers_file=getattr(args, "allowed_signers", None),
     )
+    source.context()
     from auditui.tui.app import AuditApp
 
-    app = AuditApp(
-        args.repo,
-        args.base,
-        args.head,
-        getattr(args, "policy", None),
-        default_base=not getattr(args, "all", False),
-        signers_file=getattr(args, "allowed_signers", None),
-    )
+    app = AuditApp.reading(source)
     app.run()
     return ExitCode.OK

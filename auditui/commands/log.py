@@ -10,6 +10,7 @@ from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
 from auditui.core.features.timeline import in_dates, models_in, parse_date, timeline
+from auditui.core.formats.json_format import eval_json
 from auditui.core.formats.text_format import format_pair
 
 
@@ -59,19 +60,7 @@ def cmd_log(args: argparse.Namespace) -> int:
                     "status": e.change.status,
                     "rules": e.change.rules,
                     "deltas": [d.as_json() for d in e.deltas],
-                    "evals": [
-                        {
-                            "suite": ev.suite,
-                            "baseline": ev.baseline,
-                            "candidate": ev.candidate,
-                            "delta": round(ev.delta, 6),
-                            "stderr": ev.stderr,
-                            "samples": ev.samples,
-                            "paired": ev.paired,
-                            "source": ev.source,
-                        }
-                        for ev in e.evals
-                    ],
+                    "evals": [eval_json(ev) for ev in e.evals],
                 }
                 for e in entries
             ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Select
 from textual.worker import get_current_worker
 
+from auditui.core.audit.context import Source
 from auditui.core.base.errors import AuditError
 from auditui.core.base.terminal import safe
 from auditui.tui.messages import AuditBatch, AuditFailed, AuditLoaded, AuditProgress
@@ -32,30 +33,6 @@ if TYPE_CHECKING:
     from auditui.core.audit.context import AuditContext
     from auditui.core.audit.report import Report
     from auditui.core.policy.model import Policy
-
-
-@dataclass(frozen=True)
-class Source:
-    """What the app reads, as the command line named it."""
-
-    repo_path: str | Path = "."
-    base: str | None = None
-    head: str = "HEAD"
-    policy_file: str | None = None
-    default_base: bool = True
-    signers_file: str | None = None
-
-    def context(self) -> AuditContext:
-        from auditui.core.audit.context import resolve_context
-
-        return resolve_context(
-            self.repo_path,
-            self.base,
-            self.head,
-            self.policy_file,
-            self.default_base,
-            self.signers_file,
-        )
 
 
 class AuditApp(App):
@@ -88,6 +65,11 @@ class AuditApp(App):
         self.generation = 0  # bumped by each load: batches of an older one are dropped
         self.short_names: dict[str, str] = {}  # model -> the part that tells it apart
         self.batch_seconds = 0.2  # how often rows judged so far are sent to the list
+
+    @classmethod
+    def reading(cls, source: Source) -> AuditApp:
+        """The app over what `source` names (checked by the caller: see cmd_review)."""
+        return cls(*astuple(source))
 
     @property
     def policy(self) -> Policy | None:

@@ -33,6 +33,29 @@ class AuditContext:
     policy_at: str | None = None
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a command names, before it is resolved: a repository, a range, a policy
+    (the app keeps it to read the history again on `r`)."""
+
+    repo_path: str | Path = "."
+    base: str | None = None
+    head: str = "HEAD"
+    policy_file: str | None = None
+    default_base: bool = True
+    signers_file: str | None = None
+
+    def context(self) -> AuditContext:
+        return resolve_context(
+            self.repo_path,
+            self.base,
+            self.head,
+            self.policy_file,
+            self.default_base,
+            self.signers_file,
+        )
+
+
 def resolve_context(
     repo_path: str | Path = ".",
     base: str | None = None,

@@ -16,7 +16,7 @@ import secrets
 import stat
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -167,6 +167,18 @@ def _stderr(table: dict, where: str) -> float | None:
     return value
 
 
+def _tables(data: dict, key: str) -> Iterator[tuple[str, dict]]:
+    """The tables of the array `[[key]]`, each with where it is (`[[evals]] #2`)."""
+    tables = data.get(key, [])
+    if not isinstance(tables, list):
+        raise RecordError(f"`{key}` must be an array of tables ([[{key}]])")
+    for n, table in enumerate(tables, 1):
+        where = f"[[{key}]] #{n}"
+        if not isinstance(table, dict):
+            raise RecordError(f"{where} must be a table")
+        yield where, table
+
+
 def parse_record(path: str, text: str) -> Record:
     try:
         data = tomllib.loads(text)
@@ -176,13 +188,7 @@ def parse_record(path: str, text: str) -> Record:
         raise RecordError("invalid TOML: nested too deeply") from None
     fp = _field(data, "fingerprint", (str,), "record")
     evals = []
-    raw_evals = data.get("evals", [])
-    if not isinstance(raw_evals, list):
-        raise RecordError("`evals` must be an array of tables ([[evals]])")
-    for n, e in enumerate(raw_evals, 1):
-        where = f"[[evals]] #{n}"
-        if not isinstance(e, dict):
-            raise RecordError(f"{where} must be a table")
+    for where, e in _tables(data, "evals"):
         evals.append(
             EvalResult(
                 model=_field(e, "model", (str,), where),
@@ -202,13 +208,7 @@ def parse_record(path: str, text: str) -> Record:
             )
         )
     approvals = []
-    raw_approvals = data.get("approvals", [])
-    if not isinstance(raw_approvals, list):
-        raise RecordError("`approvals` must be an array of tables ([[approvals]])")
-    for n, a in enumerate(raw_approvals, 1):
-        where = f"[[approvals]] #{n}"
-        if not isinstance(a, dict):
-            raise RecordError(f"{where} must be a table")
+    for where, a in _tables(data, "approvals"):
         verdict = _field(a, "verdict", (str,), where)
         if "at" not in a:
             raise RecordError(f"{where}: missing `at`")

@@ -41,19 +41,22 @@ def _evals(c) -> list[dict]:
     if c.record is None:
         return []
     return [
-        {
-            "model": ev.model,
-            "suite": ev.suite,
-            "baseline": ev.baseline,
-            "candidate": ev.candidate,
-            "delta": round(ev.delta, 6),
-            "stderr": ev.stderr,
-            "samples": ev.samples,
-            "paired": ev.paired,
-            "source": ev.source,
-        }
-        for _key, ev in sorted(c.record.latest_evals().items())
+        {"model": ev.model, **eval_json(ev)} for _key, ev in sorted(c.record.latest_evals().items())
     ]
+
+
+def eval_json(ev) -> dict:
+    """One eval's numbers as the JSON report and `log --format json` write them."""
+    return {
+        "suite": ev.suite,
+        "baseline": ev.baseline,
+        "candidate": ev.candidate,
+        "delta": round(ev.delta, 6),
+        "stderr": ev.stderr,
+        "samples": ev.samples,
+        "paired": ev.paired,
+        "source": ev.source,
+    }
 
 
 def _header(report) -> dict:

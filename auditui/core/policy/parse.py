@@ -181,6 +181,14 @@ def regex_and_replacement(value: Any, where: Where) -> tuple[str, str]:
     return value[0], value[1]
 
 
+def _unknown(source: str, key: str, where: str, schema: dict[str, Check]) -> AuditError:
+    """A key the policy does not know: a typo must not silently weaken a control."""
+    return AuditError(
+        f"{source}: unknown key '{key}' in {where} (known: {', '.join(sorted(schema))})",
+        POLICY_HINT,
+    )
+
+
 def _table(value: Any, schema: dict[str, Check], name: str, where: Where) -> dict[str, Any]:
     """A sub-table's keys, each checked (unknown keys are errors, like everywhere)."""
     if not isinstance(value, dict):
@@ -188,11 +196,7 @@ def _table(value: Any, schema: dict[str, Check], name: str, where: Where) -> dic
     out: dict[str, Any] = {}
     for key, v in value.items():
         if key not in schema:
-            raise AuditError(
-                f"{where.source}: unknown key '{key}' in {name} "
-                f"(known: {', '.join(sorted(schema))})",
-                POLICY_HINT,
-            )
+            raise _unknown(where.source, key, name, schema)
         out[key] = schema[key](v, where.inner(key))
     return out
 
@@ -321,11 +325,7 @@ def _section(raw: dict[str, Any], section: str, source: str) -> dict[str, Any]:
     key: str  # TOML keys are strings
     for key, value in table.items():
         if key not in schema:
-            raise AuditError(
-                f"{source}: unknown key '{key}' in [{section}] "
-                f"(known: {', '.join(sorted(schema))})",
-                POLICY_HINT,
-            )
+            raise _unknown(source, key, f"[{section}]", schema)
         values[_FIELDS.get(key, key)] = schema[key](value, Where(source, f"[{section}] {key}"))
     return values
 
