@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from auditui.core.git.log import LOG_FORMAT, parse_log
 from auditui.core.history.pmap import PMap
+from auditui.core.history.problems import Key, Where
 
 KEYS = st.sampled_from(["a", "b", "c", "d", ("p", "#1"), ("p", "")])
 OPS = st.lists(
@@ -86,8 +87,11 @@ def test_parse_log_gives_the_same_commits_however_the_output_is_cut(repo):
     cut_anywhere()
 
 
-PROBLEM_KEYS = st.tuples(
-    st.sampled_from(["a.toml", "b.yaml"]), st.sampled_from(["", "#1", "#x", "@m", "@n", "!m"])
+PROBLEM_KEYS = st.builds(
+    Key,
+    st.sampled_from(["a.toml", "b.yaml"]),
+    st.sampled_from(list(Where)),
+    st.sampled_from(["", "1", "x", "m", "n"]),
 )
 
 
@@ -111,9 +115,10 @@ def test_problems_know_each_files_and_each_models_keys_as_a_scan_would(ops):
     for seen, view in [*copies, (dict(table.items()), table)]:
         assert view == seen
         for path in ["a.toml", "b.yaml"]:
-            assert view.of_path(path) == {k for k in seen if k[0] == path}
-        for label in ["@m", "@n"]:
-            assert view.with_label(label) == {k for k in seen if k[1] == label}
+            assert view.of_path(path) == {k for k in seen if k.path == path}
+        for model in ["m", "n"]:
+            unresolved = {k for k in seen if k.where is Where.MODEL and k.name == model}
+            assert view.unresolved(model) == unresolved
 
 
 def test_the_collector_runs_less_during_walks_and_as_before_after_them(repo):
