@@ -51,6 +51,12 @@ def _add_range(p: argparse.ArgumentParser, policy: bool = True) -> None:
         )
 
 
+def _add_window(p: argparse.ArgumentParser, default: str = "(default: open)") -> None:
+    p.add_argument("--since", metavar="DATE", help=f"the window's first day {default}")
+    p.add_argument("--until", metavar="DATE", help=f"the window's last day {default}")
+    _add_lookback(p)
+
+
 def _add_lookback(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", default=".", help="repository (default: current directory)")
     p.add_argument("--head", default="HEAD", help="the history to look back on (default: HEAD)")
@@ -110,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("blame", help="which change last set each of a model's settings")
     p.add_argument("model", metavar="MODEL", help="the model's name (`auditui log` lists them)")
     p.add_argument("key", metavar="KEY", nargs="?", help=KEY_HELP)
+    _add_lookback(p)
+
+    p = sub.add_parser("suspects", help="the changes in force on the models showing a symptom, "
+                       "ranked: from a symptom to its cause")  # fmt: skip
+    p.add_argument("--models", required=True, metavar="M[,M...]",
+                   help="the models showing the symptom, comma-separated")  # fmt: skip
+    _add_window(p)
+
+    p = sub.add_parser("exposure", help="per model and day: the changes in force and the "
+                       "rollout value")  # fmt: skip
+    p.add_argument("--models", default="*", metavar="GLOB",
+                   help="the models to lay out (a glob; default: every model)")  # fmt: skip
+    _add_window(p, "(default: the 30 days up to --head)")
+
+    p = sub.add_parser("verify", help="is a served config one that was audited? (exit 1: "
+                       "drift, or an unaudited state)")  # fmt: skip
+    p.add_argument("file", metavar="FILE", help="the config the serving system reports for "
+                   "the model (JSON, YAML or TOML: the settings `show --format json` prints "
+                   "as config)")  # fmt: skip
+    p.add_argument("--model", "-m", required=True, help="the model it is the config of")
     _add_lookback(p)
 
     p = sub.add_parser(
@@ -284,6 +310,9 @@ COMMANDS = {
     "log": "auditui.commands.log:cmd_log",
     "show": "auditui.commands.lookback:cmd_show",
     "blame": "auditui.commands.lookback:cmd_blame",
+    "suspects": "auditui.commands.incident:cmd_suspects",
+    "exposure": "auditui.commands.incident:cmd_exposure",
+    "verify": "auditui.commands.incident:cmd_verify",
     "approve": "auditui.commands.record:cmd_approve",
     "eval": "auditui.commands.record:cmd_eval",
 }

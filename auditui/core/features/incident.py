@@ -1,0 +1,151 @@
+"""From a symptom to its cause: `suspects` ranks the changes in force on the models
+showing it during a window; `exposure` lays out, per model and day, what was in force
+and at what rollout (docs/reports.md, "From a symptom to its cause").
+
+Both read one account of what was in force when (features/inforce.py), built from a
+walk of the whole history up to the head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from auditui.core.audit.run import Change
+from auditui.core.features.inforce import ROLLOUT_KEY, InForce, Landing, Span
+
+# Kinds that make a change likelier the cause of a drop in quality (SPEC 14's risk).
+RISKY = ("downgrade", "decrease", "limit-added", "obligation-weakened", "removed")
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A change in force on some of the named models during the window."""
+
+    change: Change
+    models: tuple[str, ...]  # the named models it moved
+    start: Landing
+    end: Landing | None  # when the last of its settings on those models was moved again
+    rollout: dict[str, list[tuple[str, Any]]]  # model -> [(day, value)] while it was live
+    kinds: tuple[str, ...]
+    eval_delta: float | None  # its largest eval drop (or smallest rise) on those models
+    rank: int
+
+    def as_json(self) -> dict:
+        c = self.change
+        return {
+            "commit": c.commit.sha,
+            "fingerprint": c.fingerprint,
+            "date": c.commit.author_date,
+            "author": c.commit.author_email,
+            "subject": c.commit.subject,
+            "models": list(self.models),
+            "from": self.start.when.isoformat(),
+            "until": self.end.when.isoformat() if self.end else None,
+            "rollout": {m: [list(p) for p in points] for m, points in self.rollout.items()},
+            "status": c.status,
+            "kinds": list(self.kinds),
+            "eval_delta": self.eval_delta,
+            "rank": self.rank,
+        }
+
+
+def suspects(
+    account: InForce,
+    models: list[str],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    rollout_key: str = ROLLOUT_KEY,
+) -> list[Suspect]:
+    """Every change that moved at least one of `models` and was in force at some time
+    in [since, until], ranked: those that moved more of the named models first, then
+    the risky (a downgrade, a decrease, a limit added, a setting removed), then those
+    whose evidence fails (blocked, or an eval regressing) before those that passed,
+    then the newest."""
+    named = set(models)
+    by_change: dict[str, list[Span]] = {}
+    for span in account.spans:
+        if span.model in named and span.live(since, until):
+            by_change.setdefault(span.change.commit.sha, []).append(span)
+    found = []
+    for spans in by_change.values():
+        change = spans[0].change
+        moved = tuple(sorted({s.model for s in spans}))
+        ends = [s.end for s in spans]
+        end = None if None in ends else max(ends, key=lambda e: e.order)  # type: ignore[union-attr]
+        start = min((s.start for s in spans), key=lambda s: s.order)
+        live_until = until if end is None else min(end.when, until) if until else end.when
+        rollout = {
+            m: account.series(
+                m, rollout_key, max(start.when, since) if since else start.when, live_until
+            )
+            for m in moved
+        }
+        kinds = tuple(sorted({d.kind for d in change.deltas if d.model in named}))
+        found.append((change, moved, start, end, rollout, kinds, _eval_delta(change, moved)))
+
+    def order(item) -> tuple:
+        change, moved, start, _end, _rollout, kinds, _delta = item
+        risky = any(k in RISKY for k in kinds)
+        failing = change.status == "blocked" or bool(change.findings)  # AUD003 among them
+        return (-len(moved), not risky, not failing, -start.order)
+
+    ranked = sorted(found, key=order)
+    return [Suspect(*item, rank=n) for n, item in enumerate(ranked, 1)]
+
+
+def _eval_delta(change: Change, models: tuple[str, ...]) -> float | None:
+    """The change's largest eval drop on `models` (the smallest rise where none fell)."""
+    record = change.record
+    if record is None:
+        return None
+    deltas = [ev.delta for ev in record.latest_evals().values() if ev.model in models]
+    return round(min(deltas), 6) if deltas else None
+
+
+@dataclass(frozen=True)
+class Day:
+    """One model on one day: its rollout value at the day's end and the changes in
+    force at some time that day, oldest first."""
+
+    day: str
+    rollout: Any
+    changes: tuple[Change, ...]
+
+    def as_json(self) -> dict:
+        return {
+            "date": self.day,
+            "rollout": self.rollout,
+            "changes": [c.commit.sha for c in self.changes],
+        }
+
+
+def exposure(
+    account: InForce,
+    glob: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    rollout_key: str = ROLLOUT_KEY,
+) -> dict[str, list[Day]]:
+    """Per model matching `glob`, one Day per calendar day of [since, until] (UTC)."""
+    spans: dict[str, list[Span]] = {}
+    for span in account.spans:
+        if fnmatchcase(span.model, glob):
+            spans.setdefault(span.model, []).append(span)
+    days = []
+    day = since.date()
+    while day <= until.date():
+        days.append(day)
+        day += dt.timedelta(days=1)
+    out: dict[str, list[Day]] = {}
+    for model in sorted(spans):
+        rows = []
+        for day in days:
+            start = dt.datetime.combine(day, dt.time(), dt.UTC)
+            end = start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+            live = tuple(s.change for s in spans[model] if s.live(start, end))
+            rows.append(Day(day.isoformat(), account.value_at(model, rollout_key, end), live))
+        out[model] = rows
+    return out
