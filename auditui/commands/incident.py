@@ -12,8 +12,8 @@ from auditui.core.audit.run import AuditContext, resolve_context
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
+from auditui.core.features.incident import exposure, named_models, suspects, window
 from auditui.core.features.inforce import ROLLOUT_KEY, account
-from auditui.core.features.timeline import parse_date
 
 
 def _context(args: argparse.Namespace) -> AuditContext:
@@ -23,17 +23,7 @@ def _context(args: argparse.Namespace) -> AuditContext:
 
 
 def _window(args: argparse.Namespace) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """--since and --until; a bare date for --until takes in its whole day."""
-    since = parse_date(args.since, "--since") if args.since else None
-    until = parse_date(args.until, "--until") if args.until else None
-    if until is not None and len(args.until) == 10:
-        until += dt.timedelta(days=1, microseconds=-1)
-    if since and until and since > until:
-        raise AuditError(
-            f"--since {args.since} is after --until {args.until}",
-            "hint: give the window's first day to --since, its last to --until",
-        )
-    return since, until
+    return window(args.since, args.until)
 
 
 def _rollout_key(ctx: AuditContext) -> str:
@@ -41,23 +31,10 @@ def _rollout_key(ctx: AuditContext) -> str:
 
 
 def cmd_suspects(args: argparse.Namespace) -> int:
-    from auditui.core.features.incident import suspects
-
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    if not models:
-        raise AuditError("--models names no model", "hint: --models opus-4.6,opus-4.7")
     ctx = _context(args)
     since, until = _window(args)
-    state, changes = account(ctx)
-    known = {s.model for s in state.spans}
-    unknown = [m for m in models if m not in known]
-    if unknown:
-        from auditui.core.features.lookback import did_you_mean
-
-        raise AuditError(
-            f"no change moved model '{unknown[0]}' up to {ctx.head[:7]}",
-            did_you_mean(unknown[0], sorted(known)) or "hint: `auditui log` lists the models",
-        )
+    state, _changes = account(ctx)
+    models = named_models(state, [m.strip() for m in args.models.split(",") if m.strip()], ctx.head)
     found = suspects(state, models, since, until, _rollout_key(ctx))
     if args.format == "json":
         print(json_dumps([s.as_json() for s in found]))
@@ -88,8 +65,6 @@ def cmd_suspects(args: argparse.Namespace) -> int:
 
 
 def cmd_exposure(args: argparse.Namespace) -> int:
-    from auditui.core.features.incident import exposure
-
     ctx = _context(args)
     since, until = _window(args)
     state, _changes = account(ctx)

@@ -6,6 +6,7 @@ as messages, and every write goes through core.records.append_entries.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import astuple
@@ -25,6 +26,7 @@ from auditui.core.base.terminal import safe
 from auditui.tui.messages import AuditBatch, AuditFailed, AuditLoaded, AuditProgress
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
+from auditui.tui.screens.incident import IncidentScreen
 from auditui.tui.screens.review import ReviewScreen
 from auditui.tui.screens.timeline import TimelineScreen
 from auditui.tui.text import one_line, short_names
@@ -186,6 +188,18 @@ class AuditApp(App):
             self.notify("No changes to trace in this range.")
             return
         self.push_screen(TimelineScreen(model))
+
+    def action_incident(self, models: list[str]) -> None:
+        """The incident view for `models`, over the two weeks up to the newest change."""
+        if self.report is None:
+            return
+        if not self.report.changes:
+            self.notify("No changes in this range.")
+            return
+        newest = max(c.commit.committer_date for c in self.report.changes)
+        until = dt.datetime.fromisoformat(newest).date()
+        since = until - dt.timedelta(days=13)
+        self.push_screen(IncidentScreen(models, since.isoformat(), until.isoformat()))
 
     def select_change(self, sha: str) -> None:
         """Back to the review with `sha` selected (clearing filters that hide it)."""

@@ -7,11 +7,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable, Input
 
 from auditui.core.features.sample import build_sample
 from auditui.tui.app import AuditApp
 from auditui.tui.screens.actions import ApproveScreen, EvalScreen
 from auditui.tui.screens.help import HelpScreen
+from auditui.tui.screens.incident import IncidentScreen
 from auditui.tui.screens.timeline import TimelineScreen
 from auditui.tui.widgets.change_list import ChangeList
 from tests.helpers.repo import git
@@ -142,6 +144,64 @@ async def test_timeline_lists_changes_to_one_model_oldest_first(sample_repo):
         assert app.screen is app.review
 
 
+async def ask_incident(pilot, models: str, since: str, until: str) -> IncidentScreen:
+    """The incident view opened with `i`, then asked about `models` over the window."""
+    await pilot.press("i")
+    await loaded(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IncidentScreen)
+    for field, value in (("#models", models), ("#since", since), ("#until", until)):
+        screen.query_one(field, Input).value = value
+    screen.ask()
+    await pilot.pause()
+    return screen
+
+
+async def test_incident_view_answers_the_samples_incident(sample_repo):
+    """opus-4.6/4.7 worse on April 17-19: the prompt's word limits and the thinking
+    cache first, the effort downgrade undone on April 7 no suspect but on the chart;
+    enter opens a suspect's change in the review, where t leads to its timeline."""
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "every turn")
+        screen = await ask_incident(pilot, "opus-4.6, opus-4.7", "2026-04-17", "2026-04-19")
+        subjects = [s.change.commit.subject for s in screen.found]
+        assert subjects[:2] == [
+            "Prompt: cap verbosity between tool calls and in final responses",
+            "Clear thinking cache every turn to cut memory use",
+        ]
+        assert "Lower default reasoning effort high -> medium for latency" not in subjects
+        table = screen.query_one(DataTable)
+        assert table.row_count == len(screen.found)
+        drawn = [b.change.commit.subject for b in screen.drawn]
+        assert "Lower default reasoning effort high -> medium for latency" in drawn
+        await pilot.press("m")
+        assert screen.charted == 1
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen is app.review
+        assert app.review.current.commit.subject == subjects[1]
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineScreen)
+
+
+async def test_incident_view_says_what_is_wrong_with_a_question(sample_repo):
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        screen = await ask_incident(pilot, "opus-4.6", "2026-04-20", "2026-04-17")
+        assert "--since 2026-04-20 is after --until 2026-04-17" in str(
+            screen.query_one("#incident-status").render()
+        )
+        screen = await ask_incident(pilot, "opus-9", "2026-04-17", "2026-04-19")
+        status = str(screen.query_one("#incident-status").render())
+        assert "no change moved model 'opus-9'" in status and "did you mean" in status
+        await pilot.press("escape")
+        assert app.screen is app.review
+
+
 async def test_approve_writes_record_and_refreshes_verdict(writable_sample):
     app = AuditApp(writable_sample, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -252,6 +312,17 @@ class TestSnapshots:
     def test_review_narrow_terminal(self, snap_compare, sample_repo):
         """At 80x24 the list stacks above the detail and stays usable."""
         assert snapshot(snap_compare, sample_repo, (80, 24), "n")
+
+    @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+    def test_incident_at_real_sizes(self, snap_compare, sample_repo, size):
+        """The sample's answer: suspects ranked beside the exposure chart."""
+
+        async def run_before(pilot):
+            await loaded(pilot)
+            await ask_incident(pilot, "opus-4.6, opus-4.7", "2026-04-17", "2026-04-19")
+
+        app = AuditApp(sample_repo, default_base=False)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
 
     def test_timeline(self, snap_compare, sample_repo):
         """opus-4.7 over time: the three causes of the incident, with eval deltas."""

@@ -3,7 +3,7 @@ policy in force (and where each was read)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditui.core.base.errors import AuditError
@@ -54,6 +54,11 @@ class Source:
             self.default_base,
             self.signers_file,
         )
+
+    def whole_history(self) -> AuditContext:
+        """Every commit up to the head, judged by the same policy: what was in force
+        at any date."""
+        return replace(self, base=None, default_base=False).context()
 
 
 def resolve_context(

@@ -14,10 +14,46 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from auditui.core.audit.run import Change
+from auditui.core.base.errors import AuditError
 from auditui.core.features.inforce import ROLLOUT_KEY, InForce, Landing, Span
+from auditui.core.features.lookback import did_you_mean
+from auditui.core.features.timeline import parse_date
 
 # Kinds that make a change likelier the cause of a drop in quality (SPEC 14's risk).
 RISKY = ("downgrade", "decrease", "limit-added", "obligation-weakened", "removed")
+
+
+def window(since: str | None, until: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """--since and --until as times (either open); a bare date for `until` takes in its
+    whole day."""
+    start = parse_date(since, "--since") if since else None
+    end = parse_date(until, "--until") if until else None
+    if end is not None and until is not None and len(until) == 10:
+        end += dt.timedelta(days=1, microseconds=-1)
+    if start and end and start > end:
+        raise AuditError(
+            f"--since {since} is after --until {until}",
+            "hint: give the window's first day to --since, its last to --until",
+        )
+    return start, end
+
+
+def named_models(account: InForce, asked: list[str], head: str) -> list[str]:
+    """The models `asked` names (each a name or a glob), sorted; an AuditError for one
+    that names no model a change moved up to `head`."""
+    if not asked:
+        raise AuditError("--models names no model", "hint: --models opus-4.6,opus-4.7")
+    known = sorted({s.model for s in account.spans})
+    out: set[str] = set()
+    for pattern in asked:
+        found = [m for m in known if fnmatchcase(m, pattern)]
+        if not found:
+            raise AuditError(
+                f"no change moved model '{pattern}' up to {head[:7]}",
+                did_you_mean(pattern, known) or "hint: `auditui log` lists the models",
+            )
+        out.update(found)
+    return sorted(out)
 
 
 @dataclass(frozen=True)
@@ -149,3 +185,33 @@ def exposure(
             rows.append(Day(day.isoformat(), account.value_at(model, rollout_key, end), live))
         out[model] = rows
     return out
+
+
+@dataclass(frozen=True)
+class Band:
+    """One change's exposure on one model, as the app's chart draws it: runs of
+    consecutive days it was in force, each with the model's rollout value then."""
+
+    change: Change
+    runs: tuple[tuple[int, int, Any], ...]  # (first day, last day, rollout), day indexes
+
+
+def bands(days: list[Day]) -> list[Band]:
+    """The bands of one model's exposure (`exposure(...)[model]`), in the order the
+    changes first were in force: a new run starts where a change comes back into
+    force or the rollout value moves."""
+    runs: dict[str, list[list[Any]]] = {}
+    changes: dict[str, Change] = {}
+    for n, day in enumerate(days):
+        for change in day.changes:
+            sha = change.commit.sha
+            changes.setdefault(sha, change)
+            mine = runs.setdefault(sha, [])
+            if mine and mine[-1][1] == n - 1 and mine[-1][2] == day.rollout:
+                mine[-1][1] = n
+            else:
+                mine.append([n, n, day.rollout])
+    return [
+        Band(changes[sha], tuple((first, last, value) for first, last, value in mine))
+        for sha, mine in runs.items()
+    ]

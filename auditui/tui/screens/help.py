@@ -20,6 +20,8 @@ HELP = """\
 | t | timeline of the selected change's model, oldest first |
 | c | in the timeline: the model's config as of that change, who set each setting |
 | m | in the timeline: pick another model (under 120 columns the list shows over the table) |
+| i | incident: the changes in force on the selected change's models, ranked, and when |
+| / m | in the incident view: edit the models (enter asks again) / chart the next model |
 | a / x | approve / reject the selected change (as `git config user.email`) |
 | w | withdraw your approval or rejection of it (your word becomes no vote) |
 | e | add an eval result to the selected change: numbers, or two eval tool output files |

@@ -38,6 +38,7 @@ class ReviewScreen(Screen):
         Binding("n", "next_blocked", "Blocked"),
         Binding("p", "prev_blocked", "Prev blocked", show=False),
         Binding("t", "timeline", "Timeline"),
+        Binding("i", "incident", "Incident"),
         Binding("a", "approve", "Approve"),
         Binding("x", "reject", "Reject", show=False),
         Binding("w", "withdraw", "Withdraw", show=False),
@@ -232,6 +233,13 @@ class ReviewScreen(Screen):
         change = self.current
         model = change.models[0] if change and change.models else None
         self.app.action_timeline(model or self.change_filter.model)
+
+    def action_incident(self) -> None:
+        change = self.current
+        models = list(change.models) if change and len(change.models) <= 8 else []
+        if not models and self.change_filter.model:
+            models = [self.change_filter.model]
+        self.app.action_incident(models)
 
     def action_approve(self) -> None:
         self.app.open_approve(self.current, "approve")
