@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 
 from auditui import __version__
 from auditui.core.base.errors import AuditError, ExitCode
@@ -118,23 +119,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", metavar="KEY", nargs="?", help=KEY_HELP)
     _add_lookback(p)
 
-    p = sub.add_parser("suspects", help="the changes in force on the models showing a symptom, "
-                       "ranked: from a symptom to its cause")  # fmt: skip
-    p.add_argument("--models", required=True, metavar="M[,M...]",
-                   help="the models showing the symptom, comma-separated")  # fmt: skip
+    incident_doc = (
+        "Reads the whole history up to --head; a change is in force from when it landed on "
+        "the first-parent line until its settings are moved again. See docs/reports.md, "
+        '"From a symptom to its cause".'
+    )
+    p = sub.add_parser(
+        "suspects",
+        help="the changes in force on the models showing a symptom, ranked: from a symptom "
+        "to its cause",
+        description="Rank every change that moved a named model and was in force during "
+        "the window: the share of the named models it moved, then risk, then evidence, then "
+        "newest. " + incident_doc,
+    )
+    p.add_argument(
+        "--models",
+        required=True,
+        metavar="M[,M...]",
+        help="the models showing the symptom, comma-separated (names or globs)",
+    )
     _add_window(p)
 
-    p = sub.add_parser("exposure", help="per model and day: the changes in force and the "
-                       "rollout value")  # fmt: skip
-    p.add_argument("--models", default="*", metavar="GLOB",
-                   help="the models to lay out (a glob; default: every model)")  # fmt: skip
+    p = sub.add_parser(
+        "exposure",
+        help="per model and day: the changes in force and the rollout value",
+        description="Per model and per day: which changes were in force and the model's "
+        "rollout value at the day's end. " + incident_doc,
+    )
+    p.add_argument(
+        "--models",
+        default="*",
+        metavar="GLOB",
+        help="the models to lay out (a glob; default: every model)",
+    )
     _add_window(p, "(default: the 30 days up to --head)")
 
-    p = sub.add_parser("verify", help="is a served config one that was audited? (exit 1: "
-                       "drift, or an unaudited state)")  # fmt: skip
-    p.add_argument("file", metavar="FILE", help="the config the serving system reports for "
-                   "the model (JSON, YAML or TOML: the settings `show --format json` prints "
-                   "as config)")  # fmt: skip
+    p = sub.add_parser(
+        "verify",
+        help="is a served config one that was audited? (exit 1: drift, or an unaudited state)",
+        description="Find the newest commit on --head's first-parent line whose effective "
+        "config for the model equals FILE: exit 0 when every change in force there passed or "
+        "is exempt; exit 1 when one was blocked, or on drift (no commit holds FILE: the "
+        "closest is named with its deltas). " + incident_doc,
+    )
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="the config the serving system reports for the model (JSON, YAML or TOML: the "
+        "settings `show --format json` prints as config)",
+    )
     p.add_argument("--model", "-m", required=True, help="the model it is the config of")
     _add_lookback(p)
 
@@ -262,7 +295,7 @@ def _describe(parser: argparse.ArgumentParser) -> None:
             continue
         helps = {a.dest: a.help for a in action._choices_actions}
         for name, sub in action.choices.items():
-            sub.description = sub.description or helps.get(name)
+            sub.description = textwrap.fill(sub.description or helps.get(name) or "", 79)
             sub.formatter_class = argparse.RawDescriptionHelpFormatter
             sub.epilog = f"{sub.epilog}\n\n{EXIT_CODES}" if sub.epilog else EXIT_CODES
             _describe(sub)
