@@ -8,7 +8,7 @@ import argparse
 import datetime as dt
 import sys
 
-from auditui.core.audit.run import AuditContext, resolve_context
+from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural

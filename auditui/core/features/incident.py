@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from auditui.core.audit.run import Change
+from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
+from auditui.core.base.suggest import did_you_mean
 from auditui.core.features.inforce import ROLLOUT_KEY, InForce, Landing, Span
-from auditui.core.features.lookback import did_you_mean
 from auditui.core.features.timeline import parse_date
 
 # Kinds that make a change likelier the cause of a drop in quality (SPEC 14's risk).

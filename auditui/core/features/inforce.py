@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditui.core.audit.run import AuditContext, AuditRun, Change
-from auditui.core.git.repo import CommitInfo
+from auditui.core.audit.context import AuditContext
+from auditui.core.audit.report import Change
+from auditui.core.audit.run import AuditRun
+from auditui.core.git.log import CommitInfo
 
 # The setting a model's rollout value is kept in when the policy has no [rollout].
 ROLLOUT_KEY = "rollout.percent"

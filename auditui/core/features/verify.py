@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditui.core.audit.run import AuditContext, Change
+from auditui.core.audit.context import AuditContext
+from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
 from auditui.core.diff.deltas import Delta, config_deltas
