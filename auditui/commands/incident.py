@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from fnmatch import fnmatchcase
 
 from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
 from auditui.core.features.incident import exposure, named_models, suspects, window
-from auditui.core.features.inforce import ROLLOUT_KEY, account
+from auditui.core.features.inforce import ROLLOUT_KEY, account, known_models
 
 
 def _context(args: argparse.Namespace) -> AuditContext:
@@ -33,8 +34,9 @@ def _rollout_key(ctx: AuditContext) -> str:
 def cmd_suspects(args: argparse.Namespace) -> int:
     ctx = _context(args)
     since, until = _window(args)
-    state, _changes = account(ctx)
-    models = named_models(state, [m.strip() for m in args.models.split(",") if m.strip()], ctx.head)
+    asked = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = named_models(known_models(ctx), asked, ctx.head)
+    state, _changes = account(ctx, frozenset(models))
     found = suspects(state, models, since, until, _rollout_key(ctx))
     if args.format == "json":
         print(json_dumps([s.as_json() for s in found]))
@@ -67,7 +69,13 @@ def cmd_suspects(args: argparse.Namespace) -> int:
 def cmd_exposure(args: argparse.Namespace) -> int:
     ctx = _context(args)
     since, until = _window(args)
-    state, _changes = account(ctx)
+    models = [m for m in known_models(ctx) if fnmatchcase(m, args.models)]
+    if not models:
+        raise AuditError(
+            f"no model matches '{args.models}'",
+            "hint: `auditui log` lists the models; --models takes a glob",
+        )
+    state, _changes = account(ctx, frozenset(models))
     if until is None:  # the head's day, and the 29 before it
         until = state.head.when if state.head else dt.datetime.now(dt.UTC)
     if since is None:

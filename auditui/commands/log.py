@@ -32,7 +32,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             args.policy,
             default_base=False,
             anchors=False,
-            only_model=model,
+            only_models=frozenset({model}) if model else None,
         )
 
     report = judged(args.model or None)

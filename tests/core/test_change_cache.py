@@ -175,7 +175,7 @@ def test_one_models_timeline_reads_only_its_changes_from_the_store(repo, monkeyp
     monkeypatch.setattr(
         changecache.ChangeCache, "deltas", lambda self, sha: read.append(sha) or real(self, sha)
     )
-    only_b = audit(repo, only_model="b")
+    only_b = audit(repo, only_models=frozenset({"b"}))
     mine = [c for c in full.changes if any(d.model == "b" for d in c.deltas)]
     assert read == [c.commit.sha for c in mine] and len(mine) < len(full.changes)
     assert summary(only_b) == [row for row in summary(full) if row[0] in read]

@@ -163,12 +163,12 @@ def test_the_history_of_a_model_follows_its_renames(tmp_path):
     repo.commit("new a", {"models/g/a.yaml": "thinking: low\n"})
     repo.commit("edit b", {"models/g/b.yaml": "thinking: medium\n" + BODY + "price: 2\n"})
     for _ in range(2):  # computed, then from the store
-        logged = [c.commit.subject for c in audit(repo, only_model="b").changes]
+        logged = [c.commit.subject for c in audit(repo, only_models=frozenset({"b"})).changes]
         assert logged == ["adopt auditui", "raise", "rename", "edit b"]
     forget_changes(repo)
     _now, rows = blame(repo.path, "b", "price")
     assert [r.change.commit.subject for r in rows] == ["raise"]
-    assert [c.commit.subject for c in audit(repo, only_model="a").changes] == [
+    assert [c.commit.subject for c in audit(repo, only_models=frozenset({"a"})).changes] == [
         "adopt auditui",
         "raise",
         "new a",

@@ -236,7 +236,7 @@ def test_log_of_one_model_says_reverted_too(repo):
     repo.commit("up", {"models/a.toml": "t = 2\n"})
     repo.commit("down", {"models/a.toml": "t = 1\n"})
     whole = statuses(audit(repo))
-    one = statuses(audit(repo, only_model="a"))
+    one = statuses(audit(repo, only_models=frozenset({"a"})))
     assert one == {k: v for k, v in whole.items() if k in one} and one["up"][0] == "reverted"
 
 
@@ -496,7 +496,7 @@ _OFTEN_BACK = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(st.lists(_OFTEN_BACK, max_size=4), _LIFE, _BROKEN), max_size=10),
-    st.sampled_from([None, "m"]),
+    st.sampled_from([None, frozenset({"m"})]),
     _FIXES,
 )
 @example(  # a change that puts a setting back and breaks a file: judged, reverts nothing
@@ -504,7 +504,7 @@ _OFTEN_BACK = st.tuples(st.sampled_from(["m", "n"]), st.sampled_from(["x", "y.z"
     None,
     {},
 )
-def test_marks_are_the_plain_marks(changes, only_model, fixes):
+def test_marks_are_the_plain_marks(changes, only_models, fixes):
     """RevertIndex.marks works over each change's arrays: the very marks of
     `plain_marks`, one setting at a time, on random histories of a few settings (values
     put back, moved again, undone in part; `log --model` leaving some ineligible;
@@ -515,7 +515,7 @@ def test_marks_are_the_plain_marks(changes, only_model, fixes):
     from auditui.core.diff.deltas import Delta
     from auditui.core.diff.reverts import RevertIndex
 
-    idx = RevertIndex(only_model)
+    idx = RevertIndex(only_models)
     for n, (rows, (appeared, vanished, renamed), broken) in enumerate(changes):
         settings_: dict = {}
         for m, p, o, v in rows:

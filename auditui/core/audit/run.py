@@ -56,21 +56,21 @@ def run_audit(
     default_base: bool = True,
     signers_file: str | None = None,
     anchors: bool = True,
-    only_model: str | None = None,
+    only_models: frozenset[str] | None = None,
 ) -> Report:
     ctx = resolve_context(repo_path, base, head, policy_file, default_base, signers_file)
     ctx.anchors = anchors
-    return audit(ctx, progress, only_model=only_model)
+    return audit(ctx, progress, only_models=only_models)
 
 
 def audit(
     ctx: AuditContext,
     progress: Progress | None = None,
     worktree_records: bool = False,
-    only_model: str | None = None,
+    only_models: frozenset[str] | None = None,
 ) -> Report:
     """Judge ctx's range and keep every change (the app, the hook, tests)."""
-    run = AuditRun(ctx, progress, worktree_records, only_model)
+    run = AuditRun(ctx, progress, worktree_records, only_models)
     return run.report(list(run))
 
 
@@ -90,17 +90,17 @@ class AuditRun:
         ctx: AuditContext,
         progress: Progress | None = None,
         worktree_records: bool = False,
-        only_model: str | None = None,
+        only_models: frozenset[str] | None = None,
         marks: dict[str, Mark] | None = None,
     ) -> None:
         self.ctx, self.progress = ctx, progress
-        # Only changes with a delta of this model (`log --model`): from the store, the
-        # others' deltas are not even read.
-        self.only_model = only_model
+        # Only changes with a delta of these models (`log --model`, `suspects`): from
+        # the store, the others' deltas are not even read.
+        self.only_models = only_models
         self.worktree_records = worktree_records
         # Reverted changes (see reverts): known only once the range has been walked;
         # `marks` from an earlier walk of it are applied to each change as it comes.
-        self.reverts = RevertIndex(only_model)
+        self.reverts = RevertIndex(only_models)
         self.marks = marks
         self.inverts: dict[str, str] = {}  # change -> the earlier change it inverts
         # Rules that tell rollbacks apart (`revert = true` or `false`): a rollback of a
@@ -173,6 +173,18 @@ class AuditRun:
         lookup by fingerprint needs (a revert never changes one)."""
         return self._changes()
 
+    def moved_models(self) -> set[str]:
+        """Every model a change of the range moved, under every name it had: from the
+        per-commit store's heads, without reading a delta (a walk fills the store
+        first when it cannot answer)."""
+        stored = self._change_cache()
+        shas = [c.sha for c in self.commits]
+        heads = stored.heads(shas) if stored is not None else None
+        if heads is None:
+            unfiltered = AuditRun(self.ctx, worktree_records=self.worktree_records)
+            return {d.model for c in unfiltered.found() for d in c.deltas if d.model is not None}
+        return {m for head in heads.values() for m in head[2]}
+
     def found_reverts(self) -> dict[str, Mark]:
         """What this walk found undone within its range (see reverts)."""
         ctx = self.ctx
@@ -225,7 +237,7 @@ class AuditRun:
     def rewalk_with(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
         this walk found (`found_reverts`) applied to each change as it comes."""
-        return AuditRun(self.ctx, self.progress, self.worktree_records, self.only_model, marks)
+        return AuditRun(self.ctx, self.progress, self.worktree_records, self.only_models, marks)
 
     def _changes(self) -> Iterator[Change]:
         ctx = self.ctx
@@ -239,8 +251,8 @@ class AuditRun:
             added = ctx.repo.added_on_first_parent(ctx.head, POLICY_FILE) if self.light else None
             exempt = before_adoption(commits, ctx.head, added)
         self._exempt = exempt
-        if heads is None and self.only_model is not None and stored is not None:
-            # One model's history follows its renames (docs/reports.md, "Renames"): the
+        if heads is None and self.only_models is not None and stored is not None:
+            # A model's history follows its renames (docs/reports.md, "Renames"): the
             # names it had are known once the whole walk is, so the walk is stored
             # first, then read back.
             for _found in self._computed(exempt, stored, every=True):
@@ -272,11 +284,14 @@ class AuditRun:
 
     def _wanted(self, renamed: list[tuple]):
         """Whether the change at a position of the walk, moving `models`, is shown:
-        every change, or (`log --model`) those of the model under any name it had
-        then (see renames.names_over_time)."""
-        if self.only_model is None:
+        every change, or (`log --model`, `suspects`) those of the models under any
+        name they had then (see renames.names_over_time)."""
+        if self.only_models is None:
             return lambda _n, _models: True
-        names = names_over_time(self.only_model, renamed)
+        names: dict[str, int] = {}
+        for model in self.only_models:
+            for name, until in names_over_time(model, renamed).items():
+                names[name] = max(until, names.get(name, -1))
         return lambda n, models: any(names.get(m, -1) > n for m in models)
 
     def _walk_in_full(self) -> None:
@@ -308,7 +323,7 @@ class AuditRun:
         Unless `every` (nothing is judged, the walk only stored), one model's
         changes (`log --model`) are known once the walk has ended: they are kept
         until then (no store to read them back from)."""
-        if self.only_model is None or every:
+        if self.only_models is None or every:
             yield from (change for _n, change in self._walked(exempt, stored, skip, every))
             return
         kept: list[tuple[int, Change]] = []
@@ -356,9 +371,9 @@ class AuditRun:
                         yield n, None
                     continue
                 if (
-                    self.only_model is not None
+                    self.only_models is not None
                     and not every
-                    and all(d.model != self.only_model for d in deltas)
+                    and all(d.model not in self.only_models for d in deltas)
                 ):
                     continue
                 change = self._change(

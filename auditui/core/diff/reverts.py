@@ -111,11 +111,11 @@ def _settings_only(deltas: list) -> bool:
 class RevertIndex:
     """Fed every judged change of a range in order; `marks()` at the end."""
 
-    def __init__(self, only_model: str | None = None) -> None:
-        # `log --model`: only that model's changes are seen, so only a change that
-        # moves nothing else can be told reverted (another model's settings, or a
-        # file, may have moved again in changes this walk never read).
-        self.only_model = only_model
+    def __init__(self, only_models: frozenset[str] | None = None) -> None:
+        # `log --model`, `suspects`: only those models' changes are seen, so only a
+        # change that moves nothing else can be told reverted (another model's
+        # settings, or a file, may have moved again in changes this walk never read).
+        self.only_models = only_models
         # Models and paths, each name once (a catalogue has a few thousand): holding
         # each (model, path) pair kept every path string of its history alive.
         self._models, self._paths = Interned(step=1 << _PATH_BITS), Interned()
@@ -150,7 +150,7 @@ class RevertIndex:
         n = len(self._shas)
         self._shas.append(change.commit.sha)
         deltas, eligible, broken = change.deltas, True, list[str]()
-        if self.only_model is not None or not _settings_only(deltas):
+        if self.only_models is not None or not _settings_only(deltas):
             deltas, eligible, broken = self._sort_out(n, deltas)
         keys = self._setting_ids(deltas)
         self._lifecycle(n, change)
@@ -187,7 +187,7 @@ class RevertIndex:
         all; the files it broke (a file is no setting: see `marks`)."""
         settings, eligible, broken = [], True, []
         for d in deltas:
-            if self.only_model is not None and d.model != self.only_model:
+            if self.only_models is not None and d.model not in self.only_models:
                 eligible = False
             if d.kind != "invalid":
                 settings.append(d)

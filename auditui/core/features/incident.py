@@ -38,12 +38,11 @@ def window(since: str | None, until: str | None) -> tuple[dt.datetime | None, dt
     return start, end
 
 
-def named_models(account: InForce, asked: list[str], head: str) -> list[str]:
-    """The models `asked` names (each a name or a glob), sorted; an AuditError for one
-    that names no model a change moved up to `head`."""
+def named_models(known: list[str], asked: list[str], head: str) -> list[str]:
+    """The models `asked` names among `known` (each a name or a glob), sorted; an
+    AuditError for one that names no model a change moved up to `head`."""
     if not asked:
         raise AuditError("--models names no model", "hint: --models opus-4.6,opus-4.7")
-    known = sorted({s.model for s in account.spans})
     out: set[str] = set()
     for pattern in asked:
         found = [m for m in known if fnmatchcase(m, pattern)]

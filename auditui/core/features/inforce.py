@@ -118,10 +118,16 @@ class InForce:
         return out
 
 
-def in_force(changes: list[Change], commits: list[CommitInfo], head: str) -> InForce:
+def in_force(
+    changes: list[Change],
+    commits: list[CommitInfo],
+    head: str,
+    models: frozenset[str] | None = None,
+) -> InForce:
     """The spans of `changes` (a walk's, oldest first, as `commits` lists them) on
-    `head`'s first-parent line. Two changes landing with one merge hold in the order
-    the walk found them; a change the line never reaches is never in force."""
+    `head`'s first-parent line, on `models` (None: every model). Two changes landing
+    with one merge hold in the order the walk found them; a change the line never
+    reaches is never in force."""
     landed = landings(commits, head)
     walk = {c.sha: n for n, c in enumerate(commits)}
     events = sorted(
@@ -140,7 +146,7 @@ def in_force(changes: list[Change], commits: list[CommitInfo], head: str) -> InF
     for landing, _walk, _n, change in events:
         sha = change.commit.sha
         for d in change.deltas:
-            if d.model is None or d.kind == "invalid":
+            if d.model is None or d.kind == "invalid" or (models and d.model not in models):
                 continue
             setting = (d.model, d.path)
             before = holder.get(setting)
@@ -160,9 +166,20 @@ def in_force(changes: list[Change], commits: list[CommitInfo], head: str) -> InF
     return out
 
 
-def account(ctx: AuditContext) -> tuple[InForce, list[Change]]:
+def account(
+    ctx: AuditContext, models: frozenset[str] | None = None
+) -> tuple[InForce, list[Change]]:
     """What was in force when over ctx's range (the whole history up to its head, for
-    an answer about any date), and the judged changes it was built from."""
-    run = AuditRun(ctx)
-    report = run.report(list(run))
-    return in_force(report.changes, run.commits, ctx.head), report.changes
+    an answer about any date), on `models` (None: every model), and the judged
+    changes it was built from. Given models, only their changes are read and judged
+    (from the per-commit store, as `log --model` reads them). Each change carries its
+    own verdict, as `check` gives it before looking for reverts: a change undone later
+    is no less a suspect for it, and its span says when it was undone."""
+    run = AuditRun(ctx, only_models=models)
+    changes = list(run.found())
+    return in_force(changes, run.commits, ctx.head, models), changes
+
+
+def known_models(ctx: AuditContext) -> list[str]:
+    """Every model a change of ctx's range moved, under any name it had, sorted."""
+    return sorted(AuditRun(ctx).moved_models())

@@ -163,7 +163,7 @@ def blame(
     else:
         ctx = AuditContext(GitRepo.open(repo_path), now.commit, None, policy, "given")
     ctx.anchors = False
-    report = audit(ctx, only_model=model)
+    report = audit(ctx, only_models=frozenset({model}))
     touches: dict[str, list[tuple[int, Change, Delta]]] = {}  # by path, oldest first
     names = names_per_change(model, report.changes)  # its renames followed back
     for i, change in enumerate(report.changes):

@@ -18,9 +18,10 @@ from typing import Any
 from auditui.core.audit.context import AuditContext
 from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
+from auditui.core.base.suggest import did_you_mean
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
 from auditui.core.diff.deltas import Delta, config_deltas
-from auditui.core.features.inforce import Landing, Span, account
+from auditui.core.features.inforce import Landing, Span, account, known_models
 from auditui.core.history.walker import Walker
 from auditui.core.history.world import Tracker
 
@@ -92,12 +93,10 @@ def read_served(path: str) -> Served:
 
 
 def verify(ctx: AuditContext, model: str, served: Served) -> Verdict:
-    state, _changes = account(ctx)
+    state, _changes = account(ctx, frozenset({model}))
     spans = state.of(model)
     if not spans:
-        from auditui.core.features.lookback import did_you_mean
-
-        known = sorted({s.model for s in state.spans})
+        known = known_models(ctx)
         raise AuditError(
             f"model '{model}' has no change up to {ctx.head[:7]}",
             did_you_mean(model, known) or "hint: `auditui log` lists the models",

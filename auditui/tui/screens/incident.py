@@ -135,7 +135,8 @@ class IncidentScreen(Screen):
                 self.query_one("#until", Input).value.strip() or None,
             )
             names = [m.strip() for m in asked.split(",") if m.strip()]
-            self.models = named_models(self.account, names, self.head)
+            known = sorted({s.model for s in self.account.spans})
+            self.models = named_models(known, names, self.head)
         except AuditError as exc:
             self._failed(exc.message, exc.hint)
             return
