@@ -508,6 +508,17 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         await pilot.pause()
         await pilot.press("escape")
         await pilot.press("n")  # a blocked change by alice: bob may act on it
+        await press("i")  # the incident view for its models: ranked, and charted by model
+        assert isinstance(app.screen, IncidentScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.found and app.screen.drawn
+        charted = app.screen.charted
+        await pilot.press("m")
+        assert app.screen.charted == (charted + 1) % len(app.screen.models)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.review
         forms = (
             ("a", ApproveScreen, "approve"),
             ("x", ApproveScreen, "reject"),

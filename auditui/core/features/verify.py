@@ -22,8 +22,8 @@ from auditui.core.base.suggest import did_you_mean
 from auditui.core.configs.documents import DocumentError, format_of, parse_data
 from auditui.core.diff.deltas import Delta, config_deltas
 from auditui.core.features.inforce import Landing, Span, account, known_models
+from auditui.core.history.tracker import Tracker
 from auditui.core.history.walker import Walker
-from auditui.core.history.world import Tracker
 
 
 @dataclass(frozen=True)

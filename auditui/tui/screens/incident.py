@@ -198,8 +198,8 @@ class IncidentScreen(Screen):
         plt.yticks([n + 0.4 for n in range(len(drawn))], labels)
         plt.ylim(-0.2, max(len(drawn), 1))
         step = max(1, len(rows) // 6)
-        ticks = list(range(0, len(rows), step))
-        plt.xticks(ticks, [rows[n].day[5:] for n in ticks])
+        ticks = [float(n) for n in range(0, len(rows), step)]
+        plt.xticks(ticks, [rows[int(n)].day[5:] for n in ticks])
         plt.xlim(0, max(len(rows), 1))
         plot.refresh()
 
