@@ -386,3 +386,38 @@ def test_a_decrease_rule_sees_a_price_written_as_a_string(tmp_path):
         "rise": ("blocked", []),
         "currency": ("blocked", []),
     }
+
+
+def test_a_prompt_named_with_a_hash_is_matched_and_located_by_its_whole_name(tmp_path):
+    """`#` may be part of a file name: only `#limits` after it names a prompt's limits,
+    so a rule on `prompt:prompts/*.md` still reaches `prompts/a#b.md` (a name chosen to
+    slip past a rule would otherwise do so) and SARIF points at that file."""
+    policy = (
+        DEFAULT_POLICY
+        + """
+[[rules]]
+name      = "prompts"
+keys      = ["prompt:prompts/*.md"]
+approvals = 2
+suites    = []
+"""
+    )
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start(
+        {
+            "models/opus.toml": 'system_prompt = "prompts/a#b.md"\n',
+            "prompts/a#b.md": "You are terse. Keep replies to <=50 words.\n",
+        }
+    )
+    base = repo.head()
+    repo.commit("looser", {"prompts/a#b.md": "You are terse. Keep replies to <=80 words.\n"})
+    (change,) = audit(repo, base).changes
+    assert {d.path for d in change.deltas} == {
+        "prompt:prompts/a#b.md",
+        "prompt:prompts/a#b.md#limits",
+    }
+    assert change.rules_applied == ["prompts"]
+    sarif = json.loads(render(audit(repo, base), "sarif"))
+    (result,) = sarif["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert location == "prompts/a%23b.md"  # a URI: `#` would start its fragment

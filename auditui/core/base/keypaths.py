@@ -136,3 +136,16 @@ def _carries(entry: Any, item: str) -> bool:
         for k, v in entry.items()
         if not isinstance(v, dict | list)
     )
+
+
+PROMPT_PARTS = ("limits",)  # what `#<part>` after a prompt's file names: its limits
+
+
+def prompt_file_and_part(path: str) -> tuple[str, str]:
+    """A prompt delta's path (after `prompt:`) as its file and part: `a#b.md#limits` is
+    (`a#b.md`, `limits`). Only a known part ends it: any other `#` belongs to the
+    file's name, so a name cannot hide a file from a rule's glob."""
+    for part in PROMPT_PARTS:
+        if path.endswith("#" + part):
+            return path[: -len(part) - 1], part
+    return path, ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from auditui.core.base.keypaths import split_key
+from auditui.core.base.keypaths import prompt_file_and_part, split_key
 from auditui.core.configs.documents import DocumentError
 from auditui.core.diff.deltas import Delta
 from auditui.core.git.log import CommitInfo
@@ -76,7 +76,7 @@ def change_anchors(tracker, commit: CommitInfo, world, deltas: list[Delta]) -> d
             out.setdefault(d.model, (d.source, line))
             continue
         if d.path.startswith("prompt:"):
-            path = d.path.removeprefix("prompt:").split("#")[0]
+            path = prompt_file_and_part(d.path.removeprefix("prompt:"))[0]
             if path in touched:
                 out[d.model] = (path, first_changed_line(d.detail or ""))
                 continue

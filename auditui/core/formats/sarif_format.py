@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from auditui import __version__
 from auditui.core.audit.checks import RULES
@@ -50,7 +51,7 @@ def render(report, **_options) -> str:
                 result["locations"] = [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": where[0], "uriBaseId": "SRCROOT"},
+                            "artifactLocation": {"uri": quote(where[0]), "uriBaseId": "SRCROOT"},
                             "region": {"startLine": where[1]},
                         }
                     }

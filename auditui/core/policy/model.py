@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from auditui.core.base.globs import is_glob, match_any, match_key, match_key_glob, match_path
+from auditui.core.base.keypaths import prompt_file_and_part
 
 POLICY_FILE = ".auditui.toml"
 
@@ -119,8 +120,8 @@ def _key_matches(glob: str, path: str) -> bool:
     if path.startswith("prompt:"):
         if not glob.startswith("prompt:"):
             return False
-        file, _, part = path.removeprefix("prompt:").partition("#")
-        want, _, want_part = glob.removeprefix("prompt:").partition("#")
+        file, part = prompt_file_and_part(path.removeprefix("prompt:"))
+        want, want_part = prompt_file_and_part(glob.removeprefix("prompt:"))
         return match_path(want, file) and (not want_part or want_part == part)
     if path.endswith("#limits"):  # an inline prompt's limits: the key it is kept at
         return match_key_glob(glob, path) or match_key_glob(glob, path.removesuffix("#limits"))
