@@ -51,7 +51,10 @@ def render(report, **_options) -> str:
                 result["locations"] = [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": quote(where[0]), "uriBaseId": "SRCROOT"},
+                            "artifactLocation": {
+                                "uri": quote(where[0], errors="surrogateescape"),
+                                "uriBaseId": "SRCROOT",
+                            },
                             "region": {"startLine": where[1]},
                         }
                     }
