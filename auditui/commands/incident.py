@@ -13,8 +13,16 @@ from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import json_dumps, safe
 from auditui.core.base.wording import plural
-from auditui.core.features.incident import exposure, named_models, suspects, window
-from auditui.core.features.inforce import ROLLOUT_KEY, account, known_models
+from auditui.core.features.incident import (
+    exposure,
+    named_models,
+    suspects,
+    window,
+    window_text,
+)
+from auditui.core.features.inforce import account, known_models, rollout_key
+from auditui.core.features.verify import read_served, verify
+from auditui.core.formats.text_format import format_value
 
 
 def _context(args: argparse.Namespace) -> AuditContext:
@@ -23,27 +31,19 @@ def _context(args: argparse.Namespace) -> AuditContext:
     return ctx
 
 
-def _window(args: argparse.Namespace) -> tuple[dt.datetime | None, dt.datetime | None]:
-    return window(args.since, args.until)
-
-
-def _rollout_key(ctx: AuditContext) -> str:
-    return ctx.policy.rollout.key if ctx.policy.rollout else ROLLOUT_KEY
-
-
 def cmd_suspects(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    since, until = _window(args)
+    since, until = window(args.since, args.until)
     asked = [m.strip() for m in args.models.split(",") if m.strip()]
     models = named_models(known_models(ctx), asked, ctx.head)
     state, _changes = account(ctx, frozenset(models))
-    found = suspects(state, models, since, until, _rollout_key(ctx))
+    found = suspects(state, models, since, until, rollout_key(ctx.policy))
     if args.format == "json":
         print(json_dumps([s.as_json() for s in found]))
         return ExitCode.OK
-    window = f"{since.date() if since else 'the start'} .. {until.date() if until else 'now'}"
     print(
-        f"suspects for {safe(', '.join(models))}, in force {window}: {plural(len(found), 'change')}"
+        f"suspects for {safe(', '.join(models))}, in force {window_text(since, until)}: "
+        f"{plural(len(found), 'change')}"
     )
     for s in found:
         c = s.change
@@ -68,24 +68,19 @@ def cmd_suspects(args: argparse.Namespace) -> int:
 
 def cmd_exposure(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    since, until = _window(args)
+    since, until = window(args.since, args.until)
     models = [m for m in known_models(ctx) if fnmatchcase(m, args.models)]
     if not models:
-        raise AuditError(
-            f"no model matches '{args.models}'",
-            "hint: `auditui log` lists the models; --models takes a glob",
-        )
+        raise _matches_none(args.models)
     state, _changes = account(ctx, frozenset(models))
     if until is None:  # the head's day, and the 29 before it
         until = state.head.when if state.head else dt.datetime.now(dt.UTC)
     if since is None:
         since = until - dt.timedelta(days=29)
-    table = exposure(state, args.models, since, until, _rollout_key(ctx))
+    # A model a glob names may have no span (every change to it was a broken file).
+    table = exposure(state, models, since, until, rollout_key(ctx.policy))
     if not table:
-        raise AuditError(
-            f"no model matches '{args.models}'",
-            "hint: `auditui log` lists the models; --models takes a glob",
-        )
+        raise _matches_none(args.models)
     if args.format == "json":
         data = {m: [d.as_json() for d in days] for m, days in table.items()}
         print(json_dumps({"models": data}))
@@ -99,9 +94,14 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from auditui.core.features.verify import read_served, verify
+def _matches_none(pattern: str) -> AuditError:
+    return AuditError(
+        f"no model matches '{pattern}'",
+        "hint: `auditui log` lists the models; --models takes a glob",
+    )
 
+
+def cmd_verify(args: argparse.Namespace) -> int:
     served = read_served(args.file)
     verdict = verify(_context(args), args.model, served)
     if args.format == "json":
@@ -115,7 +115,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
         for d in verdict.deltas:
             print(
-                f"  {safe(d.path)}  {safe(_shown(d.old))} -> {safe(_shown(d.new))}  ({d.kind})",
+                f"  {safe(d.path)}  {safe(format_value(d.old))} -> {safe(format_value(d.new))}"
+                f"  ({d.kind})",
                 file=sys.stderr,
             )
     elif verdict.unaudited:
@@ -137,9 +138,3 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "passed or is exempt"
         )
     return ExitCode.OK if verdict.status == "audited" else ExitCode.BLOCKED
-
-
-def _shown(value) -> str:
-    from auditui.core.formats.text_format import format_value
-
-    return "∅" if value is None else format_value(value)

@@ -187,6 +187,23 @@ async def test_incident_view_answers_the_samples_incident(sample_repo):
         assert isinstance(app.screen, TimelineScreen)
 
 
+async def test_the_chart_keeps_the_window_asked_while_a_field_is_being_edited(sample_repo):
+    """`m` redraws for the window last asked: a date being typed (not yet entered)
+    neither moves the chart nor, half written, stops the app."""
+    app = AuditApp(sample_repo, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pick(pilot, "every turn")
+        screen = await ask_incident(pilot, "opus-4.6, opus-4.7", "2026-04-17", "2026-04-19")
+        drawn = [b.change.commit.sha for b in screen.drawn]
+        screen.query_one("#since", Input).value = "2026-04-1"
+        screen.query_one(DataTable).focus()
+        await pilot.press("m", "m")
+        await pilot.pause()
+        assert app.screen is screen and screen.charted == 0
+        assert [b.change.commit.sha for b in screen.drawn] == drawn
+
+
 async def test_incident_view_says_what_is_wrong_with_a_question(sample_repo):
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=(80, 24)) as pilot:

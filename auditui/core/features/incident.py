@@ -9,7 +9,8 @@ walk of the whole history up to the head.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -19,7 +20,8 @@ from auditui.core.base.suggest import did_you_mean
 from auditui.core.features.inforce import ROLLOUT_KEY, InForce, Landing, Span
 from auditui.core.features.timeline import parse_date
 
-# Kinds that make a change likelier the cause of a drop in quality (SPEC 14's risk).
+# Kinds that make a change likelier the cause of a drop in quality (docs/reports.md,
+# "suspects": risk).
 RISKY = ("downgrade", "decrease", "limit-added", "obligation-weakened", "removed")
 
 
@@ -36,6 +38,11 @@ def window(since: str | None, until: str | None) -> tuple[dt.datetime | None, dt
             "hint: give the window's first day to --since, its last to --until",
         )
     return start, end
+
+
+def window_text(since: dt.datetime | None, until: dt.datetime | None) -> str:
+    """A window as the answers name it: `2026-04-17 .. 2026-04-19`, open ends spelled."""
+    return f"{since.date() if since else 'the start'} .. {until.date() if until else 'now'}"
 
 
 def named_models(known: list[str], asked: list[str], head: str) -> list[str]:
@@ -108,8 +115,8 @@ def suspects(
     for spans in by_change.values():
         change = spans[0].change
         moved = tuple(sorted({s.model for s in spans}))
-        ends = [s.end for s in spans]
-        end = None if None in ends else max(ends, key=lambda e: e.order)  # type: ignore[union-attr]
+        ends = [s.end for s in spans if s.end is not None]
+        end = max(ends, key=lambda e: e.order) if len(ends) == len(spans) else None
         start = min((s.start for s in spans), key=lambda s: s.order)
         live_until = until if end is None else min(end.when, until) if until else end.when
         rollout = {
@@ -119,16 +126,17 @@ def suspects(
             for m in moved
         }
         kinds = tuple(sorted({d.kind for d in change.deltas if d.model in named}))
-        found.append((change, moved, start, end, rollout, kinds, _eval_delta(change, moved)))
+        eval_delta = _eval_delta(change, moved)
+        found.append(Suspect(change, moved, start, end, rollout, kinds, eval_delta, rank=0))
+    found.sort(key=_likelihood)
+    return [replace(s, rank=n) for n, s in enumerate(found, 1)]
 
-    def order(item) -> tuple:
-        change, moved, start, _end, _rollout, kinds, _delta = item
-        risky = any(k in RISKY for k in kinds)
-        failing = change.status == "blocked" or bool(change.findings)  # AUD003 among them
-        return (-len(moved), not risky, not failing, -start.order)
 
-    ranked = sorted(found, key=order)
-    return [Suspect(*item, rank=n) for n, item in enumerate(ranked, 1)]
+def _likelihood(s: Suspect) -> tuple:
+    """Most likely first: more of the named models moved, risky, failing, newest."""
+    risky = any(k in RISKY for k in s.kinds)
+    failing = s.change.status == "blocked" or bool(s.change.findings)  # AUD003 among them
+    return (-len(s.models), not risky, not failing, -s.start.order)
 
 
 def _eval_delta(change: Change, models: tuple[str, ...]) -> float | None:
@@ -159,15 +167,17 @@ class Day:
 
 def exposure(
     account: InForce,
-    glob: str,
+    models: Iterable[str],
     since: dt.datetime,
     until: dt.datetime,
     rollout_key: str = ROLLOUT_KEY,
 ) -> dict[str, list[Day]]:
-    """Per model matching `glob`, one Day per calendar day of [since, until] (UTC)."""
+    """Per model of `models` a change moved, one Day per calendar day of [since,
+    until] (UTC)."""
+    named = set(models)
     spans: dict[str, list[Span]] = {}
     for span in account.spans:
-        if fnmatchcase(span.model, glob):
+        if span.model in named:
             spans.setdefault(span.model, []).append(span)
     days = []
     day = since.date()

@@ -19,9 +19,15 @@ from auditui.core.audit.context import AuditContext
 from auditui.core.audit.report import Change
 from auditui.core.audit.run import AuditRun
 from auditui.core.git.log import CommitInfo
+from auditui.core.policy.model import Policy
 
 # The setting a model's rollout value is kept in when the policy has no [rollout].
 ROLLOUT_KEY = "rollout.percent"
+
+
+def rollout_key(policy: Policy) -> str:
+    """The setting that holds a model's rollout value under `policy`."""
+    return policy.rollout.key if policy.rollout else ROLLOUT_KEY
 
 
 @dataclass(frozen=True)

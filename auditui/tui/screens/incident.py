@@ -5,7 +5,6 @@ force on them ranked beside a chart of when each was live and at what rollout
 from __future__ import annotations
 
 import datetime as dt
-import glob
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,8 +27,9 @@ from auditui.core.features.incident import (
     named_models,
     suspects,
     window,
+    window_text,
 )
-from auditui.core.features.inforce import ROLLOUT_KEY, InForce, account
+from auditui.core.features.inforce import ROLLOUT_KEY, InForce, account, rollout_key
 from auditui.tui.text import Fit, plain
 from auditui.tui.widgets.badges import verdict
 from auditui.tui.widgets.table import Table
@@ -76,6 +76,7 @@ class IncidentScreen(Screen):
         self.models: list[str] = []  # the models asked about, the chart's first
         self.charted = 0  # which of them the chart shows
         self.drawn: list[Band] = []  # its bands, a lane each
+        self.window: tuple[dt.datetime | None, dt.datetime | None] = (None, None)  # asked
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,8 +110,7 @@ class IncidentScreen(Screen):
         except AuditError as exc:
             self.app.call_from_thread(self._failed, exc.message, exc.hint)
             return
-        key = ctx.policy.rollout.key if ctx.policy.rollout else ROLLOUT_KEY
-        self.app.call_from_thread(self._loaded, state, ctx.head, key)
+        self.app.call_from_thread(self._loaded, state, ctx.head, rollout_key(ctx.policy))
 
     def _loaded(self, state: InForce, head: str, rollout_key: str) -> None:
         self.account, self.head, self.rollout_key = state, head, rollout_key
@@ -141,12 +141,12 @@ class IncidentScreen(Screen):
             self._failed(exc.message, exc.hint)
             return
         self.found = suspects(self.account, self.models, since, until, self.rollout_key)
-        self.charted = 0
-        self._show_suspects(since, until)
-        self._draw(since, until)
+        self.charted, self.window = 0, (since, until)
+        self._show_suspects()
+        self._draw()
         self.query_one(SuspectTable).focus()
 
-    def _show_suspects(self, since: dt.datetime | None, until: dt.datetime | None) -> None:
+    def _show_suspects(self) -> None:
         table = self.query_one(SuspectTable)
         table.clear(columns=True)
         for label in COLUMNS:
@@ -165,19 +165,20 @@ class IncidentScreen(Screen):
                 plain(", ".join(s.kinds)),
             )
         table.fit()
-        span = f"{since.date() if since else 'the start'} .. {until.date() if until else 'now'}"
         self.query_one("#incident-status", Static).update(
             plain(
                 f"{plural(len(self.found), 'change')} in force on "
-                f"{plural(len(self.models), 'model')} during {span}, most likely first · "
+                f"{plural(len(self.models), 'model')} during {window_text(*self.window)}, "
+                "most likely first · "
                 "enter opens one"
             )
         )
 
-    def _draw(self, since: dt.datetime | None, until: dt.datetime | None) -> None:
+    def _draw(self) -> None:
         """One model's exposure: a band per change along the days, as high as the
         model's rollout value while it was in force."""
         assert self.account is not None
+        since, until = self.window
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()
@@ -188,7 +189,7 @@ class IncidentScreen(Screen):
         end = until or (self.account.head.when if self.account.head else dt.datetime.now(dt.UTC))
         start = (since or end) - dt.timedelta(days=LEAD_DAYS)
         model = self.models[self.charted]
-        days = exposure(self.account, glob.escape(model), start, end, self.rollout_key)
+        days = exposure(self.account, [model], start, end, self.rollout_key)
         rows = days.get(model, [])
         self.drawn = drawn = bands(rows)
         plt.title(f"{self.app.short(model)}: in force, rollout % (m: next model)")
@@ -206,11 +207,7 @@ class IncidentScreen(Screen):
     def action_next_model(self) -> None:
         if self.models:
             self.charted = (self.charted + 1) % len(self.models)
-            since, until = window(
-                self.query_one("#since", Input).value.strip() or None,
-                self.query_one("#until", Input).value.strip() or None,
-            )
-            self._draw(since, until)
+            self._draw()  # the window last asked, not a field edited since
 
     def action_focus_models(self) -> None:
         self.query_one("#models", Input).focus()
