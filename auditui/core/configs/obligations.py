@@ -1,0 +1,529 @@
+"""Directive sentences in prompt text and the strength of each ("must" > "should" > "may").
+
+After output limits, the other way a prompt edit changes behaviour is the strength of
+its instructions: "You must run the full test suite" becoming "You should run the
+tests", or "Never push to main" disappearing. Each sentence holding a directive word
+is an obligation; two versions of a prompt are paired where they stand, as limits are
+(see limits.pair_limits), and only a change of strength, a removal or an addition is
+reported (docs/reports.md, "Prompt obligations"). A bare imperative ("Run the tests.")
+is no obligation: counting every imperative would drown a reviewer.
+
+Everything here reads the text once, token by token; no pattern holds two unbounded
+repeats that can take the same characters, so a pushed prompt (attacker-chosen) costs
+time linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from enum import IntEnum
+from typing import NamedTuple
+
+from auditui.core.base.linediff import opcodes
+
+
+class Strength(IntEnum):
+    """How binding an instruction is; ordered, so a drop is a weakening."""
+
+    OPTIONAL = 1
+    RECOMMENDED = 2
+    REQUIRED = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+# What may stand around a marker for it to count: a marker is read with the word
+# before it ("" at the start of a sentence, the mark itself after punctuation) and the
+# word after it ("" at the end).
+_PUNCTUATION = frozenset(",;:—–-()[]")
+_LEADS = (
+    frozenset(
+        "and but or then so also please just simply instead otherwise therefore thus still "
+        "again first finally generally usually ideally really always never".split()
+    )
+    | _PUNCTUATION
+    | {""}
+)
+# "it has never been", "the tools always return": a description, not an instruction.
+_SUBJECTS = frozenset(
+    "has have had is are was were be been being it its they this that which who user i he "
+    "she we almost nearly not as would".split()
+)
+_DETERMINERS = frozenset("the a an this that these those some one two its their your".split())
+_BASE_ED = frozenset("proceed exceed succeed embed need feed seed shed speed heed".split())
+# "if you need to", "so you can": a condition or a purpose, not an instruction.
+_CONDITIONS = frozenset(
+    "if when whenever so that unless whether where which what once until because since "
+    "before after or how than as".split()
+)
+
+
+def _anywhere(before: str, after: str) -> bool:
+    return True
+
+
+def _modal(before: str, after: str) -> bool:
+    """ "You must run X": not "does what it should." (nothing follows)."""
+    return after != ""
+
+
+def _clause_start(before: str, after: str) -> bool:
+    """ "Do not ...", "... — never ...", "and avoid ...": not "they do not want"."""
+    return before in _LEADS
+
+
+def _sentence_start(before: str, after: str) -> bool:
+    """ "Only commit when asked", "IMPORTANT: only use ...": not "but only while",
+    "Only the components you edited change" (a determiner after: a description)."""
+    return before in ("", ":") and after not in _DETERMINERS
+
+
+def _adverb(before: str, after: str) -> bool:
+    """ "Never push", "you must always ask": not "it has never been", "the response
+    always returns", "never synced", "always visible", "always 0" (a subject before;
+    a verb ending in -s or -ed, an adjective in -able/-ible or a number after)."""
+    plural = before.endswith("s") and before not in _LEADS
+    says = after.endswith("s") and not after.endswith(("ss", "us"))
+    done = after.endswith("ed") and len(after) > 4 and after not in _BASE_ED
+    return not (
+        before in _SUBJECTS
+        or plural
+        or says
+        or done
+        or after.endswith(("able", "ible"))
+        or after[:1].isdigit()
+    )
+
+
+def _no_condition(before: str, after: str) -> bool:
+    return before not in _CONDITIONS
+
+
+_R, _S, _O = Strength.REQUIRED, Strength.RECOMMENDED, Strength.OPTIONAL
+_NEG = r"(?: not|n't)"  # "must not", "mustn't" (apostrophes are folded to ' first)
+# (pattern, strength, what may stand before it); the text a pattern takes is the word a
+# delta shows. Patterns read lower-cased text whose whitespace is single spaces, and
+# take whole words. A modal of permission ("can", "may", "could") counts only with
+# "you": "this tool can read images" describes, "you can read images" permits.
+MARKERS: tuple[tuple[str, Strength, Callable[[str, str], bool]], ...] = (
+    (r"must" + _NEG, _R, _modal),
+    (r"must", _R, _modal),
+    (r"never", _R, _adverb),
+    (r"always", _R, _adverb),
+    (r"shall" + _NEG, _R, _anywhere),
+    (r"shan't", _R, _anywhere),
+    (r"shall", _R, _anywhere),
+    (r"(?:have|has) to", _R, _no_condition),
+    (r"you need to|you'll need to|you will need to|needs to", _R, _no_condition),
+    (r"(?:is|are) required|required to", _R, _anywhere),
+    (r"mandatory", _R, _anywhere),
+    (r"do not|don't", _R, _clause_start),
+    (r"you (?:cannot|can't|can not|may not|are not allowed to)", _R, _no_condition),
+    (r"(?:is|are) (?:not (?:allowed|permitted)|forbidden|prohibited)", _R, _anywhere),
+    (r"make sure", _R, _clause_start),
+    (r"under no circumstances", _R, _anywhere),
+    (
+        r"(?:it is|it's) (?:very |extremely |absolutely )?"
+        r"(?:critical|essential|imperative|crucial|vital|important) (?:that|to)",
+        _R,
+        _anywhere,
+    ),
+    (r"(?:very |extremely )?(?:important|critical)(?=:)", _R, _anywhere),
+    (r"only", _R, _sentence_start),
+    (r"should" + _NEG, _S, _modal),
+    (r"should", _S, _modal),
+    (r"ought to", _S, _anywhere),
+    (r"avoid", _S, _clause_start),
+    (r"(?:is|are) recommended|we recommend", _S, _anywhere),
+    (r"prefer|preferably", _S, _clause_start),
+    (r"(?:it is|it's) (?:best|better|advisable|wise) to", _S, _anywhere),
+    (r"you (?:may|can|could|might)", _O, _no_condition),
+    (r"consider", _O, _clause_start),
+    (r"try to", _O, _clause_start),
+    (r"feel free", _O, _clause_start),
+    (r"(?:if|where|when|whenever) possible", _O, _anywhere),
+    (r"ideally", _O, _anywhere),
+    (r"optionally", _O, _clause_start),
+    (r"(?:it is|it's) (?:fine|ok|okay|acceptable) to", _O, _anywhere),
+)
+# One look behind and one ahead (at a word's first letter), before all the alternatives:
+# each place that is no word's start costs one look, not one try of each alternative.
+_MARKER = re.compile(
+    r"(?<![\w'-])(?=[a-z])(?:"
+    + "|".join(rf"(?P<m{k}>(?:{p})(?![\w'-]))" for k, (p, _, _) in enumerate(MARKERS))
+    + ")"
+)
+_LAST_WORD = re.compile(r"[\w'.]*\Z")
+_FIRST_WORD = re.compile(r" ([\w']+)")
+_LINE_COMMENT = re.compile(r"(?<!\S)//")  # "// ..." in code a prompt shows unfenced
+TEXT_MAX = 120  # characters of a sentence a delta shows (around its marker)
+
+# A line that starts a unit of its own: heading, list item, quote, table row, tag.
+_BLOCK_START = re.compile(r"(?:#{1,6}|[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)]|\|)(?:\s|$)|<")
+_LIST_MARK = re.compile(r"(?:#{1,6}|[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)])\s+")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
+# A token ending a sentence: . ! ? then closing quotes, brackets or emphasis.
+_CLOSERS = "\"')]*_`”’"
+_ABBREVIATIONS = frozenset(
+    "e.g. i.e. eg. ie. etc. vs. cf. approx. incl. esp. resp. al. no. fig. mr. ms. dr. "
+    "st. a.k.a. viz. ca. v.".split()
+)
+_WORDS = re.compile(r"\w+")
+_CURLY = re.compile(r"“[^“”]*+”")
+
+
+@dataclass(frozen=True)
+class Obligation:
+    strength: Strength
+    word: str  # the marker that gave the strength: "must", "should not", "may"
+    text: str  # the sentence, whitespace-normalized, at most TEXT_MAX characters
+    line: int = field(default=0, compare=False)  # 1-based line of the marker: where it stands
+
+    def as_dict(self) -> dict:
+        return {"strength": int(self.strength), "word": self.word, "text": self.text}
+
+    def describe(self) -> str:
+        return f"{self.strength.label} ({self.word}): {self.text}"
+
+
+class _Token(NamedTuple):
+    seen: str  # as markers read it: inline code and quotes blanked out
+    shown: str  # as written
+    line: int
+
+
+def extract_obligations(text: str) -> tuple[Obligation, ...]:
+    """Every directive sentence of `text` outside code, in the order they stand, with
+    the strength of its strongest marker (the first of them when several tie). A
+    question is no instruction and is skipped."""
+    found = []
+    for unit in _units(text):
+        for sentence in _sentences(unit):
+            obligation = _obligation(sentence)
+            if obligation is not None:
+                found.append(obligation)
+    return tuple(found)
+
+
+def _units(text: str) -> Iterator[list[_Token]]:
+    """Paragraphs, list items, headings and table rows outside fenced code, as tokens.
+    A line continues the unit before it when it starts in lower case or that unit's
+    last line ends in a comma (wrapped prose); any other line starts a unit."""
+    unit: list[_Token] = []
+    fence = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        opened = _FENCE.match(line)
+        if fence:
+            run = opened.group(1) if opened else ""
+            if run[:1] == fence[0] and len(run) >= len(fence) and not line[opened.end() :].strip():  # type: ignore[union-attr]
+                fence = ""  # closed by a run as long, alone on its line
+            continue
+        if opened and (opened.group(1)[0] == "~" or "`" not in line[opened.end() :]):
+            fence = opened.group(1)
+            yield from _flush(unit)
+            continue
+        stripped = line.strip().lstrip("> \t")  # a quote's lines read as any others
+        if not stripped:
+            yield from _flush(unit)
+            continue
+        starts = _BLOCK_START.match(stripped) is not None
+        wrapped = stripped[0].islower() or bool(unit and unit[-1].shown.endswith(","))
+        if unit and (starts or not wrapped):
+            yield from _flush(unit)
+        while mark := _LIST_MARK.match(stripped):  # "1. - item": each mark in turn
+            stripped = stripped[mark.end() :]
+        unit.extend(_tokens(stripped, number))
+    yield from _flush(unit)
+
+
+def _flush(unit: list[_Token]) -> Iterator[list[_Token]]:
+    """The unit, unless it is a code comment (a prompt may hold code outside fences)."""
+    if unit and not unit[0].shown.startswith(("//", "/*")):
+        yield list(unit)
+    unit.clear()
+
+
+def _tokens(line: str, number: int) -> Iterator[_Token]:
+    """The line's tokens, split at whitespace outside inline code and quotes; inside
+    those, and in a `// comment`, every character reads as `x` (no marker, no
+    sentence end, no space): a quoted "should be fine" is what someone says. Emphasis
+    (`**`, `_` around a word) is dropped: "**Never**" reads as "Never"."""
+    seen = _blank_quotes(_blank_code(line))
+    comment = _LINE_COMMENT.search(seen)
+    if comment:
+        seen = seen[: comment.start()] + "x" * (len(seen) - comment.start())
+    for m in re.finditer(r"\S+", seen):
+        token = m.group().replace("*", "").strip("_")
+        if token:
+            shown = line[m.start() : m.end()].replace("**", "")
+            yield _Token(token, shown, number)
+
+
+def _blank_code(line: str) -> str:
+    """`line` with each inline code span (a run of n backticks closed by the next run
+    of exactly n on the line) blanked. Each run's closer is found by one pass from
+    the right, so the cost is linear in the line, however many runs it holds."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    if len(runs) < 2:
+        return line
+    closer: list[int | None] = [None] * len(runs)
+    next_of_length: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        length = runs[k][1] - runs[k][0]
+        closer[k] = next_of_length.get(length)
+        next_of_length[length] = k
+    spans, k = [], 0
+    while k < len(runs):
+        close = closer[k]
+        if close is None:
+            k += 1
+            continue
+        spans.append((runs[k][0], runs[close][1]))
+        k = close + 1
+    return _blank(line, spans)
+
+
+def _blank_quotes(line: str) -> str:
+    """`line` with each double-quoted span on it blanked: "..." in pairs from the
+    left, and “...”."""
+    straight = [m.start() for m in re.finditer('"', line)]
+    spans = [(straight[k], straight[k + 1] + 1) for k in range(0, len(straight) - 1, 2)]
+    spans += [m.span() for m in _CURLY.finditer(line)]
+    return _blank(line, sorted(spans)) if spans else line
+
+
+def _blank(line: str, spans: list[tuple[int, int]]) -> str:
+    out, at = [], 0
+    for start, end in spans:
+        if start >= at:
+            out += [line[at:start], "x" * (end - start)]
+            at = end
+    out.append(line[at:])
+    return "".join(out)
+
+
+def _sentences(unit: list[_Token]) -> Iterator[list[_Token]]:
+    """Split a unit after each token that ends a sentence."""
+    start = 0
+    for k, token in enumerate(unit[:-1]):
+        if _ends_sentence(token.seen, unit[k + 1].seen):
+            yield unit[start : k + 1]
+            start = k + 1
+    yield unit[start:]
+
+
+def _ends_sentence(token: str, following: str) -> bool:
+    """`token` ends a sentence: it ends in . ! or ? (before closing marks), and is
+    no abbreviation ("e.g.", "i.e.", "etc." before a lower-case word) or initial."""
+    core = token.rstrip(_CLOSERS)
+    if not core or core[-1] not in ".!?" or not any(c.isalnum() for c in core[-3:-1]):
+        return False  # a lone "?" (`${A ? b : c}`), "...": no sentence ends here
+    if core[-1] != ".":
+        return True
+    word = core.lstrip("(\"'*_`“‘").lower()
+    if word in _ABBREVIATIONS or (len(word) == 2 and word[0].isalpha()):
+        return word == "etc." and following[:1].isupper()
+    return not (len(word) > 2 and word[-3] == "." and word[-2].isalpha())  # "U.S."
+
+
+def _obligation(sentence: list[_Token]) -> Obligation | None:
+    if sentence[-1].seen.rstrip(_CLOSERS).endswith("?"):
+        return None
+    seen = _fold(" ".join(t.seen for t in sentence))
+    best: re.Match[str] | None = None
+    for m in _MARKER.finditer(seen):
+        if not _counts(seen, m):
+            continue
+        if best is None or _strength(m) > _strength(best):
+            best = m
+            if _strength(m) == Strength.REQUIRED:
+                break
+    if best is None:
+        return None
+    starts, at = [], 0
+    for t in sentence:
+        starts.append(at)
+        at += len(t.seen) + 1
+    k = bisect_right(starts, best.start()) - 1
+    shown = " ".join(t.shown for t in sentence)
+    before = len(" ".join(t.shown for t in sentence[:k]))  # where the marker is shown
+    word = best.group()
+    return Obligation(_strength(best), word, _bounded(shown, before), sentence[k].line)
+
+
+def _counts(seen: str, m: re.Match[str]) -> bool:
+    """Whether the marker counts where it stands, read with the word either side
+    (looked for within 40 characters: bounded whatever the sentence)."""
+    before = seen[max(0, m.start() - 40) : m.start()].rstrip()
+    word = _LAST_WORD.search(before)
+    if word and word.group():
+        before = word.group()
+    elif before:
+        before = before[-1]
+    after = _FIRST_WORD.match(seen, m.end(), m.end() + 40)
+    allowed = MARKERS[int(m.lastgroup[1:])][2]  # type: ignore[index]
+    return allowed(before, after.group(1) if after else "")
+
+
+def _strength(m: re.Match[str]) -> Strength:
+    return MARKERS[int(m.lastgroup[1:])][1]  # type: ignore[index]
+
+
+def _fold(text: str) -> str:
+    """Lower case, curly apostrophes straight: what the marker patterns read."""
+    return text.lower().replace("’", "'")
+
+
+def _bounded(text: str, near: int) -> str:
+    """At most TEXT_MAX characters of `text`, cut at spaces, keeping the part that
+    starts about 40 characters before offset `near` (the marker) in sight."""
+    if len(text) <= TEXT_MAX:
+        return text
+    start = 0 if near < TEXT_MAX - 40 else text.rfind(" ", 0, max(near - 40, 1)) + 1
+    head = "…" if start else ""
+    room = TEXT_MAX - len(head) - 1
+    end = text.rfind(" ", start, start + room + 1)
+    end = end if end > start else start + room
+    return head + text[start:end] + "…"
+
+
+# -- pairing two versions ------------------------------------------------------------
+
+# Two sentences are the same instruction when their words, markers removed, match at
+# least this much (difflib's ratio on word lists). Chosen on a real prompt history
+# (bench/obligations_survey.py --ratios): see docs/reports.md, "Prompt obligations".
+SIMILAR = 0.5
+# Within a changed block a sentence is compared with those standing about as far into
+# the other side's block, this many either side: a block is often a whole rewritten
+# section, and comparing each with all would cost the product of their counts.
+_BAND = 12
+# Sentences left unpaired in their blocks are compared across blocks (moved and
+# reworded) only while that costs at most this many comparisons.
+_ACROSS_MAX = 10_000
+
+
+def obligation_kind(old: Obligation | None, new: Obligation | None) -> str:
+    """The delta kind of one pair returned by pair_obligations."""
+    if old is None and new is not None:
+        return "obligation-added"
+    if new is None and old is not None:
+        return "obligation-removed"
+    if old is not None and new is not None and old.strength != new.strength:
+        return "obligation-weakened" if new.strength < old.strength else "obligation-strengthened"
+    raise ValueError("not an obligation change: the strength is the same")
+
+
+def pair_obligations(
+    old_text: str, new_text: str, old: tuple[Obligation, ...], new: tuple[Obligation, ...]
+) -> list[tuple[Obligation | None, Obligation | None]]:
+    """Pair the obligations of two versions of a prompt by where they stand. Lines are
+    aligned as a text diff aligns them; only obligations whose marker stands on a
+    changed line are looked at. Inside a changed block a sentence pairs with the most
+    alike (its markers removed); those left pair across blocks (moved, maybe
+    reworded). Returns the pairs that matter: (old, new) whose strength differs,
+    (old, None) removed, (None, new) added; a sentence reworded at the same
+    strength, or moved, is no change."""
+    if not old and not new:
+        return []
+    old_at, new_at = _by_line(old), _by_line(new)
+    aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    paired: list[tuple[Obligation, Obligation]] = []
+    removed: list[Obligation] = []
+    added: list[Obligation] = []
+    for tag, i1, i2, j1, j2 in aligned:
+        if tag == "equal":
+            continue
+        a = [o for i in range(i1 + 1, i2 + 1) for o in old_at.get(i, ())]
+        b = [o for j in range(j1 + 1, j2 + 1) for o in new_at.get(j, ())]
+        pairs, left_a, left_b = _pair_alike(a, b, _in_band(len(a), len(b)))
+        paired += pairs
+        removed += left_a
+        added += left_b
+    across = _everywhere(len(removed), len(added))
+    pairs, removed, added = _pair_alike(removed, added, across)
+    out: list[tuple[Obligation | None, Obligation | None]] = []
+    out += [(x, y) for x, y in paired + pairs if x.strength != y.strength]
+    out += [(x, None) for x in removed] + [(None, y) for y in added]
+    return out
+
+
+def _by_line(obligations: tuple[Obligation, ...]) -> dict[int, list[Obligation]]:
+    out: dict[int, list[Obligation]] = {}
+    for o in obligations:
+        out.setdefault(o.line, []).append(o)
+    return out
+
+
+def _bare(o: Obligation) -> tuple[str, ...]:
+    """The sentence's words without its markers: what two versions of it share."""
+    return tuple(_WORDS.findall(_MARKER.sub(" ", _fold(o.text))))
+
+
+Candidates = Callable[[], Iterator[tuple[int, int]]]
+
+
+def _in_band(n: int, m: int) -> Candidates:
+    """(i, j) standing about as far into their blocks (i/n near j/m, _BAND places of
+    the longer side either way): the same pairs whichever side is old."""
+
+    def pairs() -> Iterator[tuple[int, int]]:
+        reach = _BAND * max(n, m)
+        for i in range(n):
+            low = max(0, -(-(i * m - reach) // n))
+            for j in range(low, min(m, (i * m + reach) // n + 1)):
+                yield i, j
+
+    return pairs
+
+
+def _everywhere(n: int, m: int) -> Candidates:
+    """Every (i, j), or none past _ACROSS_MAX (then only identical sentences pair)."""
+
+    def pairs() -> Iterator[tuple[int, int]]:
+        if n * m <= _ACROSS_MAX:
+            yield from ((i, j) for i in range(n) for j in range(m))
+
+    return pairs
+
+
+def _pair_alike(
+    a: list[Obligation], b: list[Obligation], candidates: Candidates
+) -> tuple[list[tuple[Obligation, Obligation]], list[Obligation], list[Obligation]]:
+    """Pair identical sentences first (in order), then, among `candidates`, the most
+    alike at or above SIMILAR. Returns the pairs and what is left of each side."""
+    bare_a, bare_b = [_bare(x) for x in a], [_bare(y) for y in b]
+    free: dict[tuple[str, ...], deque[int]] = {}
+    for j, words in enumerate(bare_b):
+        free.setdefault(words, deque()).append(j)
+    taken_a: set[int] = set()
+    taken_b: set[int] = set()
+    pairs: list[tuple[Obligation, Obligation]] = []
+    for i, words in enumerate(bare_a):
+        if free.get(words):
+            j = free[words].popleft()
+            taken_a.add(i)
+            taken_b.add(j)
+            pairs.append((a[i], b[j]))
+    scored = []
+    for i, j in candidates():
+        if i in taken_a or j in taken_b:
+            continue
+        score = SequenceMatcher(None, bare_a[i], bare_b[j], autojunk=False).ratio()
+        if score >= SIMILAR:
+            scored.append((-score, i, j))
+    for _, i, j in sorted(scored):
+        if i not in taken_a and j not in taken_b:
+            taken_a.add(i)
+            taken_b.add(j)
+            pairs.append((a[i], b[j]))
+    left_a = [x for i, x in enumerate(a) if i not in taken_a]
+    left_b = [y for j, y in enumerate(b) if j not in taken_b]
+    return pairs, left_a, left_b
