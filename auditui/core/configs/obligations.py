@@ -42,7 +42,7 @@ class Strength(IntEnum):
 # What may stand around a marker for it to count: a marker is read with the word
 # before it ("" at the start of a sentence, the mark itself after punctuation) and the
 # word after it ("" at the end).
-_PUNCTUATION = frozenset(",;:—–-()[]")
+_PUNCTUATION = frozenset(",;:—–-()[]|")
 _LEADS = (
     frozenset(
         "and but or then so also please just simply instead otherwise therefore thus still "
@@ -161,7 +161,7 @@ _MARKER = re.compile(
     + ")"
 )
 _LAST_WORD = re.compile(r"[\w'.]*\Z")
-_FIRST_WORD = re.compile(r" ([\w']+)")
+_FIRST_WORD = re.compile(r"[ ,]*([\w']+)")
 _LINE_COMMENT = re.compile(r"(?<!\S)//")  # "// ..." in code a prompt shows unfenced
 TEXT_MAX = 120  # characters of a sentence a delta shows (around its marker)
 
@@ -426,29 +426,36 @@ def pair_obligations(
 ) -> list[tuple[Obligation | None, Obligation | None]]:
     """Pair the obligations of two versions of a prompt by where they stand. Lines are
     aligned as a text diff aligns them; only obligations whose marker stands on a
-    changed line are looked at. Inside a changed block a sentence pairs with the most
-    alike (its markers removed); those left pair across blocks (moved, maybe
-    reworded). Returns the pairs that matter: (old, new) whose strength differs,
-    (old, None) removed, (None, new) added; a sentence reworded at the same
-    strength, or moved, is no change."""
+    changed line are looked at. The same sentence (its markers removed) pairs first,
+    wherever it went; then, inside each changed block, the most alike; then what is
+    left, across blocks (moved and reworded). Returns the pairs that matter: (old,
+    new) whose strength differs, (old, None) removed, (None, new) added; a sentence
+    reworded at the same strength, or moved, is no change."""
     if not old and not new:
         return []
     old_at, new_at = _by_line(old), _by_line(new)
     aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
-    paired: list[tuple[Obligation, Obligation]] = []
-    removed: list[Obligation] = []
-    added: list[Obligation] = []
-    for tag, i1, i2, j1, j2 in aligned:
-        if tag == "equal":
-            continue
-        a = [o for i in range(i1 + 1, i2 + 1) for o in old_at.get(i, ())]
-        b = [o for j in range(j1 + 1, j2 + 1) for o in new_at.get(j, ())]
-        pairs, left_a, left_b = _pair_alike(a, b, _in_band(len(a), len(b)))
+    blocks = [
+        (
+            [o for i in range(i1 + 1, i2 + 1) for o in old_at.get(i, ())],
+            [o for j in range(j1 + 1, j2 + 1) for o in new_at.get(j, ())],
+        )
+        for tag, i1, i2, j1, j2 in aligned
+        if tag != "equal"
+    ]
+    touched_a = [x for a, _ in blocks for x in a]
+    touched_b = [y for _, b in blocks for y in b]
+    paired, removed, added = _pair_alike(touched_a, touched_b, _nowhere)
+    left_a, left_b = {id(x) for x in removed}, {id(y) for y in added}
+    removed, added = [], []
+    for a, b in blocks:
+        a = [x for x in a if id(x) in left_a]
+        b = [y for y in b if id(y) in left_b]
+        pairs, rest_a, rest_b = _pair_alike(a, b, _in_band(len(a), len(b)))
         paired += pairs
-        removed += left_a
-        added += left_b
-    across = _everywhere(len(removed), len(added))
-    pairs, removed, added = _pair_alike(removed, added, across)
+        removed += rest_a
+        added += rest_b
+    pairs, removed, added = _pair_alike(removed, added, _everywhere(len(removed), len(added)))
     out: list[tuple[Obligation | None, Obligation | None]] = []
     out += [(x, y) for x, y in paired + pairs if x.strength != y.strength]
     out += [(x, None) for x in removed] + [(None, y) for y in added]
@@ -482,6 +489,11 @@ def _in_band(n: int, m: int) -> Candidates:
                 yield i, j
 
     return pairs
+
+
+def _nowhere() -> Iterator[tuple[int, int]]:
+    """No candidates: only the same sentences pair."""
+    yield from ()
 
 
 def _everywhere(n: int, m: int) -> Candidates:
