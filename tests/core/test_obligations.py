@@ -75,6 +75,10 @@ def test_strength_is_ordered_and_named():
     assert [s.label for s in Strength] == ["optional", "recommended", "required"]
 
 
+def test_a_main_clause_after_a_condition_counts():
+    assert found("If the tests fail, you must fix them.")[0][:2] == (R, "must")
+
+
 def test_the_strongest_marker_of_a_sentence_wins():
     assert found("If possible you should always run the tests.")[0][:2] == (R, "always")
     assert found("You may want to, and you should, run it.")[0][:2] == (S, "should")
@@ -101,6 +105,10 @@ def test_the_strongest_marker_of_a_sentence_wins():
         "Set x-should-retry: false.",
         "Sessions are never passed to workers.",
         "The value is always 0.",
+        "Use it when the user should see it.",
+        "Webhooks drop events: if you must observe each one, poll.",
+        "Then decide what the prototype should prove.",
+        "Use icacls only if ACL changes are required.",
     ],
 )
 def test_no_obligation(text):
@@ -157,6 +165,17 @@ def test_wrapped_prose_is_one_sentence_and_its_line_is_the_markers():
     (o,) = extract_obligations(text)
     assert o.text == "When the tests pass and the linter is happy, you must commit."
     assert o.line == 2
+
+
+def test_a_line_left_open_continues_whatever_it_starts_with():
+    text = "Pass `0.1.31` to every publish. Never\n`latest`, never another version.\n"
+    assert [t for _, _, t in found(text)] == ["Never `latest`, never another version."]
+    assert found("# Never push\nTo main.\n") == [(R, "never", "Never push")]
+
+
+def test_a_template_literal_is_no_question():
+    text = "Each find must occur once; an empty replace deletes it.${FLAG?`\n"
+    assert [w for _, w, _ in found(text)] == ["must"]
 
 
 def test_a_long_sentence_is_bounded_with_its_marker_in_sight():

@@ -40,8 +40,8 @@ class Strength(IntEnum):
 
 
 # What may stand around a marker for it to count: a marker is read with the word
-# before it ("" at the start of a sentence, the mark itself after punctuation) and the
-# word after it ("" at the end).
+# before it ("" at the start of a sentence, the mark itself after punctuation), the
+# word after it ("" at the end) and the words of its clause before it.
 _PUNCTUATION = frozenset(",;:—–-()[]|")
 _LEADS = (
     frozenset(
@@ -63,32 +63,47 @@ _CONDITIONS = frozenset(
     "if when whenever so that unless whether where which what once until because since "
     "before after or how than as".split()
 )
+# A clause holding one of these before the marker is subordinate: "when the user
+# should see it", "if you must observe every transition", "what it should prove".
+_SUBORDINATORS = frozenset(
+    "if when whenever unless whether where which what once until because since while "
+    "who whom whose how so".split()
+)
+_CLAUSE_MARKS = ",;:—–()"
 
 
-def _anywhere(before: str, after: str) -> bool:
+class _Around(NamedTuple):
+    before: str
+    after: str
+    clause: tuple[str, ...]  # the words of the marker's clause before it
+
+
+def _anywhere(at: _Around) -> bool:
     return True
 
 
-def _modal(before: str, after: str) -> bool:
-    """ "You must run X": not "does what it should." (nothing follows)."""
-    return after != ""
+def _modal(at: _Around) -> bool:
+    """ "You must run X": not "does what it should." (nothing follows) nor "when the
+    user should see it" (a subordinate clause)."""
+    return at.after != "" and _SUBORDINATORS.isdisjoint(at.clause)
 
 
-def _clause_start(before: str, after: str) -> bool:
+def _clause_start(at: _Around) -> bool:
     """ "Do not ...", "... — never ...", "and avoid ...": not "they do not want"."""
-    return before in _LEADS
+    return at.before in _LEADS
 
 
-def _sentence_start(before: str, after: str) -> bool:
+def _sentence_start(at: _Around) -> bool:
     """ "Only commit when asked", "IMPORTANT: only use ...": not "but only while",
     "Only the components you edited change" (a determiner after: a description)."""
-    return before in ("", ":") and after not in _DETERMINERS
+    return at.before in ("", ":") and at.after not in _DETERMINERS
 
 
-def _adverb(before: str, after: str) -> bool:
+def _adverb(at: _Around) -> bool:
     """ "Never push", "you must always ask": not "it has never been", "the response
     always returns", "never synced", "always visible", "always 0" (a subject before;
     a verb ending in -s or -ed, an adjective in -able/-ible or a number after)."""
+    before, after = at.before, at.after
     plural = before.endswith("s") and before not in _LEADS
     says = after.endswith("s") and not after.endswith(("ss", "us"))
     done = after.endswith("ed") and len(after) > 4 and after not in _BASE_ED
@@ -102,8 +117,9 @@ def _adverb(before: str, after: str) -> bool:
     )
 
 
-def _no_condition(before: str, after: str) -> bool:
-    return before not in _CONDITIONS
+def _no_condition(at: _Around) -> bool:
+    """ "You can ...": not "if you need to", "so you can", "or you need to"."""
+    return at.before not in _CONDITIONS and _SUBORDINATORS.isdisjoint(at.clause)
 
 
 _R, _S, _O = Strength.REQUIRED, Strength.RECOMMENDED, Strength.OPTIONAL
@@ -112,7 +128,7 @@ _NEG = r"(?: not|n't)"  # "must not", "mustn't" (apostrophes are folded to ' fir
 # delta shows. Patterns read lower-cased text whose whitespace is single spaces, and
 # take whole words. A modal of permission ("can", "may", "could") counts only with
 # "you": "this tool can read images" describes, "you can read images" permits.
-MARKERS: tuple[tuple[str, Strength, Callable[[str, str], bool]], ...] = (
+MARKERS: tuple[tuple[str, Strength, Callable[[_Around], bool]], ...] = (
     (r"must" + _NEG, _R, _modal),
     (r"must", _R, _modal),
     (r"never", _R, _adverb),
@@ -122,7 +138,7 @@ MARKERS: tuple[tuple[str, Strength, Callable[[str, str], bool]], ...] = (
     (r"shall", _R, _anywhere),
     (r"(?:have|has) to", _R, _no_condition),
     (r"you need to|you'll need to|you will need to|needs to", _R, _no_condition),
-    (r"(?:is|are) required|required to", _R, _anywhere),
+    (r"(?:is|are) required|required to", _R, _no_condition),
     (r"mandatory", _R, _anywhere),
     (r"do not|don't", _R, _clause_start),
     (r"you (?:cannot|can't|can not|may not|are not allowed to)", _R, _no_condition),
@@ -171,7 +187,7 @@ _LIST_MARK = re.compile(r"(?:#{1,6}|[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)])\s+")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _BACKTICKS = re.compile(r"`+")
 # A token ending a sentence: . ! ? then closing quotes, brackets or emphasis.
-_CLOSERS = "\"')]*_`”’"
+_CLOSERS = "\"')]*_”’"  # not `: one left unblanked opens a template (`${A?`)
 _ABBREVIATIONS = frozenset(
     "e.g. i.e. eg. ie. etc. vs. cf. approx. incl. esp. resp. al. no. fig. mr. ms. dr. "
     "st. a.k.a. viz. ca. v.".split()
@@ -215,16 +231,17 @@ def extract_obligations(text: str) -> tuple[Obligation, ...]:
 
 def _units(text: str) -> Iterator[list[_Token]]:
     """Paragraphs, list items, headings and table rows outside fenced code, as tokens.
-    A line continues the unit before it when it starts in lower case or that unit's
-    last line ends in a comma (wrapped prose); any other line starts a unit."""
+    A line continues the unit before it (wrapped prose) when it starts no block and
+    either starts in lower case or follows a line left open: not ending in . ! ? or
+    :, nor a heading or a table row. Any other line starts a unit."""
     unit: list[_Token] = []
     fence = ""
+    open_line = False
     for number, line in enumerate(text.splitlines(), 1):
         opened = _FENCE.match(line)
         if fence:
-            run = opened.group(1) if opened else ""
-            if run[:1] == fence[0] and len(run) >= len(fence) and not line[opened.end() :].strip():  # type: ignore[union-attr]
-                fence = ""  # closed by a run as long, alone on its line
+            if opened and _closes(fence, opened.group(1), line[opened.end() :]):
+                fence = ""
             continue
         if opened and (opened.group(1)[0] == "~" or "`" not in line[opened.end() :]):
             fence = opened.group(1)
@@ -235,13 +252,18 @@ def _units(text: str) -> Iterator[list[_Token]]:
             yield from _flush(unit)
             continue
         starts = _BLOCK_START.match(stripped) is not None
-        wrapped = stripped[0].islower() or bool(unit and unit[-1].shown.endswith(","))
-        if unit and (starts or not wrapped):
+        if unit and (starts or not (stripped[0].islower() or open_line)):
             yield from _flush(unit)
+        open_line = stripped[0] not in "#|" and stripped.rstrip(_CLOSERS)[-1:] not in ".!?:"
         while mark := _LIST_MARK.match(stripped):  # "1. - item": each mark in turn
             stripped = stripped[mark.end() :]
         unit.extend(_tokens(stripped, number))
     yield from _flush(unit)
+
+
+def _closes(fence: str, run: str, rest: str) -> bool:
+    """A fence closes with a run of its character as long or longer, alone on its line."""
+    return run[0] == fence[0] and len(run) >= len(fence) and not rest.strip()
 
 
 def _flush(unit: list[_Token]) -> Iterator[list[_Token]]:
@@ -360,17 +382,16 @@ def _obligation(sentence: list[_Token]) -> Obligation | None:
 
 
 def _counts(seen: str, m: re.Match[str]) -> bool:
-    """Whether the marker counts where it stands, read with the word either side
-    (looked for within 40 characters: bounded whatever the sentence)."""
-    before = seen[max(0, m.start() - 40) : m.start()].rstrip()
-    word = _LAST_WORD.search(before)
-    if word and word.group():
-        before = word.group()
-    elif before:
-        before = before[-1]
+    """Whether the marker counts where it stands, read with the words around it
+    (looked for within 60 characters: bounded whatever the sentence)."""
+    window = seen[max(0, m.start() - 60) : m.start()].rstrip()
+    word = _LAST_WORD.search(window)
+    before = word.group() if word and word.group() else window[-1:]
+    cut = max(window.rfind(mark) for mark in _CLAUSE_MARKS)
+    clause = tuple(_WORDS.findall(window[cut + 1 :]))
     after = _FIRST_WORD.match(seen, m.end(), m.end() + 40)
     allowed = MARKERS[int(m.lastgroup[1:])][2]  # type: ignore[index]
-    return allowed(before, after.group(1) if after else "")
+    return allowed(_Around(before, after.group(1) if after else "", clause))
 
 
 def _strength(m: re.Match[str]) -> Strength:
