@@ -237,6 +237,13 @@ def test_a_rewording_at_the_same_strength_is_no_change():
     assert kinds(PROMPT, PROMPT.replace("Never push", "Do not push")) == []
 
 
+def test_an_instruction_extended_at_the_same_strength_is_no_change():
+    old = "Deploy the bundle.\nOnly after the review.\n"
+    new = "Deploy the bundle.\nOnly after the review and the security sign-off by the team.\n"
+    assert kinds(old, new) == []
+    assert kinds(new, old) == []
+
+
 def test_a_moved_instruction_is_no_change_and_a_moved_weakened_one_is_weakened():
     lines = PROMPT.splitlines(keepends=True)
     moved = "".join(lines[:3] + lines[4:] + [lines[3]])

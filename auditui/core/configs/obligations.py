@@ -527,6 +527,20 @@ def _everywhere(n: int, m: int) -> Candidates:
     return pairs
 
 
+def _alike(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """How alike two sentences' words are: difflib's ratio, raised to SIMILAR when
+    every word of the shorter (two or more) reappears in order in the longer ("Only
+    after §4d." -> "Only after §4d and the header step."): one instruction extended."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    score = matcher.ratio()
+    shorter = min(len(a), len(b))
+    if score < SIMILAR and shorter >= 2:
+        matched = sum(size for _, _, size in matcher.get_matching_blocks())
+        if matched == shorter:
+            return SIMILAR
+    return score
+
+
 def _pair_alike(
     a: list[Obligation], b: list[Obligation], candidates: Candidates
 ) -> tuple[list[tuple[Obligation, Obligation]], list[Obligation], list[Obligation]]:
@@ -549,7 +563,7 @@ def _pair_alike(
     for i, j in candidates():
         if i in taken_a or j in taken_b:
             continue
-        score = SequenceMatcher(None, bare_a[i], bare_b[j], autojunk=False).ratio()
+        score = _alike(bare_a[i], bare_b[j])
         if score >= SIMILAR:
             scored.append((-score, i, j))
     for _, i, j in sorted(scored):
