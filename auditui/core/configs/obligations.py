@@ -181,7 +181,7 @@ _FIRST_WORD = re.compile(r"[ ,]*([\w']+)")
 _LINE_COMMENT = re.compile(r"(?<!\S)//")  # "// ..." in code a prompt shows unfenced
 TEXT_MAX = 120  # characters of a sentence a delta shows (around its marker)
 
-# A line that starts a unit of its own: heading, list item, quote, table row, tag.
+# A line that starts a unit of its own: heading, list item, table row, tag.
 _BLOCK_START = re.compile(r"(?:#{1,6}|[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)]|\|)(?:\s|$)|<")
 _LIST_MARK = re.compile(r"(?:#{1,6}|[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)])\s+")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -199,8 +199,8 @@ _CURLY = re.compile(r"“[^“”]*+”")
 @dataclass(frozen=True)
 class Obligation:
     strength: Strength
-    word: str  # the marker that gave the strength: "must", "should not", "may"
-    text: str  # the sentence, whitespace-normalized, at most TEXT_MAX characters
+    word: str  # the marker that gave the strength, as written: "must", "don't", "you may"
+    text: str  # the sentence: whitespace collapsed, no emphasis, at most TEXT_MAX characters
     line: int = field(default=0, compare=False)  # 1-based line of the marker: where it stands
 
     def as_dict(self) -> dict:
