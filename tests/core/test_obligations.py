@@ -42,8 +42,8 @@ def kinds(old: str, new: str) -> list[str]:
         ("You mustn’t push.", R, "mustn't"),
         ("Never push to main.", R, "never"),
         ("Always run the linter.", R, "always"),
-        ("Do not commit secrets.", R, "do not"),
-        ("Don't commit secrets.", R, "don't"),
+        ("Do not commit secrets.", S, "do not"),
+        ("Don't commit secrets.", S, "don't"),
         ("IMPORTANT: run the linter first.", R, "important"),
         ("**CRITICAL**: run the linter first.", R, "critical"),
         ("It is essential that you run the tests.", R, "it is essential that"),
@@ -56,7 +56,7 @@ def kinds(old: str, new: str) -> list[str]:
         ("You should run the tests.", S, "should"),
         ("You shouldn't guess.", S, "shouldn't"),
         ("Avoid long answers.", S, "avoid"),
-        ("Prefer small commits.", S, "prefer"),
+        ("Prefer small commits.", OPT, "prefer"),
         ("It is best to ask first.", S, "it is best to"),
         ("You may use tables.", OPT, "you may"),
         ("You can call several tools at once.", OPT, "you can"),
@@ -234,7 +234,9 @@ def test_a_rewording_at_the_same_strength_is_no_change():
     new = PROMPT.replace("You must run the full test suite", "You must run every test")
     assert kinds(PROMPT, new) == []
     assert kinds(PROMPT, PROMPT.replace("Never push to main.", "Never push to master.")) == []
-    assert kinds(PROMPT, PROMPT.replace("Never push", "Do not push")) == []
+    assert kinds(PROMPT, PROMPT.replace("Never push", "You must never push")) == []
+    # "do not" is a strength 2 word (docs/reports.md): "never" -> "do not" is weaker
+    assert kinds(PROMPT, PROMPT.replace("Never push", "Do not push")) == ["obligation-weakened"]
 
 
 def test_an_instruction_extended_at_the_same_strength_is_no_change():
