@@ -27,7 +27,9 @@ def step_deltas(tracker: Tracker, world: World, step: Step) -> list[Delta]:
     loader, policy = tracker.loader, tracker.policy
     deltas = [Delta(new, RENAME_PATH, old, new, "renamed") for old, new in step.renamed]
     for name, old, new in step.models:
-        deltas += model_deltas(name, old, new, policy, loader.text, loader.limit_pairs)
+        deltas += model_deltas(
+            name, old, new, policy, loader.text, loader.limit_pairs, loader.obligation_pairs
+        )
     for (path, suffix), problems in _problems_by_delta(step.errors):
         detail = "; ".join(dict.fromkeys(p.message for p in problems))
         # A problem of one model (a cycle, a bad entry) names it; a file that does not

@@ -26,6 +26,12 @@ from auditui.core.base.values import (
 )
 from auditui.core.configs.limits import Limit, extract_limits, pair_limits
 from auditui.core.configs.models import Effective
+from auditui.core.configs.obligations import (
+    Obligation,
+    extract_obligations,
+    obligation_kind,
+    pair_obligations,
+)
 from auditui.core.policy.model import Policy
 
 
@@ -326,9 +332,13 @@ def inline_prompt_deltas(name: str, path: str, old: str | None, new: str | None)
     """A prompt kept in a config key (docs/policy.md, "Prompts kept inline"): a `text`
     delta between the texts' blob ids, and its limits paired where they stand, exactly
     like a prompt file."""
-    old_id, new_id, detail, pairs = _inline_change(path, old, new)
+    old_id, new_id, detail, pairs, duties = _inline_change(path, old, new)
     text = Delta(name, path, old_id, new_id, "text", detail)
-    return [text, *limit_deltas(name, f"{path}#limits", pairs)]
+    return [
+        text,
+        *limit_deltas(name, f"{path}#limits", pairs),
+        *obligation_deltas(name, f"{path}#obligations", duties),
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -337,13 +347,39 @@ def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
     pairs = pair_limits(
         old or "", new or "", extract_limits(old) if old else (), extract_limits(new) if new else ()
     )
+    duties = pair_obligations(
+        old or "",
+        new or "",
+        extract_obligations(old) if old else (),
+        extract_obligations(new) if new else (),
+    )
     detail = text_diff(path, old or "", new or "")
     old_id = blob_id(old) if old is not None else None
     new_id = blob_id(new) if new is not None else None
-    return old_id, new_id, detail, pairs
+    return old_id, new_id, detail, pairs, duties
 
 
 LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
+ObligationPairs = Callable[
+    [str | None, str | None], list[tuple[Obligation | None, Obligation | None]]
+]
+
+
+def obligation_deltas(
+    name: str, path: str, pairs: list[tuple[Obligation | None, Obligation | None]]
+) -> list[Delta]:
+    """One delta per obligation whose strength changed, or that went or came, where it
+    stands (see obligations.pair_obligations)."""
+    return [
+        Delta(
+            name,
+            path,
+            o.as_dict() if o else None,
+            n.as_dict() if n else None,
+            obligation_kind(o, n),
+        )
+        for o, n in pairs
+    ]
 
 
 def limit_deltas(
@@ -386,6 +422,7 @@ def model_deltas(
     policy: Policy,
     read_text: Callable[[str], str],
     limit_pairs: LimitPairs,
+    obligation_pairs: ObligationPairs,
 ) -> list[Delta]:
     """Every delta of one model between two effective configs (None = absent)."""
     deltas = config_deltas(name, old.config if old else {}, new.config if new else {}, policy)
@@ -398,6 +435,7 @@ def model_deltas(
         detail = _prompt_diff(path, o, n, read_text)
         deltas.append(Delta(name, f"prompt:{path}", o, n, "text", detail))
         deltas.extend(limit_deltas(name, f"prompt:{path}#limits", limit_pairs(o, n)))
+        deltas.extend(obligation_deltas(name, f"prompt:{path}#obligations", obligation_pairs(o, n)))
     return deltas
 
 

@@ -11,14 +11,25 @@ from auditui.core.base.terminal import safe
 from auditui.core.base.values import Typed, json_text
 from auditui.core.base.wording import plural
 from auditui.core.configs.coverage import SHOWN
+from auditui.core.configs.obligations import Strength
 from auditui.core.diff.deltas import leaf_rows
 from auditui.core.policy.model import Policy
 
 STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
-KIND_STYLE = {"downgrade": "33", "limit-added": "33", "limit-changed": "33", "invalid": "31"}
+KIND_STYLE = {
+    "downgrade": "33",
+    "limit-added": "33",
+    "limit-changed": "33",
+    "obligation-weakened": "33",
+    "obligation-removed": "33",
+    "invalid": "31",
+}
 MAX_TEXT_LINES = 12
 MAX_VALUE = 200  # characters of one value on a line; JSON carries it whole
 CONTEXT = 40  # characters shown before where two long values first differ
+
+# An obligation's strength as its delta shows it (configs/obligations.Strength).
+STRENGTH_WORDS = {int(s): s.label for s in Strength}
 
 
 def format_value(v: Any) -> str:
@@ -27,6 +38,8 @@ def format_value(v: Any) -> str:
     if isinstance(v, dict) and "unit" in v and "max" in v:
         where = f" ({v['applies_to']})" if v.get("applies_to") else ""
         return f"<= {v['max']} {v['unit']}{where}"
+    if isinstance(v, dict) and v.keys() == {"strength", "word", "text"}:
+        return f"{STRENGTH_WORDS.get(v['strength'], v['strength'])} ({v['word']}): {v['text']}"
     if isinstance(v, str):
         return v[:12] if len(v) == 40 and all(c in "0123456789abcdef" for c in v) else v
     if type(v) is Typed:

@@ -123,8 +123,9 @@ def _key_matches(glob: str, path: str) -> bool:
         file, part = prompt_file_and_part(path.removeprefix("prompt:"))
         want, want_part = prompt_file_and_part(glob.removeprefix("prompt:"))
         return match_path(want, file) and (not want_part or want_part == part)
-    if path.endswith("#limits"):  # an inline prompt's limits: the key it is kept at
-        return match_key_glob(glob, path) or match_key_glob(glob, path.removesuffix("#limits"))
+    for part in ("#limits", "#obligations"):  # an inline prompt's: the key it is kept at
+        if path.endswith(part):
+            return match_key_glob(glob, path) or match_key_glob(glob, path.removesuffix(part))
     return match_key_glob(glob, path)
 
 

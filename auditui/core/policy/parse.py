@@ -352,6 +352,10 @@ RULE_KINDS = (
     "limit-added",
     "limit-removed",
     "limit-changed",
+    "obligation-weakened",
+    "obligation-strengthened",
+    "obligation-removed",
+    "obligation-added",
     "renamed",
 )
 _RULE_KEYS: dict[str, Check] = {

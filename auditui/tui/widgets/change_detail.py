@@ -23,6 +23,13 @@ from auditui.tui.widgets.badges import kind, old_to_new, value, verdict
 MAX_MODELS = 40  # a catalogue-wide change stays readable (and quick to draw)
 
 
+# Deltas a reviewer must not miss: a weaker setting, a new or tighter limit, a weaker
+# or dropped instruction in a prompt.
+HIGHLIGHTED = frozenset(
+    ("downgrade", "limit-added", "limit-changed", "obligation-weakened", "obligation-removed")
+)
+
+
 def _section(title: str) -> Rule:
     return Rule(Text(title, style="bold"), align="left", style="dim")
 
@@ -130,7 +137,7 @@ def _model_deltas(model: str, deltas: list, policy, texts_shown: set) -> list:
         if d.kind == "text" and (d.path, d.old, d.new) not in texts_shown and d.detail:
             texts_shown.add((d.path, d.old, d.new))
             diffs.append(d)
-        style = "on #3a2a00" if d.kind in ("downgrade", "limit-added", "limit-changed") else ""
+        style = "on #3a2a00" if d.kind in HIGHLIGHTED else ""
         # Two lines per delta (setting + kind, then old → new) read well at any width;
         # an item added or removed whole, two lines per leaf.
         for path, old, new in leaf_rows(d, policy):
