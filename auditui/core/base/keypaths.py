@@ -138,7 +138,7 @@ def _carries(entry: Any, item: str) -> bool:
     )
 
 
-PROMPT_PARTS = ("limits",)  # what `#<part>` after a prompt's file names: its limits
+PROMPT_PARTS = ("limits", "obligations")  # what `#<part>` after a prompt's file names
 
 
 def prompt_file_and_part(path: str) -> tuple[str, str]:

@@ -123,9 +123,9 @@ def _key_matches(glob: str, path: str) -> bool:
         file, part = prompt_file_and_part(path.removeprefix("prompt:"))
         want, want_part = prompt_file_and_part(glob.removeprefix("prompt:"))
         return match_path(want, file) and (not want_part or want_part == part)
-    for part in ("#limits", "#obligations"):  # an inline prompt's: the key it is kept at
-        if path.endswith(part):
-            return match_key_glob(glob, path) or match_key_glob(glob, path.removesuffix(part))
+    key, part = prompt_file_and_part(path)  # an inline prompt's parts: its key's
+    if part:
+        return match_key_glob(glob, path) or match_key_glob(glob, key)
     return match_key_glob(glob, path)
 
 
