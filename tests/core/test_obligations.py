@@ -109,6 +109,8 @@ def test_the_strongest_marker_of_a_sentence_wins():
         "Webhooks drop events: if you must observe each one, poll.",
         "Then decide what the prototype should prove.",
         "Use icacls only if ACL changes are required.",
+        "Summarise what changed and anything the user must do next.",
+        "Tests that must pass are listed in CI.",
     ],
 )
 def test_no_obligation(text):

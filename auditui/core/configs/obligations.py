@@ -70,6 +70,9 @@ _SUBORDINATORS = frozenset(
     "who whom whose how so".split()
 )
 _CLAUSE_MARKS = ",;:—–()"
+# "anything the user must do next", "tests that should pass": a modal whose subject is
+# someone or something else describes, it does not instruct the model.
+_OTHERS = frozenset("user users human it they he she who which that".split())
 
 
 class _Around(NamedTuple):
@@ -84,8 +87,13 @@ def _anywhere(at: _Around) -> bool:
 
 def _modal(at: _Around) -> bool:
     """ "You must run X": not "does what it should." (nothing follows) nor "when the
-    user should see it" (a subordinate clause)."""
-    return at.after != "" and _SUBORDINATORS.isdisjoint(at.clause)
+    user should see it" (a subordinate clause) nor "anything the user must do" (the
+    subject is someone else)."""
+    return (
+        at.after != ""
+        and at.before not in _OTHERS
+        and _SUBORDINATORS.isdisjoint(at.clause)
+    )
 
 
 def _clause_start(at: _Around) -> bool:
