@@ -532,7 +532,7 @@ DELTA_VALUES = st.one_of(WRITTEN_BY_HAND, JSON_VALUES)
             st.sampled_from(["x", "y", "x.y", "x y"]),
             DELTA_VALUES,
             DELTA_VALUES,
-            st.sampled_from(["changed", "added"]),
+            st.sampled_from(["changed", "added", "obligation-weakened", "obligation-added"]),
         ),
         max_size=8,
     )
@@ -549,6 +549,9 @@ def test_deltas_are_sorted_and_fingerprinted_as_the_plain_definition(rows):
     expected, plain_fingerprint = plain_sorted_and_fingerprinted(deltas)
     assert [id(d) for d in ordered] == [id(d) for d in expected]
     assert fingerprint == plain_fingerprint
+    # Obligation deltas are read from the text the change names: not hashed.
+    hashed = [d for d in deltas if not d.kind.startswith("obligation-")]
+    assert fingerprint == plain_sorted_and_fingerprinted(hashed)[1]
 
 
 # Values as reports carry them, label lists (written by hand, see json_format) among them.

@@ -359,6 +359,19 @@ def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
     return old_id, new_id, detail, pairs, duties
 
 
+OBLIGATION_KINDS = frozenset(
+    ("obligation-weakened", "obligation-strengthened", "obligation-removed", "obligation-added")
+)
+
+
+def fingerprinted(delta: Delta) -> bool:
+    """Whether a delta goes into its change's fingerprint. Obligation deltas do not: they
+    are read from texts the change's text delta already names (a blob id, an inline
+    string), so the content stays bound without them, and the reading is a heuristic
+    that improves: an approval must not lapse when it does (docs/reports.md)."""
+    return delta.kind not in OBLIGATION_KINDS
+
+
 LimitPairs = Callable[[str | None, str | None], list[tuple[Limit | None, Limit | None]]]
 ObligationPairs = Callable[
     [str | None, str | None], list[tuple[Obligation | None, Obligation | None]]

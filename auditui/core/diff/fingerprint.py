@@ -18,7 +18,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from auditui.core.base.values import Typed, canonical, canonical_text
-from auditui.core.diff.deltas import Delta
+from auditui.core.diff.deltas import OBLIGATION_KINDS, Delta, fingerprinted
 
 # -- the definition ------------------------------------------------------------------
 
@@ -38,13 +38,14 @@ def plain_delta_line(delta: Delta) -> str:
 
 def plain_sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
     """The deltas in report order (by model, a policy's first, then path, then canonical
-    line; equal ones as they came) and the change's fingerprint: SHA-256 over its
-    deltas' canonical lines, sorted."""
+    line; equal ones as they came) and the change's fingerprint: SHA-256 over the
+    canonical lines of its `fingerprinted` deltas, sorted."""
     lines = [plain_delta_line(d) for d in deltas]
     order = sorted(
         range(len(deltas)), key=lambda i: (deltas[i].model or "", deltas[i].path, lines[i])
     )
-    return [deltas[i] for i in order], _digest(sorted(lines))
+    hashed = [line for d, line in zip(deltas, lines, strict=True) if fingerprinted(d)]
+    return [deltas[i] for i in order], _digest(sorted(hashed))
 
 
 def _digest(lines: list[str]) -> str:
@@ -126,7 +127,8 @@ def delta_line(delta: Delta) -> str:
     return f"[{model},{_STRING(delta.path)},{_STRING(delta.kind)},{old_text},{new_text}]"
 
 
-_MODEL, _PATH = attrgetter("model"), attrgetter("path")
+_MODEL, _PATH, _KIND = attrgetter("model"), attrgetter("path"), attrgetter("kind")
+_KINDS = OBLIGATION_KINDS
 _POSITION = itemgetter(3)
 
 
@@ -138,4 +140,9 @@ def sorted_and_fingerprinted(deltas: list[Delta]) -> tuple[list[Delta], str]:
     if None in models:  # a policy delta is no model's: it sorts first
         models = [m or "" for m in models]
     order = sorted(zip(models, map(_PATH, deltas), lines, range(len(deltas)), strict=True))
-    return list(map(deltas.__getitem__, map(_POSITION, order))), _digest(sorted(lines))
+    hashed = (
+        lines
+        if _KINDS.isdisjoint(map(_KIND, deltas))
+        else [line for d, line in zip(deltas, lines, strict=True) if fingerprinted(d)]
+    )
+    return list(map(deltas.__getitem__, map(_POSITION, order))), _digest(sorted(hashed))
