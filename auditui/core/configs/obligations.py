@@ -89,11 +89,7 @@ def _modal(at: _Around) -> bool:
     """ "You must run X": not "does what it should." (nothing follows) nor "when the
     user should see it" (a subordinate clause) nor "anything the user must do" (the
     subject is someone else)."""
-    return (
-        at.after != ""
-        and at.before not in _OTHERS
-        and _SUBORDINATORS.isdisjoint(at.clause)
-    )
+    return at.after != "" and at.before not in _OTHERS and _SUBORDINATORS.isdisjoint(at.clause)
 
 
 def _clause_start(at: _Around) -> bool:
