@@ -186,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
 
+    p = sub.add_parser(
+        "override",
+        help="break-glass: let a blocked change through now, its evidence owed within "
+        "[override] follow_up_hours (docs/blocked.md)",
+    )
+    p.add_argument("target", metavar="FINGERPRINT|COMMIT", help=TARGET_HELP)
+    p.add_argument("--repo", default=".", help=REPO_HELP)
+    p.add_argument(
+        "--reason", required=True, help="why it cannot wait (an incident, a ticket); recorded"
+    )
+    p.add_argument("--sign", metavar="KEYFILE", help="sign with this SSH private key")
+
     p = sub.add_parser("eval", help="record eval results for a change")
     esub = p.add_subparsers(dest="eval_command", metavar="add|import|run", required=True)
     p = esub.add_parser(
@@ -347,6 +359,7 @@ COMMANDS = {
     "exposure": "auditui.commands.incident:cmd_exposure",
     "verify": "auditui.commands.incident:cmd_verify",
     "approve": "auditui.commands.record:cmd_approve",
+    "override": "auditui.commands.record:cmd_override",
     "eval": "auditui.commands.record:cmd_eval",
 }
 

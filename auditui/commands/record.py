@@ -6,11 +6,14 @@ Both go through core.records.append_entries, the same code the app uses.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+from auditui.core.audit.report import stamp
 from auditui.core.base.errors import AuditError, ExitCode
 from auditui.core.base.terminal import safe
+from auditui.core.base.wording import plural
 from auditui.core.evidence import signatures
 from auditui.core.evidence.evalnames import parse_maps
 from auditui.core.evidence.evalstats import shown
@@ -21,7 +24,9 @@ from auditui.core.features.evalrun import seen_configs_of
 from auditui.core.features.target import (
     add_evidence,
     add_new_evals,
+    commit_of,
     find_target,
+    refuse_override,
     refuse_self_approval,
 )
 from auditui.core.git.repo import GitRepo
@@ -63,6 +68,34 @@ def cmd_approve(args: argparse.Namespace) -> int:
         target.root, target.relative, target.fingerprint, target.change, approvals=[entry]
     )
     _confirm(target, written, f"{verdict} by {by}")
+    return ExitCode.OK
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    target = find_target(args.repo, args.target)
+    by = _identity(args.repo)
+    reason = args.reason.strip()
+    policy = refuse_override(target, by, reason, signed=bool(args.sign))
+    entry = {"by": by, "verdict": "override", "reason": reason, "commit": commit_of(target)}
+    entry["at"] = now_utc()
+    if args.sign:
+        data = signatures.payload(target.fingerprint, "override", by, entry["at"], reason)
+        entry["signature"] = signatures.sign(args.sign, data)
+    written = add_evidence(
+        target.root, target.relative, target.fingerprint, target.change, approvals=[entry]
+    )
+    hours = policy.override.follow_up_hours
+    due = entry["at"] + dt.timedelta(hours=hours)
+    _confirm(
+        target,
+        written,
+        f"override by {by}",
+        [
+            f"reason: {reason}",
+            f"its evidence is due by {stamp(due)} ({plural(hours, 'hour', f'{hours:g}')}); "
+            "after that every check blocks it (AUD014) until it is recorded",
+        ],
+    )
     return ExitCode.OK
 
 

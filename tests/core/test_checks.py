@@ -74,7 +74,7 @@ def test_complete_record_passes():
 
 
 def test_rule_table_covers_every_spec_rule():
-    assert sorted(RULES) == [f"AUD{n:03d}" for n in range(1, 14)]
+    assert sorted(RULES) == [f"AUD{n:03d}" for n in range(1, 15)]
 
 
 # -- AUD001 / AUD009 / AUD011 --------------------------------------------------------------

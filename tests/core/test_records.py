@@ -201,12 +201,12 @@ BAD_RECORDS = [
     (
         f'fingerprint = "{FP}"\n[[approvals]]\nby = "b@x"\nverdict = "lgtm"\n'
         "at = 2026-03-04T00:00:00Z\n",
-        '`verdict` must be "approve", "reject" or "withdraw"',
+        '`verdict` must be "approve", "reject", "withdraw" or "override"',
     ),
     (
         f'fingerprint = "{FP}"\n[[approvals]]\nby = "b@x"\nverdict = "Approve"\n'
         "at = 2026-03-04T00:00:00Z\n",
-        '`verdict` must be "approve", "reject" or "withdraw"',
+        '`verdict` must be "approve", "reject", "withdraw" or "override"',
     ),
     (
         f'fingerprint = "{FP}"\n[[approvals]]\nby = "b@x"\nverdict = "approve"\nat = 2026-03-04\n',

@@ -31,6 +31,7 @@ RULES = {
     "AUD011": "record names a different fingerprint",
     "AUD012": "eval cannot show what the policy asks (no error bars, too few samples)",
     "AUD013": "an affected model lacks an approval from one of its owners",
+    "AUD014": "an overridden change's evidence is past its follow-up deadline",
 }
 
 
@@ -66,9 +67,11 @@ def record_findings(
     policy: Policy,
     check_signature: Callable[[Approval], str | None] | None = None,
     needs: Needs | None = None,
+    overriders: frozenset[str] | set[str] = frozenset(),
 ) -> list[Finding]:
     """Findings from the change's record; invalid-file findings are added by the caller.
-    `needs`: what the change needs (see requirements); without it, the policy's defaults."""
+    `needs`: what the change needs (see requirements); without it, the policy's defaults.
+    `overriders`: people who overrode the change; their approvals do not follow it up."""
     short = fingerprint.removeprefix("sha256:")[:16]
     if needs is None:
         required = policy.evals.required_suites if needs_evals else ()
@@ -113,7 +116,7 @@ def record_findings(
     rules = policy.approvals
     needed = needs.approvals
     allowed = {person(a) for a in rules.approvers}
-    valid, approvers = 0, set()
+    valid, approvers, own_override = 0, set(), []
     for who, ap in sorted(record.verdicts().items()):
         if ap.verdict == "withdraw":
             # No vote at all (docs/records.md, "How entries are read"). Signed where
@@ -126,6 +129,9 @@ def record_findings(
         if ap.verdict == "reject":
             note = f": {ap.comment}" if ap.comment else ""
             findings.append(Finding("AUD008", f"rejected by {ap.by}{note}"))
+            continue
+        if ap.verdict == "approve" and who in overriders:
+            own_override.append(ap.by)
             continue
         if who == person(author) and not rules.allow_self_approval:
             findings.append(
@@ -151,11 +157,12 @@ def record_findings(
         valid += 1
         approvers.add(who)
     if valid < needed:
+        own = f" ({', '.join(own_override)} overrode it: not theirs to follow up)"
         findings.append(
             Finding(
                 "AUD004",
-                f"{valid} of {plural(needed, 'required approval')}{_asked(needs.approvals_by)}; "
-                f"ask a reviewer to run `auditui approve {short}`",
+                f"{valid} of {plural(needed, 'required approval')}{_asked(needs.approvals_by)}"
+                f"{own if own_override else ''}; ask a reviewer to run `auditui approve {short}`",
                 by_rule=needs.approvals_by,
             )
         )

@@ -3,9 +3,13 @@ allowed signers), and a change checked against its record into findings and a ve
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import cached_property
+
 from auditui.core.audit import requirements
 from auditui.core.audit.checks import Finding, record_findings
 from auditui.core.audit.context import AuditContext
+from auditui.core.audit.override import overrides_of, settle
 from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError
@@ -28,6 +32,13 @@ class RecordsAtHead:
         self._entries = repo.list_files(head, [f"{self.folder}/*.toml"])
         self._worktree = repo.root if worktree else None
         self.signers: str | None = None  # allowed-signers text at the base
+        self._repo, self._head = repo, head
+
+    @cached_property
+    def head_time(self) -> dt.datetime | None:
+        """The head commit's committer date: the clock of override deadlines (AUD014),
+        asked only once a change has an override."""
+        return self._repo.committed_at(self._head)
 
     def get(self, path: str) -> tuple[Record | None, str | None]:
         if self._worktree is not None:
@@ -71,10 +82,15 @@ def check_change(
     def check_signature(approval) -> str | None:
         if records.signers is None:
             return f"cannot be verified: no {policy.approvals.allowed_signers} at the base"
-        data = signatures.payload(change.fingerprint, approval.verdict, approval.by, approval.at)
+        data = signatures.payload(
+            change.fingerprint, approval.verdict, approval.by, approval.at, approval.reason
+        )
         problem = signatures.verify(approval.signature, data, approval.by, records.signers)
         return None if problem is None else f"has a signature that does not verify ({problem})"
 
+    override, overriders, refused = overrides_of(
+        record, change.fingerprint, policy, check_signature
+    )
     findings += record_findings(
         fingerprint=change.fingerprint,
         models=change.models,
@@ -85,10 +101,11 @@ def check_change(
         record_error=error,
         policy=policy,
         check_signature=check_signature,
+        overriders=overriders,
     )
     change.record = record
-    change.findings = findings
-    change.status = "blocked" if findings else "pass"
+    change.findings, change.override = findings, override
+    settle(change, records.head_time if override else None, refused)
 
 
 def allowed_signers(ctx: AuditContext, loader: Loader) -> tuple[str | None, str | None]:

@@ -25,6 +25,7 @@ from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
 from auditui.core.audit.fixes import fixed_by
 from auditui.core.audit.layout_coverage import check_layout_seen, missed_paths
+from auditui.core.audit.override import settle
 from auditui.core.audit.records_view import RecordsAtHead, allowed_signers, check_change
 from auditui.core.audit.report import Change, Report, Totals
 from auditui.core.audit.rollback import RollbacksBefore
@@ -232,7 +233,7 @@ class AuditRun:
         check_change(change, self.records, self.ctx.policy, is_revert=True)
         if rollout:
             change.findings += rollout
-            change.status = "blocked"
+            settle(change, self.records.head_time if change.override else None)
 
     def rewalk_with(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
@@ -384,7 +385,7 @@ class AuditRun:
                     found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
                     if found and change.status != "exempt":
                         change.findings += found
-                        change.status = "blocked"
+                        settle(change, self.records.head_time if change.override else None)
                 yield n, change
         finally:
             tracker.loader.close()  # a walk left early (the app reloading) stops its workers

@@ -26,7 +26,9 @@ from auditui.core.base.wording import plural
 from auditui.core.evidence.evalstats import shown
 from auditui.core.evidence.recordfiles import read_record, record_path, records_lock
 
-VERDICTS = ("approve", "reject", "withdraw")  # withdraw: that approver's word taken back
+# withdraw: that approver's word taken back; override: break-glass, the change let
+# through before its evidence (docs/records.md), never counted as anyone's word.
+VERDICTS = ("approve", "reject", "withdraw", "override")
 
 
 class RecordError(Exception):
@@ -68,6 +70,8 @@ class Approval:
     at: dt.datetime
     comment: str | None = None
     signature: str | None = None
+    reason: str | None = None  # an override's: why the change could not wait
+    commit: str | None = None  # an override's: where the change was (a locator only)
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,18 @@ class Record:
         return out
 
     def verdicts(self) -> dict[str, Approval]:
-        """Each approver's latest entry (docs/records.md: the latest by `at` wins)."""
+        """Each approver's latest entry (docs/records.md: the latest by `at` wins).
+        Overrides are no one's word on the change: they are left out (`overrides`)."""
         out: dict[str, Approval] = {}
         for _, ap in sorted(enumerate(self.approvals), key=lambda p: (_ts(p[1].at), p[0])):
-            out[person(ap.by)] = ap  # " Bob@x " is bob@x: one person, one verdict
+            if ap.verdict != "override":
+                out[person(ap.by)] = ap  # " Bob@x " is bob@x: one person, one verdict
         return out
+
+    def overrides(self) -> list[Approval]:
+        """The override entries, oldest first (as written when `at` ties)."""
+        entries = [(n, ap) for n, ap in enumerate(self.approvals) if ap.verdict == "override"]
+        return [ap for _, ap in sorted(entries, key=lambda p: (_ts(p[1].at), p[0]))]
 
 
 def person(email: str) -> str:
@@ -214,8 +225,12 @@ def parse_record(path: str, text: str) -> Record:
             raise RecordError(f"{where}: missing `at`")
         if verdict not in VERDICTS:
             raise RecordError(
-                f'{where}: `verdict` must be "approve", "reject" or "withdraw", got {verdict!r}'
+                f'{where}: `verdict` must be "approve", "reject", "withdraw" or "override", '
+                f"got {verdict!r}"
             )
+        reason = _field(a, "reason", (str,), where, verdict == "override")
+        if verdict == "override" and not reason.strip():
+            raise RecordError(f"{where}: an override needs a `reason`, got an empty one")
         approvals.append(
             Approval(
                 by=_field(a, "by", (str,), where),
@@ -223,6 +238,8 @@ def parse_record(path: str, text: str) -> Record:
                 at=_when(a["at"], where),
                 comment=_field(a, "comment", (str,), where, False),
                 signature=_field(a, "signature", (str,), where, False),
+                reason=reason,
+                commit=_field(a, "commit", (str,), where, False),
             )
         )
     models = data.get("models", [])
@@ -443,6 +460,8 @@ def tally(record) -> str:
         parts.append(plural(words.pop("reject"), "rejection"))
     if "withdraw" in words:
         parts.append(f"{words.pop('withdraw')} withdrawn")
+    if record.overrides():
+        parts.append(plural(len(record.overrides()), "override"))
     parts += [plural(n, verdict) for verdict, n in sorted(words.items())]
     return ", ".join(parts)
 

@@ -8,6 +8,7 @@ push cannot bring the key that verifies its own approval.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 import tempfile
@@ -18,10 +19,16 @@ from auditui.core.base.errors import AuditError
 NAMESPACE = "auditui-approval"
 
 
-def payload(fingerprint: str, verdict: str, by: str, at: dt.datetime) -> bytes:
+def payload(
+    fingerprint: str, verdict: str, by: str, at: dt.datetime, reason: str | None = None
+) -> bytes:
+    """What is signed. An override's reason is signed with it (one JSON string, so a
+    reason of many lines is one line here): no one can put other words in its place."""
     stamp = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    why = f"reason={json.dumps(reason)}\n" if reason is not None else ""
     return (
         f"auditui-approval-v1\nfingerprint={fingerprint}\nverdict={verdict}\nby={by}\nat={stamp}\n"
+        f"{why}"
     ).encode()
 
 

@@ -25,7 +25,7 @@ from auditui.core.evidence.records import (
     record_name,
 )
 from auditui.core.git.log import CommitInfo
-from auditui.core.policy.model import Policy
+from auditui.core.policy.model import POLICY_FILE, Policy
 
 
 @dataclass
@@ -147,6 +147,42 @@ def refuse_approval_by_author(
             "hint: ask another reviewer to approve it; `auditui approve --withdraw` takes "
             "back an approval already written",
         )
+
+
+def refuse_override(target: Target, by: str, reason: str, signed: bool) -> Policy:
+    """`override` refused before anything is written: with no reason, by someone the
+    policy judging the change does not allow (`[override] allowed`, empty: nobody), or
+    unsigned where signatures are required (the check would not count it). Returns
+    that policy (its `follow_up_hours` say when the evidence is due)."""
+    policy = target.policy or _history(target).policy
+    if not reason:
+        raise AuditError(
+            "an override needs a reason: it is recorded and shown in every report",
+            'hint: auditui override CHANGE --reason "INC-123: checkout down, fix cannot wait"',
+        )
+    allowed = policy.override.allowed
+    if person(by) not in {person(p) for p in allowed}:
+        who = ", ".join(allowed) if allowed else "nobody (the list is empty)"
+        raise AuditError(
+            f"{by} may not override: [override] allowed in {POLICY_FILE} names {who}",
+            "hint: ask one of them, or record the evidence (`auditui approve`, "
+            "`auditui eval add`); adding a name to [override] allowed is itself a gated change",
+        )
+    if policy.approvals.require_signatures and not signed:
+        raise AuditError(
+            "this policy requires signatures: an unsigned override would not count",
+            "hint: auditui override CHANGE --reason TEXT --sign ~/.ssh/id_ed25519",
+        )
+    return policy
+
+
+def commit_of(target: Target) -> str | None:
+    """The commit an override names beside the fingerprint: where a later check finds
+    the change once it is out of its range (the fingerprint still decides)."""
+    if target.change is not None:
+        return target.change.commit.sha
+    commits = _commits_of(target)
+    return commits[0].sha if commits else None
 
 
 def _history(target: Target) -> AuditContext:

@@ -29,6 +29,7 @@ def _change(c) -> dict:
         "status": c.status,
         **({"reverted_by": c.reverted_by} if c.reverted_by else {}),
         **({"reverts": c.reverts} if c.reverts else {}),
+        **({"override": c.override.as_json()} if c.override else {}),
         "findings": [f.as_json() for f in c.findings],
         "evals": _evals(c),
         **({"rules_applied": c.rules_applied} if c.rules_applied else {}),
@@ -71,6 +72,7 @@ def _header(report) -> dict:
         "summary": {
             "changes": report.totals.changes,
             "blocked": report.totals.blocked,
+            "overridden": report.totals.overridden,
             "passed": report.totals.passed,
             "exempt": report.totals.exempt,
             "reverted": report.totals.reverted,
@@ -81,7 +83,8 @@ def _header(report) -> dict:
 
 
 def as_dict(report) -> dict:
-    return {**_header(report), "changes": [_change(c) for c in report.changes]}
+    changes = [_change(c) for c in report.changes]
+    return {**_header(report), "changes": changes, "overridden": overrides_json(report.totals)}
 
 
 def render(report, **_options) -> str:
@@ -118,7 +121,7 @@ def change_line(c) -> str:
         f'{{"commit": {_STRING(commit.sha)}, "subject": {_STRING(commit.subject)}, '
         f'"author": {_STRING(commit.author_email)}, "date": {_STRING(commit.author_date)}, '
         f'"fingerprint": {_value(c.fingerprint)}, "models": {dumps(c.models)}, '
-        f'"deltas": [{deltas}], "status": {_STRING(c.status)}, {_reverted(c)}'
+        f'"deltas": [{deltas}], "status": {_STRING(c.status)}, {_reverted(c)}{_override(c)}'
         f'"findings": {dumps([f.as_json() for f in c.findings])}, "evals": {dumps(_evals(c))}'
         + (f', "rules_applied": {dumps(c.rules_applied)}}}' if c.rules_applied else "}")
     )
@@ -127,6 +130,19 @@ def change_line(c) -> str:
 def _reverted(c) -> str:
     by = f'"reverted_by": {_STRING(c.reverted_by)}, ' if c.reverted_by else ""
     return by + (f'"reverts": {_STRING(c.reverts)}, ' if c.reverts else "")
+
+
+def _override(c) -> str:
+    return f'"override": {_dumps(c.override.as_json())}, ' if c.override else ""
+
+
+def overrides_json(totals) -> list[dict]:
+    """The section of changes let through by an override that still owe evidence."""
+    return [
+        {"commit": c.commit.sha, "fingerprint": c.fingerprint, "status": c.status}
+        | c.override.as_json()
+        for c in totals.overrides.values()
+    ]
 
 
 _STRING = json.encoder.encode_basestring  # the encoder's own (C) string writer
@@ -144,4 +160,8 @@ _WRITTEN = {**SCALAR_JSON, list: labels_json(", ")}
 
 
 def render_end(report, **_options) -> str:
-    return "\n  ]\n}\n" if report.totals.changes else "]\n}\n"
+    """The end of the changes, then the overridden ones again in a section of their own
+    (docs/reports.md): a script finds them without reading every change."""
+    section = json_dumps(overrides_json(report.totals), indent=None)
+    close = "\n  ]" if report.totals.changes else "]"
+    return f'{close},\n  "overridden": {section}\n}}\n'

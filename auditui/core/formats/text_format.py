@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from auditui.core.audit.report import stamp
 from auditui.core.base.terminal import safe
 from auditui.core.base.values import Typed, json_text
 from auditui.core.base.wording import plural
@@ -15,7 +16,13 @@ from auditui.core.configs.obligations import Strength
 from auditui.core.diff.deltas import leaf_rows
 from auditui.core.policy.model import Policy
 
-STATUS_STYLE = {"pass": "32", "blocked": "1;31", "exempt": "2", "reverted": "2;36"}
+STATUS_STYLE = {
+    "pass": "32",
+    "blocked": "1;31",
+    "overridden": "1;33",
+    "exempt": "2",
+    "reverted": "2;36",
+}
 KIND_STYLE = {
     "downgrade": "33",
     "limit-added": "33",
@@ -208,11 +215,25 @@ def render_change(
         lines.append(f"  reverts {c.reverts[:7]}: exactly inverts its deltas")
     if c.status == "reverted":
         lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
+    if c.override is not None:
+        lines.append("  " + paint(override_text(c), "33"))
     rule_style = "31" if c.status == "blocked" else "2"
+    owed = "owed " if c.status == "overridden" else ""
     for f in c.findings:
-        lines.append(f"  {paint(f.rule, rule_style)}  {safe(f.message)}")
+        lines.append(f"  {owed}{paint(f.rule, rule_style)}  {safe(f.message)}")
     lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def override_text(c) -> str:
+    """A change's override in one line: who, when, why and what is due (safe)."""
+    o = c.override
+    said = f"overridden by {safe(o.by)} on {stamp(o.at)}: {clip(' '.join(o.reason.split()))}"
+    if c.status == "pass":
+        return f"{said}; followed up: its evidence is recorded"
+    if c.status == "overridden":
+        return f"{said}; does not block; {o.due_text()}"
+    return f"{said}; {o.due_text()}"
 
 
 def models_text(c) -> str:
@@ -243,12 +264,27 @@ def render_end(report, color: bool = False, **_options) -> str:
         policy += "; signers at head (pin them with --allowed-signers)"
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
+    overridden = f"{totals.overridden} overridden, " if totals.overridden else ""
     return (
-        f"auditui: {verdict} — {plural(n, 'change')} in {plural(report.commits_walked, 'commit')} "
-        f"({base}..{report.head[:7]}): {blocked} blocked, {passed} passed, {exempt} exempt"
-        f"{reverted}; "
+        overrides_section(totals, paint)
+        + f"auditui: {verdict} — {plural(n, 'change')} in {plural(report.commits_walked, 'commit')} "
+        f"({base}..{report.head[:7]}): {blocked} blocked, {overridden}{passed} passed, "
+        f"{exempt} exempt{reverted}; "
         f"{policy}\n" + uncovered_line(report.uncovered, paint)
     )
+
+
+def overrides_section(totals, paint) -> str:
+    """The changes let through by an override that still owe their evidence, listed
+    once more before the summary: break-glass is never a line lost in a long report."""
+    if not totals.overrides:
+        return ""
+    lines = [paint(f"OVERRIDDEN ({len(totals.overrides)}): evidence owed", "1;33")]
+    for c in totals.overrides.values():
+        late = paint(" AUD014", "1;31") if c.override.overdue else ""
+        lines.append(f"  {c.commit.short}{late}  {safe(c.commit.subject)}")
+        lines.append(f"    {override_text(c)}")
+    return "\n".join(lines) + "\n\n"
 
 
 def uncovered_line(uncovered, paint=None) -> str:

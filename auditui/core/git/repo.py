@@ -148,6 +148,14 @@ class GitRepo:
             raise AuditError(f"unknown {what} '{rev}' in {self.root}", hint)
         return out.strip()
 
+    def committed_at(self, rev: str) -> dt.datetime | None:
+        """The committer date of commit `rev` (None when it names none)."""
+        try:
+            out = self._git("log", "-1", "--no-walk", "--format=%cI", "--end-of-options", rev, "--")
+        except _GitFailed:
+            return None
+        return dt.datetime.fromisoformat(out.strip()) if out.strip() else None
+
     def first_parent_at(self, head: str, when: dt.datetime) -> str | None:
         """The last commit on `head`'s first-parent line committed at or before `when`
         (git's `--before`: committer dates, which a first-parent line keeps in order)."""

@@ -149,6 +149,15 @@ class Approvals:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Break-glass (docs/policy.md, `[override]`): who may let a change through before
+    its evidence, and how long that evidence may then take (AUD014 after)."""
+
+    allowed: tuple[str, ...] = ()  # nobody unless named
+    follow_up_hours: float = 72
+
+
+@dataclass(frozen=True)
 class Rollout:
     key: str = "rollout.percent"
     stages: tuple[float, ...] = (1, 10, 50, 100)
@@ -187,6 +196,7 @@ class Policy:
     rules: tuple[Rule, ...] = ()  # [[rules]]: evidence by what a change does
     owners: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [owners]: model glob -> emails
     push: Push = field(default_factory=Push)
+    override: Override = field(default_factory=Override)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def scale_for(self, path: str) -> tuple[str, ...] | None:

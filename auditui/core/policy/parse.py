@@ -19,6 +19,7 @@ from auditui.core.policy.model import (
     Evals,
     Inherit,
     Layout,
+    Override,
     Policy,
     Push,
     Rollout,
@@ -279,6 +280,7 @@ _SCHEMA: dict[str, dict[str, Check]] = {
     "rollout": {"key": string, "stages": increasing_numbers, "soak_hours": number},
     "diff": {"list_ids": strings},
     "push": {"protected": ref_globs, "allow_rewind": boolean, "gate": one_of("all", "protected")},
+    "override": {"allowed": strings, "follow_up_hours": number},
 }
 _FIELDS: dict[str, str] = {"collection": "collections"}  # a TOML key named unlike its field
 
@@ -309,6 +311,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         rollout=Rollout(**values["rollout"]) if "rollout" in raw else None,
         diff=Diff(**values["diff"]),
         push=Push(**values["push"]),
+        override=Override(**values["override"]),
         rules=_rules(raw.get("rules", []), source),
         owners=_owners(raw.get("owners", {}), source),
         raw=raw,
