@@ -265,9 +265,10 @@ def render_end(report, color: bool = False, **_options) -> str:
     base = report.base[:7] if report.base else "root"
     verdict = paint("BLOCKED", "1;31") if blocked else paint("OK", "32")
     overridden = f"{totals.overridden} overridden, " if totals.overridden else ""
+    walked = plural(report.commits_walked, "commit")
     return (
         overrides_section(totals, paint)
-        + f"auditui: {verdict} — {plural(n, 'change')} in {plural(report.commits_walked, 'commit')} "
+        + f"auditui: {verdict} — {plural(n, 'change')} in {walked} "
         f"({base}..{report.head[:7]}): {blocked} blocked, {overridden}{passed} passed, "
         f"{exempt} exempt{reverted}; "
         f"{policy}\n" + uncovered_line(report.uncovered, paint)
