@@ -10,6 +10,7 @@ from urllib.parse import quote
 from auditui import __version__
 from auditui.core.audit.checks import RULES
 from auditui.core.base.terminal import json_safe
+from auditui.core.formats.json_format import overrides_json
 from auditui.core.formats.locate import finding_location
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -23,14 +24,14 @@ def render(report, **_options) -> str:
     rules = sorted(RULES)
     results = []
     for change in report.changes:
-        if change.status != "blocked":
+        if change.status not in ("blocked", "overridden"):
             continue
         c = change.commit
         for f in change.findings:
             result = {
                 "ruleId": f.rule,
                 "ruleIndex": rules.index(f.rule),
-                "level": "error",
+                "level": "error" if change.status == "blocked" else "warning",
                 "message": {"text": f"{c.short} {c.subject}: {f.message}"},
                 "partialFingerprints": {
                     "auditui/change/v1": change.fingerprint,
@@ -44,8 +45,15 @@ def render(report, **_options) -> str:
                     **({"by_rule": f.by_rule} if f.by_rule else {}),
                     **({"rules_applied": change.rules_applied} if change.rules_applied else {}),
                     **({"reverts": change.reverts} if change.reverts else {}),
+                    **({"override": change.override.as_json()} if change.override else {}),
                 },
             }
+            if change.status == "overridden":
+                # Owed, not blocking: SARIF's own word for a result let through on purpose.
+                why = f"overridden by {change.override.by}: {change.override.reason}"
+                result["suppressions"] = [
+                    {"kind": "external", "status": "accepted", "justification": why}
+                ]
             where = finding_location(change, f)
             if where:
                 result["locations"] = [
@@ -85,6 +93,7 @@ def render(report, **_options) -> str:
                     "base": report.base,
                     "head": report.head,
                     "policy": report.policy_source,
+                    "overridden": overrides_json(report.totals),
                 },
                 "results": results,
             }
