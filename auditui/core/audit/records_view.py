@@ -4,6 +4,7 @@ allowed signers), and a change checked against its record into findings and a ve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cached_property
 
 from auditui.core.audit import requirements
@@ -15,7 +16,7 @@ from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError
 from auditui.core.evidence import signatures
 from auditui.core.evidence.recordfiles import read_record
-from auditui.core.evidence.records import Record, RecordError, parse_record
+from auditui.core.evidence.records import Approval, Record, RecordError, parse_record
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.loader import Loader
 from auditui.core.policy.model import Policy
@@ -33,6 +34,21 @@ class RecordsAtHead:
         self._worktree = repo.root if worktree else None
         self.signers: str | None = None  # allowed-signers text at the base
         self._repo, self._head = repo, head
+
+    def paths(self) -> list[str]:
+        """The record files at the head."""
+        return list(self._entries)
+
+    def may_hold_override(self, path: str) -> bool:
+        """Whether a record's text names an override at all: most records are read no
+        further when a check looks for overrides outside its range."""
+        entry = self._entries.get(path)
+        if entry is None:
+            return False
+        try:
+            return "override" in self.loader.text(entry.sha)
+        except DocumentError:
+            return False
 
     @cached_property
     def head_time(self) -> dt.datetime | None:
@@ -79,15 +95,7 @@ def check_change(
     needs = requirements.needs(change.deltas, policy, extra_approval=extra, is_revert=is_revert)
     change.rules_applied = needs.rules
 
-    def check_signature(approval) -> str | None:
-        if records.signers is None:
-            return f"cannot be verified: no {policy.approvals.allowed_signers} at the base"
-        data = signatures.payload(
-            change.fingerprint, approval.verdict, approval.by, approval.at, approval.reason
-        )
-        problem = signatures.verify(approval.signature, data, approval.by, records.signers)
-        return None if problem is None else f"has a signature that does not verify ({problem})"
-
+    check_signature = signature_check(change.fingerprint, records, policy)
     override, overriders, refused = overrides_of(
         record, change.fingerprint, policy, check_signature
     )
@@ -106,6 +114,24 @@ def check_change(
     change.record = record
     change.findings, change.override = findings, override
     settle(change, records.head_time if override else None, refused)
+
+
+def signature_check(
+    fingerprint: str, records: RecordsAtHead, policy: Policy
+) -> Callable[[Approval], str | None]:
+    """Why an entry's signature does not verify for the change `fingerprint` names
+    (None: it does), with the allowed signers the run read at the base."""
+
+    def check(approval: Approval) -> str | None:
+        if records.signers is None:
+            return f"cannot be verified: no {policy.approvals.allowed_signers} at the base"
+        data = signatures.payload(
+            fingerprint, approval.verdict, approval.by, approval.at, approval.reason
+        )
+        problem = signatures.verify(approval.signature or "", data, approval.by, records.signers)
+        return None if problem is None else f"has a signature that does not verify ({problem})"
+
+    return check
 
 
 def allowed_signers(ctx: AuditContext, loader: Loader) -> tuple[str | None, str | None]:

@@ -64,6 +64,9 @@ class Change:
     # A valid override in its record (see override.py): with findings left, the change
     # is `overridden` until the follow-up is due, then blocked (AUD014).
     override: Overridden | None = None
+    # Not a change of the range: an earlier one whose override is past its follow-up
+    # (see follow_ups), reported because the head's record still owes its evidence.
+    outside_range: bool = False
     # Where the change lands, per model (None: the change as a whole) as (path, line):
     # what SARIF and GitHub annotations point at.
     anchors: dict[str | None, tuple[str, int]] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from pathlib import Path
 from auditui.core.audit.context import AuditContext, resolve_context
 from auditui.core.audit.exemption import before_adoption
 from auditui.core.audit.fixes import fixed_by
+from auditui.core.audit.follow_ups import overdue_outside
 from auditui.core.audit.layout_coverage import check_layout_seen, missed_paths
 from auditui.core.audit.override import settle
 from auditui.core.audit.records_view import RecordsAtHead, allowed_signers, check_change
@@ -153,8 +154,10 @@ class AuditRun:
 
     def __iter__(self) -> Generator[Change, None, None]:
         marks = self.marks
+        judged: set[str] = set()
         with fewer_collections():
             for change in self._changes():
+                judged.add(change.fingerprint)
                 sha = change.commit.sha
                 inverted = self.reverts.add(change)
                 if inverted is None and self._rollbacks is not None:
@@ -168,6 +171,9 @@ class AuditRun:
                 if marks is not None:
                     apply_revert(change, marks.get(sha))
                 yield change
+            if self.only_models is None:
+                # Overrides of earlier changes whose follow-up is overdue (AUD014).
+                yield from overdue_outside(self, judged)
 
     def found(self) -> Iterator[Change]:
         """Each change as the walk finds it, judged, with no revert looked for: what a

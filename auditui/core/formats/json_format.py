@@ -30,6 +30,7 @@ def _change(c) -> dict:
         **({"reverted_by": c.reverted_by} if c.reverted_by else {}),
         **({"reverts": c.reverts} if c.reverts else {}),
         **({"override": c.override.as_json()} if c.override else {}),
+        **({"outside_range": True} if c.outside_range else {}),
         "findings": [f.as_json() for f in c.findings],
         "evals": _evals(c),
         **({"rules_applied": c.rules_applied} if c.rules_applied else {}),
@@ -133,7 +134,8 @@ def _reverted(c) -> str:
 
 
 def _override(c) -> str:
-    return f'"override": {_dumps(c.override.as_json())}, ' if c.override else ""
+    said = f'"override": {_dumps(c.override.as_json())}, ' if c.override else ""
+    return said + ('"outside_range": true, ' if c.outside_range else "")
 
 
 def overrides_json(totals) -> list[dict]:

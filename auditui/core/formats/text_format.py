@@ -31,6 +31,7 @@ KIND_STYLE = {
     "obligation-removed": "33",
     "invalid": "31",
 }
+OUTSIDE = "an earlier change, outside this range: its override's follow-up is overdue"
 MAX_TEXT_LINES = 12
 MAX_VALUE = 200  # characters of one value on a line; JSON carries it whole
 CONTEXT = 40  # characters shown before where two long values first differ
@@ -215,6 +216,8 @@ def render_change(
         lines.append(f"  reverts {c.reverts[:7]}: exactly inverts its deltas")
     if c.status == "reverted":
         lines.append("  " + paint(f"reverted: {reverted_text(c)}; does not block", "36"))
+    if c.outside_range:
+        lines.append("  " + paint(OUTSIDE, "33"))
     if c.override is not None:
         lines.append("  " + paint(override_text(c), "33"))
     rule_style = "31" if c.status == "blocked" else "2"
