@@ -17,6 +17,7 @@ from auditui.core.features.push import (
     parse_push_lines,
     parse_receive_lines,
 )
+from auditui.core.formats.text_format import override_text
 from auditui.core.git.repo import GitRepo
 
 
@@ -59,9 +60,35 @@ def _report(verdict, dest) -> int:
             "hint: record evidence with `auditui eval add` / `auditui approve`, commit the "
             "records, and push again"
         )
-    elif changes and not verdict.refused:
+        _break_glass(verdict, blocked)
+    overridden = [c for c in changes if c.status == "overridden"]
+    if overridden:
+        _say(
+            f"auditui: {plural(len(overridden), 'config change')}{where} let through by "
+            "override, evidence owed (reported in every check until recorded):"
+        )
+        for change in overridden:
+            _say(f"  ! {change.commit.short}  {change.commit.subject}")
+            _say(f"      {override_text(change)}")
+    if changes and not blocked and not verdict.refused and not overridden:
         _say(f"auditui: {plural(len(changes), 'config change')}{where}, all cleared by policy")
     return ExitCode.BLOCKED if blocked or verdict.refused else ExitCode.OK
+
+
+def _break_glass(verdict, blocked) -> None:
+    """How to ship now and what it costs, when the policy judging lets anyone override
+    (docs/blocked.md, "Shipping during an incident")."""
+    allowed = sorted(
+        {p for _r, r in verdict.reports if r.policy for p in r.policy.override.allowed}
+    )
+    if not allowed or any(c.outside_range for c in blocked):
+        return
+    hours = min(r.policy.override.follow_up_hours for _r, r in verdict.reports if r.policy)
+    _say(
+        f"hint: in an incident, {', '.join(allowed)} can let a change through now: "
+        "`auditui override COMMIT --reason TEXT`, commit the record, push; every report "
+        f"lists it, and after {hours:g} h without its evidence every check blocks (AUD014)"
+    )
 
 
 def _list(verdict, changes) -> None:
