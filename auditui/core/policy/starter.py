@@ -93,6 +93,13 @@ allowed_signers     = "allowed_signers"
 # allow_rewind = false
 # gate         = "all"     # "protected": other refs only warn (push for review first)
 
+# Break-glass (docs/blocked.md): who may let a change through before its evidence with
+# `auditui override CHANGE --reason TEXT` (empty: nobody), and the hours that evidence
+# may then take before every check blocks the change again (AUD014):
+# [override]
+# allowed         = ["oncall-lead@example.com"]
+# follow_up_hours = 72
+
 # Who owns which models (model-name globs; the last matching line wins):
 # [owners]
 # "*"      = ["platform@example.com"]

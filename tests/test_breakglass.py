@@ -1,0 +1,239 @@
+"""Break-glass end to end on real repositories (docs/blocked.md, "Shipping during an
+incident"): `auditui override` by someone `[override] allowed` names lets a change
+through (status overridden, listed in every format), refused for anyone else; once
+`follow_up_hours` have passed at the head commit, AUD014 blocks it (also from later
+checks whose range no longer holds it) until others than the overrider record the
+evidence; signed where signatures are required; the pre-push hook says how."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from auditui.cli import main
+from auditui.core.evidence.records import RecordError, append_entries, parse_record, tally
+from auditui.core.formats import render
+from tests.helpers.repo import (
+    DEFAULT_POLICY,
+    RepoBuilder,
+    audit,
+    bare_remote,
+    install_hook,
+    push,
+)
+from tests.helpers.signing import keypair
+
+BREAK_GLASS = '\n[override]\nallowed = ["dave@example.com"]\nfollow_up_hours = 24\n'
+POLICY = DEFAULT_POLICY + BREAK_GLASS
+FP = "sha256:" + "ab" * 32
+
+
+def incident(tmp_path, policy: str = POLICY) -> tuple[RepoBuilder, str, str]:
+    """A repo whose policy lets dave override, and a hotfix with no evidence."""
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    base = repo.head()
+    fix = repo.commit("hotfix: cap a (INC-7)", {"models/a.toml": "max_tokens = 8\n"}, author="erin")
+    return repo, base, fix
+
+
+def override(repo: RepoBuilder, who: str, target: str, *extra: str) -> int:
+    repo.git("config", "user.email", who)
+    argv = ["override", target, "--repo", str(repo.path), "--reason", "INC-7: checkout down"]
+    return main([*argv, *extra])
+
+
+def after(hours: float) -> dt.datetime:
+    """A commit date `hours` after now: the override's `at` is the time it is written."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
+
+
+def check_json(repo: RepoBuilder, base: str, capsys) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main(["check", "--repo", str(repo.path), "--base", base, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_an_allowed_override_lets_the_change_through_and_every_format_says_so(tmp_path, capsys):
+    repo, base, fix = incident(tmp_path)
+    assert audit(repo, base).changes[0].status == "blocked"
+    assert override(repo, "dave@example.com", fix) == 0
+    said = capsys.readouterr().out
+    assert "override by dave@example.com" in said and "24 hours" in said
+    repo.commit("record the override", author="dave")
+    code, report = check_json(repo, base, capsys)
+    assert code == 0 and report["ok"] is True
+    assert report["summary"]["overridden"] == 1 and report["summary"]["blocked"] == 0
+    (change,) = report["changes"]
+    assert change["status"] == "overridden"
+    assert change["override"]["by"] == "dave@example.com"
+    assert change["override"]["reason"] == "INC-7: checkout down"
+    assert change["override"]["overdue"] is False and change["override"]["hours_left"] > 0
+    assert {f["rule"] for f in change["findings"]} == {"AUD002", "AUD004"}  # owed
+    assert [o["commit"] for o in report["overridden"]] == [fix]
+    r = audit(repo, base)
+    text = render(r, "text")
+    assert "OVERRIDDEN (1): evidence owed" in text and "owed AUD004" in text
+    assert "1 overridden, 0 passed" in text
+    junit = ET.fromstring(render(r, "junit"))
+    section = junit.find("testsuite[@name='auditui overridden (evidence owed)']")
+    assert section is not None and section.find("testcase/skipped") is not None
+    assert "INC-7" in section.find("testcase/skipped").get("message")
+    sarif = json.loads(render(r, "sarif"))
+    results = sarif["runs"][0]["results"]
+    assert {x["level"] for x in results} == {"warning"}
+    assert all(x["suppressions"][0]["status"] == "accepted" for x in results)
+    assert sarif["runs"][0]["properties"]["overridden"][0]["commit"] == fix
+    github = render(r, "github")
+    assert "::warning" in github and "::error" not in github
+    assert "### Overridden: evidence owed" in github
+
+
+def test_an_override_is_refused_to_anyone_not_allowed(tmp_path, capsys):
+    repo, base, fix = incident(tmp_path)
+    assert override(repo, "mallory@example.com", fix) == 2
+    err = capsys.readouterr().err
+    assert "mallory@example.com may not override" in err and "dave@example.com" in err
+    assert not (repo.path / "audit").exists()  # nothing written
+    # An entry written by hand does not count either: the change stays blocked, and says why.
+    (change,) = audit(repo, base).changes
+    entry = {"by": "mallory@example.com", "verdict": "override", "reason": "trust me"}
+    append_entries(
+        repo.path, change.record_file, change.fingerprint, approvals=[{**entry, "at": after(0)}]
+    )
+    repo.commit("forged override", author="mallory")
+    (change,) = audit(repo, base).changes
+    assert change.status == "blocked" and change.override is None
+    assert any(f.rule == "AUD006" and "does not count" in f.message for f in change.findings)
+
+
+def test_nobody_may_override_by_default(tmp_path, capsys):
+    repo, _base, fix = incident(tmp_path, DEFAULT_POLICY)
+    assert override(repo, "dave@example.com", fix) == 2
+    assert "names nobody" in capsys.readouterr().err
+
+
+def test_aud014_once_the_follow_up_is_due_until_others_record_the_evidence(tmp_path, capsys):
+    repo, base, fix = incident(tmp_path)
+    assert override(repo, "dave@example.com", fix) == 0
+    recorded = repo.commit("record the override", author="dave", date=after(1))
+    assert audit(repo, base).changes[0].status == "overridden"
+    repo.commit("later work", date=after(25))  # the head is past the 24 hours
+    (change,) = audit(repo, base).changes
+    assert change.status == "blocked" and change.rules[0] == "AUD002"
+    assert change.findings[0].rule == "AUD014" and change.override.overdue
+    # A later check whose range no longer holds the change blocks on it too.
+    code, report = check_json(repo, recorded, capsys)
+    assert code == 1
+    (earlier,) = report["changes"]
+    assert earlier["commit"] == fix and earlier["outside_range"] is True
+    assert earlier["findings"][0]["rule"] == "AUD014"
+    # The overrider's own approval is no follow-up.
+    repo.git("config", "user.email", "dave@example.com")
+    assert main(["approve", fix, "--repo", str(repo.path)]) == 0
+    argv = ["eval", "add", fix, "--repo", str(repo.path), "--model", "a", "--suite", "coding"]
+    assert main([*argv, "--baseline", "70", "--candidate", "70"]) == 0
+    dave = repo.commit("dave's evidence", author="dave", date=after(26))
+    (change,) = audit(repo, base).changes
+    assert change.rules == ["AUD004", "AUD014"]
+    assert (
+        "dave@example.com overrode it"
+        in next(f for f in change.findings if f.rule == "AUD004").message
+    )
+    # Someone else's approval clears it: the change passes, its override noted as followed up.
+    repo.git("config", "user.email", "carol@example.com")
+    assert main(["approve", fix, "--repo", str(repo.path)]) == 0
+    repo.commit("carol follows up", author="carol", date=after(27))
+    (change,) = audit(repo, base).changes
+    assert change.status == "pass" and change.override is not None
+    assert "followed up" in render(audit(repo, base), "text")
+    assert audit(repo, dave).changes == []  # nothing owed outside the range any more
+
+
+def test_a_later_override_does_not_move_the_deadline(tmp_path, capsys):
+    repo, base, fix = incident(
+        tmp_path,
+        POLICY.replace('["dave@example.com"]', '["dave@example.com", "frank@example.com"]'),
+    )
+    assert override(repo, "dave@example.com", fix) == 0
+    repo.commit("first override", author="dave", date=after(1))
+    repo.commit("a day on", date=after(25))
+    assert override(repo, "frank@example.com", fix) == 0  # tries to buy another day
+    repo.commit("second override", author="frank", date=after(25.5))
+    (change,) = audit(repo, base).changes
+    assert change.status == "blocked" and change.findings[0].rule == "AUD014"
+    assert change.override.by == "dave@example.com"
+
+
+def test_a_signed_override_counts_and_a_reworded_reason_does_not(tmp_path, capsys):
+    dave_key, dave_pub = keypair(tmp_path, "dave")
+    policy = POLICY.replace("required = 1\n", "required = 1\nrequire_signatures = true\n")
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start(
+        {"models/a.toml": "max_tokens = 10\n"},
+        allowed_signers=f'dave@example.com namespaces="auditui-approval" {dave_pub}\n',
+    )
+    base = repo.head()
+    fix = repo.commit("hotfix", {"models/a.toml": "max_tokens = 8\n"}, author="erin")
+    assert override(repo, "dave@example.com", fix) == 2  # unsigned: it would not count
+    assert "requires signatures" in capsys.readouterr().err
+    assert override(repo, "dave@example.com", fix, "--sign", dave_key) == 0
+    repo.commit("signed override", author="dave")
+    (change,) = audit(repo, base).changes
+    assert change.status == "overridden"
+    record = repo.path / change.record_file
+    record.write_text(record.read_text().replace("INC-7: checkout down", "routine tweak"))
+    repo.commit("reword the reason", author="mallory")
+    (change,) = audit(repo, base).changes
+    assert change.status == "blocked"
+    assert any(f.rule == "AUD007" and "override by dave" in f.message for f in change.findings)
+
+
+def test_the_pre_push_hook_says_how_to_break_glass_and_lists_what_it_let_through(tmp_path):
+    repo = RepoBuilder(tmp_path / "r", POLICY)
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    bare_remote(repo, tmp_path)
+    install_hook(repo)
+    fix = repo.commit("hotfix", {"models/a.toml": "max_tokens = 8\n"}, author="erin")
+    blocked = push(repo, "origin", "main")
+    assert blocked.returncode != 0
+    assert "auditui override COMMIT --reason TEXT" in blocked.stderr
+    assert "dave@example.com can let a change through" in blocked.stderr
+    assert override(repo, "dave@example.com", fix) == 0
+    repo.commit("override INC-7", author="dave")
+    landed = push(repo, "origin", "main")
+    assert landed.returncode == 0, landed.stderr
+    assert "let through by override" in landed.stderr and "INC-7" in landed.stderr
+
+
+def test_an_override_entry_needs_a_reason_and_is_no_ones_word():
+    base = f'fingerprint = "{FP}"\n[[approvals]]\nby = "d@x"\nverdict = "override"\n'
+    with pytest.raises(RecordError, match="`reason`"):
+        parse_record("r", base + "at = 2026-03-04T00:00:00Z\n")
+    with pytest.raises(RecordError, match="empty"):
+        parse_record("r", base + 'reason = " "\nat = 2026-03-04T00:00:00Z\n')
+    record = parse_record("r", base + 'reason = "INC-1"\nat = 2026-03-04T00:00:00Z\n')
+    assert record.verdicts() == {} and [o.by for o in record.overrides()] == ["d@x"]
+    assert tally(record) == "0 evals, 0 approvals, 1 override"
+
+
+def test_the_override_section_is_checked_like_any_other():
+    from auditui.core.base.errors import AuditError
+    from auditui.core.policy.parse import parse_policy
+
+    policy = parse_policy(POLICY)
+    assert policy.override.allowed == ("dave@example.com",)
+    assert policy.override.follow_up_hours == 24
+    assert parse_policy(DEFAULT_POLICY).override.allowed == ()
+    assert parse_policy(DEFAULT_POLICY).override.follow_up_hours == 72
+    for bad, said in (
+        ("allowed = [1]", "[override] allowed"),
+        ("follow_up_hours = -1", "[override] follow_up_hours"),
+        ("allowd = []", "unknown key 'allowd'"),
+    ):
+        with pytest.raises(AuditError, match=re.escape(said)):
+            parse_policy(DEFAULT_POLICY + f"\n[override]\n{bad}\n")
