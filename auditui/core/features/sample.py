@@ -99,7 +99,10 @@ def build_sample(target: Path, recipe_dir: Path | None = None) -> dict[str, str]
                 summary=step.get("summary", ""),
                 models=change.models,
                 evals=[{**e, "at": at} for e in step.get("evals", [])],
-                approvals=[{**a, "at": at} for a in step.get("approvals", [])],
+                approvals=[
+                    {**a, "at": at} | ({"commit": audited} if a["verdict"] == "override" else {})
+                    for a in step.get("approvals", [])
+                ],
             )
         _git(target, "add", "-A")
         _git(target, "commit", "-q", "--allow-empty", "-m", step["message"], env=env)
