@@ -57,7 +57,15 @@ def test_check_json_is_the_spec_shape(capsys, simple):
     data = json.loads(out)
     assert data["version"] == 1 and data["ok"] is False and data["policy"] == "head"
     assert data["base"] is None and len(data["head"]) == 40
-    assert data["summary"] == {"changes": 2, "blocked": 1, "passed": 0, "exempt": 1, "reverted": 0}
+    assert data["summary"] == {
+        "changes": 2,
+        "blocked": 1,
+        "overridden": 0,
+        "passed": 0,
+        "exempt": 1,
+        "reverted": 0,
+    }
+    assert data["overridden"] == []  # the section of overrides, after the changes
     first, second = data["changes"]
     assert first["status"] == "exempt" and second["status"] == "blocked"
     assert set(second) == {
@@ -299,7 +307,26 @@ def test_demo_check_golden_json(capsys, tmp_path):
     undo = by_subject["Revert default reasoning effort to high (quality regression)"]
     assert effort["reverted_by"] == undo["commit"] and undo["reverts"] == effort["commit"]
     assert undo["status"] == "reverted" and "reverted_by" not in undo
-    assert data["summary"] == {"changes": 13, "blocked": 3, "passed": 3, "exempt": 2, "reverted": 5}
+    assert data["summary"] == {
+        "changes": 16,
+        "blocked": 3,
+        "overridden": 1,
+        "passed": 5,
+        "exempt": 2,
+        "reverted": 5,
+    }
+    # The INC-12 hotfix weakens a prompt instruction (must -> should), which the
+    # sample's rule asks two approvals for; carol broke glass: overridden, evidence owed.
+    hotfix = by_subject[
+        "Hotfix INC-12: haiku hedges every answer since Apr 30; ask it, do not require it"
+    ]
+    assert hotfix["status"] == "overridden" and hotfix["rules_applied"] == ["weaker-instructions"]
+    assert sorted({f["rule"] for f in hotfix["findings"]}) == ["AUD002", "AUD004"]
+    assert hotfix["override"]["by"] == "carol@example.com"
+    assert hotfix["override"]["hours_left"] == 72.0
+    assert [o["commit"] for o in data["overridden"]] == [hotfix["commit"]]
+    weakened = [d for d in hotfix["deltas"] if d["kind"] == "obligation-weakened"]
+    assert [(d["old"]["word"], d["new"]["word"]) for d in weakened] == [("must", "should")]
     broken = by_subject["Add sonnet-4.6-fast for low-latency completions"]
     fix = by_subject["Fix indentation in sonnet-4.6-fast.yaml"]
     assert (broken["status"], broken["reverted_by"]) == ("reverted", fix["commit"])
