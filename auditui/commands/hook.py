@@ -81,8 +81,8 @@ def _break_glass(verdict, blocked) -> None:
     allowed = sorted(
         {p for _r, r in verdict.reports if r.policy for p in r.policy.override.allowed}
     )
-    if not allowed or any(c.outside_range for c in blocked):
-        return
+    if not allowed or all(c.override is not None and c.override.overdue for c in blocked):
+        return  # only overdue overrides block: another override would not help
     hours = min(r.policy.override.follow_up_hours for _r, r in verdict.reports if r.policy)
     _say(
         f"hint: in an incident, {', '.join(allowed)} can let a change through now: "
