@@ -237,3 +237,17 @@ def test_the_override_section_is_checked_like_any_other():
     ):
         with pytest.raises(AuditError, match=re.escape(said)):
             parse_policy(DEFAULT_POLICY + f"\n[override]\n{bad}\n")
+
+
+def test_deleting_the_record_does_not_clear_what_the_change_owes(tmp_path, capsys):
+    repo, _base, fix = incident(tmp_path)
+    assert override(repo, "dave@example.com", fix) == 0
+    recorded = repo.commit("record the override", author="dave", date=after(1))
+    (record,) = (repo.path / "audit").iterdir()
+    record.unlink()
+    repo.commit("tidy the audit folder", author="mallory", date=after(2))  # before it is due
+    code, report = check_json(repo, recorded, capsys)
+    assert code == 1
+    (earlier,) = report["changes"]
+    assert earlier["commit"] == fix and earlier["outside_range"] is True
+    assert earlier["status"] == "blocked" and earlier["findings"][0]["rule"] == "AUD001"

@@ -9,6 +9,10 @@ override not judged in the range the change is found again at the commit the ent
 names and judged with this run's policy against the head's records. A change that
 commit no longer makes (the entry edited, the history rewritten) is judged on what its
 record says: the policy's default evidence for the models the record names.
+
+Entries are never dropped: an override the record at the base of the range holds
+counts though the head's record lost it (or the whole record), so deleting a record
+never clears what its change owes; such a change is judged at once.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from typing import TYPE_CHECKING
 from auditui.core.audit.checks import record_findings
 from auditui.core.audit.context import AuditContext
 from auditui.core.audit.override import overrides_of, settle
-from auditui.core.audit.records_view import check_change, signature_check
-from auditui.core.audit.report import Change
+from auditui.core.audit.records_view import RecordsAtHead, check_change, signature_check
+from auditui.core.audit.report import Change, Overridden
 from auditui.core.base.errors import AuditError
 from auditui.core.evidence.records import Record, record_name
 from auditui.core.git.log import CommitInfo
@@ -30,31 +34,49 @@ if TYPE_CHECKING:  # run.py imports this module
 
 
 def overdue_outside(run: AuditRun, judged: set[str]) -> Iterator[Change]:
-    """The changes not in `judged` (fingerprints) whose override at the head is past its
-    follow-up and that still owe evidence: each blocked, AUD014 first."""
+    """The changes not in `judged` (fingerprints) whose override is past its follow-up
+    and that still owe evidence: each blocked, AUD014 first. An override the base's
+    record holds counts though the head's lost it (entries are never dropped): that
+    change is judged at once, and blocks on what it owes."""
     ctx, records = run.ctx, run.records
     if not ctx.policy.override.allowed:
         return
-    for path in sorted(records.paths()):
-        if not records.may_hold_override(path):
+    folder = ctx.policy.layout.records
+    at_base = None
+    if ctx.base is not None:
+        at_base = RecordsAtHead(ctx.repo, ctx.base, folder, records.loader)
+        at_base.signers = records.signers
+    paths = set(records.paths()) | set(at_base.paths() if at_base else ())
+    for path in sorted(paths):
+        now = _overridden(run, records, path, judged)
+        found = now or (_overridden(run, at_base, path, judged) if at_base else None)
+        if found is None:
             continue
-        record, _error = records.get(path)
-        if record is None or record.fingerprint in judged or not record.overrides():
-            continue
-        if path != f"{ctx.policy.layout.records}/{record_name(record.fingerprint)}":
-            continue  # a record under another name is no change's (AUD011 where judged)
-        override, _who, _refused = overrides_of(
-            record,
-            record.fingerprint,
-            ctx.policy,
-            signature_check(record.fingerprint, records, ctx.policy),
-        )
-        if override is None or records.head_time is None or records.head_time < override.due:
-            continue  # not due yet (or no valid override): nothing to say before it is
+        record, override = found
+        due = records.head_time is not None and records.head_time >= override.due
+        if now is not None and not due:
+            continue  # not due yet: nothing to say before it is
         change = _found(run, record) or _on_record(run, record, path)
-        if change.status == "blocked" and change.override is not None and change.override.overdue:
+        if change.status == "blocked":
             change.outside_range = True
             yield change
+
+
+def _overridden(
+    run: AuditRun, records: RecordsAtHead, path: str, judged: set[str]
+) -> tuple[Record, Overridden] | None:
+    """The record at `path` and its override that counts, for a change not in `judged`."""
+    policy = run.ctx.policy
+    if not records.may_hold_override(path):
+        return None
+    record, _error = records.get(path)
+    if record is None or record.fingerprint in judged or not record.overrides():
+        return None
+    if path != f"{policy.layout.records}/{record_name(record.fingerprint)}":
+        return None  # a record under another name is no change's (AUD011 where judged)
+    check = signature_check(record.fingerprint, records, policy)
+    override, _who, _refused = overrides_of(record, record.fingerprint, policy, check)
+    return None if override is None else (record, override)
 
 
 def _found(run: AuditRun, record: Record) -> Change | None:
