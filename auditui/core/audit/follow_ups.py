@@ -42,13 +42,16 @@ def overdue_outside(run: AuditRun, judged: set[str]) -> Iterator[Change]:
     if not ctx.policy.override.allowed:
         return
     folder = ctx.policy.layout.records
-    at_base = None
+    head = ctx.repo.resolve(ctx.head)
+    holding = ctx.repo.files_holding([head, *filter(None, [ctx.base])], "override", folder)
+    heads = set(records.holding(holding[head]))
+    at_base, bases = None, set()
     if ctx.base is not None:
         at_base = RecordsAtHead(ctx.repo, ctx.base, folder, records.loader)
         at_base.signers = records.signers
-    paths = set(records.paths()) | set(at_base.paths() if at_base else ())
-    for path in sorted(paths):
-        now = _overridden(run, records, path, judged)
+        bases = set(at_base.holding(holding[ctx.base]))
+    for path in sorted(heads | bases):
+        now = _overridden(run, records, path, judged) if path in heads else None
         found = now or (_overridden(run, at_base, path, judged) if at_base else None)
         if found is None:
             continue
@@ -67,8 +70,6 @@ def _overridden(
 ) -> tuple[Record, Overridden] | None:
     """The record at `path` and its override that counts, for a change not in `judged`."""
     policy = run.ctx.policy
-    if not records.may_hold_override(path):
-        return None
     record, _error = records.get(path)
     if record is None or record.fingerprint in judged or not record.overrides():
         return None

@@ -35,20 +35,9 @@ class RecordsAtHead:
         self.signers: str | None = None  # allowed-signers text at the base
         self._repo, self._head = repo, head
 
-    def paths(self) -> list[str]:
-        """The record files at the head."""
-        return list(self._entries)
-
-    def may_hold_override(self, path: str) -> bool:
-        """Whether a record's text names an override at all: most records are read no
-        further when a check looks for overrides outside its range."""
-        entry = self._entries.get(path)
-        if entry is None:
-            return False
-        try:
-            return "override" in self.loader.text(entry.sha)
-        except DocumentError:
-            return False
+    def holding(self, paths: set[str]) -> list[str]:
+        """Of `paths` (files `GitRepo.files_holding` found), the record files here."""
+        return sorted(paths & self._entries.keys())
 
     @cached_property
     def head_time(self) -> dt.datetime | None:

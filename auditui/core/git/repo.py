@@ -511,6 +511,33 @@ class GitRepo:
         except BlobMissing:
             raise _missing(sha, "blob") from None
 
+    def files_holding(self, revs: list[str], text: str, folder: str) -> dict[str, set[str]]:
+        """Per commit of `revs` (full ids), the files under `folder` whose content holds
+        `text`: `git grep` searches them inside git, no blob crosses a pipe (binary
+        files too: a NUL must not hide a file)."""
+        spec = f":(top,literal){folder.rstrip('/')}/"
+        args = ["grep", "-l", "-z", "-a", "-F", "--no-color", "--no-textconv", "-e", text]
+        status, out, err = self._repo.git.execute(
+            ["git", *_CONFIG, *args, *revs, "--", spec],
+            stdout_as_string=False,
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+        if isinstance(err, bytes):
+            err = err.decode("utf-8", "replace")
+        if status not in (0, 1):  # 1: nothing found (git may still say a hint)
+            lines = err.strip().splitlines()
+            raise AuditError(
+                f"cannot search the records in {self.root}: {lines[-1] if lines else 'git grep'}",
+                "hint: run `git fsck` to check the repository",
+            )
+        found: dict[str, set[str]] = {rev: set() for rev in revs}
+        for item in out.split(b"\0"):
+            rev, _, path = item.decode("utf-8", "surrogateescape").partition(":")
+            if rev in found:
+                found[rev].add(path)
+        return found
+
     def worktree_files(self) -> list[str]:
         """Files of the working tree git knows or would add (tracked, and untracked but
         not ignored): what `auditui init` looks at, before any commit too."""
