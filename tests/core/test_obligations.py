@@ -60,6 +60,9 @@ def kinds(old: str, new: str) -> list[str]:
         ("It is best to ask first.", S, "it is best to"),
         ("You may use tables.", OPT, "you may"),
         ("You can call several tools at once.", OPT, "you can"),
+        ("You can only enter one command at a time.", R, "you can only"),
+        ("You don't have to modify the tests.", OPT, "don't have to"),
+        ("You need not ask first.", OPT, "need not"),
         ("Consider a smaller model.", OPT, "consider"),
         ("Try to keep it short.", OPT, "try to"),
         ("Feel free to ask questions.", OPT, "feel free"),
@@ -110,6 +113,8 @@ def test_the_strongest_marker_of_a_sentence_wins():
         "Then decide what the prototype should prove.",
         "Use icacls only if ACL changes are required.",
         "Summarise what changed and anything the user must do next.",
+        "Edit all the files you need to and run the tests.",  # "need to [edit]"
+        "Change what you have to.",
         "Tests that must pass are listed in CI.",
     ],
 )

@@ -126,6 +126,20 @@ def _no_condition(at: _Around) -> bool:
     return at.before not in _CONDITIONS and _SUBORDINATORS.isdisjoint(at.clause)
 
 
+# "Edit all the files you need to and run ...": a verb left out after the marker is a
+# relative clause ("the files you need to [edit]"), no instruction.
+_ELIDED = frozenset(("", "and", "or", "but", "then"))
+
+
+_NEGATIONS = frozenset(("not", "don't", "doesn't", "didn't", "never"))
+
+
+def _with_verb(at: _Around) -> bool:
+    """ "You need to run it": not "the files you need to and" (no verb follows), nor
+    "you don't have to" (a release, read as its own marker)."""
+    return at.after not in _ELIDED and at.before not in _NEGATIONS and _no_condition(at)
+
+
 _R, _S, _O = Strength.REQUIRED, Strength.RECOMMENDED, Strength.OPTIONAL
 _NEG = r"(?: not|n't)"  # "must not", "mustn't" (apostrophes are folded to ' first)
 # (pattern, strength, what may stand before it); the text a pattern takes is the word a
@@ -140,10 +154,12 @@ MARKERS: tuple[tuple[str, Strength, Callable[[_Around], bool]], ...] = (
     (r"shall" + _NEG, _R, _anywhere),
     (r"shan't", _R, _anywhere),
     (r"shall", _R, _anywhere),
-    (r"(?:have|has) to", _R, _no_condition),
-    (r"you need to|you'll need to|you will need to|needs to", _R, _no_condition),
+    (r"(?:have|has) to", _R, _with_verb),
+    (r"you need to|you'll need to|you will need to|needs to", _R, _with_verb),
     (r"(?:is|are) required|required to", _R, _no_condition),
     (r"mandatory", _R, _anywhere),
+    # "You don't have to modify the tests": no duty, a release (read before "don't").
+    (r"(?:do not|don't|does not|doesn't) (?:have|need) to|need not|needn't", _O, _anywhere),
     (r"do not|don't", _S, _clause_start),
     (r"you (?:cannot|can't|can not|may not|are not allowed to)", _R, _no_condition),
     (r"(?:is|are) (?:not (?:allowed|permitted)|forbidden|prohibited)", _R, _anywhere),
@@ -164,6 +180,7 @@ MARKERS: tuple[tuple[str, Strength, Callable[[_Around], bool]], ...] = (
     (r"(?:is|are) recommended|we recommend", _S, _anywhere),
     (r"prefer|preferably", _O, _clause_start),
     (r"(?:it is|it's) (?:best|better|advisable|wise) to", _S, _anywhere),
+    (r"you (?:can|may) only", _R, _no_condition),  # a restriction: "you can only run one"
     (r"you (?:may|can|could|might)", _O, _no_condition),
     (r"consider", _O, _clause_start),
     (r"try to", _O, _clause_start),
