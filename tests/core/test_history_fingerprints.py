@@ -165,7 +165,14 @@ def test_audit_json_is_deterministic(repo):
     second = render(audit(repo, base), "json")
     assert first == second
     doc = json.loads(first)
-    assert doc["summary"] == {"changes": 3, "blocked": 3, "passed": 0, "exempt": 0, "reverted": 0}
+    assert doc["summary"] == {
+        "changes": 3,
+        "blocked": 3,
+        "overridden": 0,
+        "passed": 0,
+        "exempt": 0,
+        "reverted": 0,
+    }
     assert [c["subject"] for c in doc["changes"]] == ["edit", "prompt", "broken"]
     whole1 = render(audit(repo), "json")
     whole2 = render(audit(repo), "json")
