@@ -378,42 +378,36 @@ ObligationPairs = Callable[
 ]
 
 
+def part_deltas(
+    name: str, path: str, pairs: list[tuple[Any, Any]], kind: Callable[[Any, Any], str]
+) -> list[Delta]:
+    """One delta per pair of a prompt part (a limit, an obligation) that changed where
+    it stands: the pairs come from limits.pair_limits or obligations.pair_obligations."""
+    return [
+        Delta(name, path, o.as_dict() if o else None, n.as_dict() if n else None, kind(o, n))
+        for o, n in pairs
+    ]
+
+
 def obligation_deltas(
     name: str, path: str, pairs: list[tuple[Obligation | None, Obligation | None]]
 ) -> list[Delta]:
-    """One delta per obligation whose strength changed, or that went or came, where it
-    stands (see obligations.pair_obligations)."""
-    return [
-        Delta(
-            name,
-            path,
-            o.as_dict() if o else None,
-            n.as_dict() if n else None,
-            obligation_kind(o, n),
-        )
-        for o, n in pairs
-    ]
+    """One delta per obligation whose strength changed, or that went or came."""
+    return part_deltas(name, path, pairs, obligation_kind)
+
+
+_LIMIT_KINDS = {
+    (True, True): "limit-changed",
+    (True, False): "limit-removed",
+    (False, True): "limit-added",
+}
 
 
 def limit_deltas(
     name: str, path: str, pairs: list[tuple[Limit | None, Limit | None]]
 ) -> list[Delta]:
-    """One delta per limit that changed where it stands (see limits.pair_limits)."""
-    kinds = {
-        (True, True): "limit-changed",
-        (True, False): "limit-removed",
-        (False, True): "limit-added",
-    }
-    return [
-        Delta(
-            name,
-            path,
-            o.as_dict() if o else None,
-            n.as_dict() if n else None,
-            kinds[(o is not None, n is not None)],
-        )
-        for o, n in pairs
-    ]
+    """One delta per limit that changed where it stands."""
+    return part_deltas(name, path, pairs, lambda o, n: _LIMIT_KINDS[(o is not None, n is not None)])
 
 
 def text_diff(path: str, old: str, new: str, context: int = 2) -> str:
