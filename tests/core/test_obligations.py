@@ -14,9 +14,11 @@ from auditui.core.configs.obligations import (
     TEXT_MAX,
     Obligation,
     Strength,
+    changed_obligations,
     extract_obligations,
     obligation_kind,
     pair_obligations,
+    plain_changed_obligations,
 )
 
 R, S, OPT = Strength.REQUIRED, Strength.RECOMMENDED, Strength.OPTIONAL
@@ -351,3 +353,72 @@ def test_inserting_unrelated_lines_gives_no_pair(a, inserts):
         lines.insert(at % (len(lines) + 1), noise)
     old, new = "\n".join(a) + "\n", "\n".join(lines) + "\n"
     assert kinds(old, new) == []
+
+
+# Prompt lines of every shape a unit can take: wrapped prose, items, headings, fences,
+# quotes, comments, emphasis alone; an edit inserts, deletes or replaces some of them.
+LINES = st.sampled_from(
+    [
+        "You must lint the code",
+        "before pushing.",
+        "and never guess.",
+        "- Always cite sources.",
+        "1. You should ask first",
+        "# Rules",
+        "```",
+        "~~~",
+        "> Do not push to main.",
+        "// you must not",
+        "**",
+        "___",
+        "",
+        "Only commit when asked. You may stop.",
+        "It has never been done. `must` is a word.",
+        'He said "you must stop" then left.',
+        "| must | never |",
+    ]
+)
+EDITS = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2), LINES), max_size=6)
+
+
+def edited(lines: list[str], edits: list[tuple[int, int, str]]) -> list[str]:
+    out = list(lines)
+    for at, how, line in edits:
+        k = at % (len(out) + 1)
+        if how == 0:
+            out.insert(k, line)
+        elif out and k < len(out):
+            out[k : k + 1] = [] if how == 1 else [line]
+    return out
+
+
+@settings(max_examples=400)
+@given(st.lists(LINES, max_size=30), EDITS)
+def test_changed_obligations_reads_only_changed_units_and_finds_what_the_plain_one_does(
+    lines, edits
+):
+    """The fast path (units holding a changed line) pairs exactly as the definition
+    (every obligation of both versions read, then paired)."""
+    old = "\n".join(lines) + "\n"
+    new = "\n".join(edited(lines, edits)) + "\n"
+    assert changed_obligations(old, new) == plain_changed_obligations(old, new)
+    assert changed_obligations(new, old) == plain_changed_obligations(new, old)
+
+
+@given(ANY_TEXT, ANY_TEXT)
+def test_changed_obligations_equal_the_plain_ones_on_any_text(old, new):
+    assert changed_obligations(old, new) == plain_changed_obligations(old, new)
+
+
+@settings(max_examples=400)
+@given(ANY_TEXT | st.lists(LINES, max_size=30).map("\n".join))
+def test_the_marker_prefilter_skips_no_unit_with_an_obligation(text):
+    """Units no marker pattern matches are not split into tokens: reading every unit
+    finds the very same obligations."""
+    from unittest import mock
+
+    from auditui.core.configs import obligations
+
+    fast = extract_obligations(text)
+    with mock.patch.object(obligations, "_may_hold_marker", lambda unit: True):
+        assert extract_obligations(text) == fast

@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 from enum import IntEnum
 from typing import NamedTuple
 
-from auditui.core.base.linediff import opcodes
+from auditui.core.base.linediff import Opcode, opcodes
 
 
 class Strength(IntEnum):
@@ -214,6 +214,7 @@ _ABBREVIATIONS = frozenset(
     "st. a.k.a. viz. ca. v.".split()
 )
 _WORDS = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\s*_]")  # a token is left once `*` and `_` are dropped
 _CURLY = re.compile(r"“[^“”]*+”")
 
 
@@ -237,12 +238,13 @@ class _Token(NamedTuple):
     line: int
 
 
-def extract_obligations(text: str) -> tuple[Obligation, ...]:
+def extract_obligations(text: str, lines: frozenset[int] | None = None) -> tuple[Obligation, ...]:
     """Every directive sentence of `text` outside code, in the order they stand, with
     the strength of its strongest marker (the first of them when several tie). A
-    question is no instruction and is skipped."""
+    question is no instruction and is skipped. With `lines` (1-based), only the units
+    (paragraphs, items) holding one of them are read: what pairing needs of an edit."""
     found = []
-    for unit in _units(text):
+    for unit in _units(text, lines):
         for sentence in _sentences(unit):
             obligation = _obligation(sentence)
             if obligation is not None:
@@ -250,12 +252,34 @@ def extract_obligations(text: str) -> tuple[Obligation, ...]:
     return tuple(found)
 
 
-def _units(text: str) -> Iterator[list[_Token]]:
-    """Paragraphs, list items, headings and table rows outside fenced code, as tokens.
-    A line continues the unit before it (wrapped prose) when it starts no block and
+def _units(text: str, lines: frozenset[int] | None = None) -> Iterator[list[_Token]]:
+    """The tokens of each unit `_unit_lines` finds (all, or those holding one of
+    `lines`), but a code comment's (a prompt may hold code outside fences)."""
+    for unit in _unit_lines(text):
+        if lines is not None and lines.isdisjoint(number for number, _ in unit):
+            continue
+        if not _may_hold_marker(unit):
+            continue  # most units: no marker anywhere, nothing to split into tokens
+        tokens = [token for number, line in unit for token in _tokens(line, number)]
+        if not tokens[0].shown.startswith(("//", "/*")):
+            yield tokens
+
+
+def _may_hold_marker(unit: list[tuple[int, str]]) -> bool:
+    """Whether a marker pattern matches the unit's words as tokens read them (`*`
+    dropped, `_` stripped, one space between), code and quotes not yet blanked:
+    blanking only ever takes a match away, so no unit with an obligation is missed."""
+    words = _fold(" ".join(line for _, line in unit)).replace("*", "").split()
+    return _MARKER.search(" ".join(filter(None, (w.strip("_") for w in words)))) is not None
+
+
+def _unit_lines(text: str) -> Iterator[list[tuple[int, str]]]:
+    """Paragraphs, list items, headings and table rows outside fenced code, as their
+    numbered lines (quote and list marks taken off; lines with no token left out). A
+    line continues the unit before it (wrapped prose) when it starts no block and
     either starts in lower case or follows a line left open: not ending in . ! ? or
     :, nor a heading or a table row. Any other line starts a unit."""
-    unit: list[_Token] = []
+    unit: list[tuple[int, str]] = []
     fence = ""
     open_line = False
     for number, line in enumerate(text.splitlines(), 1):
@@ -266,32 +290,32 @@ def _units(text: str) -> Iterator[list[_Token]]:
             continue
         if opened and (opened.group(1)[0] == "~" or "`" not in line[opened.end() :]):
             fence = opened.group(1)
-            yield from _flush(unit)
+            if unit:
+                yield unit
+                unit = []
             continue
         stripped = line.strip().lstrip("> \t")  # a quote's lines read as any others
         if not stripped:
-            yield from _flush(unit)
+            if unit:
+                yield unit
+                unit = []
             continue
         starts = _BLOCK_START.match(stripped) is not None
         if unit and (starts or not (stripped[0].islower() or open_line)):
-            yield from _flush(unit)
+            yield unit
+            unit = []
         open_line = stripped[0] not in "#|" and stripped.rstrip(_CLOSERS)[-1:] not in ".!?:"
         while mark := _LIST_MARK.match(stripped):  # "1. - item": each mark in turn
             stripped = stripped[mark.end() :]
-        unit.extend(_tokens(stripped, number))
-    yield from _flush(unit)
+        if _TOKEN.search(stripped):  # a line of emphasis marks alone gives no token
+            unit.append((number, stripped))
+    if unit:
+        yield unit
 
 
 def _closes(fence: str, run: str, rest: str) -> bool:
     """A fence closes with a run of its character as long or longer, alone on its line."""
     return run[0] == fence[0] and len(run) >= len(fence) and not rest.strip()
-
-
-def _flush(unit: list[_Token]) -> Iterator[list[_Token]]:
-    """The unit, unless it is a code comment (a prompt may hold code outside fences)."""
-    if unit and not unit[0].shown.startswith(("//", "/*")):
-        yield list(unit)
-    unit.clear()
 
 
 def _tokens(line: str, number: int) -> Iterator[_Token]:
@@ -463,20 +487,52 @@ def obligation_kind(old: Obligation | None, new: Obligation | None) -> str:
     raise ValueError("not an obligation change: the strength is the same")
 
 
+Pairs = list[tuple[Obligation | None, Obligation | None]]
+
+
+def plain_changed_obligations(old_text: str, new_text: str) -> Pairs:
+    """What changed between two versions of a prompt, by definition: every obligation
+    of each read, then paired (pair_obligations)."""
+    old, new = extract_obligations(old_text), extract_obligations(new_text)
+    return pair_obligations(old_text, new_text, old, new)
+
+
+def changed_obligations(old_text: str, new_text: str) -> Pairs:
+    """`plain_changed_obligations`, reading only the units that hold a changed line:
+    pairing looks at no other obligation, and an edit to a long prompt changes few
+    lines (reading every sentence of every version was most of the time of a prompt
+    history's first check). A property test holds the two equal."""
+    aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    changed = [op for op in aligned if op[0] != "equal"]
+    if not changed:
+        return []
+    old_lines = frozenset(n for _, i1, i2, _, _ in changed for n in range(i1 + 1, i2 + 1))
+    new_lines = frozenset(n for _, _, _, j1, j2 in changed for n in range(j1 + 1, j2 + 1))
+    old = extract_obligations(old_text, old_lines)
+    new = extract_obligations(new_text, new_lines)
+    return pair_obligations(old_text, new_text, old, new, aligned)
+
+
 def pair_obligations(
-    old_text: str, new_text: str, old: tuple[Obligation, ...], new: tuple[Obligation, ...]
-) -> list[tuple[Obligation | None, Obligation | None]]:
+    old_text: str,
+    new_text: str,
+    old: tuple[Obligation, ...],
+    new: tuple[Obligation, ...],
+    aligned: list[Opcode] | None = None,
+) -> Pairs:
     """Pair the obligations of two versions of a prompt by where they stand. Lines are
     aligned as a text diff aligns them; only obligations whose marker stands on a
     changed line are looked at. The same sentence (its markers removed) pairs first,
     wherever it went; then, inside each changed block, the most alike; then what is
     left, across blocks (moved and reworded). Returns the pairs that matter: (old,
     new) whose strength differs, (old, None) removed, (None, new) added; a sentence
-    reworded at the same strength, or moved, is no change."""
+    reworded at the same strength, or moved, is no change. `aligned`: the two texts'
+    line opcodes, when the caller has them."""
     if not old and not new:
         return []
     old_at, new_at = _by_line(old), _by_line(new)
-    aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
+    if aligned is None:
+        aligned = opcodes(old_text.splitlines(), new_text.splitlines(), autojunk=False)
     blocks = [
         (
             [o for i in range(i1 + 1, i2 + 1) for o in old_at.get(i, ())],

@@ -26,12 +26,7 @@ from auditui.core.base.values import (
 )
 from auditui.core.configs.limits import Limit, extract_limits, pair_limits
 from auditui.core.configs.models import Effective
-from auditui.core.configs.obligations import (
-    Obligation,
-    extract_obligations,
-    obligation_kind,
-    pair_obligations,
-)
+from auditui.core.configs.obligations import Obligation, changed_obligations, obligation_kind
 from auditui.core.policy.model import Policy
 
 
@@ -347,12 +342,7 @@ def _inline_change(path: str, old: str | None, new: str | None) -> tuple:
     pairs = pair_limits(
         old or "", new or "", extract_limits(old) if old else (), extract_limits(new) if new else ()
     )
-    duties = pair_obligations(
-        old or "",
-        new or "",
-        extract_obligations(old) if old else (),
-        extract_obligations(new) if new else (),
-    )
+    duties = changed_obligations(old or "", new or "")
     detail = text_diff(path, old or "", new or "")
     old_id = blob_id(old) if old is not None else None
     new_id = blob_id(new) if new is not None else None

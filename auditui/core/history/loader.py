@@ -8,7 +8,7 @@ from functools import partial
 from auditui.core.configs.documents import MAX_BYTES, DocumentError, decode_text, too_large
 from auditui.core.configs.limits import Limit, pair_limits
 from auditui.core.configs.models import collection_node
-from auditui.core.configs.obligations import Obligation, extract_obligations, pair_obligations
+from auditui.core.configs.obligations import Obligation, changed_obligations
 from auditui.core.git.catfile import BlobTooLarge
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.parse_ahead import Ahead
@@ -38,7 +38,6 @@ class Loader:
         self._data: OrderedDict[CacheKey, object] = OrderedDict()
         self._text: OrderedDict[str, str | DocumentError] = OrderedDict()
         self._limits: dict[str, tuple[Limit, ...]] = {}
-        self._obligations: dict[str, tuple[Obligation, ...]] = {}
         self._duties: dict[tuple[str | None, str | None], list] = {}
         self._pairs: dict[tuple, list] = {}
         self._links: dict[str, str] = {}
@@ -160,15 +159,6 @@ class Loader:
                 self._limits[sha] = tuple(Limit(*row) for row in value)
         return self._limits[sha]
 
-    def obligations(self, sha: str) -> tuple[Obligation, ...]:
-        """A prompt blob's obligations (each version read once)."""
-        if sha not in self._obligations:
-            try:
-                self._obligations[sha] = extract_obligations(self.text(sha))
-            except DocumentError:
-                self._obligations[sha] = ()
-        return self._obligations[sha]
-
     def obligation_pairs(
         self, old: str | None, new: str | None
     ) -> list[tuple[Obligation | None, Obligation | None]]:
@@ -176,11 +166,8 @@ class Loader:
         stand (once per pair of blobs, however many models bind the prompt)."""
         key = (old, new)
         if key not in self._duties:
-            self._duties[key] = pair_obligations(
-                self._text_or_empty(old),
-                self._text_or_empty(new),
-                self.obligations(old) if old else (),
-                self.obligations(new) if new else (),
+            self._duties[key] = changed_obligations(
+                self._text_or_empty(old), self._text_or_empty(new)
             )
         return self._duties[key]
 
