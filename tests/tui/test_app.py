@@ -1119,3 +1119,16 @@ async def test_an_override_past_its_follow_up_blocks_with_aud014(tmp_path):
     findings = text[text.index("Findings ─") : text.index("Deltas")]
     assert findings.index("AUD014") < findings.index("AUD002") < findings.index("AUD004")
     assert "Owed ─" not in text
+
+
+def test_snapshot_of_an_overridden_change(snap_compare, tmp_path):
+    """The overridden change as a reviewer meets it: badge and count in the list, the
+    Override section (who, when, why as typed, the hours left), its findings owed."""
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("s", "s")  # the overridden filter
+        await pilot.pause()
+
+    app = AuditApp(overridden_repo(tmp_path / "r", hours_after=1), default_base=False)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
