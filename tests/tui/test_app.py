@@ -1020,7 +1020,7 @@ async def test_the_app_paints_an_eval_as_the_check_judges_it(tmp_path):
 
 # Break-glass (docs/blocked.md): dave may override; the reason is repository text.
 OVERRIDE_POLICY = '\n[override]\nallowed = ["dave@example.com"]\n'
-REASON = "INC-42 [b]checkout down[/b]:\tthe fix cannot wait"
+REASON = "INC-42 [b]checkout down[/b]:\tthe fix \x1b[2Jcannot wait"
 OVERRIDDEN_AT = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -1090,7 +1090,7 @@ async def test_an_overridden_change_shows_who_why_and_the_hours_left(tmp_path):
         text = detail_text(app)
     assert "verdict ⚠ overridden" in text
     assert "by dave@example.com on 2026-03-02T12:00:00Z" in text
-    assert "reason INC-42 [b]checkout down[/b]: the fix cannot wait" in text
+    assert "reason INC-42 [b]checkout down[/b]: the fix \\x1b[2Jcannot wait" in text
     assert "does not block · evidence due by 2026-03-05T12:00:00Z, 71.0 h left at the head" in text
     owed = text[text.index("Owed ─") : text.index("Deltas")]
     assert "AUD002" in owed and "AUD004" in owed and "AUD014" not in text
