@@ -1132,3 +1132,31 @@ def test_snapshot_of_an_overridden_change(snap_compare, tmp_path):
 
     app = AuditApp(overridden_repo(tmp_path / "r", hours_after=1), default_base=False)
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+async def test_an_override_followed_up_by_its_evidence_passes_and_says_so(tmp_path):
+    """Evidence recorded by someone other than who overrode it (bob's approval, an
+    eval) clears the change, even past the deadline: it passes, the filter no longer
+    keeps it, and its detail says the override was followed up."""
+    from auditui.core.evidence.records import append_entries
+
+    path = overridden_repo(tmp_path / "r", hours_after=73)
+    app = AuditApp(path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "hotfix")
+    scores = {"model": "a", "suite": "coding", "baseline": 50.0, "candidate": 50.0}
+    approval = {"by": "bob@example.com", "verdict": "approve", "at": "2026-03-03T00:00:00Z"}
+    append_entries(
+        path, change.record_file, change.fingerprint, evals=[scores], approvals=[approval]
+    )
+    app = AuditApp(path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert verdicts(app)["hotfix: raise max_tokens"] == "✓ pass"
+        await pick(pilot, "hotfix")
+        text = detail_text(app)
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert rows(app) == []
+    assert "followed up: its evidence is recorded" in text and "AUD014" not in text
