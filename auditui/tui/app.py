@@ -332,6 +332,11 @@ class AuditApp(App):
             lambda: setattr(review.query_one("#status"), "value", "blocked"),
         )
         yield SystemCommand(
+            "Show overridden changes",
+            "Filter the list to changes let through by an override, their evidence owed",
+            lambda: setattr(review.query_one("#status"), "value", "overridden"),
+        )
+        yield SystemCommand(
             "Show all changes",
             "Clear the status filter",
             lambda: setattr(review.query_one("#status"), "value", "all"),

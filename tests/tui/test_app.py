@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import tomllib
 from pathlib import Path
@@ -87,10 +88,12 @@ async def test_next_blocked_and_status_filter(sample_repo):
         await pilot.pause()
         assert len(rows(app)) == 3
         assert all(c.status == "blocked" for c in app.review.shown)
-        for status in ("pass", "exempt", "reverted", "all"):
+        for status in ("overridden", "pass", "exempt", "reverted", "all"):
             await pilot.press("s")
             await pilot.pause()
             expected = {c.status for c in app.report.changes} if status == "all" else {status}
+            if status == "overridden":
+                expected = set()  # the sample overrides nothing
             assert {c.status for c in app.review.shown} == expected
 
 
@@ -498,6 +501,9 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         await press("s")
         assert app.review.change_filter.status == "blocked"
         await press("s")
+        assert app.review.change_filter.status == "overridden" and not app.review.shown
+        await pilot.press("s")
+        await pilot.pause()
         assert {c.status for c in app.review.shown} == {"pass"}
         for _ in range(3):
             await pilot.press("s")  # exempt, reverted, all
@@ -569,7 +575,7 @@ async def test_quick_status_presses_are_each_applied(sample_repo):
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await pilot.press("s", "s", "s")  # no pause between them
+        await pilot.press("s", "s", "s", "s")  # no pause between them
         await pilot.pause()
         assert app.review.change_filter.status == "exempt"
         assert {c.status for c in app.review.shown} == {"exempt"}
@@ -872,10 +878,10 @@ async def test_a_path_named_catalogue_reads_at_80x24(catalogue):
         assert "anthropic: more output for sonnet" in screen and "\\x09" not in screen
         assert "models/anthropic/" not in screen and "-3-5-sonnet-20241022" in screen
         assert app.short(SONNET) == "anthropic/claude-3-5-sonnet-20241022"
-        await pilot.press("escape", "s", "s", "s", "s")
+        await pilot.press("escape", "s", "s")
         await pilot.pause()
-        assert "reverted ▼" in screen_text(app)
-        await pilot.press("s")
+        assert "overridden ▼" in screen_text(app)  # the longest status
+        await pilot.press("s", "s", "s", "s")
         await pick(pilot, "more output for sonnet")
         await pilot.press("t")
         await pilot.pause()
@@ -1010,3 +1016,147 @@ async def test_the_app_paints_an_eval_as_the_check_judges_it(tmp_path):
         cells = [table.get_row_at(i)[at] for i in range(table.row_count)]
     assert [(str(c), str(c.style)) for c in cells if str(c)] == [("coding -3.0", "green")]
     assert [str(s.style) for s in detail] == ["green"]
+
+
+# Break-glass (docs/blocked.md): dave may override; the reason is repository text.
+OVERRIDE_POLICY = '\n[override]\nallowed = ["dave@example.com"]\n'
+REASON = "INC-42 [b]checkout down[/b]:\tthe fix \x1b[2Jcannot wait"
+OVERRIDDEN_AT = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def overridden_repo(path: Path, hours_after: float) -> Path:
+    """A change with no evidence that dave overrode with the real `auditui override`,
+    the record committed `hours_after` the override (the follow-up is due after 72).
+    The override's time is pinned so that the dates on screen are the same every run."""
+    import re
+    import subprocess
+
+    from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder
+
+    repo = RepoBuilder(path, DEFAULT_POLICY + OVERRIDE_POLICY)
+    repo.start({"models/a.toml": "max_tokens = 10\n", "models/b.toml": "max_tokens = 10\n"})
+    sha = repo.commit("hotfix: raise max_tokens", {"models/a.toml": "max_tokens = 20\n"})
+    repo.commit("raise b", {"models/b.toml": "max_tokens = 30\n"})
+    repo.git("config", "user.email", "dave@example.com")
+    result = subprocess.run(
+        [sys.executable, "-m", "auditui", "override", sha, "--repo", str(path)]
+        + ["--reason", REASON],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    (record,) = (path / "audit").glob("*.toml")
+    at = OVERRIDDEN_AT.strftime("%Y-%m-%dT%H:%M:%SZ")
+    record.write_text(re.sub(r"(?m)^at = .*$", f"at = {at}", record.read_text()))
+    repo.commit("record the override", date=OVERRIDDEN_AT + dt.timedelta(hours=hours_after))
+    return path
+
+
+def detail_text(app) -> str:
+    from rich.console import Console
+
+    from auditui.tui.widgets.change_detail import ChangeDetail
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(app.review.query_one(ChangeDetail).content)
+    return console.export_text()
+
+
+def verdicts(app) -> dict[str, str]:
+    table = app.review.query_one(ChangeList)
+    return {
+        str(table.get_row_at(i)[3]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
+    }
+
+
+async def test_an_overridden_change_shows_who_why_and_the_hours_left(tmp_path):
+    """Overridden does not block: the list badges it, the summary counts it, the
+    `overridden` filter keeps just it, and the detail says who, why (as typed, never
+    markup) and the hours left to the follow-up, its findings as owed."""
+    app = AuditApp(overridden_repo(tmp_path / "r", hours_after=1), default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert verdicts(app) == {
+            "adopt auditui": "· exempt",
+            "hotfix: raise max_tokens": "⚠ overridden",
+            "raise b": "✗ AUD001",
+        }
+        status = str(app.review.query_one("#status-line").render())
+        assert "1 blocked · 1 overridden · 0 pass" in status
+        await pilot.press("s", "s")  # all -> blocked -> overridden
+        await pilot.pause()
+        assert app.review.change_filter.status == "overridden"
+        assert rows(app) == ["hotfix: raise max_tokens"]
+        text = detail_text(app)
+    assert "verdict ⚠ overridden" in text
+    assert "by dave@example.com on 2026-03-02T12:00:00Z" in text
+    assert "reason INC-42 [b]checkout down[/b]: the fix \\x1b[2Jcannot wait" in text
+    assert "does not block · evidence due by 2026-03-05T12:00:00Z, 71.0 h left at the head" in text
+    owed = text[text.index("Owed ─") : text.index("Deltas")]
+    assert "AUD002" in owed and "AUD004" in owed and "AUD014" not in text
+    assert "override" in text[text.index("approvals") :]  # the entry, its reason beside it
+
+
+async def test_an_override_past_its_follow_up_blocks_with_aud014(tmp_path):
+    """73 hours after the override (the head commit's committer date) the change is
+    blocked again, AUD014 first; the `overridden` filter still lists it, overdue."""
+    app = AuditApp(overridden_repo(tmp_path / "r", hours_after=73), default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert verdicts(app) == {
+            "adopt auditui": "· exempt",
+            "hotfix: raise max_tokens": "✗ AUD014 +2",  # its AUD002 and AUD004 still owed
+            "raise b": "✗ AUD001",
+        }
+        status = str(app.review.query_one("#status-line").render())
+        assert "2 blocked · 0 pass" in status and "overridden" not in status
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert rows(app) == ["hotfix: raise max_tokens"]
+        assert app.review.current.status == "blocked"
+        text = detail_text(app)
+    assert "overdue: AUD014 blocks it · its evidence was due by 2026-03-05T12:00:00Z" in text
+    findings = text[text.index("Findings ─") : text.index("Deltas")]
+    assert findings.index("AUD014") < findings.index("AUD002") < findings.index("AUD004")
+    assert "Owed ─" not in text
+
+
+def test_snapshot_of_an_overridden_change(snap_compare, tmp_path):
+    """The overridden change as a reviewer meets it: badge and count in the list, the
+    Override section (who, when, why as typed, the hours left), its findings owed."""
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("s", "s")  # the overridden filter
+        await pilot.pause()
+
+    app = AuditApp(overridden_repo(tmp_path / "r", hours_after=1), default_base=False)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+async def test_an_override_followed_up_by_its_evidence_passes_and_says_so(tmp_path):
+    """Evidence recorded by someone other than who overrode it (bob's approval, an
+    eval) clears the change, even past the deadline: it passes, the filter no longer
+    keeps it, and its detail says the override was followed up."""
+    from auditui.core.evidence.records import append_entries
+
+    path = overridden_repo(tmp_path / "r", hours_after=73)
+    app = AuditApp(path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        change = await pick(pilot, "hotfix")
+    scores = {"model": "a", "suite": "coding", "baseline": 50.0, "candidate": 50.0}
+    approval = {"by": "bob@example.com", "verdict": "approve", "at": "2026-03-03T00:00:00Z"}
+    append_entries(
+        path, change.record_file, change.fingerprint, evals=[scores], approvals=[approval]
+    )
+    app = AuditApp(path, default_base=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert verdicts(app)["hotfix: raise max_tokens"] == "✓ pass"
+        await pick(pilot, "hotfix")
+        text = detail_text(app)
+        await pilot.press("s", "s")
+        await pilot.pause()
+        assert rows(app) == []
+    assert "followed up: its evidence is recorded" in text and "AUD014" not in text

@@ -16,7 +16,7 @@ HELP = """\
 | ↑ ↓ / j k | move through changes |
 | n / p | next / previous blocked change |
 | / | filter by text (subject, author, model, rule, setting); enter returns to the list |
-| s | cycle status filter: all → blocked → pass → exempt → reverted |
+| s | cycle status filter: all → blocked → overridden → pass → exempt → reverted |
 | t | timeline of the selected change's model, oldest first |
 | c | in the timeline: the model's config as of that change, who set each setting |
 | m | in the timeline: pick another model (under 120 columns the list shows over the table) |
@@ -32,9 +32,15 @@ HELP = """\
 Approvals and evals are written to the change's record in the working tree
 (`audit/<fingerprint>.toml`); commit it for CI and the pre-push hook to see it.
 
+**Overrides.** A change let through by `auditui override` shows `⚠ overridden`: it
+does not block, and its detail says who, when, why and the hours left to record
+the evidence it owes. Once they have passed it is blocked again (AUD014). The
+`overridden` filter keeps both kinds.
+
 **Rules.** AUD001 no record · AUD002 missing eval · AUD003 eval regression ·
 AUD004 too few approvals · AUD005 self-approval · AUD006 approver not allowed ·
-AUD008 rejected · AUD009 unparseable file · AUD011 record fingerprint mismatch.
+AUD008 rejected · AUD009 unparseable file · AUD011 record fingerprint mismatch ·
+AUD014 an override's follow-up is overdue.
 """
 
 

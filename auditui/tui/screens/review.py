@@ -149,6 +149,9 @@ class ReviewScreen(Screen):
             f"{plural(report.commits_walked, 'commit')} · "
         )
         line.append(f"{totals.blocked} blocked", style="bold red")
+        if totals.overridden:
+            line.append(" · ")
+            line.append(f"{totals.overridden} overridden", style="bold yellow")
         line.append(f" · {totals.passed} pass")
         for count, word in ((totals.exempt, "exempt"), (totals.reverted, "reverted")):
             if count:

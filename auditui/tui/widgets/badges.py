@@ -6,7 +6,13 @@ from rich.text import Text
 
 from auditui.core.formats.text_format import format_pair, shown_value
 
-STATUS_STYLE = {"pass": "bold green", "blocked": "bold red", "exempt": "dim", "reverted": "cyan"}
+STATUS_STYLE = {
+    "pass": "bold green",
+    "blocked": "bold red",
+    "overridden": "bold yellow",
+    "exempt": "dim",
+    "reverted": "cyan",
+}
 KIND_STYLE = {
     "downgrade": "bold yellow",
     "upgrade": "green",
@@ -25,13 +31,16 @@ KIND_STYLE = {
 
 def verdict(change) -> Text:
     """A short badge: a blocked change shows its first rule and how many more (four
-    rules spelled out pushed the Models column off a 160-column screen)."""
+    rules spelled out pushed the Models column off a 160-column screen); AUD014 goes
+    first, since an override past its follow-up is why such a change blocks again."""
     if change.status == "blocked":
-        rules = change.rules
+        rules = sorted(change.rules, key=lambda rule: rule != "AUD014")
         more = f" +{len(rules) - 1}" if len(rules) > 1 else ""
         return Text(f"✗ {rules[0] if rules else 'blocked'}{more}", style=STATUS_STYLE["blocked"])
     if change.status == "pass":
         return Text("✓ pass", style=STATUS_STYLE["pass"])
+    if change.status == "overridden":
+        return Text("⚠ overridden", style=STATUS_STYLE["overridden"])
     if change.status == "reverted":
         return Text("↩ reverted", style=STATUS_STYLE["reverted"])
     return Text("· exempt", style=STATUS_STYLE["exempt"])

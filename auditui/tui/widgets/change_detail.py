@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from auditui.core.audit.checks import RULES, regresses
+from auditui.core.audit.report import stamp
 from auditui.core.base.terminal import safe
 from auditui.core.base.wording import plural
 from auditui.core.diff.deltas import leaf_rows
@@ -57,10 +58,11 @@ def diff_lines(detail: str) -> Table:
 
 
 def render_change(change, policy) -> Group:
-    """The panel's sections, top to bottom: header, findings, deltas, prompt limits,
-    audit record."""
+    """The panel's sections, top to bottom: header, override, findings, deltas, prompt
+    limits, audit record."""
     return Group(
         _header(change),
+        *_override(change),
         *_findings(change),
         *_deltas(change, policy),
         *_limits(change),
@@ -89,15 +91,39 @@ def _header(change) -> Text:
     return head
 
 
+def _override(change) -> list:
+    """Who let the change through before its evidence, when, why, and what is due
+    (docs/blocked.md): the hours left at the head commit, or AUD014 once late. The
+    reason is repository text: shown as typed, on one line, never as markup."""
+    o = change.override
+    if o is None:
+        return []
+    text = Text("by ")
+    text.append(safe(o.by), style="bold")
+    text.append(f" on {stamp(o.at)}\nreason ")
+    text.append(one_line(" ".join(o.reason.split())), style="italic")
+    if change.status == "pass":
+        text.append("\nfollowed up: its evidence is recorded", style="green")
+    elif o.overdue:
+        text.append(f"\noverdue: AUD014 blocks it · {o.due_text()}", style="bold red")
+    else:
+        text.append(f"\ndoes not block · {o.due_text()}", style="bold yellow")
+    return [_section("Override"), text]
+
+
 def _findings(change) -> list:
-    """Each finding's rule and message; red while they block."""
+    """Each finding's rule and message; red while they block, yellow while an override
+    lets the change through with them owed."""
     parts: list = []
     if change.findings:
         blocking = change.status == "blocked"
-        parts.append(_section("Findings" if blocking else "Findings (no longer blocking)"))
+        owed = change.status == "overridden"
+        title = "Findings" if blocking else "Owed" if owed else "Findings (no longer blocking)"
+        parts.append(_section(title))
+        rule_style = "bold red" if blocking else "bold yellow" if owed else "bold"
         for f in change.findings:
             line = Text()
-            line.append(f"{f.rule} ", style="bold red" if blocking else "bold")
+            line.append(f"{f.rule} ", style=rule_style)
             line.append(f"{RULES.get(f.rule, '')}\n", style="red" if blocking else "dim")
             line.append(f"  {safe(f.message)}")
             parts.append(line)
@@ -228,18 +254,20 @@ def _evals(record, policy) -> Table:
 
 
 def _approvals(record) -> Table:
-    """The record's verdicts: approvals green, rejections red."""
+    """The record's verdicts: approvals green, rejections red, overrides yellow (with
+    their reason where a verdict has its comment)."""
     approvals = Table(title="approvals", title_justify="left", box=None, padding=(0, 1))
     for col in ("by", "verdict", "at", "comment"):
         approvals.add_column(col)
+    styles = {"approve": "green", "override": "bold yellow"}
     for ap in record.approvals:
-        verdict_style = "green" if ap.verdict == "approve" else "bold red"
         when = ap.at.strftime("%Y-%m-%d %H:%M")
+        said = ap.reason if ap.verdict == "override" else ap.comment
         approvals.add_row(
             plain(ap.by),
-            plain(ap.verdict, style=verdict_style),
+            plain(ap.verdict, style=styles.get(ap.verdict, "bold red")),
             when,
-            Text(one_line(ap.comment or "")),
+            Text(one_line(said or "")),
         )
     return approvals
 

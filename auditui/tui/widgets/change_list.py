@@ -20,7 +20,14 @@ if TYPE_CHECKING:
 
     from auditui.tui.app import AuditApp
 
-STATUSES = ("all", "blocked", "pass", "exempt", "reverted")
+STATUSES = ("all", "blocked", "overridden", "pass", "exempt", "reverted")
+
+
+def owes_follow_up(change) -> bool:
+    """Let through by an override and still owing its evidence: overridden, or blocked
+    again by AUD014 once the follow-up is late. The "overridden" filter keeps these,
+    the changes every report lists in its section of overrides (docs/blocked.md)."""
+    return change.override is not None and change.status in ("overridden", "blocked")
 
 
 @dataclass
@@ -31,7 +38,10 @@ class ChangeFilter:
     short: Callable[[str], str] = str  # a model's name as the list shows it, found too
 
     def accepts(self, change) -> bool:
-        if self.status != "all" and change.status != self.status:
+        if self.status == "overridden":
+            if not owes_follow_up(change):
+                return False
+        elif self.status != "all" and change.status != self.status:
             return False
         if self.model and self.model not in change.models:
             return False
