@@ -67,10 +67,10 @@ async def test_loads_sample_and_lists_every_change(sample_repo):
     app = AuditApp(sample_repo, default_base=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        assert len(rows(app)) == 13
+        assert len(rows(app)) == 16
         status = str(app.review.query_one("#status-line").render())
-        assert "13 changes in 24 commits" in status and "3 blocked" in status
-        assert "5 reverted" in status
+        assert "16 changes in 30 commits" in status and "3 blocked" in status
+        assert "5 reverted" in status and "1 overridden" in status
         assert app.sub_title.startswith("sample · root..")
 
 
@@ -92,8 +92,6 @@ async def test_next_blocked_and_status_filter(sample_repo):
             await pilot.press("s")
             await pilot.pause()
             expected = {c.status for c in app.report.changes} if status == "all" else {status}
-            if status == "overridden":
-                expected = set()  # the sample overrides nothing
             assert {c.status for c in app.review.shown} == expected
 
 
@@ -379,7 +377,7 @@ async def test_at_its_upstream_the_app_says_how_to_see_the_whole_history(sample_
     app = AuditApp(clone, default_base=False)  # what `auditui review --all` opens
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        assert len(rows(app)) == 13
+        assert len(rows(app)) == 16
 
 
 class _Watched(AuditApp):
@@ -400,8 +398,8 @@ async def test_rows_appear_while_history_loads(sample_repo):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         assert app.rows_before_report is not None and app.rows_before_report >= 12
-        assert len(rows(app)) == 13  # the report then lists each change once
-        assert len(app.review.shown) == 13
+        assert len(rows(app)) == 16  # the report then lists each change once
+        assert len(app.review.shown) == 16
 
 
 async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_repo):
@@ -418,7 +416,7 @@ async def test_a_report_from_a_replaced_load_never_replaces_the_newest(sample_re
         app.post_message(AuditBatch(stale, newest.changes[:2]))
         app.post_message(AuditFailed("stale failure", None, stale))
         await pilot.pause()
-        assert app.report is newest and len(rows(app)) == 13
+        assert app.report is newest and len(rows(app)) == 16
         assert "stale failure" not in str(app.review.query_one("#status-line").render())
         app.post_message(AuditLoaded(old, None, app.ctx, app.generation))
         await pilot.pause()
@@ -501,7 +499,8 @@ async def test_every_key_the_help_lists_does_something(writable_sample):
         await press("s")
         assert app.review.change_filter.status == "blocked"
         await press("s")
-        assert app.review.change_filter.status == "overridden" and not app.review.shown
+        assert app.review.change_filter.status == "overridden"
+        assert [c.commit.subject[:16] for c in app.review.shown] == ["Hotfix INC-12: h"]
         await pilot.press("s")
         await pilot.pause()
         assert {c.status for c in app.review.shown} == {"pass"}
