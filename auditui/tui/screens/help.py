@@ -39,8 +39,10 @@ the evidence it owes. Once they have passed it is blocked again (AUD014). The
 
 **Rules.** AUD001 no record · AUD002 missing eval · AUD003 eval regression ·
 AUD004 too few approvals · AUD005 self-approval · AUD006 approver not allowed ·
-AUD008 rejected · AUD009 unparseable file · AUD011 record fingerprint mismatch ·
-AUD014 an override's follow-up is overdue.
+AUD007 signature missing or bad · AUD008 rejected · AUD009 unparseable file ·
+AUD010 rollout stage or soak · AUD011 record fingerprint mismatch · AUD012 eval
+without the error bars or samples asked · AUD013 no owner's approval · AUD014 an
+override's follow-up is overdue.
 """
 
 
