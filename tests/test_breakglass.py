@@ -64,7 +64,7 @@ def test_an_allowed_override_lets_the_change_through_and_every_format_says_so(tm
     assert override(repo, "dave@example.com", fix) == 0
     said = capsys.readouterr().out
     assert "override by dave@example.com" in said and "24 hours" in said
-    repo.commit("record the override", author="dave")
+    repo.commit("record the override", author="dave", date=after(0.01))
     code, report = check_json(repo, base, capsys)
     assert code == 0 and report["ok"] is True
     assert report["summary"]["overridden"] == 1 and report["summary"]["blocked"] == 0
@@ -105,7 +105,7 @@ def test_an_override_is_refused_to_anyone_not_allowed(tmp_path, capsys):
     append_entries(
         repo.path, change.record_file, change.fingerprint, approvals=[{**entry, "at": after(0)}]
     )
-    repo.commit("forged override", author="mallory")
+    repo.commit("forged override", author="mallory", date=after(0.01))
     (change,) = audit(repo, base).changes
     assert change.status == "blocked" and change.override is None
     assert any(f.rule == "AUD006" and "does not count" in f.message for f in change.findings)
@@ -182,12 +182,12 @@ def test_a_signed_override_counts_and_a_reworded_reason_does_not(tmp_path, capsy
     assert override(repo, "dave@example.com", fix) == 2  # unsigned: it would not count
     assert "requires signatures" in capsys.readouterr().err
     assert override(repo, "dave@example.com", fix, "--sign", dave_key) == 0
-    repo.commit("signed override", author="dave")
+    repo.commit("signed override", author="dave", date=after(0.01))
     (change,) = audit(repo, base).changes
     assert change.status == "overridden"
     record = repo.path / change.record_file
     record.write_text(record.read_text().replace("INC-7: checkout down", "routine tweak"))
-    repo.commit("reword the reason", author="mallory")
+    repo.commit("reword the reason", author="mallory", date=after(0.02))
     (change,) = audit(repo, base).changes
     assert change.status == "blocked"
     assert any(f.rule == "AUD007" and "override by dave" in f.message for f in change.findings)
@@ -204,7 +204,7 @@ def test_the_pre_push_hook_says_how_to_break_glass_and_lists_what_it_let_through
     assert "auditui override COMMIT --reason TEXT" in blocked.stderr
     assert "dave@example.com can let a change through" in blocked.stderr
     assert override(repo, "dave@example.com", fix) == 0
-    repo.commit("override INC-7", author="dave")
+    repo.commit("override INC-7", author="dave", date=after(0.01))
     landed = push(repo, "origin", "main")
     assert landed.returncode == 0, landed.stderr
     assert "let through by override" in landed.stderr and "INC-7" in landed.stderr
@@ -251,3 +251,19 @@ def test_deleting_the_record_does_not_clear_what_the_change_owes(tmp_path, capsy
     (earlier,) = report["changes"]
     assert earlier["commit"] == fix and earlier["outside_range"] is True
     assert earlier["status"] == "blocked" and earlier["findings"][0]["rule"] == "AUD001"
+
+
+def test_an_override_dated_after_the_commit_carrying_it_does_not_count(tmp_path):
+    """A later `at` would push the deadline out: it counts only once the head is there."""
+    repo, base, _fix = incident(tmp_path)
+    (change,) = audit(repo, base).changes
+    entry = {"by": "dave@example.com", "verdict": "override", "reason": "INC-7"}
+    later = {**entry, "at": after(24 * 365)}  # a year on: a year of "overridden"
+    append_entries(repo.path, change.record_file, change.fingerprint, approvals=[later])
+    repo.commit("record an override dated next year", author="dave", date=after(0.01))
+    (change,) = audit(repo, base).changes
+    assert change.status == "blocked" and change.override is None
+    assert any(f.rule == "AUD014" and "after the head commit" in f.message for f in change.findings)
+    repo.commit("a year on", date=after(24 * 365 + 1))
+    (change,) = audit(repo, base).changes
+    assert change.status == "overridden"  # its follow-up counted from its own date

@@ -76,7 +76,8 @@ def _overridden(
     if path != f"{policy.layout.records}/{record_name(record.fingerprint)}":
         return None  # a record under another name is no change's (AUD011 where judged)
     check = signature_check(record.fingerprint, records, policy)
-    override, _who, _refused = overrides_of(record, record.fingerprint, policy, check)
+    clock = records.clock_for(record)
+    override, _who, _refused = overrides_of(record, record.fingerprint, policy, check, clock)
     return None if override is None else (record, override)
 
 
@@ -110,7 +111,8 @@ def _on_record(run: AuditRun, record: Record, path: str) -> Change:
     models, its summary) judged for the policy's default evidence."""
     policy, records = run.ctx.policy, run.records
     check = signature_check(record.fingerprint, records, policy)
-    override, overriders, _refused = overrides_of(record, record.fingerprint, policy, check)
+    clock = records.clock_for(record)
+    override, overriders, _refused = overrides_of(record, record.fingerprint, policy, check, clock)
     sha = next((o.commit for o in record.overrides() if o.commit), None) or ""
     subject = record.summary or "(a change the history no longer shows)"
     commit = CommitInfo(sha, (), "", "", "", "", subject)

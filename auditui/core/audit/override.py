@@ -20,17 +20,23 @@ from auditui.core.audit.report import Change, Overridden, stamp
 from auditui.core.evidence.records import Approval, Record, person
 from auditui.core.policy.model import Policy
 
+SKEW = dt.timedelta(hours=1)  # how far a committer's clock may run behind the overrider's
+
 
 def overrides_of(
     record: Record | None,
     fingerprint: str,
     policy: Policy,
     check_signature: Callable[[Approval], str | None],
+    not_after: dt.datetime | None = None,
 ) -> tuple[Overridden | None, set[str], list[Finding]]:
     """The override that counts, everyone whose valid override the record holds (their
     approvals do not follow their own override up), and why the others do not count
     (findings the caller reports only when the change is blocked anyway: an entry
-    anyone can write must not block a change that has its evidence)."""
+    anyone can write must not block a change that has its evidence). `not_after`: the
+    head commit's committer date, when the records are those committed there: an
+    override dated later than the commit that carries it (an hour's clock skew aside)
+    would push its own deadline out, so it does not count until the head reaches it."""
     if record is None or record.fingerprint != fingerprint:
         return None, set(), []
     rules = policy.override
@@ -59,6 +65,15 @@ def overrides_of(
                     )
                 )
                 continue
+        if not_after is not None and entry.at > not_after + SKEW:
+            refused.append(
+                Finding(
+                    "AUD014",
+                    f"override by {entry.by} is dated {stamp(entry.at)}, after the head "
+                    f"commit ({stamp(not_after)}): it does not count until then",
+                )
+            )
+            continue
         overriders.add(person(entry.by))
         if counted is None:
             due = entry.at + dt.timedelta(hours=rules.follow_up_hours)

@@ -39,6 +39,15 @@ class RecordsAtHead:
         """Of `paths` (files `GitRepo.files_holding` found), the record files here."""
         return sorted(paths & self._entries.keys())
 
+    def clock_for(self, record: Record | None) -> dt.datetime | None:
+        """The date no override in `record` may be later than: the head commit's, for
+        records as committed (asked only of a record holding an override); none for
+        the app's working tree, where an override just written is later than any
+        commit."""
+        if self._worktree is not None or record is None or not record.overrides():
+            return None
+        return self.head_time
+
     @cached_property
     def head_time(self) -> dt.datetime | None:
         """The head commit's committer date: the clock of override deadlines (AUD014),
@@ -86,7 +95,7 @@ def check_change(
 
     check_signature = signature_check(change.fingerprint, records, policy)
     override, overriders, refused = overrides_of(
-        record, change.fingerprint, policy, check_signature
+        record, change.fingerprint, policy, check_signature, records.clock_for(record)
     )
     findings += record_findings(
         fingerprint=change.fingerprint,
