@@ -25,7 +25,7 @@ from auditui.core.evidence.records import (
     record_name,
 )
 from auditui.core.git.log import CommitInfo
-from auditui.core.policy.model import POLICY_FILE, Policy
+from auditui.core.policy.model import Policy
 
 
 @dataclass
@@ -164,7 +164,7 @@ def refuse_override(target: Target, by: str, reason: str, signed: bool) -> Polic
     if person(by) not in {person(p) for p in allowed}:
         who = ", ".join(allowed) if allowed else "nobody (the list is empty)"
         raise AuditError(
-            f"{by} may not override: [override] allowed in {POLICY_FILE} names {who}",
+            f"{by} may not override: [override] allowed, in the policy judging it, names {who}",
             "hint: ask one of them, or record the evidence (`auditui approve`, "
             "`auditui eval add`); adding a name to [override] allowed is itself a gated change",
         )
