@@ -1,14 +1,14 @@
 """Benchmark: what looking for overdue overrides costs a check (not a unit test).
 
-Break-glass (docs/blocked.md): once `[override] allowed` names someone, every check
-reads the records at its head (and at its base) to find overrides of earlier changes
-whose follow-up is due. This builds a repository holding --records audit records
-(1 in 100 with a followed-up override, as a team that broke glass now and then would
-have), then times, as whole processes, best of --repeat, `auditui check` of a range of
-one change:
+Break-glass (docs/blocked.md): every check looks among the records at its head (and
+at its base) for overrides of earlier changes whose follow-up is due: one `git grep`
+finds the records that may hold one, and those are read. This builds two repositories
+of --records audit records and times, as whole processes, best of --repeat, `auditui
+check` of a range of one change in each:
 
-  floor     the policy lets nobody override: no record but the change's is read
-  scan      the same policy with `[override] allowed`: every record is looked at
+  floor     no record names an override: the grep finds nothing to read
+  scan      1 in 100 records holds an override long due (as a team that broke glass
+            now and then would have): each is read and its change looked for
 
 and prints each time and the ratio scan / floor.
 Usage: python bench/bench_followups.py [--records 2000] [--repeat 5] [--smoke]
@@ -17,6 +17,7 @@ Usage: python bench/bench_followups.py [--records 2000] [--repeat 5] [--smoke]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -53,9 +54,13 @@ def git(where: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def fingerprint(n: int) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()
+
+
 def record(n: int, override: bool) -> str:
     text = (
-        f'fingerprint = "sha256:{n:064x}"\nmodels = ["m{n}"]\n\n'
+        f'fingerprint = "sha256:{fingerprint(n)}"\nmodels = ["m{n}"]\n\n'
         f'[[evals]]\nmodel = "m{n}"\nsuite = "coding"\nbaseline = 70.0\ncandidate = 70.1\n'
         "at = 2026-01-02T00:00:00Z\n\n"
         '[[approvals]]\nby = "bob@example.com"\nverdict = "approve"\n'
@@ -69,7 +74,7 @@ def record(n: int, override: bool) -> str:
     return text
 
 
-def build(where: Path, records: int, policy: str) -> None:
+def build(where: Path, records: int, policy: str, overrides: bool) -> None:
     git(where, "init", "-q", "-b", "main")
     (where / ".auditui.toml").write_text(policy)
     (where / "models").mkdir()
@@ -77,7 +82,8 @@ def build(where: Path, records: int, policy: str) -> None:
     audit = where / "audit"
     audit.mkdir()
     for n in range(records):
-        (audit / f"{n:016x}.toml").write_text(record(n, n % 100 == 0))
+        name = f"{fingerprint(n)[:16]}.toml"  # a change's record is named by its fingerprint
+        (audit / name).write_text(record(n, overrides and n % 100 == 0))
     git(where, "add", "-A")
     git(where, "commit", "-q", "-m", "adopt")
     (where / "models" / "a.toml").write_text("max_tokens = 2\n")
@@ -108,11 +114,11 @@ def main() -> int:
         floor_repo, scan_repo = Path(tmp) / "floor", Path(tmp) / "scan"
         floor_repo.mkdir()
         scan_repo.mkdir()
-        build(floor_repo, records, POLICY)
-        build(scan_repo, records, POLICY + ALLOWED)
+        build(floor_repo, records, POLICY + ALLOWED, overrides=False)
+        build(scan_repo, records, POLICY + ALLOWED, overrides=True)
         floor, scan = timed(floor_repo, repeat), timed(scan_repo, repeat)
     print(f"{records} records, {records // 100} with an override; best of {repeat}")
-    print(f"  floor  {floor:.3f} s  (nobody may override)")
+    print(f"  floor  {floor:.3f} s  (no record names an override)")
     print(f"  scan   {scan:.3f} s  ({scan / floor:.2f}x)")
     return 0
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -254,7 +255,8 @@ def test_deleting_the_record_does_not_clear_what_the_change_owes(tmp_path, capsy
 
 
 def test_an_override_dated_after_the_commit_carrying_it_does_not_count(tmp_path):
-    """A later `at` would push the deadline out: it counts only once the head is there."""
+    """A later `at` would push the deadline out: it counts only once the head is there,
+    and its deadline runs from when it was recorded."""
     repo, base, _fix = incident(tmp_path)
     (change,) = audit(repo, base).changes
     entry = {"by": "dave@example.com", "verdict": "override", "reason": "INC-7"}
@@ -266,4 +268,119 @@ def test_an_override_dated_after_the_commit_carrying_it_does_not_count(tmp_path)
     assert any(f.rule == "AUD014" and "after the head commit" in f.message for f in change.findings)
     repo.commit("a year on", date=after(24 * 365 + 1))
     (change,) = audit(repo, base).changes
-    assert change.status == "overridden"  # its follow-up counted from its own date
+    # It counts now, its deadline run from when it was recorded: long past.
+    assert change.status == "blocked" and change.findings[0].rule == "AUD014"
+    assert change.override is not None and change.override.overdue
+
+
+# -- what an attacker at the records tried (a review of this code) ------------------
+
+
+def overdue(tmp_path) -> tuple[RepoBuilder, str, str, str]:
+    """An override recorded an hour on; returns the repo, base, the hotfix and the
+    commit that recorded the override (the base of every later push)."""
+    repo, base, fix = incident(tmp_path)
+    assert override(repo, "dave@example.com", fix) == 0
+    recorded = repo.commit("record the override", author="dave", date=after(1))
+    return repo, base, fix, recorded
+
+
+def record_of(repo: RepoBuilder) -> Path:
+    (record,) = (repo.path / "audit").iterdir()
+    return record
+
+
+def test_an_override_spelled_with_a_toml_escape_is_still_found(tmp_path, capsys):
+    repo, _base, fix, recorded = overdue(tmp_path)
+    record = record_of(repo)
+    record.write_text(record.read_text().replace('"override"', '"\\u006Fverride"'))
+    respelled = repo.commit("respell the verdict", author="mallory", date=after(2))
+    repo.commit("days on", date=after(50))
+    code, report = check_json(repo, respelled, capsys)  # a push after it landed
+    assert code == 1 and report["changes"][0]["findings"][0]["rule"] == "AUD014"
+
+
+def test_a_false_locator_and_models_lower_nothing(tmp_path, capsys):
+    repo, _base, fix, recorded = overdue(tmp_path)
+    repo.commit("days on", date=after(50))
+    record = record_of(repo)
+    fingerprint = parse_record("r", record.read_text()).fingerprint
+    own = {"by": "erin@example.com", "verdict": "approve", "at": after(51)}
+    append_entries(repo.path, f"audit/{record.name}", fingerprint, approvals=[own])
+    text = record.read_text().replace(fix, "0" * 40)
+    record.write_text(text.replace('models = [\n    "a",\n]', "models = []"))
+    repo.commit("point the override elsewhere", author="erin", date=after(51))
+    code, report = check_json(repo, recorded, capsys)
+    (earlier,) = report["changes"]
+    assert code == 1 and earlier["commit"] == fix  # found by its fingerprint
+    rules = {f["rule"] for f in earlier["findings"]}
+    assert rules == {"AUD014", "AUD002", "AUD004", "AUD005"}  # erin's own word is none
+
+
+def test_a_re_dated_override_buys_no_time(tmp_path, capsys):
+    repo, _base, _fix, recorded = overdue(tmp_path)
+    record = record_of(repo)
+    stamp = after(20).strftime("%Y-%m-%d %H:%M:%S+00:00")
+    lines = record.read_text().splitlines(keepends=True)
+    record.write_text("".join(f"at = {stamp}\n" if ln.startswith("at = ") else ln for ln in lines))
+    moved = repo.commit("re-date the override", author="mallory", date=after(20))
+    repo.commit("a day and more on", date=after(30))  # due 24 h after it was recorded
+    code, report = check_json(repo, moved, capsys)
+    assert code == 1 and report["changes"][0]["findings"][0]["rule"] == "AUD014"
+
+
+def test_taking_the_overrider_out_of_the_policy_makes_the_evidence_owed_at_once(tmp_path, capsys):
+    repo, _base, fix, recorded = overdue(tmp_path)
+    policy = (repo.path / ".auditui.toml").read_text().replace("dave@", "frank@")
+    after_policy = repo.commit("on-call is frank now", {".auditui.toml": policy}, date=after(2))
+    repo.commit("later work", date=after(3))  # long before dave's deadline
+    code, report = check_json(repo, after_policy, capsys)
+    (earlier,) = report["changes"]
+    assert code == 1 and earlier["commit"] == fix and earlier["status"] == "blocked"
+    assert any("does not count" in f["message"] for f in earlier["findings"])
+
+
+def test_a_change_undone_and_redone_in_a_push_does_not_hide_the_earlier_one(tmp_path, capsys):
+    repo, _base, fix, recorded = overdue(tmp_path)
+    repo.commit("days on", date=after(50))
+    repo.commit("lift the cap", {"models/a.toml": "max_tokens = 10\n"}, date=after(51))
+    repo.commit("cap again", {"models/a.toml": "max_tokens = 8\n"}, date=after(52))
+    code, report = check_json(repo, recorded, capsys)
+    assert code == 1
+    earlier = [c for c in report["changes"] if c.get("outside_range")]
+    assert [c["commit"] for c in earlier] == [fix]
+
+
+def test_a_rebased_change_is_found_by_its_fingerprint_and_judged_by_its_rules(tmp_path, capsys):
+    policy = POLICY + (
+        '\n[[rules]]\nname = "caps"\nkeys = ["max_tokens"]\nkinds = ["decrease"]\n'
+        "approvals = 2\nsuites = []\n"
+    )
+    repo = RepoBuilder(tmp_path / "r", policy)
+    repo.start({"models/a.toml": "max_tokens = 10\n"})
+    main_tip = repo.head()
+    repo.git("checkout", "-q", "-b", "pr")
+    pr_fix = repo.commit("hotfix", {"models/a.toml": "max_tokens = 8\n"}, author="erin")
+    assert override(repo, "dave@example.com", pr_fix) == 0
+    repo.commit("override", author="dave", date=after(1))
+    repo.git("checkout", "-q", "main")
+    repo.git("cherry-pick", main_tip + "..pr")  # the PR rebased onto main
+    landed = repo.head()
+    for who in ("bob", "carol"):
+        repo.git("config", "user.email", f"{who}@example.com")
+        assert main(["approve", "HEAD~1", "--repo", str(repo.path)]) == 0
+    repo.commit("two approvals", author="bob", date=after(50))
+    code, report = check_json(repo, landed, capsys)
+    assert code == 0, report  # the rule's two approvals, no eval: followed up
+    # Where the search found it is remembered: later checks search only what is new.
+    cache = json.loads((repo.path / ".git" / "auditui" / "locators.json").read_text())
+    assert [sha for sha, _through in cache.values()] == [repo.git("rev-parse", "HEAD~2")]
+
+
+def test_a_deadline_of_more_than_ten_years_is_refused():
+    from auditui.core.base.errors import AuditError
+    from auditui.core.policy.parse import parse_policy
+
+    for bad in ("1e308", "inf", "100000000"):
+        with pytest.raises(AuditError, match="up to 87600"):
+            parse_policy(DEFAULT_POLICY + f"\n[override]\nfollow_up_hours = {bad}\n")

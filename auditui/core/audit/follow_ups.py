@@ -3,93 +3,144 @@ during an incident"): the push that overrode a change has landed, yet its record
 the head still owes the evidence. Once the follow-up is due, every check whose head
 carries that record blocks on it (AUD014) until the evidence is recorded.
 
-Only when `[override] allowed` names someone (otherwise no override can count, and
-nothing here reads a record): the records at the head are read, and for each valid
-override not judged in the range the change is found again at the commit the entry
-names and judged with this run's policy against the head's records. A change that
-commit no longer makes (the entry edited, the history rewritten) is judged on what its
-record says: the policy's default evidence for the models the record names.
-
-Entries are never dropped: an override the record at the base of the range holds
-counts though the head's record lost it (or the whole record), so deleting a record
-never clears what its change owes; such a change is judged at once.
+Every record that may hold an override is read (a superset found by one `git grep`
+at the head and the base: the word, or a TOML escape or multi-line string that could
+spell it), and each change whose record holds an override entry is judged anew with
+this run's policy against the head's records once its override is due, or at once
+when no override of it counts any more (its author left `[override] allowed`, the
+entry was dropped): it owes its evidence then. The change is found at the commit the
+entry names, or else by its fingerprint in the head's history (a rebase moves it; the
+locator is nobody's signed word); a change the history no longer makes is no longer
+deployed and owes nothing; where the search went is remembered (`Locators`), so it
+runs once. Entries are never dropped: an override the base's record
+holds counts though the head's lost it, so deleting a record clears nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditui.core.audit.checks import record_findings
 from auditui.core.audit.context import AuditContext
-from auditui.core.audit.override import overrides_of, settle
+from auditui.core.audit.override import overrides_of
 from auditui.core.audit.records_view import RecordsAtHead, check_change, signature_check
-from auditui.core.audit.report import Change, Overridden
+from auditui.core.audit.report import Change
 from auditui.core.base.errors import AuditError
-from auditui.core.evidence.records import Record, record_name
-from auditui.core.git.log import CommitInfo
+from auditui.core.evidence.records import Record, atomic_write, record_name
 
 if TYPE_CHECKING:  # run.py imports this module
     from auditui.core.audit.run import AuditRun
 
+# What a record that holds an override must contain, however TOML spells the word: the
+# word itself, a \u or \U escape, or a multi-line string (a line-ending backslash).
+SPELLINGS = ("override", "\\u", "\\U", '"""')
 
-def overdue_outside(run: AuditRun, judged: set[str]) -> Iterator[Change]:
-    """The changes not in `judged` (fingerprints) whose override is past its follow-up
-    and that still owe evidence: each blocked, AUD014 first. An override the base's
-    record holds counts though the head's lost it (entries are never dropped): that
-    change is judged at once, and blocks on what it owes."""
+
+def overdue_outside(
+    run: AuditRun, judged: dict[str, list[str]], undone: Callable[[], set[str]]
+) -> Iterator[Change]:
+    """The changes outside the range whose record holds an override and that owe
+    evidence once it is due (or at once when none of their overrides counts): each
+    blocked, AUD014 first when overdue. `judged`: fingerprint -> commits of the range
+    that made it; a fingerprint all of whose commits the range `undone` (reverted) is
+    still owed by the earlier change."""
     ctx, records = run.ctx, run.records
-    if not ctx.policy.override.allowed:
-        return
     folder = ctx.policy.layout.records
     head = ctx.repo.resolve(ctx.head)
-    holding = ctx.repo.files_holding([head, *filter(None, [ctx.base])], "override", folder)
+    holding = ctx.repo.files_holding([head, *filter(None, [ctx.base])], SPELLINGS, folder)
     heads = set(records.holding(holding[head]))
     at_base, bases = None, set()
     if ctx.base is not None:
         at_base = RecordsAtHead(ctx.repo, ctx.base, folder, records.loader)
         at_base.signers = records.signers
         bases = set(at_base.holding(holding[ctx.base]))
+    locators = Locators(ctx.repo.common_dir / "auditui" / "locators.json")
     for path in sorted(heads | bases):
-        now = _overridden(run, records, path, judged) if path in heads else None
-        found = now or (_overridden(run, at_base, path, judged) if at_base else None)
-        if found is None:
+        now = _with_override(run, records, path) if path in heads else None
+        before = _with_override(run, at_base, path) if path in bases and at_base else None
+        record = now or before
+        if record is None:
             continue
-        record, override = found
-        due = records.head_time is not None and records.head_time >= override.due
-        if now is not None and not due:
-            continue  # not due yet: nothing to say before it is
-        change = _found(run, record) or _on_record(run, record, path)
-        if change.status == "blocked":
+        shas = judged.get(record.fingerprint)
+        if shas and not set(shas) <= undone():
+            continue  # judged in the range, and not undone there
+        if now is not None and not _owed_now(run, now):
+            continue  # its override counts and is not due yet: nothing to say before
+        change = _found(run, record, head, locators)
+        if change is not None and change.status == "blocked":
             change.outside_range = True
             yield change
 
 
-def _overridden(
-    run: AuditRun, records: RecordsAtHead, path: str, judged: set[str]
-) -> tuple[Record, Overridden] | None:
-    """The record at `path` and its override that counts, for a change not in `judged`."""
-    policy = run.ctx.policy
+def _with_override(run: AuditRun, records: RecordsAtHead, path: str) -> Record | None:
+    """The record at `path` when it is a change's record holding an override entry."""
     record, _error = records.get(path)
-    if record is None or record.fingerprint in judged or not record.overrides():
+    if record is None or not record.overrides():
         return None
-    if path != f"{policy.layout.records}/{record_name(record.fingerprint)}":
+    if path != f"{run.ctx.policy.layout.records}/{record_name(record.fingerprint)}":
         return None  # a record under another name is no change's (AUD011 where judged)
+    return record
+
+
+def _owed_now(run: AuditRun, record: Record) -> bool:
+    """Whether the change owes its evidence now: no override of it counts under this
+    run's policy, or the one that counts is due at the head."""
+    records, policy = run.records, run.ctx.policy
     check = signature_check(record.fingerprint, records, policy)
     clock = records.clock_for(record)
-    override, _who, _refused = overrides_of(record, record.fingerprint, policy, check, clock)
-    return None if override is None else (record, override)
+    landed = partial(records.override_landed, record, policy)
+    override, _who, _refused = overrides_of(
+        record, record.fingerprint, policy, check, clock, landed
+    )
+    if override is None:
+        return True
+    return records.head_time is not None and records.head_time >= override.due
 
 
-def _found(run: AuditRun, record: Record) -> Change | None:
-    """The change at the commit the first override names, judged anew here, if that
-    commit is in the head's history and still makes this fingerprint."""
+def _found(run: AuditRun, record: Record, head: str, cache: Locators) -> Change | None:
+    """The change the record is for, judged anew against the head's records: at the
+    commit its first override names, else where the locator cache last found its
+    fingerprint, else by a search of the head's history not searched before (None: no
+    commit there makes it)."""
+    ctx = run.ctx
+    fingerprint = record.fingerprint
+    hint = next((o.commit for o in record.overrides() if o.commit), None)
+    known, through = cache.get(fingerprint)
+    change = None
+    for sha in dict.fromkeys(filter(None, (hint, known))):
+        change = _change_at(run, sha, fingerprint)
+        if change is not None:
+            break
+    if change is None:
+        since = through if through and (through == head or _reaches(ctx, through)) else None
+        if since != head:
+            change = _search(run, since, fingerprint)
+            cache.put(fingerprint, change.commit.sha if change else known, head)
+    if change is None:
+        return None
+    change.status = "pass"
+    check_change(change, run.records, ctx.policy)
+    return change
+
+
+def _reaches(ctx: AuditContext, sha: str) -> bool:
+    try:
+        return ctx.repo.is_ancestor(sha, ctx.head)
+    except AuditError:
+        return False
+
+
+def _change_at(run: AuditRun, sha: str, fingerprint: str) -> Change | None:
+    """The change commit `sha` makes, if it is in the head's history and makes
+    `fingerprint`."""
     from auditui.core.audit.run import AuditRun  # run.py imports this module
 
     ctx = run.ctx
-    sha = next((o.commit for o in record.overrides() if o.commit), None)
-    if sha is None:
-        return None
     try:
         sha = ctx.repo.resolve(sha, "commit")
         parent = ctx.repo.resolve(f"{sha}^") if ctx.repo.is_ancestor(sha, ctx.head) else None
@@ -97,36 +148,52 @@ def _found(run: AuditRun, record: Record) -> Change | None:
         return None
     if parent is None:
         return None
-    inner = AuditContext(ctx.repo, sha, parent, ctx.policy, ctx.policy_source, anchors=False)
-    change = next((c for c in AuditRun(inner).found() if c.commit.sha == sha), None)
-    if change is None or change.fingerprint != record.fingerprint:
-        return None
-    change.status = "pass"
-    check_change(change, run.records, ctx.policy)
-    return change
+    at = AuditContext(ctx.repo, sha, parent, ctx.policy, ctx.policy_source, anchors=False)
+    change = next((c for c in AuditRun(at).found() if c.commit.sha == sha), None)
+    return change if change is not None and change.fingerprint == fingerprint else None
 
 
-def _on_record(run: AuditRun, record: Record, path: str) -> Change:
-    """A stand-in for a change the history no longer shows: what its record says (its
-    models, its summary) judged for the policy's default evidence."""
-    policy, records = run.ctx.policy, run.records
-    check = signature_check(record.fingerprint, records, policy)
-    clock = records.clock_for(record)
-    override, overriders, _refused = overrides_of(record, record.fingerprint, policy, check, clock)
-    sha = next((o.commit for o in record.overrides() if o.commit), None) or ""
-    subject = record.summary or "(a change the history no longer shows)"
-    commit = CommitInfo(sha, (), "", "", "", "", subject)
-    change = Change(commit, [], record.fingerprint, path, record=record, override=override)
-    change.findings = record_findings(
-        fingerprint=record.fingerprint,
-        models=list(record.models),
-        author="",
-        record_file=path,
-        record=record,
-        record_error=None,
-        policy=policy,
-        check_signature=check,
-        overriders=overriders,
-    )
-    settle(change, records.head_time)
-    return change
+def _search(run: AuditRun, since: str | None, fingerprint: str) -> Change | None:
+    """The newest change of the head's history after `since` (all of it: None) that
+    makes `fingerprint`. A rebase or a squash moves a change to a commit no locator
+    names; the search then runs once, and the cache remembers how far it went."""
+    from auditui.core.audit.run import AuditRun  # run.py imports this module
+
+    ctx = run.ctx
+    ctx_ = AuditContext(ctx.repo, ctx.head, since, ctx.policy, ctx.policy_source, anchors=False)
+    found = [c for c in AuditRun(ctx_).found() if c.fingerprint == fingerprint]
+    return found[-1] if found else None
+
+
+class Locators:
+    """Where a fingerprint's change was last found, and through which head the history
+    was searched for it (`<git common dir>/auditui/locators.json`): a later check
+    searches only what came since. A cache like the others: best effort, checked
+    before use (the change at a remembered commit is computed again), safe to delete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self.data = data if isinstance(data, dict) else {}
+
+    def get(self, fingerprint: str) -> tuple[str | None, str | None]:
+        entry = self.data.get(fingerprint)
+        if (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and all(v is None or (isinstance(v, str) and _SHA.fullmatch(v)) for v in entry)
+        ):
+            return entry[0], entry[1]
+        return None, None
+
+    def put(self, fingerprint: str, sha: str | None, through: str) -> None:
+        self.data[fingerprint] = [sha, through]
+        with contextlib.suppress(OSError, AuditError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, json.dumps(self.data, sort_keys=True), follow_links=False)
+
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

@@ -29,6 +29,7 @@ def overrides_of(
     policy: Policy,
     check_signature: Callable[[Approval], str | None],
     not_after: dt.datetime | None = None,
+    landed: Callable[[], dt.datetime | None] | None = None,
 ) -> tuple[Overridden | None, set[str], list[Finding]]:
     """The override that counts, everyone whose valid override the record holds (their
     approvals do not follow their own override up), and why the others do not count
@@ -36,7 +37,10 @@ def overrides_of(
     anyone can write must not block a change that has its evidence). `not_after`: the
     head commit's committer date, when the records are those committed there: an
     override dated later than the commit that carries it (an hour's clock skew aside)
-    would push its own deadline out, so it does not count until the head reaches it."""
+    would push its own deadline out, so it does not count until the head reaches it.
+    `landed`: when an override first stood in the record (RecordsAtHead.override_landed);
+    the deadline runs from it at the latest, however the entry is dated now. Asked only
+    of an override not yet due by its own date (its record's history is read then)."""
     if record is None or record.fingerprint != fingerprint:
         return None, set(), []
     rules = policy.override
@@ -76,7 +80,11 @@ def overrides_of(
             continue
         overriders.add(person(entry.by))
         if counted is None:
-            due = entry.at + dt.timedelta(hours=rules.follow_up_hours)
+            hours = dt.timedelta(hours=rules.follow_up_hours)
+            due = entry.at + hours
+            if landed is not None and (not_after is None or not_after < due):
+                first = landed()
+                due = min(due, first + hours) if first is not None else due
             counted = Overridden(entry.by, entry.at, entry.reason or "", due)
     return counted, overriders, refused
 

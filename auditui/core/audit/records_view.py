@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 
 from auditui.core.audit import requirements
 from auditui.core.audit.checks import Finding, record_findings
@@ -16,7 +16,7 @@ from auditui.core.base.errors import AuditError
 from auditui.core.configs.documents import DocumentError
 from auditui.core.evidence import signatures
 from auditui.core.evidence.recordfiles import read_record
-from auditui.core.evidence.records import Approval, Record, RecordError, parse_record
+from auditui.core.evidence.records import Approval, Record, RecordError, parse_record, person
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.loader import Loader
 from auditui.core.policy.model import Policy
@@ -34,10 +34,37 @@ class RecordsAtHead:
         self._worktree = repo.root if worktree else None
         self.signers: str | None = None  # allowed-signers text at the base
         self._repo, self._head = repo, head
+        self._landed: dict[str, dt.datetime | None] = {}
 
     def holding(self, paths: set[str]) -> list[str]:
         """Of `paths` (files `GitRepo.files_holding` found), the record files here."""
         return sorted(paths & self._entries.keys())
+
+    def override_landed(self, record: Record | None, policy: Policy) -> dt.datetime | None:
+        """When an override of someone `[override] allowed` names first stood in this
+        record, in the head's history: the committer date of the first commit whose
+        version of it holds one. A deadline runs from it at the latest: an override
+        re-dated (or replaced) later in the record's life buys no time. None for the
+        app's working tree and for a record without overrides."""
+        if self._worktree is not None or record is None or not record.overrides():
+            return None
+        allowed = {person(p) for p in policy.override.allowed}
+        if record.path not in self._landed:
+            self._landed[record.path] = None
+            for sha, when in self._repo.path_history(self._head, record.path):
+                entry = self._repo.lookup(sha, record.path)
+                try:
+                    version = (
+                        parse_record(record.path, self.loader.text(entry.sha)) if entry else None
+                    )
+                except (RecordError, DocumentError):
+                    version = None
+                if version is not None and any(
+                    person(o.by) in allowed for o in version.overrides()
+                ):
+                    self._landed[record.path] = when
+                    break
+        return self._landed[record.path]
 
     def clock_for(self, record: Record | None) -> dt.datetime | None:
         """The date no override in `record` may be later than: the head commit's, for
@@ -95,7 +122,12 @@ def check_change(
 
     check_signature = signature_check(change.fingerprint, records, policy)
     override, overriders, refused = overrides_of(
-        record, change.fingerprint, policy, check_signature, records.clock_for(record)
+        record,
+        change.fingerprint,
+        policy,
+        check_signature,
+        records.clock_for(record),
+        partial(records.override_landed, record, policy),
     )
     findings += record_findings(
         fingerprint=change.fingerprint,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Generator, Iterator
-from functools import partial
+from functools import cache, partial
 from operator import attrgetter
 from pathlib import Path
 
@@ -154,10 +154,10 @@ class AuditRun:
 
     def __iter__(self) -> Generator[Change, None, None]:
         marks = self.marks
-        judged: set[str] = set()
+        judged: dict[str, list[str]] = {}
         with fewer_collections():
             for change in self._changes():
-                judged.add(change.fingerprint)
+                judged.setdefault(change.fingerprint, []).append(change.commit.sha)
                 sha = change.commit.sha
                 inverted = self.reverts.add(change)
                 if inverted is None and self._rollbacks is not None:
@@ -173,7 +173,7 @@ class AuditRun:
                 yield change
             if self.only_models is None:
                 # Overrides of earlier changes whose follow-up is overdue (AUD014).
-                yield from overdue_outside(self, judged)
+                yield from overdue_outside(self, judged, cache(lambda: set(self.found_reverts())))
 
     def found(self) -> Iterator[Change]:
         """Each change as the walk finds it, judged, with no revert looked for: what a

@@ -156,6 +156,20 @@ class GitRepo:
             return None
         return dt.datetime.fromisoformat(out.strip()) if out.strip() else None
 
+    def path_history(self, head: str, path: str) -> list[tuple[str, dt.datetime]]:
+        """The commits of `head`'s history that changed `path`, oldest first, each with
+        its committer date."""
+        try:
+            out = self._git(
+                "log", "--reverse", "--format=%H %cI", head, "--", f":(top,literal){path}"
+            )
+        except _GitFailed:
+            return []
+        return [
+            (sha, dt.datetime.fromisoformat(when))
+            for sha, when in (line.split(" ", 1) for line in out.splitlines() if line)
+        ]
+
     def first_parent_at(self, head: str, when: dt.datetime) -> str | None:
         """The last commit on `head`'s first-parent line committed at or before `when`
         (git's `--before`: committer dates, which a first-parent line keeps in order)."""
@@ -511,12 +525,15 @@ class GitRepo:
         except BlobMissing:
             raise _missing(sha, "blob") from None
 
-    def files_holding(self, revs: list[str], text: str, folder: str) -> dict[str, set[str]]:
+    def files_holding(
+        self, revs: list[str], texts: tuple[str, ...], folder: str
+    ) -> dict[str, set[str]]:
         """Per commit of `revs` (full ids), the files under `folder` whose content holds
-        `text`: `git grep` searches them inside git, no blob crosses a pipe (binary
-        files too: a NUL must not hide a file)."""
+        one of `texts`: `git grep` searches them inside git, no blob crosses a pipe
+        (binary files too: a NUL must not hide a file)."""
         spec = f":(top,literal){folder.rstrip('/')}/"
-        args = ["grep", "-l", "-z", "-a", "-F", "--no-color", "--no-textconv", "-e", text]
+        patterns = [arg for text in texts for arg in ("-e", text)]
+        args = ["grep", "-l", "-z", "-a", "-F", "--no-color", "--no-textconv", *patterns]
         status, out, err = self._repo.git.execute(
             ["git", *_CONFIG, *args, *revs, "--", spec],
             stdout_as_string=False,

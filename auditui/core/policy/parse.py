@@ -132,6 +132,13 @@ def number(value: Any, where: Where) -> float:
     return float(value) if value < 2**1000 else float("inf")  # float() would overflow
 
 
+def hours(value: Any, where: Where) -> float:
+    """A number of hours a deadline may be set out by: at most ten years."""
+    if number(value, where) > 87_600:
+        raise _bad(value, where, "a number of hours up to 87600 (ten years)")
+    return float(value)
+
+
 def increasing_numbers(value: Any, where: Where) -> tuple[float, ...]:
     if (
         not isinstance(value, list)
@@ -280,7 +287,7 @@ _SCHEMA: dict[str, dict[str, Check]] = {
     "rollout": {"key": string, "stages": increasing_numbers, "soak_hours": number},
     "diff": {"list_ids": strings},
     "push": {"protected": ref_globs, "allow_rewind": boolean, "gate": one_of("all", "protected")},
-    "override": {"allowed": strings, "follow_up_hours": number},
+    "override": {"allowed": strings, "follow_up_hours": hours},
 }
 _FIELDS: dict[str, str] = {"collection": "collections"}  # a TOML key named unlike its field
 
