@@ -59,7 +59,7 @@ def overdue_outside(
         at_base = RecordsAtHead(ctx.repo, ctx.base, folder, records.loader)
         at_base.signers = records.signers
         bases = set(at_base.holding(holding[ctx.base]))
-    locators = Locators(ctx.repo.common_dir / "auditui" / "locators.json")
+    owing = []
     for path in sorted(heads | bases):
         now = _with_override(run, records, path) if path in heads else None
         before = _with_override(run, at_base, path) if path in bases and at_base else None
@@ -71,7 +71,11 @@ def overdue_outside(
             continue  # judged in the range, and not undone there
         if now is not None and not _owed_now(run, now):
             continue  # its override counts and is not due yet: nothing to say before
-        change = _found(run, record, head, locators)
+        owing.append(record)
+    locators = Locators(ctx.repo.common_dir / "auditui" / "locators.json")
+    search = Search(run, {record.fingerprint for record in owing})
+    for record in owing:
+        change = _found(run, record, head, locators, search)
         if change is not None and change.status == "blocked":
             change.outside_range = True
             yield change
@@ -102,7 +106,9 @@ def _owed_now(run: AuditRun, record: Record) -> bool:
     return records.head_time is not None and records.head_time >= override.due
 
 
-def _found(run: AuditRun, record: Record, head: str, cache: Locators) -> Change | None:
+def _found(
+    run: AuditRun, record: Record, head: str, cache: Locators, search: Search
+) -> Change | None:
     """The change the record is for, judged anew against the head's records: at the
     commit its first override names, else where the locator cache last found its
     fingerprint, else by a search of the head's history not searched before (None: no
@@ -119,7 +125,7 @@ def _found(run: AuditRun, record: Record, head: str, cache: Locators) -> Change 
     if change is None:
         since = through if through and (through == head or _reaches(ctx, through)) else None
         if since != head:
-            change = _search(run, since, fingerprint)
+            change = search.after(since).get(fingerprint)
             cache.put(fingerprint, change.commit.sha if change else known, head)
     if change is None:
         return None
@@ -153,16 +159,29 @@ def _change_at(run: AuditRun, sha: str, fingerprint: str) -> Change | None:
     return change if change is not None and change.fingerprint == fingerprint else None
 
 
-def _search(run: AuditRun, since: str | None, fingerprint: str) -> Change | None:
-    """The newest change of the head's history after `since` (all of it: None) that
-    makes `fingerprint`. A rebase or a squash moves a change to a commit no locator
-    names; the search then runs once, and the cache remembers how far it went."""
-    from auditui.core.audit.run import AuditRun  # run.py imports this module
+class Search:
+    """The head's history searched for the changes of `wanted` fingerprints: once per
+    range however many records ask (a rebase or a squash moves a change to a commit no
+    locator names), keeping only those changes (a catalogue's history holds hundreds of
+    thousands of deltas)."""
 
-    ctx = run.ctx
-    ctx_ = AuditContext(ctx.repo, ctx.head, since, ctx.policy, ctx.policy_source, anchors=False)
-    found = [c for c in AuditRun(ctx_).found() if c.fingerprint == fingerprint]
-    return found[-1] if found else None
+    def __init__(self, run: AuditRun, wanted: set[str]) -> None:
+        self.run, self.wanted = run, wanted
+        self._found: dict[str | None, dict[str, Change]] = {}
+
+    def after(self, since: str | None) -> dict[str, Change]:
+        """The newest change of each wanted fingerprint after `since` (None: all)."""
+        from auditui.core.audit.run import AuditRun  # run.py imports this module
+
+        if since not in self._found:
+            ctx = self.run.ctx
+            ctx_ = AuditContext(
+                ctx.repo, ctx.head, since, ctx.policy, ctx.policy_source, anchors=False
+            )
+            self._found[since] = {
+                c.fingerprint: c for c in AuditRun(ctx_).found() if c.fingerprint in self.wanted
+            }
+        return self._found[since]
 
 
 class Locators:
