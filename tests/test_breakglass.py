@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -329,15 +330,32 @@ def test_a_re_dated_override_buys_no_time(tmp_path, capsys):
     assert code == 1 and report["changes"][0]["findings"][0]["rule"] == "AUD014"
 
 
-def test_taking_the_overrider_out_of_the_policy_makes_the_evidence_owed_at_once(tmp_path, capsys):
+def test_a_later_policy_neither_cancels_nor_adds_to_what_is_owed(tmp_path, capsys):
+    """The policy at the commit where the override first counted judges the change from
+    then on: taking dave out of [override] allowed cancels nothing (AUD014 once due),
+    and raising `required` after the follow-up asks nothing more."""
     repo, _base, fix, recorded = overdue(tmp_path)
     policy = (repo.path / ".auditui.toml").read_text().replace("dave@", "frank@")
     after_policy = repo.commit("on-call is frank now", {".auditui.toml": policy}, date=after(2))
-    repo.commit("later work", date=after(3))  # long before dave's deadline
+    repo.commit("later work", date=after(3))  # before dave's deadline: nothing to say
+    code, _report = check_json(repo, after_policy, capsys)
+    assert code == 0
+    late = repo.commit("a day and more on", date=after(30))
     code, report = check_json(repo, after_policy, capsys)
     (earlier,) = report["changes"]
-    assert code == 1 and earlier["commit"] == fix and earlier["status"] == "blocked"
-    assert any("does not count" in f["message"] for f in earlier["findings"])
+    assert code == 1 and earlier["commit"] == fix
+    assert earlier["findings"][0]["rule"] == "AUD014"
+    # Followed up as that policy asked: one approval by someone else, and the eval.
+    repo.git("config", "user.email", "bob@example.com")
+    assert main(["approve", fix, "--repo", str(repo.path)]) == 0
+    argv = ["eval", "add", fix, "--repo", str(repo.path), "--model", "a", "--suite", "coding"]
+    assert main([*argv, "--baseline", "70", "--candidate", "70"]) == 0
+    repo.commit("follow up", author="bob", date=after(31))
+    stricter = policy.replace("required = 1", "required = 2")
+    repo.commit("two approvals from now on", {".auditui.toml": stricter}, date=after(32))
+    repo.commit("later still", date=after(33))
+    code, report = check_json(repo, late, capsys)
+    assert [c for c in report["changes"] if c.get("outside_range")] == []
 
 
 def test_a_change_undone_and_redone_in_a_push_does_not_hide_the_earlier_one(tmp_path, capsys):
@@ -374,7 +392,14 @@ def test_a_rebased_change_is_found_by_its_fingerprint_and_judged_by_its_rules(tm
     assert code == 0, report  # the rule's two approvals, no eval: followed up
     # Where the search found it is remembered: later checks search only what is new.
     cache = json.loads((repo.path / ".git" / "auditui" / "locators.json").read_text())
-    assert [sha for sha, _through in cache.values()] == [repo.git("rev-parse", "HEAD~2")]
+    found = [value[0] for value in cache.values() if isinstance(value, list)]
+    assert found == [repo.git("rev-parse", "HEAD~2")]
+    # And that the record passed: the next check reads it no further. Caches decide
+    # nothing: with them and without, the same verdict.
+    assert [key for key in cache if key.startswith("settled:")] != []
+    assert check_json(repo, landed, capsys)[0] == 0
+    shutil.rmtree(repo.path / ".git" / "auditui")
+    assert check_json(repo, landed, capsys)[0] == 0
 
 
 def test_a_deadline_of_more_than_ten_years_is_refused():
@@ -384,3 +409,75 @@ def test_a_deadline_of_more_than_ten_years_is_refused():
     for bad in ("1e308", "inf", "100000000"):
         with pytest.raises(AuditError, match="up to 87600"):
             parse_policy(DEFAULT_POLICY + f"\n[override]\nfollow_up_hours = {bad}\n")
+
+
+def test_a_re_dated_record_merged_from_a_side_branch_buys_no_time(tmp_path, capsys):
+    """git log simplifies history: a merge taking the record from its other side hid
+    the commit where the override first stood, and with it the deadline."""
+    repo, _base, fix, recorded = overdue(tmp_path)
+    record = record_of(repo)
+    original = record.read_text()
+    repo.git("checkout", "-q", "-b", "side", fix)
+    stamp = after(20).strftime("%Y-%m-%d %H:%M:%S+00:00")
+    lines = original.splitlines(keepends=True)
+    record.parent.mkdir(exist_ok=True)
+    record.write_text("".join(f"at = {stamp}\n" if ln.startswith("at = ") else ln for ln in lines))
+    repo.commit("the same override, later", author="dave", date=after(20))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "-X", "theirs", "--no-edit", "side", env=_dated(after(21)))
+    merged = repo.head()
+    repo.commit("a day and more on", date=after(30))  # 24 h after it first stood
+    code, report = check_json(repo, merged, capsys)
+    assert code == 1 and report["changes"][0]["findings"][0]["rule"] == "AUD014"
+
+
+def _dated(when: dt.datetime) -> dict[str, str]:
+    stamp = when.isoformat()
+    return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
+
+def test_a_search_under_another_policy_is_not_trusted(tmp_path, capsys):
+    """The locator cache is kept per policy: a run with a trial policy under which the
+    change is no change must not hide it from the team's own checks."""
+    repo, _base, fix, recorded = overdue(tmp_path)
+    record = record_of(repo)
+    record.write_text(record.read_text().replace(f'commit = "{fix}"\n', ""))
+    repo.commit("no locator", author="dave", date=after(2))
+    later = repo.commit("days on", date=after(50))
+    trial = tmp_path / "trial.toml"
+    trial.write_text(POLICY + '\n[watch]\nignore = ["max_tokens"]\n')  # no change there
+    capsys.readouterr()
+    assert main(["check", "--repo", str(repo.path), "--base", later, "--policy", str(trial)]) == 0
+    code, report = check_json(repo, later, capsys)
+    assert code == 1 and report["changes"][0]["findings"][0]["rule"] == "AUD014"
+
+
+def test_a_stray_override_entry_nobody_allowed_leaves_a_passed_change_alone(tmp_path, capsys):
+    repo, base, fix = incident(tmp_path)
+    repo.git("config", "user.email", "bob@example.com")
+    assert main(["approve", fix, "--repo", str(repo.path)]) == 0
+    argv = ["eval", "add", fix, "--repo", str(repo.path), "--model", "a", "--suite", "coding"]
+    assert main([*argv, "--baseline", "70", "--candidate", "70"]) == 0
+    (change,) = audit(repo, base).changes
+    stray = {"by": "eve@example.com", "verdict": "override", "reason": "x", "at": after(0)}
+    append_entries(repo.path, change.record_file, change.fingerprint, approvals=[stray])
+    repo.commit("evidence, and a stray entry", author="bob", date=after(0.01))
+    policy = (repo.path / ".auditui.toml").read_text().replace("required = 1", "required = 2")
+    tighter = repo.commit("two approvals from now on", {".auditui.toml": policy}, date=after(1))
+    repo.commit("later", date=after(100))
+    code, report = check_json(repo, tighter, capsys)
+    assert code == 0 and report["changes"] == []
+
+
+def test_an_override_dated_past_any_deadline_is_an_unreadable_record_not_a_crash(tmp_path, capsys):
+    repo, base, fix = incident(tmp_path)
+    (change,) = audit(repo, base).changes
+    (repo.path / "audit").mkdir()
+    (repo.path / change.record_file).write_text(
+        f'fingerprint = "{change.fingerprint}"\n\n[[approvals]]\nby = "dave@example.com"\n'
+        'verdict = "override"\nreason = "x"\nat = 9999-12-31T23:00:00-05:00\n'
+    )
+    repo.commit("far future", author="dave", date=after(0.01))
+    code, report = check_json(repo, base, capsys)
+    (finding,) = report["changes"][0]["findings"]
+    assert code == 1 and finding["rule"] == "AUD009" and "out of range" in finding["message"]

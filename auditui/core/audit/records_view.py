@@ -4,7 +4,7 @@ allowed signers), and a change checked against its record into findings and a ve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property, partial
 
 from auditui.core.audit import requirements
@@ -35,6 +35,7 @@ class RecordsAtHead:
         self.signers: str | None = None  # allowed-signers text at the base
         self._repo, self._head = repo, head
         self._landed: dict[str, dt.datetime | None] = {}
+        self._histories: dict[str, list[tuple[str, str | None, dt.datetime, str | None]]] = {}
 
     def holding(self, paths: set[str]) -> list[str]:
         """Of `paths` (files `GitRepo.files_holding` found), the record files here."""
@@ -50,21 +51,41 @@ class RecordsAtHead:
             return None
         allowed = {person(p) for p in policy.override.allowed}
         if record.path not in self._landed:
-            self._landed[record.path] = None
-            for sha, when in self._repo.path_history(self._head, record.path):
-                entry = self._repo.lookup(sha, record.path)
-                try:
-                    version = (
-                        parse_record(record.path, self.loader.text(entry.sha)) if entry else None
-                    )
-                except (RecordError, DocumentError):
-                    version = None
-                if version is not None and any(
-                    person(o.by) in allowed for o in version.overrides()
-                ):
-                    self._landed[record.path] = when
-                    break
+            self._landed[record.path] = next(
+                (
+                    when
+                    for _sha, _parent, when, version in self.versions(record.path)
+                    if any(person(o.by) in allowed for o in version.overrides())
+                ),
+                None,
+            )
         return self._landed[record.path]
+
+    def blob(self, path: str) -> str | None:
+        """The blob id of the record at `path` at the head."""
+        entry = self._entries.get(path)
+        return entry.sha if entry else None
+
+    def read_histories(self, paths: list[str]) -> None:
+        """Read the histories of these records in one `git log` (see versions)."""
+        unread = [p for p in paths if p not in self._histories]
+        found = self._repo.path_versions(self._head, unread)
+        for path in unread:
+            self._histories[path] = found.get(path, [])
+
+    def versions(self, path: str) -> Iterator[tuple[str, str | None, dt.datetime, Record]]:
+        """Each version of the record at `path` in the head's history, oldest first,
+        with the commit that wrote it, that commit's first parent and its committer
+        date (merges included: a version a merge took from its other side is still the
+        one first written there)."""
+        self.read_histories([path])
+        for sha, parent, when, blob in self._histories[path]:
+            if blob is None:
+                continue
+            try:
+                yield sha, parent, when, parse_record(path, self.loader.text(blob))
+            except (RecordError, DocumentError):
+                continue
 
     def clock_for(self, record: Record | None) -> dt.datetime | None:
         """The date no override in `record` may be later than: the head commit's, for
@@ -99,8 +120,15 @@ class RecordsAtHead:
 
 
 def check_change(
-    change: Change, records: RecordsAtHead, policy: Policy, is_revert: bool = False
+    change: Change,
+    records: RecordsAtHead,
+    policy: Policy,
+    is_revert: bool = False,
+    landed: dt.datetime | None = None,
 ) -> None:
+    """The change's findings and status against its record at the head. `landed`: when
+    an override of it first counted, when the caller knows (follow_ups: under the policy
+    it landed under); else read from the record's history for this policy."""
     findings = [
         Finding(
             "AUD009",
@@ -127,7 +155,7 @@ def check_change(
         policy,
         check_signature,
         records.clock_for(record),
-        partial(records.override_landed, record, policy),
+        (lambda: landed) if landed else partial(records.override_landed, record, policy),
     )
     findings += record_findings(
         fingerprint=change.fingerprint,

@@ -128,6 +128,8 @@ def record_name(fingerprint: str) -> str:
 
 def _when(value: Any, where: str) -> dt.datetime:
     if isinstance(value, dt.datetime):
+        if value.year > 9000:  # a deadline or a stamp past it would overflow
+            raise RecordError(f"{where}: `at` is out of range, got {value.isoformat()}")
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     if isinstance(value, str):
         try:

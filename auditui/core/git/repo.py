@@ -156,19 +156,46 @@ class GitRepo:
             return None
         return dt.datetime.fromisoformat(out.strip()) if out.strip() else None
 
-    def path_history(self, head: str, path: str) -> list[tuple[str, dt.datetime]]:
-        """The commits of `head`'s history that changed `path`, oldest first, each with
-        its committer date."""
-        try:
-            out = self._git(
-                "log", "--reverse", "--format=%H %cI", head, "--", f":(top,literal){path}"
-            )
-        except _GitFailed:
-            return []
-        return [
-            (sha, dt.datetime.fromisoformat(when))
-            for sha, when in (line.split(" ", 1) for line in out.splitlines() if line)
+    def path_versions(
+        self, head: str, paths: list[str]
+    ) -> dict[str, list[tuple[str, str | None, dt.datetime, str | None]]]:
+        """Each path's versions in `head`'s history, oldest first: (commit, its first
+        parent, its committer date, the blob it wrote or None for a deletion), one `git
+        log` for all. With --full-history: a merge taking a path from its other side
+        hides no commit of that side (git's default simplification would)."""
+        out: dict[str, list[tuple[str, str | None, dt.datetime, str | None]]] = {}
+        if not paths:
+            return out
+        wanted = set(paths)
+        args = [
+            "log",
+            "--full-history",
+            "--reverse",
+            "--root",
+            "--raw",
+            "--diff-merges=first-parent",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--no-color",
+            f"--format={LOG_FORMAT}",
+            head,
+            "--",
+            *(f":(top,literal){path}" for path in paths),
         ]
+        try:
+            commits = self._log(args)
+        except _GitFailed:
+            return out
+        for commit in commits:
+            when = dt.datetime.fromisoformat(commit.committer_date)
+            parent = commit.parents[0] if commit.parents else None
+            for change in commit.changes:
+                if change.path in wanted:
+                    entry = change.new
+                    row = (commit.sha, parent, when, entry.sha if entry else None)
+                    out.setdefault(change.path, []).append(row)
+        return out
 
     def first_parent_at(self, head: str, when: dt.datetime) -> str | None:
         """The last commit on `head`'s first-parent line committed at or before `when`
