@@ -172,13 +172,7 @@ class GitRepo:
             "--full-history",
             "--reverse",
             "--root",
-            "--raw",
-            "--diff-merges=first-parent",
-            "-z",
-            "--no-renames",
-            "--no-abbrev",
-            "--no-color",
-            f"--format={LOG_FORMAT}",
+            *_log_options(raw=True),
             head,
             "--",
             *(f":(top,literal){path}" for path in paths),
@@ -393,12 +387,7 @@ class GitRepo:
             "--date-order",  # oldest first, yet never a child before its parent
             "--reverse",
             "--root",
-            *(["--raw", "--diff-merges=first-parent"] if raw else ["--no-patch"]),
-            "-z",
-            "--no-renames",
-            "--no-abbrev",
-            "--no-color",
-            f"--format={LOG_FORMAT}",
+            *_log_options(raw),
             head,
         ]
         if base:
@@ -602,6 +591,14 @@ class GitRepo:
 
 class _GitFailed(Exception):
     pass
+
+
+def _log_options(raw: bool) -> list[str]:
+    """How every `git log` auditui parses is asked (git/log.py reads it): NUL-separated,
+    ids whole, a rename as a deletion and an addition, each commit's raw diff against
+    its first parent (or none)."""
+    diffs = ["--raw", "--diff-merges=first-parent"] if raw else ["--no-patch"]
+    return [*diffs, "-z", "--no-renames", "--no-abbrev", "--no-color", f"--format={LOG_FORMAT}"]
 
 
 def _missing(sha: str, kind: str) -> AuditError:
