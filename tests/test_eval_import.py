@@ -37,22 +37,18 @@ def change(repo: RepoBuilder) -> RepoBuilder:
     return mini(repo)
 
 
+def import_pair(
+    capsys, repo: RepoBuilder, baseline: Path, candidate: Path, *extra: str
+) -> tuple[int, str, str]:
+    """`auditui eval import HEAD` of two output files, as a user runs it."""
+    pair = ["--baseline", str(baseline), "--candidate", str(candidate)]
+    return run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *pair, *extra)
+
+
 def imported(
     capsys, repo, tool_dir: str, *extra: str, base="baseline.json", cand="candidate.json"
 ) -> tuple[int, str, str]:
-    return run(
-        capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(repo.path),
-        "--baseline",
-        str(FIXTURES / tool_dir / base),
-        "--candidate",
-        str(FIXTURES / tool_dir / cand),
-        *extra,
-    )
+    return import_pair(capsys, repo, FIXTURES / tool_dir / base, FIXTURES / tool_dir / cand, *extra)
 
 
 def entries(repo) -> list[dict]:
@@ -133,35 +129,18 @@ def test_two_providers_need_the_model_named(capsys, change):
 
 
 def test_two_tools_and_unknown_shapes_are_clear_errors(capsys, change, tmp_path):
-    code, out, err = run(
+    code, out, err = import_pair(
         capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(change.path),
-        "--baseline",
-        str(FIXTURES / "promptfoo" / "baseline.json"),
-        "--candidate",
-        str(FIXTURES / "inspect" / "candidate.json"),
+        change,
+        FIXTURES / "promptfoo" / "baseline.json",
+        FIXTURES / "inspect" / "candidate.json",
         "--suite",
         "coding",
     )
     assert_cannot_judge(code, out, err, "is promptfoo output", "is inspect output")
     odd = tmp_path / "odd.json"
     odd.write_text('{"accuracy": 0.9}')
-    code, out, err = run(
-        capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(change.path),
-        "--baseline",
-        str(odd),
-        "--candidate",
-        str(odd),
-    )
+    code, out, err = import_pair(capsys, change, odd, odd)
     assert_cannot_judge(code, out, err, "not the output of promptfoo", "--tool")
     assert not (change.path / "audit").exists()
 
@@ -193,18 +172,7 @@ def lm_eval(name: str) -> Path:
 
 
 def test_lm_eval_pairs_on_doc_ids_from_the_samples_beside(capsys, pythia):
-    code, _out, err = run(
-        capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(pythia.path),
-        "--baseline",
-        str(lm_eval("baseline")),
-        "--candidate",
-        str(lm_eval("candidate")),
-    )
+    code, _out, err = import_pair(capsys, pythia, lm_eval("baseline"), lm_eval("candidate"))
     assert code == 0, err
     (entry,) = entries(pythia)
     # By hand: 50 docs, 35 right then 32, three lost: diffs -100 (3x), 0 (47x), mean -6,
@@ -222,18 +190,7 @@ def test_lm_eval_pairs_on_doc_ids_from_the_samples_beside(capsys, pythia):
 def test_lm_eval_without_samples_or_stderr_falls_back_to_binomial(capsys, pythia):
     """The "N/A" stderr of a run without bootstrap, and no samples file: the pass rates
     and counts still give a binomial error."""
-    code, _out, err = run(
-        capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(pythia.path),
-        "--baseline",
-        str(lm_eval("na_stderr")),
-        "--candidate",
-        str(lm_eval("candidate")),
-    )
+    code, _out, err = import_pair(capsys, pythia, lm_eval("na_stderr"), lm_eval("candidate"))
     assert code == 0, err
     (entry,) = entries(pythia)
     assert entry["paired"] is False
@@ -243,30 +200,18 @@ def test_lm_eval_without_samples_or_stderr_falls_back_to_binomial(capsys, pythia
 
 
 def test_lm_eval_with_two_tasks_needs_the_suite_named(capsys, pythia):
-    argv = [
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(pythia.path),
-        "--baseline",
-        str(lm_eval("two_tasks")),
-        "--candidate",
-        str(lm_eval("two_tasks")),
-    ]
-    code, out, err = run(capsys, *argv)
+    pair = (lm_eval("two_tasks"), lm_eval("two_tasks"))
+    code, out, err = import_pair(capsys, pythia, *pair)
     assert_cannot_judge(code, out, err, "holds several runs", "--suite")
-    code, _out, err = run(capsys, *argv, "--suite", "hellaswag")
+    code, _out, err = import_pair(capsys, pythia, *pair, "--suite", "hellaswag")
     assert code == 0, err
     assert entries(pythia)[0]["suite"] == "hellaswag"
 
 
 def test_unpaired_from_the_errors_each_run_reports(capsys, pythia):
     """The older (v0.4.9) layout has no samples file here: the stderrs it reports."""
-    pair = ["--baseline", str(lm_eval("classic_v0_4_9")), "--candidate", str(lm_eval("two_tasks"))]
-    code, _out, err = run(
-        capsys, "eval", "import", "HEAD", "--repo", str(pythia.path), *pair, "--suite", "arc_easy"
-    )
+    pair = (lm_eval("classic_v0_4_9"), lm_eval("two_tasks"))
+    code, _out, err = import_pair(capsys, pythia, *pair, "--suite", "arc_easy")
     assert code == 0, err
     (entry,) = entries(pythia)
     assert entry["paired"] is False
@@ -308,9 +253,9 @@ def test_lm_evals_system_instruction_is_checked_against_the_prompt(capsys, repo)
     repo.commit(
         "longer", {"models/pythia-160m.toml": "max_tokens = 128\nsystem_prompt = 'prompts/p.md'\n"}
     )
-    argv = ["--baseline", str(lm_eval("baseline")), "--candidate", str(lm_eval("candidate"))]
-    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *argv)
+    pair = (lm_eval("baseline"), lm_eval("candidate"))
+    code, _out, err = import_pair(capsys, repo, *pair)
     assert code == 0 and "system instruction" not in err  # the same instruction: evidence
     repo.commit("new prompt", {"prompts/p.md": "You are a terse assistant."})
-    code, _out, err = run(capsys, "eval", "import", "HEAD", "--repo", str(repo.path), *argv)
+    code, _out, err = import_pair(capsys, repo, *pair)
     assert code == 0 and "system instruction (sha256 9c5ab41ee459…) is none" in err

@@ -18,6 +18,7 @@ import pytest
 from tests.helpers import promptfoo
 from tests.helpers.repo import DEFAULT_POLICY, RepoBuilder, audit
 from tests.test_cli import assert_cannot_judge, run
+from tests.test_eval_import import import_pair
 
 POLICY = DEFAULT_POLICY.replace(
     'models = ["models/*.toml", "models/*.yaml", "models/*.yml", "models/*.json"]',
@@ -75,21 +76,7 @@ def runs(where: Path, ids: list[str], drop: int = 0) -> tuple[Path, Path]:
 
 
 def import_(capsys, repo: RepoBuilder, files: tuple[Path, Path], *extra: str):
-    return run(
-        capsys,
-        "eval",
-        "import",
-        "HEAD",
-        "--repo",
-        str(repo.path),
-        "--baseline",
-        str(files[0]),
-        "--candidate",
-        str(files[1]),
-        "--suite",
-        "coding",
-        *extra,
-    )
+    return import_pair(capsys, repo, *files, "--suite", "coding", *extra)
 
 
 def entries(repo: RepoBuilder) -> list[dict]:
