@@ -41,7 +41,7 @@ _CONFIG = ("-c", "log.showSignature=false")
 UNSHALLOW_HINT = (
     "hint: run `git fetch --unshallow` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
 )
-PATHSPECS_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
+PATH_LIMIT_MAX = 64  # more paths than this: `git log` unlimited, filtered in Python
 
 
 class Refs(NamedTuple):
@@ -239,7 +239,7 @@ class GitRepo:
         to `head` that changed any: one `git log`, path-limited for a few paths (git
         matches each pathspec against every path, so for many paths filtering here
         costs far less)."""
-        limit = [f":(literal){p}" for p in paths] if len(paths) <= PATHSPECS_MAX else []
+        limit = [f":(literal){p}" for p in paths] if len(paths) <= PATH_LIMIT_MAX else []
         try:
             out = self._git(
                 "log",
