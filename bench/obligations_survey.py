@@ -2,8 +2,9 @@
 
 For every commit (first parent) and every changed file under --folder, reads both
 blob versions with `git cat-file`, extracts the obligations of each and pairs them
-(auditui/core/configs/obligations.py), then prints how many commits and file pairs
-were read, the deltas of each kind, and a random sample (fixed seed) to read by hand.
+(auditui/core/configs/obligations.py, obligation_pairs.py), then prints how many
+commits and file pairs were read, the deltas of each kind, and a random sample (fixed
+seed) to read by hand.
 --ratios prints, for the pairs a changed block compared, how alike they were: what
 the similarity threshold was chosen from. --pathological times extraction and pairing
 of 1 MB inputs chosen to be slow.
@@ -20,6 +21,7 @@ import subprocess
 import time
 from collections import Counter
 
+from auditui.core.configs import obligation_pairs as op
 from auditui.core.configs import obligations as ob
 
 MB = 1_000_000
@@ -84,7 +86,7 @@ def survey(repo: str, folder: str) -> list[Delta]:
 
     deltas: list[Delta] = []
     for commit, path, old, new in files:
-        for o, n in ob.pair_obligations(texts[old], texts[new], obligations(old), obligations(new)):
+        for o, n in op.pair_obligations(texts[old], texts[new], obligations(old), obligations(new)):
             deltas.append((commit, path, o, n, bool(old and new)))
     commits = len({c for c, _, _, _ in files})
     print(
@@ -98,7 +100,7 @@ def survey(repo: str, folder: str) -> list[Delta]:
 def ratios(repo: str, folder: str) -> None:
     """How alike the sentences a changed block compares are: a histogram by tenths."""
     seen: Counter[int] = Counter()
-    original = ob.SequenceMatcher
+    original = op.SequenceMatcher
 
     class Counting(original):  # type: ignore[misc, valid-type]
         def ratio(self) -> float:
@@ -106,11 +108,11 @@ def ratios(repo: str, folder: str) -> None:
             seen[int(r * 10)] += 1
             return r
 
-    ob.SequenceMatcher = Counting  # type: ignore[misc]
+    op.SequenceMatcher = Counting  # type: ignore[misc]
     try:
         survey(repo, folder)
     finally:
-        ob.SequenceMatcher = original  # type: ignore[misc]
+        op.SequenceMatcher = original  # type: ignore[misc]
     for tenth in sorted(seen):
         print(f"  ratio {tenth / 10:.1f}-{(tenth + 1) / 10:.1f}: {seen[tenth]}")
 
@@ -141,7 +143,7 @@ def pathological() -> None:
             half = text[: len(text) // 2]
             other = ob.extract_obligations(half)
             start = time.perf_counter()
-            ob.pair_obligations(text, half, found, other)
+            op.pair_obligations(text, half, found, other)
             pair = time.perf_counter() - start
             mb = len(text) / MB
             print(
@@ -168,14 +170,14 @@ def main() -> int:
     deltas = survey(args.repo, args.folder)
     edited = [d for d in deltas if d[4]]
     for name, some in (("all", deltas), ("in edited files (both versions)", edited)):
-        kinds = Counter(ob.obligation_kind(o, n) for _, _, o, n, _ in some)
+        kinds = Counter(op.obligation_kind(o, n) for _, _, o, n, _ in some)
         pairs = len({(c, p) for c, p, _, _, _ in some})
         print(f"{len(some)} obligation deltas {name}, in {pairs} file pairs")
         for kind, count in sorted(kinds.items()):
             print(f"  {kind:25} {count}")
     sample = random.Random(args.seed).sample(edited, min(args.sample, len(edited)))
     for k, (commit, path, o, n, _) in enumerate(sample, 1):
-        print(f"\n{k}. {ob.obligation_kind(o, n)}  {commit[:10]} {path}")
+        print(f"\n{k}. {op.obligation_kind(o, n)}  {commit[:10]} {path}")
         if o:
             print(f"   - line {o.line}: [{o.strength.label}: {o.word}] {o.text}")
         if n:

@@ -10,16 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.core.configs.obligations import (
-    TEXT_MAX,
-    Obligation,
-    Strength,
+from auditui.core.configs.obligation_pairs import (
     changed_obligations,
-    extract_obligations,
     obligation_kind,
     pair_obligations,
     plain_changed_obligations,
 )
+from auditui.core.configs.obligations import TEXT_MAX, Obligation, Strength, extract_obligations
 
 R, S, OPT = Strength.REQUIRED, Strength.RECOMMENDED, Strength.OPTIONAL
 

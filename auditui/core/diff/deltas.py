@@ -26,7 +26,8 @@ from auditui.core.base.values import (
 )
 from auditui.core.configs.limits import Limit, extract_limits, pair_limits
 from auditui.core.configs.models import Effective
-from auditui.core.configs.obligations import Obligation, changed_obligations, obligation_kind
+from auditui.core.configs.obligation_pairs import changed_obligations, obligation_kind
+from auditui.core.configs.obligations import Obligation
 from auditui.core.policy.model import Policy
 
 
@@ -372,7 +373,7 @@ def part_deltas(
     name: str, path: str, pairs: list[tuple[Any, Any]], kind: Callable[[Any, Any], str]
 ) -> list[Delta]:
     """One delta per pair of a prompt part (a limit, an obligation) that changed where
-    it stands: the pairs come from limits.pair_limits or obligations.pair_obligations."""
+    it stands: the pairs come from limits.pair_limits or obligation_pairs.pair_obligations."""
     return [
         Delta(name, path, o.as_dict() if o else None, n.as_dict() if n else None, kind(o, n))
         for o, n in pairs

@@ -8,7 +8,8 @@ from functools import partial
 from auditui.core.configs.documents import MAX_BYTES, DocumentError, decode_text, too_large
 from auditui.core.configs.limits import Limit, pair_limits
 from auditui.core.configs.models import collection_node
-from auditui.core.configs.obligations import Obligation, changed_obligations
+from auditui.core.configs.obligation_pairs import changed_obligations
+from auditui.core.configs.obligations import Obligation
 from auditui.core.git.catfile import BlobTooLarge
 from auditui.core.git.repo import GitRepo
 from auditui.core.history.parse_ahead import Ahead
