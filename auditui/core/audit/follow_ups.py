@@ -72,8 +72,9 @@ def overdue_outside(
     candidates: list[tuple[Record, Record | None, str | None]] = []
     for path in sorted(heads | bases):
         now = _with_override(run, records, path) if path in heads else None
-        before = _with_override(run, at_base, path) if path in bases and at_base else None
-        record = now or before
+        record = now
+        if record is None and at_base is not None and path in bases:
+            record = _with_override(run, at_base, path)  # the head lost it: entries stay
         if record is None:
             continue
         shas = judged.get(record.fingerprint)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from auditui.core.audit.checks import Finding
 from auditui.core.audit.report import Change, Overridden, stamp
@@ -89,7 +90,15 @@ def overrides_of(
     return counted, overriders, refused
 
 
-def settle(change: Change, head_time: dt.datetime | None, refused: Sequence[Finding] = ()) -> None:
+class HeadClock(Protocol):
+    """Where the head commit's committer date is read (records_view.RecordsAtHead): only
+    once a change has an override, since reading it asks git."""
+
+    @property
+    def head_time(self) -> dt.datetime | None: ...
+
+
+def settle(change: Change, clock: HeadClock, refused: Sequence[Finding] = ()) -> None:
     """The change's status from what it owes (its findings, AUD014 aside) and its
     override: pass when it owes nothing; overridden while the follow-up is not due;
     blocked (AUD014 first) once it is, or when nothing overrides it (then `refused`
@@ -97,10 +106,11 @@ def settle(change: Change, head_time: dt.datetime | None, refused: Sequence[Find
     owed = [f for f in change.findings if f.rule != "AUD014"]
     override = change.override
     if override is not None:
+        head_time = clock.head_time
         left = override.hours_left
         if head_time is not None:
             left = (override.due - head_time).total_seconds() / 3600
-        override = Overridden(override.by, override.at, override.reason, override.due, False, left)
+        override = replace(override, overdue=False, hours_left=left)
     if not owed:
         change.findings, change.status, change.override = owed, "pass", override
         return

@@ -171,7 +171,7 @@ def check_change(
     )
     change.record = record
     change.findings, change.override = findings, override
-    settle(change, records.head_time if override else None, refused)
+    settle(change, records, refused)
 
 
 def signature_check(

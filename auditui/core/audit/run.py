@@ -157,8 +157,8 @@ class AuditRun:
         judged: dict[str, list[str]] = {}
         with fewer_collections():
             for change in self._changes():
-                judged.setdefault(change.fingerprint, []).append(change.commit.sha)
                 sha = change.commit.sha
+                judged.setdefault(change.fingerprint, []).append(sha)
                 inverted = self.reverts.add(change)
                 if inverted is None and self._rollbacks is not None:
                     inverted, rollback = self._rollbacks.before_range(change)
@@ -239,7 +239,7 @@ class AuditRun:
         check_change(change, self.records, self.ctx.policy, is_revert=True)
         if rollout:
             change.findings += rollout
-            settle(change, self.records.head_time if change.override else None)
+            settle(change, self.records)
 
     def rewalk_with(self, marks: dict[str, Mark]) -> AuditRun:
         """The same range walked again (from the per-commit store) with the reverts
@@ -391,7 +391,7 @@ class AuditRun:
                     found = rollout_findings(change.deltas, policy.rollout, when, stage_start)
                     if found and change.status != "exempt":
                         change.findings += found
-                        settle(change, self.records.head_time if change.override else None)
+                        settle(change, self.records)
                 yield n, change
         finally:
             tracker.loader.close()  # a walk left early (the app reloading) stops its workers
