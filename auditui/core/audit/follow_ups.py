@@ -94,11 +94,12 @@ def overdue_outside(
         if now is not None and not _owed_now(run, now, landing):
             continue  # its override counts and is not due yet: nothing to say before
         owing.append((record, landing, blob))
-    searches: dict[str, Search] = {}
+    searches: dict[str, Search] = {}  # one per policy, for all the records it judges
+    for record, landing, _blob in owing:
+        search = searches.setdefault(landing.key, Search(run, landing.policy, set()))
+        search.wanted.add(record.fingerprint)
     for record, landing, blob in owing:
-        wanted = {r.fingerprint for r, then, _ in owing if then.key == landing.key}
-        search = searches.setdefault(landing.key, Search(run, landing.policy, wanted))
-        change = _found(run, record, head, locators, search, landing)
+        change = _found(run, record, head, locators, searches[landing.key], landing)
         if change is not None and change.status == "blocked":
             change.outside_range = True
             yield change
